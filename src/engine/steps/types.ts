@@ -1,0 +1,107 @@
+/**
+ * The one interface every step family implements (one file per family, one registry line).
+ * A step gets its resolved config and a StepContext, and nothing else: it never imports the
+ * store or another step. `:wait` and `:sleep` return a park request instead of blocking.
+ */
+import {BreytaError} from '../errors.js'
+import type {EdnMap, Value} from '../edn/values.js'
+
+/** A named connection from connections.edn, as plain JSON (keywords as strings). */
+export interface Connection {
+  name: string
+  type: string
+  [key: string]: unknown
+}
+
+/** A stored artifact, as it travels inside step outputs: `{:ref "res://…" :size N :content-type "…"}`. */
+export interface ResourceRef {
+  ref: string
+  size: number
+  contentType: string
+}
+
+export interface ResourceAccess {
+  /** Store bytes under this run; returns the ref map's fields. */
+  put(data: Buffer | string, options?: {name?: string; contentType?: string}): Promise<ResourceRef>
+  /** Read a res:// URI (any run's); refuses paths outside resources/. */
+  get(uri: string): Promise<{data: Buffer; contentType: string; size: number}>
+}
+
+export interface KvAccess {
+  get(namespace: string, key: string): Promise<Value | null>
+  set(namespace: string, key: string, value: Value, options?: {ttlMs?: number}): Promise<void>
+  delete(namespace: string, key: string): Promise<boolean>
+  /** Atomic across processes; returns the new value. */
+  incr(namespace: string, key: string, by?: number, options?: {ttlMs?: number}): Promise<number>
+}
+
+export interface StepContext {
+  runId: string
+  flowSlug: string
+  /** The step id as journaled (with any `[i]` suffix from flow/map). */
+  stepId: string
+  /** 1-based attempt number. */
+  attempt: number
+  /** `<run-id>/<step-id>/<attempt>`; http and llm steps send it as `Idempotency-Key`. */
+  idempotencyKey: string
+  /** Fires on step timeout or run cancellation; a step must stop its work when it fires. */
+  signal: AbortSignal
+  /** The directory that contains `.breyta/` (relative paths in configs resolve against it). */
+  workspaceRoot: string
+  now(): Date
+  /** Resolve a secret by name (env BREYTA_SECRET_<NAME> first); the value is registered for redaction. */
+  secret(name: string): string
+  /** Look up a connection from connections.edn; throws `invalid_input` when missing. */
+  connection(name: string): Connection
+  resources: ResourceAccess
+  kv: KvAccess
+  /** URL a remote worker POSTs to, to complete wait KEY of this run. */
+  callbackUrl(key: string): string
+  /** Render a `:templates` entry with `{{path}}` interpolation. */
+  renderTemplate(id: string, data: Value): string
+  /** Evaluate a `:functions` entry (by ref) or a code string, purely. */
+  callFunction(fn: {ref?: string; code?: string}, input: Value): Promise<Value>
+  /** Progress for people (`runs logs`); never put secrets here unredacted. */
+  log(message: string): void
+}
+
+export type ParkRequest =
+  | {kind: 'sleep'; until: string}
+  | {
+      kind: 'wait'
+      key: string
+      /** ISO time after which the wait times out, if any. */
+      timeoutAt?: string
+      onTimeout: 'fail' | 'continue'
+      defaultValue?: Value
+      approval?: {prompt: string}
+      validation?: {required: string[]}
+    }
+
+export type StepOutcome =
+  | {kind: 'done'; output: Value; meta?: Record<string, unknown>}
+  | {kind: 'park'; park: ParkRequest}
+
+export interface StepExecutor {
+  /** The step type keyword's name, e.g. `http`. */
+  readonly type: string
+  /**
+   * Problems with a literal config, found before a run starts (`flows validate`). Called only
+   * for configs that are literal maps; return messages like "missing :url".
+   */
+  check?(config: EdnMap): string[]
+  run(config: EdnMap, ctx: StepContext): Promise<StepOutcome>
+}
+
+/** A step failure. `retryable: false` skips the remaining `:retry` attempts. */
+export class StepError extends BreytaError {
+  readonly retryable: boolean
+  constructor(message: string, options: {retryable?: boolean; hint?: string; details?: Record<string, unknown>; cause?: unknown} = {}) {
+    super('step_failed', message, options)
+    this.retryable = options.retryable ?? true
+  }
+}
+
+export function done(output: Value, meta?: Record<string, unknown>): StepOutcome {
+  return meta === undefined ? {kind: 'done', output} : {kind: 'done', output, meta}
+}

@@ -1,0 +1,73 @@
+/**
+ * The on-disk layout of `.breyta/` (SPEC §2). This is the only module that builds paths into
+ * the workspace directory; everything else asks it.
+ */
+import path from 'node:path'
+import {BreytaError} from '../../errors.js'
+
+export const WORKSPACE_DIR = '.breyta'
+
+/** Lines of `.breyta/.gitignore`: runtime state stays out of git, definitions go in. */
+export const GITIGNORE_LINES = ['runs/', 'resources/', 'kv/', 'queue/', 'logs/', 'secrets.edn', 'daemon.json', 'workspace.key', '*.lock', '*.tmp']
+
+const SLUG = /^[a-z0-9][a-z0-9-]*$/
+const RUN_ID = /^[0-9A-HJKMNP-TV-Z]{26}$/
+
+export function assertSlug(slug: string): string {
+  if (!SLUG.test(slug)) {
+    throw new BreytaError('invalid_input', `invalid flow slug "${slug}"`, {hint: 'A slug is lower-case letters, digits and dashes, starting with a letter or digit.'})
+  }
+  return slug
+}
+
+export function isRunId(id: string): boolean {
+  return RUN_ID.test(id)
+}
+
+function assertRunId(id: string): string {
+  if (!isRunId(id)) throw new BreytaError('run_not_found', `no run "${id}"`, {hint: 'List runs with `breyta runs list`.'})
+  return id
+}
+
+/** Every path under one workspace. `root` is the directory that contains `.breyta/`. */
+export class WorkspaceLayout {
+  readonly dir: string
+
+  constructor(readonly root: string) {
+    this.dir = path.join(root, WORKSPACE_DIR)
+  }
+
+  get config(): string { return path.join(this.dir, 'config.edn') }
+  get gitignore(): string { return path.join(this.dir, '.gitignore') }
+  get connections(): string { return path.join(this.dir, 'connections.edn') }
+  get secrets(): string { return path.join(this.dir, 'secrets.edn') }
+  get key(): string { return path.join(this.dir, 'workspace.key') }
+  get daemonJson(): string { return path.join(this.dir, 'daemon.json') }
+  get daemonLock(): string { return path.join(this.dir, 'daemon.lock') }
+  get logsDir(): string { return path.join(this.dir, 'logs') }
+  get daemonLog(): string { return path.join(this.logsDir, 'daemon.log') }
+
+  get flowsDir(): string { return path.join(this.dir, 'flows') }
+  flow(slug: string): string { return path.join(this.flowsDir, `${assertSlug(slug)}.edn`) }
+
+  get releasesDir(): string { return path.join(this.dir, 'releases') }
+  releaseDir(slug: string): string { return path.join(this.releasesDir, assertSlug(slug)) }
+  releaseIndex(slug: string): string { return path.join(this.releaseDir(slug), 'release.edn') }
+  releaseVersion(slug: string, version: number): string { return path.join(this.releaseDir(slug), `v${version}.edn`) }
+
+  get runsDir(): string { return path.join(this.dir, 'runs') }
+  runDir(id: string): string { return path.join(this.runsDir, assertRunId(id)) }
+  runSnapshot(id: string): string { return path.join(this.runDir(id), 'run.json') }
+  runJournal(id: string): string { return path.join(this.runDir(id), 'events.jsonl') }
+  runLock(id: string): string { return path.join(this.runDir(id), 'run.lock') }
+  runCancelMarker(id: string): string { return path.join(this.runDir(id), 'cancel-requested') }
+
+  get resourcesDir(): string { return path.join(this.dir, 'resources') }
+  resourceRunDir(runId: string): string { return path.join(this.resourcesDir, assertRunId(runId)) }
+
+  get kvDir(): string { return path.join(this.dir, 'kv') }
+
+  /** Per-flow admission state for concurrency policies (queued runs, slots). */
+  get queueDir(): string { return path.join(this.dir, 'queue') }
+  queueLock(slug: string): string { return path.join(this.queueDir, `${assertSlug(slug)}.lock`) }
+}
