@@ -1,7 +1,18 @@
 /** Step type → executor. Adding a step family is one file plus one line here. */
 import type {StepExecutor} from './types.js'
+import {dbStep} from './db.js'
+import {kvStep} from './kv.js'
+import {llmStep} from './llm.js'
+import {notifyStep} from './notify.js'
+import {searchStep} from './search.js'
 
-const executors: StepExecutor[] = []
+const executors: StepExecutor[] = [
+  llmStep,
+  searchStep,
+  dbStep,
+  kvStep,
+  notifyStep,
+]
 
 const byType = new Map<string, StepExecutor>(executors.map((e) => [e.type, e]))
 

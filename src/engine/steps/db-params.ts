@@ -1,0 +1,122 @@
+/**
+ * Query parameters for the `:db` step: EDN values → driver values, and named → positional
+ * placeholders for PostgreSQL (pg only understands `$1`). Values are always bound, never
+ * spliced into the SQL text.
+ */
+import {toJson} from '../edn/json.js'
+import {Keyword, type EdnMap, type Value} from '../edn/values.js'
+import {StepError} from './types.js'
+
+export type Params = {kind: 'none'} | {kind: 'positional'; values: Value[]} | {kind: 'named'; values: Map<string, Value>}
+
+export function readParams(v: Value | undefined): Params {
+  if (v === undefined || v === null) return {kind: 'none'}
+  if (Array.isArray(v)) return {kind: 'positional', values: v}
+  if (v instanceof Map) {
+    const values = new Map<string, Value>()
+    for (const [k, val] of v as EdnMap) values.set(k instanceof Keyword ? k.name : String(k), val)
+    return {kind: 'named', values}
+  }
+  throw new StepError(':db step: :params must be a vector (positional) or a map (named)', {retryable: false})
+}
+
+/**
+ * Rewrite `:name` / `@name` / `$name` placeholders to `$1…$n` (a repeated name reuses its
+ * number), skipping string literals, quoted identifiers, dollar-quoted bodies, comments and
+ * `::type` casts, so that text inside them is never taken for a placeholder.
+ */
+export function namedToPositional(sql: string, values: Map<string, Value>): {text: string; values: Value[]} {
+  const order: string[] = []
+  let out = ''
+  let i = 0
+  const n = sql.length
+  const isIdentStart = (c: string | undefined) => c !== undefined && /[A-Za-z_]/.test(c)
+  const isIdent = (c: string | undefined) => c !== undefined && /[A-Za-z0-9_-]/.test(c)
+  while (i < n) {
+    const c = sql[i]!
+    const next = sql[i + 1]
+    // '…' and "…" with doubled-quote escapes; E'…' backslash escapes are covered because a
+    // backslash-escaped quote is followed by more text up to the real closing quote.
+    if (c === "'" || c === '"') {
+      let j = i + 1
+      while (j < n) {
+        if (sql[j] === '\\' && c === "'" && /[eE]/.test(sql[i - 1] ?? '')) j += 2
+        else if (sql[j] === c && sql[j + 1] === c) j += 2
+        else if (sql[j] === c) break
+        else j++
+      }
+      out += sql.slice(i, j + 1)
+      i = j + 1
+      continue
+    }
+    if (c === '-' && next === '-') {
+      const end = sql.indexOf('\n', i)
+      const j = end < 0 ? n : end
+      out += sql.slice(i, j)
+      i = j
+      continue
+    }
+    if (c === '/' && next === '*') {
+      const end = sql.indexOf('*/', i + 2)
+      const j = end < 0 ? n : end + 2
+      out += sql.slice(i, j)
+      i = j
+      continue
+    }
+    if (c === '$') {
+      // $tag$ … $tag$ (dollar quoting); $1 passes through untouched; $name is a placeholder.
+      const tag = /^\$([A-Za-z_][A-Za-z0-9_]*)?\$/.exec(sql.slice(i))
+      if (tag) {
+        const end = sql.indexOf(tag[0], i + tag[0].length)
+        const j = end < 0 ? n : end + tag[0].length
+        out += sql.slice(i, j)
+        i = j
+        continue
+      }
+    }
+    if (c === ':' && next === ':') {
+      out += '::'
+      i += 2
+      continue
+    }
+    if ((c === ':' || c === '@' || c === '$') && isIdentStart(next) && !isIdent(sql[i - 1])) {
+      let j = i + 1
+      while (j < n && isIdent(sql[j])) j++
+      // A trailing '-' is more likely an operator than part of a name.
+      while (sql[j - 1] === '-') j--
+      const name = sql.slice(i + 1, j)
+      if (!values.has(name)) throw new StepError(`:db step: the query uses ${c}${name} but :params has no :${name}`, {retryable: false})
+      let index = order.indexOf(name)
+      if (index < 0) {
+        order.push(name)
+        index = order.length - 1
+      }
+      out += `$${index + 1}`
+      i = j
+      continue
+    }
+    out += c
+    i++
+  }
+  return {text: out, values: order.map((name) => values.get(name) ?? null)}
+}
+
+/** EDN → a value better-sqlite3 can bind (it refuses booleans, objects and undefined). */
+export function sqliteValue(v: Value): null | number | bigint | string | Buffer {
+  if (v === null || typeof v === 'number' || typeof v === 'bigint' || typeof v === 'string') return v
+  if (typeof v === 'boolean') return v ? 1 : 0
+  if (v instanceof Keyword) return v.name
+  if (v instanceof Date) return v.toISOString()
+  if (Buffer.isBuffer(v)) return v
+  return JSON.stringify(toJson(v))
+}
+
+/** EDN → a value pg can bind: vectors stay arrays (for `= ANY($1)`), maps go as JSON text. */
+export function pgValue(v: Value): unknown {
+  if (v === null || typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean') return v
+  if (typeof v === 'bigint') return v.toString()
+  if (v instanceof Keyword) return v.name
+  if (v instanceof Date) return v
+  if (Array.isArray(v)) return v.map(pgValue)
+  return JSON.stringify(toJson(v))
+}

@@ -1,0 +1,198 @@
+/**
+ * `:llm` — one chat turn against an OpenAI-compatible or an Anthropic API, chosen by the
+ * connection's `:provider`. Output is the same for every provider:
+ * `{:text :json :model :usage {:input-tokens :output-tokens :total-tokens}}`.
+ *
+ * URL convention: `:base-url` is what the provider's own SDK calls its base URL.
+ *   - openai (and compatibles: vLLM, Ollama, llama.cpp):  POST {base-url}/chat/completions,
+ *     base-url usually ends in `/v1` (default https://api.openai.com/v1).
+ *   - anthropic: POST {base-url}/v1/messages (default base https://api.anthropic.com); a
+ *     base-url that already ends in `/v1` gets just `/messages`, so both spellings work.
+ */
+import {fromJson} from '../edn/json.js'
+import {emap, isMap, type EdnMap, type Value} from '../edn/values.js'
+import {StepConfig} from './config.js'
+import {excerpt, failForStatus, joinUrl, providerFetch} from './provider-fetch.js'
+import {done, StepError, type Connection, type StepContext, type StepExecutor, type StepOutcome} from './types.js'
+
+interface ChatMessage {
+  role: string
+  content: string
+}
+
+interface Usage {
+  input: number
+  output: number
+}
+
+interface Reply {
+  text: string
+  model: string
+  usage: Usage
+}
+
+interface ChatRequest {
+  model: string
+  system?: string
+  messages: ChatMessage[]
+  temperature?: number
+  maxTokens?: number
+}
+
+const ANTHROPIC_VERSION = '2023-06-01'
+/** Anthropic requires max_tokens; this is what we ask for when the step does not say. */
+const ANTHROPIC_DEFAULT_MAX_TOKENS = 1024
+
+function fail(message: string, hint?: string): never {
+  throw new StepError(`:llm step: ${message}`, {retryable: false, hint})
+}
+
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' && v !== '' ? v : undefined
+}
+
+function readMessages(cfg: StepConfig): ChatMessage[] {
+  const v = cfg.value('messages')
+  if (!Array.isArray(v)) fail(':messages must be a vector of {:role :content} maps')
+  return v.map((m, i) => {
+    if (!isMap(m)) fail(`:messages[${i}] must be a map with :role and :content`)
+    const one = new StepConfig(m, 'llm')
+    const role = one.keyword('role')
+    const content = one.string('content')
+    if (role === undefined || content === undefined) fail(`:messages[${i}] needs :role and :content`)
+    return {role, content}
+  })
+}
+
+/** The conversation from :messages, :prompt, or :template + :data (in that order of precedence). */
+function conversation(cfg: StepConfig, ctx: StepContext): ChatMessage[] {
+  const messages = cfg.has('messages') ? readMessages(cfg) : []
+  const prompt = cfg.string('prompt') ?? (cfg.has('template') ? ctx.renderTemplate(cfg.requireString('template'), cfg.value('data') ?? emap({})) : undefined)
+  if (prompt !== undefined) messages.push({role: 'user', content: prompt})
+  if (messages.length === 0) fail('needs :prompt, :messages or :template', 'Add :prompt "…" to the step config.')
+  return messages
+}
+
+function apiKey(conn: Connection, ctx: StepContext): string | undefined {
+  const auth = conn.auth as Record<string, unknown> | undefined
+  const name = str(auth?.['api-key'])
+  return name === undefined ? undefined : ctx.secret(name)
+}
+
+async function callOpenAi(conn: Connection, req: ChatRequest, ctx: StepContext): Promise<Reply & {tries: number}> {
+  const key = apiKey(conn, ctx)
+  const messages = req.system === undefined ? req.messages : [{role: 'system', content: req.system}, ...req.messages]
+  const res = await providerFetch({
+    label: 'llm',
+    url: joinUrl(str(conn['base-url']) ?? 'https://api.openai.com/v1', 'chat/completions'),
+    headers: {'Idempotency-Key': ctx.idempotencyKey, ...(key === undefined ? {} : {authorization: `Bearer ${key}`})},
+    json: {
+      model: req.model,
+      messages,
+      ...(req.temperature === undefined ? {} : {temperature: req.temperature}),
+      ...(req.maxTokens === undefined ? {} : {max_tokens: req.maxTokens}),
+    },
+    signal: ctx.signal,
+  })
+  if (res.status < 200 || res.status >= 300) failForStatus('llm', res)
+  const body = res.body as {model?: string; choices?: {message?: {content?: unknown}}[]; usage?: Record<string, number>} | undefined
+  const content = body?.choices?.[0]?.message?.content
+  // Some compatibles return content as an array of parts; keep only the text ones.
+  const text = typeof content === 'string' ? content : Array.isArray(content) ? content.map((p: {text?: string}) => p.text ?? '').join('') : undefined
+  if (text === undefined) throw new StepError(`llm: unexpected chat completion response: ${excerpt(res.text)}`, {retryable: false})
+  return {
+    text,
+    model: body?.model ?? req.model,
+    usage: {input: body?.usage?.prompt_tokens ?? 0, output: body?.usage?.completion_tokens ?? 0},
+    tries: res.tries,
+  }
+}
+
+async function callAnthropic(conn: Connection, req: ChatRequest, ctx: StepContext): Promise<Reply & {tries: number}> {
+  const key = apiKey(conn, ctx)
+  const base = str(conn['base-url']) ?? 'https://api.anthropic.com'
+  // Anthropic takes the system prompt as a field, not a message.
+  const systems = [req.system, ...req.messages.filter((m) => m.role === 'system').map((m) => m.content)].filter((s): s is string => s !== undefined)
+  const res = await providerFetch({
+    label: 'llm',
+    url: joinUrl(base, /\/v1\/?$/.test(base) ? 'messages' : 'v1/messages'),
+    headers: {'Idempotency-Key': ctx.idempotencyKey, 'anthropic-version': ANTHROPIC_VERSION, ...(key === undefined ? {} : {'x-api-key': key})},
+    json: {
+      model: req.model,
+      max_tokens: req.maxTokens ?? ANTHROPIC_DEFAULT_MAX_TOKENS,
+      messages: req.messages.filter((m) => m.role !== 'system'),
+      ...(systems.length === 0 ? {} : {system: systems.join('\n\n')}),
+      ...(req.temperature === undefined ? {} : {temperature: req.temperature}),
+    },
+    signal: ctx.signal,
+  })
+  if (res.status < 200 || res.status >= 300) failForStatus('llm', res)
+  const body = res.body as {model?: string; content?: {type?: string; text?: string}[]; usage?: Record<string, number>} | undefined
+  if (!Array.isArray(body?.content)) throw new StepError(`llm: unexpected messages response: ${excerpt(res.text)}`, {retryable: false})
+  return {
+    text: body.content.filter((c) => c.type === 'text').map((c) => c.text ?? '').join(''),
+    model: body.model ?? req.model,
+    usage: {input: body.usage?.input_tokens ?? 0, output: body.usage?.output_tokens ?? 0},
+    tries: res.tries,
+  }
+}
+
+/** Parse a reply as JSON, tolerating the ```json fence models like to add. */
+export function parseJsonReply(text: string): unknown {
+  let t = text.trim()
+  const fence = /^```[a-zA-Z0-9_-]*\s*\n?([\s\S]*?)\n?```$/.exec(t)
+  if (fence) t = fence[1]!.trim()
+  try {
+    return JSON.parse(t)
+  } catch (err) {
+    throw new StepError(`llm: :json true but the reply is not valid JSON (${(err as Error).message}): ${excerpt(text, 200)}`, {
+      retryable: false,
+      hint: 'Ask for JSON only in the prompt, or drop :json true and parse :text yourself.',
+    })
+  }
+}
+
+const PROVIDERS = ['openai', 'anthropic']
+
+export const llmStep: StepExecutor = {
+  type: 'llm',
+
+  check(config: EdnMap): string[] {
+    const cfg = new StepConfig(config, 'llm')
+    const problems: string[] = []
+    if (!cfg.has('connection')) problems.push('missing :connection')
+    if (!cfg.has('prompt') && !cfg.has('messages') && !cfg.has('template')) problems.push('needs :prompt, :messages or :template')
+    const json = cfg.value('json')
+    if (json !== undefined && typeof json !== 'boolean') problems.push(':json must be true or false')
+    return problems
+  },
+
+  async run(config: EdnMap, ctx: StepContext): Promise<StepOutcome> {
+    const cfg = new StepConfig(config, 'llm')
+    const conn = ctx.connection(cfg.requireString('connection'))
+    const provider = str(conn.provider) ?? 'openai'
+    if (!PROVIDERS.includes(provider)) fail(`connection ${conn.name} has unknown :provider ${provider}`, 'Use :provider :openai (any OpenAI-compatible API) or :anthropic.')
+    const model = cfg.string('model') ?? str(conn.model)
+    if (model === undefined) fail('no :model in the step or its connection')
+    const req: ChatRequest = {
+      model,
+      system: cfg.string('system'),
+      messages: conversation(cfg, ctx),
+      temperature: cfg.number('temperature'),
+      maxTokens: cfg.number('max-tokens'),
+    }
+    const reply = provider === 'anthropic' ? await callAnthropic(conn, req, ctx) : await callOpenAi(conn, req, ctx)
+    const json: Value = cfg.boolean('json') === true ? fromJson(parseJsonReply(reply.text)) : null
+    const usage = {input: reply.usage.input, output: reply.usage.output, total: reply.usage.input + reply.usage.output}
+    ctx.log(`llm ${provider} ${reply.model}: ${usage.input} in / ${usage.output} out tokens${reply.tries > 1 ? ` after ${reply.tries} tries` : ''}`)
+    return done(
+      emap({
+        text: reply.text,
+        json,
+        model: reply.model,
+        usage: emap({'input-tokens': usage.input, 'output-tokens': usage.output, 'total-tokens': usage.total}),
+      }),
+      {usage: {'input-tokens': usage.input, 'output-tokens': usage.output, 'total-tokens': usage.total}, model: reply.model, provider, tries: reply.tries},
+    )
+  },
+}

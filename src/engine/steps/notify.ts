@@ -1,0 +1,103 @@
+/**
+ * `:notify` — tell someone something. Channels:
+ *   - `:http`: JSON POST to `:url`, or to the connection's base-url + `:path` (connection auth
+ *     `{:bearer :secret}` becomes `Authorization: Bearer …`). The body is `:message` itself
+ *     when it is a map or vector, else `{"message": "…"}`. Output `{:delivered true :status N}`.
+ *   - `:slack`: incoming-webhook POST `{"text": "…"}` to the URL held in the secret named by
+ *     the connection's `:webhook-secret` (or the step's own `:webhook-secret`).
+ *     Output `{:delivered true :status N}`.
+ *   - `:stdout`: the message goes to the run's log (`runs logs`). Output `{:delivered true :message "…"}`.
+ * The message is `:message`, or `:template` + `:data` rendered through the flow's templates.
+ * A non-2xx answer fails the step.
+ */
+import {toJson} from '../edn/json.js'
+import {emap, isMap, isVector, type EdnMap} from '../edn/values.js'
+import {StepConfig} from './config.js'
+import {failForStatus, joinUrl, providerFetch} from './provider-fetch.js'
+import {done, StepError, type StepContext, type StepExecutor, type StepOutcome} from './types.js'
+
+const CHANNELS = ['http', 'slack', 'stdout']
+
+function fail(message: string, hint?: string): never {
+  throw new StepError(`:notify step: ${message}`, {retryable: false, hint})
+}
+
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' && v !== '' ? v : undefined
+}
+
+/** The message as text (templates rendered; maps and vectors as JSON text). */
+function messageText(cfg: StepConfig, ctx: StepContext): string {
+  if (cfg.has('template')) return ctx.renderTemplate(cfg.requireString('template'), cfg.value('data') ?? emap({}))
+  const m = cfg.value('message')
+  if (m === undefined) fail('needs :message or :template', 'Add :message "…" to the step config.')
+  if (isMap(m) || isVector(m)) return JSON.stringify(toJson(m))
+  return cfg.requireString('message')
+}
+
+async function postJson(label: string, url: string, body: unknown, headers: Record<string, string>, ctx: StepContext): Promise<number> {
+  const res = await providerFetch({label, url, json: body, headers, signal: ctx.signal})
+  if (res.status < 200 || res.status >= 300) failForStatus(label, res)
+  return res.status
+}
+
+async function viaHttp(cfg: StepConfig, ctx: StepContext): Promise<StepOutcome> {
+  const headers: Record<string, string> = {'Idempotency-Key': ctx.idempotencyKey, ...cfg.stringMap('headers')}
+  let url = cfg.string('url')
+  if (url === undefined) {
+    const name = cfg.string('connection')
+    if (name === undefined) fail(':channel :http needs :url or :connection (+ :path)')
+    const conn = ctx.connection(name)
+    const base = str(conn['base-url'])
+    if (base === undefined) fail(`connection ${name} has no :base-url`)
+    url = joinUrl(base, cfg.string('path') ?? '')
+    const bearer = str((conn.auth as Record<string, unknown> | undefined)?.bearer)
+    if (bearer !== undefined) headers.authorization = `Bearer ${ctx.secret(bearer)}`
+  }
+  const raw = cfg.value('message')
+  const body = !cfg.has('template') && (isMap(raw) || isVector(raw)) ? toJson(raw) : {message: messageText(cfg, ctx)}
+  const status = await postJson('notify http', url, body, headers, ctx)
+  return done(emap({delivered: true, channel: 'http', status}))
+}
+
+async function viaSlack(cfg: StepConfig, ctx: StepContext): Promise<StepOutcome> {
+  const name = cfg.string('connection')
+  const secretName = cfg.string('webhook-secret') ?? (name === undefined ? undefined : str(ctx.connection(name)['webhook-secret']))
+  if (secretName === undefined) fail(':channel :slack needs a :connection with :webhook-secret', 'e.g. connections.edn {:team {:type :slack :webhook-secret :slack-hook}}')
+  const status = await postJson('notify slack', ctx.secret(secretName), {text: messageText(cfg, ctx)}, {}, ctx)
+  return done(emap({delivered: true, channel: 'slack', status}))
+}
+
+export const notifyStep: StepExecutor = {
+  type: 'notify',
+
+  check(config: EdnMap): string[] {
+    const cfg = new StepConfig(config, 'notify')
+    const problems: string[] = []
+    const channel = cfg.has('channel') ? cfg.keyword('channel') : undefined
+    if (channel === undefined) problems.push('missing :channel (:http, :slack or :stdout)')
+    else if (!CHANNELS.includes(channel)) problems.push(`unknown :channel :${channel} (use :http, :slack or :stdout)`)
+    if (!cfg.has('message') && !cfg.has('template')) problems.push('needs :message or :template')
+    if (channel === 'http' && !cfg.has('url') && !cfg.has('connection')) problems.push(':channel :http needs :url or :connection')
+    if (channel === 'slack' && !cfg.has('connection') && !cfg.has('webhook-secret')) problems.push(':channel :slack needs :connection')
+    return problems
+  },
+
+  async run(config: EdnMap, ctx: StepContext): Promise<StepOutcome> {
+    const cfg = new StepConfig(config, 'notify')
+    const channel = cfg.keyword('channel')
+    switch (channel) {
+      case 'http':
+        return viaHttp(cfg, ctx)
+      case 'slack':
+        return viaSlack(cfg, ctx)
+      case 'stdout': {
+        const message = messageText(cfg, ctx)
+        ctx.log(message)
+        return done(emap({delivered: true, channel: 'stdout', message}))
+      }
+      default:
+        return fail(channel === undefined ? 'missing :channel' : `unknown :channel :${channel}`, 'Use :channel :http, :slack or :stdout.')
+    }
+  },
+}
