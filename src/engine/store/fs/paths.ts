@@ -61,9 +61,16 @@ export class WorkspaceLayout {
   runJournal(id: string): string { return path.join(this.runDir(id), 'events.jsonl') }
   runLock(id: string): string { return path.join(this.runDir(id), 'run.lock') }
   runCancelMarker(id: string): string { return path.join(this.runDir(id), 'cancel-requested') }
+  /** Wait completions land here first (one O_EXCL file per key), then move into the journal. */
+  runInbox(id: string): string { return path.join(this.runDir(id), 'inbox') }
+  runInboxEntry(id: string, key: string): string { return path.join(this.runInbox(id), `${encodeURIComponent(key).slice(0, 200)}.json`) }
 
   get resourcesDir(): string { return path.join(this.dir, 'resources') }
   resourceRunDir(runId: string): string { return path.join(this.resourcesDir, assertRunId(runId)) }
+  /** `name` must already be checked by the resource store (one safe path segment). */
+  resourceFile(runId: string, name: string): string { return path.join(this.resourceRunDir(runId), name) }
+  /** Sidecar with content type, size and time; `.meta` cannot clash since names never start with a dot. */
+  resourceMeta(runId: string, name: string): string { return path.join(this.resourceRunDir(runId), '.meta', `${name}.json`) }
 
   get kvDir(): string { return path.join(this.dir, 'kv') }
 

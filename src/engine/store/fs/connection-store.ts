@@ -1,0 +1,101 @@
+/**
+ * `.breyta/connections.edn` (SPEC §4): a map name → connection. Connections are committed, so
+ * they hold only names of secrets (`:auth {:private-key :vm-key}`), never values. Steps see a
+ * plain JSON view: keyword values become their names, keys stay kebab-case as written
+ * (`host-key`, `base-url`).
+ */
+import {readFile} from 'node:fs/promises'
+import {readEdn} from '../../edn/read.js'
+import {Keyword, isMap, type Value} from '../../edn/values.js'
+import {BreytaError, isBreytaError} from '../../errors.js'
+import type {Connection} from '../../steps/types.js'
+import type {WorkspaceLayout} from './paths.js'
+
+type Plain = null | boolean | number | string | Plain[] | {[k: string]: Plain}
+
+function keyName(k: Value): string | undefined {
+  if (k instanceof Keyword) return k.name
+  return typeof k === 'string' ? k : undefined
+}
+
+/** EDN → plain data, naming the path of anything that has no plain form. */
+function toPlain(v: Value, where: string, fail: (message: string) => never): Plain {
+  if (v === null || typeof v === 'boolean' || typeof v === 'number' || typeof v === 'string') return v
+  if (typeof v === 'bigint') return Number(v)
+  if (v instanceof Keyword) return v.name
+  if (Array.isArray(v)) return v.map((x, i) => toPlain(x, `${where}[${i}]`, fail))
+  if (isMap(v)) {
+    const out: {[k: string]: Plain} = {}
+    for (const [k, val] of v) {
+      const name = keyName(k)
+      if (name === undefined) fail(`${where}: keys must be keywords`)
+      out[name] = toPlain(val, `${where} :${name}`, fail)
+    }
+    return out
+  }
+  return fail(`${where}: unsupported value (use strings, numbers, keywords, vectors and maps)`)
+}
+
+/** Parse the text of connections.edn; `file` names it in errors. */
+export function parseConnections(text: string, file: string): Record<string, Connection> {
+  const fail = (message: string): never => {
+    throw new BreytaError('invalid_input', `${file}: ${message}`, {hint: 'Fix connections.edn (SPEC §4 shows the shape of each connection type).'})
+  }
+  if (text.trim() === '') return {}
+  let parsed: Value
+  try {
+    parsed = readEdn(text, {file})
+  } catch (err) {
+    const problems = isBreytaError(err) ? err.details?.problems : undefined
+    throw new BreytaError('invalid_input', `${file}: ${err instanceof Error ? err.message : String(err)}`, {
+      hint: 'connections.edn must be one EDN map of name → connection.',
+      details: problems === undefined ? undefined : {problems},
+    })
+  }
+  if (parsed === null) return {}
+  if (!isMap(parsed)) return fail('must be a map of name → connection, e.g. {:vm {:type :ssh :host "10.0.0.5"}}')
+  const out: Record<string, Connection> = {}
+  for (const [k, v] of parsed) {
+    const name = keyName(k) ?? fail('connection names must be keywords, e.g. :vm')
+    if (!isMap(v)) fail(`:${name} must be a map with a :type`)
+    const plain = toPlain(v, `:${name}`, fail) as {[k: string]: Plain}
+    if (typeof plain.type !== 'string' || plain.type === '') fail(`:${name} needs :type (e.g. :http, :ssh, :llm)`)
+    checkAuth(name, plain.auth, fail)
+    if (plain.type === 'ssh' && typeof plain.host !== 'string') fail(`:${name} is an :ssh connection and needs :host`)
+    out[name] = {...plain, name, type: plain.type as string}
+  }
+  return out
+}
+
+/** `:auth` slots name secrets; a literal value here would end up committed to git. */
+function checkAuth(name: string, auth: Plain | undefined, fail: (message: string) => never): void {
+  if (auth === undefined || auth === null) return
+  if (typeof auth !== 'object' || Array.isArray(auth)) fail(`:${name} :auth must be a map of slot → secret name, e.g. {:password :vm-pass}`)
+  for (const [slot, secret] of Object.entries(auth as {[k: string]: Plain})) {
+    if (typeof secret !== 'string' || secret === '') fail(`:${name} :auth :${slot} must name a secret (a keyword such as :vm-key)`)
+  }
+}
+
+/** All connections; a missing connections.edn is an empty set. */
+export async function readConnections(layout: WorkspaceLayout): Promise<Record<string, Connection>> {
+  let text: string
+  try {
+    text = await readFile(layout.connections, 'utf8')
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {}
+    throw err
+  }
+  return parseConnections(text, layout.connections)
+}
+
+/** Look one up in an already-read set, with the error StepContext.connection promises. */
+export function getConnection(connections: Record<string, Connection>, name: string): Connection {
+  const c = Object.hasOwn(connections, name) ? connections[name] : undefined
+  if (c === undefined) {
+    const known = Object.keys(connections).sort()
+    throw new BreytaError('invalid_input', `unknown connection :${name}`, {
+      hint: known.length === 0 ? 'Add it to .breyta/connections.edn.' : `Add it to .breyta/connections.edn (known: ${known.join(', ')}).`,
+    })
+  }
+  return c
+}

@@ -1,0 +1,118 @@
+/**
+ * Secret values: `.breyta/secrets.edn` (a map name → string, mode 0600, git-ignored), with
+ * env `BREYTA_SECRET_<NAME>` taking precedence so CI and agents can inject secrets without
+ * touching the file. Values leave this module only through `resolveSecret`/`readSecrets`;
+ * listing returns names and where they come from, never values.
+ */
+import {mkdir, readFile} from 'node:fs/promises'
+import path from 'node:path'
+import lockfile from 'proper-lockfile'
+import writeFileAtomic from 'write-file-atomic'
+import {readEdn} from '../../edn/read.js'
+import {printString} from '../../edn/print.js'
+import {Keyword, isMap} from '../../edn/values.js'
+import {BreytaError, isBreytaError} from '../../errors.js'
+import type {WorkspaceLayout} from './paths.js'
+
+export const SECRET_ENV_PREFIX = 'BREYTA_SECRET_'
+
+const SECRET_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]*$/
+
+export type SecretSource = 'env' | 'file'
+
+export interface SecretListing {
+  name: string
+  source: SecretSource
+}
+
+export function assertSecretName(name: string): string {
+  if (!SECRET_NAME.test(name)) {
+    throw new BreytaError('invalid_input', `invalid secret name "${name}"`, {
+      hint: 'A secret name is letters, digits, "-" and "_", starting with a letter or digit (e.g. gh-token).',
+    })
+  }
+  return name
+}
+
+/** `gh-token` → `BREYTA_SECRET_GH_TOKEN` (upper-cased, `-` as `_`; SPEC §4). */
+export function secretEnvName(name: string): string {
+  return SECRET_ENV_PREFIX + name.toUpperCase().replace(/-/g, '_')
+}
+
+/** The secrets in secrets.edn; a missing file is an empty set. */
+export async function readSecrets(layout: WorkspaceLayout): Promise<Record<string, string>> {
+  let text: string
+  try {
+    text = await readFile(layout.secrets, 'utf8')
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {}
+    throw err
+  }
+  if (text.trim() === '') return {}
+  let parsed
+  try {
+    parsed = readEdn(text, {file: layout.secrets})
+  } catch (err) {
+    // Never echo the file's text: it is full of secret values.
+    throw new BreytaError('invalid_input', `${layout.secrets} is not valid EDN`, {
+      hint: 'Fix the file by hand or remove it and set the secrets again with `breyta secrets set`.',
+      details: isBreytaError(err) ? err.details : undefined,
+    })
+  }
+  if (parsed === null) return {}
+  if (!isMap(parsed)) throw new BreytaError('invalid_input', `${layout.secrets} must hold a map of name → string`)
+  const out: Record<string, string> = {}
+  for (const [k, v] of parsed) {
+    const name = k instanceof Keyword ? k.name : typeof k === 'string' ? k : undefined
+    if (name === undefined || typeof v !== 'string') {
+      throw new BreytaError('invalid_input', `${layout.secrets}: every entry must be :name "value"`, {hint: 'Set secrets with `breyta secrets set NAME`.'})
+    }
+    out[name] = v
+  }
+  return out
+}
+
+/** env first, then secrets.edn; undefined when neither has it. */
+export async function resolveSecret(layout: WorkspaceLayout, name: string, env: NodeJS.ProcessEnv = {}): Promise<string | undefined> {
+  const fromEnv = env[secretEnvName(name)]
+  if (fromEnv !== undefined) return fromEnv
+  return (await readSecrets(layout))[name]
+}
+
+/** Every secret available to this workspace, by name only. An env variable wins over the file. */
+export async function listSecretNames(layout: WorkspaceLayout, env: NodeJS.ProcessEnv = {}): Promise<SecretListing[]> {
+  const byEnvName = new Map<string, SecretListing>()
+  for (const name of Object.keys(await readSecrets(layout))) byEnvName.set(secretEnvName(name), {name, source: 'file'})
+  for (const key of Object.keys(env)) {
+    if (!key.startsWith(SECRET_ENV_PREFIX) || key.length === SECRET_ENV_PREFIX.length || env[key] === undefined) continue
+    // Keep the file's spelling when both exist; an env-only secret is named the SPEC way back.
+    const known = byEnvName.get(key)
+    byEnvName.set(key, {name: known?.name ?? key.slice(SECRET_ENV_PREFIX.length).toLowerCase().replace(/_/g, '-'), source: 'env'})
+  }
+  return [...byEnvName.values()].sort((a, b) => a.name.localeCompare(b.name))
+}
+
+/** Deterministic: sorted keys, one entry per line, trailing newline (so a no-op set is no diff). */
+function formatSecrets(secrets: Record<string, string>): string {
+  const names = Object.keys(secrets).sort()
+  if (names.length === 0) return '{}\n'
+  return '{' + names.map((n) => `:${n} ${printString(secrets[n]!)}`).join('\n ') + '}\n'
+}
+
+/**
+ * Set (or replace) one secret. The read-modify-write runs under a lock so two concurrent
+ * `secrets set` calls cannot lose each other's value; the file is replaced atomically with
+ * mode 0600 (write-file-atomic applies the mode to the temp file before the rename).
+ */
+export async function setSecret(layout: WorkspaceLayout, name: string, value: string): Promise<void> {
+  assertSecretName(name)
+  await mkdir(path.dirname(layout.secrets), {recursive: true})
+  const release = await lockfile.lock(layout.secrets, {realpath: false, retries: {retries: 50, minTimeout: 20, maxTimeout: 200}})
+  try {
+    const secrets = await readSecrets(layout)
+    secrets[name] = value
+    await writeFileAtomic(layout.secrets, formatSecrets(secrets), {mode: 0o600})
+  } finally {
+    await release()
+  }
+}

@@ -1,0 +1,51 @@
+import {describe, expect, it} from 'vitest'
+import {emap, kw, List, Tagged} from '../../../src/engine/edn/values.js'
+import {BreytaError} from '../../../src/engine/errors.js'
+import {Redactor} from '../../../src/engine/runtime/redact.js'
+import {StepError} from '../../../src/engine/steps/types.js'
+
+describe('Redactor', () => {
+  const r = new Redactor().add('s3cr3t-token').add('abc').add('s3cr3t')
+
+  it('replaces secret values in strings, longest first, and ignores values under 4 chars', () => {
+    expect(r.string('Bearer s3cr3t-token and s3cr3t; abc stays')).toBe('Bearer *** and ***; abc stays')
+    expect(r.size).toBe(2)
+  })
+
+  it('redacts deep inside EDN values (keys too) without touching other data', () => {
+    const v = emap({
+      headers: emap({authorization: 'Bearer s3cr3t-token'}),
+      items: [1, 'x s3cr3t', new Set(['s3cr3t']), new List(['s3cr3t-token']), new Tagged('t', 's3cr3t')],
+      kw: kw('ok'),
+      's3cr3t': 5,
+    })
+    const out = r.value(v)
+    expect(JSON.stringify(out, (_k, x) => (x instanceof Map ? [...x] : x instanceof Set ? [...x] : x))).not.toContain('s3cr3t')
+    expect(((out as Map<unknown, unknown>).get(kw('headers')) as Map<unknown, unknown>).get(kw('authorization'))).toBe('Bearer ***')
+    expect((out as Map<unknown, unknown>).get(kw('kw'))).toBe(kw('ok'))
+    expect((out as Map<unknown, unknown>).get(kw('***'))).toBe(5)
+  })
+
+  it('redacts deep inside JSON', () => {
+    expect(r.json({a: [{b: 'url?key=s3cr3t-token'}], s3cr3t: null, n: 1})).toEqual({a: [{b: 'url?key=***'}], '***': null, n: 1})
+  })
+
+  it('redacts URL-encoded forms', () => {
+    const r2 = new Redactor().add('p@ss word')
+    expect(r2.string('https://x/?p=p%40ss%20word')).toBe('https://x/?p=***')
+  })
+
+  it('redacts errors and keeps code and retryable', () => {
+    const err = new StepError('auth failed with s3cr3t-token', {retryable: false, hint: 'check s3cr3t', details: {stderr: ['s3cr3t-token leaked']}})
+    const red = r.error(err)
+    expect(red).toBeInstanceOf(BreytaError)
+    expect(red.toJSON()).toEqual({code: 'step_failed', message: 'auth failed with ***', hint: 'check ***', details: {stderr: ['*** leaked']}})
+    expect((red as unknown as {retryable: boolean}).retryable).toBe(false)
+    expect(red.stack ?? '').not.toContain('s3cr3t')
+  })
+
+  it('is a no-op without secrets', () => {
+    const v = emap({a: 's3cr3t'})
+    expect(new Redactor().value(v)).toBe(v)
+  })
+})
