@@ -1,0 +1,74 @@
+/**
+ * SPEC §8 key map in one place. The mapping is a pure function of (input, key, mode) so it
+ * is testable without a terminal; the hook only attaches it to Ink's single input stream.
+ * One handler for the whole app (not one per screen) avoids two screens reacting to a key.
+ */
+import {useInput, type Key} from 'ink'
+
+/** What the keyboard is currently for. */
+export type InputMode = 'normal' | 'text' | 'confirm' | 'help'
+
+export type Command =
+  | {type: 'up' | 'down' | 'pageUp' | 'pageDown' | 'home' | 'end'}
+  | {type: 'open' | 'back' | 'approve' | 'reject' | 'cancel' | 'filter' | 'help' | 'quit' | 'nextWait'}
+  | {type: 'yes' | 'no'}
+  | {type: 'edit'; value: string}
+  | {type: 'submit' | 'dismiss'}
+  | {type: 'none'}
+
+/** Backspace arrives as \x7f from most terminals, which Ink reports as `delete`. */
+function isBackspace(key: Key): boolean {
+  return key.backspace || key.delete
+}
+
+/** Line editing for the filter and the reject comment. */
+export function editText(value: string, input: string, key: Key): Command {
+  if (key.return) return {type: 'submit'}
+  if (key.escape) return {type: 'dismiss'}
+  if (isBackspace(key)) return {type: 'edit', value: value.slice(0, -1)}
+  if (key.ctrl && input === 'u') return {type: 'edit', value: ''}
+  if (key.ctrl || key.meta || key.tab || key.upArrow || key.downArrow || key.pageUp || key.pageDown) return {type: 'none'}
+  // Pasted text arrives as one chunk; keep it on one line.
+  const printable = input.replace(/[\r\n]+/g, ' ').replace(/[\u0000-\u001F\u007F]/g, '')
+  return printable === '' ? {type: 'none'} : {type: 'edit', value: value + printable}
+}
+
+export function keyToCommand(input: string, key: Key, mode: InputMode, text = ''): Command {
+  if (mode === 'text') return editText(text, input, key)
+  if (mode === 'confirm') {
+    if (input === 'y' || input === 'Y') return {type: 'yes'}
+    if (input === 'n' || input === 'N' || key.escape || input === 'q') return {type: 'no'}
+    return {type: 'none'}
+  }
+  if (mode === 'help') {
+    if (input === 'q') return {type: 'quit'}
+    if (key.escape || input === '?' || key.return || isBackspace(key)) return {type: 'back'}
+    return {type: 'none'}
+  }
+  if (key.upArrow || input === 'k') return {type: 'up'}
+  if (key.downArrow || input === 'j') return {type: 'down'}
+  if (key.pageUp || (key.ctrl && input === 'b')) return {type: 'pageUp'}
+  if (key.pageDown || (key.ctrl && input === 'f') || input === ' ') return {type: 'pageDown'}
+  if (key.home || input === 'g') return {type: 'home'}
+  if (key.end || input === 'G') return {type: 'end'}
+  if (key.return) return {type: 'open'}
+  if (key.escape || isBackspace(key)) return {type: 'back'}
+  if (key.tab) return {type: 'nextWait'}
+  switch (input) {
+    case 'a': return {type: 'approve'}
+    case 'r': return {type: 'reject'}
+    case 'c': return {type: 'cancel'}
+    case '/': return {type: 'filter'}
+    case '?': return {type: 'help'}
+    case 'q': return {type: 'quit'}
+    default: return {type: 'none'}
+  }
+}
+
+/** Attach the key map; `text` is the current value of the line being edited, if any. */
+export function useKeymap(mode: InputMode, text: string, onCommand: (command: Command) => void, isActive = true): void {
+  useInput((input, key) => {
+    const command = keyToCommand(input, key, mode, text)
+    if (command.type !== 'none') onCommand(command)
+  }, {isActive})
+}

@@ -1,0 +1,316 @@
+import {afterEach, describe, expect, it, vi} from 'vitest'
+import {cleanup} from 'ink-testing-library'
+import {KEYS, setup, tick} from './helpers.js'
+import {run, step} from './fixtures.js'
+
+afterEach(() => cleanup())
+
+const rowsOf = (frame: string) => frame.split('\n')
+
+describe('run list', () => {
+  it('puts runs waiting on an approval first (longest waiting first), then newest first', async () => {
+    const {frame} = await setup()
+    const flows = rowsOf(frame())
+      .map((line) => line.slice(2).trim().split(/\s+/)[0])
+      .filter((w) => ['deploy-api', 'nightly-report', 'sync-issues', 'cleanup', 'release-notes'].includes(w!))
+    expect(flows).toEqual(['release-notes', 'deploy-api', 'nightly-report', 'sync-issues', 'cleanup'])
+    expect(frame()).toContain('2 waiting on approval')
+    expect(frame()).toContain('approve? deploy-ok: Deploy api to pr…')
+    expect(frame()).toContain('2 approvals: copy-ok, legal-ok')
+  })
+
+  it('shows status, age and current step for each run', async () => {
+    const {frame} = await setup()
+    const sync = rowsOf(frame()).find((l) => l.includes('sync-issues'))!
+    expect(sync).toMatch(/sync-issues\s+running\s+3m\s+list-issues/)
+    const cleanup = rowsOf(frame()).find((l) => l.includes('cleanup'))!
+    expect(cleanup).toMatch(/failed\s+2h/)
+  })
+
+  it('moves the selection with arrows and j/k, and keeps it in range', async () => {
+    const {press, selectedRow} = await setup()
+    expect(selectedRow()).toContain('release-notes')
+    await press(KEYS.down)
+    expect(selectedRow()).toContain('deploy-api')
+    await press('j', 'j')
+    expect(selectedRow()).toContain('sync-issues')
+    await press('k')
+    expect(selectedRow()).toContain('nightly-report')
+    await press(KEYS.up, KEYS.up, KEYS.up, KEYS.up)
+    expect(selectedRow()).toContain('release-notes')
+    await press('G')
+    expect(selectedRow()).toContain('cleanup')
+    await press('j')
+    expect(selectedRow()).toContain('cleanup')
+  })
+
+  it('loads one page, and the next when the selection reaches its end', async () => {
+    const many = Array.from({length: 300}, (_, i) => run(`01RUN${String(i).padStart(5, '0')}`, `flow-${i}`, 'completed', (i + 1) * 1000))
+    const {source, frame, press} = await setup({runs: many, props: {pageSize: 40}})
+    expect(source.callsOf('listRuns')[0]).toEqual([{limit: 40}])
+    expect(frame()).toContain('breyta runs (40+)')
+    expect(rowsOf(frame()).length).toBeLessThanOrEqual(24)
+    await press('G')
+    await tick(50)
+    expect(source.callsOf('listRuns').at(-1)).toEqual([{limit: 80}])
+    expect(frame()).toContain('breyta runs (80+)')
+  })
+})
+
+describe('run view', () => {
+  it('opens the selected run with its step timeline and the current step detail', async () => {
+    const {press, frame, source} = await setup()
+    await press(KEYS.down, KEYS.enter)
+    expect(source.callsOf('getRun')).toContainEqual(['01RUN0DEPLOY'])
+    const f = frame()
+    expect(f).toContain('deploy-api  v3 live')
+    expect(f).toMatch(/build\s+exec\s+completed\s+1m00s/)
+    expect(f).toMatch(/tests\s+exec\s+completed\s+1m00s ×2/)
+    expect(f).toContain('approve-deploy')
+    // the step the run is parked at is selected and its input shown
+    expect(f).toContain('── approve-deploy (wait)')
+    expect(f).toContain('"id": "approve-deploy"')
+    expect(f).toContain('approve? deploy-ok: Deploy api to prod?')
+  })
+
+  it('moves between steps and shows each one\'s output and error', async () => {
+    const {press, frame} = await setup()
+    await press(KEYS.down, KEYS.enter, 'k', 'k')
+    expect(frame()).toContain('── build (exec)')
+    expect(frame()).toContain('"stdout": "built"')
+    await press(KEYS.escape)
+    expect(frame()).toContain('breyta runs')
+    await press('G', KEYS.enter)
+    expect(frame()).toContain('step_failed: rm: permission denied (step rm)')
+    expect(frame()).toContain('── error')
+  })
+
+  it('scrolls a long step detail with PgDn/PgUp', async () => {
+    const lines = Array.from({length: 100}, (_, i) => `line ${i}`).join('\n')
+    const long = run('01RUNLONG', 'long-output', 'completed', 1000, {steps: [step('exec', 'exec', 'completed', {output: lines})]})
+    const {press, frame} = await setup({runs: [long]})
+    await press(KEYS.enter)
+    expect(frame()).toContain('line 0')
+    expect(frame()).not.toContain('line 40')
+    await press(KEYS.pageDown, KEYS.pageDown)
+    expect(frame()).not.toContain('line 0\n')
+    const shown = Number(/line (\d+)/.exec(frame().split('── output')[1] ?? frame())![1])
+    expect(shown).toBeGreaterThan(10)
+    expect(frame()).toMatch(/lines \d+-\d+\/10\d PgUp\/PgDn/)
+    await press(KEYS.pageUp, KEYS.pageUp, KEYS.pageUp)
+    expect(frame()).toContain('── input')
+  })
+
+  it('goes back with esc and with backspace', async () => {
+    const {press, frame} = await setup()
+    await press(KEYS.enter)
+    expect(frame()).toContain('release-notes  v3 live')
+    await press(KEYS.backspace)
+    expect(frame()).toContain('breyta runs (5)')
+  })
+})
+
+describe('approvals', () => {
+  it('approves a run\'s only open approval from the list, as the given user', async () => {
+    const {press, frame, source} = await setup()
+    await press(KEYS.down, 'a')
+    await tick(50)
+    expect(source.callsOf('approve')).toEqual([['01RUN0DEPLOY', 'deploy-ok', {by: 'alice'}]])
+    expect(frame()).toContain('approved deploy-ok as alice')
+    expect(frame()).toContain('1 waiting on approval')
+    expect(rowsOf(frame()).find((l) => l.includes('deploy-api'))).toContain('completed')
+  })
+
+  it('asks to open the run when it has several approvals, then approves the one picked with tab', async () => {
+    const {press, frame, source} = await setup()
+    await press('a')
+    expect(source.callsOf('approve')).toEqual([])
+    expect(frame()).toContain('2 open approvals: open the run')
+    await press(KEYS.enter, KEYS.tab, 'a')
+    await tick(50)
+    expect(source.callsOf('approve')).toEqual([['01RUN0NOTES', 'legal-ok', {by: 'alice'}]])
+  })
+
+  it('rejects with a typed comment; enter submits', async () => {
+    const {press, type, frame, source} = await setup()
+    await press(KEYS.down, KEYS.enter, 'r')
+    expect(frame()).toContain('reject comment:')
+    await type('not on a friday')
+    await press(KEYS.backspace)
+    expect(frame()).toContain('not on a frida')
+    await press(KEYS.enter)
+    await tick(50)
+    expect(source.callsOf('reject')).toEqual([['01RUN0DEPLOY', 'deploy-ok', {by: 'alice', comment: 'not on a frida'}]])
+    expect(frame()).toContain('rejected deploy-ok as alice')
+  })
+
+  it('keys typed into the comment are text, not commands; esc abandons the rejection', async () => {
+    const {press, type, frame, source} = await setup()
+    await press(KEYS.down, 'r')
+    await type('q a c')
+    expect(frame()).toContain('reject deploy-ok, comment: q a c')
+    await press(KEYS.escape)
+    expect(frame()).toContain('not rejected')
+    expect(source.calls.filter((c) => c.method !== 'listRuns' && c.method !== 'getRun')).toEqual([])
+  })
+
+  it('refuses an empty rejection comment', async () => {
+    const {press, frame, source} = await setup()
+    await press(KEYS.down, 'r', KEYS.enter)
+    expect(frame()).toContain('a rejection needs a comment')
+    expect(source.callsOf('reject')).toEqual([])
+  })
+
+  it('shows an action error in the status line and keeps running', async () => {
+    const {press, frame, source} = await setup()
+    source.failNext('approve', {code: 'wait_already_completed', message: 'wait deploy-ok was already completed'})
+    await press(KEYS.down, 'a')
+    await tick(50)
+    expect(frame()).toContain('wait_already_completed: wait deploy-ok was already completed')
+    await press('j')
+    expect(frame()).toContain('breyta runs')
+  })
+})
+
+describe('cancel', () => {
+  it('asks y/n; n keeps the run, y cancels it', async () => {
+    const {press, frame, source} = await setup()
+    await press('j', 'j', 'j', 'c')
+    expect(frame()).toContain('Cancel run sync-issues 01RUN0SYNC? (y/n)')
+    await press('n')
+    expect(source.callsOf('cancel')).toEqual([])
+    expect(frame()).toContain('not cancelled')
+    await press('c', 'y')
+    await tick(50)
+    expect(source.callsOf('cancel')).toEqual([['01RUN0SYNC']])
+    expect(rowsOf(frame()).find((l) => l.includes('sync-issues'))).toContain('cancelled')
+  })
+
+  it('does not offer to cancel a finished run', async () => {
+    const {press, frame, source} = await setup()
+    await press('G', 'c')
+    expect(frame()).toContain('run already failed; nothing to cancel')
+    expect(frame()).not.toContain('(y/n)')
+    expect(source.callsOf('cancel')).toEqual([])
+  })
+})
+
+describe('filter', () => {
+  it('filters by flow slug as you type, and esc clears it', async () => {
+    const {press, type, frame, source} = await setup()
+    await press('/')
+    await type('sync')
+    await tick(30)
+    expect(source.callsOf('listRuns').at(-1)).toEqual([{limit: 50, filter: 'sync'}])
+    expect(frame()).toContain('sync-issues')
+    expect(frame()).not.toContain('deploy-api')
+    await press(KEYS.escape)
+    await tick(30)
+    expect(frame()).toContain('deploy-api')
+  })
+
+  it('filters by status, keeps the filter on enter, and clears it with esc from the list', async () => {
+    const {press, type, frame} = await setup()
+    await press('/')
+    await type('wait')
+    await press(KEYS.enter)
+    await tick(30)
+    expect(frame()).toContain('filter: wait')
+    expect(frame()).toContain('deploy-api')
+    expect(frame()).not.toContain('nightly-report')
+    await press(KEYS.escape)
+    await tick(30)
+    expect(frame()).toContain('nightly-report')
+  })
+})
+
+describe('help and quit', () => {
+  it('? shows the keys, esc returns', async () => {
+    const {press, frame} = await setup()
+    await press('?')
+    expect(frame()).toContain('breyta tui: keys')
+    expect(frame()).toContain('approve the run')
+    expect(frame()).toContain('Decisions are recorded as made by "alice"')
+    await press(KEYS.escape)
+    expect(frame()).toContain('breyta runs (5)')
+  })
+
+  it('q quits', async () => {
+    const onQuit = vi.fn()
+    const {press} = await setup({props: {onQuit}})
+    await press('q')
+    expect(onQuit).toHaveBeenCalledOnce()
+  })
+})
+
+describe('live updates', () => {
+  it('redraws the list when the source reports a change', async () => {
+    const {frame, source} = await setup()
+    source.change('01RUN0SYNC', (r) => {
+      r.status = 'completed'
+      r.steps[0]!.status = 'completed'
+    })
+    await tick(60)
+    expect(rowsOf(frame()).find((l) => l.includes('sync-issues'))).toMatch(/completed/)
+    source.add(run('01RUN0NEW', 'brand-new', 'queued', 0))
+    await tick(60)
+    expect(frame()).toContain('brand-new')
+  })
+
+  it('redraws the open run, and coalesces a burst of events into few loads', async () => {
+    const {press, frame, source} = await setup()
+    await press('j', 'j', 'j', KEYS.enter)
+    const before = source.callsOf('getRun').length
+    for (let i = 0; i < 20; i++) source.emit()
+    source.change('01RUN0SYNC', (r) => {
+      r.steps[0]!.status = 'completed'
+      r.steps.push(step('post-comment', 'http', 'running'))
+    })
+    await tick(80)
+    expect(frame()).toContain('post-comment')
+    expect(source.callsOf('getRun').length - before).toBeLessThanOrEqual(2)
+  })
+
+  it('unsubscribes when it exits', async () => {
+    const {source, app} = await setup()
+    expect(source.subscriberCount).toBeGreaterThan(0)
+    app.unmount()
+    expect(source.subscriberCount).toBe(0)
+  })
+})
+
+describe('80x24', () => {
+  it('keeps every screen within 80 columns and 24 rows, whatever the data', async () => {
+    const huge = 'x'.repeat(500)
+    const runs = [
+      run('01RUN0WIDE', `a-very-long-flow-slug-${huge}`, 'waiting', 1000, {
+        steps: Array.from({length: 30}, (_, i) => step(`step-with-a-long-id-${i}-${huge}`, 'http', 'completed', {output: {text: huge, nested: {deep: [huge, huge]}}})),
+        waits: [approval2(`key-${huge}`, `prompt ${huge}`)],
+      }),
+      ...Array.from({length: 60}, (_, i) => run(`01RUN${i}`, `flow-${i}`, 'running', i * 1000, {steps: [step(`current-${huge}`, 'exec', 'running')]})),
+    ]
+    const {press, frame} = await setup({runs})
+    const check = () => {
+      const lines = rowsOf(frame())
+      expect(lines.length).toBeLessThanOrEqual(24)
+      for (const line of lines) expect(line.length).toBeLessThanOrEqual(80)
+    }
+    check()
+    await press(KEYS.enter)
+    expect(frame()).toContain('a-very-long-flow-slug')
+    check()
+    await press(KEYS.pageDown, 'j', 'j')
+    check()
+    await press('r')
+    await press('c', 'o')
+    check()
+    await press(KEYS.escape, '?')
+    check()
+    await press(KEYS.escape, KEYS.escape, '/')
+    check()
+  })
+})
+
+function approval2(key: string, prompt: string) {
+  return {key, status: 'open', approval: {prompt}, 'callback-url': null, 'timeout-at': null}
+}

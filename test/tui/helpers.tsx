@@ -1,0 +1,41 @@
+/** Render the App against a MemorySource and drive it with keys, waiting for each frame. */
+import {render} from 'ink-testing-library'
+import {App, type AppProps} from '../../src/tui/App.js'
+import {clock, fixtureRuns} from './fixtures.js'
+import {MemorySource} from './memory-source.js'
+import type {RunDetail} from '../../src/tui/types.js'
+
+export const tick = (ms = 30) => new Promise((resolve) => setTimeout(resolve, ms))
+
+// eslint-disable-next-line no-control-regex
+const ANSI = /\u001B\[[0-9;?]*[ -/]*[@-~]/g
+export const strip = (text: string) => text.replace(ANSI, '')
+
+export const KEYS = {
+  up: '\u001B[A',
+  down: '\u001B[B',
+  enter: '\r',
+  escape: '\u001B',
+  backspace: '\u007F',
+  pageDown: '\u001B[6~',
+  pageUp: '\u001B[5~',
+  tab: '\t',
+}
+
+export async function setup(options: {runs?: RunDetail[]; props?: Partial<AppProps>} = {}) {
+  const source = new MemorySource(options.runs ?? fixtureRuns())
+  const app = render(<App source={source} by="alice" clock={clock} tickMs={0} debounceMs={10} columns={80} rows={24} {...options.props} />)
+  await tick()
+  const frame = () => strip(app.lastFrame() ?? '')
+  /** Press keys one at a time (a multi-char write is one paste to Ink). */
+  const press = async (...keys: string[]) => {
+    for (const key of keys) {
+      app.stdin.write(key)
+      await tick()
+    }
+  }
+  const type = async (text: string) => press(...text.split(''))
+  /** The row of the list that is selected (marked with ›). */
+  const selectedRow = () => frame().split('\n').find((line) => line.startsWith('›')) ?? ''
+  return {source, app, frame, press, type, selectedRow}
+}
