@@ -1,5 +1,10 @@
 /** Step type → executor. Adding a step family is one file plus one line here. */
+import {execStep} from './exec.js'
+import {functionStep} from './function.js'
+import {httpStep} from './http.js'
+import {sleepStep} from './sleep.js'
 import type {StepExecutor} from './types.js'
+import {waitStep} from './wait.js'
 import {dbStep} from './db.js'
 import {kvStep} from './kv.js'
 import {llmStep} from './llm.js'
@@ -7,6 +12,11 @@ import {notifyStep} from './notify.js'
 import {searchStep} from './search.js'
 
 const executors: StepExecutor[] = [
+  functionStep,
+  httpStep,
+  execStep,
+  sleepStep,
+  waitStep,
   llmStep,
   searchStep,
   dbStep,

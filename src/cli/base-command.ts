@@ -1,0 +1,87 @@
+/**
+ * BreytaCommand: every command extends it. `run()` returns the data (an object, never
+ * undefined); this class prints it as one JSON envelope under --json, maps every failure to a
+ * SPEC error code and exit code, and renders errors for people without a stack trace.
+ */
+import {Command, Errors, Flags, type Interfaces} from '@oclif/core'
+import {BreytaError, exitCodeFor, openWorkspace, toBreytaError, type Workspace} from '../engine/index.js'
+import {errorDocument, okDocument, serialize} from './envelope.js'
+import {paint} from './format/style.js'
+
+export abstract class BreytaCommand extends Command {
+  static override enableJsonFlag = true
+
+  static override baseFlags = {
+    workspace: Flags.string({
+      description: 'Workspace directory (the one containing .breyta/); default: nearest one walking up, or $BREYTA_WORKSPACE',
+      helpGroup: 'GLOBAL',
+    }),
+  }
+
+  private workspaceCache?: Workspace
+
+  /** Flags shared by all commands, parsed without knowing the subclass's own flags. */
+  protected get workspaceFlag(): string | undefined {
+    const i = this.argv.findIndex((a) => a === '--workspace' || a.startsWith('--workspace='))
+    if (i < 0) return undefined
+    const arg = this.argv[i]!
+    return arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : this.argv[i + 1]
+  }
+
+  /** The workspace this command works in (SPEC §2 discovery). */
+  protected async workspace(): Promise<Workspace> {
+    this.workspaceCache ??= await openWorkspace({explicit: this.workspaceFlag, env: process.env.BREYTA_WORKSPACE, from: process.cwd()})
+    return this.workspaceCache
+  }
+
+  /** Human output goes to stdout only when not in --json mode. */
+  protected say(text: string): void {
+    if (!this.jsonEnabled()) process.stdout.write(text.endsWith('\n') ? text : text + '\n')
+  }
+
+  /** Progress and notes go to stderr so stdout stays the result. */
+  protected note(text: string): void {
+    if (!this.jsonEnabled()) process.stderr.write(text.endsWith('\n') ? text : text + '\n')
+  }
+
+  protected override toSuccessJson(result: unknown): unknown {
+    return okDocument(result)
+  }
+
+  protected override logJson(json: unknown): void {
+    process.stdout.write(serialize(json, Boolean(process.stdout.isTTY)))
+  }
+
+  protected override async catch(err: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
+    const error = this.classify(err)
+    process.exitCode = exitCodeFor(error.code)
+    if (this.jsonEnabled()) {
+      this.logJson(errorDocument(error))
+    } else {
+      process.stderr.write(`${paint.red('Error')} ${paint.dim(`[${error.code}]`)}: ${error.message}\n`)
+      const problems = error.details?.problems
+      if (Array.isArray(problems) && problems.length > 1) {
+        for (const p of problems as {path?: string; message: string; line?: number; column?: number; file?: string}[]) {
+          const where = p.line === undefined ? '' : `${p.file ? p.file + ':' : ''}${p.line}:${p.column ?? 1} `
+          process.stderr.write(`  - ${where}${p.path ? p.path + ': ' : ''}${p.message}\n`)
+        }
+      }
+      if (error.hint) process.stderr.write(`${paint.dim('Hint:')} ${error.hint}\n`)
+      if (error.code === 'internal' && process.env.DEBUG) process.stderr.write(`${err.stack ?? ''}\n`)
+    }
+    return undefined
+  }
+
+  /** Flag and argument errors from oclif become invalid_input (exit 2). */
+  private classify(err: Error & {oclif?: {exit?: number}}): BreytaError {
+    if (err instanceof Errors.CLIError && !(err instanceof BreytaError)) {
+      const isParse = err.constructor.name.endsWith('Error') && /flag|argument|Expected|Unexpected|Missing|Nonexistent|required/i.test(err.message)
+      if (isParse || err.oclif?.exit === 2) {
+        return new BreytaError('invalid_input', err.message.split('\n')[0]!, {hint: `See \`breyta ${this.id?.replaceAll(':', ' ') ?? ''} --help\`.`})
+      }
+    }
+    return toBreytaError(err)
+  }
+}
+
+export type BreytaFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BreytaCommand)['baseFlags'] & T['flags']>

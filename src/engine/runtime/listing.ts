@@ -1,0 +1,49 @@
+/**
+ * `runs list`: newest first from a directory listing of ULID run ids, reading only as many
+ * snapshots as the page needs, so the cost does not grow with the number of runs on disk.
+ */
+import {listRunIds, readRunSnapshot, readRunView} from '../store/fs/run-store.js'
+import type {RunStatus} from '../store/types.js'
+import type {Workspace} from '../workspace/workspace.js'
+import {summarize, type RunSummary} from './projection.js'
+
+export interface ListRunsOptions {
+  flow?: string
+  status?: RunStatus
+  limit?: number
+  /** Cursor from a previous page: list runs older than this id. */
+  before?: string
+}
+
+export interface Page<T> {
+  items: T[]
+  next: string | null
+}
+
+export function listRuns(ws: Workspace, options: ListRunsOptions = {}): Page<RunSummary> {
+  const limit = options.limit ?? 20
+  const items: RunSummary[] = []
+  let lastId: string | null = null
+  let more = false
+  for (const id of listRunIds(ws.layout, {before: options.before})) {
+    if (items.length >= limit) {
+      more = true
+      break
+    }
+    lastId = id
+    const view = readRunSnapshot(ws.layout, id) ?? safeView(ws, id)
+    if (!view) continue
+    if (options.flow !== undefined && view.flow !== options.flow) continue
+    if (options.status !== undefined && view.status !== options.status) continue
+    items.push(summarize(view))
+  }
+  return {items, next: more ? lastId : null}
+}
+
+function safeView(ws: Workspace, id: string) {
+  try {
+    return readRunView(ws.layout, id)
+  } catch {
+    return undefined
+  }
+}

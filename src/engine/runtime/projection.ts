@@ -1,0 +1,225 @@
+/**
+ * Fold a run's journal into its view: the SPEC §6 `runs show --json` shape. run.json is this
+ * view written as a snapshot; `runs show` recomputes it from the journal so it is never stale.
+ */
+import {decode, toJson, type Json} from '../edn/json.js'
+import type {JournalEvent, RecordedError, RunStatus, Target} from '../store/types.js'
+
+export interface StepView {
+  id: string
+  type: string
+  status: 'running' | 'completed' | 'failed' | 'waiting' | 'sleeping' | 'retrying' | 'cancelled'
+  attempts: number
+  'started-at': string | null
+  'finished-at': string | null
+  input: Json
+  output: Json
+  error: RecordedError | null
+  position: string
+}
+
+export interface WaitView {
+  key: string
+  step: string
+  status: 'open' | 'completed' | 'timed-out'
+  approval: {prompt: string} | null
+  'callback-url': string | null
+  'timeout-at': string | null
+  'on-timeout': 'fail' | 'continue'
+  payload: Json
+  'completed-at': string | null
+  'completed-by': string | null
+}
+
+export interface RunView {
+  id: string
+  flow: string
+  target: Target
+  version: number | null
+  sha256: string
+  status: RunStatus
+  input: Json
+  output: Json
+  error: RecordedError | null
+  'created-at': string
+  'started-at': string | null
+  'finished-at': string | null
+  'updated-at': string
+  'current-step': string | null
+  'wake-at': string | null
+  'retry-of': string | null
+  steps: StepView[]
+  waits: WaitView[]
+  /** Journal sequence number this view reflects. */
+  seq: number
+}
+
+/** The fields `runs list` returns per run. */
+export type RunSummary = Pick<RunView, 'id' | 'flow' | 'target' | 'version' | 'status' | 'created-at' | 'started-at' | 'finished-at' | 'updated-at' | 'current-step' | 'error'> & {
+  waiting: {key: string; approval: boolean}[]
+}
+
+const plain = (j: Json | undefined): Json => (j === undefined ? null : toJson(decode(j)))
+
+export function projectRun(events: JournalEvent[]): RunView | undefined {
+  const created = events.find((e) => e.type === 'run_created')
+  if (created?.type !== 'run_created') return undefined
+  const view: RunView = {
+    id: created.run,
+    flow: created.flow,
+    target: created.target,
+    version: created.version,
+    sha256: created.sha256,
+    status: created.queued ? 'queued' : 'running',
+    input: plain(created.input),
+    output: null,
+    error: null,
+    'created-at': created.at,
+    'started-at': null,
+    'finished-at': null,
+    'updated-at': created.at,
+    'current-step': null,
+    'wake-at': null,
+    'retry-of': created.retryOf ?? null,
+    steps: [],
+    waits: [],
+    seq: 0,
+  }
+  const steps = new Map<string, StepView>()
+  const waits = new Map<string, WaitView>()
+  for (const e of events) applyEvent(view, steps, waits, e)
+  view.steps = [...steps.values()]
+  view.waits = [...waits.values()]
+  return view
+}
+
+function stepFor(steps: Map<string, StepView>, id: string, type: string, position: string, at: string): StepView {
+  let s = steps.get(id)
+  if (!s) {
+    s = {id, type, status: 'running', attempts: 0, 'started-at': at, 'finished-at': null, input: null, output: null, error: null, position}
+    steps.set(id, s)
+  }
+  return s
+}
+
+function applyEvent(view: RunView, steps: Map<string, StepView>, waits: Map<string, WaitView>, e: JournalEvent): void {
+  view.seq = e.seq
+  view['updated-at'] = e.at
+  switch (e.type) {
+    case 'run_started':
+    case 'run_resumed':
+      view.status = 'running'
+      view['started-at'] ??= e.at
+      view['wake-at'] = null
+      break
+    case 'step_started': {
+      const s = stepFor(steps, e.step, e.stepType, e.position, e.at)
+      s.status = 'running'
+      s.attempts = Math.max(s.attempts, e.attempt)
+      s.input = plain(e.input)
+      s.error = null
+      view['current-step'] = e.step
+      break
+    }
+    case 'step_attempt_failed': {
+      const s = steps.get(e.step)
+      if (s) {
+        s.status = 'retrying'
+        s.error = e.error
+      }
+      break
+    }
+    case 'step_completed': {
+      const s = stepFor(steps, e.step, e.stepType, e.position, e.at)
+      s.status = 'completed'
+      s.attempts = Math.max(s.attempts, e.attempt)
+      s.output = plain(e.output)
+      s['finished-at'] = e.at
+      s.error = null
+      break
+    }
+    case 'step_failed': {
+      const s = steps.get(e.step)
+      if (s) {
+        s.status = 'failed'
+        s.error = e.error
+        s['finished-at'] = e.at
+      }
+      break
+    }
+    case 'wait_opened': {
+      const s = steps.get(e.step)
+      if (s) s.status = 'waiting'
+      waits.set(e.key, {
+        key: e.key,
+        step: e.step,
+        status: 'open',
+        approval: e.approval ?? null,
+        'callback-url': null,
+        'timeout-at': e.timeoutAt ?? null,
+        'on-timeout': e.onTimeout,
+        payload: null,
+        'completed-at': null,
+        'completed-by': null,
+      })
+      break
+    }
+    case 'wait_completed': {
+      const w = waits.get(e.key)
+      if (w) {
+        w.status = e.source === 'timeout' ? 'timed-out' : 'completed'
+        w.payload = plain(e.payload)
+        w['completed-at'] = e.at
+        w['completed-by'] = e.by ?? null
+      }
+      break
+    }
+    case 'sleep_started': {
+      const s = steps.get(e.step)
+      if (s) s.status = 'sleeping'
+      break
+    }
+    case 'run_parked':
+      view.status = e.status
+      view['wake-at'] = e.wakeAt ?? null
+      break
+    case 'run_completed':
+      view.status = 'completed'
+      view.output = plain(e.output)
+      view['finished-at'] = e.at
+      view['current-step'] = null
+      view['wake-at'] = null
+      break
+    case 'run_failed':
+      view.status = 'failed'
+      view.error = e.error
+      view['finished-at'] = e.at
+      view['wake-at'] = null
+      break
+    case 'run_cancelled':
+      view.status = 'cancelled'
+      view['finished-at'] = e.at
+      view['wake-at'] = null
+      for (const s of steps.values()) if (s.status === 'running' || s.status === 'waiting' || s.status === 'sleeping' || s.status === 'retrying') s.status = 'cancelled'
+      break
+    default:
+      break
+  }
+}
+
+export function summarize(view: RunView): RunSummary {
+  return {
+    id: view.id,
+    flow: view.flow,
+    target: view.target,
+    version: view.version,
+    status: view.status,
+    'created-at': view['created-at'],
+    'started-at': view['started-at'],
+    'finished-at': view['finished-at'],
+    'updated-at': view['updated-at'],
+    'current-step': view['current-step'],
+    error: view.error,
+    waiting: view.waits.filter((w) => w.status === 'open').map((w) => ({key: w.key, approval: w.approval !== null})),
+  }
+}

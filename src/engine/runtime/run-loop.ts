@@ -1,0 +1,308 @@
+/**
+ * Advance one run until it completes, fails, is cancelled or parks. Only the holder of the
+ * run's lock advances it. The flow body is re-evaluated from the top each time; the journal
+ * (through ReplayState) makes completed steps return their recorded output without running.
+ */
+import fs from 'node:fs'
+import {decode, encode, type Json} from '../edn/json.js'
+import {emap, type EdnMap, type Value} from '../edn/values.js'
+import {BreytaError, toBreytaError} from '../errors.js'
+import {parseFlow} from '../flow/load.js'
+import type {FlowDefinition} from '../flow/types.js'
+import {evaluateFlow} from '../interpreter/index.js'
+import {isSuspend, Suspend} from '../interpreter/types.js'
+import {readInbox} from '../store/fs/inbox.js'
+import {JournalWriter, readJournal} from '../store/fs/journal.js'
+import {tryLock} from '../store/fs/lock.js'
+import {readPinnedFlow, writeRunSnapshot} from '../store/fs/run-store.js'
+import type {JournalEvent, NewJournalEvent, RecordedError, UnsequencedEvent} from '../store/types.js'
+import {TERMINAL_STATUSES} from '../store/types.js'
+import {stepExecutor} from '../steps/registry.js'
+import type {ParkRequest, StepContext} from '../steps/types.js'
+import type {Workspace} from '../workspace/workspace.js'
+import {backoffDelay, recordError, retryPolicy, RunCancelled, sleep, stepTimeoutMs, withTimeout} from './attempts.js'
+import {projectRun, type RunView} from './projection.js'
+import {ReplayState} from './replay.js'
+import {buildStepContext, loadStepServices, type StepServices} from './step-context.js'
+import {offloadStepOutput, redactError, redactValue, resolveConfigRefs} from './step-io.js'
+
+export interface AdvanceOptions {
+  /** Fires when the process is asked to stop (SIGINT); the run is left resumable, not cancelled. */
+  signal?: AbortSignal
+  /** Observe every journal event as it is written (progress, TUI, daemon). */
+  onEvent?: (event: JournalEvent) => void
+  now?: () => Date
+  /** Environment for secrets (BREYTA_SECRET_<NAME>); the CLI and daemon pass process.env. */
+  env?: NodeJS.ProcessEnv
+}
+
+export type AdvanceResult = {locked: true} | {locked: false; view: RunView}
+
+const SNAPSHOT_INTERVAL_MS = 250
+const CANCEL_POLL_MS = 100
+
+class Parked {
+  waiting = false
+  wakeAt: string | undefined
+  note(kind: 'wait' | 'sleep', at?: string): void {
+    if (kind === 'wait') this.waiting = true
+    if (at !== undefined && (this.wakeAt === undefined || at < this.wakeAt)) this.wakeAt = at
+  }
+}
+
+/** Advance a run if no other process holds it; `{locked: true}` when one does. */
+export async function advanceRun(ws: Workspace, runId: string, options: AdvanceOptions = {}): Promise<AdvanceResult> {
+  const lock = tryLock(ws.layout.runLock(runId), 'advance')
+  if (!lock) return {locked: true}
+  try {
+    let view = await advanceLocked(ws, runId, options)
+    // A completion that arrived while this advance was busy elsewhere in the body: go again.
+    for (let i = 0; i < 10 && view.status === 'waiting' && hasPendingCompletion(ws, view); i++) {
+      view = await advanceLocked(ws, runId, options)
+    }
+    return {locked: false, view}
+  } finally {
+    lock.release()
+  }
+}
+
+function hasPendingCompletion(ws: Workspace, view: RunView): boolean {
+  const open = new Set(view.waits.filter((w) => w.status === 'open').map((w) => w.key))
+  return open.size > 0 && readInbox(ws.layout, view.id).some((e) => open.has(e.key))
+}
+
+async function advanceLocked(ws: Workspace, runId: string, options: AdvanceOptions): Promise<RunView> {
+  const now = options.now ?? (() => new Date())
+  const file = ws.layout.runJournal(runId)
+  const {events, validBytes} = readJournal(file)
+  const view = projectRun(events)
+  if (!view) throw new BreytaError('run_not_found', `run "${runId}" has no journal`)
+  if (TERMINAL_STATUSES.includes(view.status) || view.status === 'queued') return view
+
+  const runner = new Runner(ws, runId, events, JournalWriter.open(file, events.at(-1)?.seq ?? 0, validBytes), options, now)
+  try {
+    return await runner.run(view)
+  } finally {
+    runner.close()
+  }
+}
+
+class Runner {
+  private readonly replay: ReplayState
+  private readonly abort = new AbortController()
+  private readonly parked = new Parked()
+  private lastSnapshot = 0
+  private cancelTimer?: NodeJS.Timeout
+  private services?: StepServices
+
+  constructor(
+    private readonly ws: Workspace,
+    private readonly runId: string,
+    private readonly events: JournalEvent[],
+    private readonly writer: JournalWriter,
+    private readonly options: AdvanceOptions,
+    private readonly now: () => Date,
+  ) {
+    this.replay = new ReplayState(events)
+  }
+
+  async run(view: RunView): Promise<RunView> {
+    if (this.cancelRequested()) return this.finish({type: 'run_cancelled', reason: 'cancelled by request'})
+    this.append({type: view['started-at'] === null ? 'run_started' : 'run_resumed', pid: process.pid})
+    this.ingestInbox()
+    this.watchForCancel()
+    let flow: FlowDefinition
+    try {
+      flow = parseFlow(readPinnedFlow(this.ws.layout, this.runId), {file: `runs/${this.runId}/flow.edn`})
+    } catch (err) {
+      return this.finish({type: 'run_failed', error: recordError(err, '', 0)})
+    }
+    this.services = await loadStepServices(this.ws, this.runId, flow, this.options.env ?? {})
+    const created = this.events[0] as Extract<JournalEvent, {type: 'run_created'}>
+    try {
+      const output = await evaluateFlow(flow, {
+        input: decode(created.input),
+        runId: this.runId,
+        now: created.at,
+        callbackUrl: (key) => this.ws.callbackUrl(this.runId, key),
+        step: (type, id, config, position) => this.step(flow, type, id, config, position),
+      })
+      return this.finish({type: 'run_completed', output: this.encodeOut(output)})
+    } catch (err) {
+      if (isSuspend(err)) {
+        if (this.cancelRequested()) return this.finish({type: 'run_cancelled', reason: 'cancelled by request'})
+        return this.finish({type: 'run_parked', status: this.parked.waiting ? 'waiting' : 'sleeping', ...(this.parked.wakeAt ? {wakeAt: this.parked.wakeAt} : {})})
+      }
+      if (err instanceof RunCancelled || this.abort.signal.aborted) {
+        if (this.cancelRequested()) return this.finish({type: 'run_cancelled', reason: 'cancelled by request'})
+        // The process is stopping: leave the run as it is; `runs resume` or the daemon continues it.
+        return this.snapshot(true)
+      }
+      const e = toBreytaError(err)
+      const step = (e.details?.step as string | undefined) ?? undefined
+      const error: RecordedError = {code: e.code, message: e.message, ...(e.hint ? {hint: e.hint} : {}), ...(e.details ? {details: e.details} : {}), ...(step ? {step} : {})}
+      return this.finish({type: 'run_failed', error})
+    }
+  }
+
+  close(): void {
+    if (this.cancelTimer) clearInterval(this.cancelTimer)
+    this.services?.close()
+    this.writer.close()
+  }
+
+  private cancelRequested(): boolean {
+    return fs.existsSync(this.ws.layout.runCancelMarker(this.runId))
+  }
+
+  /** Cancellation arrives as a marker file from another process; poll it cheaply. */
+  private watchForCancel(): void {
+    this.cancelTimer = setInterval(() => {
+      if (this.cancelRequested()) this.abort.abort(new RunCancelled())
+    }, CANCEL_POLL_MS)
+    this.cancelTimer.unref()
+    const outer = this.options.signal
+    if (outer) {
+      if (outer.aborted) this.abort.abort(new RunCancelled('interrupted'))
+      else outer.addEventListener('abort', () => this.abort.abort(new RunCancelled('interrupted')), {once: true})
+    }
+  }
+
+  private append(...events: NewJournalEvent[]): void {
+    const at = this.now().toISOString()
+    const written = this.writer.append(...events.map((e) => ({...e, at})))
+    for (const e of written) {
+      this.events.push(e)
+      this.replay.record(e)
+      this.options.onEvent?.(e)
+    }
+    this.snapshot(false)
+  }
+
+  private snapshot(force: boolean): RunView {
+    const t = Date.now()
+    if (!force && t - this.lastSnapshot < SNAPSHOT_INTERVAL_MS) return undefined as unknown as RunView
+    this.lastSnapshot = t
+    const view = projectRun(this.events)!
+    writeRunSnapshot(this.ws.layout, view)
+    return view
+  }
+
+  private finish(event: NewJournalEvent): RunView {
+    this.append(event)
+    if (TERMINAL_STATUSES.includes(projectRun(this.events)!.status)) {
+      fs.rmSync(this.ws.layout.runCancelMarker(this.runId), {force: true})
+    }
+    return this.snapshot(true)
+  }
+
+  private encodeOut(v: Value): Json {
+    return encode(this.services ? redactValue(this.services, v) : v)
+  }
+
+  /** One `flow/step` call: replay it, resume a parked one, or run it. */
+  private async step(flow: FlowDefinition, type: string, id: string, config: Value, position: string): Promise<Value> {
+    if (this.abort.signal.aborted) throw new RunCancelled()
+    const record = this.replay.lookup(position, type, id)
+    if (record?.completed) return decode(record.completed.output)
+    if (record?.failed) throw stepFailure(record.failed.error)
+    const executor = stepExecutor(type)
+    if (!executor) {
+      throw new BreytaError('invalid_flow', `unknown step type :${type} (step "${id}")`, {hint: 'Run `breyta flows validate` to see the known step types.', details: {step: id}})
+    }
+    const cfg: EdnMap = config instanceof Map ? config : new Map()
+    if (record?.wait) return this.resumeWait(record.wait, position)
+    if (record?.sleep) return this.resumeSleep(record.sleep.step, type, record.sleep.until, position, record.lastAttempt)
+
+    const policy = retryPolicy(cfg)
+    const timeoutMs = stepTimeoutMs(cfg)
+    for (let attempt = record ? record.lastAttempt + 1 : 1; ; attempt++) {
+      this.append({type: 'step_started', step: id, stepType: type, position, attempt, input: this.encodeOut(cfg)})
+      try {
+        const outcome = await withTimeout(async (signal) => {
+          const ctx: StepContext = buildStepContext(this.services!, {stepId: id, attempt, signal, now: this.now, log: (message) => this.append({type: 'log', step: id, message})})
+          return executor.run(await resolveConfigRefs(this.services!, cfg, ctx), ctx)
+        }, {timeoutMs, outer: this.abort.signal, stepId: id})
+        if (outcome.kind === 'park') return this.park(outcome.park, id, type, position, attempt)
+        const output = await offloadStepOutput(this.services!, cfg, outcome.output, id)
+        this.append({type: 'step_completed', step: id, stepType: type, position, attempt, output: this.encodeOut(output), ...(outcome.meta ? {meta: encode(outcome.meta as unknown as Value)} : {})})
+        return output
+      } catch (err) {
+        if (err instanceof RunCancelled) throw err
+        const error = redactError(this.services!, recordError(err, id, attempt))
+        if (error.retryable && attempt < policy.maxAttempts) {
+          const delay = backoffDelay(policy, attempt)
+          this.append({type: 'step_attempt_failed', step: id, position, attempt, error, retryInMs: delay})
+          await sleep(delay, this.abort.signal)
+          continue
+        }
+        this.append({type: 'step_failed', step: id, position, attempt, error})
+        throw stepFailure(error)
+      }
+    }
+  }
+
+  private park(req: ParkRequest, id: string, type: string, position: string, attempt: number): Promise<Value> {
+    if (req.kind === 'sleep') {
+      this.append({type: 'sleep_started', step: id, position, until: req.until})
+      return this.resumeSleep(id, type, req.until, position, attempt)
+    }
+    const opened = {
+      type: 'wait_opened' as const, step: id, position, key: req.key, onTimeout: req.onTimeout,
+      ...(req.timeoutAt ? {timeoutAt: req.timeoutAt} : {}),
+      ...(req.defaultValue !== undefined ? {defaultValue: encode(req.defaultValue)} : {}),
+      ...(req.approval ? {approval: req.approval} : {}),
+      ...(req.validation ? {validation: req.validation} : {}),
+    }
+    this.append(opened)
+    return this.resumeWait(this.events.at(-1) as Extract<JournalEvent, {type: 'wait_opened'}>, position)
+  }
+
+  /** Move wait completions from the inbox into the journal (each key once). */
+  private ingestInbox(): void {
+    for (const entry of readInbox(this.ws.layout, this.runId)) {
+      if (this.replay.completions.has(entry.key)) continue
+      this.append({type: 'wait_completed', key: entry.key, payload: entry.payload, source: entry.source, ...(entry.by ? {by: entry.by} : {}), ...(entry.decision ? {decision: entry.decision} : {})})
+    }
+  }
+
+  private resumeWait(wait: Extract<JournalEvent, {type: 'wait_opened'}>, position: string): Promise<Value> {
+    if (!this.replay.completions.has(wait.key)) this.ingestInbox()
+    const done = this.replay.completions.get(wait.key)
+    if (done) {
+      const output = decode(done.payload)
+      this.append({type: 'step_completed', step: wait.step, stepType: 'wait', position, attempt: 1, output: done.payload})
+      return Promise.resolve(output)
+    }
+    if (wait.timeoutAt !== undefined && wait.timeoutAt <= this.now().toISOString()) {
+      if (wait.onTimeout === 'continue') {
+        const payload = wait.defaultValue ?? null
+        this.append(
+          {type: 'wait_completed', key: wait.key, payload, source: 'timeout'},
+          {type: 'step_completed', step: wait.step, stepType: 'wait', position, attempt: 1, output: payload},
+        )
+        return Promise.resolve(decode(payload))
+      }
+      const error: RecordedError = {code: 'step_failed', message: `wait "${wait.key}" (step "${wait.step}") timed out at ${wait.timeoutAt}`, step: wait.step, hint: 'Give the wait a longer :timeout, or :on-timeout :continue with a :default-value.'}
+      this.append({type: 'step_failed', step: wait.step, position, attempt: 1, error})
+      return Promise.reject(stepFailure(error))
+    }
+    this.parked.note('wait', wait.timeoutAt)
+    return Promise.reject(new Suspend('waiting'))
+  }
+
+  private resumeSleep(step: string, type: string, until: string, position: string, attempt: number): Promise<Value> {
+    if (until <= this.now().toISOString()) {
+      const output = emap({'slept-until': until})
+      this.append({type: 'step_completed', step, stepType: type, position, attempt: Math.max(attempt, 1), output: encode(output)})
+      return Promise.resolve(output)
+    }
+    this.parked.note('sleep', until)
+    return Promise.reject(new Suspend('sleeping'))
+  }
+}
+
+function stepFailure(error: RecordedError): BreytaError {
+  const message = error.step ? `step "${error.step}" failed: ${error.message}` : error.message
+  return new BreytaError('step_failed', message, {hint: error.hint, details: {...(error.details ?? {}), step: error.step, attempt: error.attempt, cause: error.code}})
+}

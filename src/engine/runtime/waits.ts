@@ -1,0 +1,101 @@
+/** Completing waits (approve, reject, complete, callback) and listing open ones. */
+import {encode} from '../edn/json.js'
+import {emap, kw, type Value} from '../edn/values.js'
+import {BreytaError} from '../errors.js'
+import {inboxHas, postToInbox} from '../store/fs/inbox.js'
+import {listRunIds, readRunEvents, readRunSnapshot, readRunView} from '../store/fs/run-store.js'
+import {TERMINAL_STATUSES} from '../store/types.js'
+import type {Workspace} from '../workspace/workspace.js'
+import type {RunView, WaitView} from './projection.js'
+
+export interface WaitCompletion {
+  /** The payload (EDN). For approvals, build it with `approvalPayload`. */
+  payload: Value
+  source: 'cli' | 'callback' | 'api'
+  by?: string
+  decision?: 'approved' | 'rejected'
+  /**
+   * Accept a completion for a wait the run has not opened yet (a fast worker's callback).
+   * The token on a callback URL proves the key was issued for this run.
+   */
+  allowEarly?: boolean
+}
+
+export function approvalPayload(decision: 'approved' | 'rejected', by: string, comment: string | undefined, at: Date = new Date()): Value {
+  return emap({decision: kw(decision), by, comment: comment ?? null, at: at.toISOString()})
+}
+
+function missingRequired(wait: WaitView | undefined, payload: Value, required: string[] | undefined): string[] {
+  if (!wait || !required || required.length === 0) return []
+  if (!(payload instanceof Map)) return required
+  return required.filter((k) => !payload.has(kw(k)) && !payload.has(k))
+}
+
+/**
+ * Record the completion of wait KEY exactly once. Throws wait_already_completed (exit 4) for
+ * the loser of a race, wait_not_found for an unknown key, invalid_input for a payload that
+ * fails the wait's :validation.
+ */
+export function completeWait(ws: Workspace, runId: string, key: string, completion: WaitCompletion): RunView {
+  const view = readRunView(ws.layout, runId)
+  const wait = view.waits.find((w) => w.key === key)
+  if (wait && wait.status !== 'open') {
+    throw new BreytaError('wait_already_completed', `wait "${key}" of run ${runId} was already ${wait.status === 'timed-out' ? 'timed out' : 'completed'}${wait['completed-by'] ? ' by ' + wait['completed-by'] : ''}`, {hint: 'A wait can be completed once.'})
+  }
+  if (!wait) {
+    if (inboxHas(ws.layout, runId, key)) throw new BreytaError('wait_already_completed', `wait "${key}" of run ${runId} was already completed`, {hint: 'A wait can be completed once.'})
+    if (!completion.allowEarly || TERMINAL_STATUSES.includes(view.status)) {
+      throw new BreytaError('wait_not_found', `run ${runId} has no open wait "${key}"`, {hint: `Open waits: ${view.waits.filter((w) => w.status === 'open').map((w) => w.key).join(', ') || 'none'}. List them with \`breyta waits list --run ${runId}\`.`})
+    }
+  }
+  if (TERMINAL_STATUSES.includes(view.status)) {
+    throw new BreytaError('run_not_active', `run ${runId} is ${view.status}`, {hint: 'Waits of a finished run cannot be completed.'})
+  }
+  if (wait && completion.decision && !wait.approval) {
+    throw new BreytaError('invalid_input', `wait "${key}" is not an approval`, {hint: `Complete it with \`breyta waits complete ${runId} ${key} --payload JSON\`.`})
+  }
+  const required = findValidation(ws, runId, key)
+  const missing = missingRequired(wait, completion.payload, required)
+  if (missing.length > 0) {
+    throw new BreytaError('invalid_input', `payload for wait "${key}" is missing required key${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}`, {hint: 'The wait declares :validation {:required [...]}.', details: {missing}})
+  }
+  const won = postToInbox(ws.layout, runId, {
+    key,
+    payload: encode(completion.payload),
+    source: completion.source,
+    at: new Date().toISOString(),
+    ...(completion.by ? {by: completion.by} : {}),
+    ...(completion.decision ? {decision: completion.decision} : {}),
+  })
+  if (!won) throw new BreytaError('wait_already_completed', `wait "${key}" of run ${runId} was already completed`, {hint: 'A wait can be completed once.'})
+  return view
+}
+
+function findValidation(ws: Workspace, runId: string, key: string): string[] | undefined {
+  // The projection keeps what people need; validation lives on the journal's wait_opened event.
+  for (const e of readRunEvents(ws.layout, runId)) if (e.type === 'wait_opened' && e.key === key) return e.validation?.required
+  return undefined
+}
+
+export interface OpenWait extends WaitView {
+  run: string
+  flow: string
+  'opened-at': string
+}
+
+/** Open waits, newest runs first. Scans only runs whose snapshot says `waiting`. */
+export function listOpenWaits(ws: Workspace, options: {runId?: string; limit?: number} = {}): OpenWait[] {
+  const ids = options.runId ? [options.runId] : listRunIds(ws.layout)
+  const out: OpenWait[] = []
+  for (const id of ids) {
+    const snap = options.runId ? readRunView(ws.layout, id) : readRunSnapshot(ws.layout, id)
+    if (!snap || snap.status !== 'waiting') continue
+    for (const w of snap.waits) {
+      if (w.status !== 'open') continue
+      const step = snap.steps.find((s) => s.id === w.step)
+      out.push({...w, 'callback-url': ws.callbackUrl(id, w.key), run: id, flow: snap.flow, 'opened-at': step?.['started-at'] ?? snap['updated-at']})
+    }
+    if (options.limit !== undefined && out.length >= options.limit) break
+  }
+  return out
+}

@@ -1,0 +1,100 @@
+/**
+ * `:http`: one request with Node's fetch. JSON in (`:json`) and out (parsed when the response
+ * says JSON). 5xx and 429 are retryable failures; other 4xx are not. A connection supplies the
+ * base URL and auth (bearer / basic / header), naming secrets, never holding them.
+ */
+import {fromJson} from '../edn/json.js'
+import {emap} from '../edn/values.js'
+import {StepConfig} from './config.js'
+import {done, StepError, type Connection, type StepContext, type StepExecutor} from './types.js'
+
+interface AuthSpec {
+  bearer?: string
+  basic?: {user?: string; password?: string}
+  header?: {name?: string; value?: string}
+  'api-key'?: string
+}
+
+function applyAuth(headers: Headers, auth: AuthSpec | undefined, ctx: StepContext): void {
+  if (!auth) return
+  if (auth.bearer) headers.set('authorization', `Bearer ${ctx.secret(auth.bearer)}`)
+  if (auth.basic?.password) {
+    const user = auth.basic.user ?? ''
+    headers.set('authorization', `Basic ${Buffer.from(`${user}:${ctx.secret(auth.basic.password)}`).toString('base64')}`)
+  }
+  if (auth.header?.name && auth.header.value) headers.set(auth.header.name, ctx.secret(auth.header.value))
+}
+
+function targetUrl(c: StepConfig, conn: Connection | undefined): URL {
+  const url = c.string('url')
+  if (url !== undefined) return new URL(url)
+  if (!conn) throw new StepError(':http step needs :url, or :connection and :path', {retryable: false})
+  const base = String(conn['base-url'] ?? '')
+  if (!base) throw new StepError(`connection "${conn.name}" has no :base-url`, {retryable: false})
+  const path = c.string('path') ?? ''
+  return new URL(base.replace(/\/+$/, '') + (path === '' || path.startsWith('/') ? path : '/' + path))
+}
+
+async function readBody(res: Response): Promise<unknown> {
+  const text = await res.text()
+  const type = res.headers.get('content-type') ?? ''
+  if (/\bjson\b/i.test(type) && text.trim() !== '') {
+    try {
+      return JSON.parse(text)
+    } catch {
+      return text
+    }
+  }
+  return text
+}
+
+export const httpStep: StepExecutor = {
+  type: 'http',
+  check(config) {
+    const c = new StepConfig(config, 'http')
+    return c.has('url') || c.has('connection') ? [] : ['needs :url, or :connection and :path']
+  },
+  async run(config, ctx) {
+    const c = new StepConfig(config, 'http')
+    const connName = c.string('connection')
+    const conn = connName === undefined ? undefined : ctx.connection(connName)
+    const url = targetUrl(c, conn)
+    for (const [k, v] of Object.entries(c.stringMap('query') ?? {})) url.searchParams.set(k, v)
+    const method = (c.keyword('method') ?? (c.has('json') || c.has('body') ? 'post' : 'get')).toUpperCase()
+    const headers = new Headers()
+    headers.set('idempotency-key', ctx.idempotencyKey)
+    applyAuth(headers, conn?.auth as AuthSpec | undefined, ctx)
+    for (const [k, v] of Object.entries((conn?.headers as Record<string, string> | undefined) ?? {})) headers.set(k, v)
+    for (const [k, v] of Object.entries(c.stringMap('headers') ?? {})) headers.set(k, v)
+    let body: string | undefined
+    if (c.has('json')) {
+      body = JSON.stringify(c.json('json'))
+      if (!headers.has('content-type')) headers.set('content-type', 'application/json')
+    } else if (c.has('body')) {
+      const raw = c.value('body')
+      body = typeof raw === 'string' ? raw : JSON.stringify(c.json('body'))
+    }
+    let res: Response
+    try {
+      res = await fetch(url, {method, headers, body, signal: ctx.signal})
+    } catch (err) {
+      if (ctx.signal.aborted) throw ctx.signal.reason
+      throw new StepError(`${method} ${url.origin}${url.pathname} failed: ${(err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message}`, {hint: 'Is the server running and reachable?'})
+    }
+    const responseBody = await readBody(res)
+    const responseHeaders: Record<string, string> = {}
+    res.headers.forEach((v, k) => {
+      responseHeaders[k] = v
+    })
+    const output = emap({status: res.status, headers: fromJson(responseHeaders), body: fromJson(responseBody)})
+    if (res.status >= 400 && !c.boolean('allow-failure')) {
+      const snippet = typeof responseBody === 'string' ? responseBody.slice(0, 500) : JSON.stringify(responseBody).slice(0, 500)
+      throw new StepError(`${method} ${url.origin}${url.pathname} returned ${res.status}`, {
+        retryable: res.status >= 500 || res.status === 429,
+        hint: res.status >= 500 || res.status === 429 ? 'Add :retry to the step to ride out server errors.' : 'Check the request; set :allow-failure true to handle the status in the flow.',
+        details: {status: res.status, body: snippet},
+      })
+    }
+    return done(output)
+  },
+}

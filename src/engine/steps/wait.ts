@@ -1,0 +1,42 @@
+/**
+ * `:wait`: park the run until wait KEY is completed (by `breyta waits …`, a callback POST, or a
+ * timeout). Approvals are waits whose payload is a decision.
+ */
+import {parseDuration} from '../flow/duration.js'
+import {StepConfig} from './config.js'
+import {StepError, type StepExecutor} from './types.js'
+
+export const waitStep: StepExecutor = {
+  type: 'wait',
+  check(config) {
+    const c = new StepConfig(config, 'wait')
+    const problems: string[] = []
+    if (!c.has('key')) problems.push('needs :key')
+    const onTimeout = c.has('on-timeout') ? c.keyword('on-timeout') : 'fail'
+    if (onTimeout !== 'fail' && onTimeout !== 'continue') problems.push(':on-timeout must be :fail or :continue')
+    return problems
+  },
+  async run(config, ctx) {
+    const c = new StepConfig(config, 'wait')
+    const key = c.requireString('key')
+    const onTimeout = c.keyword('on-timeout') ?? 'fail'
+    if (onTimeout !== 'fail' && onTimeout !== 'continue') throw new StepError(':on-timeout must be :fail or :continue', {retryable: false})
+    const timeout = c.value('timeout')
+    const approval = c.map('approval')
+    const validation = c.map('validation')
+    const prompt = approval ? new StepConfig(approval, 'wait').string('prompt') ?? 'Approve?' : undefined
+    const required = validation ? new StepConfig(validation, 'wait').strings('required') ?? [] : undefined
+    return {
+      kind: 'park',
+      park: {
+        kind: 'wait',
+        key,
+        onTimeout,
+        ...(timeout === undefined ? {} : {timeoutAt: new Date(ctx.now().getTime() + parseDuration(timeout)).toISOString()}),
+        ...(c.has('default-value') ? {defaultValue: c.value('default-value')!} : {}),
+        ...(prompt === undefined ? {} : {approval: {prompt}}),
+        ...(required === undefined ? {} : {validation: {required}}),
+      },
+    }
+  },
+}

@@ -1,0 +1,70 @@
+/**
+ * The wait inbox. A completion (CLI decision, callback POST) is written as one file per wait key,
+ * created with O_EXCL: exactly one writer wins, whatever process it is in, with no lock on the
+ * run. The process advancing the run moves inbox entries into the journal.
+ */
+import fs from 'node:fs'
+import path from 'node:path'
+import type {Json} from '../../edn/json.js'
+import type {WorkspaceLayout} from './paths.js'
+
+export interface InboxEntry {
+  key: string
+  payload: Json
+  source: 'cli' | 'callback' | 'api'
+  by?: string
+  decision?: string
+  at: string
+}
+
+/** Record a completion; false when one was recorded before (the loser of a race). */
+export function postToInbox(layout: WorkspaceLayout, runId: string, entry: InboxEntry): boolean {
+  fs.mkdirSync(layout.runInbox(runId), {recursive: true})
+  const file = layout.runInboxEntry(runId, entry.key)
+  let fd: number
+  try {
+    fd = fs.openSync(file + '.tmp-' + process.pid, 'w')
+  } catch (err) {
+    throw err
+  }
+  // Write fully to a private temp file, then link it into place: link() fails with EEXIST if
+  // another completion won, and readers never see a half-written entry.
+  try {
+    fs.writeSync(fd, JSON.stringify(entry))
+    fs.fsyncSync(fd)
+  } finally {
+    fs.closeSync(fd)
+  }
+  try {
+    fs.linkSync(file + '.tmp-' + process.pid, file)
+    return true
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false
+    throw err
+  } finally {
+    fs.rmSync(file + '.tmp-' + process.pid, {force: true})
+  }
+}
+
+export function readInbox(layout: WorkspaceLayout, runId: string): InboxEntry[] {
+  let names: string[]
+  try {
+    names = fs.readdirSync(layout.runInbox(runId))
+  } catch {
+    return []
+  }
+  const out: InboxEntry[] = []
+  for (const name of names) {
+    if (!name.endsWith('.json')) continue
+    try {
+      out.push(JSON.parse(fs.readFileSync(path.join(layout.runInbox(runId), name), 'utf8')) as InboxEntry)
+    } catch {
+      // unreadable entry: skip; it was written by link() so it is complete unless tampered with
+    }
+  }
+  return out
+}
+
+export function inboxHas(layout: WorkspaceLayout, runId: string, key: string): boolean {
+  return fs.existsSync(layout.runInboxEntry(runId, key))
+}

@@ -1,0 +1,53 @@
+/**
+ * Persisted shapes. Journal events are the source of truth of a run; every field is JSON.
+ * EDN values (inputs, configs, outputs, payloads) are stored with the lossless `encode` of
+ * edn/json.ts so replay returns exactly what a step produced.
+ */
+import type {Json} from '../edn/json.js'
+import type {ErrorJson} from '../errors.js'
+
+export type RunStatus = 'queued' | 'running' | 'waiting' | 'sleeping' | 'completed' | 'failed' | 'cancelled'
+export const TERMINAL_STATUSES: readonly RunStatus[] = ['completed', 'failed', 'cancelled']
+
+export type Target = 'draft' | 'live'
+
+/** A failure as recorded: a SPEC error plus the step it happened in. */
+export interface RecordedError extends ErrorJson {
+  step?: string
+  retryable?: boolean
+  attempt?: number
+}
+
+interface Base {
+  /** 1-based position in the journal. */
+  seq: number
+  /** ISO-8601 UTC. */
+  at: string
+}
+
+export type JournalEvent = Base &
+  (
+    | {type: 'run_created'; run: string; flow: string; target: Target; version: number | null; sha256: string; input: Json; retryOf?: string; fromStep?: string; trigger?: string; queued?: boolean}
+    | {type: 'run_started'; pid: number}
+    | {type: 'run_resumed'; pid: number}
+    | {type: 'step_started'; step: string; stepType: string; position: string; attempt: number; input: Json}
+    | {type: 'step_attempt_failed'; step: string; position: string; attempt: number; error: RecordedError; retryInMs?: number}
+    | {type: 'step_completed'; step: string; stepType: string; position: string; attempt: number; output: Json; meta?: Json; reused?: boolean}
+    | {type: 'step_failed'; step: string; position: string; attempt: number; error: RecordedError}
+    | {type: 'wait_opened'; step: string; position: string; key: string; timeoutAt?: string; onTimeout: 'fail' | 'continue'; defaultValue?: Json; approval?: {prompt: string}; validation?: {required: string[]}}
+    | {type: 'wait_completed'; key: string; payload: Json; source: 'cli' | 'callback' | 'timeout' | 'api'; by?: string; decision?: string}
+    | {type: 'sleep_started'; step: string; position: string; until: string}
+    | {type: 'run_parked'; status: 'waiting' | 'sleeping'; wakeAt?: string}
+    | {type: 'run_completed'; output: Json}
+    | {type: 'run_failed'; error: RecordedError}
+    | {type: 'run_cancelled'; reason?: string}
+    | {type: 'log'; step?: string; message: string}
+  )
+
+export type JournalEventType = JournalEvent['type']
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never
+/** An event as written by its producer; the journal adds `seq`. */
+export type UnsequencedEvent = DistributiveOmit<JournalEvent, 'seq'>
+/** An event before it is stamped with `seq` and `at`. */
+export type NewJournalEvent = DistributiveOmit<JournalEvent, 'seq' | 'at'>
