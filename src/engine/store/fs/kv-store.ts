@@ -6,10 +6,10 @@
  *
  * Chosen: SQLite in WAL mode with a busy timeout, every read-modify-write inside
  * `BEGIN IMMEDIATE` (the write lock is taken before the read, so two incrs serialize instead
- * of both reading the old value). Measured here against a proper-lockfile + write-file-atomic
- * file per namespace, two processes × 500 incr on one key: both end at exactly 1000, SQLite
- * in well under a second, the lockfile variant several times slower (lock files are polled
- * with retries/backoff under contention). See the issue-6 report for the numbers.
+ * of both reading the old value). Measured on this machine, two node processes × 500 incr on
+ * one key, both variants ending at exactly 1000: SQLite 0.15–0.45 s wall; a JSON file per
+ * namespace under proper-lockfile + write-file-atomic 5.4–10.8 s wall (~30× slower: under
+ * contention proper-lockfile polls the lock with retry/backoff, and each write fsyncs).
  *
  * Values are stored in the journal's lossless encoding (edn/json.ts `encode`), so a keyword
  * or a set written by one flow reads back as the same EDN value in another.
