@@ -5,11 +5,20 @@ import {clock, fixtureRuns} from './fixtures.js'
 import {MemorySource} from './memory-source.js'
 import type {RunDetail} from '../../src/tui/types.js'
 
-export const tick = (ms = 30) => new Promise((resolve) => setTimeout(resolve, ms))
+export const tick = (ms = 40) => new Promise((resolve) => setTimeout(resolve, ms))
 
 // eslint-disable-next-line no-control-regex
 const ANSI = /\u001B\[[0-9;?]*[ -/]*[@-~]/g
 export const strip = (text: string) => text.replace(ANSI, '')
+
+/** Poll until `check` holds (or fail after `ms`). */
+export async function waitFor(check: () => boolean, ms = 2000): Promise<void> {
+  const end = Date.now() + ms
+  while (!check()) {
+    if (Date.now() > end) throw new Error('waitFor: condition not met in time')
+    await tick(10)
+  }
+}
 
 export const KEYS = {
   up: '\u001B[A',
@@ -25,7 +34,10 @@ export const KEYS = {
 export async function setup(options: {runs?: RunDetail[]; props?: Partial<AppProps>} = {}) {
   const source = new MemorySource(options.runs ?? fixtureRuns())
   const app = render(<App source={source} by="alice" clock={clock} tickMs={0} debounceMs={10} columns={80} rows={24} {...options.props} />)
-  await tick()
+  // The first render in a fresh process is slow (cold JIT): Ink attaches its input listener
+  // in an effect, and a key written before that is lost. Wait for the first page first.
+  await waitFor(() => source.calls.length > 0 && app.lastFrame() !== undefined)
+  await tick(100)
   const frame = () => strip(app.lastFrame() ?? '')
   /** Press keys one at a time (a multi-char write is one paste to Ink). */
   const press = async (...keys: string[]) => {

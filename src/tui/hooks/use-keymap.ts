@@ -3,6 +3,7 @@
  * is testable without a terminal; the hook only attaches it to Ink's single input stream.
  * One handler for the whole app (not one per screen) avoids two screens reacting to a key.
  */
+import {useLayoutEffect, useRef} from 'react'
 import {useInput, type Key} from 'ink'
 
 /** What the keyboard is currently for. */
@@ -67,8 +68,17 @@ export function keyToCommand(input: string, key: Key, mode: InputMode, text = ''
 
 /** Attach the key map; `text` is the current value of the line being edited, if any. */
 export function useKeymap(mode: InputMode, text: string, onCommand: (command: Command) => void, isActive = true): void {
-  useInput((input, key) => {
-    const command = keyToCommand(input, key, mode, text)
-    if (command.type !== 'none') onCommand(command)
-  }, {isActive})
+  // Ink re-attaches a changed handler in a passive effect, which can run after the next key
+  // arrives; that key would then see the previous render's state. Reading the latest
+  // handler through a ref set at commit time closes that window.
+  const latest = useRef({mode, text, onCommand})
+  useLayoutEffect(() => {
+    latest.current = {mode, text, onCommand}
+  })
+  const handler = useRef((input: string, key: Key) => {
+    const {mode: m, text: t, onCommand: run} = latest.current
+    const command = keyToCommand(input, key, m, t)
+    if (command.type !== 'none') run(command)
+  })
+  useInput(handler.current, {isActive})
 }
