@@ -223,3 +223,12 @@ export function summarize(view: RunView): RunSummary {
     waiting: view.waits.filter((w) => w.status === 'open').map((w) => ({key: w.key, approval: w.approval !== null})),
   }
 }
+
+/** A journal event with its EDN payloads in the SPEC §6 JSON form (for `runs logs --json`). */
+export function plainEvent(e: JournalEvent): JournalEvent {
+  const out: Record<string, unknown> = {...e}
+  for (const k of ['input', 'output', 'payload', 'defaultValue', 'meta'] as const) {
+    if (k in out && out[k] !== undefined) out[k] = plain(out[k] as Json)
+  }
+  return out as JournalEvent
+}

@@ -1,0 +1,32 @@
+import {Args, Flags} from '@oclif/core'
+import {BreytaCommand} from '../../cli/base-command.js'
+import {waitFlag} from '../../cli/flags.js'
+import {RunProgress} from '../../cli/format/progress.js'
+import {runText} from '../../cli/format/run.js'
+import {runOutcome} from '../../cli/run-outcome.js'
+import {driveRun, retryRun, runningDaemon} from '../../engine/index.js'
+
+export default class RunsRetry extends BreytaCommand {
+  static override summary = 'Start a new run with the same pinned definition and input'
+  static override description = 'With --from-step, the outputs the original run recorded before that step are reused, so the new run starts executing at that step.'
+  static override args = {run: Args.string({description: 'Run id to retry', required: true})}
+  static override flags = {'from-step': Flags.string({description: 'Reuse recorded outputs of the steps before this step id'}), wait: waitFlag}
+  static override examples = ['<%= config.bin %> runs retry 01JABC…', '<%= config.bin %> runs retry 01JABC… --from-step deploy --wait']
+
+  async run() {
+    const {args, flags} = await this.parse(RunsRetry)
+    const ws = await this.workspace()
+    let view = await retryRun(ws, args.run, {fromStep: flags['from-step']})
+    if (!runningDaemon(ws) || flags.wait) {
+      const progress = new RunProgress(!this.jsonEnabled())
+      progress.start('retrying')
+      try {
+        view = await driveRun(ws, view.id, {wait: flags.wait, env: process.env, onEvent: progress.onEvent})
+      } finally {
+        progress.stop()
+      }
+    }
+    this.say(runText(view))
+    return runOutcome(view, Boolean(flags.wait))
+  }
+}

@@ -1,0 +1,21 @@
+import {Args, Flags} from '@oclif/core'
+import {BreytaCommand} from '../../cli/base-command.js'
+import {runText} from '../../cli/format/run.js'
+import {readRunView} from '../../engine/index.js'
+
+export default class RunsShow extends BreytaCommand {
+  static override summary = 'Show a run: status, input, output, error, steps and waits'
+  static override args = {run: Args.string({description: 'Run id', required: true})}
+  static override flags = {steps: Flags.boolean({description: 'Include each step\'s input and output (always included with --json)'})}
+  static override examples = ['<%= config.bin %> runs show 01JABC…', '<%= config.bin %> runs show 01JABC… --steps', '<%= config.bin %> runs show 01JABC… --json']
+
+  async run() {
+    const {args, flags} = await this.parse(RunsShow)
+    const ws = await this.workspace()
+    const view = readRunView(ws.layout, args.run)
+    const waits = view.waits.map((w) => ({...w, 'callback-url': w.status === 'open' ? ws.callbackUrl(view.id, w.key) : null}))
+    const out = {...view, waits}
+    this.say(runText(out, {steps: flags.steps}))
+    return out
+  }
+}
