@@ -68,6 +68,7 @@ function preview(text: string): string {
 
 class Scanner {
   private i = 0
+  private unterminatedString = false
   private line = 1
   private lineStart = 0
   private readonly stack: Frame[]
@@ -249,13 +250,20 @@ class Scanner {
     frame.prefixes.length = 0
   }
 
+  /**
+   * At the end of the input, report the innermost unclosed collection (the one to fix first;
+   * the enclosing ones are counted in its message). After an unterminated string the
+   * collections around it are unclosed only because the string swallowed the rest.
+   */
   private finishInput(): void {
-    while (this.stack.length > 1) {
-      const frame = this.stack.pop()!
+    const open = this.stack.length - 1
+    const frame = this.top()
+    if (open > 0 && !this.unterminatedString) {
       const n = frame.node
-      this.problem(n.line, n.column, `unclosed '${frame.opener}': no matching '${frame.closer}' before the end of the input`)
+      const outer = open > 1 ? ` (inside ${open - 1} more unclosed collection${open > 2 ? 's' : ''})` : ''
+      this.problem(n.line, n.column, `unclosed '${frame.opener}': no matching '${frame.closer}' before the end of the input${outer}`)
     }
-    this.reportDanglingPrefixes(this.stack[0]!)
+    if (open === 0) this.reportDanglingPrefixes(frame)
   }
 
   private string(): void {
@@ -280,6 +288,7 @@ class Scanner {
     }
     if (j >= t.length) {
       this.problem(line, column, 'unterminated string: no closing \'"\' before the end of the input')
+      this.unterminatedString = true
       this.i = t.length
       return
     }
