@@ -10,6 +10,7 @@ import {kvStep} from './kv.js'
 import {llmStep} from './llm.js'
 import {notifyStep} from './notify.js'
 import {searchStep} from './search.js'
+import {sshStep} from './ssh.js'
 
 const executors: StepExecutor[] = [
   functionStep,
@@ -22,6 +23,7 @@ const executors: StepExecutor[] = [
   dbStep,
   kvStep,
   notifyStep,
+  sshStep,
 ]
 
 const byType = new Map<string, StepExecutor>(executors.map((e) => [e.type, e]))
