@@ -23,8 +23,9 @@ export interface ErrorInfo {
   code: string
   message: string
   hint?: string
-  details?: Json
-  /** The step that failed, when a run failed because of one. */
+  details?: unknown
+  /** The step that failed, when a run failed because of one (the engine's RecordedError). */
+  step?: string
   'step-id'?: string
 }
 

@@ -14,7 +14,8 @@ import {openApprovals, type ErrorInfo, type Json, type RunDetail} from '../types
 const MAX_WAIT_ROWS = 3
 
 function errorText(error: ErrorInfo): string {
-  const step = error['step-id'] ? ` (step ${error['step-id']})` : ''
+  const id = error.step ?? error['step-id']
+  const step = id ? ` (step ${id})` : ''
   return `${error.code}: ${error.message}${step}`
 }
 

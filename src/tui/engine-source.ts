@@ -1,0 +1,153 @@
+/**
+ * TuiSource over the engine's public API and the workspace files. Everything here goes
+ * through `src/engine/index.ts`; live updates come from a chokidar watch on `.breyta/runs`,
+ * so changes made by the daemon or another CLI show up without a daemon being needed.
+ */
+import fs from 'node:fs'
+import {watch} from 'chokidar'
+import {
+  TERMINAL_STATUSES,
+  approvalPayload,
+  cancelRun,
+  completeWait,
+  driveRun,
+  listOpenWaits,
+  listRuns,
+  readRunView,
+  runningDaemon,
+  type RunSummary as EngineSummary,
+  type RunView,
+  type Workspace,
+} from '../engine/index.js'
+import {matchesFilter, type ApprovalInfo, type RunDetail, type RunSummary, type TuiSource} from './types.js'
+
+/** Upper bound on runs read to fill one filtered page, so a filter that matches nothing stays cheap. */
+const MAX_SCAN = 5000
+
+function toDetail(view: RunView): RunDetail {
+  return {
+    id: view.id, flow: view.flow, target: view.target, version: view.version, sha256: view.sha256, status: view.status,
+    input: view.input, output: view.output, error: view.error,
+    'created-at': view['created-at'], 'started-at': view['started-at'], 'finished-at': view['finished-at'],
+    steps: view.steps.map((s) => ({
+      id: s.id, type: s.type, status: s.status, attempts: s.attempts, 'started-at': s['started-at'], 'finished-at': s['finished-at'],
+      input: s.input, output: s.output, error: s.error,
+    })),
+    waits: view.waits.map((w) => ({key: w.key, status: w.status, approval: w.approval, 'callback-url': w['callback-url'], 'timeout-at': w['timeout-at']})),
+  }
+}
+
+function toSummary(s: EngineSummary, prompts: ReadonlyMap<string, string>): RunSummary {
+  const terminal = TERMINAL_STATUSES.includes(s.status)
+  const approvals: ApprovalInfo[] = s.waiting.filter((w) => w.approval).map((w) => ({key: w.key, prompt: prompts.get(`${s.id}/${w.key}`) ?? ''}))
+  return {
+    id: s.id, flow: s.flow, status: s.status, target: s.target, version: s.version,
+    'created-at': s['created-at'], 'started-at': s['started-at'], 'finished-at': s['finished-at'],
+    // The engine keeps the last started step after the run ends; for a list that reads as "still at".
+    'current-step': terminal ? null : s['current-step'],
+    'waiting-approvals': terminal ? [] : approvals,
+  }
+}
+
+export interface EngineSourceOptions {
+  /** Environment for secrets when this process continues a run (BREYTA_SECRET_<NAME>). */
+  env?: NodeJS.ProcessEnv
+}
+
+export class EngineSource implements TuiSource {
+  /** Runs this process is continuing after a decision (no daemon); awaited before exit. */
+  private readonly driving = new Map<string, Promise<unknown>>()
+
+  constructor(private readonly ws: Workspace, private readonly options: EngineSourceOptions = {}) {}
+
+  async listRuns(query: {limit: number; filter?: string}): Promise<{items: RunSummary[]}> {
+    // Open approvals are listed across the workspace (not only the newest page), so a run
+    // that has waited for a person for days still sorts to the top.
+    const open = listOpenWaits(this.ws).filter((w) => w.approval !== null)
+    const prompts = new Map(open.map((w) => [`${w.run}/${w.key}`, w.approval!.prompt]))
+    const items: RunSummary[] = []
+    const seen = new Set<string>()
+    let before: string | undefined
+    let scanned = 0
+    while (items.length < query.limit && scanned < MAX_SCAN) {
+      const page = listRuns(this.ws, {limit: Math.min(200, Math.max(query.limit, 20)), ...(before ? {before} : {})})
+      scanned += page.items.length
+      for (const s of page.items) {
+        if (items.length >= query.limit) break
+        if (!matchesFilter(s, query.filter)) continue
+        items.push(toSummary(s, prompts))
+        seen.add(s.id)
+      }
+      if (page.next === null) break
+      before = page.next
+    }
+    for (const runId of new Set(open.map((w) => w.run))) {
+      if (seen.has(runId)) continue
+      const view = readRunView(this.ws.layout, runId)
+      const summary = toSummary({...view, waiting: view.waits.filter((w) => w.status === 'open').map((w) => ({key: w.key, approval: w.approval !== null}))}, prompts)
+      if (matchesFilter(summary, query.filter)) items.push(summary)
+    }
+    return {items}
+  }
+
+  async getRun(id: string): Promise<RunDetail> {
+    return toDetail(readRunView(this.ws.layout, id))
+  }
+
+  async approve(runId: string, key: string, decision: {by: string; comment?: string}): Promise<void> {
+    completeWait(this.ws, runId, key, {payload: approvalPayload('approved', decision.by, decision.comment), source: 'cli', by: decision.by, decision: 'approved'})
+    this.continueRun(runId)
+  }
+
+  async reject(runId: string, key: string, decision: {by: string; comment: string}): Promise<void> {
+    completeWait(this.ws, runId, key, {payload: approvalPayload('rejected', decision.by, decision.comment), source: 'cli', by: decision.by, decision: 'rejected'})
+    this.continueRun(runId)
+  }
+
+  async cancel(runId: string): Promise<void> {
+    await cancelRun(this.ws, runId)
+  }
+
+  /**
+   * SPEC §6: after a decision the run continues in the daemon if one runs, otherwise in this
+   * process. It runs in the background so the screen stays responsive and shows it progress.
+   */
+  private continueRun(runId: string): void {
+    if (runningDaemon(this.ws) !== undefined || this.driving.has(runId)) return
+    const done = driveRun(this.ws, runId, {env: this.options.env ?? process.env})
+      .catch(() => undefined) // its failure is in the journal, which the screen shows
+      .finally(() => this.driving.delete(runId))
+    this.driving.set(runId, done)
+  }
+
+  /** Runs still being continued by this process (the command waits for them before exiting). */
+  get pending(): string[] {
+    return [...this.driving.keys()]
+  }
+
+  async settle(): Promise<void> {
+    await Promise.all(this.driving.values())
+  }
+
+  subscribe(onChange: () => void): () => void {
+    const runsDir = this.ws.layout.runsDir
+    fs.mkdirSync(runsDir, {recursive: true})
+    const watcher = watch(runsDir, {
+      ignoreInitial: true,
+      depth: 1,
+      // Directories pass (chokidar gives stats only sometimes); of the files, only the journal
+      // and the snapshot mean that something a person can see changed.
+      ignored: (p, stats) => stats?.isFile() === true && !p.endsWith('events.jsonl') && !p.endsWith('run.json'),
+    })
+    watcher.on('all', () => onChange())
+    // Out of inotify watches (a very large workspace): fall back to polling once a second.
+    let poll: NodeJS.Timeout | undefined
+    watcher.on('error', () => {
+      poll ??= setInterval(onChange, 1000)
+    })
+    return () => {
+      if (poll !== undefined) clearInterval(poll)
+      void watcher.close()
+    }
+  }
+}
