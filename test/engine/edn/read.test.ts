@@ -208,11 +208,17 @@ describe('reading speed', () => {
     for (let i = 0; i < 1000; i++) body += `      s${i} (flow/step :http :step-${i} {:url "http://example.com/items/${i}" :timeout "30s"})\n`
     const text = `{:slug :big\n :name "Big"\n :flow ${body}] {:done true})}\n`
     for (let i = 0; i < 5; i++) readEdn(text) // warm up the JIT, as a long-lived daemon is
-    const start = performance.now()
-    const v = readEdn(text) as Map<Value, Value>
-    const ms = performance.now() - start
+    // The best of several runs, so other processes on a busy machine do not decide the result.
+    let ms = Infinity
+    let v: Map<Value, Value> = new Map()
+    for (let i = 0; i < 10; i++) {
+      const start = performance.now()
+      v = readEdn(text) as Map<Value, Value>
+      ms = Math.min(ms, performance.now() - start)
+    }
     expect(((v.get(kw('flow')) as List).items[1] as Value[]).length).toBe(2002)
-    // Generous bound so a loaded CI machine does not flake; measured ~5 ms here.
+    // Measured 4-6 ms (scan ~1 ms, edn-data ~3 ms) when the machine is idle. The bound only
+    // catches a real regression (e.g. quadratic work), not a busy machine.
     expect(ms).toBeLessThan(100)
   })
 })
