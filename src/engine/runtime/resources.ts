@@ -14,7 +14,7 @@ import {readEdn} from '../edn/read.js'
 import {emap, field, isMap, List, Tagged, type EdnMap, type Value} from '../edn/values.js'
 import type {ResourceAccess, ResourceRef} from '../steps/types.js'
 import type {WorkspaceLayout} from '../store/fs/paths.js'
-import {getResource, putResource, RES_SCHEME, sanitizeResourceName} from '../store/fs/resource-store.js'
+import {getResource, listResources, putResource, RES_SCHEME, sanitizeResourceName, type ResourceListing} from '../store/fs/resource-store.js'
 
 export const DEFAULT_OUTPUT_LIMIT_BYTES = 64 * 1024
 export const TEXT_CONTENT_TYPE = 'text/plain; charset=utf-8'
@@ -157,4 +157,24 @@ export async function resolveRefs(config: Value, get: Get): Promise<Value> {
     return out
   }
   return config
+}
+
+/** The `resources get --json` shape (SPEC §6), plus the bytes for the CLI to write. */
+export interface ResourceContent {
+  uri: string
+  size: number
+  'content-type': string
+  /** Where the bytes are stored in the workspace. */
+  path: string
+  data: Buffer
+}
+
+export async function readResource(ws: {layout: WorkspaceLayout}, uri: string): Promise<ResourceContent> {
+  const r = await getResource(ws.layout, uri)
+  return {uri: r.uri, size: r.size, 'content-type': r.contentType, path: r.path, data: r.data}
+}
+
+/** `resources list`: newest run first; one page (resources are few per run). */
+export async function listResourcesPage(ws: {layout: WorkspaceLayout}, options: {runId?: string} = {}): Promise<{items: ResourceListing[]; next: string | null}> {
+  return {items: await listResources(ws.layout, options), next: null}
 }
