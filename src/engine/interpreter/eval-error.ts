@@ -1,0 +1,45 @@
+/**
+ * Errors raised by flow code itself (unknown symbol, wrong arity, bad arguments). They are
+ * `run_failed` BreytaErrors; the innermost call form that saw one is attached to the message
+ * and to `details.form`, so a user can find the offending expression.
+ */
+import {BreytaError} from '../errors.js'
+import {printEdn} from '../edn/print.js'
+import type {Value} from '../edn/values.js'
+
+const FORM_LIMIT = 160
+
+/** A form as short EDN text for messages. */
+export function formText(form: Value): string {
+  const s = printEdn(form)
+  return s.length > FORM_LIMIT ? s.slice(0, FORM_LIMIT - 1) + '…' : s
+}
+
+export class EvalError extends BreytaError {
+  private hasForm = false
+
+  constructor(message: string, form?: Value) {
+    super('run_failed', message, {details: {}})
+    if (form !== undefined) this.attach(form)
+  }
+
+  /** Record the form once (the innermost one wins). */
+  attach(form: Value): void {
+    if (this.hasForm) return
+    this.hasForm = true
+    const text = formText(form)
+    ;(this.details as Record<string, unknown>).form = text
+    this.message = `${this.message} in ${text}`
+  }
+}
+
+/** `(name): message`, e.g. `first: expected a collection, got 5`. */
+export function fnError(name: string, message: string): EvalError {
+  return new EvalError(`${name}: ${message}`)
+}
+
+/** Attach `form` to an EvalError passing through; anything else passes untouched. */
+export function withForm(err: unknown, form: Value): unknown {
+  if (err instanceof EvalError) err.attach(form)
+  return err
+}

@@ -1,0 +1,247 @@
+/**
+ * Special forms: syntax that controls evaluation (binding, branching, functions, loops,
+ * threading). Each handler receives the whole form unevaluated.
+ */
+import {equals, List, Sym, type Value} from '../edn/values.js'
+import {andThen, type MaybeAsync} from './async.js'
+import {SPECIAL, type SpecialForm} from './builtins.js'
+import {Closure, Recur, recurNotInTail, type Arity} from './fn-values.js'
+import {truthy} from './coerce.js'
+import {destructure} from './destructure.js'
+import {Env, type Ctx} from './env.js'
+import {EvalError, formText} from './eval-error.js'
+import {evalAll, evalBody, evaluate} from './evaluate.js'
+
+
+function define(name: string, handler: SpecialForm): void {
+  SPECIAL.set(Sym.of(name), handler)
+}
+
+function syntax(name: string, message: string, form: List): EvalError {
+  return new EvalError(`${name}: ${message}`, form)
+}
+
+function bindingVector(form: List, name: string): Value[] {
+  const b = form.items[1]
+  if (!Array.isArray(b) || b.length % 2 !== 0) throw syntax(name, 'expects a binding vector with an even number of forms', form)
+  return b
+}
+
+/** Evaluate binding pairs in order, each in a new Env so closures see what existed when made. */
+function bindPairs(bindings: readonly Value[], env: Env, ctx: Ctx, from = 0): MaybeAsync<Env> {
+  let e = env
+  for (let i = from; i < bindings.length; i += 2) {
+    const v = evaluate(bindings[i + 1]!, e, ctx)
+    if (v instanceof Promise) {
+      const at = i
+      const current = e
+      return v.then((value) => bindPairs(bindings, bindOne(bindings[at]!, value, current, ctx), ctx, at + 2))
+    }
+    e = bindOne(bindings[i]!, v, e, ctx)
+  }
+  return e
+}
+
+function bindOne(pattern: Value, value: Value, env: Env, ctx: Ctx): Env {
+  if (value instanceof Recur) throw recurNotInTail()
+  const e = new Env(env)
+  destructure(pattern, value, e, ctx)
+  return e
+}
+
+define('quote', (form) => {
+  if (form.items.length !== 2) throw syntax('quote', 'expects one form', form)
+  return form.items[1]!
+})
+
+define('do', (form, env, ctx) => evalBody(form.items, 1, env, ctx))
+
+define('if', (form, env, ctx) => {
+  const items = form.items
+  if (items.length < 3 || items.length > 4) throw syntax('if', 'expects (if test then else?)', form)
+  return andThen(evaluate(items[1]!, env, ctx), (t) => (truthy(t) ? evaluate(items[2]!, env, ctx) : items.length === 4 ? evaluate(items[3]!, env, ctx) : null))
+})
+
+define('when', (form, env, ctx) => {
+  if (form.items.length < 2) throw syntax('when', 'expects a test', form)
+  return andThen(evaluate(form.items[1]!, env, ctx), (t) => (truthy(t) ? evalBody(form.items, 2, env, ctx) : null))
+})
+
+define('when-not', (form, env, ctx) => {
+  if (form.items.length < 2) throw syntax('when-not', 'expects a test', form)
+  return andThen(evaluate(form.items[1]!, env, ctx), (t) => (truthy(t) ? null : evalBody(form.items, 2, env, ctx)))
+})
+
+define('let', (form, env, ctx) => {
+  const bindings = bindingVector(form, 'let')
+  return andThen(bindPairs(bindings, env, ctx), (e) => evalBody(form.items, 2, e, ctx))
+})
+
+function condFrom(items: readonly Value[], i: number, env: Env, ctx: Ctx): MaybeAsync {
+  if (i >= items.length) return null
+  return andThen(evaluate(items[i]!, env, ctx), (t) => (truthy(t) ? evaluate(items[i + 1]!, env, ctx) : condFrom(items, i + 2, env, ctx)))
+}
+
+define('cond', (form, env, ctx) => {
+  if (form.items.length % 2 !== 1) throw syntax('cond', 'expects test/expression pairs', form)
+  return condFrom(form.items, 1, env, ctx)
+})
+
+define('case', (form, env, ctx) => {
+  const items = form.items
+  if (items.length < 2) throw syntax('case', 'expects an expression', form)
+  return andThen(evaluate(items[1]!, env, ctx), (v) => {
+    let i = 2
+    for (; i + 1 < items.length; i += 2) {
+      const test = items[i]!
+      const hit = test instanceof List ? test.items.some((t) => equals(t, v)) : equals(test, v)
+      if (hit) return evaluate(items[i + 1]!, env, ctx)
+    }
+    if (i < items.length) return evaluate(items[i]!, env, ctx)
+    throw syntax('case', `no matching clause for ${formText(v)}`, form)
+  })
+})
+
+function andFrom(items: readonly Value[], i: number, env: Env, ctx: Ctx): MaybeAsync {
+  if (i >= items.length) return true
+  if (i === items.length - 1) return evaluate(items[i]!, env, ctx)
+  return andThen(evaluate(items[i]!, env, ctx), (v) => (truthy(v) ? andFrom(items, i + 1, env, ctx) : v))
+}
+
+function orFrom(items: readonly Value[], i: number, env: Env, ctx: Ctx): MaybeAsync {
+  if (i >= items.length) return null
+  if (i === items.length - 1) return evaluate(items[i]!, env, ctx)
+  return andThen(evaluate(items[i]!, env, ctx), (v) => (truthy(v) ? v : orFrom(items, i + 1, env, ctx)))
+}
+
+define('and', (form, env, ctx) => andFrom(form.items, 1, env, ctx))
+define('or', (form, env, ctx) => orFrom(form.items, 1, env, ctx))
+
+function ifLet(name: string, form: List, env: Env, ctx: Ctx, then_: (e: Env) => MaybeAsync, else_: () => MaybeAsync): MaybeAsync {
+  const b = bindingVector(form, name)
+  if (b.length !== 2) throw syntax(name, 'expects exactly one binding', form)
+  return andThen(evaluate(b[1]!, env, ctx), (v) => (truthy(v) ? then_(bindOne(b[0]!, v, env, ctx)) : else_()))
+}
+
+define('if-let', (form, env, ctx) => {
+  if (form.items.length < 3 || form.items.length > 4) throw syntax('if-let', 'expects (if-let [x expr] then else?)', form)
+  return ifLet('if-let', form, env, ctx, (e) => evaluate(form.items[2]!, e, ctx), () => (form.items.length === 4 ? evaluate(form.items[3]!, env, ctx) : null))
+})
+
+define('when-let', (form, env, ctx) => ifLet('when-let', form, env, ctx, (e) => evalBody(form.items, 2, e, ctx), () => null))
+
+define('recur', (form, env, ctx) => andThen(evalAll(form.items, 1, env, ctx), (args) => new Recur(args) as unknown as Value))
+
+define('loop', (form, env, ctx) => {
+  const bindings = bindingVector(form, 'loop')
+  const patterns = bindings.filter((_, i) => i % 2 === 0)
+  return andThen(bindPairs(bindings, env, ctx), (e) => runLoop(form, patterns, env, e, ctx))
+})
+
+function rebind(form: List, patterns: readonly Value[], outer: Env, args: Value[], ctx: Ctx): Env {
+  if (args.length !== patterns.length) throw syntax('recur', `expected ${patterns.length} arguments, got ${args.length}`, form)
+  const e = new Env(outer)
+  for (let i = 0; i < patterns.length; i++) destructure(patterns[i]!, args[i]!, e, ctx)
+  return e
+}
+
+/** Iterate while the body returns a Recur; a fresh Env per iteration keeps closures honest. */
+function runLoop(form: List, patterns: readonly Value[], outer: Env, first: Env, ctx: Ctx): MaybeAsync {
+  let env = first
+  for (;;) {
+    const r = evalBody(form.items, 2, env, ctx)
+    if (r instanceof Promise) return runLoopRest(form, patterns, outer, r, ctx)
+    if (!(r instanceof Recur)) return r
+    env = rebind(form, patterns, outer, r.args, ctx)
+  }
+}
+
+async function runLoopRest(form: List, patterns: readonly Value[], outer: Env, p: Promise<Value>, ctx: Ctx): Promise<Value> {
+  let r = await p
+  while (r instanceof Recur) r = await evalBody(form.items, 2, rebind(form, patterns, outer, r.args, ctx), ctx)
+  return r
+}
+
+const AMP = Sym.of('&')
+const parsedFns = new WeakMap<List, {name: Sym | null; arities: Arity[]}>()
+
+function parseArity(params: Value, body: readonly Value[], form: List): Arity {
+  if (!Array.isArray(params)) throw syntax('fn', 'expects a parameter vector', form)
+  const amp = params.indexOf(AMP)
+  if (amp >= 0 && amp !== params.length - 2) throw syntax('fn', '`&` must be followed by exactly one parameter', form)
+  return {params: amp >= 0 ? params.slice(0, amp) : params, rest: amp >= 0 ? params[amp + 1]! : null, body}
+}
+
+/** Parse once per form: closures made in a loop share it. */
+function parseFn(form: List): {name: Sym | null; arities: Arity[]} {
+  const cached = parsedFns.get(form)
+  if (cached !== undefined) return cached
+  const items = form.items
+  let i = 1
+  const name = items[1] instanceof Sym ? (items[i++] as Sym) : null
+  let arities: Arity[]
+  if (Array.isArray(items[i])) {
+    arities = [parseArity(items[i]!, items.slice(i + 1), form)]
+  } else {
+    arities = items.slice(i).map((a) => {
+      if (!(a instanceof List) || a.items.length === 0) throw syntax('fn', 'expects [params] body or ([params] body)+', form)
+      return parseArity(a.items[0]!, a.items.slice(1), form)
+    })
+    if (arities.length === 0) throw syntax('fn', 'expects a parameter vector', form)
+  }
+  const parsed = {name, arities}
+  parsedFns.set(form, parsed)
+  return parsed
+}
+
+define('fn', (form, env) => {
+  const {name, arities} = parseFn(form)
+  return new Closure(name?.name, name, arities, env)
+})
+
+const ARROW_CACHE = new WeakMap<List, Value>()
+
+function threadStep(x: Value, step: Value, last: boolean): Value {
+  if (step instanceof List && step.items.length > 0) {
+    const [head, ...rest] = step.items
+    return new List(last ? [head!, ...rest, x] : [head!, x, ...rest])
+  }
+  return new List([step, x])
+}
+
+/** `->`/`->>` are macros: expand once, then evaluate the expansion. */
+function threading(last: boolean): SpecialForm {
+  return (form, env, ctx) => {
+    let expanded = ARROW_CACHE.get(form)
+    if (expanded === undefined) {
+      if (form.items.length < 2) throw syntax(last ? '->>' : '->', 'expects an initial expression', form)
+      expanded = form.items.slice(2).reduce<Value>((x, step) => threadStep(x, step, last), form.items[1]!)
+      ARROW_CACHE.set(form, expanded)
+    }
+    return evaluate(expanded, env, ctx)
+  }
+}
+
+define('->', threading(false))
+define('->>', threading(true))
+
+const QUOTE = Sym.of('quote')
+
+function someFrom(value: Value, steps: readonly Value[], i: number, env: Env, ctx: Ctx): MaybeAsync {
+  if (value === null || i >= steps.length) return value
+  const form = threadStep(new List([QUOTE, value]), steps[i]!, false)
+  return andThen(evaluate(form, env, ctx), (v) => someFrom(v, steps, i + 1, env, ctx))
+}
+
+define('some->', (form, env, ctx) => {
+  if (form.items.length < 2) throw syntax('some->', 'expects an initial expression', form)
+  return andThen(evaluate(form.items[1]!, env, ctx), (v) => someFrom(v, form.items, 2, env, ctx))
+})
+
+for (const name of ['def', 'defn', 'ns', 'require', 'set!', 'try', 'throw']) {
+  define(name, (form) => {
+    throw syntax(name, 'is not supported in flow code (flows are pure expressions; use let, fn and flow/fail)', form)
+  })
+}
+
+export const SPECIAL_FORMS: readonly string[] = ['quote', 'do', 'if', 'when', 'when-not', 'let', 'cond', 'case', 'and', 'or', 'if-let', 'when-let', 'fn', 'loop', 'recur', '->', '->>', 'some->']
