@@ -1,5 +1,6 @@
 /** Render the App against a MemorySource and drive it with keys, waiting for each frame. */
 import {render} from 'ink-testing-library'
+import {expect} from 'vitest'
 import {App, type AppProps} from '../../src/tui/App.js'
 import {clock, fixtureRuns} from './fixtures.js'
 import {MemorySource} from './memory-source.js'
@@ -39,15 +40,40 @@ export async function setup(options: {runs?: RunDetail[]; props?: Partial<AppPro
   await waitFor(() => source.calls.length > 0 && app.lastFrame() !== undefined)
   await tick(100)
   const frame = () => strip(app.lastFrame() ?? '')
+  /**
+   * Wait until the frame has stopped changing (two quiet 20 ms intervals), so a test does not
+   * depend on one fixed delay being enough on a loaded machine.
+   */
+  const settle = async () => {
+    let last = app.lastFrame()
+    let quiet = 0
+    const end = Date.now() + 1500
+    await tick(20)
+    while (Date.now() < end && quiet < 2) {
+      await tick(20)
+      const now = app.lastFrame()
+      if (now === last) quiet++
+      else {
+        quiet = 0
+        last = now
+      }
+    }
+  }
   /** Press keys one at a time (a multi-char write is one paste to Ink). */
   const press = async (...keys: string[]) => {
     for (const key of keys) {
       app.stdin.write(key)
-      await tick()
+      await settle()
     }
+  }
+  /** Wait for the frame to show `text` (loads and actions are asynchronous). */
+  const shows = async (text: string | RegExp) => {
+    await waitFor(() => (typeof text === 'string' ? frame().includes(text) : text.test(frame())), 3000).catch(() => undefined)
+    if (typeof text === 'string') expect(frame()).toContain(text)
+    else expect(frame()).toMatch(text)
   }
   const type = async (text: string) => press(...text.split(''))
   /** The row of the list that is selected (marked with ›). */
   const selectedRow = () => frame().split('\n').find((line) => line.startsWith('›')) ?? ''
-  return {source, app, frame, press, type, selectedRow}
+  return {source, app, frame, press, type, selectedRow, shows, settle}
 }

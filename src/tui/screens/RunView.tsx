@@ -77,7 +77,9 @@ export function RunView({run, selectedStep, selectedWait, scroll, rejectComment,
   const step = run.steps[selectedStep]
   const version = run.version === null ? run.target : `v${run.version} ${run.target}`
   const duration = spanDuration(run['started-at'], run['finished-at'], now)
-  const head = `${run.flow}  ${version}  `
+  // The flow slug gives way first, so version and status stay visible on a narrow screen.
+  const tail = `  ${version}  `
+  const head = truncate(run.flow, Math.max(1, width - tail.length - run.status.length)) + tail
   const sub = run.error !== null ? errorText(run.error) : `${run.id} · age ${formatAge(run['created-at'], now)}${duration ? ` · ran ${duration}` : ''} · ${run.steps.length} steps`
   const ruleLabel = step === undefined ? '── run' : `── ${step.id} (${step.type})`
   const range = layout.lines.length > layout.detailH ? ` lines ${top + 1}-${top + visible.length}/${layout.lines.length} PgUp/PgDn` : ''
@@ -86,7 +88,7 @@ export function RunView({run, selectedStep, selectedWait, scroll, rejectComment,
   return (
     <Box flexDirection="column">
       <Text wrap="truncate">
-        <Text bold>{truncate(head, width - 12)}</Text>
+        <Text bold>{head}</Text>
         <StatusBadge status={run.status} />
       </Text>
       <Text wrap="truncate" color={run.error !== null ? 'red' : undefined} dimColor={run.error === null}>
