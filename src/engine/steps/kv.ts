@@ -8,22 +8,21 @@
  * incr → the new number; delete → true when the key existed, else false.
  */
 import {BreytaError} from '../errors.js'
+import {parseDuration} from '../flow/duration.js'
 import {kw, type EdnMap, type Value} from '../edn/values.js'
 import {StepConfig} from './config.js'
 import {done, StepError, type StepContext, type StepExecutor, type StepOutcome} from './types.js'
 
 const OPS = ['get', 'set', 'delete', 'incr']
-const UNIT_MS: Record<string, number> = {ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000}
 
-/** "30s" / "5m" / "24h" / "2d" / "250ms", or a number of seconds → milliseconds. */
+/** "30s" / "5m" / "24h" / "2d" / "250ms", or a number of seconds → milliseconds (SPEC §3 grammar). */
 export function ttlMs(v: Value | undefined): number | undefined {
   if (v === undefined || v === null) return undefined
-  if (typeof v === 'number' && v > 0) return v * 1000
-  if (typeof v === 'string') {
-    const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$/.exec(v)
-    if (m && Number(m[1]) > 0) return Number(m[1]) * UNIT_MS[m[2] ?? 's']!
+  try {
+    return parseDuration(v)
+  } catch (err) {
+    throw new StepError(`:kv step: bad :ttl: ${(err as Error).message}`, {retryable: false, hint: 'Use a duration like "30s", "5m", "24h", "2d" or a number of seconds.'})
   }
-  throw new StepError(`:kv step: bad :ttl ${JSON.stringify(typeof v === 'string' || typeof v === 'number' ? v : String(v))}`, {retryable: false, hint: 'Use a duration like "30s", "5m", "24h", "2d" or a number of seconds.'})
 }
 
 /** Store-side invalid input (e.g. incr of a string) is the config's fault: do not retry it. */
@@ -48,7 +47,8 @@ export const kvStep: StepExecutor = {
     if (!cfg.has('key')) problems.push('missing :key')
     if (op === 'set' && !config.has(kw('value'))) problems.push('missing :value')
     const ttl = cfg.value('ttl')
-    if (ttl !== undefined && (typeof ttl === 'string' || typeof ttl === 'number')) {
+    // Only literal ttls can be checked before the run; a computed one is checked when it runs.
+    if (typeof ttl === 'string' || typeof ttl === 'number') {
       try {
         ttlMs(ttl)
       } catch (err) {
