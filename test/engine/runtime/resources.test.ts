@@ -37,7 +37,7 @@ describe('offloadOutput / resolveRefs', () => {
     expect(field(off, 'stderr')).toBe('small warning')
     const ref = field(off, 'stdout') as EdnMap
     expect(isRefMap(ref)).toBe(true)
-    expect(field(ref, 'ref')).toBe(`res://${run}/run-cmd-2-.stdout`)
+    expect(field(ref, 'ref')).toBe(`res://${run}/run-cmd-2.stdout`)
     expect(field(ref, 'size')).toBe(5_000_000)
     expect(field(ref, 'content-type')).toBe('text/plain; charset=utf-8')
     expect(serializedSize(off)).toBeLessThan(1024)

@@ -53,7 +53,7 @@ function notFound(uri: string): BreytaError {
 
 /** Make any string a valid resource name (step ids carry `[i]` suffixes, for instance). */
 export function sanitizeResourceName(raw: string): string {
-  const cleaned = raw.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[^A-Za-z0-9]+/, '').slice(0, 180)
+  const cleaned = raw.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/-+(?=\.|$)/g, '').replace(/^[^A-Za-z0-9]+/, '').slice(0, 180)
   return cleaned === '' ? `r-${randomBytes(6).toString('hex')}` : cleaned
 }
 
