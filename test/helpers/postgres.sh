@@ -34,6 +34,7 @@ if [ "${1:-}" = stop ]; then
   [ -n "$dir" ] && [ -d "$dir/data" ] || { echo "postgres.sh: nothing to stop" >&2; exit 0; }
   as_pg "$(pg_bin)/pg_ctl" -D "$dir/data" -m fast -w stop >&2 || true
   rm -rf "$dir"
+  [ "$(cat "$LAST" 2>/dev/null)" = "$dir" ] && rm -f "$LAST"
   exit 0
 fi
 
