@@ -28,7 +28,7 @@ function assoc1(name: string, coll: Value, k: Value, v: Value): Value {
   if (coll === null) return new Map([[k, v]])
   if (coll instanceof Map) return mapAssoc(coll, k, v)
   if (Array.isArray(coll)) {
-    if (typeof k !== 'number' || !Number.isInteger(k) || k < 0 || k > coll.length) throw fnError(name, `index ${describe(k)} out of bounds for a vector of ${coll.length}`)
+    if (typeof k !== 'number' || !Number.isInteger(k) || k < 0 || k > coll.length) throw fnError(name, `index ${formText(k)} out of bounds for a vector of ${coll.length}`)
     const out = coll.slice()
     out[k] = v
     return out

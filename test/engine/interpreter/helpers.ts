@@ -67,3 +67,19 @@ export function run(body: string, host: FlowHost = recordingHost(), extra: Parti
 }
 
 export {readEdn}
+
+/** Evaluate and print as EDN, for compact assertions. */
+export async function show(body: string, host: FlowHost = recordingHost()): Promise<string> {
+  const {printEdn} = await import('../../../src/engine/edn/print.js')
+  return printEdn(await run(body, host))
+}
+
+/** The BreytaError a body fails with (fails the test when it succeeds). */
+export async function failure(body: string, host: FlowHost = recordingHost(), extra: Partial<FlowDefinition> = {}): Promise<{code: string; message: string; details?: Record<string, unknown>}> {
+  try {
+    await run(body, host, extra)
+  } catch (err) {
+    return err as {code: string; message: string; details?: Record<string, unknown>}
+  }
+  throw new Error(`expected ${body} to fail`)
+}
