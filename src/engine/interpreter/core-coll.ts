@@ -8,7 +8,7 @@ import {def} from './builtins.js'
 import {invoke} from './evaluate.js'
 import {describe, expectInt, expectMap, isSequential, lookup, mapPut, setAdd, setFind, toSeq} from './coerce.js'
 import type {Ctx} from './env.js'
-import {fnError} from './eval-error.js'
+import {fnError, formText} from './eval-error.js'
 
 def('get', 2, 3, (args) => lookup(args[0]!, args[1]!, args[2] ?? null))
 
