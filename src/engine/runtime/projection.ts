@@ -230,5 +230,5 @@ export function plainEvent(e: JournalEvent): JournalEvent {
   for (const k of ['input', 'output', 'payload', 'defaultValue', 'meta'] as const) {
     if (k in out && out[k] !== undefined) out[k] = plain(out[k] as Json)
   }
-  return out as JournalEvent
+  return out as unknown as JournalEvent
 }

@@ -5,11 +5,15 @@
  */
 import fs from 'node:fs'
 import path from 'node:path'
-import Database from 'better-sqlite3'
-import pg from 'pg'
+import type DatabaseModule from 'better-sqlite3'
+import type PgModule from 'pg'
+import {lazyRequire} from '../lazy.js'
 import type {Value} from '../edn/values.js'
 import {namedToPositional, pgValue, sqliteValue, type Params} from './db-params.js'
 import {StepError} from './types.js'
+
+const Database = lazyRequire<typeof DatabaseModule>('better-sqlite3')
+const pgModule = lazyRequire<typeof PgModule>('pg')
 
 export interface Statement {
   sql: string
@@ -39,9 +43,9 @@ export function sqliteDriver(file: string): DbDriver {
   return {
     async execute(statements, transaction) {
       fs.mkdirSync(path.dirname(file), {recursive: true})
-      let db: Database.Database
+      let db: DatabaseModule.Database
       try {
-        db = new Database(file, {timeout: SQLITE_BUSY_TIMEOUT_MS})
+        db = new (Database())(file, {timeout: SQLITE_BUSY_TIMEOUT_MS})
       } catch (err) {
         throw new StepError(`db: cannot open SQLite file ${file}: ${(err as Error).message}`, {retryable: false, cause: err})
       }
@@ -88,14 +92,14 @@ const INT8_OID = 20
 const types = {
   getTypeParser(oid: number, format?: string): (v: string) => unknown {
     if (oid === INT8_OID) return (v: string) => normaliseInt(BigInt(v))
-    return pg.types.getTypeParser(oid, (format ?? 'text') as 'text')
+    return pgModule().types.getTypeParser(oid, (format ?? 'text') as 'text')
   },
 }
 
 export function postgresDriver(url: string): DbDriver {
   return {
     async execute(statements, transaction, signal) {
-      const client = new pg.Client({connectionString: url, types})
+      const client = new (pgModule().Client)({connectionString: url, types})
       // pg has no per-query abort; closing the socket fails the pending query.
       const onAbort = () => void client.end().catch(() => undefined)
       signal.addEventListener('abort', onAbort, {once: true})

@@ -4,7 +4,6 @@
  * not just the direct child (a shell's background job would otherwise keep the pipes open).
  */
 import path from 'node:path'
-import {execa} from 'execa'
 import {emap} from '../edn/values.js'
 import {StepConfig} from './config.js'
 import {done, StepError, type StepExecutor} from './types.js'
@@ -33,6 +32,8 @@ export const execStep: StepExecutor = {
     if (!command || command.length === 0) throw new StepError(':exec :command must be a non-empty vector', {retryable: false})
     const cwd = path.resolve(ctx.workspaceRoot, c.string('cwd') ?? '.')
     const env = {...c.stringMap('env'), BREYTA_RUN_ID: ctx.runId, BREYTA_STEP_ID: ctx.stepId}
+    // execa costs ~130 ms to import: load it when a step actually runs a program.
+    const {execa} = await import('execa')
     const child = execa(command[0]!, command.slice(1), {
       cwd,
       env,

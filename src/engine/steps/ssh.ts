@@ -16,12 +16,15 @@
 import {readFileSync} from 'node:fs'
 import {homedir} from 'node:os'
 import path from 'node:path'
-import ssh2 from 'ssh2'
+import type Ssh2Module from 'ssh2'
 import type {ClientChannel, ConnectConfig} from 'ssh2'
+import {lazyRequire} from '../lazy.js'
 import {emap, type EdnMap} from '../edn/values.js'
 import {StepConfig} from './config.js'
 import {checkHostKey, normalizePin, parseKnownHosts, preferredHostKeyAlgorithms, type HostKeyPolicy, type HostKeyVerdict} from './ssh-host-key.js'
 import {done, StepError, type Connection, type StepContext, type StepExecutor} from './types.js'
+
+const ssh2 = lazyRequire<typeof Ssh2Module>('ssh2')
 
 /** Per stream; the runtime offloads anything over the workspace limit to a resource. */
 export const MAX_CAPTURE_BYTES = 50 * 1024 * 1024
@@ -191,7 +194,7 @@ function sendKill(channel: ClientChannel): void {
 
 function runRemote(t: Target, command: string, stdin: string | undefined, signal: AbortSignal): Promise<RemoteResult> {
   return new Promise((resolve, reject) => {
-    const conn = new ssh2.Client()
+    const conn = new (ssh2().Client)()
     const out = new Capture()
     const err = new Capture()
     let verdict: HostKeyVerdict | undefined

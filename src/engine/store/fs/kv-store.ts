@@ -17,12 +17,15 @@
  */
 import fs from 'node:fs'
 import path from 'node:path'
-import Database from 'better-sqlite3'
+import type DatabaseModule from 'better-sqlite3'
+import {lazyRequire} from '../../lazy.js'
 import {decode, encode, type Json} from '../../edn/json.js'
 import type {Value} from '../../edn/values.js'
 import {BreytaError} from '../../errors.js'
 import type {KvAccess} from '../../steps/types.js'
 import type {WorkspaceLayout} from './paths.js'
+
+const Database = lazyRequire<typeof DatabaseModule>('better-sqlite3')
 
 /** One stored key, as `breyta kv get --json` shows it (`expiresAt` ISO or null). */
 export interface KvEntry {
@@ -98,13 +101,13 @@ export function kvDatabasePath(layout: WorkspaceLayout): string {
 
 export function openKvStore(layout: WorkspaceLayout, options: KvStoreOptions = {}): KvStore {
   const now = options.now ?? Date.now
-  let db: Database.Database | undefined
+  let db: DatabaseModule.Database | undefined
 
   // Opened on first use so that commands that never touch kv do not create the file.
-  function open(): Database.Database {
+  function open(): DatabaseModule.Database {
     if (db !== undefined) return db
     fs.mkdirSync(layout.kvDir, {recursive: true})
-    const d = new Database(kvDatabasePath(layout), {timeout: options.busyTimeoutMs ?? 10_000})
+    const d = new (Database())(kvDatabasePath(layout), {timeout: options.busyTimeoutMs ?? 10_000})
     d.pragma('journal_mode = WAL')
     // NORMAL is durable against process crashes in WAL mode (only an OS crash can lose the tail).
     d.pragma('synchronous = NORMAL')
