@@ -1,3 +1,5 @@
+// @jsxRuntime automatic
+// @jsxImportSource react
 /**
  * The TUI's state and routing. Screens are drawn from props; every key press goes through
  * one key map (hooks/use-keymap.ts) into `handle`, and every engine call goes through the

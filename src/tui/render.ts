@@ -1,6 +1,9 @@
 /**
  * The only place that calls Ink's render(). `breyta tui` imports this module lazily, inside
  * run(), because loading Ink costs ~0.5 s and would otherwise slow every CLI command.
+ *
+ * The .tsx files start with `@jsxRuntime automatic` pragmas: in oclif's dev mode tsx takes
+ * tsconfig from the cwd (a user's project), and would otherwise compile JSX to React.createElement.
  */
 import {createElement} from 'react'
 import {render} from 'ink'

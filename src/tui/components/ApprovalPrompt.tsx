@@ -1,3 +1,5 @@
+// @jsxRuntime automatic
+// @jsxImportSource react
 /** An open approval wait: its prompt, and the comment field while it is being rejected. */
 import {Box, Text} from 'ink'
 import {truncate} from '../format.js'

@@ -1,3 +1,5 @@
+// @jsxRuntime automatic
+// @jsxImportSource react
 /**
  * A one-line text field (the `/` filter and the reject comment). Controlled: the keys are
  * handled by the app's key map, so only one input handler ever sees a key press.

@@ -1,3 +1,5 @@
+// @jsxRuntime automatic
+// @jsxImportSource react
 /** The bottom line: which keys do what on this screen, cut to the terminal width. */
 import {Text} from 'ink'
 import {truncate} from '../format.js'

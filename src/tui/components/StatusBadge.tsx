@@ -1,3 +1,5 @@
+// @jsxRuntime automatic
+// @jsxImportSource react
 /** A run or step status in its color; the word itself stays readable without colors. */
 import {Text} from 'ink'
 import {cell} from '../format.js'

@@ -1,3 +1,5 @@
+// @jsxRuntime automatic
+// @jsxImportSource react
 /** One line for the outcome of the last action or load; errors in red, never a crash. */
 import {Text} from 'ink'
 import {truncate} from '../format.js'

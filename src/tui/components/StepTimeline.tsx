@@ -1,3 +1,5 @@
+// @jsxRuntime automatic
+// @jsxImportSource react
 /** The run's steps in order with status, attempts and duration; windowed to `height` rows. */
 import {Box, Text} from 'ink'
 import {cell, spanDuration, truncate, windowRange} from '../format.js'

@@ -1,3 +1,5 @@
+// @jsxRuntime automatic
+// @jsxImportSource react
 /** The key map (SPEC §8), shown over the current screen by `?`. */
 import {Box, Text} from 'ink'
 import {cell, truncate} from '../format.js'

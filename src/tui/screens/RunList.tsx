@@ -1,3 +1,5 @@
+// @jsxRuntime automatic
+// @jsxImportSource react
 /**
  * The run list: one row per run, runs that wait on a person first. Only the rows that fit
  * are drawn, so a workspace with thousands of runs costs the same per frame as one with ten.

@@ -1,3 +1,5 @@
+// @jsxRuntime automatic
+// @jsxImportSource react
 /**
  * One run: a header, the step timeline, the selected step's input/output/error (scrollable),
  * and the open approvals. The layout is computed by `layoutRunView`, which the app also uses

@@ -1,0 +1,101 @@
+/**
+ * `breyta tui` in a real terminal (tmux, 80x24): a run waiting on an approval appears, a run
+ * started by another process shows up live, `a` approves, the run completes on screen, the
+ * journal records the decision with the approver, and `q` exits 0.
+ * Runs the CLI from source (bin/dev.js) so it does not depend on a fresh `dist/`.
+ */
+import {execFile, execFileSync} from 'node:child_process'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import {fileURLToPath} from 'node:url'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url))
+const DEV = path.join(ROOT, 'bin', 'dev.js')
+const SOCKET = `breyta-tui-e2e-${process.pid}`
+
+function hasTmux(): boolean {
+  try {
+    execFileSync('tmux', ['-V'], {stdio: 'ignore'})
+    return true
+  } catch {
+    return false
+  }
+}
+
+const FLOW = `{:slug :approve-me
+ :name "Approve me"
+ :flow (let [ok (flow/step :wait :gate {:key "ship" :approval {:prompt "Ship it?"}})]
+         (flow/step :function :after {:code "(fn [x] {:done x})" :input {:decision (:decision ok)}}))}
+`
+
+function breyta(cwd: string, args: string[]): Promise<{code: number; stdout: string; stderr: string}> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [DEV, ...args], {cwd, env: {...process.env, NO_COLOR: '1'}, timeout: 60_000}, (err, stdout, stderr) => {
+      resolve({code: err ? Number((err as {code?: unknown}).code ?? 1) || 1 : 0, stdout, stderr})
+    })
+  })
+}
+
+const tmux = (...args: string[]) => execFileSync('tmux', ['-L', SOCKET, ...args], {encoding: 'utf8'})
+const screen = () => tmux('capture-pane', '-p', '-t', 'tui')
+
+async function until(what: string, check: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const end = Date.now() + timeoutMs
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; screen:\n${screen()}`)
+    await new Promise((r) => setTimeout(r, 100))
+  }
+}
+
+describe.skipIf(!hasTmux())('breyta tui in tmux', () => {
+  let dir: string
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'breyta-tui-e2e-'))
+    expect((await breyta(dir, ['init'])).code).toBe(0)
+    fs.writeFileSync(path.join(dir, '.breyta', 'flows', 'approve-me.edn'), FLOW)
+  })
+  afterAll(() => {
+    try {
+      tmux('kill-server')
+    } catch {
+      // already gone
+    }
+    fs.rmSync(dir, {recursive: true, force: true})
+  })
+
+  it('shows a waiting run, follows changes, approves with `a`, and quits with `q`', async () => {
+    const started = await breyta(dir, ['flows', 'run', 'approve-me', '--json'])
+    const runId = JSON.parse(started.stdout).data.id as string
+    expect(JSON.parse(started.stdout).data.status).toBe('waiting')
+
+    tmux('new-session', '-d', '-x', '80', '-y', '24', '-s', 'tui', '-c', dir,
+      `${process.execPath} ${DEV} tui --by e2e-user; echo "TUI-EXIT=$?"; sleep 60`)
+    await until('the waiting run', () => screen().includes('approve? ship: Ship it?'))
+    expect(screen()).toContain('breyta runs (1) · 1 waiting on approval')
+
+    // Another process starts a run: the list follows within about a second of it finishing.
+    await breyta(dir, ['flows', 'run', 'approve-me'])
+    const t0 = Date.now()
+    await until('the second run', () => screen().includes('breyta runs (2)'), 5000)
+    expect(Date.now() - t0).toBeLessThan(1500)
+
+    // Open the older run (approvals sort longest-waiting first) and approve it.
+    tmux('send-keys', '-t', 'tui', 'Enter')
+    await until('the run view', () => screen().includes(runId))
+    tmux('send-keys', '-t', 'tui', 'a')
+    await until('the completed run', () => /approve-me\s+draft\s+completed/.test(screen()) && screen().includes('approved ship as e2e-user'))
+    expect(screen()).toMatch(/after\s+function\s+completed/)
+    for (const line of screen().split('\n')) expect(line.length).toBeLessThanOrEqual(80)
+
+    const journal = fs.readFileSync(path.join(dir, '.breyta', 'runs', runId, 'events.jsonl'), 'utf8')
+      .trim().split('\n').map((l) => JSON.parse(l) as {type: string; by?: string; decision?: string; key?: string})
+    expect(journal.find((e) => e.type === 'wait_completed')).toMatchObject({key: 'ship', by: 'e2e-user', decision: 'approved'})
+    expect(journal.at(-1)?.type).toBe('run_completed')
+
+    tmux('send-keys', '-t', 'tui', 'q')
+    await until('the exit', () => screen().includes('TUI-EXIT='))
+    expect(screen()).toContain('TUI-EXIT=0')
+  })
+})
