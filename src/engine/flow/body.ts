@@ -14,11 +14,23 @@ const TEMPLATE = Sym.of('flow/template')
 const QUOTE = Sym.of('quote')
 /** Forms whose body may run many times; the runtime suffixes repeated step ids inside them. */
 const REPEATING = new Set([Sym.of('fn'), Sym.of('loop')])
+/**
+ * Forms with alternative branches, and the index of their first branch. Only one branch runs,
+ * so the same step id may appear once in each (e.g. `:notify` in both arms of an `if`).
+ */
+const BRANCHING = new Map<Value, number>([
+  [Sym.of('if'), 2],
+  [Sym.of('if-not'), 2],
+  [Sym.of('if-let'), 2],
+  [Sym.of('if-some'), 2],
+  [Sym.of('cond'), 1],
+  [Sym.of('case'), 2],
+])
 
 interface Walk {
   problems: Problems
   refs: StepRefs
-  /** Step id → path of its ID form, for calls outside fn/loop bodies. */
+  /** Step id → path of its ID form, for calls outside fn/loop bodies (per branch). */
   ids: Map<string, Path>
 }
 
@@ -46,7 +58,18 @@ function walkCall(w: Walk, form: List, at: Path, repeated: boolean): void {
   if (head === STEP) checkStepCall(w, form.items, at, repeated)
   if (head === TEMPLATE) checkTemplateRef(w, form.items[1], [...at, 1])
   const inner = repeated || (head instanceof Sym && REPEATING.has(head))
-  form.items.forEach((x, i) => walk(w, x, [...at, i], inner))
+  const firstBranch = inner ? undefined : BRANCHING.get(head ?? null)
+  if (firstBranch === undefined) return form.items.forEach((x, i) => walk(w, x, [...at, i], inner))
+  form.items.slice(0, firstBranch).forEach((x, i) => walk(w, x, [...at, i], inner))
+  // Each branch sees the ids from before the form, not its siblings'; afterwards all count.
+  const before = w.ids
+  const after = new Map(before)
+  form.items.slice(firstBranch).forEach((x, j) => {
+    w.ids = new Map(before)
+    walk(w, x, [...at, firstBranch + j], inner)
+    for (const [id, path] of w.ids) if (!after.has(id)) after.set(id, path)
+  })
+  w.ids = after
 }
 
 function checkTemplateRef(w: Walk, id: Value | undefined, at: Path): void {

@@ -129,6 +129,15 @@ describe('checks on the :flow body', () => {
     expect(problems(flow('(do (flow/step :sleep :s {:duration 1})\n     (flow/step :sleep :s {:duration 1}))')).map(([l, c, p]) => [l, c, p])).toEqual([[3, 24, 'flow[s]']])
   })
 
+  it('allows the same id once in each branch of if/cond/case, not twice in one branch', () => {
+    const ok = flow('(if (:x (flow/input)) (flow/step :sleep :s {:duration 1}) (flow/step :sleep :s {:duration 2}))')
+    expect(validateFlowText(ok).problems).toEqual([])
+    const cond = flow('(cond (:a (flow/input)) (flow/step :sleep :s {:duration 1}) :else (flow/step :sleep :s {:duration 2}))')
+    expect(validateFlowText(cond).problems).toEqual([])
+    const twice = flow('(do (flow/step :sleep :s {:duration 1})\n (if true (flow/step :sleep :s {:duration 1}) nil))')
+    expect(problems(twice).map(([, , p]) => p)).toEqual(['flow[s]'])
+  })
+
   it('skips quoted data and computed ids and configs', () => {
     expect(validateFlowText(flow("(do '(flow/step :nope :x {}) (flow/step :http (str \"a\" 1) cfg))")).problems).toEqual([])
   })
