@@ -15,8 +15,10 @@ export interface FlowHost {
   callbackUrl(key: string): string
   /**
    * `(flow/step TYPE ID CONFIG)`: execute or replay a step. `id` already carries any `[i]`
-   * suffix added by flow/map; `position` is a deterministic path of the call (e.g. "3" or
-   * "4.map[2].0") used by replay to detect nondeterminism. May throw Suspend (the run parks).
+   * suffix added by flow/map and a `#n` suffix when the same id was already called in this
+   * run (so ids are unique per run); `position` is a deterministic path of the call (e.g. "3",
+   * or "4[2].0" for the first call in item 2 of the flow/map at position 4) used by replay
+   * to detect nondeterminism. May throw Suspend (the run parks).
    */
   step(type: string, id: string, config: Value, position: string): Promise<Value>
 }
