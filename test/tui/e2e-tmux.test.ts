@@ -62,6 +62,8 @@ describe.skipIf(!hasTmux())('breyta tui in tmux', () => {
     } catch {
       // already gone
     }
+    // tmux leaves its socket file behind after kill-server.
+    fs.rmSync(path.join(process.env.TMUX_TMPDIR ?? '/tmp', `tmux-${process.getuid?.() ?? 0}`, SOCKET), {force: true})
     fs.rmSync(dir, {recursive: true, force: true})
   })
 
