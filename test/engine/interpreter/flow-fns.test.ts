@@ -160,4 +160,19 @@ describe('flow/ functions', () => {
     expect(await run('(flow/template :greet {:user {:name "Ada"} :count 3})', recordingHost(), {templates})).toBe('Hi Ada, 3 new')
     expect((await failure('(flow/template :nope {})', recordingHost(), {templates})).message).toMatch(/flow\/template: unknown template 'nope'/)
   })
+
+  test('the SPEC §3 example body runs end to end', async () => {
+    const body = `'(let [input (flow/input)
+                        pr    (flow/step :http :fetch-pr {:connection :gh :path (str "/pulls/" (:pr input))})
+                        ok    (flow/step :wait :approve {:key "approve" :approval {:prompt "Merge?"} :timeout "24h"})]
+                    (if (= :approved (:decision ok))
+                      (flow/step :ssh :apply {:host "build-1" :command "make deploy"})
+                      {:skipped true}))`
+    const approving = recordingHost({input: emap({pr: 42}), respond: (c) => (c.type === 'wait' ? emap({decision: kw('approved')}) : emap({exit_code: 0}))})
+    expect(await show(body, approving)).toBe('{:exit_code 0}')
+    expect(approving.calls.map((c) => `${c.position} ${c.type} ${c.id}`)).toEqual(['0 http fetch-pr', '1 wait approve', '2 ssh apply'])
+    expect((approving.calls[0]!.config as Map<unknown, unknown>).get(kw('path'))).toBe('/pulls/42')
+    const rejecting = recordingHost({input: emap({pr: 42}), respond: (c) => (c.type === 'wait' ? emap({decision: kw('rejected')}) : null)})
+    expect(await show(body, rejecting)).toBe('{:skipped true}')
+  })
 })
