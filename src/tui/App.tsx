@@ -61,7 +61,7 @@ function initialStep(run: RunDetail): number {
   return active >= 0 ? active : Math.max(0, run.steps.length - 1)
 }
 
-export function App({source, by, pageSize = 50, debounceMs = 100, clock = systemClock, tickMs = 1000, columns, rows, onQuit}: AppProps) {
+export function App({source, by, pageSize = 50, debounceMs = 200, clock = systemClock, tickMs = 1000, columns, rows, onQuit}: AppProps) {
   const {exit} = useApp()
   const size = useTerminalSize({columns, rows})
   const width = Math.max(20, size.columns)
