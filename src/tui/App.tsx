@@ -47,7 +47,7 @@ type Prompt =
   | {kind: 'cancel'; runId: string; flow: string}
 
 const LIST_HINTS: Hint[] = [['↑↓', 'move'], ['enter', 'open'], ['a', 'approve'], ['r', 'reject'], ['c', 'cancel'], ['/', 'filter'], ['?', 'help'], ['q', 'quit']]
-const RUN_HINTS: Hint[] = [['↑↓', 'step'], ['PgUp/PgDn', 'scroll'], ['a', 'approve'], ['r', 'reject'], ['c', 'cancel'], ['esc', 'back'], ['?', 'help'], ['q', 'quit']]
+const RUN_HINTS: Hint[] = [['↑↓', 'step'], ['PgUp/Dn', 'scroll'], ['a', 'approve'], ['r', 'reject'], ['c', 'cancel'], ['esc', 'back'], ['?', 'help'], ['q', 'quit']]
 const HELP_HINTS: Hint[] = [['esc', 'close help'], ['q', 'quit']]
 const CONFIRM_HINTS: Hint[] = [['y', 'cancel the run'], ['n/esc', 'keep it running']]
 const FILTER_HINTS: Hint[] = [['enter', 'keep filter'], ['esc', 'clear filter']]

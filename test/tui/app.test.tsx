@@ -174,6 +174,27 @@ describe('approvals', () => {
   })
 })
 
+describe('load failures', () => {
+  it('shows a failed list load in the status line and recovers on the next change', async () => {
+    const {frame, source, shows} = await setup({runs: []})
+    source.failNext('listRuns', {code: 'internal', message: 'disk on fire'})
+    source.add(run('01RUNX', 'after-error', 'queued', 0))
+    await shows('internal: disk on fire')
+    source.emit()
+    await shows('after-error')
+    expect(frame()).not.toContain('disk on fire')
+  })
+
+  it('shows a run that cannot be read instead of crashing, and esc still goes back', async () => {
+    const {press, source, shows} = await setup()
+    source.failNext('getRun', {code: 'run_not_found', message: 'run "01RUN0NOTES" has no journal'})
+    await press(KEYS.enter)
+    await shows('run_not_found: run "01RUN0NOTES" has no journal')
+    await press(KEYS.escape)
+    await shows('breyta runs (5)')
+  })
+})
+
 describe('cancel', () => {
   it('asks y/n; n keeps the run, y cancels it', async () => {
     const {press, frame, source, shows} = await setup()
