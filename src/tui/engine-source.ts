@@ -15,6 +15,7 @@ import {
   listRuns,
   readRunView,
   runningDaemon,
+  type OpenWait,
   type RunSummary as EngineSummary,
   type RunView,
   type Workspace,
@@ -23,6 +24,11 @@ import {matchesFilter, type ApprovalInfo, type RunDetail, type RunSummary, type 
 
 /** Upper bound on runs read to fill one filtered page, so a filter that matches nothing stays cheap. */
 const MAX_SCAN = 5000
+/**
+ * listOpenWaits reads every run's snapshot (~30 ms per 1000 runs here). The page itself is
+ * re-read on every change; this workspace-wide scan for older waiting runs at most this often.
+ */
+const OPEN_WAITS_TTL_MS = 5000
 
 function toDetail(view: RunView): RunDetail {
   return {
@@ -57,13 +63,14 @@ export interface EngineSourceOptions {
 export class EngineSource implements TuiSource {
   /** Runs this process is continuing after a decision (no daemon); awaited before exit. */
   private readonly driving = new Map<string, Promise<unknown>>()
+  private openWaitsCache: {at: number; waits: OpenWait[]} | undefined
 
   constructor(private readonly ws: Workspace, private readonly options: EngineSourceOptions = {}) {}
 
   async listRuns(query: {limit: number; filter?: string}): Promise<{items: RunSummary[]}> {
     // Open approvals are listed across the workspace (not only the newest page), so a run
     // that has waited for a person for days still sorts to the top.
-    const open = listOpenWaits(this.ws).filter((w) => w.approval !== null)
+    const open = this.openApprovalWaits()
     const prompts = new Map(open.map((w) => [`${w.run}/${w.key}`, w.approval!.prompt]))
     const items: RunSummary[] = []
     const seen = new Set<string>()
@@ -75,6 +82,10 @@ export class EngineSource implements TuiSource {
       for (const s of page.items) {
         if (items.length >= query.limit) break
         if (!matchesFilter(s, query.filter)) continue
+        // A wait opened since the cached scan: read this run's prompts now.
+        if (s.waiting.some((w) => w.approval && !prompts.has(`${s.id}/${w.key}`))) {
+          for (const w of readRunView(this.ws.layout, s.id).waits) if (w.approval) prompts.set(`${s.id}/${w.key}`, w.approval.prompt)
+        }
         items.push(toSummary(s, prompts))
         seen.add(s.id)
       }
@@ -83,11 +94,21 @@ export class EngineSource implements TuiSource {
     }
     for (const runId of new Set(open.map((w) => w.run))) {
       if (seen.has(runId)) continue
+      // The cache only says which runs to look at; their state is read fresh.
       const view = readRunView(this.ws.layout, runId)
+      if (view.status !== 'waiting') continue
       const summary = toSummary({...view, waiting: view.waits.filter((w) => w.status === 'open').map((w) => ({key: w.key, approval: w.approval !== null}))}, prompts)
       if (matchesFilter(summary, query.filter)) items.push(summary)
     }
     return {items}
+  }
+
+  private openApprovalWaits(): OpenWait[] {
+    const now = Date.now()
+    if (this.openWaitsCache === undefined || now - this.openWaitsCache.at > OPEN_WAITS_TTL_MS) {
+      this.openWaitsCache = {at: now, waits: listOpenWaits(this.ws).filter((w) => w.approval !== null)}
+    }
+    return this.openWaitsCache.waits
   }
 
   async getRun(id: string): Promise<RunDetail> {
