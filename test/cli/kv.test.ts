@@ -8,7 +8,7 @@ import {emap, kw} from '../../src/engine/edn/values.js'
 import {openKvStore} from '../../src/engine/store/fs/kv-store.js'
 import {WorkspaceLayout} from '../../src/engine/store/fs/paths.js'
 
-const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/dev.js')
+const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/run.js')
 
 function breyta(cwd: string, ...args: string[]): Promise<{code: number; stdout: string; stderr: string; json: {ok: boolean; data?: any; error?: any}}> {
   return new Promise((resolve) => {

@@ -10,7 +10,7 @@ import {initWorkspace} from '../../src/engine/index.js'
 import {WorkspaceLayout} from '../../src/engine/store/fs/paths.js'
 import {putResource} from '../../src/engine/store/fs/resource-store.js'
 
-const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/dev.js')
+const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/run.js')
 
 interface Result {code: number; stdout: Buffer; stderr: string; json: any}
 

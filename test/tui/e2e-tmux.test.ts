@@ -2,7 +2,7 @@
  * `breyta tui` in a real terminal (tmux, 80x24): a run waiting on an approval appears, a run
  * started by another process shows up live, `a` approves, the run completes on screen, the
  * journal records the decision with the approver, and `q` exits 0.
- * Runs the CLI from source (bin/dev.js) so it does not depend on a fresh `dist/`.
+ * Runs the built CLI (bin/run.js); `npm test` builds first.
  */
 import {execFile, execFileSync} from 'node:child_process'
 import fs from 'node:fs'
@@ -12,7 +12,7 @@ import {fileURLToPath} from 'node:url'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
-const DEV = path.join(ROOT, 'bin', 'dev.js')
+const DEV = path.join(ROOT, 'bin', 'run.js')
 const SOCKET = `breyta-tui-e2e-${process.pid}`
 
 function hasTmux(): boolean {
