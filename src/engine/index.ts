@@ -32,3 +32,6 @@ export {openKvStore, type KvEntry, type KvStore} from './store/fs/kv-store.js'
 export {listSecrets, setSecretValue, type SecretListing, type SecretSetResult} from './runtime/secrets.js'
 export {listResourcesPage, readResource, type ResourceContent} from './runtime/resources.js'
 export type {ResourceListing} from './store/fs/resource-store.js'
+export {diffFlow, listVersions, parseDiffSide, promoteFlow, releaseFlow, type DiffSide, type FlowDiff, type PromoteOutcome, type ReleaseOutcome, type VersionItem} from './runtime/releasing.js'
+/** Concurrency: the daemon calls admitQueued(ws, slug) when a slot may have freed, then drives the returned run ids. */
+export {activeRuns, admitQueued, flowsWithQueuedRuns, type QueueEntry} from './runtime/concurrency.js'

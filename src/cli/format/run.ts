@@ -58,6 +58,8 @@ export function eventLine(e: JournalEvent): string {
     case 'run_started':
     case 'run_resumed':
       return `${t} ${e.type === 'run_started' ? 'started' : 'resumed'} (pid ${e.pid})`
+    case 'run_admitted':
+      return `${t} admitted from the queue (pid ${e.pid})`
     case 'step_started':
       return `${t} ▶ ${e.step} (${e.stepType})${e.attempt > 1 ? ` attempt ${e.attempt}` : ''}`
     case 'step_completed':

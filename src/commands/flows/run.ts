@@ -34,20 +34,22 @@ export default class FlowsRun extends BreytaCommand {
     const timeoutMs = flags.timeout === undefined ? undefined : parseDuration(flags.timeout)
     let view = await createRun(ws, {slug: args.slug, input, target: (flags.target as Target | undefined) ?? 'draft', version: flags.version, trigger: 'cli'})
     const daemon = runningDaemon(ws)
-    if (view.status !== 'queued' && (!daemon || flags.wait)) {
+    if (!daemon || flags.wait) {
+      // A queued run (concurrency policy) is polled until it gets its slot, then executed here.
       const progress = new RunProgress(!this.jsonEnabled())
-      progress.start(daemon ? 'running in the daemon' : 'starting')
+      if (view.status === 'queued') this.note(paint.dim('Queued behind an active run of this flow (concurrency policy); it starts when a slot frees.'))
+      progress.start(view.status === 'queued' ? 'queued' : daemon ? 'running in the daemon' : 'starting')
       const controller = new AbortController()
       const onSigint = () => controller.abort()
       process.once('SIGINT', onSigint)
       try {
-        view = await driveRun(ws, view.id, {wait: flags.wait, timeoutMs, signal: controller.signal, env: process.env, onEvent: progress.onEvent, ...(daemon ? {pollMs: 50} : {})})
+        view = await driveRun(ws, view.id, {wait: flags.wait, waitForAdmission: !daemon, timeoutMs, signal: controller.signal, env: process.env, onEvent: progress.onEvent, ...(daemon ? {pollMs: 50} : {})})
       } finally {
         progress.stop()
         process.off('SIGINT', onSigint)
       }
     } else if (view.status === 'queued') {
-      this.note(paint.dim('Queued behind a running run of this flow (concurrency policy).'))
+      this.note(paint.dim('Queued behind an active run of this flow (concurrency policy); the daemon starts it when a slot frees.'))
     } else {
       this.note(paint.dim(`Handed to the daemon at ${daemon!.url}.`))
     }

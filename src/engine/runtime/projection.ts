@@ -112,6 +112,9 @@ function applyEvent(view: RunView, steps: Map<string, StepView>, waits: Map<stri
       view['started-at'] ??= e.at
       view['wake-at'] = null
       break
+    case 'run_admitted':
+      view.status = 'running'
+      break
     case 'step_started': {
       const s = stepFor(steps, e.step, e.stepType, e.position, e.at)
       s.status = 'running'

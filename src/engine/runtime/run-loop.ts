@@ -50,20 +50,41 @@ class Parked {
   }
 }
 
+/**
+ * Concurrency admission (runtime/concurrency.ts registers these): a queued run asks for a slot
+ * before it executes, and a run that ended gives its slot back.
+ */
+export interface QueueHooks {
+  /** Called holding the run's lock; true when the queued run was admitted (run_admitted written). */
+  admit(ws: Workspace, runId: string): Promise<boolean>
+  ended(ws: Workspace, view: RunView): Promise<void>
+}
+let queueHooks: QueueHooks | undefined
+export function setQueueHooks(hooks: QueueHooks): void {
+  queueHooks = hooks
+}
+
+/** Give an ended run's concurrency slot back at once (others would notice on their next admission). */
+export async function runEnded(ws: Workspace, view: RunView): Promise<void> {
+  if (queueHooks && TERMINAL_STATUSES.includes(view.status)) await queueHooks.ended(ws, view)
+}
+
 /** Advance a run if no other process holds it; `{locked: true}` when one does. */
 export async function advanceRun(ws: Workspace, runId: string, options: AdvanceOptions = {}): Promise<AdvanceResult> {
   const lock = tryLock(ws.layout.runLock(runId), 'advance')
   if (!lock) return {locked: true}
+  let view: RunView
   try {
-    let view = await advanceLocked(ws, runId, options)
+    view = await advanceLocked(ws, runId, options)
     // A completion that arrived while this advance was busy elsewhere in the body: go again.
     for (let i = 0; i < 10 && view.status === 'waiting' && hasPendingCompletion(ws, view); i++) {
       view = await advanceLocked(ws, runId, options)
     }
-    return {locked: false, view}
   } finally {
     lock.release()
   }
+  await runEnded(ws, view)
+  return {locked: false, view}
 }
 
 function hasPendingCompletion(ws: Workspace, view: RunView): boolean {
@@ -77,7 +98,12 @@ async function advanceLocked(ws: Workspace, runId: string, options: AdvanceOptio
   const {events, validBytes} = readJournal(file)
   const view = projectRun(events)
   if (!view) throw new BreytaError('run_not_found', `run "${runId}" has no journal`)
-  if (TERMINAL_STATUSES.includes(view.status) || view.status === 'queued') return view
+  if (TERMINAL_STATUSES.includes(view.status)) return view
+  if (view.status === 'queued') {
+    // Admission first: only a run that got a slot (first in line, FIFO) executes.
+    if (!queueHooks || !(await queueHooks.admit(ws, runId))) return view
+    return advanceLocked(ws, runId, options)
+  }
 
   const runner = new Runner(ws, runId, events, JournalWriter.open(file, events.at(-1)?.seq ?? 0, validBytes), options, now)
   try {

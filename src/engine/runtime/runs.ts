@@ -1,7 +1,7 @@
 /** Run operations: start, drive to an end, cancel, resume, retry. */
 import crypto from 'node:crypto'
 import fs from 'node:fs'
-import {encode, fromJson} from '../edn/json.js'
+import {decode, encode, fromJson} from '../edn/json.js'
 import type {Value} from '../edn/values.js'
 import {BreytaError} from '../errors.js'
 import {parseFlow} from '../flow/load.js'
@@ -13,7 +13,7 @@ import {assertRunExists, createRunFiles, readPinnedFlow, readRunSnapshot, readRu
 import {TERMINAL_STATUSES, type Target} from '../store/types.js'
 import type {Workspace} from '../workspace/workspace.js'
 import {projectRun, type RunView} from './projection.js'
-import {advanceRun, type AdvanceOptions} from './run-loop.js'
+import {advanceRun, runEnded, type AdvanceOptions} from './run-loop.js'
 
 export interface FlowSource {
   slug: string
@@ -53,8 +53,12 @@ export interface StartOptions {
   fromStep?: string
 }
 
-/** Admission under the flow's concurrency policy; the concurrency module registers itself here. */
-export type Admission = (ws: Workspace, run: {id: string; slug: string; input: Value; source: FlowSource; concurrency: unknown}) => Promise<'start' | 'queue' | 'skip'>
+/**
+ * Admission under the flow's concurrency policy; the concurrency module registers itself here.
+ * It calls `create` (queued or not) while holding the flow's queue lock, so deciding and
+ * creating the run are one step for every other process; it throws for `:skip`.
+ */
+export type Admission = (ws: Workspace, run: {id: string; slug: string; input: Value; source: FlowSource; concurrency: unknown}, create: (queued: boolean) => RunView) => Promise<RunView>
 let admission: Admission | undefined
 export function setAdmission(a: Admission): void {
   admission = a
@@ -69,11 +73,7 @@ export async function createRun(ws: Workspace, options: StartOptions): Promise<R
   }
   const id = newRunId()
   const input = options.input ?? new Map()
-  const decision = admission ? await admission(ws, {id, slug: flow.slug, input, source, concurrency: flow.concurrency}) : 'start'
-  if (decision === 'skip') {
-    throw new BreytaError('run_not_active', `flow "${flow.slug}" is already running and its concurrency policy skips new runs`, {hint: 'Wait for the running one to finish, or change :concurrency :on-conflict.'})
-  }
-  return createRunFiles(ws.layout, id, source.text, {
+  const create = (queued: boolean): RunView => createRunFiles(ws.layout, id, source.text, {
     type: 'run_created',
     at: new Date().toISOString(),
     run: id,
@@ -85,8 +85,10 @@ export async function createRun(ws: Workspace, options: StartOptions): Promise<R
     ...(options.trigger ? {trigger: options.trigger} : {}),
     ...(options.retryOf ? {retryOf: options.retryOf} : {}),
     ...(options.fromStep ? {fromStep: options.fromStep} : {}),
-    ...(decision === 'queue' ? {queued: true} : {}),
+    ...(queued ? {queued: true} : {}),
   })
+  if (!admission) return create(false)
+  return admission(ws, {id, slug: flow.slug, input, source, concurrency: flow.concurrency}, create)
 }
 
 export interface DriveOptions extends AdvanceOptions {
@@ -96,6 +98,8 @@ export interface DriveOptions extends AdvanceOptions {
   timeoutMs?: number
   /** How often to look for progress made by another process. */
   pollMs?: number
+  /** Without `wait`: a queued run is polled until it gets a slot, then executed (flows run without a daemon). */
+  waitForAdmission?: boolean
 }
 
 const sleepMs = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -111,6 +115,10 @@ export async function driveRun(ws: Workspace, runId: string, options: DriveOptio
   for (;;) {
     const r = await advanceRun(ws, runId, options)
     const view = r.locked ? readRunSnapshot(ws.layout, runId) ?? readRunView(ws.layout, runId) : r.view
+    if (view.status === 'queued' && options.waitForAdmission && !options.wait && !options.signal?.aborted && Date.now() < deadline) {
+      await sleepMs(poll)
+      continue
+    }
     if (TERMINAL_STATUSES.includes(view.status) || !options.wait || options.signal?.aborted) return view
     if (Date.now() >= deadline) return view
     if (!r.locked && view.status === 'sleeping' && view['wake-at']) {
@@ -153,6 +161,8 @@ export async function cancelRun(ws: Workspace, runId: string, options: {reason?:
     const next = projectRun([...events, ...written])!
     writeRunSnapshot(ws.layout, next)
     fs.rmSync(ws.layout.runCancelMarker(runId), {force: true})
+    l.release()
+    await runEnded(ws, next)
     return next
   } finally {
     l.release()
@@ -188,16 +198,22 @@ export async function retryRun(ws: Workspace, runId: string, options: {fromStep?
   }
   const id = newRunId()
   const at = new Date().toISOString()
-  createRunFiles(ws.layout, id, text, {...created, at, run: id, retryOf: runId, ...(options.fromStep ? {fromStep: options.fromStep} : {}), queued: undefined} as typeof created)
-  if (reuse.length > 0) {
-    appendEvents(
-      ws.layout.runJournal(id),
-      1,
-      ...reuse.map((e) => ({...e, at, reused: true}) as typeof e).map(({seq: _seq, ...rest}) => rest),
-    )
-    writeRunSnapshot(ws.layout, readRunView(ws.layout, id))
+  const create = (queued: boolean): RunView => {
+    const {seq: _seq, queued: _queued, ...rest} = created
+    createRunFiles(ws.layout, id, text, {...rest, at, run: id, retryOf: runId, ...(options.fromStep ? {fromStep: options.fromStep} : {}), ...(queued ? {queued: true} : {})})
+    if (reuse.length > 0) {
+      appendEvents(
+        ws.layout.runJournal(id),
+        1,
+        ...reuse.map((e) => ({...e, at, reused: true}) as typeof e).map(({seq: _s, ...r}) => r),
+      )
+      writeRunSnapshot(ws.layout, readRunView(ws.layout, id))
+    }
+    return readRunView(ws.layout, id)
   }
-  return readRunView(ws.layout, id)
+  if (!admission) return create(false)
+  const source: FlowSource = {slug: created.flow, text, target: created.target, version: created.version, sha256: created.sha256}
+  return admission(ws, {id, slug: created.flow, input: decode(created.input), source, concurrency: parseFlow(text).concurrency}, create)
 }
 
 export function parseInputJson(text: string, what: string): Value {

@@ -29,6 +29,8 @@ export type JournalEvent = Base &
   (
     | {type: 'run_created'; run: string; flow: string; target: Target; version: number | null; sha256: string; input: Json; retryOf?: string; fromStep?: string; trigger?: string; queued?: boolean}
     | {type: 'run_started'; pid: number}
+    /** A queued run got a slot under its flow's concurrency policy (written under the queue lock). */
+    | {type: 'run_admitted'; pid: number}
     | {type: 'run_resumed'; pid: number}
     | {type: 'step_started'; step: string; stepType: string; position: string; attempt: number; input: Json}
     | {type: 'step_attempt_failed'; step: string; position: string; attempt: number; error: RecordedError; retryInMs?: number}

@@ -77,4 +77,8 @@ export class WorkspaceLayout {
   /** Per-flow admission state for concurrency policies (queued runs, slots). */
   get queueDir(): string { return path.join(this.dir, 'queue') }
   queueLock(slug: string): string { return path.join(this.queueDir, `${assertSlug(slug)}.lock`) }
+  /** The flow's active runs (queued and admitted), so admission never scans runs/. */
+  queueIndex(slug: string): string { return path.join(this.queueDir, `${assertSlug(slug)}.json`) }
+  /** Serializes `flows release`/`promote` of one flow (kept out of releases/, which is committed). */
+  releaseLock(slug: string): string { return path.join(this.queueDir, `${assertSlug(slug)}.release.lock`) }
 }
