@@ -56,7 +56,8 @@ export interface RunView {
 
 /** The fields `runs list` returns per run. */
 export type RunSummary = Pick<RunView, 'id' | 'flow' | 'target' | 'version' | 'status' | 'created-at' | 'started-at' | 'finished-at' | 'updated-at' | 'current-step' | 'error'> & {
-  waiting: {key: string; approval: boolean}[]
+  /** Open waits; `prompt` is set for approvals. */
+  waiting: {key: string; approval: boolean; prompt: string | null}[]
 }
 
 const plain = (j: Json | undefined): Json => (j === undefined ? null : toJson(decode(j)))
@@ -223,7 +224,7 @@ export function summarize(view: RunView): RunSummary {
     'updated-at': view['updated-at'],
     'current-step': view['current-step'],
     error: view.error,
-    waiting: view.waits.filter((w) => w.status === 'open').map((w) => ({key: w.key, approval: w.approval !== null})),
+    waiting: view.waits.filter((w) => w.status === 'open').map((w) => ({key: w.key, approval: w.approval !== null, prompt: w.approval?.prompt ?? null})),
   }
 }
 

@@ -1,0 +1,100 @@
+import {spawn} from 'node:child_process'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import {afterEach, beforeEach, describe, expect, it} from 'vitest'
+import {JournalWriter, readJournal} from '../../../src/engine/store/fs/journal.js'
+import {isLockHeld, lock, tryLock} from '../../../src/engine/store/fs/lock.js'
+import {newRunId} from '../../../src/engine/store/fs/run-id.js'
+
+let dir: string
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'breyta-journal-'))
+})
+afterEach(() => fs.rmSync(dir, {recursive: true, force: true}))
+
+describe('journal', () => {
+  it('appends numbered events and reads them back', () => {
+    const file = path.join(dir, 'events.jsonl')
+    const w = JournalWriter.open(file, 0)
+    w.append({type: 'run_started', at: 'a', pid: 1}, {type: 'run_resumed', at: 'b', pid: 2})
+    w.append({type: 'run_cancelled', at: 'c'})
+    w.close()
+    expect(readJournal(file).events.map((e) => [e.seq, e.type])).toEqual([[1, 'run_started'], [2, 'run_resumed'], [3, 'run_cancelled']])
+  })
+
+  it('skips a torn last line, and the next writer truncates it before appending', () => {
+    const file = path.join(dir, 'events.jsonl')
+    const w = JournalWriter.open(file, 0)
+    w.append({type: 'run_started', at: 'a', pid: 1})
+    w.close()
+    fs.appendFileSync(file, '{"seq":2,"type":"step_sta')
+    const read = readJournal(file)
+    expect(read.events).toHaveLength(1)
+    const w2 = JournalWriter.open(file, 1, read.validBytes)
+    w2.append({type: 'run_cancelled', at: 'b'})
+    w2.close()
+    expect(readJournal(file).events.map((e) => e.seq)).toEqual([1, 2])
+    expect(fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).every((l) => JSON.parse(l))).toBe(true)
+  })
+
+  it('a missing journal reads as empty', () => {
+    expect(readJournal(path.join(dir, 'nope.jsonl'))).toEqual({events: [], validBytes: 0})
+  })
+})
+
+describe('locks', () => {
+  it('is exclusive within and across holders, and free after release', () => {
+    const file = path.join(dir, 'run.lock')
+    const a = tryLock(file)
+    expect(a).toBeDefined()
+    expect(tryLock(file)).toBeUndefined()
+    expect(isLockHeld(file)).toBe(true)
+    a!.release()
+    expect(isLockHeld(file)).toBe(false)
+    const b = tryLock(file)
+    expect(b).toBeDefined()
+    b!.release()
+  })
+
+  it('takes over at once a lock whose owner process died (kill -9)', async () => {
+    const file = path.join(dir, 'run.lock')
+    const child = spawn(process.execPath, ['-e', `require('fs').writeFileSync(${JSON.stringify(file)}, JSON.stringify({pid: process.pid, host: require('os').hostname(), at: ''}), {flag: 'wx'}); setInterval(() => {}, 1000)`])
+    await new Promise<void>((r) => {
+      const t = setInterval(() => {
+        if (fs.existsSync(file)) {
+          clearInterval(t)
+          r()
+        }
+      }, 5)
+    })
+    expect(tryLock(file)).toBeUndefined()
+    child.kill('SIGKILL')
+    await new Promise((r) => child.once('exit', r))
+    const l = await lock(file, {timeoutMs: 2000})
+    expect(l).toBeDefined()
+    l!.release()
+  })
+
+  it('lets exactly one of many concurrent contenders win', async () => {
+    const file = path.join(dir, 'contended.lock')
+    const script = `const {tryLock} = await import(${JSON.stringify(path.resolve('dist/engine/store/fs/lock.js'))}); const l = tryLock(${JSON.stringify(file)}); console.log(l ? 'won' : 'lost'); if (l) setTimeout(() => l.release(), 300)`
+    const results = await Promise.all(
+      Array.from({length: 6}, () => new Promise<string>((resolve) => {
+        const c = spawn(process.execPath, ['--input-type=module', '-e', script])
+        let out = ''
+        c.stdout.on('data', (d) => (out += d))
+        c.on('exit', () => resolve(out.trim()))
+      })),
+    )
+    expect(results.filter((r) => r === 'won')).toHaveLength(1)
+  })
+})
+
+describe('run ids', () => {
+  it('sort by creation time, also within one millisecond', () => {
+    const ids = Array.from({length: 50}, () => newRunId(1_700_000_000_000))
+    expect([...ids].sort()).toEqual(ids)
+    expect(newRunId(1_700_000_000_001) > ids.at(-1)!).toBe(true)
+  })
+})
