@@ -97,7 +97,7 @@ export class EngineSource implements TuiSource {
       // The cache only says which runs to look at; their state is read fresh.
       const view = readRunView(this.ws.layout, runId)
       if (view.status !== 'waiting') continue
-      const summary = toSummary({...view, waiting: view.waits.filter((w) => w.status === 'open').map((w) => ({key: w.key, approval: w.approval !== null}))}, prompts)
+      const summary = toSummary({...view, waiting: view.waits.filter((w) => w.status === 'open').map((w) => ({key: w.key, approval: w.approval !== null, prompt: w.approval?.prompt ?? null}))}, prompts)
       if (matchesFilter(summary, query.filter)) items.push(summary)
     }
     return {items}
