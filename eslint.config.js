@@ -31,6 +31,7 @@ export default [
     rules: {
       'no-restricted-imports': ['error', {
         patterns: [
+          {group: uiModules, message: 'src/engine knows nothing of oclif, Ink or React.'},
           {group: ['node:*', 'fs', 'path', 'child_process', 'http', 'https'], message: 'The interpreter is pure: no I/O.'},
           {group: ['**/store/**', '**/runtime/**', '**/steps/**', '**/daemon/**'], message: 'The interpreter depends only on edn values and errors.'},
         ],
