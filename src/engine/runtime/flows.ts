@@ -8,7 +8,9 @@ import {readConnections} from '../store/fs/connection-store.js'
 import {draftExists, listDraftSlugs, readDraft, writeDraft} from '../store/fs/flow-store.js'
 import {assertSlug} from '../store/fs/paths.js'
 import type {Target} from '../store/types.js'
+import {readSecrets} from '../store/fs/secret-store.js'
 import type {Workspace} from '../workspace/workspace.js'
+import {missingRequirements, requirementProblems} from './requirements.js'
 import {resolveFlowSource, sha256} from './runs.js'
 
 export interface FlowSummary {
@@ -155,13 +157,17 @@ export async function validateFlow(ws: Workspace | undefined, target: {slug?: st
     text = readDraft(ws.layout, target.slug!)
     file = path.relative(ws.root, ws.layout.flow(target.slug!))
   }
-  const connections = ws ? new Set(Object.keys(await readConnections(ws.layout))) : undefined
-  const result = validateFlowText(text, {file, connections})
+  const workspaceConnections = ws ? await readConnections(ws.layout) : undefined
+  const result = validateFlowText(text, {file, connections: workspaceConnections ? new Set(Object.keys(workspaceConnections)) : undefined})
+  const problems = [...result.problems]
+  if (ws && workspaceConnections && result.flow) {
+    problems.push(...requirementProblems(missingRequirements(result.flow, workspaceConnections, await readSecrets(ws.layout), process.env)))
+  }
   return {
-    valid: result.problems.length === 0,
+    valid: problems.length === 0,
     slug: result.flow?.slug ?? null,
     file,
-    problems: result.problems,
+    problems,
     steps: result.flow ? stepCalls(result.flow).length : 0,
   }
 }

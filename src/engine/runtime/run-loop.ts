@@ -143,7 +143,7 @@ class Runner {
     } catch (err) {
       return this.finish({type: 'run_failed', error: recordError(err, '', 0)})
     }
-    this.services = await loadStepServices(this.ws, this.runId, flow, this.options.env ?? {})
+    this.services = await loadStepServices(this.ws, this.runId, flow, this.options.env ?? process.env)
     const created = this.events[0] as Extract<JournalEvent, {type: 'run_created'}>
     try {
       const output = await evaluateFlow(flow, {

@@ -11,7 +11,10 @@ import {lock} from '../store/fs/lock.js'
 import {newRunId} from '../store/fs/run-id.js'
 import {assertRunExists, createRunFiles, readPinnedFlow, readRunSnapshot, readRunView, writeRunSnapshot} from '../store/fs/run-store.js'
 import {TERMINAL_STATUSES, type Target} from '../store/types.js'
+import {readConnections} from '../store/fs/connection-store.js'
+import {readSecrets} from '../store/fs/secret-store.js'
 import type {Workspace} from '../workspace/workspace.js'
+import {assertRequirements, missingRequirements} from './requirements.js'
 import {projectRun, type RunView} from './projection.js'
 import {advanceRun, runEnded, type AdvanceOptions} from './run-loop.js'
 
@@ -51,6 +54,8 @@ export interface StartOptions {
   trigger?: string
   retryOf?: string
   fromStep?: string
+  /** Environment for secrets (BREYTA_SECRET_<NAME>) when checking `:requires`. */
+  env?: NodeJS.ProcessEnv
 }
 
 /**
@@ -71,6 +76,8 @@ export async function createRun(ws: Workspace, options: StartOptions): Promise<R
   if (flow.slug !== options.slug) {
     throw new BreytaError('invalid_flow', `flows/${options.slug}.edn declares :slug :${flow.slug}`, {hint: 'The file name and the :slug must agree.'})
   }
+  const [connections, secrets] = await Promise.all([readConnections(ws.layout), readSecrets(ws.layout)])
+  assertRequirements(flow, missingRequirements(flow, connections, secrets, options.env ?? process.env))
   const id = newRunId()
   const input = options.input ?? new Map()
   const create = (queued: boolean): RunView => createRunFiles(ws.layout, id, source.text, {

@@ -9,6 +9,7 @@ import {readSecrets, secretEnvName} from '../store/fs/secret-store.js'
 import type {Connection, StepContext} from '../steps/types.js'
 import type {Workspace} from '../workspace/workspace.js'
 import {Redactor} from './redact.js'
+import {runConnections} from './requirements.js'
 import {forRun} from './resources.js'
 
 /** Per-run services shared by every step of one advance. */
@@ -26,7 +27,8 @@ export interface StepServices {
 }
 
 export async function loadStepServices(ws: Workspace, runId: string, flow: FlowDefinition, env: NodeJS.ProcessEnv): Promise<StepServices> {
-  const [connections, secrets] = await Promise.all([readConnections(ws.layout), readSecrets(ws.layout)])
+  const [workspaceConnections, secrets] = await Promise.all([readConnections(ws.layout), readSecrets(ws.layout)])
+  const connections = runConnections(flow, workspaceConnections)
   let kv: KvStore | undefined
   return {
     flow,

@@ -57,14 +57,20 @@ export function parseConnections(text: string, file: string): Record<string, Con
   const out: Record<string, Connection> = {}
   for (const [k, v] of parsed) {
     const name = keyName(k) ?? fail('connection names must be keywords, e.g. :vm')
-    if (!isMap(v)) fail(`:${name} must be a map with a :type`)
-    const plain = toPlain(v, `:${name}`, fail) as {[k: string]: Plain}
-    if (typeof plain.type !== 'string' || plain.type === '') fail(`:${name} needs :type (e.g. :http, :ssh, :llm)`)
-    checkAuth(name, plain.auth, fail)
-    if (plain.type === 'ssh' && typeof plain.host !== 'string') fail(`:${name} is an :ssh connection and needs :host`)
-    out[name] = {...plain, name, type: plain.type as string}
+    out[name] = connectionFromValue(name, v, fail)
   }
   return out
+}
+
+/** One connection from its EDN map (connections.edn entry, or a flow's `:requires` entry). */
+export function connectionFromValue(name: string, v: Value, fail: (message: string) => never): Connection {
+  if (!isMap(v)) fail(`:${name} must be a map with a :type`)
+  const plain = toPlain(v, `:${name}`, fail) as {[k: string]: Plain}
+  if (typeof plain.type !== 'string' || plain.type === '') fail(`:${name} needs :type (e.g. :http, :ssh, :llm)`)
+  checkAuth(name, plain.auth, fail)
+  if (plain.type === 'ssh' && typeof plain.host !== 'string') fail(`:${name} is an :ssh connection and needs :host`)
+  const {slot: _slot, ...rest} = plain
+  return {...rest, name, type: plain.type as string}
 }
 
 /** `:auth` slots name secrets; a literal value here would end up committed to git. */
