@@ -17,11 +17,13 @@ export default class RunsRetry extends BreytaCommand {
     const {args, flags} = await this.parse(RunsRetry)
     const ws = await this.workspace()
     let view = await retryRun(ws, args.run, {fromStep: flags['from-step']})
-    if (!runningDaemon(ws) || flags.wait) {
+    const daemon = runningDaemon(ws)
+    if (!daemon || flags.wait) {
       const progress = new RunProgress(!this.jsonEnabled())
       progress.start('retrying')
       try {
-        view = await driveRun(ws, view.id, {wait: flags.wait, env: process.env, onEvent: progress.onEvent})
+        // A retry queued by the flow's concurrency policy waits for its slot, then runs here.
+        view = await driveRun(ws, view.id, {wait: flags.wait, waitForAdmission: !daemon, env: process.env, onEvent: progress.onEvent})
       } finally {
         progress.stop()
       }

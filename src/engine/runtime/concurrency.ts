@@ -206,6 +206,7 @@ export async function admitSelf(ws: Workspace, runId: string): Promise<boolean> 
   const view = runView(ws, runId)
   if (!view || view.status !== 'queued') return false
   if (fs.existsSync(ws.layout.runCancelMarker(runId))) return false
+  if (plainlyBlocked(ws, view.flow, runId)) return false
   let l
   try {
     fs.mkdirSync(ws.layout.queueDir, {recursive: true})
@@ -216,6 +217,7 @@ export async function admitSelf(ws: Workspace, runId: string): Promise<boolean> 
   if (!l) return false // busy: the next poll tries again
   try {
     const entries = loadIndex(ws, view.flow)
+    const before = JSON.stringify(entries)
     let me = entries.find((e) => e.run === runId)
     if (!me) {
       me = entryFor(ws, view)
@@ -225,7 +227,7 @@ export async function admitSelf(ws: Workspace, runId: string): Promise<boolean> 
     const free = me.limit === null || admitted.length < me.limit
     const first = me.limit === null || queued[0]?.run === runId
     if (!free || !first) {
-      saveIndex(ws, view.flow, entries)
+      if (before !== JSON.stringify(entries)) saveIndex(ws, view.flow, entries)
       return false
     }
     const ok = markAdmitted(ws, runId)
@@ -235,6 +237,27 @@ export async function admitSelf(ws: Workspace, runId: string): Promise<boolean> 
   } finally {
     l.release()
   }
+}
+
+/**
+ * A lock-free look at the index: true when a live run (per its journal) still holds every slot
+ * of this run's group, or a live queued run is ahead of it. Queued runs poll (every 100 ms in
+ * each waiting CLI), so this keeps the common "still blocked" answer free of locks and writes.
+ * False means "maybe": the decision itself is always made under the lock.
+ */
+function plainlyBlocked(ws: Workspace, slug: string, runId: string): boolean {
+  const entries = readJsonFile<QueueIndex>(ws.layout.queueIndex(slug))?.entries
+  const me = entries?.find((e) => e.run === runId)
+  if (!entries || !me || me.limit === null) return false
+  const alive = (e: QueueEntry) => {
+    const v = runView(ws, e.run)
+    return v !== undefined && !TERMINAL_STATUSES.includes(v.status)
+  }
+  const {admitted, queued} = group(entries, me.key)
+  if (queued.some((e) => e.run < runId && alive(e))) return true
+  let holding = 0
+  for (const e of admitted) if (alive(e) && ++holding >= me.limit) return true
+  return false
 }
 
 /**
