@@ -195,8 +195,19 @@ class Runner {
   }
 
   private append(...events: NewJournalEvent[]): void {
+    this.record(this.writer.append(...this.stamp(events)))
+  }
+
+  private appendUnsynced(...events: NewJournalEvent[]): void {
+    this.record(this.writer.appendUnsynced(...this.stamp(events)))
+  }
+
+  private stamp(events: NewJournalEvent[]): UnsequencedEvent[] {
     const at = this.now().toISOString()
-    const written = this.writer.append(...events.map((e) => ({...e, at})))
+    return events.map((e) => ({...e, at}) as UnsequencedEvent)
+  }
+
+  private record(written: JournalEvent[]): void {
     for (const e of written) {
       this.events.push(e)
       this.replay.record(e)
@@ -243,7 +254,9 @@ class Runner {
     const policy = retryPolicy(cfg)
     const timeoutMs = stepTimeoutMs(cfg)
     for (let attempt = record ? record.lastAttempt + 1 : 1; ; attempt++) {
-      this.append({type: 'step_started', step: id, stepType: type, position, attempt, input: this.encodeOut(cfg)})
+      const started: NewJournalEvent = {type: 'step_started', step: id, stepType: type, position, attempt, input: this.encodeOut(cfg)}
+      if (executor.pure) this.appendUnsynced(started)
+      else this.append(started)
       try {
         const outcome = await withTimeout(async (signal) => {
           const ctx: StepContext = buildStepContext(this.services!, {stepId: id, attempt, signal, now: this.now, log: (message) => this.append({type: 'log', step: id, message})})

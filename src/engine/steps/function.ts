@@ -4,6 +4,7 @@ import {done, type StepExecutor} from './types.js'
 
 export const functionStep: StepExecutor = {
   type: 'function',
+  pure: true,
   check(config) {
     const c = new StepConfig(config, 'function')
     return c.has('ref') || c.has('code') ? [] : ['needs :ref (a :functions id) or :code']

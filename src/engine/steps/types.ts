@@ -86,6 +86,11 @@ export interface StepExecutor {
   /** The step type keyword's name, e.g. `http`. */
   readonly type: string
   /**
+   * No effects outside the run (e.g. `:function`). Its start need not reach the disk before it
+   * runs: after a crash it simply runs again. Its result is still synced before the run moves on.
+   */
+  readonly pure?: boolean
+  /**
    * Problems with a literal config, found before a run starts (`flows validate`). Called only
    * for configs that are literal maps; return messages like "missing :url".
    */

@@ -29,11 +29,24 @@ export class JournalWriter {
     return this.seq
   }
 
-  /** Append events (one write, one fsync) and return them with their sequence numbers. */
+  /** Append events (one write, one fdatasync) and return them with their sequence numbers. */
   append(...events: UnsequencedEvent[]): JournalEvent[] {
+    return this.write(events, true)
+  }
+
+  /**
+   * Append without waiting for the disk. Only for records whose loss is harmless because a
+   * synced append follows before the run moves on (the start of a pure step).
+   */
+  appendUnsynced(...events: UnsequencedEvent[]): JournalEvent[] {
+    return this.write(events, false)
+  }
+
+  private write(events: UnsequencedEvent[], sync: boolean): JournalEvent[] {
     const stamped = events.map((e) => ({seq: ++this.seq, ...e}) as JournalEvent)
     fs.writeSync(this.fd, stamped.map((e) => JSON.stringify(e)).join('\n') + '\n')
-    fs.fsyncSync(this.fd)
+    // fdatasync flushes the data and the file size (all an append needs), not the mtime.
+    if (sync) fs.fdatasyncSync(this.fd)
     return stamped
   }
 
