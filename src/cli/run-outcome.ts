@@ -4,7 +4,7 @@ import {BreytaError, type RunView} from '../engine/index.js'
 export function runOutcome(view: RunView, waited: boolean): RunView {
   if (!waited) return view
   if (view.status === 'failed') {
-    throw new BreytaError('run_failed', `run ${view.id} failed${view.error?.step ? ` at step "${view.error.step}"` : ''}: ${view.error?.message ?? 'unknown error'}`, {
+    throw new BreytaError('run_failed', `run ${view.id} failed: ${view.error?.message ?? 'unknown error'}`, {
       hint: view.error?.hint ?? `Inspect it with \`breyta runs show ${view.id} --steps\`; retry with \`breyta runs retry ${view.id}\`.`,
       details: {run: view.id, step: view.error?.step ?? null, error: view.error, view},
     })

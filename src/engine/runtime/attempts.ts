@@ -34,8 +34,8 @@ export function stepTimeoutMs(config: EdnMap): number | undefined {
 
 /** Raised inside a step when its timeout fires. */
 export class StepTimeout extends StepError {
-  constructor(stepId: string, ms: number) {
-    super(`step "${stepId}" timed out after ${ms} ms`, {hint: 'Raise the step\'s :timeout or make the work faster.', details: {timeoutMs: ms}})
+  constructor(_stepId: string, ms: number) {
+    super(`timed out after ${ms} ms`, {hint: 'Raise the step\'s :timeout or make the work faster.', details: {timeoutMs: ms}})
   }
 }
 

@@ -78,15 +78,30 @@ describe('locks', () => {
 
   it('lets exactly one of many concurrent contenders win', async () => {
     const file = path.join(dir, 'contended.lock')
-    const script = `const {tryLock} = await import(${JSON.stringify(path.resolve('dist/engine/store/fs/lock.js'))}); const l = tryLock(${JSON.stringify(file)}); console.log(l ? 'won' : 'lost'); if (l) setTimeout(() => l.release(), 300)`
-    const results = await Promise.all(
-      Array.from({length: 6}, () => new Promise<string>((resolve) => {
-        const c = spawn(process.execPath, ['--input-type=module', '-e', script])
-        let out = ''
-        c.stdout.on('data', (d) => (out += d))
-        c.on('exit', () => resolve(out.trim()))
-      })),
-    )
+    // A start barrier: every contender is up before any tries, and a winner holds the lock until
+    // all have tried, so a slow starter cannot win after an early release.
+    const go = path.join(dir, 'go')
+    const script = `const fs = await import('node:fs'); const {tryLock} = await import(${JSON.stringify(path.resolve('dist/engine/store/fs/lock.js'))});
+      fs.writeFileSync(${JSON.stringify(dir)} + '/ready-' + process.pid, '');
+      while (!fs.existsSync(${JSON.stringify(go)})) await new Promise((r) => setTimeout(r, 2));
+      const l = tryLock(${JSON.stringify(file)}); console.log(l ? 'won' : 'lost');
+      while (!fs.existsSync(${JSON.stringify(go + '-done')})) await new Promise((r) => setTimeout(r, 2));
+      l?.release()`
+    const lines: string[] = []
+    const exits = Array.from({length: 6}, () => new Promise<string>((resolve) => {
+      const c = spawn(process.execPath, ['--input-type=module', '-e', script])
+      let out = ''
+      c.stdout.on('data', (d) => {
+        out += d
+        if (out.includes('\n')) lines.push(out.trim())
+      })
+      c.on('exit', () => resolve(out.trim()))
+    }))
+    while (fs.readdirSync(dir).filter((f) => f.startsWith('ready-')).length < 6) await new Promise((r) => setTimeout(r, 5))
+    fs.writeFileSync(go, '')
+    while (lines.length < 6) await new Promise((r) => setTimeout(r, 5))
+    fs.writeFileSync(go + '-done', '')
+    const results = await Promise.all(exits)
     expect(results.filter((r) => r === 'won')).toHaveLength(1)
   })
 })
