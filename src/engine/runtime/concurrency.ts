@@ -38,6 +38,12 @@ export interface QueueEntry {
   /** Runs allowed at once in this entry's group; null = unlimited. */
   limit: number | null
   state: 'queued' | 'admitted'
+  /**
+   * pid of the process waiting to execute a queued run (the CLI that started it, the daemon, a
+   * `runs resume`). A queued run whose waiter is gone (Ctrl-C on `flows run`) is passed over,
+   * so it cannot block the line until someone resumes it; the daemon adopts it.
+   */
+  waiter?: number | null
   target: Target
   version: number | null
 }
@@ -126,9 +132,21 @@ function saveIndex(ws: Workspace, slug: string, entries: QueueEntry[]): void {
   writeSnapshot(ws.layout.queueIndex(slug), {entries} satisfies QueueIndex)
 }
 
-function group(entries: QueueEntry[], key: string | null): {admitted: QueueEntry[]; queued: QueueEntry[]} {
+function pidAlive(pid: number | null | undefined): boolean {
+  if (pid === null || pid === undefined) return false
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+/** The slot group of `key`; with `skipOrphans`, queued runs nobody waits for are not in line. */
+function group(entries: QueueEntry[], key: string | null, skipOrphans = false): {admitted: QueueEntry[]; queued: QueueEntry[]} {
   const same = entries.filter((e) => e.key === key && e.limit !== null)
-  return {admitted: same.filter((e) => e.state === 'admitted'), queued: same.filter((e) => e.state === 'queued').sort((a, b) => (a.run < b.run ? -1 : 1))}
+  const queued = same.filter((e) => e.state === 'queued' && (!skipOrphans || e.waiter === process.pid || pidAlive(e.waiter)))
+  return {admitted: same.filter((e) => e.state === 'admitted'), queued: queued.sort((a, b) => (a.run < b.run ? -1 : 1))}
 }
 
 export interface AdmissionRequest {
@@ -148,12 +166,13 @@ export async function admitNewRun(ws: Workspace, req: AdmissionRequest, create: 
   const c = (req.concurrency ?? {type: 'unlimited', onNewVersion: 'drain'}) as Concurrency
   const key = concurrencyKey(c, req.input)
   const limit = limitOf(c)
-  const entry = (state: QueueEntry['state']): QueueEntry => ({run: req.id, key, limit, state, target: req.source.target, version: req.source.version})
+  const entry = (state: QueueEntry['state']): QueueEntry => ({run: req.id, key, limit, state, ...(state === 'queued' ? {waiter: process.pid} : {}), target: req.source.target, version: req.source.version})
   for (let round = 0; round < 50; round++) {
     const outcome = await withQueueLock(ws, req.slug, (): {view: RunView} | {cancel: string[]} => {
       const entries = loadIndex(ws, req.slug)
       const {admitted, queued} = group(entries, key)
-      if (limit === null || (admitted.length < limit && queued.length === 0)) {
+      const inLine = group(entries, key, true).queued
+      if (limit === null || (admitted.length < limit && inLine.length === 0)) {
         const view = create(false)
         saveIndex(ws, req.slug, [...entries, entry('admitted')])
         return {view}
@@ -223,7 +242,8 @@ export async function admitSelf(ws: Workspace, runId: string): Promise<boolean> 
       me = entryFor(ws, view)
       entries.push(me)
     }
-    const {admitted, queued} = group(entries, me.key)
+    me.waiter = process.pid
+    const {admitted, queued} = group(entries, me.key, true)
     const free = me.limit === null || admitted.length < me.limit
     const first = me.limit === null || queued[0]?.run === runId
     if (!free || !first) {
@@ -248,12 +268,12 @@ export async function admitSelf(ws: Workspace, runId: string): Promise<boolean> 
 function plainlyBlocked(ws: Workspace, slug: string, runId: string): boolean {
   const entries = readJsonFile<QueueIndex>(ws.layout.queueIndex(slug))?.entries
   const me = entries?.find((e) => e.run === runId)
-  if (!entries || !me || me.limit === null) return false
+  if (!entries || !me || me.limit === null || me.waiter !== process.pid) return false
   const alive = (e: QueueEntry) => {
     const v = runView(ws, e.run)
     return v !== undefined && !TERMINAL_STATUSES.includes(v.status)
   }
-  const {admitted, queued} = group(entries, me.key)
+  const {admitted, queued} = group(entries, me.key, true)
   if (queued.some((e) => e.run < runId && alive(e))) return true
   let holding = 0
   for (const e of admitted) if (alive(e) && ++holding >= me.limit) return true
