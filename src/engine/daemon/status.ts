@@ -1,5 +1,6 @@
 /** Is a daemon serving this workspace? Read from daemon.json and checked against the pid. */
 import type {Workspace} from '../workspace/workspace.js'
+import {pidAlive} from '../store/fs/lock.js'
 import {readJsonFile} from '../store/fs/snapshot.js'
 
 export interface DaemonInfo {
@@ -11,18 +12,9 @@ export interface DaemonInfo {
   log?: string | null
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
-
 /** The running daemon's info, or undefined when none runs (a stale daemon.json is ignored). */
 export function runningDaemon(ws: Workspace): DaemonInfo | undefined {
   const info = readJsonFile<DaemonInfo>(ws.layout.daemonJson)
-  if (!info || typeof info.pid !== 'number' || !alive(info.pid)) return undefined
+  if (!info || typeof info.pid !== 'number' || !pidAlive(info.pid)) return undefined
   return info
 }

@@ -19,7 +19,8 @@ export interface Lock {
   release(): void
 }
 
-function pidAlive(pid: number): boolean {
+/** Is a process with this pid running (on this host)? EPERM means it exists but is not ours. */
+export function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0)
     return true
