@@ -4,7 +4,7 @@
  * not just the direct child (a shell's background job would otherwise keep the pipes open).
  */
 import path from 'node:path'
-import {emap} from '../edn/values.js'
+import {emap, List, Sym} from '../edn/values.js'
 import {StepConfig} from './config.js'
 import {done, StepError, type StepExecutor} from './types.js'
 
@@ -24,6 +24,9 @@ export const execStep: StepExecutor = {
   check(config) {
     const c = new StepConfig(config, 'exec')
     const cmd = c.value('command')
+    // A symbol or call (e.g. `(conj agent task)`, the command taken from the input) is computed
+    // when the step runs; run() checks it then.
+    if (cmd instanceof List || cmd instanceof Sym) return []
     return Array.isArray(cmd) && cmd.length > 0 ? [] : [':command must be a non-empty vector, e.g. ["git" "status"]']
   },
   async run(config, ctx) {
