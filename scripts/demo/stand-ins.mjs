@@ -1,0 +1,232 @@
+/**
+ * Stand-in servers for the demo: real servers on 127.0.0.1 that speak the real protocols, so a
+ * flow runs exactly as it would against the real systems, offline. Nothing listens beyond
+ * loopback and every server picks a free port.
+ *
+ *   startServer(handler)        a JSON HTTP server that records requests (support, billing, forge …)
+ *   startFakeOpenAi(options)    OpenAI-compatible POST /v1/chat/completions (checks the bearer key)
+ *   startSshServer(options)     an ssh2 server that runs each exec request with /bin/sh on this
+ *                               machine, in its own process group (the "VM")
+ *   generateUserKey()           an ed25519 key pair for SSH key auth
+ *
+ * The same ideas live in test/helpers/servers/ for the unit tests; this module is plain ESM so
+ * `node scripts/demo.mjs` runs without a TypeScript loader.
+ */
+import {spawn} from 'node:child_process'
+import {createHash, timingSafeEqual} from 'node:crypto'
+import http from 'node:http'
+import ssh2 from 'ssh2'
+
+const {Server, utils} = ssh2
+
+/**
+ * @typedef {{method: string, path: string, query: URLSearchParams, headers: import('node:http').IncomingHttpHeaders, body: string, json: any, at: number}} RecordedRequest
+ * @typedef {{status: number, headers?: Record<string, string>, body?: unknown}} Reply
+ * @typedef {{url: string, requests: RecordedRequest[], queue: Reply[], close(): Promise<void>}} FakeServer
+ */
+
+/**
+ * A JSON HTTP server on 127.0.0.1:<free port>. `handler` may return a Reply or a Promise of one.
+ * `queue` holds canned replies used (in order) before the handler, one per request.
+ * @param {(req: RecordedRequest) => Reply | Promise<Reply>} handler
+ * @returns {Promise<FakeServer>}
+ */
+export async function startServer(handler) {
+  /** @type {RecordedRequest[]} */
+  const requests = []
+  /** @type {Reply[]} */
+  const queue = []
+  const server = http.createServer((req, res) => {
+    const chunks = []
+    req.on('data', (c) => chunks.push(c))
+    req.on('end', async () => {
+      const body = Buffer.concat(chunks).toString('utf8')
+      const url = new URL(req.url ?? '/', 'http://127.0.0.1')
+      let json
+      try {
+        json = body === '' ? undefined : JSON.parse(body)
+      } catch {
+        json = undefined
+      }
+      const recorded = {method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers, body, json, at: Date.now()}
+      requests.push(recorded)
+      let reply
+      try {
+        reply = queue.shift() ?? (await handler(recorded))
+      } catch (err) {
+        reply = {status: 500, body: {error: String(err)}}
+      }
+      const text = reply.body === undefined ? '' : typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body)
+      res.writeHead(reply.status, {'content-type': typeof reply.body === 'string' ? 'text/plain' : 'application/json', ...reply.headers})
+      res.end(text)
+    })
+  })
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const {port} = /** @type {import('node:net').AddressInfo} */ (server.address())
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    queue,
+    close: () => new Promise((resolve) => {
+      server.closeAllConnections()
+      server.close(() => resolve(undefined))
+    }),
+  }
+}
+
+/**
+ * A small router on top of startServer: `routes` maps "METHOD /path" (a `:name` segment matches
+ * anything and lands in `params`) to a handler. Unknown routes answer 404.
+ * @param {Record<string, (req: RecordedRequest, params: Record<string, string>) => Reply | Promise<Reply>>} routes
+ * @param {{bearer?: string}} [options] require `Authorization: Bearer <bearer>` (401 otherwise)
+ */
+export function startService(routes, options = {}) {
+  const table = Object.entries(routes).map(([key, fn]) => {
+    const [method, pattern] = key.split(' ')
+    return {method, parts: pattern.split('/'), fn}
+  })
+  return startServer((req) => {
+    if (options.bearer !== undefined && req.headers.authorization !== `Bearer ${options.bearer}`) return {status: 401, body: {error: 'bad or missing bearer token'}}
+    const parts = req.path.split('/')
+    for (const r of table) {
+      if (r.method !== req.method || r.parts.length !== parts.length) continue
+      const params = {}
+      if (r.parts.every((p, i) => (p.startsWith(':') ? ((params[p.slice(1)] = decodeURIComponent(parts[i])), true) : p === parts[i]))) return r.fn(req, params)
+    }
+    return {status: 404, body: {error: `no route ${req.method} ${req.path}`}}
+  })
+}
+
+/**
+ * An OpenAI-compatible chat completions endpoint (`{base}/v1/chat/completions`).
+ * @param {{apiKey: string, reply: (lastUser: string, system: string) => string, model?: string}} options
+ */
+export function startFakeOpenAi(options) {
+  return startServer((req) => {
+    if (req.method !== 'POST' || req.path !== '/v1/chat/completions') return {status: 404, body: {error: {message: `no route ${req.method} ${req.path}`}}}
+    if (req.headers.authorization !== `Bearer ${options.apiKey}`) return {status: 401, body: {error: {type: 'invalid_api_key', message: 'Incorrect API key provided'}}}
+    const body = req.json
+    if (typeof body?.model !== 'string' || !Array.isArray(body.messages) || body.messages.length === 0) return {status: 400, body: {error: {type: 'invalid_request_error', message: 'model and messages are required'}}}
+    const find = (role) => [...body.messages].reverse().find((m) => m.role === role)?.content ?? ''
+    const text = options.reply(find('user'), find('system'))
+    const input = JSON.stringify(body.messages).length >> 2
+    const output = Math.max(1, text.length >> 2)
+    return {
+      status: 200,
+      body: {
+        id: 'chatcmpl-demo',
+        object: 'chat.completion',
+        created: Math.floor(Date.now() / 1000),
+        model: options.model ?? body.model,
+        choices: [{index: 0, message: {role: 'assistant', content: text}, finish_reason: 'stop'}],
+        usage: {prompt_tokens: input, completion_tokens: output, total_tokens: input + output},
+      },
+    }
+  })
+}
+
+/** An ed25519 key pair in OpenSSH format: `{privateKey, publicKey}`. */
+export function generateUserKey() {
+  const pair = utils.generateKeyPairSync('ed25519')
+  return {privateKey: pair.private, publicKey: pair.public}
+}
+
+function safeEqual(a, b) {
+  const x = Buffer.from(a)
+  const y = Buffer.from(b)
+  return x.length === y.length && timingSafeEqual(x, y)
+}
+
+function killGroup(child, signal) {
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return
+  try {
+    process.kill(-child.pid, signal)
+  } catch {
+    // already gone
+  }
+}
+
+/**
+ * An SSH server (ssh2) on 127.0.0.1:<free port> that runs every exec request with /bin/sh on
+ * this machine: the demo's "VM". Password and public-key auth; stdin; exit codes; a closed
+ * channel kills its command's process group (detached work started with `nohup … &` survives,
+ * as it would on a real host).
+ * @param {{users: Record<string, {password?: string, publicKey?: string}>, cwd?: string}} options
+ */
+export async function startSshServer(options) {
+  const hostKey = utils.generateKeyPairSync('ed25519')
+  const parsedHost = utils.parseKey(hostKey.public)
+  if (parsedHost instanceof Error) throw parsedHost
+  const hostBlob = parsedHost.getPublicSSH()
+  const fingerprint = 'SHA256:' + createHash('sha256').update(hostBlob).digest('base64').replace(/=+$/, '')
+  /** @type {string[]} */
+  const commands = []
+  const children = new Set()
+  const connections = new Set()
+
+  const server = new Server({hostKeys: [hostKey.private]}, (client) => {
+    connections.add(client)
+    client.on('close', () => connections.delete(client))
+    client.on('error', () => {})
+    client.on('authentication', (ctx) => {
+      const user = options.users[ctx.username]
+      if (user === undefined) return ctx.reject()
+      if (ctx.method === 'password' && user.password !== undefined && safeEqual(ctx.password, user.password)) return ctx.accept()
+      if (ctx.method === 'publickey' && user.publicKey !== undefined) {
+        const allowed = utils.parseKey(user.publicKey)
+        if (allowed instanceof Error) return ctx.reject()
+        const blob = allowed.getPublicSSH()
+        if (ctx.key.algo !== allowed.type || ctx.key.data.length !== blob.length || !timingSafeEqual(ctx.key.data, blob)) return ctx.reject()
+        if (ctx.signature === undefined) return ctx.accept()
+        if (ctx.blob !== undefined && allowed.verify(ctx.blob, ctx.signature, ctx.hashAlgo) === true) return ctx.accept()
+      }
+      return ctx.reject(['password', 'publickey'])
+    })
+    client.on('ready', () => {
+      client.on('session', (acceptSession) => {
+        const session = acceptSession()
+        const env = {}
+        session.on('env', (accept, _reject, info) => {
+          env[info.key] = info.val
+          accept?.()
+        })
+        session.on('exec', (accept, _reject, info) => {
+          commands.push(info.command)
+          const channel = accept()
+          const proc = spawn('/bin/sh', ['-c', info.command], {cwd: options.cwd, env: {...process.env, ...env}, detached: true, stdio: 'pipe'})
+          children.add(proc)
+          proc.stdin.on('error', () => {})
+          channel.pipe(proc.stdin)
+          proc.stdout.pipe(channel, {end: false})
+          proc.stderr.pipe(channel.stderr, {end: false})
+          channel.on('close', () => killGroup(proc, 'SIGKILL'))
+          proc.on('close', (code, signal) => {
+            children.delete(proc)
+            try {
+              if (signal) channel.exit(signal.replace(/^SIG/, ''), false, '')
+              else channel.exit(code ?? 0)
+              channel.end()
+            } catch {
+              // channel already closed by the client
+            }
+          })
+        })
+      })
+    })
+  })
+
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const port = server.address().port
+  return {
+    host: '127.0.0.1',
+    port,
+    /** `SHA256:…` of the host key, as `ssh-keygen -lf` prints it: pin it with `:host-key`. */
+    fingerprint,
+    commands,
+    async close() {
+      for (const c of children) killGroup(c, 'SIGKILL')
+      for (const c of connections) c.end()
+      await new Promise((resolve) => server.close(() => resolve(undefined)))
+    },
+  }
+}
