@@ -102,13 +102,24 @@ function entryFor(ws: Workspace, view: RunView): QueueEntry {
 }
 
 /**
- * Load the flow's index, dropping ended runs. A missing index (first run of the flow, or
- * `queue/` deleted) is rebuilt once from the run snapshots.
+ * Every time the index size reaches a multiple of this, a load checks all entries, so entries
+ * left by finishers that died before dropping theirs stay bounded (sizes move by one per
+ * admission, so growth always lands on the next multiple) at amortized O(1) per admission.
  */
-function loadIndex(ws: Workspace, slug: string): QueueEntry[] {
+const FULL_CHECK_EVERY = 256
+
+/**
+ * Load the flow's index, dropping ended runs among those `check` selects (the slot group a
+ * decision is about: its liveness is read from each run's journal, so cost follows the group,
+ * not the number of parked runs of an unlimited flow). A missing index (first run of the flow,
+ * or `queue/` deleted) is rebuilt once from the run snapshots.
+ */
+function loadIndex(ws: Workspace, slug: string, check: (e: QueueEntry) => boolean = () => true): QueueEntry[] {
   const stored = readJsonFile<QueueIndex>(ws.layout.queueIndex(slug))
   const entries = stored?.entries ?? rebuild(ws, slug)
+  const all = entries.length > 0 && entries.length % FULL_CHECK_EVERY === 0
   return entries.filter((e) => {
+    if (!all && !check(e)) return true
     const v = runView(ws, e.run)
     if (!v || TERMINAL_STATUSES.includes(v.status)) return false
     if (e.state === 'queued' && v.status !== 'queued') e.state = 'admitted'
@@ -169,7 +180,7 @@ export async function admitNewRun(ws: Workspace, req: AdmissionRequest, create: 
   const entry = (state: QueueEntry['state']): QueueEntry => ({run: req.id, key, limit, state, ...(state === 'queued' ? {waiter: process.pid} : {}), target: req.source.target, version: req.source.version})
   for (let round = 0; round < 50; round++) {
     const outcome = await withQueueLock(ws, req.slug, (): {view: RunView} | {cancel: string[]} => {
-      const entries = loadIndex(ws, req.slug)
+      const entries = loadIndex(ws, req.slug, (e) => limit !== null && e.key === key)
       const {admitted, queued} = group(entries, key)
       const inLine = group(entries, key, true).queued
       if (limit === null || (admitted.length < limit && inLine.length === 0)) {
@@ -235,7 +246,8 @@ export async function admitSelf(ws: Workspace, runId: string): Promise<boolean> 
   }
   if (!l) return false // busy: the next poll tries again
   try {
-    const entries = loadIndex(ws, view.flow)
+    const known = readJsonFile<QueueIndex>(ws.layout.queueIndex(view.flow))?.entries.find((e) => e.run === runId)
+    const entries = loadIndex(ws, view.flow, (e) => e.limit !== null && (known === undefined || e.key === known.key))
     const before = JSON.stringify(entries)
     let me = entries.find((e) => e.run === runId)
     if (!me) {
@@ -288,7 +300,7 @@ function plainlyBlocked(ws: Workspace, slug: string, runId: string): boolean {
 export async function admitQueued(ws: Workspace, slug: string): Promise<string[]> {
   if (!fs.existsSync(ws.layout.queueIndex(slug))) return []
   return withQueueLock(ws, slug, () => {
-    const entries = loadIndex(ws, slug)
+    const entries = loadIndex(ws, slug, (e) => e.limit !== null)
     const out: string[] = []
     const keys = [...new Set(entries.filter((e) => e.state === 'queued').map((e) => e.key))]
     for (const key of keys) {
@@ -331,7 +343,7 @@ export function flowsWithQueuedRuns(ws: Workspace): string[] {
 export async function releaseSlot(ws: Workspace, view: RunView): Promise<void> {
   if (!TERMINAL_STATUSES.includes(view.status) || !fs.existsSync(ws.layout.queueIndex(view.flow))) return
   try {
-    await withQueueLock(ws, view.flow, () => saveIndex(ws, view.flow, loadIndex(ws, view.flow)), 5000)
+    await withQueueLock(ws, view.flow, () => saveIndex(ws, view.flow, loadIndex(ws, view.flow, (e) => e.run === view.id)), 5000)
   } catch {
     // the next admission prunes it anyway
   }
