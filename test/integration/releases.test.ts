@@ -64,6 +64,17 @@ describe('flows release', () => {
     expect(fs.readdirSync(dir).sort()).toEqual(['release.edn', 'v1.edn'])
   })
 
+  it('two processes releasing the same change at once create one version', async () => {
+    t.writeFlow('twice', pinFlow('A').replace(':slug :pin', ':slug :twice'))
+    const both = await Promise.all([run('flows', 'release', 'twice'), run('flows', 'release', 'twice')])
+    expect(both.map((r) => r.code)).toEqual([0, 0])
+    expect(both.map((r) => r.json.data.released).sort()).toEqual([false, true])
+    expect(both.map((r) => r.json.data.version)).toEqual([1, 1])
+    expect(fs.readdirSync(path.join(t.root, '.breyta', 'releases', 'twice')).sort()).toEqual(['release.edn', 'v1.edn'])
+    fs.rmSync(path.join(t.root, '.breyta', 'releases', 'twice'), {recursive: true})
+    fs.rmSync(path.join(t.root, '.breyta', 'flows', 'twice.edn'))
+  })
+
   it('validates the draft first: an invalid draft is not released (invalid_flow, exit 2)', async () => {
     t.writeFlow('broken', '{:slug :broken :name "b" :flow (flow/step :nope :x {})}\n')
     const r = await run('flows', 'release', 'broken')
