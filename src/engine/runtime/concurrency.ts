@@ -313,7 +313,9 @@ export async function admitQueued(ws: Workspace, slug: string): Promise<string[]
         if (!l) break
         try {
           if (markAdmitted(ws, next.run)) out.push(next.run)
-          next.state = 'admitted'
+          const v = runView(ws, next.run)
+          if (!v || TERMINAL_STATUSES.includes(v.status)) entries.splice(entries.indexOf(next), 1)
+          else next.state = 'admitted'
         } finally {
           l.release()
         }
