@@ -14,6 +14,11 @@ const USAGE = `usage: npm run demo -- [NAME] [--approve | --reject] [--tui]
   --tui      leave approvals to you: run \`breyta tui --workspace DIR\` and press a or r
   --all      run every demo in turn`
 
+// `npm run demo | head` closes our stdout early: keep going (and clean up) rather than crash.
+process.stdout.on('error', (err) => {
+  if (err.code !== 'EPIPE') throw err
+})
+
 const args = process.argv.slice(2)
 if (args.includes('--help') || args.includes('-h')) {
   console.log(USAGE)

@@ -68,6 +68,7 @@ function preview(output) {
  * @property {string} status     the run's final (or last seen) status
  * @property {any} run           `breyta runs show RUN --json` data
  * @property {Record<string, any>} servers  the stand-ins (closed by now), for assertions
+ * @property {Record<string, string>} secrets  the secret values the demo set (to check none leaked)
  */
 
 /**
@@ -125,6 +126,7 @@ export async function runDemo(name, options = {}) {
   say(`${c.bold('workspace')}  ${workspace}`)
 
   const servers = {}
+  let secrets = {}
   let daemonStarted = false
   let runId = null
   let status = 'not-started'
@@ -139,15 +141,21 @@ export async function runDemo(name, options = {}) {
     for (const [label, url] of Object.entries(setup.endpoints)) say(`${c.bold('stand-in')}   ${label.padEnd(10)} ${url}`)
     fs.writeFileSync(path.join(workspace, '.breyta', 'connections.edn'), setup.connections)
     say(c.dim(`wrote .breyta/connections.edn (${Object.keys(setup.endpoints).length} stand-ins; secret names only, no values)`))
-    for (const [secret, value] of Object.entries(setup.secrets)) await must(['secrets', 'set', secret, '--json'], {input: value, note: 'value from stdin'})
-
-    await must(['flows', 'push', path.join(REPO_ROOT, 'flows', `${name}.edn`), '--json'])
+    secrets = setup.secrets
+    // These are independent (secrets.edn is written under a lock), so they run side by side.
+    const setups = Object.entries(setup.secrets).map(([secret, value]) => must(['secrets', 'set', secret, '--json'], {input: value, note: 'value from stdin'}))
+    setups.push(must(['flows', 'push', path.join(REPO_ROOT, 'flows', `${name}.edn`), '--json']))
     if (scenario.needsDaemon) {
-      const r = await breyta(['daemon', 'start', '--port', '0', '--detach', '--json'], {note: 'callbacks need an HTTP endpoint'})
-      if (r.code !== 0) throw new Error(`this demo needs the daemon (\`breyta daemon start\`): ${r.json?.error?.message ?? (r.stderr.trim() || r.stdout.trim())}`)
-      daemonStarted = true
-      const ws = await E.openWorkspace({explicit: workspace, from: workspace})
-      const info = E.runningDaemon(ws)
+      setups.push(breyta(['daemon', 'start', '--port', '0', '--detach', '--json'], {note: 'callbacks need an HTTP endpoint'}).then((r) => {
+        if (r.code !== 0) throw new Error(`this demo needs the daemon (\`breyta daemon start\`): ${r.json?.error?.message ?? (r.stderr.trim() || r.stdout.trim())}`)
+        daemonStarted = true
+      }))
+    }
+    const settled = await Promise.allSettled(setups)
+    const failure = settled.find((x) => x.status === 'rejected')
+    if (failure) throw failure.reason
+    if (daemonStarted) {
+      const info = E.runningDaemon(await E.openWorkspace({explicit: workspace, from: workspace}))
       say(c.dim(`daemon listening on ${info?.url ?? '?'} (pid ${info?.pid ?? '?'})`))
     }
     say()
@@ -205,8 +213,10 @@ export async function runDemo(name, options = {}) {
       const r = await driver
       if (r.code !== 0) say(c.red(`waits ${decision} exited ${r.code}: ${r.json?.error?.message ?? r.stderr.trim()}`))
     }
+    const stepTypes = new Map()
     const print = (raw) => {
       const e = E.plainEvent(raw)
+      if (e.type === 'step_started') stepTypes.set(e.step, e.stepType)
       const t = stamp()
       switch (e.type) {
         case 'run_created':
@@ -251,7 +261,7 @@ export async function runDemo(name, options = {}) {
         case 'run_cancelled':
           return say(`${t} cancelled${e.reason ? `: ${e.reason}` : ''}`)
         case 'log':
-          return say(`${t} ${c.magenta('✉')} ${e.step ? c.dim(`[${e.step}] `) : ''}${e.message}`)
+          return say(`${t} ${stepTypes.get(e.step) === 'notify' ? c.magenta('✉') : c.dim('·')} ${e.step ? c.dim(`[${e.step}] `) : ''}${e.message}`)
         default:
           return undefined
       }
@@ -279,7 +289,7 @@ export async function runDemo(name, options = {}) {
     say(`  breyta runs logs ${runId} ${wsFlag}`)
     say(`  breyta runs show ${runId} --json ${wsFlag}`)
     say(`  breyta tui ${wsFlag}`)
-    return {name, workspace, runId, status, run, servers}
+    return {name, workspace, runId, status, run, servers, secrets}
   } finally {
     if (daemonStarted) await breyta(['daemon', 'stop', '--json'], {show: false})
     await Promise.all(Object.values(servers).map((s) => s.close().catch(() => {})))
