@@ -35,3 +35,8 @@ export type {ResourceListing} from './store/fs/resource-store.js'
 export {diffFlow, listVersions, parseDiffSide, promoteFlow, releaseFlow, type DiffSide, type FlowDiff, type PromoteOutcome, type ReleaseOutcome, type VersionItem} from './runtime/releasing.js'
 /** Concurrency: the daemon calls admitQueued(ws, slug) when a slot may have freed, then drives the returned run ids. */
 export {activeRuns, admitQueued, flowsWithQueuedRuns, type QueueEntry} from './runtime/concurrency.js'
+/** The daemon (SPEC §7): start it in this process, or control/inspect one from another. */
+export {startDaemon, type Daemon, type DaemonOptions, type DaemonStats} from './daemon/daemon.js'
+export {daemonStatus, stopDaemon, waitForDaemon, type DaemonStatus, type StopResult} from './daemon/control.js'
+export type {DaemonLog, LogLevel} from './daemon/context.js'
+export {webhookSignature} from './daemon/webhooks.js'

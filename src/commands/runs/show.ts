@@ -14,7 +14,8 @@ export default class RunsShow extends BreytaCommand {
     const ws = await this.workspace()
     const view = readRunView(ws.layout, args.run)
     const waits = view.waits.map((w) => ({...w, 'callback-url': w.status === 'open' ? ws.callbackUrl(view.id, w.key) : null}))
-    const out = {...view, waits}
+    // status-url: GET it from the daemon (SPEC §7 `GET /runs/RUN`); its token is per run.
+    const out = {...view, waits, 'status-url': ws.runStatusUrl(view.id)}
     this.say(runText(out, {steps: flags.steps}))
     return out
   }

@@ -19,3 +19,22 @@ export function callbackUrl(baseUrl: string, workspaceKey: Buffer, runId: string
   const base = baseUrl.replace(/\/+$/, '')
   return `${base}/callbacks/${runId}/${encodeURIComponent(waitKey)}?token=${callbackToken(workspaceKey, runId, waitKey)}`
 }
+
+/**
+ * Read token for `GET /runs/RUN`: an HMAC of the run id under the workspace key, in its own
+ * domain (a `run\0` prefix) so it can never double as a callback token. `runs show` prints the
+ * ready-made URL as `status-url`.
+ */
+export function runReadToken(workspaceKey: Buffer, runId: string): string {
+  return crypto.createHmac('sha256', workspaceKey).update(`run\u0000${runId}`).digest('base64url')
+}
+
+export function verifyRunReadToken(workspaceKey: Buffer, runId: string, token: string): boolean {
+  const expected = Buffer.from(runReadToken(workspaceKey, runId))
+  const given = Buffer.from(token)
+  return given.length === expected.length && crypto.timingSafeEqual(given, expected)
+}
+
+export function runStatusUrl(baseUrl: string, workspaceKey: Buffer, runId: string): string {
+  return `${baseUrl.replace(/\/+$/, '')}/runs/${runId}?token=${runReadToken(workspaceKey, runId)}`
+}

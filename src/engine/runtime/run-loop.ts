@@ -15,6 +15,7 @@ import {readInbox} from '../store/fs/inbox.js'
 import {JournalWriter, readJournal} from '../store/fs/journal.js'
 import {tryLock} from '../store/fs/lock.js'
 import {readPinnedFlow, writeRunSnapshot} from '../store/fs/run-store.js'
+import {signalRun} from '../store/fs/signals.js'
 import type {JournalEvent, NewJournalEvent, RecordedError, UnsequencedEvent} from '../store/types.js'
 import {TERMINAL_STATUSES} from '../store/types.js'
 import {stepExecutor} from '../steps/registry.js'
@@ -82,6 +83,8 @@ export async function advanceRun(ws: Workspace, runId: string, options: AdvanceO
     }
   } finally {
     lock.release()
+    // After the release, so a daemon that looks at once can take the lock.
+    signalRun(ws.layout, runId)
   }
   await runEnded(ws, view)
   return {locked: false, view}

@@ -9,6 +9,7 @@ import {readDraft} from '../store/fs/flow-store.js'
 import {appendEvents, readJournal} from '../store/fs/journal.js'
 import {lock} from '../store/fs/lock.js'
 import {newRunId} from '../store/fs/run-id.js'
+import {signalRun} from '../store/fs/signals.js'
 import {assertRunExists, createRunFiles, readPinnedFlow, readRunSnapshot, readRunView, writeRunSnapshot} from '../store/fs/run-store.js'
 import {TERMINAL_STATUSES, type Target} from '../store/types.js'
 import {readConnections} from '../store/fs/connection-store.js'
@@ -94,8 +95,9 @@ export async function createRun(ws: Workspace, options: StartOptions): Promise<R
     ...(options.fromStep ? {fromStep: options.fromStep} : {}),
     ...(queued ? {queued: true} : {}),
   })
-  if (!admission) return create(false)
-  return admission(ws, {id, slug: flow.slug, input, source, concurrency: flow.concurrency}, create)
+  const view = admission ? await admission(ws, {id, slug: flow.slug, input, source, concurrency: flow.concurrency}, create) : create(false)
+  signalRun(ws.layout, view.id)
+  return view
 }
 
 export interface DriveOptions extends AdvanceOptions {
@@ -169,6 +171,7 @@ export async function cancelRun(ws: Workspace, runId: string, options: {reason?:
     writeRunSnapshot(ws.layout, next)
     fs.rmSync(ws.layout.runCancelMarker(runId), {force: true})
     l.release()
+    signalRun(ws.layout, runId)
     await runEnded(ws, next)
     return next
   } finally {
@@ -218,9 +221,10 @@ export async function retryRun(ws: Workspace, runId: string, options: {fromStep?
     }
     return readRunView(ws.layout, id)
   }
-  if (!admission) return create(false)
   const source: FlowSource = {slug: created.flow, text, target: created.target, version: created.version, sha256: created.sha256}
-  return admission(ws, {id, slug: created.flow, input: decode(created.input), source, concurrency: parseFlow(text).concurrency}, create)
+  const view = admission ? await admission(ws, {id, slug: created.flow, input: decode(created.input), source, concurrency: parseFlow(text).concurrency}, create) : create(false)
+  signalRun(ws.layout, view.id)
+  return view
 }
 
 export function parseInputJson(text: string, what: string): Value {

@@ -3,7 +3,7 @@ import crypto from 'node:crypto'
 import fs from 'node:fs'
 import {GITIGNORE_LINES, WorkspaceLayout} from '../store/fs/paths.js'
 import {readJsonFile, writeTextAtomic} from '../store/fs/snapshot.js'
-import {callbackUrl} from '../runtime/callback-url.js'
+import {callbackUrl, runStatusUrl} from '../runtime/callback-url.js'
 import {DEFAULT_CONFIG_TEXT, readConfig, type WorkspaceConfig} from './config.js'
 import {findWorkspace, type FindOptions} from './find.js'
 
@@ -33,6 +33,11 @@ export class Workspace {
 
   callbackUrl(runId: string, waitKey: string): string {
     return callbackUrl(this.baseUrl, this.key, runId, waitKey)
+  }
+
+  /** `GET /runs/RUN?token=…` on the daemon: the run as `runs show --json` shows it. */
+  runStatusUrl(runId: string): string {
+    return runStatusUrl(this.baseUrl, this.key, runId)
   }
 
   /** The workspace's secret key (kept out of git) for callback tokens; created on first use. */

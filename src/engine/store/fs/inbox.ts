@@ -7,6 +7,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import type {Json} from '../../edn/json.js'
 import type {WorkspaceLayout} from './paths.js'
+import {signalRun} from './signals.js'
 
 export interface InboxEntry {
   key: string
@@ -37,6 +38,7 @@ export function postToInbox(layout: WorkspaceLayout, runId: string, entry: Inbox
   }
   try {
     fs.linkSync(file + '.tmp-' + process.pid, file)
+    signalRun(layout, runId)
     return true
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false

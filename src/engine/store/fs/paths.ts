@@ -8,7 +8,7 @@ import {BreytaError} from '../../errors.js'
 export const WORKSPACE_DIR = '.breyta'
 
 /** Lines of `.breyta/.gitignore`: runtime state stays out of git, definitions go in. */
-export const GITIGNORE_LINES = ['runs/', 'resources/', 'kv/', 'queue/', 'logs/', 'secrets.edn', 'daemon.json', 'workspace.key', '*.lock', '*.tmp']
+export const GITIGNORE_LINES = ['runs/', 'resources/', 'kv/', 'queue/', 'logs/', 'signals/', 'schedules/', 'secrets.edn', 'daemon.json', 'workspace.key', '*.lock', '*.tmp']
 
 const SLUG = /^[a-z0-9][a-z0-9-]*$/
 const RUN_ID = /^[0-9A-HJKMNP-TV-Z]{26}$/
@@ -81,4 +81,13 @@ export class WorkspaceLayout {
   queueIndex(slug: string): string { return path.join(this.queueDir, `${assertSlug(slug)}.json`) }
   /** Serializes `flows release`/`promote` of one flow (kept out of releases/, which is committed). */
   releaseLock(slug: string): string { return path.join(this.queueDir, `${assertSlug(slug)}.release.lock`) }
+
+  /** Change notices for the daemon: one empty file per run (see store/fs/signals.ts). */
+  get signalsDir(): string { return path.join(this.dir, 'signals') }
+  runSignal(id: string): string { return path.join(this.signalsDir, assertRunId(id)) }
+
+  /** Schedule watermarks: the last tick fired per flow and trigger (daemon/schedules.ts). */
+  get schedulesDir(): string { return path.join(this.dir, 'schedules') }
+  scheduleWatermark(slug: string): string { return path.join(this.schedulesDir, `${assertSlug(slug)}.json`) }
+  scheduleLock(slug: string): string { return path.join(this.schedulesDir, `${assertSlug(slug)}.lock`) }
 }

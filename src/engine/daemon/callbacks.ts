@@ -1,0 +1,60 @@
+/**
+ * `POST /callbacks/RUN/KEY?token=T`: a remote worker completes wait KEY with a JSON body.
+ * The order of checks fixes the status: unknown run 404, wrong token 403 (constant-time HMAC
+ * check, runtime/callback-url.ts), bad JSON 400, repeat 409; the 413 for an oversized body is
+ * given by the HTTP layer before any of this. A callback may arrive before its wait opened (a
+ * fast worker): it is kept in the inbox and used when the wait opens.
+ */
+import {fromJson} from '../edn/json.js'
+import {isBreytaError} from '../errors.js'
+import {verifyCallbackToken} from '../runtime/callback-url.js'
+import {completeWait} from '../runtime/waits.js'
+import {runExists} from '../store/fs/run-store.js'
+import type {DaemonContext} from './context.js'
+import {errorReply, type Reply, type Request} from './http-server.js'
+
+/** The token from `?token=` or `Authorization: Bearer`. */
+export function presentedToken(req: Request): string | undefined {
+  const q = req.query.get('token')
+  if (q) return q
+  const auth = req.headers.authorization
+  return auth?.startsWith('Bearer ') ? auth.slice(7).trim() : undefined
+}
+
+/** A JSON body as EDN; an empty body is an empty map. */
+export function parseJsonBody(body: Buffer): {ok: true; value: unknown} | {ok: false; message: string} {
+  const text = body.toString('utf8')
+  if (text.trim() === '') return {ok: true, value: {}}
+  try {
+    return {ok: true, value: JSON.parse(text)}
+  } catch (err) {
+    return {ok: false, message: `body is not valid JSON: ${(err as Error).message}`}
+  }
+}
+
+const STATUS_BY_CODE: Record<string, number> = {
+  wait_already_completed: 409,
+  run_not_active: 409,
+  wait_not_found: 404,
+  run_not_found: 404,
+  invalid_input: 400,
+}
+
+export async function handleCallback(ctx: DaemonContext, req: Request, runId: string, key: string): Promise<Reply> {
+  if (req.method !== 'POST') return errorReply(405, 'method_not_allowed', 'use POST')
+  if (!runExists(ctx.ws.layout, runId)) return errorReply(404, 'run_not_found', `no run "${runId}"`)
+  const token = presentedToken(req)
+  if (!token || !verifyCallbackToken(ctx.ws.key, runId, key, token)) return errorReply(403, 'forbidden', 'wrong or missing token for this run and key')
+  const parsed = parseJsonBody(req.body)
+  if (!parsed.ok) return errorReply(400, 'invalid_json', parsed.message)
+  try {
+    completeWait(ctx.ws, runId, key, {payload: fromJson(parsed.value), source: 'callback', allowEarly: true})
+  } catch (err) {
+    if (!isBreytaError(err)) throw err
+    const status = STATUS_BY_CODE[err.code] ?? 500
+    return errorReply(status, err.code, err.message)
+  }
+  ctx.log('info', 'wait completed by callback', {run: runId, key})
+  ctx.schedule(runId)
+  return {status: 202, body: {ok: true, run: runId, key, status: 'accepted'}}
+}

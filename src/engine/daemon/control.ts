@@ -1,0 +1,96 @@
+/** Controlling a daemon from another process: wait for it to be up, stop it, report on it. */
+import fs from 'node:fs'
+import {BreytaError} from '../errors.js'
+import {pidAlive} from '../store/fs/lock.js'
+import type {Workspace} from '../workspace/workspace.js'
+import {countRuns} from './recovery.js'
+import {runningDaemon, type DaemonInfo} from './status.js'
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+/** Until daemon.json names `pid` and its /healthz answers; throws after `timeoutMs`. */
+export async function waitForDaemon(ws: Workspace, pid: number, options: {timeoutMs?: number; exited?: () => boolean} = {}): Promise<DaemonInfo> {
+  const deadline = Date.now() + (options.timeoutMs ?? 15_000)
+  while (Date.now() < deadline) {
+    if (options.exited?.() || !pidAlive(pid)) throw new BreytaError('internal', `the daemon (pid ${pid}) exited during start-up`, {hint: `See ${ws.layout.daemonLog}.`})
+    const info = runningDaemon(ws)
+    if (info?.pid === pid) {
+      try {
+        const res = await fetch(`${info.url}/healthz`, {signal: AbortSignal.timeout(1000)})
+        if (res.ok) return info
+      } catch {
+        // not answering yet
+      }
+    }
+    await sleep(50)
+  }
+  throw new BreytaError('internal', `the daemon (pid ${pid}) did not come up within ${options.timeoutMs ?? 15_000} ms`, {hint: `See ${ws.layout.daemonLog}.`})
+}
+
+export interface StopResult {
+  stopped: true
+  pid: number
+  url: string
+  /** True when it had to be killed (SIGKILL) after the grace period. */
+  forced: boolean
+  'waited-ms': number
+}
+
+/** SIGTERM the running daemon, wait for it to exit, SIGKILL after `graceMs`. */
+export async function stopDaemon(ws: Workspace, options: {graceMs?: number} = {}): Promise<StopResult> {
+  const info = runningDaemon(ws)
+  if (!info) throw new BreytaError('daemon_not_running', 'no daemon is running for this workspace', {hint: 'Start one with `breyta daemon start --detach`.'})
+  const t0 = Date.now()
+  const grace = options.graceMs ?? 15_000
+  try {
+    process.kill(info.pid, 'SIGTERM')
+  } catch {
+    // gone already
+  }
+  let forced = false
+  while (pidAlive(info.pid)) {
+    if (Date.now() - t0 > grace) {
+      forced = true
+      try {
+        process.kill(info.pid, 'SIGKILL')
+      } catch {
+        // gone
+      }
+      for (let i = 0; i < 100 && pidAlive(info.pid); i++) await sleep(20)
+      break
+    }
+    await sleep(20)
+  }
+  if (forced) {
+    // A killed daemon cannot clean up after itself.
+    const left = runningDaemon(ws)
+    if (!left) fs.rmSync(ws.layout.daemonJson, {force: true})
+  }
+  return {stopped: true, pid: info.pid, url: info.url, forced, 'waited-ms': Date.now() - t0}
+}
+
+export interface DaemonStatus {
+  running: boolean
+  pid: number | null
+  url: string | null
+  'started-at': string | null
+  'uptime-s': number | null
+  log: string | null
+  /** Runs by status, from their snapshots. */
+  runs: Record<string, number>
+}
+
+export function daemonStatus(ws: Workspace): DaemonStatus {
+  const info = runningDaemon(ws)
+  const runs = countRuns(ws)
+  if (!info) return {running: false, pid: null, url: null, 'started-at': null, 'uptime-s': null, log: null, runs}
+  return {
+    running: true,
+    pid: info.pid,
+    url: info.url,
+    'started-at': info['started-at'],
+    'uptime-s': Math.round((Date.now() - Date.parse(info['started-at'])) / 1000),
+    log: info.log ?? null,
+    runs,
+  }
+}

@@ -1,0 +1,228 @@
+/**
+ * The daemon (SPEC §7): one per workspace. It serves HTTP (callbacks, webhooks, run status),
+ * executes runs other processes hand it (seen through signals, store/fs/signals.ts), resumes
+ * runs whose waits were completed, fires sleeps and wait timeouts on time (timers.ts), fires
+ * schedules (schedules.ts), and on start recovers every run left `running` by a dead process.
+ *
+ * Memory: parked runs are not held. The daemon keeps a run id → wake time index and the set of
+ * runs being advanced right now; everything else is read from disk when something happens.
+ *
+ * Lifecycle: `daemon.lock` (O_EXCL, pid; stale when the pid is dead) makes it single-instance;
+ * daemon.json {pid url started-at host port log} is written atomically after the HTTP server
+ * listens and before the start-up scan (so any change is either scanned or signalled), and is
+ * removed on a clean stop. stop(): no new work, in-flight advances get a grace period and are
+ * then interrupted at a safe point (the run stays resumable), then the files go.
+ */
+import fs from 'node:fs'
+import os from 'node:os'
+import {BreytaError} from '../errors.js'
+import {admitQueued} from '../runtime/concurrency.js'
+import {projectRun, type RunView} from '../runtime/projection.js'
+import {readJournal} from '../store/fs/journal.js'
+import {tryLock, type Lock} from '../store/fs/lock.js'
+import {muteSignals} from '../store/fs/signals.js'
+import {readJsonFile, writeSnapshot} from '../store/fs/snapshot.js'
+import {TERMINAL_STATUSES} from '../store/types.js'
+import type {Workspace} from '../workspace/workspace.js'
+import {handleCallback} from './callbacks.js'
+import type {DaemonContext, DaemonLog} from './context.js'
+import {Executor} from './executor.js'
+import {errorReply, startHttpServer, type HttpServer, type Reply, type Request} from './http-server.js'
+import {assess, readView, scanRuns, type ScanResult} from './recovery.js'
+import {handleRunView} from './run-view.js'
+import {Scheduler} from './schedules.js'
+import {runningDaemon, type DaemonInfo} from './status.js'
+import {TimerIndex} from './timers.js'
+import {watchReleases, watchSignals, type Watchers} from './watcher.js'
+import {handleWebhook} from './webhooks.js'
+
+import '../runtime/releasing.js' // registers the live resolver and admission hooks
+
+export interface DaemonOptions {
+  host?: string
+  /** 0 picks a free port. */
+  port?: number
+  env?: NodeJS.ProcessEnv
+  log?: DaemonLog
+  /** How many runs may be advanced at once. */
+  concurrency?: number
+  /** Where a detached daemon's output goes (recorded in daemon.json). */
+  logFile?: string | null
+  /** How long in-flight advances may run on after stop() before they are interrupted. */
+  graceMs?: number
+}
+
+export interface DaemonStats {
+  pid: number
+  url: string
+  'started-at': string
+  'uptime-s': number
+  active: number
+  queued: number
+  timers: number
+  advances: number
+  'schedules-fired': number
+  recovered: ScanResult | null
+}
+
+export interface Daemon {
+  info: DaemonInfo
+  stats(): DaemonStats
+  /** Resolves when the daemon has stopped (after stop()). */
+  stopped: Promise<DaemonStats>
+  stop(): Promise<DaemonStats>
+}
+
+const DEFAULT_CONCURRENCY = 32
+const LOCKED_RETRY_MS = [50, 250, 1000]
+
+export async function startDaemon(ws: Workspace, options: DaemonOptions = {}): Promise<Daemon> {
+  const log: DaemonLog = options.log ?? (() => {})
+  const lock = acquire(ws)
+  let http: HttpServer
+  try {
+    muteSignals(true)
+    const host = options.host ?? ws.config.daemon.host
+    const port = options.port ?? ws.config.daemon.port
+    try {
+      http = await startHttpServer(host, port, (req) => route(req), (err) => log('error', 'http handler failed', {error: String((err as Error)?.stack ?? err)}))
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException
+      throw new BreytaError('internal', `cannot listen on ${host}:${port}: ${e.code ?? e.message}`, {hint: e.code === 'EADDRINUSE' ? 'Another program uses that port: pick one with --port N (0 picks a free one).' : 'Check --host and --port.'})
+    }
+  } catch (err) {
+    muteSignals(false)
+    lock.release()
+    throw err
+  }
+
+  const startedAt = new Date()
+  const env = options.env ?? {}
+  let recovered: ScanResult | null = null
+  const ctx: DaemonContext = {ws, env, log, schedule: (id) => executor.schedule(id)}
+  const timers = new TimerIndex((id) => executor.schedule(id))
+  const lockedRetries = new Map<string, number>()
+
+  const afterView = (view: RunView) => {
+    const a = assess(ws, view)
+    timers.set(view.id, a.wakeAt)
+    if (a.advance) executor.schedule(view.id)
+    if (a.ended) void admitWaiting(view.flow)
+  }
+
+  const executor: Executor = new Executor(ws, {
+    concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
+    advance: {env},
+    onAdvanced: (view) => {
+      lockedRetries.delete(view.id)
+      timers.set(view.id, TERMINAL_STATUSES.includes(view.status) ? null : view['wake-at'])
+      if (TERMINAL_STATUSES.includes(view.status)) {
+        log('debug', `run ${view.status}`, {run: view.id, flow: view.flow})
+        void admitWaiting(view.flow)
+      }
+    },
+    onLocked: (id) => {
+      // Another process holds the run; it signals when it lets go. Look again a few times in
+      // case that signal raced ahead of the release.
+      const n = lockedRetries.get(id) ?? 0
+      if (n >= LOCKED_RETRY_MS.length) return void lockedRetries.delete(id)
+      lockedRetries.set(id, n + 1)
+      setTimeout(() => consider(id), LOCKED_RETRY_MS[n]).unref()
+    },
+    onError: (id, err) => log('error', 'advance failed', {run: id, error: String((err as Error)?.stack ?? err)}),
+  })
+
+  /** A run changed elsewhere (signal) or needs a look: decide from its snapshot. */
+  function consider(runId: string): void {
+    const view = readView(ws, runId)
+    if (view) afterView(view)
+  }
+
+  /** A run ended: queued runs of its flow may now have a slot. */
+  async function admitWaiting(flow: string): Promise<void> {
+    try {
+      const index = readJsonFile<{entries?: {state: string}[]}>(ws.layout.queueIndex(flow))
+      if (!index?.entries?.some((e) => e.state === 'queued')) return
+      for (const id of await admitQueued(ws, flow)) executor.schedule(id)
+    } catch (err) {
+      log('warn', 'admission failed', {flow, error: (err as Error).message})
+    }
+  }
+
+  async function route(req: Request): Promise<Reply> {
+    const [head, a, b, ...rest] = req.path
+    if (head === 'healthz' && a === undefined) return {status: 200, body: {ok: true, ...stats()}}
+    if (head === 'callbacks' && a !== undefined && b !== undefined && rest.length === 0) return handleCallback(ctx, req, a, b)
+    if (head === 'webhooks' && a !== undefined && b === undefined) return handleWebhook(ctx, req, a)
+    if (head === 'runs' && a !== undefined && b === undefined) return handleRunView(ctx, req, a)
+    return errorReply(404, 'not_found', `no route ${req.method} /${req.path.join('/')}`)
+  }
+
+  function stats(): DaemonStats {
+    return {
+      pid: process.pid,
+      url: http.url,
+      'started-at': startedAt.toISOString(),
+      'uptime-s': Math.round((Date.now() - startedAt.getTime()) / 1000),
+      active: executor.active,
+      queued: executor.queued,
+      timers: timers.size,
+      advances: executor.advances,
+      'schedules-fired': scheduler.fired,
+      recovered,
+    }
+  }
+
+  const scheduler = new Scheduler(ctx)
+  const watchers: Watchers[] = [watchSignals(ws, consider)]
+  const info: DaemonInfo = {pid: process.pid, url: http.url, 'started-at': startedAt.toISOString(), host: os.hostname(), port: http.port, log: options.logFile ?? null}
+  writeSnapshot(ws.layout.daemonJson, info)
+  recovered = scanRuns(ws, (id, a) => {
+    timers.set(id, a.wakeAt)
+    if (a.advance) executor.schedule(id)
+  })
+  log('info', 'start-up scan', {...recovered})
+  await scheduler.loadAll()
+  watchers.push(watchReleases(ws, (slug) => void scheduler.load(slug)))
+
+  let stopping: Promise<DaemonStats> | undefined
+  let resolveStopped!: (s: DaemonStats) => void
+  const stopped = new Promise<DaemonStats>((r) => (resolveStopped = r))
+  const stop = () =>
+    (stopping ??= (async () => {
+      log('info', 'stopping')
+      scheduler.stop()
+      timers.stop()
+      await Promise.all(watchers.map((w) => w.close()))
+      const closing = http.close()
+      await executor.stop(options.graceMs ?? 3000)
+      await closing
+      const final = stats()
+      const current = readJsonFile<DaemonInfo>(ws.layout.daemonJson)
+      if (current?.pid === process.pid) fs.rmSync(ws.layout.daemonJson, {force: true})
+      lock.release()
+      muteSignals(false)
+      log('info', 'stopped', {advances: final.advances})
+      resolveStopped(final)
+      return final
+    })())
+  log('info', 'listening', {url: http.url, pid: process.pid})
+  return {info, stats, stopped, stop}
+}
+
+/** The single-instance lock, or daemon_already_running (exit 4) naming the running one. */
+function acquire(ws: Workspace): Lock {
+  fs.mkdirSync(ws.layout.dir, {recursive: true})
+  const lock = tryLock(ws.layout.daemonLock, 'daemon')
+  if (lock) return lock
+  const running = runningDaemon(ws)
+  throw new BreytaError('daemon_already_running', running ? `a daemon already serves this workspace (pid ${running.pid}, ${running.url})` : 'a daemon is starting or already serves this workspace', {
+    hint: 'Stop it with `breyta daemon stop`, or see it with `breyta daemon status`.',
+    details: running ? {pid: running.pid, url: running.url} : {},
+  })
+}
+
+/** The exact view of a run, from its journal (used where a snapshot could lag). */
+export function journalView(ws: Workspace, runId: string): RunView | undefined {
+  return projectRun(readJournal(ws.layout.runJournal(runId)).events)
+}

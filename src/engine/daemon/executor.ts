@@ -1,0 +1,97 @@
+/**
+ * The daemon's executor pool: advances runs with bounded concurrency, one advance per run at a
+ * time. A run asked for again while its advance is in flight (an inbox entry, a timer) is
+ * advanced once more right after, so nothing that arrives mid-advance is lost.
+ */
+import {advanceRun, type AdvanceOptions} from '../runtime/run-loop.js'
+import type {RunView} from '../runtime/projection.js'
+import type {Workspace} from '../workspace/workspace.js'
+
+export interface ExecutorOptions {
+  concurrency: number
+  advance: Omit<AdvanceOptions, 'signal'>
+  /** After every advance that this process held the lock for. */
+  onAdvanced(view: RunView): void
+  /** The run's lock is held by another process (a CLI): it will signal when it lets go. */
+  onLocked(runId: string): void
+  onError(runId: string, err: unknown): void
+}
+
+export class Executor {
+  private readonly queue = new Set<string>()
+  private readonly inFlight = new Set<string>()
+  private readonly again = new Set<string>()
+  private readonly abort = new AbortController()
+  private accepting = true
+  private idleWaiters: (() => void)[] = []
+  /** Advances done since start (for status and benchmarks). */
+  advances = 0
+
+  constructor(
+    private readonly ws: Workspace,
+    private readonly options: ExecutorOptions,
+  ) {}
+
+  get active(): number {
+    return this.inFlight.size
+  }
+
+  get queued(): number {
+    return this.queue.size
+  }
+
+  /** Ask for run `runId` to be advanced (deduplicated). */
+  schedule(runId: string): void {
+    if (!this.accepting) return
+    if (this.inFlight.has(runId)) {
+      this.again.add(runId)
+      return
+    }
+    this.queue.add(runId)
+    this.pump()
+  }
+
+  /** Stop taking work; in-flight advances may finish until `graceMs`, then they are interrupted. */
+  async stop(graceMs: number): Promise<void> {
+    this.accepting = false
+    this.queue.clear()
+    this.again.clear()
+    if (this.inFlight.size === 0) return
+    const idle = new Promise<void>((r) => this.idleWaiters.push(r))
+    const timer = setTimeout(() => this.abort.abort(), graceMs)
+    try {
+      await idle
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+
+  private pump(): void {
+    while (this.accepting && this.inFlight.size < this.options.concurrency && this.queue.size > 0) {
+      const id = this.queue.values().next().value as string
+      this.queue.delete(id)
+      this.inFlight.add(id)
+      void this.run(id)
+    }
+  }
+
+  private async run(runId: string): Promise<void> {
+    try {
+      for (;;) {
+        this.again.delete(runId)
+        const r = await advanceRun(this.ws, runId, {...this.options.advance, signal: this.abort.signal})
+        this.advances++
+        if (r.locked) this.options.onLocked(runId)
+        else this.options.onAdvanced(r.view)
+        if (!this.accepting || !this.again.has(runId)) break
+      }
+    } catch (err) {
+      this.options.onError(runId, err)
+    } finally {
+      this.inFlight.delete(runId)
+      if (this.inFlight.size === 0) for (const w of this.idleWaiters.splice(0)) w()
+      // setImmediate: let I/O callbacks (HTTP, watch events) in between bursts of sync work.
+      setImmediate(() => this.pump())
+    }
+  }
+}

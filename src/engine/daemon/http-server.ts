@@ -1,0 +1,144 @@
+/**
+ * The daemon's HTTP surface on node:http (four routes do not earn a framework):
+ *   POST /callbacks/RUN/KEY?token=T   complete wait KEY (callbacks.ts)
+ *   POST /webhooks/SLUG               start a live run (webhooks.ts)
+ *   GET  /runs/RUN?token=T            the run, as `runs show --json` (run-view.ts)
+ *   GET  /healthz
+ * Bodies are capped at 1 MiB: a declared Content-Length over the cap is refused before a byte
+ * is read (also on `Expect: 100-continue`, which curl sends for big bodies), and a chunked body
+ * is dropped as soon as it passes the cap.
+ */
+import http from 'node:http'
+import type {AddressInfo} from 'node:net'
+
+export const MAX_BODY_BYTES = 1024 * 1024
+
+export interface Request {
+  method: string
+  path: string[]
+  query: URLSearchParams
+  headers: http.IncomingHttpHeaders
+  /** The whole body (at most MAX_BODY_BYTES; bigger ones are answered 413 before any handler). */
+  body: Buffer
+}
+
+export interface Reply {
+  status: number
+  body: unknown
+}
+
+export type Handler = (req: Request) => Promise<Reply>
+
+export function errorReply(status: number, code: string, message: string, extra: Record<string, unknown> = {}): Reply {
+  return {status, body: {ok: false, error: {code, message, ...extra}}}
+}
+
+function declaredTooLarge(req: http.IncomingMessage): boolean {
+  const len = Number(req.headers['content-length'])
+  return Number.isFinite(len) && len > MAX_BODY_BYTES
+}
+
+function send(res: http.ServerResponse, reply: Reply, close = false): void {
+  const text = JSON.stringify(reply.body) + '\n'
+  res.writeHead(reply.status, {'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...(close ? {connection: 'close'} : {})})
+  res.end(text)
+}
+
+function readBody(req: http.IncomingMessage): Promise<Buffer | 'too-large'> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    const onData = (chunk: Buffer) => {
+      size += chunk.length
+      if (size > MAX_BODY_BYTES) {
+        req.off('data', onData)
+        req.off('end', onEnd)
+        req.pause()
+        chunks.length = 0
+        resolve('too-large')
+        return
+      }
+      chunks.push(chunk)
+    }
+    const onEnd = () => resolve(Buffer.concat(chunks))
+    req.on('data', onData)
+    req.on('end', onEnd)
+    req.on('error', reject)
+  })
+}
+
+const tooLarge = () => errorReply(413, 'payload_too_large', `body over ${MAX_BODY_BYTES} bytes`)
+
+/** Answer 413 without reading the rest, then drop the connection (after the reply is out). */
+function refuse(req: http.IncomingMessage, res: http.ServerResponse): void {
+  send(res, tooLarge(), true)
+  res.once('finish', () => setTimeout(() => req.destroy(), 200).unref())
+}
+
+export interface HttpServer {
+  server: http.Server
+  port: number
+  url: string
+  close(): Promise<void>
+}
+
+export async function startHttpServer(host: string, port: number, handler: Handler, onError: (err: unknown) => void): Promise<HttpServer> {
+  const serve = (req: http.IncomingMessage, res: http.ServerResponse) => {
+    void (async () => {
+      try {
+        if (declaredTooLarge(req)) return refuse(req, res)
+        const body = await readBody(req)
+        if (body === 'too-large') return refuse(req, res)
+        const url = new URL(req.url ?? '/', 'http://localhost')
+        const reply = await handler({
+          method: req.method ?? 'GET',
+          path: url.pathname.split('/').filter((p) => p !== '').map((p) => safeDecode(p)),
+          query: url.searchParams,
+          headers: req.headers,
+          body,
+        })
+        send(res, reply)
+      } catch (err) {
+        onError(err)
+        if (!res.headersSent) send(res, errorReply(500, 'internal', (err as Error).message ?? String(err)), true)
+      }
+    })()
+  }
+  const server = http.createServer({keepAliveTimeout: 5000}, serve)
+  server.on('checkContinue', (req, res) => {
+    if (declaredTooLarge(req)) refuse(req, res)
+    else {
+      res.writeContinue()
+      serve(req, res)
+    }
+  })
+  server.on('clientError', (_err, socket) => socket.destroy())
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(port, host, () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
+  const actual = (server.address() as AddressInfo).port
+  const shownHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host
+  return {
+    server,
+    port: actual,
+    url: `http://${shownHost}:${actual}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve())
+        server.closeIdleConnections()
+        setTimeout(() => server.closeAllConnections(), 1000).unref()
+      }),
+  }
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s)
+  } catch {
+    return s
+  }
+}

@@ -1,0 +1,173 @@
+/**
+ * Schedule triggers (`{:type :schedule :cron "…" :timezone "…" :input {…}}`) of flows with a
+ * live release. croner computes the ticks (cron + timezone); a watermark per flow and trigger,
+ * `.breyta/schedules/<slug>.json`, records the last tick fired, and is written *before* the run
+ * is created: a crash in between loses that one run rather than firing the tick twice, so a
+ * tick starts at most one run, across restarts too. On start, the latest tick missed while the
+ * daemon was down fires once (not every missed tick); a trigger seen for the first time only
+ * sets its watermark.
+ */
+import fs from 'node:fs'
+import {Cron} from 'croner'
+import {resolveReleased} from '../flow/releases.js'
+import {parseFlow} from '../flow/load.js'
+import type {Trigger} from '../flow/types.js'
+import {createRun} from '../runtime/runs.js'
+import {lock} from '../store/fs/lock.js'
+import {readJsonFile, writeSnapshot} from '../store/fs/snapshot.js'
+import type {DaemonContext} from './context.js'
+
+type ScheduleTrigger = Extract<Trigger, {type: 'schedule'}>
+
+interface Job {
+  key: string
+  trigger: ScheduleTrigger
+  cron: Cron
+  timer?: NodeJS.Timeout
+}
+
+const MAX_DELAY_MS = 2 ** 31 - 1
+
+/** Identity of a trigger: its place and its pattern (a changed cron starts a fresh watermark). */
+function triggerKey(index: number, t: ScheduleTrigger): string {
+  return `${index}|${t.cron}|${t.timezone ?? ''}`
+}
+
+export class Scheduler {
+  private readonly jobs = new Map<string, Job[]>()
+  private readonly versions = new Map<string, string>()
+  private stopped = false
+  /** Runs started by schedules since start. */
+  fired = 0
+
+  constructor(private readonly ctx: DaemonContext) {}
+
+  /** (Re)load every flow with a live release. */
+  async loadAll(): Promise<void> {
+    let slugs: string[] = []
+    try {
+      slugs = fs.readdirSync(this.ctx.ws.layout.releasesDir)
+    } catch {
+      // no releases yet
+    }
+    for (const slug of new Set([...slugs, ...this.jobs.keys()])) await this.load(slug)
+  }
+
+  /** (Re)load one flow's schedules after its live version may have changed. */
+  async load(slug: string): Promise<void> {
+    if (this.stopped) return
+    let triggers: ScheduleTrigger[] = []
+    let sha = ''
+    try {
+      const source = resolveReleased(this.ctx.ws, slug)
+      sha = source.sha256
+      if (this.versions.get(slug) === sha) return
+      triggers = parseFlow(source.text, {file: `releases/${slug}/v${source.version}.edn`}).triggers.filter((t): t is ScheduleTrigger => t.type === 'schedule')
+    } catch {
+      // no live version (any more), or not a flow directory
+    }
+    this.unload(slug)
+    this.versions.set(slug, sha)
+    if (triggers.length === 0) return
+    const jobs: Job[] = []
+    for (const [i, trigger] of triggers.entries()) {
+      try {
+        jobs.push({key: triggerKey(i, trigger), trigger, cron: new Cron(trigger.cron, {paused: true, ...(trigger.timezone ? {timezone: trigger.timezone} : {})})})
+      } catch (err) {
+        this.ctx.log('warn', 'bad schedule trigger', {flow: slug, cron: trigger.cron, error: (err as Error).message})
+      }
+    }
+    this.jobs.set(slug, jobs)
+    await this.catchUp(slug, jobs)
+    for (const job of jobs) this.arm(slug, job, new Date())
+    this.ctx.log('info', 'schedules loaded', {flow: slug, triggers: jobs.map((j) => j.trigger.cron)})
+  }
+
+  stop(): void {
+    this.stopped = true
+    for (const slug of [...this.jobs.keys()]) this.unload(slug)
+  }
+
+  private unload(slug: string): void {
+    for (const job of this.jobs.get(slug) ?? []) if (job.timer) clearTimeout(job.timer)
+    this.jobs.delete(slug)
+    this.versions.delete(slug)
+  }
+
+  private async catchUp(slug: string, jobs: Job[]): Promise<void> {
+    const marks = this.readMarks(slug)
+    const now = new Date()
+    const fresh: Job[] = []
+    for (const job of jobs) {
+      const last = job.cron.previousRuns(1, now)[0]
+      const mark = marks[job.key]
+      if (mark === undefined) fresh.push(job)
+      else if (last && last.toISOString() > mark) await this.fire(slug, job, last)
+    }
+    if (fresh.length > 0) {
+      await this.withLock(slug, () => {
+        const m = this.readMarks(slug)
+        for (const job of fresh) m[job.key] ??= (job.cron.previousRuns(1, now)[0] ?? now).toISOString()
+        this.writeMarks(slug, m)
+      })
+    }
+  }
+
+  private arm(slug: string, job: Job, after: Date): void {
+    if (this.stopped) return
+    const next = job.cron.nextRun(after)
+    if (!next) return
+    const delay = next.getTime() - Date.now()
+    job.timer = setTimeout(() => {
+      if (next.getTime() > Date.now()) return this.arm(slug, job, after) // clamped long delay
+      void this.fire(slug, job, next).finally(() => this.arm(slug, job, next))
+    }, Math.min(Math.max(0, delay), MAX_DELAY_MS))
+  }
+
+  /** Start the run for tick `tick` unless the watermark says it was fired already. */
+  private async fire(slug: string, job: Job, tick: Date): Promise<void> {
+    if (this.stopped) return
+    const at = tick.toISOString()
+    let claimed = false
+    try {
+      claimed = await this.withLock(slug, () => {
+        const marks = this.readMarks(slug)
+        if (marks[job.key] !== undefined && marks[job.key]! >= at) return false
+        marks[job.key] = at
+        this.writeMarks(slug, marks)
+        return true
+      })
+    } catch (err) {
+      this.ctx.log('warn', 'schedule tick skipped', {flow: slug, tick: at, error: (err as Error).message})
+    }
+    if (!claimed) return
+    try {
+      const view = await createRun(this.ctx.ws, {slug, target: 'live', trigger: 'schedule', env: this.ctx.env, ...(job.trigger.input === undefined ? {} : {input: job.trigger.input})})
+      this.fired++
+      this.ctx.log('info', 'run started by schedule', {flow: slug, run: view.id, tick: at})
+      this.ctx.schedule(view.id)
+    } catch (err) {
+      this.ctx.log('warn', 'scheduled run not started', {flow: slug, tick: at, error: (err as Error).message})
+    }
+  }
+
+  private readMarks(slug: string): Record<string, string> {
+    return readJsonFile<Record<string, string>>(this.ctx.ws.layout.scheduleWatermark(slug)) ?? {}
+  }
+
+  private writeMarks(slug: string, marks: Record<string, string>): void {
+    fs.mkdirSync(this.ctx.ws.layout.schedulesDir, {recursive: true})
+    writeSnapshot(this.ctx.ws.layout.scheduleWatermark(slug), marks)
+  }
+
+  private async withLock<T>(slug: string, fn: () => T): Promise<T> {
+    fs.mkdirSync(this.ctx.ws.layout.schedulesDir, {recursive: true})
+    const l = await lock(this.ctx.ws.layout.scheduleLock(slug), {timeoutMs: 5000, purpose: 'schedule'})
+    if (!l) throw new Error(`schedule lock of "${slug}" is busy`)
+    try {
+      return fn()
+    } finally {
+      l.release()
+    }
+  }
+}
