@@ -1,0 +1,83 @@
+/**
+ * A real daemon process for integration tests: `node bin/run.js daemon start --port 0 --json`
+ * in the foreground, tracked so `killDaemons()` (call it in afterEach) leaves none behind.
+ */
+import {spawn, type ChildProcess} from 'node:child_process'
+import fs from 'node:fs'
+import path from 'node:path'
+import {BIN, sleep, until} from './workspace.js'
+
+export interface DaemonProcess {
+  child: ChildProcess
+  pid: number
+  url: string
+  stdout(): string
+  stderr(): string
+  /** Resolves with the exit code (or signal name). */
+  exited: Promise<number | string>
+  /** SIGTERM and wait for the exit. */
+  stop(): Promise<number | string>
+  /** kill -9. */
+  kill9(): Promise<number | string>
+}
+
+const live = new Set<ChildProcess>()
+
+export async function spawnDaemon(root: string, options: {env?: NodeJS.ProcessEnv; args?: string[]; waitUp?: boolean} = {}): Promise<DaemonProcess> {
+  const child = spawn(process.execPath, [BIN, 'daemon', 'start', '--port', '0', '--json', '--workspace', root, ...(options.args ?? [])], {
+    cwd: root,
+    env: {...process.env, NO_COLOR: '1', ...options.env},
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  live.add(child)
+  let out = ''
+  let err = ''
+  child.stdout!.on('data', (d) => (out += d))
+  child.stderr!.on('data', (d) => (err += d))
+  const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => {
+    live.delete(child)
+    resolve(code ?? signal ?? -1)
+  }))
+  let url = ''
+  if (options.waitUp !== false) {
+    const file = path.join(root, '.breyta', 'daemon.json')
+    url = await until(async () => {
+      if (child.exitCode !== null) throw new Error(`daemon exited ${child.exitCode}: ${out}\n${err}`)
+      try {
+        const info = JSON.parse(fs.readFileSync(file, 'utf8'))
+        if (info.pid !== child.pid) return undefined
+        const res = await fetch(info.url + '/healthz')
+        return res.ok ? (info.url as string) : undefined
+      } catch {
+        return undefined
+      }
+    }, 15_000, 20)
+  }
+  return {
+    child,
+    pid: child.pid!,
+    url,
+    stdout: () => out,
+    stderr: () => err,
+    exited,
+    async stop() {
+      child.kill('SIGTERM')
+      return exited
+    },
+    async kill9() {
+      child.kill('SIGKILL')
+      return exited
+    },
+  }
+}
+
+/** Kill every daemon a test started (afterEach). */
+export async function killDaemons(): Promise<void> {
+  const all = [...live]
+  for (const c of all) c.kill('SIGKILL')
+  for (let i = 0; i < 100 && live.size > 0; i++) await sleep(20)
+}
+
+export function liveDaemonCount(): number {
+  return live.size
+}

@@ -1,0 +1,148 @@
+/** Callback URLs end to end (exec → background curl → wait → function) and the HTTP statuses of SPEC §7. */
+import {execFile} from 'node:child_process'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import {promisify} from 'node:util'
+import {afterEach, beforeEach, describe, expect, it} from 'vitest'
+import {readRunView} from '../../src/engine/index.js'
+import {killDaemons, spawnDaemon, type DaemonProcess} from '../helpers/daemon.js'
+import {cli, tempWorkspace, until, type TempWorkspace} from '../helpers/workspace.js'
+
+const run = promisify(execFile)
+let t: TempWorkspace
+let d: DaemonProcess
+
+const CALLBACK_FLOW = `{:slug :cb :name "callback"
+ :flow (let [url (flow/callback-url "done")
+             kick (flow/step :exec :kick {:command ["sh" "-c" "(sleep 1; curl -s -X POST -H 'content-type: application/json' -d '{\\"result\\":42,\\"by\\":\\"worker\\"}' \\"$URL\\") >/dev/null 2>&1 &"]
+                                         :env {:URL url}})
+             r (flow/step :wait :w {:key "done" :timeout "60s"})]
+         (flow/step :function :f {:code "(fn [x] {:got (:result x)})" :input r}))}
+`
+const WAIT_FLOW = `{:slug :w :name "wait"
+ :flow (let [r (flow/step :wait :w {:key "k" :timeout "60s"})]
+         {:payload r})}
+`
+
+beforeEach(async () => {
+  t = await tempWorkspace('breyta-daemon-cb-')
+  t.writeFlow('cb', CALLBACK_FLOW)
+  t.writeFlow('w', WAIT_FLOW)
+  d = await spawnDaemon(t.root)
+})
+afterEach(async () => {
+  await killDaemons()
+  t.cleanup()
+})
+
+async function startWaiting(slug = 'w'): Promise<{id: string; url: string}> {
+  const r = await cli(['flows', 'run', slug, '--json'], {cwd: t.root})
+  expect(r.code).toBe(0)
+  const id = r.json.data.id as string
+  const view = await until(() => {
+    const v = readRunView(t.ws.layout, id)
+    return v.status === 'waiting' ? v : undefined
+  })
+  const show = await cli(['runs', 'show', id, '--json'], {cwd: t.root})
+  return {id: view.id, url: show.json.data.waits[0]['callback-url']}
+}
+
+describe('callbacks through the daemon', () => {
+  it('exec starts a background curl of the callback URL; the run goes waiting → completed with the payload as the wait output', async () => {
+    const r = await cli(['flows', 'run', 'cb', '--json'], {cwd: t.root})
+    expect(r.code).toBe(0)
+    const id = r.json.data.id as string
+    const statuses = new Set<string>()
+    const final = await until(() => {
+      const v = readRunView(t.ws.layout, id)
+      statuses.add(v.status)
+      return v.status === 'completed' || v.status === 'failed' ? v : undefined
+    }, 20_000, 10)
+    expect(statuses.has('waiting')).toBe(true)
+    expect(final.status).toBe('completed')
+    expect(final.output).toEqual({got: 42})
+    expect(final.steps.find((s) => s.id === 'w')?.output).toEqual({result: 42, by: 'worker'})
+    expect(final.waits[0]).toMatchObject({key: 'done', status: 'completed'})
+    // The callback URL carries the daemon's address.
+    expect(final.steps.find((s) => s.id === 'kick')?.input).toMatchObject({env: {URL: expect.stringContaining(`${d.url}/callbacks/${id}/done?token=`)}})
+  })
+
+  it('answers 403 wrong token, 404 unknown run, 400 bad JSON, 413 over 1 MiB, then 202 once and 409 after', async () => {
+    const {id, url} = await startWaiting()
+    const post = (u: string, body: string | Buffer, headers: Record<string, string> = {'content-type': 'application/json'}) => fetch(u, {method: 'POST', body, headers}).then(async (r) => ({status: r.status, body: await r.json().catch(() => null)}))
+    expect((await post(url.replace(/token=[^&]+/, 'token=AAAA'), '{}')).status).toBe(403)
+    expect((await post(url.replace(/token=[^&]+/, ''), '{}')).status).toBe(403)
+    // A token for another key of this run is wrong for this key.
+    expect((await post(url.replace('/k?', '/other?'), '{}')).status).toBe(403)
+    expect((await post(url.replace(id, '01ARZ3NDEKTSV4RRFFQ69G5FAV'), '{}')).status).toBe(404)
+    expect((await post(url.replace(id, 'not-a-run'), '{}')).status).toBe(404)
+    const bad = await post(url, '{"oops": ')
+    expect(bad.status).toBe(400)
+    expect(bad.body.error.code).toBe('invalid_json')
+    expect((await post(url, Buffer.alloc(1024 * 1024 + 10, 0x20))).status).toBe(413)
+    // Still open after all of that:
+    expect(readRunView(t.ws.layout, id).status).toBe('waiting')
+    const ok = await post(url, '{"n": 1}')
+    expect([200, 202]).toContain(ok.status)
+    expect(ok.body).toMatchObject({ok: true, run: id, key: 'k'})
+    expect((await post(url, '{"n": 2}')).status).toBe(409)
+    const done = await until(() => {
+      const v = readRunView(t.ws.layout, id)
+      return v.status === 'completed' ? v : undefined
+    })
+    expect(done.output).toEqual({payload: {n: 1}})
+    // A finished run: still 409 for the completed key.
+    expect((await post(url, '{"n": 3}')).status).toBe(409)
+  })
+
+  it('413 for curl too (Expect: 100-continue and chunked bodies), without reading the body', async () => {
+    const {url} = await startWaiting()
+    const big = path.join(os.tmpdir(), `breyta-big-${process.pid}`)
+    fs.writeFileSync(big, Buffer.alloc(3 * 1024 * 1024, 0x61))
+    try {
+      const plain = await run('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}', '-X', 'POST', '--data-binary', `@${big}`, url])
+      expect(plain.stdout).toBe('413')
+      const chunked = await run('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}', '-H', 'Transfer-Encoding: chunked', '-X', 'POST', '--data-binary', `@${big}`, url]).catch((e) => e)
+      expect(chunked.stdout).toBe('413')
+    } finally {
+      fs.rmSync(big, {force: true})
+    }
+  })
+
+  it('a callback that arrives before its wait opens is kept and used (fast worker)', async () => {
+    t.writeFlow('early', `{:slug :early :name "early"
+ :flow (let [url (flow/callback-url "fast")
+             _ (flow/step :exec :kick {:command ["curl" "-s" "-X" "POST" "-d" "{\\"fast\\":true}" url]})
+             _ (flow/step :exec :slow {:command ["sleep" "0.3"]})
+             r (flow/step :wait :w {:key "fast"})]
+         r)}
+`)
+    const r = await cli(['flows', 'run', 'early', '--json'], {cwd: t.root})
+    const id = r.json.data.id as string
+    const v = await until(() => {
+      const v = readRunView(t.ws.layout, id)
+      return v.status === 'completed' || v.status === 'failed' ? v : undefined
+    })
+    expect(v.status).toBe('completed')
+    expect(v.output).toEqual({fast: true})
+  })
+
+  it('GET /runs/RUN needs the run token: 401 without, 403 wrong, 404 unknown, 200 with the runs show shape', async () => {
+    const {id} = await startWaiting()
+    const show = await cli(['runs', 'show', id, '--json'], {cwd: t.root})
+    const statusUrl = show.json.data['status-url'] as string
+    expect(statusUrl).toMatch(new RegExp(`^${d.url}/runs/${id}\\?token=`))
+    expect((await fetch(`${d.url}/runs/${id}`)).status).toBe(401)
+    expect((await fetch(`${d.url}/runs/${id}?token=nope`)).status).toBe(403)
+    expect((await fetch(`${d.url}/runs/01ARZ3NDEKTSV4RRFFQ69G5FAV?token=nope`)).status).toBe(404)
+    const res = await fetch(statusUrl)
+    expect(res.status).toBe(200)
+    const doc = await res.json()
+    const {'status-url': _, ...cliData} = show.json.data
+    expect(doc).toEqual({ok: true, data: cliData})
+    const token = new URL(statusUrl).searchParams.get('token')
+    expect((await fetch(`${d.url}/runs/${id}`, {headers: {authorization: `Bearer ${token}`}})).status).toBe(200)
+    expect((await fetch(`${d.url}/nowhere`)).status).toBe(404)
+  })
+})
