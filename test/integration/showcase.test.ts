@@ -11,6 +11,7 @@ import path from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
 // @ts-expect-error plain ESM without type declarations
 import {runDemo} from '../../scripts/demo/runner.mjs'
+import {listOpenWaits, openWorkspace} from '../../src/engine/index.js'
 import {BIN, REPO_ROOT, cli, sleep, until} from '../helpers/workspace.js'
 
 interface DemoResult {
@@ -100,8 +101,9 @@ describe('showcase flows', {timeout: 60_000}, () => {
           approver = (async () => {
             const ws = m[1]!
             // The person opens the TUI, finds the waiting run and presses `a` a moment later.
-            const w = await until(async () => (await cli(['waits', 'list', '--json'], {cwd: ws})).json.data?.items[0], 20_000, 100)
-            await sleep(1000)
+            const opened = await openWorkspace({explicit: ws, from: ws})
+            const w = await until(() => listOpenWaits(opened)[0], 20_000, 50)
+            await sleep(500)
             return new Promise((resolve) => execFile(process.execPath, [BIN, 'waits', 'approve', w.run, w.key, '--by', 'person', '--json'], {cwd: ws}, resolve))
           })()
         }
@@ -137,7 +139,9 @@ describe('showcase flows', {timeout: 60_000}, () => {
     const ids = r.run.steps.map((s) => s.id)
     expect(ids).toEqual(expect.arrayContaining(['tag[0]', 'score[0]', 'tag[2]', 'score[2]', 'rendered', 'review']))
     expect(r.run.steps.find((s) => s.id === 'publish-newsletter')).toMatchObject({status: 'completed', attempts: 2})
-    expect(r.servers.render.callbacks).toEqual([expect.objectContaining({status: 200})])
+    expect(r.servers.render.callbacks).toHaveLength(1)
+    expect(r.servers.render.callbacks[0].status).toBeGreaterThanOrEqual(200)
+    expect(r.servers.render.callbacks[0].status).toBeLessThan(300)
     expect(r.run.waits.find((w) => w.key === 'rendered')).toMatchObject({status: 'completed'})
   })
 
