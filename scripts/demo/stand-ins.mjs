@@ -9,8 +9,9 @@
  *                               machine, in its own process group (the "VM")
  *   generateUserKey()           an ed25519 key pair for SSH key auth
  *
- * The same ideas live in test/helpers/servers/ for the unit tests; this module is plain ESM so
- * `node scripts/demo.mjs` runs without a TypeScript loader.
+ * The tests use the same servers (test/helpers/servers/{http,ssh}.ts re-export them with
+ * types from stand-ins.d.mts); this module is plain ESM so `node scripts/demo.mjs` runs
+ * without a TypeScript loader.
  */
 import {spawn} from 'node:child_process'
 import {createHash, timingSafeEqual} from 'node:crypto'
@@ -125,9 +126,14 @@ export function startFakeOpenAi(options) {
   })
 }
 
-/** An ed25519 key pair in OpenSSH format: `{privateKey, publicKey}`. */
-export function generateUserKey() {
-  const pair = utils.generateKeyPairSync('ed25519')
+/**
+ * An ed25519 key pair in OpenSSH format: `{privateKey, publicKey}`.
+ * @param {string} [passphrase] encrypt the private key with it
+ */
+export function generateUserKey(passphrase) {
+  const pair = passphrase === undefined
+    ? utils.generateKeyPairSync('ed25519')
+    : utils.generateKeyPairSync('ed25519', {passphrase, cipher: 'aes256-ctr', rounds: 16})
   return {privateKey: pair.private, publicKey: pair.public}
 }
 
@@ -148,9 +154,10 @@ function killGroup(child, signal) {
 
 /**
  * An SSH server (ssh2) on 127.0.0.1:<free port> that runs every exec request with /bin/sh on
- * this machine: the demo's "VM". Password and public-key auth; stdin; exit codes; a closed
- * channel kills its command's process group (detached work started with `nohup … &` survives,
- * as it would on a real host).
+ * this machine: the demo's "VM" and the tests' SSH server. Password and public-key auth; env
+ * requests; stdin; exit codes; signals (the `signal` channel request and channel close both
+ * kill the command's process group; detached work started with `nohup … &` survives, as it
+ * would on a real host). Never call execFileSync while it runs: it lives on your event loop.
  * @param {{users: Record<string, {password?: string, publicKey?: string}>, cwd?: string}} options
  */
 export async function startSshServer(options) {
@@ -161,6 +168,10 @@ export async function startSshServer(options) {
   const fingerprint = 'SHA256:' + createHash('sha256').update(hostBlob).digest('base64').replace(/=+$/, '')
   /** @type {string[]} */
   const commands = []
+  /** @type {Record<string, string>[]} */
+  const envs = []
+  /** @type {string[]} */
+  const signals = []
   const children = new Set()
   const connections = new Set()
 
@@ -186,14 +197,26 @@ export async function startSshServer(options) {
       client.on('session', (acceptSession) => {
         const session = acceptSession()
         const env = {}
+        let child
+        // ssh2's Server ignores every channel request after the client's EOF (it marks the
+        // session as ending); OpenSSH's sshd still honours `signal` then, and a client that
+        // sent stdin and EOF must still be able to kill its command. Undo the mark.
+        session.on('eof', () => { session._ending = false })
+        session.on('signal', (accept, _reject, info) => {
+          signals.push(info.name)
+          accept?.()
+          if (child) killGroup(child, `SIG${info.name}`)
+        })
         session.on('env', (accept, _reject, info) => {
           env[info.key] = info.val
           accept?.()
         })
         session.on('exec', (accept, _reject, info) => {
           commands.push(info.command)
+          envs.push({...env})
           const channel = accept()
           const proc = spawn('/bin/sh', ['-c', info.command], {cwd: options.cwd, env: {...process.env, ...env}, detached: true, stdio: 'pipe'})
+          child = proc
           children.add(proc)
           proc.stdin.on('error', () => {})
           channel.pipe(proc.stdin)
@@ -217,12 +240,20 @@ export async function startSshServer(options) {
 
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
   const port = server.address().port
+  const hostPublicKey = `${parsedHost.type} ${hostBlob.toString('base64')}`
   return {
     host: '127.0.0.1',
     port,
     /** `SHA256:…` of the host key, as `ssh-keygen -lf` prints it: pin it with `:host-key`. */
     fingerprint,
+    /** `ssh-ed25519 AAAA…` of the host key. */
+    hostPublicKey,
+    /** A known_hosts line for this server (`[127.0.0.1]:PORT ssh-ed25519 AAAA…`). */
+    knownHostsLine: () => `[127.0.0.1]:${port} ${hostPublicKey}`,
     commands,
+    envs,
+    signals,
+    children,
     async close() {
       for (const c of children) killGroup(c, 'SIGKILL')
       for (const c of connections) c.end()
