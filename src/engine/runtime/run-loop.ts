@@ -72,20 +72,22 @@ export async function runEnded(ws: Workspace, view: RunView): Promise<void> {
 
 /** Advance a run if no other process holds it; `{locked: true}` when one does. */
 export async function advanceRun(ws: Workspace, runId: string, options: AdvanceOptions = {}): Promise<AdvanceResult> {
-  const lock = tryLock(ws.layout.runLock(runId), 'advance')
-  if (!lock) return {locked: true}
-  let view: RunView
-  try {
-    view = await advanceLocked(ws, runId, options)
-    // A completion that arrived while this advance was busy elsewhere in the body: go again.
-    for (let i = 0; i < 10 && view.status === 'waiting' && hasPendingCompletion(ws, view); i++) {
+  let view: RunView | undefined
+  // Completions are checked *after* the lock is released: a decision recorded while this process
+  // held the lock is either seen here, or its writer's own tryLock succeeds once we let go.
+  for (let i = 0; i < 10; i++) {
+    const lock = tryLock(ws.layout.runLock(runId), 'advance')
+    if (!lock) break
+    try {
       view = await advanceLocked(ws, runId, options)
+    } finally {
+      lock.release()
+      // After the release, so a daemon that looks at once can take the lock.
+      signalRun(ws.layout, runId)
     }
-  } finally {
-    lock.release()
-    // After the release, so a daemon that looks at once can take the lock.
-    signalRun(ws.layout, runId)
+    if (view.status !== 'waiting' || !hasPendingCompletion(ws, view)) break
   }
+  if (view === undefined) return {locked: true}
   await runEnded(ws, view)
   return {locked: false, view}
 }
