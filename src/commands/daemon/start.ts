@@ -20,7 +20,7 @@ export default class DaemonStart extends BreytaCommand {
     const {flags} = await this.parse(DaemonStart)
     const ws = await this.workspace()
     if (flags.detach) return this.detach(ws, flags)
-    const daemon = await startDaemon(ws, {host: flags.host, port: flags.port, env: process.env, log: stderrLog(), logFile: process.env.BREYTA_DAEMON_LOG ?? null})
+    const daemon = await startDaemon(ws, {host: flags.host, port: flags.port, env: process.env, log: stderrLog(), logFile: process.env.BREYTA_DAEMON_LOG ?? null, ...(process.env.BREYTA_DAEMON_CONCURRENCY ? {concurrency: Number(process.env.BREYTA_DAEMON_CONCURRENCY)} : {})})
     this.say(`breyta daemon ${paint.green('listening')} on ${daemon.info.url} (pid ${daemon.info.pid}); Ctrl-C stops it`)
     const onSignal = () => void daemon.stop()
     process.on('SIGTERM', onSignal)

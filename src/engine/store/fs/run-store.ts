@@ -6,7 +6,7 @@ import {projectRun, type RunView} from '../../runtime/projection.js'
 import type {JournalEvent, UnsequencedEvent} from '../types.js'
 import {appendEvents, readJournal} from './journal.js'
 import {isRunId, type WorkspaceLayout} from './paths.js'
-import {readJsonFile, writeSnapshot, writeTextAtomic} from './snapshot.js'
+import {readJsonFile, writeDerivedSnapshot, writeSnapshot, writeTextAtomic} from './snapshot.js'
 
 /** The exact flow text a run executes, copied at creation so later edits never reach it. */
 export function pinnedFlowFile(layout: WorkspaceLayout, runId: string): string {
@@ -55,7 +55,8 @@ export function readRunSnapshot(layout: WorkspaceLayout, runId: string): RunView
 }
 
 export function writeRunSnapshot(layout: WorkspaceLayout, view: RunView): void {
-  writeSnapshot(layout.runSnapshot(view.id), view)
+  // run.json is derived from the journal: atomic, no fsync (see writeDerivedSnapshot).
+  writeDerivedSnapshot(layout.runSnapshot(view.id), view)
 }
 
 /** Run ids, newest first, strictly older than `before` when given. A directory listing, no file reads. */
