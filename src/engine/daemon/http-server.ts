@@ -6,7 +6,8 @@
  *   GET  /healthz
  * Bodies are capped at 1 MiB: a declared Content-Length over the cap is refused before a byte
  * is read (also on `Expect: 100-continue`, which curl sends for big bodies), and a chunked body
- * is dropped as soon as it passes the cap.
+ * stops being kept as soon as it passes the cap (the rest is discarded briefly so the client
+ * reads the 413, then the connection is dropped).
  */
 import http from 'node:http'
 import type {AddressInfo} from 'node:net'
@@ -69,10 +70,29 @@ function readBody(req: http.IncomingMessage): Promise<Buffer | 'too-large'> {
 
 const tooLarge = () => errorReply(413, 'payload_too_large', `body over ${MAX_BODY_BYTES} bytes`)
 
-/** Answer 413 without reading the rest, then drop the connection (after the reply is out). */
+/** Bytes discarded after a 413 so the client can read the answer before the connection closes. */
+const DRAIN_LIMIT_BYTES = 8 * MAX_BODY_BYTES
+const DRAIN_LIMIT_MS = 2000
+
+/**
+ * Answer 413 and keep nothing more of the body. A client still sending (a chunked body after
+ * 100-continue) would get a TCP reset if the socket closed with its data unread, and might
+ * lose the 413, so the rest is discarded for a little while (bounded in bytes and time), then
+ * the connection is dropped.
+ */
 function refuse(req: http.IncomingMessage, res: http.ServerResponse): void {
   send(res, tooLarge(), true)
-  res.once('finish', () => setTimeout(() => req.destroy(), 200).unref())
+  let drained = 0
+  const stop = () => req.destroy()
+  const timer = setTimeout(stop, DRAIN_LIMIT_MS)
+  timer.unref()
+  req.on('data', (chunk: Buffer) => {
+    drained += chunk.length
+    if (drained > DRAIN_LIMIT_BYTES) stop()
+  })
+  req.once('end', () => clearTimeout(timer))
+  req.once('close', () => clearTimeout(timer))
+  req.resume()
 }
 
 export interface HttpServer {
