@@ -178,6 +178,9 @@ export async function admitNewRun(ws: Workspace, req: AdmissionRequest, create: 
   const key = concurrencyKey(c, req.input)
   const limit = limitOf(c)
   const entry = (state: QueueEntry['state']): QueueEntry => ({run: req.id, key, limit, state, ...(state === 'queued' ? {waiter: process.pid} : {}), target: req.source.target, version: req.source.version})
+  // Unlimited flows have no slots to count: no lock, no index write on the hot path. Their
+  // active runs are found by a scan when `:supersede` needs them (see activeLiveRuns).
+  if (limit === null) return create(false)
   for (let round = 0; round < 50; round++) {
     const outcome = await withQueueLock(ws, req.slug, (): {view: RunView} | {cancel: string[]} => {
       const entries = loadIndex(ws, req.slug, (e) => limit !== null && e.key === key)
@@ -361,6 +364,19 @@ export async function activeRuns(ws: Workspace, slug: string): Promise<QueueEntr
 }
 
 /**
+ * Active live runs of a flow on another version that the index does not track (runs of an
+ * `:unlimited` version skip it). A scan of snapshots, acceptable for a promote, not for admission.
+ */
+function unindexedLiveRuns(ws: Workspace, slug: string, version: number): string[] {
+  const out: string[] = []
+  for (const id of listRunIds(ws.layout)) {
+    const v = readRunSnapshot(ws.layout, id)
+    if (v && v.flow === slug && v.target === 'live' && v.version !== null && v.version !== version && !TERMINAL_STATUSES.includes(v.status)) out.push(id)
+  }
+  return out
+}
+
+/**
  * After `version` became live: with `:on-new-version :supersede` (read from that version's
  * definition) cancel the flow's active live runs pinned to any other version; with `:drain`
  * (the default) let them finish. Draft runs are never touched. Returns the cancelled run ids.
@@ -368,7 +384,8 @@ export async function activeRuns(ws: Workspace, slug: string): Promise<QueueEntr
 export async function supersedeOtherVersions(ws: Workspace, slug: string, version: number): Promise<string[]> {
   const policy = releasedFlow(ws, slug, version).concurrency.onNewVersion
   if (policy !== 'supersede') return []
-  const victims = (await activeRuns(ws, slug)).filter((e) => e.target === 'live' && e.version !== null && e.version !== version).map((e) => e.run)
+  const indexed = (await activeRuns(ws, slug)).filter((e) => e.target === 'live' && e.version !== null && e.version !== version).map((e) => e.run)
+  const victims = [...new Set([...indexed, ...unindexedLiveRuns(ws, slug, version)])]
   const cancelled: string[] = []
   for (const id of victims) {
     try {

@@ -139,7 +139,8 @@ class Runner {
 
   async run(view: RunView): Promise<RunView> {
     if (this.cancelRequested()) return this.finish({type: 'run_cancelled', reason: 'cancelled by request'})
-    this.append({type: view['started-at'] === null ? 'run_started' : 'run_resumed', pid: process.pid})
+    // Unsynced: if it is lost in a crash, the next advance simply writes it again.
+    this.appendUnsynced({type: view['started-at'] === null ? 'run_started' : 'run_resumed', pid: process.pid})
     this.ingestInbox()
     this.watchForCancel()
     let flow: FlowDefinition
