@@ -31,6 +31,10 @@ export default class Tui extends BreytaCommand {
     const ws = await this.workspace()
     const by = flags.by ?? osUser()
     // Lazy: Ink and React take ~0.5 s to load; a top-level import would slow every command.
+    // Ink renders only the final frame when it sees CI=true (is-in-ci, read once at import). A
+    // person is at a real terminal here (checked above), so draw live frames whatever CI says.
+    delete process.env.CI
+    delete process.env.CONTINUOUS_INTEGRATION
     const [{runTui}, {EngineSource}] = await Promise.all([import('../tui/render.js'), import('../tui/engine-source.js')])
     const source = new EngineSource(ws, {env: process.env})
     await runTui(source, {by})
