@@ -103,6 +103,7 @@ export function postgresDriver(url: string): DbDriver {
       // pg has no per-query abort; closing the socket fails the pending query.
       const onAbort = () => void client.end().catch(() => undefined)
       signal.addEventListener('abort', onAbort, {once: true})
+      if (signal.aborted) onAbort()
       try {
         try {
           await client.connect()

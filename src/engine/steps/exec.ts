@@ -51,6 +51,9 @@ export const execStep: StepExecutor = {
       setTimeout(() => killGroup(child.pid, 'SIGKILL'), KILL_GRACE_MS).unref()
     }
     ctx.signal.addEventListener('abort', onAbort, {once: true})
+    // The signal may have fired before the listener existed (a short timeout, or a cancel,
+    // while execa was still loading on a busy machine): kill at once rather than never.
+    if (ctx.signal.aborted) onAbort()
     let result
     try {
       result = await child
