@@ -20,23 +20,72 @@ export type {RunStatus, Target, JournalEvent, RecordedError} from './store/types
 export {TERMINAL_STATUSES} from './store/types.js'
 export {plainEvent, type RunView, type RunSummary, type StepView, type WaitView} from './runtime/projection.js'
 export {listRuns, type ListRunsOptions, type Page} from './runtime/listing.js'
-export {cancelRun, createRun, driveRun, parseInputJson, resumeRun, retryRun, type DriveOptions, type StartOptions} from './runtime/runs.js'
+export type {DriveOptions, StartOptions} from './runtime/runs.js'
+export {parseInputJson} from './runtime/input.js'
 export {approvalPayload, completeWait, listOpenWaits, type OpenWait, type WaitCompletion} from './runtime/waits.js'
-export {listFlows, newFlow, pushFlow, showFlow, validateFlow, type FlowDetail, type FlowSummary, type ValidationReport} from './runtime/flows.js'
+export type {FlowDetail, FlowSummary, ValidationReport} from './runtime/flows.js'
 export {readRunEvents, readRunView} from './store/fs/run-store.js'
 export {parseDuration, formatDuration} from './flow/duration.js'
 export {runningDaemon, type DaemonInfo} from './daemon/status.js'
-export {followRun} from './runtime/follow.js'
-export {DEFAULT_KV_NAMESPACE, kvDelete, kvGet, kvList, kvSet, parseKvValueText, type KvEntryView} from './runtime/kv.js'
-export {openKvStore, type KvEntry, type KvStore} from './store/fs/kv-store.js'
-export {listSecrets, setSecretValue, type SecretListing, type SecretSetResult} from './runtime/secrets.js'
-export {listResourcesPage, readResource, type ResourceContent} from './runtime/resources.js'
+export type {KvEntryView} from './runtime/kv.js'
+/** The CLI's kv namespace when --namespace is not given (a flow's keys live under its slug). */
+export const DEFAULT_KV_NAMESPACE = 'default'
+export type {KvEntry, KvStore} from './store/fs/kv-store.js'
+export type {SecretListing, SecretSetResult} from './runtime/secrets.js'
+export type {ResourceContent} from './runtime/resources.js'
 export type {ResourceListing} from './store/fs/resource-store.js'
-export {diffFlow, listVersions, parseDiffSide, promoteFlow, releaseFlow, type DiffSide, type FlowDiff, type PromoteOutcome, type ReleaseOutcome, type VersionItem} from './runtime/releasing.js'
+export type {DiffSide, FlowDiff, PromoteOutcome, ReleaseOutcome, VersionItem} from './runtime/releasing.js'
 /** Concurrency: the daemon calls admitQueued(ws, slug) when a slot may have freed, then drives the returned run ids. */
-export {activeRuns, admitQueued, flowsWithQueuedRuns, type QueueEntry} from './runtime/concurrency.js'
+export type {QueueEntry} from './runtime/concurrency.js'
 /** The daemon (SPEC §7): start it in this process, or control/inspect one from another. */
-export {startDaemon, type Daemon, type DaemonOptions, type DaemonStats} from './daemon/daemon.js'
-export {daemonStatus, stopDaemon, waitForDaemon, type DaemonStatus, type StopResult} from './daemon/control.js'
+export type {Daemon, DaemonOptions, DaemonStats} from './daemon/daemon.js'
+export {daemonStatus, type DaemonStatus, type StopResult} from './daemon/control.js'
 export type {DaemonLog, LogLevel} from './daemon/context.js'
-export {webhookSignature} from './daemon/webhooks.js'
+export {webhookSignature} from './daemon/signature.js'
+
+// The heavy operations load on first use (see operations.ts). Every wrapper returns a Promise.
+type Operations = typeof import('./operations.js')
+type Lazy<F> = F extends (...args: infer A) => infer R ? (...args: A) => Promise<Awaited<R>> : never
+let operations: Promise<Operations> | undefined
+function lazy<K extends keyof Operations>(name: K): Lazy<Operations[K]> {
+  return (async (...args: unknown[]) => {
+    operations ??= import('./operations.js')
+    return ((await operations)[name] as (...a: unknown[]) => unknown)(...args)
+  }) as Lazy<Operations[K]>
+}
+
+/** Create a run pinned to the exact flow text (concurrency admission included); does not execute it. */
+export const createRun = lazy('createRun')
+/** Execute a run here until it ends or parks; with `wait`, through sleeps and waits. */
+export const driveRun = lazy('driveRun')
+/** Continue a run whose process died, or a parked run. */
+export const resumeRun = lazy('resumeRun')
+/** A new run of the same pinned definition and input (`fromStep` reuses earlier outputs). */
+export const retryRun = lazy('retryRun')
+/** Cancel a run: at once when parked, else by asking its executor to stop. */
+export const cancelRun = lazy('cancelRun')
+export const listFlows = lazy('listFlows')
+export const newFlow = lazy('newFlow')
+export const pushFlow = lazy('pushFlow')
+export const showFlow = lazy('showFlow')
+export const validateFlow = lazy('validateFlow')
+export const diffFlow = lazy('diffFlow')
+export const listVersions = lazy('listVersions')
+export const parseDiffSide = lazy('parseDiffSide')
+export const promoteFlow = lazy('promoteFlow')
+export const releaseFlow = lazy('releaseFlow')
+export const activeRuns = lazy('activeRuns')
+export const admitQueued = lazy('admitQueued')
+export const flowsWithQueuedRuns = lazy('flowsWithQueuedRuns')
+export const startDaemon = lazy('startDaemon')
+export const stopDaemon = lazy('stopDaemon')
+export const waitForDaemon = lazy('waitForDaemon')
+export const followRun = lazy('followRun')
+export const kvGet = lazy('kvGet')
+export const kvSet = lazy('kvSet')
+export const kvDelete = lazy('kvDelete')
+export const kvList = lazy('kvList')
+export const listSecrets = lazy('listSecrets')
+export const setSecretValue = lazy('setSecretValue')
+export const readResource = lazy('readResource')
+export const listResourcesPage = lazy('listResourcesPage')

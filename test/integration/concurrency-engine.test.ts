@@ -26,7 +26,7 @@ it('admitQueued admits the first queued run once the slot is free and returns it
   const b = await createRun(t.ws, {slug: 'gated', input: fromJson({n: 2})})
   const c = await createRun(t.ws, {slug: 'gated', input: fromJson({n: 3})})
   expect([b.status, c.status]).toEqual(['queued', 'queued'])
-  expect(flowsWithQueuedRuns(t.ws)).toEqual(['gated'])
+  expect(await flowsWithQueuedRuns(t.ws)).toEqual(['gated'])
   expect(await admitQueued(t.ws, 'gated')).toEqual([])
   // Driving a queued run that is not first in line, or has no slot, leaves it queued.
   expect((await driveRun(t.ws, c.id)).status).toBe('queued')

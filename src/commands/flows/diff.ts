@@ -15,7 +15,7 @@ export default class FlowsDiff extends BreytaCommand {
 
   async run() {
     const {args, flags} = await this.parse(FlowsDiff)
-    const d = diffFlow(await this.workspace(), args.slug, {from: parseDiffSide(flags.from, 'live'), to: parseDiffSide(flags.to, 'draft')})
+    const d = await diffFlow(await this.workspace(), args.slug, {from: await parseDiffSide(flags.from, 'live'), to: await parseDiffSide(flags.to, 'draft')})
     if (!d.changed) this.say(`No differences between ${side(d.from)} and ${side(d.to)}.`)
     else this.say(colorize(d.unified))
     return d

@@ -9,7 +9,7 @@ export default class FlowsList extends BreytaCommand {
 
   async run() {
     await this.parse(FlowsList)
-    const items = listFlows(await this.workspace())
+    const items = await listFlows(await this.workspace())
     if (items.length === 0) this.say('No flows yet. Create one with `breyta flows new SLUG` or `breyta flows push FILE`.')
     else {
       this.say(

@@ -11,7 +11,7 @@ export default class FlowsNew extends BreytaCommand {
   async run() {
     const {args} = await this.parse(FlowsNew)
     const ws = await this.workspace()
-    const result = newFlow(ws, args.slug)
+    const result = await newFlow(ws, args.slug)
     this.say(`Created ${path.relative(process.cwd(), result.path)}\nRun it: breyta flows run ${result.slug} --wait`)
     return result
   }

@@ -12,7 +12,7 @@ export default class FlowsShow extends BreytaCommand {
 
   async run() {
     const {args, flags} = await this.parse(FlowsShow)
-    const detail = showFlow(await this.workspace(), args.slug, {target: flags.target as Target | undefined, version: flags.version})
+    const detail = await showFlow(await this.workspace(), args.slug, {target: flags.target as Target | undefined, version: flags.version})
     this.note(paint.dim(`${detail.slug} · ${detail.target}${detail.version === null ? '' : ` v${detail.version}`} · ${detail.steps.length} step call(s) · sha256 ${detail.sha256.slice(0, 12)}`))
     this.say(detail.source)
     return detail

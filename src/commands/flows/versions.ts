@@ -16,7 +16,7 @@ export default class FlowsVersions extends BreytaCommand {
 
   async run() {
     const {args, flags} = await this.parse(FlowsVersions)
-    const page = listVersions(await this.workspace(), args.slug, {limit: flags.limit, before: flags.before})
+    const page = await listVersions(await this.workspace(), args.slug, {limit: flags.limit, before: flags.before})
     if (page.items.length === 0) this.say(`${args.slug} has no released versions. Release the draft with \`breyta flows release ${args.slug}\`.`)
     else {
       const rows = page.items.map((v) => [(v.live ? paint.green('* ') : '  ') + 'v' + v.version, v.sha256.slice(0, 12), age(v['created-at']), v.note ?? ''])

@@ -7,6 +7,7 @@
  * version or no webhook trigger: 404.
  */
 import crypto from 'node:crypto'
+import {webhookSignature} from './signature.js'
 import {fromJson} from '../edn/json.js'
 import {isBreytaError} from '../errors.js'
 import {parseFlow} from '../flow/load.js'
@@ -27,10 +28,7 @@ function safeEqual(a: string, b: string): boolean {
   return x.length === y.length && crypto.timingSafeEqual(x, y)
 }
 
-/** The HMAC a sender puts in X-Breyta-Signature (without the `sha256=` prefix). */
-export function webhookSignature(secret: string, body: Buffer | string): string {
-  return crypto.createHmac('sha256', secret).update(body).digest('hex')
-}
+export {webhookSignature} from './signature.js'
 
 type Auth = 'none' | 'ok' | 'bad'
 

@@ -17,7 +17,6 @@ import {openKvStore, type KvEntry, type KvStore} from '../store/fs/kv-store.js'
 import type {Workspace} from '../workspace/workspace.js'
 import type {Page} from './listing.js'
 
-export const DEFAULT_KV_NAMESPACE = 'default'
 
 /** The `--json` shape of one key: `{key namespace value expires-at}`. */
 export interface KvEntryView {

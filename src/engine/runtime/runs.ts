@@ -227,12 +227,4 @@ export async function retryRun(ws: Workspace, runId: string, options: {fromStep?
   return view
 }
 
-export function parseInputJson(text: string, what: string): Value {
-  let parsed: unknown
-  try {
-    parsed = JSON.parse(text)
-  } catch (err) {
-    throw new BreytaError('invalid_input', `${what} is not valid JSON: ${(err as Error).message}`, {hint: 'Pass a JSON object, e.g. --input \'{"pr": 1}\'.'})
-  }
-  return fromJson(parsed)
-}
+export {parseInputJson} from './input.js'

@@ -8,10 +8,13 @@
 import {randomBytes} from 'node:crypto'
 import {lstat, mkdir, readdir, readFile, realpath} from 'node:fs/promises'
 import path from 'node:path'
-import writeFileAtomic from 'write-file-atomic'
+import type WriteFileAtomic from 'write-file-atomic'
+import {lazyRequire} from '../../lazy.js'
 import {BreytaError} from '../../errors.js'
 import type {ResourceRef} from '../../steps/types.js'
 import {isRunId, type WorkspaceLayout} from './paths.js'
+
+const writeFileAtomic = lazyRequire<typeof WriteFileAtomic>('write-file-atomic')
 
 export const RES_SCHEME = 'res://'
 export const DEFAULT_CONTENT_TYPE = 'application/octet-stream'
@@ -128,9 +131,9 @@ export async function putResource(
   const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data
   const contentType = options.contentType ?? (typeof data === 'string' ? 'text/plain; charset=utf-8' : DEFAULT_CONTENT_TYPE)
   await mkdir(path.dirname(layout.resourceMeta(runId, name)), {recursive: true})
-  await writeFileAtomic(layout.resourceFile(runId, name), buf)
+  await writeFileAtomic()(layout.resourceFile(runId, name), buf)
   const meta: ResourceMeta = {'content-type': contentType, size: buf.length, 'created-at': (options.now ?? new Date()).toISOString()}
-  await writeFileAtomic(layout.resourceMeta(runId, name), JSON.stringify(meta) + '\n')
+  await writeFileAtomic()(layout.resourceMeta(runId, name), JSON.stringify(meta) + '\n')
   return {ref: resourceUri(runId, name), size: buf.length, contentType}
 }
 

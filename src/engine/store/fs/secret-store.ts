@@ -7,12 +7,15 @@
 import {mkdir, readFile} from 'node:fs/promises'
 import path from 'node:path'
 import lockfile from 'proper-lockfile'
-import writeFileAtomic from 'write-file-atomic'
+import type WriteFileAtomic from 'write-file-atomic'
+import {lazyRequire} from '../../lazy.js'
 import {readEdn} from '../../edn/read.js'
 import {printString} from '../../edn/print.js'
 import {Keyword, isMap} from '../../edn/values.js'
 import {BreytaError, isBreytaError} from '../../errors.js'
 import type {WorkspaceLayout} from './paths.js'
+
+const writeFileAtomic = lazyRequire<typeof WriteFileAtomic>('write-file-atomic')
 
 export const SECRET_ENV_PREFIX = 'BREYTA_SECRET_'
 
@@ -111,7 +114,7 @@ export async function setSecret(layout: WorkspaceLayout, name: string, value: st
   try {
     const secrets = await readSecrets(layout)
     secrets[name] = value
-    await writeFileAtomic(layout.secrets, formatSecrets(secrets), {mode: 0o600})
+    await writeFileAtomic()(layout.secrets, formatSecrets(secrets), {mode: 0o600})
   } finally {
     await release()
   }

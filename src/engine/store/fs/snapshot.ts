@@ -1,9 +1,12 @@
 /** Atomic whole-file writes: temp file, fsync, rename (write-file-atomic). */
 import fs from 'node:fs'
-import writeFileAtomic from 'write-file-atomic'
+import type WriteFileAtomic from 'write-file-atomic'
+import {lazyRequire} from '../../lazy.js'
+
+const writeFileAtomic = lazyRequire<typeof WriteFileAtomic>('write-file-atomic')
 
 export function writeSnapshot(file: string, data: unknown): void {
-  writeFileAtomic.sync(file, JSON.stringify(data, null, 2) + '\n', {fsync: true})
+  writeFileAtomic().sync(file, JSON.stringify(data, null, 2) + '\n', {fsync: true})
 }
 
 let derivedSeq = 0
@@ -27,7 +30,7 @@ export function writeDerivedSnapshot(file: string, data: unknown): void {
 }
 
 export function writeTextAtomic(file: string, text: string, mode?: number): void {
-  writeFileAtomic.sync(file, text, mode === undefined ? {fsync: true} : {fsync: true, mode})
+  writeFileAtomic().sync(file, text, mode === undefined ? {fsync: true} : {fsync: true, mode})
 }
 
 export function readJsonFile<T>(file: string): T | undefined {

@@ -1,0 +1,18 @@
+/**
+ * The heavy half of the public API: everything that needs the validator, the interpreter, the
+ * step families or the daemon. `index.ts` loads this module on the first call to one of them, so
+ * `breyta runs list` never pays for it. Importing releasing.ts registers the live resolver, the
+ * release facts and concurrency admission with the run operations.
+ */
+import './runtime/releasing.js'
+
+export {cancelRun, createRun, driveRun, resumeRun, retryRun} from './runtime/runs.js'
+export {listFlows, newFlow, pushFlow, showFlow, validateFlow} from './runtime/flows.js'
+export {diffFlow, listVersions, parseDiffSide, promoteFlow, releaseFlow} from './runtime/releasing.js'
+export {activeRuns, admitQueued, flowsWithQueuedRuns} from './runtime/concurrency.js'
+export {startDaemon} from './daemon/daemon.js'
+export {stopDaemon, waitForDaemon} from './daemon/control.js'
+export {followRun} from './runtime/follow.js'
+export {kvDelete, kvGet, kvList, kvSet} from './runtime/kv.js'
+export {listSecrets, setSecretValue} from './runtime/secrets.js'
+export {listResourcesPage, readResource} from './runtime/resources.js'

@@ -1,0 +1,14 @@
+/** Run input given as JSON on the command line or in a file. */
+import {fromJson} from '../edn/json.js'
+import type {Value} from '../edn/values.js'
+import {BreytaError} from '../errors.js'
+
+export function parseInputJson(text: string, what: string): Value {
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(text)
+  } catch (err) {
+    throw new BreytaError('invalid_input', `${what} is not valid JSON: ${(err as Error).message}`, {hint: 'Pass a JSON object, e.g. --input \'{"pr": 1}\'.'})
+  }
+  return fromJson(parsed)
+}
