@@ -61,13 +61,13 @@ describe('showcase flows', {timeout: 60_000}, () => {
 
   it('hello completes', async () => {
     const r = await demo('hello')
-    expect(r.status).toBe('completed')
+    expect(r.status, r.lines.join('\n')).toBe('completed')
     expect(r.run.output).toEqual({message: 'Hello, Ada Lovelace! Your name has 11 letters.', shout: 'ADA LOVELACE'})
   })
 
   it('support-handoff: approved, it updates support, status and billing and notifies; no secret leaks', async () => {
     const r = await demo('support-handoff')
-    expect(r.status).toBe('completed')
+    expect(r.status, r.lines.join('\n')).toBe('completed')
     expect(r.run.output).toMatchObject({ticket: 'T-1042', severity: 'high', replied: true, 'reply-id': 'reply-5521', incident: 'inc-42', credit: 'cr-1007'})
     expect(r.run.steps.map((s) => s.id)).toEqual(['triage', 'gather-logs', 'draft-reply', 'approve-reply', 'update-support', 'update-status', 'credit-billing', 'tell-team'])
     expect(r.run.waits[0]).toMatchObject({key: 'approve-reply', status: 'completed', 'completed-by': 'demo'})
@@ -83,7 +83,7 @@ describe('showcase flows', {timeout: 60_000}, () => {
 
   it('support-handoff with --reject leaves the systems alone and records the note', async () => {
     const r = await demo('support-handoff', {decision: 'reject'})
-    expect(r.status).toBe('completed')
+    expect(r.status, r.lines.join('\n')).toBe('completed')
     expect(r.run.output).toMatchObject({ticket: 'T-1042', replied: false, comment: 'Too vague about the refund; say when it lands'})
     expect(r.lines).toContain('rejecting as demo…')
     expect(r.servers.billing.requests).toHaveLength(0)
@@ -110,14 +110,14 @@ describe('showcase flows', {timeout: 60_000}, () => {
       },
     })
     expect(approver).toBeDefined()
-    expect(r.status).toBe('completed')
+    expect(r.status, r.lines.join('\n')).toBe('completed')
     expect(r.run.waits[0]).toMatchObject({status: 'completed', 'completed-by': 'person'})
     expect(r.lines.join('\n')).not.toContain('approving as demo')
   })
 
   it('agent-pr: the agent edits, the PR opens, approval, deploy over ssh with a pinned host key', async () => {
     const r = await demo('agent-pr')
-    expect(r.status).toBe('completed')
+    expect(r.status, r.lines.join('\n')).toBe('completed')
     const out = r.run.output
     expect(out).toMatchObject({pr: 17, merged: true, url: 'https://forge.example.test/acme/shop/pull/17'})
     expect(out.deployed).toMatch(/^[0-9a-f]{7} Add a \/healthz endpoint$/)
@@ -131,7 +131,7 @@ describe('showcase flows', {timeout: 60_000}, () => {
 
   it.skipIf(!daemonBuilt)('content-pipeline: fan-out, render callback via the daemon, review, publish with a retried 503', async () => {
     const r = await demo('content-pipeline')
-    expect(r.status).toBe('completed')
+    expect(r.status, r.lines.join('\n')).toBe('completed')
     const out = r.run.output
     expect(out).toMatchObject({published: 3, 'render-job': 'job-001', blog: ['post-100', 'post-101', 'post-102'], newsletter: 'cmp-7'})
     expect(out.articles.map((a: {slug: string}) => a.slug).sort()).toEqual(['agents-and-people', 'durable-runs', 'waiting-well'])
@@ -147,7 +147,7 @@ describe('showcase flows', {timeout: 60_000}, () => {
 
   it.skipIf(!daemonBuilt)('remote-agent: ssh starts detached work, the wait parks, the worker POSTs, the run goes on', async () => {
     const r = await demo('remote-agent')
-    expect(r.status).toBe('completed')
+    expect(r.status, r.lines.join('\n')).toBe('completed')
     const out = r.run.output
     expect(out.worker).toMatch(/^worker pid \d+$/)
     expect(out.result).toMatchObject({status: 'done', report: 'REPORT.md'})
