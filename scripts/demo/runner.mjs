@@ -142,6 +142,9 @@ export async function runDemo(name, options = {}) {
     fs.writeFileSync(path.join(workspace, '.breyta', 'connections.edn'), setup.connections)
     say(c.dim(`wrote .breyta/connections.edn (${Object.keys(setup.endpoints).length} stand-ins; secret names only, no values)`))
     secrets = setup.secrets
+    // What the scenario's tools need of the environment (e.g. a git config of its own) reaches
+    // every CLI from here on, and so the flow's exec steps.
+    Object.assign(env, setup.env)
     // These are independent (secrets.edn is written under a lock), so they run side by side.
     const setups = Object.entries(setup.secrets).map(([secret, value]) => must(['secrets', 'set', secret, '--json'], {input: value, note: 'value from stdin'}))
     setups.push(must(['flows', 'push', path.join(REPO_ROOT, 'flows', `${name}.edn`), '--json']))
@@ -238,8 +241,13 @@ export async function runDemo(name, options = {}) {
         case 'step_attempt_failed':
           say(`${t} ${c.yellow('↻')} ${e.step} attempt ${e.attempt} failed: ${truncate(e.error.message, 80)}${e.retryInMs === undefined ? '' : ` — retry in ${e.retryInMs} ms`}`)
           return explain(scenario.explain?.(e) ?? 'the failure is journaled; the step\'s :retry policy decides whether to try again')
-        case 'step_failed':
-          return say(`${t} ${c.red('✗')} ${e.step}: ${e.error.message}`)
+        case 'step_failed': {
+          say(`${t} ${c.red('✗')} ${e.step}: ${e.error.message}`)
+          // A program's own words say more than its exit code.
+          const stderr = typeof e.error.details?.stderr === 'string' ? e.error.details.stderr.trim() : ''
+          for (const line of stderr.split('\n').filter(Boolean).slice(-5)) say(c.dim(`        ${line}`))
+          return undefined
+        }
         case 'wait_opened': {
           const prompt = e.approval ? `: ${truncate(e.approval.prompt, 100)}` : ''
           say(`${t} ${c.yellow('⏸')} waiting on "${e.key}"${prompt}`)

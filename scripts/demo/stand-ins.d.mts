@@ -58,5 +58,5 @@ export interface TestSshServer {
   close(): Promise<void>
 }
 
-export function startSshServer(options: {users: Record<string, SshUser>; cwd?: string}): Promise<TestSshServer>
+export function startSshServer(options: {users: Record<string, SshUser>; cwd?: string; env?: Record<string, string>}): Promise<TestSshServer>
 export function generateUserKey(passphrase?: string): {privateKey: string; publicKey: string}

@@ -158,7 +158,8 @@ function killGroup(child, signal) {
  * requests; stdin; exit codes; signals (the `signal` channel request and channel close both
  * kill the command's process group; detached work started with `nohup … &` survives, as it
  * would on a real host). Never call execFileSync while it runs: it lives on your event loop.
- * @param {{users: Record<string, {password?: string, publicKey?: string}>, cwd?: string}} options
+ * @param {{users: Record<string, {password?: string, publicKey?: string}>, cwd?: string, env?: Record<string, string>}} options
+ *   env: set for every command (the host's own environment), below what the client sends
  */
 export async function startSshServer(options) {
   const hostKey = utils.generateKeyPairSync('ed25519')
@@ -215,7 +216,7 @@ export async function startSshServer(options) {
           commands.push(info.command)
           envs.push({...env})
           const channel = accept()
-          const proc = spawn('/bin/sh', ['-c', info.command], {cwd: options.cwd, env: {...process.env, ...env}, detached: true, stdio: 'pipe'})
+          const proc = spawn('/bin/sh', ['-c', info.command], {cwd: options.cwd, env: {...process.env, ...options.env, ...env}, detached: true, stdio: 'pipe'})
           child = proc
           children.add(proc)
           proc.stdin.on('error', () => {})

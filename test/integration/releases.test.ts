@@ -21,7 +21,9 @@ function pinFlow(marker: string): string {
 
 let t: TempWorkspace
 const run = (...args: string[]) => cli([...args, '--json'], {cwd: t.root})
-const git = (...args: string[]) => execFileSync('git', args, {cwd: t.root, encoding: 'utf8'})
+// The machine's own git config (signing, hooks) is not this test's business.
+const gitEnv = {...process.env, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null', GIT_TERMINAL_PROMPT: '0'}
+const git = (...args: string[]) => execFileSync('git', args, {cwd: t.root, encoding: 'utf8', env: gitEnv})
 
 beforeAll(async () => {
   t = await tempWorkspace('breyta-releases-')

@@ -11,8 +11,17 @@ import {generateUserKey, startService, startSshServer} from '../stand-ins.mjs'
 import {secretValue} from './secret.mjs'
 
 const run = promisify(execFile)
-const GIT_ENV = {...process.env, GIT_TERMINAL_PROMPT: '0', GIT_CONFIG_NOSYSTEM: '1'}
-const git = (cwd, ...args) => run('git', args, {cwd, env: GIT_ENV})
+
+/**
+ * Every git in this demo (ours, the flow's exec steps, the VM's) reads only a config of the
+ * demo's own: a machine's /etc/gitconfig or ~/.gitconfig may sign commits, run hooks, forbid
+ * the file transport or ask for credentials, none of which the throwaway repos want.
+ */
+function isolatedGit(workspace) {
+  const config = path.join(workspace, 'gitconfig')
+  fs.writeFileSync(config, '[user]\n\tname = Demo Dev\n\temail = dev@example.test\n[init]\n\tdefaultBranch = main\n[protocol "file"]\n\tallow = always\n')
+  return {GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: config, GIT_TERMINAL_PROMPT: '0'}
+}
 
 const SERVER_JS = `const routes = {
   '/': () => ({hello: 'shop'}),
@@ -23,13 +32,9 @@ export function handle(path) {
 }
 `
 
-async function identity(dir) {
-  await git(dir, 'config', 'user.name', 'Demo Dev')
-  await git(dir, 'config', 'user.email', 'dev@example.test')
-}
-
 /** forge/shop.git (bare) ← checkout (the agent's tree) and vm/shop (the deployed copy). */
-async function makeRepos(root) {
+async function makeRepos(root, gitEnv) {
+  const git = (cwd, ...args) => run('git', args, {cwd, env: {...process.env, ...gitEnv}})
   const bare = path.join(root, 'forge', 'shop.git')
   const seed = path.join(root, 'forge', 'seed')
   fs.mkdirSync(path.join(seed, 'src'), {recursive: true})
@@ -37,7 +42,6 @@ async function makeRepos(root) {
   fs.writeFileSync(path.join(seed, 'README.md'), '# shop\n')
   await git(root, 'init', '-q', '--bare', '-b', 'main', bare)
   await git(seed, 'init', '-q', '-b', 'main')
-  await identity(seed)
   await git(seed, 'add', '-A')
   await git(seed, 'commit', '-q', '-m', 'initial')
   await git(seed, 'push', '-q', bare, 'main')
@@ -46,8 +50,6 @@ async function makeRepos(root) {
   const deploy = path.join(root, 'vm', 'shop')
   await git(root, 'clone', '-q', bare, checkout)
   await git(root, 'clone', '-q', bare, deploy)
-  await identity(checkout)
-  await identity(deploy)
   return {bare, checkout, deploy}
 }
 
@@ -62,7 +64,8 @@ export default {
   approveComment: 'LGTM, deploy it',
   rejectComment: 'Not now, we are in a freeze',
   async setup({workspace, servers, repoRoot}) {
-    const repos = await makeRepos(workspace)
+    const gitEnv = isolatedGit(workspace)
+    const repos = await makeRepos(workspace, gitEnv)
     const forgeToken = secretValue('ghp')
     const pulls = []
     servers.forge = await startService({
@@ -86,9 +89,10 @@ export default {
     }, {bearer: forgeToken})
     servers.forge.pulls = pulls
     const key = generateUserKey()
-    servers.vm = await startSshServer({users: {deploy: {publicKey: key.publicKey}}})
+    servers.vm = await startSshServer({users: {deploy: {publicKey: key.publicKey}}, env: gitEnv})
     servers.vm.deployDir = repos.deploy
     return {
+      env: gitEnv,
       endpoints: {forge: servers.forge.url, vm: `ssh://deploy@127.0.0.1:${servers.vm.port} (${servers.vm.fingerprint})`},
       connections: `{:forge {:type :http :base-url "${servers.forge.url}" :auth {:bearer :forge-token}}
  :vm    {:type :ssh :host "127.0.0.1" :port ${servers.vm.port} :user "deploy"
