@@ -45,6 +45,10 @@ export interface RunState {
   readonly idCounts: Map<string, number>
   /** Errors thrown by the host; they pass through without being rewrapped. */
   readonly hostErrors: WeakSet<object>
+  /** The compute budget (budget.ts): calls and iterations so far, and since when they count. */
+  ticks: number
+  since: number
+  readonly budgetMs: number
 }
 
 export interface Ctx {
@@ -55,6 +59,6 @@ export interface Ctx {
   readonly run: RunState
 }
 
-export function newRunState(): RunState {
-  return {idCounts: new Map(), hostErrors: new WeakSet()}
+export function newRunState(budgetMs: number): RunState {
+  return {idCounts: new Map(), hostErrors: new WeakSet(), ticks: 0, since: performance.now(), budgetMs}
 }

@@ -14,6 +14,7 @@ import {isBreytaError} from '../errors.js'
 import {type MaybeAsync} from './async.js'
 import {GLOBALS, SPECIAL} from './builtins.js'
 import {describe, lookup, mapPut, setAdd, setFind} from './coerce.js'
+import {tick} from './budget.js'
 import {bindParams, setDefaultEvaluator} from './destructure.js'
 import {Env, type Ctx} from './env.js'
 import {EvalError, fnError, withForm} from './eval-error.js'
@@ -139,6 +140,7 @@ export function callableName(f: Value): string {
 
 /** Call `f` with already evaluated arguments. */
 export function apply(f: Value, args: Value[], ctx: Ctx): MaybeAsync {
+  tick(ctx)
   if (f instanceof Builtin) return applyBuiltin(f, args, ctx)
   if (f instanceof Closure) return applyClosure(f, args, ctx)
   if (f instanceof Keyword) {
@@ -207,13 +209,17 @@ function applyClosure(f: Closure, args: Value[], ctx: Ctx): MaybeAsync {
     const r = evalBody(a.body, 0, env, ctx)
     if (r instanceof Promise) return closureRest(f, a, r, ctx)
     if (!(r instanceof Recur)) return r
+    tick(ctx)
     env = bindParams(a, r.args, closureEnv(f), ctx, true)
   }
 }
 
 async function closureRest(f: Closure, a: Arity, p: Promise<Value>, ctx: Ctx): Promise<Value> {
   let r = await p
-  while (r instanceof Recur) r = await evalBody(a.body, 0, bindParams(a, r.args, closureEnv(f), ctx, true), ctx)
+  while (r instanceof Recur) {
+    tick(ctx)
+    r = await evalBody(a.body, 0, bindParams(a, r.args, closureEnv(f), ctx, true), ctx)
+  }
   return r
 }
 

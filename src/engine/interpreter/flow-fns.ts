@@ -11,6 +11,7 @@
 import {toJson} from '../edn/json.js'
 import {field, Keyword, type Value} from '../edn/values.js'
 import {BreytaError} from '../errors.js'
+import {stepReturned} from './budget.js'
 import {def} from './builtins.js'
 import {invoke} from './evaluate.js'
 import {describe, strOf, toSeq} from './coerce.js'
@@ -71,7 +72,10 @@ def('flow/step', 2, 3, (args, ctx) => {
     throw err
   }
   try {
-    return Promise.resolve(h.step(type.name, id, args[2] ?? null, position)).catch(markHostError)
+    return Promise.resolve(h.step(type.name, id, args[2] ?? null, position)).then((v) => {
+      stepReturned(ctx.run)
+      return v
+    }, markHostError)
   } catch (err) {
     return markHostError(err)
   }

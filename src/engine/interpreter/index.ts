@@ -17,6 +17,7 @@ import type {FlowDefinition} from '../flow/types.js'
 import './core-fns.js'
 import './special-forms.js'
 import {Env, Fiber, newRunState, type Ctx, type RunState} from './env.js'
+import {COMPUTE_BUDGET_MS} from './budget.js'
 import {EvalError} from './eval-error.js'
 import {apply, evaluate} from './evaluate.js'
 import {isRecur, recurNotInTail} from './fn-values.js'
@@ -25,6 +26,7 @@ import {isSuspend, type FlowHost} from './types.js'
 export {CORE_FUNCTIONS, FLOW_FUNCTIONS} from './core-fns.js'
 export {SPECIAL_FORMS} from './special-forms.js'
 export {renderTemplate} from './template.js'
+export {COMPUTE_BUDGET_MS} from './budget.js'
 export {Suspend, isSuspend, type FlowHost} from './types.js'
 
 const QUOTE = Sym.of('quote')
@@ -55,15 +57,20 @@ async function run(form: Value, ctx: Ctx): Promise<Value> {
   }
 }
 
+export interface EvaluateOptions {
+  /** How long the code may compute between steps before the run fails (budget.ts). */
+  budgetMs?: number
+}
+
 /** Evaluate `flow.flow` against the host (steps, input, run id, clock all come from it). */
-export function evaluateFlow(flow: FlowDefinition, host: FlowHost): Promise<Value> {
-  return run(unquote(flow.flow), {flow, host, fiber: new Fiber('', ''), run: newRunState()})
+export function evaluateFlow(flow: FlowDefinition, host: FlowHost, options: EvaluateOptions = {}): Promise<Value> {
+  return run(unquote(flow.flow), {flow, host, fiber: new Fiber('', ''), run: newRunState(options.budgetMs ?? COMPUTE_BUDGET_MS)})
 }
 
 const compiled = new WeakMap<FlowDefinition, Map<string, Value>>()
 
-function functionCtx(flow: FlowDefinition): Ctx {
-  return {flow, host: null, fiber: new Fiber('', ''), run: newRunState()}
+function functionCtx(flow: FlowDefinition, options: EvaluateOptions): Ctx {
+  return {flow, host: null, fiber: new Fiber('', ''), run: newRunState(options.budgetMs ?? COMPUTE_BUDGET_MS)}
 }
 
 /** Read and evaluate a function's code once per flow; the result is a closure over no locals. */
@@ -79,7 +86,7 @@ async function compileFunction(flow: FlowDefinition, fn: {ref?: string; code?: s
     code = def.code
   }
   if (code === undefined || code.trim() === '') throw new BreytaError('run_failed', 'a function needs :ref or :code')
-  const value = await run(unquote(readEdn(code)), functionCtx(flow))
+  const value = await run(unquote(readEdn(code)), functionCtx(flow, {}))
   if (!isCallable(value)) throw new BreytaError('run_failed', `function ${fn.ref ?? 'code'} must evaluate to a function like (fn [input] …)`)
   if (cache === undefined) {
     cache = new Map()
@@ -90,9 +97,9 @@ async function compileFunction(flow: FlowDefinition, fn: {ref?: string; code?: s
 }
 
 /** Apply a `:functions` entry (by `ref`) or a `(fn [input] …)` code string to `input`. */
-export async function callFunction(flow: FlowDefinition, fn: {ref?: string; code?: string}, input: Value): Promise<Value> {
+export async function callFunction(flow: FlowDefinition, fn: {ref?: string; code?: string}, input: Value, options: EvaluateOptions = {}): Promise<Value> {
   const f = await compileFunction(flow, fn)
-  const ctx = functionCtx(flow)
+  const ctx = functionCtx(flow, options)
   try {
     return await apply(f, [input], ctx)
   } catch (err) {

@@ -7,6 +7,7 @@ import {andThen, type MaybeAsync} from './async.js'
 import {SPECIAL, type SpecialForm} from './builtins.js'
 import {Closure, Recur, recurNotInTail, type Arity} from './fn-values.js'
 import {truthy} from './coerce.js'
+import {tick} from './budget.js'
 import {destructure} from './destructure.js'
 import {Env, type Ctx} from './env.js'
 import {EvalError, formText} from './eval-error.js'
@@ -152,13 +153,17 @@ function runLoop(form: List, patterns: readonly Value[], outer: Env, first: Env,
     const r = evalBody(form.items, 2, env, ctx)
     if (r instanceof Promise) return runLoopRest(form, patterns, outer, r, ctx)
     if (!(r instanceof Recur)) return r
+    tick(ctx)
     env = rebind(form, patterns, outer, r.args, ctx)
   }
 }
 
 async function runLoopRest(form: List, patterns: readonly Value[], outer: Env, p: Promise<Value>, ctx: Ctx): Promise<Value> {
   let r = await p
-  while (r instanceof Recur) r = await evalBody(form.items, 2, rebind(form, patterns, outer, r.args, ctx), ctx)
+  while (r instanceof Recur) {
+    tick(ctx)
+    r = await evalBody(form.items, 2, rebind(form, patterns, outer, r.args, ctx), ctx)
+  }
   return r
 }
 
