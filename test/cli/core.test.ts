@@ -73,7 +73,9 @@ describe('durability', () => {
     const id = await until(() => {
       const runs = fs.existsSync(path.join(t.root, '.breyta/runs')) ? fs.readdirSync(path.join(t.root, '.breyta/runs')) : []
       const j = runs[0] && path.join(t.root, '.breyta/runs', runs[0], 'events.jsonl')
-      return j && fs.existsSync(j) && fs.readFileSync(j, 'utf8').includes('sleep_started') ? runs[0] : undefined
+      // run_parked follows sleep_started; killed between the two, the run is (rightly) still
+      // `running`, a process that died mid-run, so wait for the park.
+      return j && fs.existsSync(j) && fs.readFileSync(j, 'utf8').includes('run_parked') ? runs[0] : undefined
     })
     child.kill('SIGKILL')
     await new Promise((r) => child.once('exit', r))
