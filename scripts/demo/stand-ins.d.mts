@@ -30,7 +30,7 @@ export interface FakeServer {
 
 export function startServer(handler: Handler): Promise<FakeServer>
 export function startService(routes: Record<string, (req: RecordedRequest, params: Record<string, string>) => Reply | Promise<Reply>>, options?: {bearer?: string}): Promise<FakeServer>
-export function startFakeOpenAi(options: {apiKey: string; reply: (lastUser: string, system: string) => string; model?: string}): Promise<FakeServer>
+export function startFakeOpenAi(options: {apiKey: string; reply?: (lastUser: string, req: RecordedRequest) => string; model?: string}): Promise<FakeServer>
 
 export interface SshUser {
   password?: string

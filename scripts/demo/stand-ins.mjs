@@ -99,23 +99,33 @@ export function startService(routes, options = {}) {
 }
 
 /**
- * An OpenAI-compatible chat completions endpoint (`{base}/v1/chat/completions`).
- * @param {{apiKey: string, reply: (lastUser: string, system: string) => string, model?: string}} options
+ * An OpenAI-compatible chat completions endpoint (`{base}/v1/chat/completions`). It checks the
+ * request the way the real API does (401 on a bad key, 400 on a malformed body) and answers
+ * with `reply(lastUserText, req)`, by default an echo. The demo's model and the tests' fake.
+ * @param {{apiKey: string, reply?: (lastUser: string, req: any) => string, model?: string}} options
  */
 export function startFakeOpenAi(options) {
+  const badRequest = (message) => ({status: 400, body: {error: {type: 'invalid_request_error', message}}})
   return startServer((req) => {
     if (req.method !== 'POST' || req.path !== '/v1/chat/completions') return {status: 404, body: {error: {message: `no route ${req.method} ${req.path}`}}}
     if (req.headers.authorization !== `Bearer ${options.apiKey}`) return {status: 401, body: {error: {type: 'invalid_api_key', message: 'Incorrect API key provided'}}}
+    if (!String(req.headers['content-type']).startsWith('application/json')) return badRequest('content-type must be application/json')
     const body = req.json
-    if (typeof body?.model !== 'string' || !Array.isArray(body.messages) || body.messages.length === 0) return {status: 400, body: {error: {type: 'invalid_request_error', message: 'model and messages are required'}}}
-    const find = (role) => [...body.messages].reverse().find((m) => m.role === role)?.content ?? ''
-    const text = options.reply(find('user'), find('system'))
+    if (typeof body?.model !== 'string') return badRequest('model is required')
+    if (!Array.isArray(body.messages) || body.messages.length === 0) return badRequest('messages must be a non-empty array')
+    for (const m of body.messages) {
+      if (!['system', 'user', 'assistant', 'tool', 'developer'].includes(String(m.role)) || typeof m.content !== 'string') return badRequest('each message needs role and string content')
+    }
+    if (body.temperature !== undefined && typeof body.temperature !== 'number') return badRequest('temperature must be a number')
+    if (body.max_tokens !== undefined && !Number.isInteger(body.max_tokens)) return badRequest('max_tokens must be an integer')
+    const lastUser = [...body.messages].reverse().find((m) => m.role === 'user')?.content ?? ''
+    const text = (options.reply ?? ((u) => `echo: ${u}`))(lastUser, req)
     const input = JSON.stringify(body.messages).length >> 2
     const output = Math.max(1, text.length >> 2)
     return {
       status: 200,
       body: {
-        id: 'chatcmpl-demo',
+        id: 'chatcmpl-fake',
         object: 'chat.completion',
         created: Math.floor(Date.now() / 1000),
         model: options.model ?? body.model,

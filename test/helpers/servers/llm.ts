@@ -1,9 +1,12 @@
 /**
- * Fake LLM providers speaking the real wire protocols: OpenAI chat completions and Anthropic
- * messages. They check the request shape and auth the way the real APIs do (401 on a bad
- * key, 400 on a malformed body) and answer with `reply(userText)`.
+ * Fake LLM providers speaking the real wire protocols: OpenAI chat completions (shared with the
+ * demo, in scripts/demo/stand-ins.mjs) and Anthropic messages. They check the request shape and
+ * auth the way the real APIs do (401 on a bad key, 400 on a malformed body) and answer with
+ * `reply(userText)`.
  */
 import {startServer, type FakeServer, type RecordedRequest, type Reply} from './http.js'
+
+export {startFakeOpenAi} from '../../../scripts/demo/stand-ins.mjs'
 
 export interface FakeLlmOptions {
   apiKey: string
@@ -24,36 +27,6 @@ function badRequest(message: string): Reply {
 function lastUser(messages: Msg[]): string {
   const m = [...messages].reverse().find((x) => x.role === 'user')
   return typeof m?.content === 'string' ? m.content : ''
-}
-
-export function startFakeOpenAi(options: FakeLlmOptions): Promise<FakeServer> {
-  return startServer((req) => {
-    if (req.method !== 'POST' || req.path !== '/v1/chat/completions') return {status: 404, body: {error: {message: `no route ${req.method} ${req.path}`}}}
-    if (req.headers.authorization !== `Bearer ${options.apiKey}`) return {status: 401, body: {error: {type: 'invalid_api_key', message: 'Incorrect API key provided'}}}
-    if (!String(req.headers['content-type']).startsWith('application/json')) return badRequest('content-type must be application/json')
-    const body = req.json as {model?: unknown; messages?: Msg[]; temperature?: unknown; max_tokens?: unknown} | undefined
-    if (typeof body?.model !== 'string') return badRequest('model is required')
-    if (!Array.isArray(body.messages) || body.messages.length === 0) return badRequest('messages must be a non-empty array')
-    for (const m of body.messages) {
-      if (!['system', 'user', 'assistant', 'tool', 'developer'].includes(String(m.role)) || typeof m.content !== 'string') return badRequest('each message needs role and string content')
-    }
-    if (body.temperature !== undefined && typeof body.temperature !== 'number') return badRequest('temperature must be a number')
-    if (body.max_tokens !== undefined && !Number.isInteger(body.max_tokens)) return badRequest('max_tokens must be an integer')
-    const text = (options.reply ?? ((u) => `echo: ${u}`))(lastUser(body.messages), req)
-    const input = JSON.stringify(body.messages).length >> 2
-    const output = Math.max(1, text.length >> 2)
-    return {
-      status: 200,
-      body: {
-        id: 'chatcmpl-test',
-        object: 'chat.completion',
-        created: Math.floor(Date.now() / 1000),
-        model: options.model ?? body.model,
-        choices: [{index: 0, message: {role: 'assistant', content: text}, finish_reason: 'stop'}],
-        usage: {prompt_tokens: input, completion_tokens: output, total_tokens: input + output},
-      },
-    }
-  })
 }
 
 export function startFakeAnthropic(options: FakeLlmOptions): Promise<FakeServer> {
