@@ -92,8 +92,8 @@ export function mapPut(m: EdnMap, k: Value, v: Value): void {
   m.set(k, v)
 }
 
-/** `str` of one value: nil is "", keywords keep their colon, collections print as EDN. */
-export function strOf(v: Value): string {
+/** The text of nil (""), strings, numbers, booleans and instants, alike in `str` and templates; undefined for the rest. */
+export function scalarText(v: Value): string | undefined {
   if (v === null) return ''
   switch (typeof v) {
     case 'string':
@@ -103,11 +103,13 @@ export function strOf(v: Value): string {
     case 'boolean':
       return String(v)
     default:
-      break
+      return v instanceof Date ? v.toISOString() : undefined
   }
-  if (v instanceof Date) return v.toISOString()
-  if (v instanceof Sym) return v.name
-  return printEdn(v)
+}
+
+/** `str` of one value: nil is "", keywords keep their colon, collections print as EDN. */
+export function strOf(v: Value): string {
+  return scalarText(v) ?? (v instanceof Sym ? v.name : printEdn(v))
 }
 
 const TYPE_RANK: Record<string, number> = {nil: 0, boolean: 1, number: 2, string: 3, keyword: 4, symbol: 5, vector: 6, list: 6, inst: 7}

@@ -5,6 +5,7 @@
  */
 import {toJson} from '../edn/json.js'
 import {Keyword, List, mapGet, Sym, type Value} from '../edn/values.js'
+import {scalarText} from './coerce.js'
 
 const PLACEHOLDER = /\{\{\s*([^{}]*?)\s*\}\}/g
 
@@ -31,20 +32,8 @@ export function resolvePath(data: Value, path: string): Value | undefined {
 
 /** How one value appears in rendered text: strings raw, keywords by name, data as JSON. */
 export function renderValue(v: Value | undefined): string {
-  if (v === null || v === undefined) return ''
-  switch (typeof v) {
-    case 'string':
-      return v
-    case 'number':
-    case 'bigint':
-    case 'boolean':
-      return String(v)
-    default:
-      break
-  }
-  if (v instanceof Keyword || v instanceof Sym) return v.name
-  if (v instanceof Date) return v.toISOString()
-  return JSON.stringify(toJson(v))
+  if (v === undefined) return ''
+  return scalarText(v) ?? (v instanceof Keyword || v instanceof Sym ? v.name : JSON.stringify(toJson(v)))
 }
 
 export function renderTemplate(content: string, data: Value): string {
