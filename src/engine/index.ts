@@ -11,6 +11,9 @@
  * - callback: the URL (with an HMAC token) a remote worker POSTs to, to complete a wait.
  * - resource: a large or persisted output stored under `resources/`, travelling as a res:// ref.
  */
+import {watchRunChanges, type RunChangeWatch} from './store/fs/signals.js'
+import type {Workspace} from './workspace/workspace.js'
+
 export {BreytaError, exitCodeFor, isBreytaError, toBreytaError, type ErrorCode, type Problem} from './errors.js'
 export {fromJson, toJson, type Json} from './edn/json.js'
 export {printEdn} from './edn/print.js'
@@ -25,6 +28,7 @@ export {parseInputJson} from './runtime/input.js'
 export {approvalPayload, completeWait, listOpenWaits, type OpenWait, type WaitCompletion} from './runtime/waits.js'
 export type {FlowDetail, FlowSummary, ValidationReport} from './runtime/flows.js'
 export {readRunEvents, readRunView} from './store/fs/run-store.js'
+export type {RunChangeWatch} from './store/fs/signals.js'
 export {parseDuration, formatDuration} from './flow/duration.js'
 export {runningDaemon, type DaemonInfo} from './daemon/status.js'
 export type {KvEntryView} from './runtime/kv.js'
@@ -42,6 +46,15 @@ export type {Daemon, DaemonOptions, DaemonStats} from './daemon/daemon.js'
 export {daemonStatus, type DaemonStatus, type StopResult} from './daemon/control.js'
 export type {DaemonLog, LogLevel} from './daemon/context.js'
 export {webhookSignature} from './daemon/signature.js'
+
+/**
+ * The change feed: `onChange(runId)` whenever any process (this one, another CLI, the daemon)
+ * changes a run, with or without a daemon; `close()` stops. Built on the signals directory, so
+ * it costs one inotify watch however many runs exist. Bursts are not coalesced here.
+ */
+export function watchRuns(ws: Workspace, onChange: (runId: string) => void): RunChangeWatch {
+  return watchRunChanges(ws.layout, onChange)
+}
 
 // The heavy operations load on first use (see operations.ts). Every wrapper returns a Promise.
 type Operations = typeof import('./operations.js')

@@ -24,6 +24,7 @@ import type {Concurrency} from '../flow/types.js'
 import {appendEvents, readJournal} from '../store/fs/journal.js'
 import {lock, tryLock} from '../store/fs/lock.js'
 import {listRunIds, readPinnedFlow, readRunSnapshot, writeRunSnapshot} from '../store/fs/run-store.js'
+import {noteRunChanged} from '../store/fs/signals.js'
 import {readJsonFile, writeSnapshot} from '../store/fs/snapshot.js'
 import {TERMINAL_STATUSES, type Target} from '../store/types.js'
 import type {Workspace} from '../workspace/workspace.js'
@@ -228,6 +229,7 @@ function markAdmitted(ws: Workspace, runId: string): boolean {
   if (!view || view.status !== 'queued') return false
   const written = appendEvents(ws.layout.runJournal(runId), events.at(-1)?.seq ?? 0, {type: 'run_admitted', at: new Date().toISOString(), pid: process.pid})
   writeRunSnapshot(ws.layout, projectRun([...events, ...written])!)
+  noteRunChanged(ws.layout, runId)
   return true
 }
 

@@ -15,7 +15,7 @@ import {readInbox} from '../store/fs/inbox.js'
 import {JournalWriter, readJournal} from '../store/fs/journal.js'
 import {tryLock} from '../store/fs/lock.js'
 import {readPinnedFlow, writeRunSnapshot} from '../store/fs/run-store.js'
-import {signalRun} from '../store/fs/signals.js'
+import {noteRunChanged, signalRun} from '../store/fs/signals.js'
 import type {JournalEvent, NewJournalEvent, RecordedError, UnsequencedEvent} from '../store/types.js'
 import {TERMINAL_STATUSES} from '../store/types.js'
 import {stepExecutor} from '../steps/registry.js'
@@ -220,6 +220,8 @@ class Runner {
       this.options.onEvent?.(e)
     }
     this.snapshot(false)
+    // Observers (the TUI) follow a run step by step; the daemon hears only when we let go.
+    noteRunChanged(this.ws.layout, this.runId)
   }
 
   private snapshot(force: boolean): RunView {

@@ -85,6 +85,9 @@ export class WorkspaceLayout {
   /** Change notices for the daemon: one empty file per run (see store/fs/signals.ts). */
   get signalsDir(): string { return path.join(this.dir, 'signals') }
   runSignal(id: string): string { return path.join(this.signalsDir, assertRunId(id)) }
+  /** Change notices for observers (TUI, `runs watch`): one empty file per run, rewritten on every change. */
+  get changesDir(): string { return path.join(this.signalsDir, 'changed') }
+  runChange(id: string): string { return path.join(this.changesDir, assertRunId(id)) }
 
   /** Schedule watermarks: the last tick fired per flow and trigger (daemon/schedules.ts). */
   get schedulesDir(): string { return path.join(this.dir, 'schedules') }

@@ -1,0 +1,84 @@
+#!/usr/bin/env node
+// The TUI's memory with many runs on disk (issue 15): fills a throwaway workspace with N
+// completed runs (one real run made by the engine, its directory copied under new run ids),
+// starts `breyta tui` in tmux, waits for the first paint, and reads VmRSS / VmHWM from
+// /proc/PID/status at first paint and again after `--settle` seconds (a watcher that scans
+// at start-up grows after the first paint). Runs against dist/ (npm run build first); Linux
+// and tmux only.
+//   node bench/tui-rss.mjs [--runs 10000] [--settle 15]
+import {execFileSync} from 'node:child_process'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+const root = fileURLToPath(new URL('..', import.meta.url))
+const bin = path.join(root, 'bin', 'run.js')
+const engine = await import(path.join(root, 'dist', 'engine', 'index.js'))
+const runIds = await import(path.join(root, 'dist', 'engine', 'store', 'fs', 'run-id.js'))
+
+const arg = (name, dflt) => {
+  const i = process.argv.indexOf(name)
+  return i < 0 ? dflt : Number(process.argv[i + 1])
+}
+const count = arg('--runs', 10_000)
+const settleS = arg('--settle', 15)
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
+const socket = `breyta-tui-rss-${process.pid}`
+const tmux = (...args) => execFileSync('tmux', ['-L', socket, ...args], {encoding: 'utf8'})
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'breyta-tui-rss-'))
+engine.initWorkspace(dir)
+fs.writeFileSync(path.join(dir, '.breyta', 'flows', 'plain.edn'), '{:slug :plain :name "Plain" :flow (flow/step :function :only {:code "(fn [x] {:n 1})" :input {}})}\n')
+const ws = await engine.openWorkspace({explicit: dir, from: dir})
+const seed = await engine.createRun(ws, {slug: 'plain', target: 'draft'})
+if ((await engine.driveRun(ws, seed.id)).status !== 'completed') throw new Error('seed run did not complete')
+const seedDir = path.join(dir, '.breyta', 'runs', seed.id)
+const files = fs.readdirSync(seedDir).filter((f) => fs.statSync(path.join(seedDir, f)).isFile()).map((f) => [f, fs.readFileSync(path.join(seedDir, f), 'utf8')])
+const t0 = Date.now()
+for (let i = 1; i < count; i++) {
+  const id = runIds.newRunId()
+  const runDir = path.join(dir, '.breyta', 'runs', id)
+  fs.mkdirSync(runDir)
+  for (const [name, text] of files) fs.writeFileSync(path.join(runDir, name), text.replaceAll(seed.id, id))
+}
+console.log(`${count} runs written in ${Date.now() - t0} ms (${dir})`)
+
+function status(pid) {
+  const text = fs.readFileSync(`/proc/${pid}/status`, 'utf8')
+  const kb = (key) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(text)[1])
+  return {rss: kb('VmRSS') / 1024, hwm: kb('VmHWM') / 1024}
+}
+
+/** The node process in the pane (the pane's shell may exec it or run it as a child). */
+function nodePid(panePid) {
+  for (const pid of [panePid, ...fs.readFileSync(`/proc/${panePid}/task/${panePid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number)]) {
+    if (fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'node') return pid
+  }
+  throw new Error('no node process in the pane')
+}
+
+try {
+  const started = Date.now()
+  tmux('new-session', '-d', '-x', '120', '-y', '40', '-s', 'tui', '-c', dir, `exec ${process.execPath} ${bin} tui --by bench`)
+  const pid = nodePid(Number(tmux('display-message', '-p', '-t', 'tui', '#{pane_pid}').trim()))
+  while (!tmux('capture-pane', '-p', '-t', 'tui').includes('breyta runs (')) {
+    if (Date.now() - started > 120_000) throw new Error('no first paint within 120 s')
+    await sleep(50)
+  }
+  const paintMs = Date.now() - started
+  const atPaint = status(pid)
+  await sleep(settleS * 1000)
+  const settled = status(pid)
+  console.log(`breyta tui with ${count.toLocaleString('en')} runs: first paint after ${paintMs} ms`)
+  console.log(`  VmRSS at first paint: ${atPaint.rss.toFixed(0)} MB`)
+  console.log(`  VmRSS ${settleS} s later: ${settled.rss.toFixed(0)} MB (peak VmHWM ${settled.hwm.toFixed(0)} MB)`)
+} finally {
+  try {
+    tmux('kill-server')
+  } catch {
+    // already gone
+  }
+  fs.rmSync(path.join(process.env.TMUX_TMPDIR ?? '/tmp', `tmux-${process.getuid()}`, socket), {force: true})
+  fs.rmSync(dir, {recursive: true, force: true})
+}
