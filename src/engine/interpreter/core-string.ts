@@ -31,8 +31,8 @@ def('keyword', 1, 2, (args) => {
   const x = args[0]!
   if (x instanceof Keyword) return x
   if (x instanceof Sym) return Keyword.of(x.name)
-  if (x === null) return null
-  return Keyword.of(expectString(x, 'keyword'))
+  // Clojure gives nil for anything that is not a name (a number, nil, a map).
+  return typeof x === 'string' ? Keyword.of(x) : null
 })
 
 function nameParts(x: Value, fname: string): [string | null, string] {
@@ -56,14 +56,18 @@ defString('split', 2, 3, (args) => {
   const s = expectString(args[0]!, 'clojure.string/split')
   const sep = expectString(args[1]!, 'clojure.string/split')
   const limit = args.length === 3 ? expectInt(args[2]!, 'clojure.string/split') : 0
-  let parts = sep === '' ? Array.from(s) : s.split(sep)
+  let parts = s.split(sep)
   if (limit > 0 && parts.length > limit) parts = [...parts.slice(0, limit - 1), parts.slice(limit - 1).join(sep)]
-  // Clojure drops trailing empty strings when no limit is given.
-  if (limit <= 0) while (parts.length > 1 && parts.at(-1) === '') parts.pop()
+  // Clojure drops trailing empty strings when no limit is given (a negative limit keeps them).
+  if (limit === 0) while (parts.length > 1 && parts.at(-1) === '') parts.pop()
   return parts
 })
 
-defString('split-lines', 1, 1, (args) => expectString(args[0]!, 'clojure.string/split-lines').split(/\r?\n/))
+defString('split-lines', 1, 1, (args) => {
+  const parts = expectString(args[0]!, 'clojure.string/split-lines').split(/\r?\n/)
+  while (parts.length > 1 && parts.at(-1) === '') parts.pop()
+  return parts
+})
 
 function stringFn(name: string, f: (s: string) => Value): void {
   defString(name, 1, 1, (args) => f(expectString(args[0]!, `clojure.string/${name}`)))
@@ -97,5 +101,6 @@ defString('replace', 3, 3, (args) => {
   const s = expectString(args[0]!, 'clojure.string/replace')
   const match = expectString(args[1]!, 'clojure.string/replace')
   const replacement = expectString(args[2]!, 'clojure.string/replace')
-  return match === '' ? s : s.split(match).join(replacement)
+  // Literal replacement text (a function, so '$&' is not a pattern); '' matches between every unit.
+  return s.replaceAll(match, () => replacement)
 })
