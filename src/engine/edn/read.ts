@@ -13,6 +13,8 @@ import {Keyword, List, Sym, Tagged, type Value} from './values.js'
 export interface ReadOptions {
   /** Named in the error message and on every problem. */
   file?: string
+  /** Flow code: `#(…)` reads as an anonymous function (scan.ts). */
+  code?: boolean
 }
 
 export interface PositionedValue {
@@ -76,14 +78,14 @@ function withFile(problems: Problem[], file: string | undefined): Problem[] {
 
 /** Read every top-level form (none for empty input); throws invalid_flow on syntax problems. */
 export function readEdnForms(text: string, options: ReadOptions = {}): Value[] {
-  const scan = scanEdn(text)
+  const scan = scanEdn(text, {code: options.code})
   if (scan.problems.length > 0) throw invalidFlow(withFile(scan.problems, options.file), options.file)
   return scan.forms.length === 0 ? [] : parseForms(text, scan.edits)
 }
 
 /** Read exactly one form and keep a way to ask where any part of it was written. */
 export function readEdnWithPositions(text: string, options: ReadOptions = {}): PositionedValue {
-  const scan = scanEdn(text)
+  const scan = scanEdn(text, {code: options.code})
   const problems = scan.problems
   const [first, second] = scan.forms
   if (first === undefined && problems.length === 0) problems.push({path: '', message: 'empty input: expected one EDN form', line: 1, column: 1})

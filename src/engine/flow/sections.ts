@@ -173,7 +173,7 @@ function checkFunctionCode(problems: Problems, at: Path, code: Value | undefined
   }
   let form: Value
   try {
-    form = readEdnWithPositions(code).value
+    form = readEdnWithPositions(code, {code: true}).value
   } catch (err) {
     const found = problemsOf(err)
     if (found === undefined) throw err
