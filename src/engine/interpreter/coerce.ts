@@ -168,8 +168,8 @@ function compareNames(a: string, b: string): number {
 }
 
 function splitName(s: string): [string | null, string] {
-  const slash = s.indexOf('/')
-  return slash > 0 ? [s.slice(0, slash), s.slice(slash + 1)] : [null, s]
+  const slash = s.length > 1 ? s.indexOf('/') : -1
+  return slash >= 0 ? [s.slice(0, slash), s.slice(slash + 1)] : [null, s]
 }
 
 export function expectNumber(v: Value, fname: string): number | bigint {

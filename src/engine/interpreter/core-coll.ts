@@ -146,7 +146,8 @@ def('contains?', 2, 2, (args) => {
 
 /** conj one item: vectors append, lists prepend, sets add, maps take [k v] entries or maps. */
 function conj1(coll: Value, x: Value): Value {
-  if (coll === null) return [x]
+  // As Clojure: conj onto nil makes a list, so (conj nil 1 2) is (2 1).
+  if (coll === null) return new List([x])
   if (Array.isArray(coll)) return [...coll, x]
   if (coll instanceof List) return new List([x, ...coll.items])
   if (coll instanceof Set) {
@@ -175,7 +176,7 @@ export function conjAll(coll: Value, xs: readonly Value[]): Value {
 }
 
 def('conj', 0, Infinity, (args) => (args.length === 0 ? [] : conjAll(args[0]!, args.slice(1))))
-def('into', 2, 2, (args) => conjAll(args[0] ?? [], toSeq(args[1]!, 'into')))
+def('into', 2, 2, (args) => conjAll(args[0]!, toSeq(args[1]!, 'into')))
 def('empty', 1, 1, (args) => {
   const c = args[0]!
   if (Array.isArray(c)) return []

@@ -116,6 +116,10 @@ comparison('<=', (a, b) => a <= b)
 comparison('>=', (a, b) => a >= b)
 
 def('=', 1, Infinity, (args) => args.every((a) => equals(a, args[0]!)))
+def('==', 1, Infinity, (args) => {
+  const first = Number(expectNumber(args[0]!, '=='))
+  return args.every((a) => Number(expectNumber(a, '==')) === first)
+})
 def('not=', 1, Infinity, (args) => !args.every((a) => equals(a, args[0]!)))
 def('compare', 2, 2, (args) => compare(args[0]!, args[1]!))
 

@@ -38,8 +38,9 @@ def('keyword', 1, 2, (args) => {
 function nameParts(x: Value, fname: string): [string | null, string] {
   if (typeof x === 'string') return [null, x]
   if (x instanceof Keyword || x instanceof Sym) {
-    const slash = x.name.indexOf('/')
-    return slash > 0 ? [x.name.slice(0, slash), x.name.slice(slash + 1)] : [null, x.name]
+    // (keyword "" "a") is :/a, whose namespace is "" (as in Clojure); the keyword :/ has none.
+    const slash = x.name.length > 1 ? x.name.indexOf('/') : -1
+    return slash >= 0 ? [x.name.slice(0, slash), x.name.slice(slash + 1)] : [null, x.name]
   }
   throw fnError(fname, `expected a keyword, symbol or string, got ${describe(x)}`)
 }
@@ -52,6 +53,12 @@ defString('join', 1, 2, (args) => {
   return toSeq(args.at(-1)!, 'clojure.string/join').map(strOf).join(sep)
 })
 
+/** As Clojure: when the separator matched, trailing empty strings go (so (split "," ",") is []). */
+function dropTrailingEmpties(parts: string[]): string[] {
+  if (parts.length > 1) while (parts.at(-1) === '') parts.pop()
+  return parts
+}
+
 defString('split', 2, 3, (args) => {
   const s = expectString(args[0]!, 'clojure.string/split')
   const sep = expectString(args[1]!, 'clojure.string/split')
@@ -59,14 +66,12 @@ defString('split', 2, 3, (args) => {
   let parts = s.split(sep)
   if (limit > 0 && parts.length > limit) parts = [...parts.slice(0, limit - 1), parts.slice(limit - 1).join(sep)]
   // Clojure drops trailing empty strings when no limit is given (a negative limit keeps them).
-  if (limit === 0) while (parts.length > 1 && parts.at(-1) === '') parts.pop()
+  if (limit === 0) dropTrailingEmpties(parts)
   return parts
 })
 
 defString('split-lines', 1, 1, (args) => {
-  const parts = expectString(args[0]!, 'clojure.string/split-lines').split(/\r?\n/)
-  while (parts.length > 1 && parts.at(-1) === '') parts.pop()
-  return parts
+  return dropTrailingEmpties(expectString(args[0]!, 'clojure.string/split-lines').split(/\r?\n/))
 })
 
 function stringFn(name: string, f: (s: string) => Value): void {

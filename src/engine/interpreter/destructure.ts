@@ -44,7 +44,9 @@ function destructureSeq(pattern: Value[], value: Value, env: Env, ctx: Ctx): voi
     if (pat === AMP) {
       const restPat = pattern[++p]
       if (restPat === undefined) throw new EvalError('destructuring: `&` must be followed by a pattern')
-      destructure(restPat, i < items.length ? items.slice(i) : null, env, ctx)
+      // A map pattern after & reads the rest as key/value pairs (a seq in Clojure).
+      const rest = i < items.length ? items.slice(i) : null
+      destructure(restPat, rest !== null && restPat instanceof Map ? new List(rest) : rest, env, ctx)
     } else if (pat === AS) {
       const name = pattern[++p]
       if (!(name instanceof Sym)) throw new EvalError('destructuring: `:as` must be followed by a symbol')
@@ -92,7 +94,7 @@ function destructureMap(pattern: EdnMap, value: Value, env: Env, ctx: Ctx): void
       }
     } else if (k === AS) {
       if (!(v instanceof Sym)) throw new EvalError('destructuring: `:as` must be followed by a symbol')
-      env.vars.set(v, value)
+      env.vars.set(v, m)
     } else if (k !== OR) {
       destructure(k, get(v, k), env, ctx)
     }
