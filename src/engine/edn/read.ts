@@ -6,14 +6,14 @@
  */
 import {parseEDNString} from 'edn-data'
 import {invalidFlow, type Problem} from '../errors.js'
-import {nodeAt, type Node, type PathSegment, type Position} from './positions.js'
+import {nodeAt, recordFormPositions, type Node, type PathSegment, type Position} from './positions.js'
 import {scanEdn, type Edit} from './scan.js'
 import {Keyword, List, Sym, Tagged, type Value} from './values.js'
 
 export interface ReadOptions {
   /** Named in the error message and on every problem. */
   file?: string
-  /** Flow code: `#(…)` reads as an anonymous function (scan.ts). */
+  /** Flow code: `#(…)` reads as an anonymous function (scan.ts), and forms keep their positions for errors. */
   code?: boolean
 }
 
@@ -94,8 +94,10 @@ export function readEdnWithPositions(text: string, options: ReadOptions = {}): P
   }
   if (problems.length > 0) throw invalidFlow(withFile(problems, options.file), options.file)
   const root = first!
+  const value = parseForms(text, scan.edits)[0] ?? null
+  if (options.code === true) recordFormPositions(value, root, options.file)
   return {
-    value: parseForms(text, scan.edits)[0] ?? null,
+    value,
     node: root,
     positionOf(path) {
       const n = nodeAt(root, path)

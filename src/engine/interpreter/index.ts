@@ -11,7 +11,9 @@
  * - step positions and the `[i]` / `#n` step id suffixes are described in flow-fns.ts.
  */
 import {readEdn} from '../edn/read.js'
-import {isCallable, List, Sym, type Value} from '../edn/values.js'
+import {isCallable, Keyword, List, Sym, type Value} from '../edn/values.js'
+import type {PathSegment} from '../edn/positions.js'
+import {analyze} from './analyze.js'
 import {BreytaError, isBreytaError} from '../errors.js'
 import type {FlowDefinition} from '../flow/types.js'
 import './core-fns.js'
@@ -27,6 +29,7 @@ import {isSuspend, type FlowHost} from './types.js'
 export {CORE_FUNCTIONS, FLOW_FUNCTIONS} from './core-fns.js'
 export {SPECIAL_FORMS} from './special-forms.js'
 export {renderTemplate} from './template.js'
+export {analyze, didYouMean, type Unbound} from './analyze.js'
 export {COMPUTE_BUDGET_MS} from './budget.js'
 export {Suspend, isSuspend, type FlowHost} from './types.js'
 
@@ -48,8 +51,42 @@ function normalize(err: unknown, run: RunState): unknown {
   return new BreytaError('run_failed', `evaluation failed: ${err instanceof Error ? err.message : String(err)}`, {cause: err})
 }
 
+const resolved = new WeakSet<object>()
+
+/**
+ * Symbols are resolved before the code runs (analyze.ts): a typo in a branch not taken
+ * fails now, at its form, not on the day the branch runs.
+ */
+function resolveFirst(form: Value): void {
+  if (typeof form === 'object' && form !== null && resolved.has(form)) return
+  const [first, ...more] = analyze(form)
+  if (first !== undefined) {
+    const err = new EvalError(more.length === 0 ? first.message : `${first.message} (and ${more.length} more: ${more.map((u) => u.name).join(', ')})`)
+    err.attach(enclosingForm(form, first.path))
+    throw err
+  }
+  if (typeof form === 'object' && form !== null) resolved.add(form)
+}
+
+/** The innermost list on `path` into `form` (the call or special form holding a symbol). */
+function enclosingForm(form: Value, path: readonly PathSegment[]): Value {
+  let v: Value | undefined = form
+  let list: Value = form
+  for (const seg of path) {
+    if (v instanceof List) {
+      list = v
+      v = v.items[seg as number]
+    } else if (Array.isArray(v)) v = v[seg as number]
+    else if (v instanceof Set) v = [...v][seg as number]
+    else if (v instanceof Map) v = [...v].find(([k]) => (k instanceof Keyword || k instanceof Sym ? k.name : String(k)) === String(seg))?.[1]
+    else break
+  }
+  return list
+}
+
 async function run(form: Value, ctx: Ctx): Promise<Value> {
   try {
+    resolveFirst(form)
     const v = await evaluate(form, new Env(null), ctx)
     if (isRecur(v)) throw recurNotInTail()
     return v

@@ -127,6 +127,7 @@ export const TABLE: Record<string, string[]> = {
     '(for [x (range 3) y (range 3) :when (not= x y) :while (< y 2)] [x y])', '(for [x [1 2] :let [a 1 b 2]] (+ x a b))', '(count (for [x (range 10) y (range 10)] [x y]))', '(doseq [x [1 2]] x)', '(doseq [x [1 2] y [3]] (+ x y))', '(doseq [x []] x)',
     '(run! identity [1 2])',
   ],
+  'resolving before running': ['(if false undefined-thing 1)', '(when false (nope 1))', '(let [x 1] (if x x y))', '(fn [] z)', "(quote (undefined 1))", '(case 1 a 2 3)', '(let [{:keys [a] :or {a b}} {:a 1}] a)'],
   'fn literals': [
     '(#(+ 1 %) 2)', '(#(vector %1 %2 %3) 1 2 3)', '(#(list %&) 1 2)', '(#(do [%1 %&]) 1 2 3)', '(#(count %&))', '(#(str %) :k)', '(map #(vector % (* % %)) [1 2])', '(reduce #(+ %1 (* %2 %2)) 0 [1 2 3])', '(#(if % :t :f) nil)',
     '(#(let [x %] (* x 2)) 4)', '(#(hash-map :a %) 1)', '(sort-by #(- %) [1 3 2])', '(#(get % :a) {:a 5})', '(filter #(contains? #{:a} %) [:a :b])', '(#(identity #{%}) 1)',
@@ -145,5 +146,4 @@ export const DOCUMENTED: Record<string, string[]> = {
   'argument counts and types are checked': ['((fn [a b] a) 1)', '(inc nil)', '(+ 1 "2")', '(subs "abc" 2 1)', '(subs "abc" 5)'],
   'clojure.string functions also answer to str/ and string/ without a require': ['(str/upper-case "x")', '(string/lower-case "X")', '(str/join "," [1 2])'],
   'a keyword is kept as its "ns/name" text, so an empty namespace and name are lost': ['(namespace (keyword "" ""))'],
-  'unbound symbols fail before the run': ['(if false undefined-thing 1)'],
 }
