@@ -188,9 +188,9 @@ function checkFunctionCode(problems: Problems, at: Path, code: Value | undefined
     problems.add(at, 'code must be one (fn [args] body) form')
     return false
   }
-  const before = problems.list.length
+  // An unbound name is its own problem; the function still exists for :ref checks.
   checkFunctionSymbols(problems, read.value, at, (path) => read.positionOf(path))
-  return problems.list.length === before
+  return true
 }
 
 function isFnForm(v: Value): boolean {
