@@ -181,12 +181,13 @@ class Analyzer {
   private comprehension(b: Value, scope: Scope, at: PathSegment[]): Scope {
     if (!Array.isArray(b)) return scope
     let s: Scope = scope
-    for (let i = 0; i + 1 < b.length; i += 2) {
+    for (let i = 0; i < b.length; i += 2) {
       const k = b[i]!
-      if (k === FOR_LET) s = this.bindings(b[i + 1]!, s, [...at, i + 1])
-      else if (k instanceof Keyword) this.expr(b[i + 1]!, s, [...at, i + 1])
+      const v = b[i + 1] ?? null
+      if (k === FOR_LET) s = this.bindings(v, s, [...at, i + 1])
+      else if (k instanceof Keyword) this.expr(v, s, [...at, i + 1])
       else {
-        this.expr(b[i + 1]!, s, [...at, i + 1])
+        this.expr(v, s, [...at, i + 1])
         s = this.bind(k, s, [...at, i])
       }
     }
