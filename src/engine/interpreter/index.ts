@@ -2,13 +2,9 @@
  * The deterministic interpreter for `:flow` bodies and `:functions` code: a pure subset of
  * Clojure evaluated over EDN values. Everything with an effect goes through FlowHost.
  *
- * Where it differs from Clojure (each documented at its definition):
- * - no lazy seqs: map, filter, rest, concat, … return vectors (core-seq.ts);
- * - `/` of integers that do not divide exactly is a double, (/ 7 2) is 3.5; numbers are JS
- *   numbers, so (str 1.0) is "1" (core-math.ts);
- * - split and replace take literal strings, EDN has no regex literals (core-string.ts);
- * - `:or` defaults and sort comparators must not call flow/step (they run synchronously);
- * - step positions and the `[i]` / `#n` step id suffixes are described in flow-fns.ts.
+ * Where it differs from Clojure on purpose is one table in README.md ("Flow code and Clojure:
+ * the differences"); test/engine/interpreter/differential.test.ts checks it against nbb.
+ * Step positions and the `[i]` / `#n` step id suffixes are described in flow-fns.ts.
  */
 import {readEdn} from '../edn/read.js'
 import {isCallable, Keyword, List, Sym, type Value} from '../edn/values.js'
