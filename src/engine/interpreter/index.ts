@@ -120,7 +120,7 @@ async function compileFunction(flow: FlowDefinition, fn: {ref?: string; code?: s
     code = def.code
   }
   if (code === undefined || code.trim() === '') throw new BreytaError('run_failed', 'a function needs :ref or :code')
-  const value = await run(unquote(readEdn(code, {code: true})), functionCtx(flow, {}))
+  const value = await run(unquote(readEdn(code, {code: true, file: fn.ref !== undefined ? `function :${fn.ref}` : 'function code'})), functionCtx(flow, {}))
   if (!isCallable(value)) throw new BreytaError('run_failed', `function ${fn.ref ?? 'code'} must evaluate to a function like (fn [input] …)`)
   if (cache === undefined) {
     cache = new Map()

@@ -5,7 +5,7 @@
  * and body n runs as "4[n]", so step ids inside get "[n]" (fetch[0], fetch[1], …) and a
  * resumed run finds the iterations it finished in the journal by id.
  */
-import {Keyword, type List, type Value} from '../edn/values.js'
+import {Keyword, Sym, type List, type Value} from '../edn/values.js'
 import {andThen, findMaybe, type MaybeAsync} from './async.js'
 import {SPECIAL} from './builtins.js'
 import {toSeq, truthy} from './coerce.js'
@@ -14,7 +14,7 @@ import {Env, Fiber, type Ctx} from './env.js'
 import {EvalError} from './eval-error.js'
 import {evalBody, evaluate} from './evaluate.js'
 import {Recur, recurNotInTail} from './fn-values.js'
-import {Sym} from '../edn/values.js'
+import {tick} from './budget.js'
 
 type Clause = {kind: 'bind'; pattern: Value; expr: Value} | {kind: 'let'; bindings: Value[]} | {kind: 'when' | 'while'; expr: Value}
 
@@ -64,6 +64,7 @@ function comprehend(form: List, name: string, env: Env, ctx: Ctx, body: (env: En
   let n = 0
   const walk = (i: number, e: Env): MaybeAsync<Value> => {
     if (i === cs.length) {
+      tick(ctx)
       const k = n++
       const child: Ctx = {...ctx, fiber: new Fiber(`${position}[${k}]`, `${ctx.fiber.idSuffix}[${k}]`)}
       return andThen(body(e, child), () => true)
