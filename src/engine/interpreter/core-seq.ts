@@ -188,9 +188,12 @@ function comparator(f: Value, ctx: Ctx): (a: Value, b: Value) => number {
   }
 }
 
+/** Clojure's sort of nothing is the empty list (), not an empty seq. */
+const sorted = (xs: Value[]): Value => (xs.length === 0 ? new List([]) : xs)
+
 def('sort', 1, 2, (args, ctx) => {
   const cmp = args.length === 2 ? comparator(args[0]!, ctx) : compare
-  return toSeq(args.at(-1)!, 'sort').slice().sort(cmp)
+  return sorted(toSeq(args.at(-1)!, 'sort').slice().sort(cmp))
 })
 
 def('sort-by', 2, 3, (args, ctx) => {
@@ -198,7 +201,7 @@ def('sort-by', 2, 3, (args, ctx) => {
   const cmp = args.length === 3 ? comparator(args[1]!, ctx) : compare
   return andThen(mapMaybe(xs, (x) => invoke(args[0]!, [x], ctx)), (keys) => {
     const order = xs.map((_, i) => i).sort((i, j) => cmp(keys[i]!, keys[j]!))
-    return order.map((i) => xs[i]!)
+    return sorted(order.map((i) => xs[i]!))
   })
 })
 
