@@ -115,12 +115,13 @@ comparison('>', (a, b) => a > b)
 comparison('<=', (a, b) => a <= b)
 comparison('>=', (a, b) => a >= b)
 
-def('=', 1, Infinity, (args) => args.every((a) => equals(a, args[0]!)))
+// One argument is always equal to itself, even ##NaN.
+def('=', 1, Infinity, (args) => args.length === 1 || args.every((a) => equals(a, args[0]!)))
 def('==', 1, Infinity, (args) => {
   const first = Number(expectNumber(args[0]!, '=='))
   return args.every((a) => Number(expectNumber(a, '==')) === first)
 })
-def('not=', 1, Infinity, (args) => !args.every((a) => equals(a, args[0]!)))
+def('not=', 1, Infinity, (args) => args.length > 1 && !args.every((a) => equals(a, args[0]!)))
 def('compare', 2, 2, (args) => compare(args[0]!, args[1]!))
 
 def('zero?', 1, 1, (args) => Number(expectNumber(args[0]!, 'zero?')) === 0)

@@ -89,7 +89,7 @@ function renameKeys(m: EdnMap, kmap: EdnMap): EdnMap {
   return out
 }
 
-defSet('rename-keys', 2, 2, (args) => renameKeys(expectMap(args[0]!, 'clojure.set/rename-keys'), expectMap(args[1]!, 'clojure.set/rename-keys')))
+defSet('rename-keys', 2, 2, (args) => (args[0] === null ? null : renameKeys(expectMap(args[0]!, 'clojure.set/rename-keys'), expectMap(args[1]!, 'clojure.set/rename-keys'))))
 
 defSet('rename', 2, 2, (args) => {
   const kmap = expectMap(args[1]!, 'clojure.set/rename')

@@ -160,7 +160,7 @@ export class Generator {
       case 'nil': return 'nil'
       case 'any': return this.gen(this.pick(['int', 'num', 'str', 'kw', 'bool', 'nil', 'vec', 'map', 'set', 'list', 'anymap']), depth)
       case 'vec': return `[${this.times(this.n(5), small)}]`
-      case 'seq': return this.pick([() => this.literal('vec', depth), () => `(range ${this.int(0, 6)})`, () => `(list ${this.times(this.n(3), small)})`])()
+      case 'seq': return this.pick([() => this.literal('vec', depth), () => `(range ${this.int(0, 6)})`, () => `(list ${this.times(this.n(3), small)})`, () => 'nil'])()
       case 'svec': return `[${this.times(this.n(4), () => this.pick(STRINGS))}]`
       case 'sseq': return this.literal('svec', depth)
       case 'kvec': return `[${this.times(this.n(3), () => this.pick(KEYS))}]`

@@ -17,7 +17,7 @@ export const TABLE: Record<string, string[]> = {
   ],
   equality: [
     '(= 1 1)', '(= [1 2] [1 2])', '(= [1 2] (list 1 2))', '(= {:a 1} {:a 1})', '(= #{1 2} #{2 1})', '(= nil nil)', '(= nil false)', '(= "a" "a")', '(= :a :a)', '(= :a "a")', '(= [1 [2]] [1 [2]])',
-    '(not= 1 2)', '(not= 1 1)', '(= 1 1 1)', '(= 1 1 2)', '(distinct? 1 2 3)', '(distinct? 1 2 1)', '(= {:a [1 2]} {:a (list 1 2)})', '(= (map inc [1 2]) [2 3])', '(= [] nil)', '(= {} nil)', '(= [] (list))',
+    '(not= 1 2)', '(not= 1 1)', '(= 1 1 1)', '(= 1 1 2)', '(= ##NaN)', '(not= ##NaN)', '(= ##NaN ##NaN)', '(distinct? 1 2 3)', '(distinct? 1 2 1)', '(= {:a [1 2]} {:a (list 1 2)})', '(= (map inc [1 2]) [2 3])', '(= [] nil)', '(= {} nil)', '(= [] (list))',
   ],
   predicates: [
     '(nil? nil)', '(nil? false)', '(some? false)', '(some? nil)', '(true? true)', '(true? 1)', '(false? false)', '(false? nil)', '(boolean nil)', '(boolean 0)', '(boolean "")', '(not nil)', '(not 0)',
@@ -74,7 +74,7 @@ export const TABLE: Record<string, string[]> = {
     '(clojure.set/union #{1 2} #{2 3})', '(clojure.set/union)', '(clojure.set/union #{1})', '(clojure.set/union #{1} nil)', '(clojure.set/intersection #{1 2 3} #{2 3 4} #{3})', '(clojure.set/intersection #{1} #{2})',
     '(clojure.set/difference #{1 2 3} #{2})', '(clojure.set/difference #{1 2 3} #{2} #{3})', '(clojure.set/difference #{1})', '(clojure.set/subset? #{1} #{1 2})', '(clojure.set/subset? #{} #{1})', '(clojure.set/subset? #{3} #{1 2})',
     '(clojure.set/superset? #{1 2} #{1})', '(clojure.set/superset? #{1} #{1 2})', '(clojure.set/select odd? #{1 2 3})', '(clojure.set/select odd? #{})', '(clojure.set/map-invert {:a 1 :b 2})', '(clojure.set/map-invert {})',
-    '(clojure.set/rename-keys {:a 1 :b 2} {:a :x})', '(clojure.set/rename-keys {:a 1 :b 2} {:a :b :b :a})', '(clojure.set/rename-keys {:a 1} {:z :y})', '(clojure.set/project #{{:a 1 :b 2} {:a 1 :b 3}} [:a])', '(clojure.set/project #{{:a 1}} [:z])',
+    '(clojure.set/rename-keys {:a 1 :b 2} {:a :x})', '(clojure.set/rename-keys {:a 1 :b 2} {:a :b :b :a})', '(clojure.set/rename-keys {:a 1} {:z :y})', '(clojure.set/rename-keys nil {:a :b})', '(clojure.set/project #{{:a 1 :b 2} {:a 1 :b 3}} [:a])', '(clojure.set/project #{{:a 1}} [:z])',
     '(clojure.set/rename #{{:a 1 :b 2}} {:a :x})', '(clojure.set/index #{{:a 1 :b 2} {:a 1 :b 3} {:a 2 :b 2}} [:a])', '(clojure.set/join #{{:a 1 :b 2} {:a 2 :b 3}} #{{:a 1 :c 5}})', '(clojure.set/join #{{:a 1}} #{{:b 2}})',
     '(clojure.set/join #{{:a 1 :b 2}} #{{:x 1 :c 3}} {:a :x})', '(clojure.set/join #{} #{{:a 1}})',
   ],
