@@ -5,7 +5,7 @@
  * is built around.
  */
 import {describe, expect, test} from 'vitest'
-import {readEdn} from '../../../src/engine/edn/read.js'
+import {readEdn, readEdnWithPositions} from '../../../src/engine/edn/read.js'
 import {kw} from '../../../src/engine/edn/values.js'
 import {flowDef, recordingHost, run} from './helpers.js'
 import {evaluateFlow} from '../../../src/engine/interpreter/index.js'
@@ -68,6 +68,13 @@ describe('#(…)', () => {
     expect(await code('(#(vector % %1) 7)')).toBe('[7 7]')
     expect(await code('(#(count %&))')).toBe('0')
     await expect(code('(#(inc %) 1 2)')).rejects.toMatchObject({message: expect.stringMatching(/wrong number of arguments \(2\)/)})
+  })
+
+  test('keeps positions: paths into the expansion find the forms as written', () => {
+    const read = readEdnWithPositions('{:a\n  #(inc %)}', {code: true})
+    expect(printEdn(read.value)).toBe('{:a (fn [%1] (inc %1))}')
+    expect(read.positionOf(['a'])).toEqual({line: 2, column: 3})
+    expect(read.positionOf(['a', 2, 1])).toEqual({line: 2, column: 9})
   })
 
   test('only where code is read: other EDN rejects it, and it does not nest', () => {
