@@ -123,13 +123,16 @@ class Analyzer {
       case 'loop':
         return this.body(items, 2, this.bindings(items[1], scope, [...at, 1]), at)
       case 'if-let':
-      case 'when-let': {
+      case 'when-let':
+      case 'if-some':
+      case 'when-some':
+      case 'when-first': {
         const b = items[1]
         if (!Array.isArray(b)) return this.body(items, 2, scope, at)
         if (b[1] !== undefined) this.expr(b[1], scope, [...at, 1, 1])
         const inner = b[0] === undefined ? scope : this.bind(b[0], scope, [...at, 1, 0])
         this.expr(items[2] ?? null, inner, [...at, 2])
-        if (head.name === 'if-let') this.body(items, 3, scope, at)
+        if (head.name === 'if-let' || head.name === 'if-some') this.body(items, 3, scope, at)
         else this.body(items, 3, inner, at)
         return
       }

@@ -3,7 +3,7 @@
  * so (map inc '(1 2)) is [2 3] and (conj (map …) x) appends. Functions passed in may be
  * async closures (a closure may call flow/step); they run sequentially, in order.
  */
-import {equals, Keyword, List, type EdnMap, type Value} from '../edn/values.js'
+import {equals, Keyword, List, Sym, type EdnMap, type Value} from '../edn/values.js'
 import {findMaybe, mapMaybe, reduceMaybe, andThen, type MaybeAsync} from './async.js'
 import {def} from './builtins.js'
 import {invoke, invokeSync} from './evaluate.js'
@@ -275,3 +275,39 @@ def('list?', 1, 1, (args) => args[0] instanceof List)
 def('sequential?', 1, 1, (args) => isSequential(args[0]!))
 def('coll?', 1, 1, (args) => Array.isArray(args[0]) || args[0] instanceof List || args[0] instanceof Map || args[0] instanceof Set)
 def('distinct?', 1, Infinity, (args) => args.every((a, i) => args.slice(i + 1).every((b) => !equals(a, b))))
+
+def('split-at', 2, 2, (args) => {
+  const xs = toSeq(args[1]!, 'split-at')
+  const n = Math.max(0, expectInt(args[0]!, 'split-at'))
+  return [xs.slice(0, n), xs.slice(n)]
+})
+
+def('split-with', 2, 2, (args, ctx) => {
+  const xs = toSeq(args[1]!, 'split-with')
+  return andThen(findMaybe(xs, (x) => invoke(args[0]!, [x], ctx), (r) => !truthy(r)), ([i]) => (i < 0 ? [xs.slice(), []] : [xs.slice(0, i), xs.slice(i)]))
+})
+
+def('take-nth', 2, 2, (args) => {
+  const n = expectInt(args[0]!, 'take-nth')
+  if (n <= 0) throw fnError('take-nth', 'n must be positive (Clojure would loop forever)')
+  return toSeq(args[1]!, 'take-nth').filter((_, i) => i % n === 0)
+})
+
+def('ffirst', 1, 1, (args) => toSeq(toSeq(args[0]!, 'ffirst')[0] ?? null, 'ffirst')[0] ?? null)
+
+/** (some-fn p q): like (or (p x) (p y) (q x) …): the first truthy result, else the last one. */
+def('some-fn', 1, Infinity, (preds) => new Builtin('some-fn', 0, Infinity, (xs, ctx) => {
+  const calls = preds.flatMap((p) => xs.map((x) => [p, x] as const))
+  let last: Value = null
+  const call = ([p, x]: readonly [Value, Value]): MaybeAsync => andThen(invoke(p, [x], ctx), (r) => (last = r))
+  return andThen(findMaybe(calls, call, truthy), ([i, r]) => (i >= 0 ? r : last))
+}))
+
+/** (every-pred p q): true when every predicate holds for every argument. */
+def('every-pred', 1, Infinity, (preds) => new Builtin('every-pred', 0, Infinity, (xs, ctx) => {
+  const calls = preds.flatMap((p) => xs.map((x) => [p, x] as const))
+  return andThen(findMaybe(calls, ([p, x]) => invoke(p, [x], ctx), (r) => !truthy(r)), ([i]) => i < 0)
+}))
+
+def('seq?', 1, 1, (args) => args[0] instanceof List)
+def('symbol?', 1, 1, (args) => args[0] instanceof Sym)

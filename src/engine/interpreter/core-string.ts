@@ -102,6 +102,11 @@ defString('index-of', 2, 2, (args) => {
   return i < 0 ? null : i
 })
 
+defString('last-index-of', 2, 2, (args) => {
+  const i = expectString(args[0]!, 'clojure.string/last-index-of').lastIndexOf(expectString(args[1]!, 'clojure.string/last-index-of'))
+  return i < 0 ? null : i
+})
+
 defString('replace', 3, 3, (args) => {
   const s = expectString(args[0]!, 'clojure.string/replace')
   const match = expectString(args[1]!, 'clojure.string/replace')

@@ -6,7 +6,7 @@ import {equals, Keyword, List, Sym, type Value} from '../edn/values.js'
 import {andThen, type MaybeAsync} from './async.js'
 import {SPECIAL, type SpecialForm} from './builtins.js'
 import {Closure, Recur, recurNotInTail, type Arity} from './fn-values.js'
-import {truthy} from './coerce.js'
+import {toSeq, truthy} from './coerce.js'
 import {tick} from './budget.js'
 import {destructure} from './destructure.js'
 import {Env, type Ctx} from './env.js'
@@ -130,6 +130,29 @@ define('if-let', (form, env, ctx) => {
 })
 
 define('when-let', (form, env, ctx) => ifLet('when-let', form, env, ctx, (e) => evalBody(form.items, 2, e, ctx), () => null))
+
+function ifSome(name: string, form: List, env: Env, ctx: Ctx, then_: (e: Env) => MaybeAsync, else_: () => MaybeAsync): MaybeAsync {
+  const b = bindingVector(form, name)
+  if (b.length !== 2) throw syntax(name, 'expects exactly one binding', form)
+  return andThen(evaluate(b[1]!, env, ctx), (v) => (v !== null ? then_(bindOne(b[0]!, v, env, ctx)) : else_()))
+}
+
+define('if-some', (form, env, ctx) => {
+  if (form.items.length < 3 || form.items.length > 4) throw syntax('if-some', 'expects (if-some [x expr] then else?)', form)
+  return ifSome('if-some', form, env, ctx, (e) => evaluate(form.items[2]!, e, ctx), () => (form.items.length === 4 ? evaluate(form.items[3]!, env, ctx) : null))
+})
+
+define('when-some', (form, env, ctx) => ifSome('when-some', form, env, ctx, (e) => evalBody(form.items, 2, e, ctx), () => null))
+
+/** (when-first [x coll] body): body with x the first item, when coll has one. */
+define('when-first', (form, env, ctx) => {
+  const b = bindingVector(form, 'when-first')
+  if (b.length !== 2) throw syntax('when-first', 'expects exactly one binding', form)
+  return andThen(evaluate(b[1]!, env, ctx), (coll) => {
+    const xs = toSeq(coll, 'when-first')
+    return xs.length === 0 ? null : evalBody(form.items, 2, bindOne(b[0]!, xs[0]!, env, ctx), ctx)
+  })
+})
 
 define('recur', (form, env, ctx) => andThen(evalAll(form.items, 1, env, ctx), (args) => new Recur(args) as unknown as Value))
 
@@ -322,6 +345,6 @@ for (const name of ['def', 'defn', 'ns', 'require', 'set!', 'try', 'throw']) {
 }
 
 export const SPECIAL_FORMS: readonly string[] = [
-  'quote', 'do', 'if', 'if-not', 'when', 'when-not', 'let', 'cond', 'condp', 'case', 'and', 'or', 'if-let', 'when-let', 'fn', 'loop', 'recur',
+  'quote', 'do', 'if', 'if-not', 'when', 'when-not', 'let', 'cond', 'condp', 'case', 'and', 'or', 'if-let', 'when-let', 'if-some', 'when-some', 'when-first', 'fn', 'loop', 'recur',
   '->', '->>', 'some->', 'some->>', 'cond->', 'cond->>', 'as->', 'for', 'doseq',
 ]

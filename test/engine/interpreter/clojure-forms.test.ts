@@ -96,6 +96,9 @@ describe('threading and conditional forms', () => {
     ['(condp < 5 10 :big 1 :small)', ':small'],
     ['(condp get :b {:a 1} :>> inc {:b 2} :>> dec :none)', '1'],
     ['(condp = 9 1 :one :other)', ':other'],
+    ['(if-some [x false] [x] :none)', '[false]'],
+    ['(when-some [x nil] :never)', 'nil'],
+    ['(when-first [x [7 8]] (* x 2))', '14'],
   ])('%s → %s', async (body, expected) => {
     expect(await code(body)).toBe(expected)
   })
@@ -122,6 +125,9 @@ describe('collection functions', () => {
     ['(not-every? odd? [1 2])', 'true'],
     ['(keep-indexed (fn [i x] (when (even? i) x)) [:a :b :c])', '[:a :c]'],
     ['(dedupe [1 1 2 1 1])', '[1 2 1]'],
+    ['(split-with odd? [1 3 2 5])', '[[1 3] [2 5]]'],
+    ['((some-fn :a :b) {:b 2})', '2'],
+    ['((every-pred odd? pos?) 1 -3)', 'false'],
     ['(clojure.set/union #{1} #{2} nil)', '#{1 2}'],
     ['(clojure.set/intersection #{1 2 3} #{2 3} #{3 4})', '#{3}'],
     ['(clojure.set/difference #{1 2 3} #{2})', '#{1 3}'],

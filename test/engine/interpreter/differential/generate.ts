@@ -36,6 +36,9 @@ export const SIGNATURES: Record<string, Sig[]> = {
   'clojure.string/split': [[['str', 'sep'], 'svec'], [['str', 'sep', 'int'], 'svec']], 'clojure.string/split-lines': [[['str'], 'svec']],
   'clojure.string/starts-with?': [[['str', 'str'], 'bool']], 'clojure.string/trim': [[['str'], 'str']], 'clojure.string/trim-newline': [[['str'], 'str']],
   'clojure.string/triml': [[['str'], 'str']], 'clojure.string/trimr': [[['str'], 'str']], 'clojure.string/upper-case': [[['str'], 'str']],
+  'split-at': [[['int', 'seq'], 'vecs']], 'split-with': [[['pred', 'seq'], 'vecs']], 'take-nth': [[['pos', 'seq'], 'seq']], ffirst: [[['vecs'], 'any']],
+  'some-fn': [[['pred'], 'pred', 'pred']], 'every-pred': [[['pred'], 'pred', 'pred']], 'seq?': [[['scalar'], 'bool'], [['list'], 'bool'], [['vec'], 'bool']], 'symbol?': [[['any'], 'bool']],
+  'clojure.string/last-index-of': [[['str', 'str'], 'any']],
   'coll?': [[['any'], 'bool'], [['seq'], 'bool']], comp: [[[], 'fn1', 'fn1']], compare: [[['int', 'int'], 'int'], [['str', 'str'], 'int'], [['kw', 'kw'], 'int'], [['vec', 'vec'], 'int']],
   complement: [[['pred'], 'pred']], concat: [[[], 'seq', 'seq']], conj: [[['vec'], 'vec', 'int'], [['set'], 'set', 'int'], [['map', 'entry'], 'map'], [['list'], 'list', 'int']],
   cons: [[['int', 'seq'], 'seq']], constantly: [[['int'], 'fn1']], 'contains?': [[['map', 'kw'], 'bool'], [['set', 'int'], 'bool'], [['vec', 'int'], 'bool'], [['str', 'int'], 'bool']],
@@ -228,6 +231,9 @@ export class Generator {
       case 'and': return `(and ${b()} ${b()})`
       case 'or': return `(or ${b()} ${b()})`
       case 'if-let': return `(if-let [x ${this.pick([() => this.gen('any', depth), () => `(first ${s()})`])()}] [x] :none)`
+      case 'if-some': return `(if-some [x ${this.pick([() => this.gen('any', depth), () => `(first ${s()})`])()}] [x] :none)`
+      case 'when-some': return `(when-some [x ${this.gen('any', depth)}] [x x])`
+      case 'when-first': return `(when-first [x ${s()}] (inc x))`
       case 'when-let': return `(when-let [[a b] ${s()}] [a b])`
       case 'fn': return `((fn f ([] 0) ([x] (f x 1)) ([x y & zs] (apply + x y zs))) ${this.times(this.n(4), i)})`
       case 'loop': return `(loop [i 0 acc []] (if (< i ${this.int(0, 6)}) (recur (inc i) (conj acc (* i ${i()}))) acc))`

@@ -92,6 +92,9 @@ export const TABLE: Record<string, string[]> = {
     '(group-by :k [{:k 1 :v :a} {:k 2} {:k 1 :v :b}])', '(frequencies "abca")', '(distinct [1 2 1 3 2])', '(distinct [])', '(dedupe [1 1 2 2 1])', '(dedupe [])', '(dedupe [nil nil 1])',
     '(interleave [1 2 3] [:a :b])', '(interleave)', '(interleave [1])', '(interpose :x [1 2 3])', '(interpose :x [])', '(interpose :x [1])', '(flatten [1 [2 [3 [4]]] 5])', '(flatten [])', '(flatten nil)', '(flatten 5)', '(flatten [[] [1]])', '(flatten [{:a 1}])',
     '(partition 2 [1 2 3 4 5])', '(partition 2 1 [1 2 3])', '(partition 3 [1 2])', '(partition 2 3 [1 2 3 4 5 6])', '(partition-all 2 [1 2 3])', '(partition-all 2 1 [1 2 3])', '(partition-all 3 [])',
+    '(split-at 2 [1 2 3])', '(split-at 5 [1])', '(split-at -1 [1 2])', '(split-with odd? [1 3 2 5])', '(split-with odd? [])', '(take-nth 2 [1 2 3 4 5])', '(take-nth 1 [])', '(ffirst [[1 2] [3]])', '(ffirst [])',
+    '((some-fn even? neg?) 1 3 -5)', '((some-fn even?) 1 3)', '((some-fn :a :b) {:b 2})', '((every-pred odd? pos?) 1 3)', '((every-pred odd? pos?) 1 -3)', '((every-pred odd?))', '(seq? (list 1))', '(seq? [1])', '(symbol? (quote a))', '(symbol? :a)',
+    '(clojure.string/last-index-of "abcb" "b")', '(clojure.string/last-index-of "abc" "z")',
     '(partition-by odd? [1 3 2 4 5])', '(partition-by identity [])', '(partition-by count ["a" "b" "cc" "d"])', '(max-key count "a" "bbb" "cc")', '(min-key count "aa" "b" "c")', '(max-key - 1 2 3)', '(max-key inc 5)', '(min-key abs -3 2 -1)',
   ],
   functions: [
@@ -112,6 +115,7 @@ export const TABLE: Record<string, string[]> = {
     '(if true 1 2)', '(if nil 1 2)', '(if false 1)', '(if 0 :t :f)', '(if "" :t :f)', '(if [] :t :f)', '(if-not true 1 2)', '(if-not nil 1 2)', '(if-not false 1)', '(when true 1 2)', '(when nil 1)', '(when-not nil :x)', '(when-not 1 :x)', '(do)', '(do 1 2)',
     '(let [] 5)', '(let [x 1] (let [x 2] x))', '(cond)', '(cond false 1 :else 2)', '(cond nil 1 false 2)', '(cond 1 :one)', '(case 1 1 :a 2 :b)', '(case 3 1 :a :default)', '(case "x" "x" 1 2)', '(case :k :k 1 2)', '(case [1] [1] :v :no)',
     '(case nil nil :nil :other)', '(case 2 (1 2) :low :high)', '(case (quote a) a :sym :no)', '(and)', '(and 1 2)', '(and 1 nil 2)', '(and false nil)', '(or)', '(or nil false)', '(or nil 2 3)', '(or false)',
+    '(if-some [x false] [x] :no)', '(if-some [x nil] x :no)', '(when-some [x 0] (inc x))', '(when-some [x nil] 1)', '(when-first [x [5 6]] x)', '(when-first [x []] 1)', '(when-first [[a b] [[1 2]]] (+ a b))',
     '(if-let [x 1] (inc x) :no)', '(if-let [x nil] x :no)', '(if-let [x false] x)', '(if-let [[a] [1]] a :no)', '(when-let [x 2] (* x x))', '(when-let [x nil] 1)', '(when-let [[a b] [1 2]] (+ a b))',
     '(loop [i 0 acc []] (if (< i 3) (recur (inc i) (conj acc i)) acc))', '(loop [] 1)', '(loop [n 5 f 1] (if (pos? n) (recur (dec n) (* f n)) f))', '((fn [n acc] (if (zero? n) acc (recur (dec n) (+ acc n)))) 100 0)',
     '(-> 1 inc (* 2))', '(-> {:a 1} :a)', '(-> [1 2] (conj 3) count)', '(-> 5 (- 2))', '(->> 5 (- 2))', '(->> [1 2 3] (map inc) (reduce +))', '(->> (range 5) (filter odd?) vec)', '(-> 1)',
@@ -139,7 +143,7 @@ export const TABLE: Record<string, string[]> = {
  * ("Flow code and Clojure: the differences"); the test checks they still do.
  */
 export const DOCUMENTED: Record<string, string[]> = {
-  'sequence functions return vectors': ['(conj (map inc [1 2]) 0)', '(vector? (map inc [1]))', '(str (map inc [1]))', '(peek (filter odd? [1 3]))'],
+  'sequence functions return vectors': ['(seq? (map inc [1]))', '(conj (map inc [1 2]) 0)', '(vector? (map inc [1]))', '(str (map inc [1]))', '(peek (filter odd? [1 3]))'],
   'split and replace take literal strings': ['(clojure.string/split "ab" "")', '(clojure.string/replace "abc" "b" "$&$&")'],
   'every division by zero fails the run': ['(/ 1.0 0)', '(/ 1 0)', '(mod 1 0)'],
   'a map entry is a [k v] vector': ['(key [:a 1])', '(val [:a 1])'],
