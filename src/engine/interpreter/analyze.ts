@@ -232,7 +232,10 @@ export function didYouMean(name: string, scope: Iterable<Sym> = []): string {
       bestDistance = d
     }
   }
-  return best === undefined ? '' : ` (did you mean '${best}'?)`
+  if (best !== undefined) return ` (did you mean '${best}'?)`
+  // A misspelt name from elsewhere (lenght) still gets the name to use here (count).
+  const near = Object.keys(KNOWN_ALTERNATIVES).find((k) => !k.includes('/') && ns === '' && distance(name, k) <= bestDistance && bestDistance > 0)
+  return near === undefined ? '' : didYouMean(near)
 }
 
 /** Edit distance where swapping two neighbours counts as one edit (lenght → length). */

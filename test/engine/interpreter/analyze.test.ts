@@ -37,6 +37,7 @@ describe('analyze', () => {
     expect(messages('(flow/stpe :a :b {})')).toEqual(["unknown function 'flow/stpe' (did you mean 'flow/step'?)"])
     expect(messages('(let [items [1]] (count itmes))')).toEqual(["unknown symbol 'itmes' (did you mean 'items'?)"])
     expect(messages('(length [1])')).toEqual(["unknown function 'length' (did you mean 'count'?)"])
+    expect(messages('(lenght [1])')).toEqual(["unknown function 'lenght' (did you mean 'count'?)"])
     expect(messages('(zz 1)')).toEqual(["unknown function 'zz'"])
     expect(messages('(map if [1])')).toEqual(['if is a special form and cannot be used as a value'])
     expect(messages('(defn f [] 1)')).toEqual(['defn: is not supported in flow code (flows are pure expressions; use let, fn and flow/fail)'])
