@@ -83,3 +83,32 @@ function canonicalAtom(text: string): string {
   }
   return text
 }
+
+/** Where a code form was written: its file (when known), line and column. */
+export interface SourcePosition extends Position {
+  file?: string
+}
+
+/**
+ * Positions of code forms by identity. Values are immutable and the interpreter evaluates
+ * the very objects the reader made, so an error can name where its form was written.
+ */
+const FORM_POSITIONS = new WeakMap<object, SourcePosition>()
+
+/** Remember the position of every list, vector, map and set in `value` (nodes mirror values). */
+export function recordFormPositions(value: unknown, node: Node, file: string | undefined): void {
+  if (typeof value !== 'object' || value === null) return
+  // Collections only: keywords and symbols are interned, so one object stands for every use.
+  const items = Array.isArray(value) ? value : value instanceof Map ? [...value].flat() : value instanceof Set ? [...value] : (value as {items?: unknown}).items
+  if (!Array.isArray(items)) return
+  if (!FORM_POSITIONS.has(value)) FORM_POSITIONS.set(value, file === undefined ? {line: node.line, column: node.column} : {file, line: node.line, column: node.column})
+  items.forEach((item, i) => {
+    const child = node.children[i]
+    if (child !== undefined) recordFormPositions(item, child, file)
+  })
+}
+
+/** Where `form` was written, when it was read as code. */
+export function formPosition(form: unknown): SourcePosition | undefined {
+  return typeof form === 'object' && form !== null ? FORM_POSITIONS.get(form) : undefined
+}

@@ -6,13 +6,15 @@
  */
 import {parseEDNString} from 'edn-data'
 import {invalidFlow, type Problem} from '../errors.js'
-import {nodeAt, type Node, type PathSegment, type Position} from './positions.js'
+import {nodeAt, recordFormPositions, type Node, type PathSegment, type Position} from './positions.js'
 import {scanEdn, type Edit} from './scan.js'
 import {Keyword, List, Sym, Tagged, type Value} from './values.js'
 
 export interface ReadOptions {
   /** Named in the error message and on every problem. */
   file?: string
+  /** Flow code: `#(…)` reads as an anonymous function (scan.ts), and forms keep their positions for errors. */
+  code?: boolean
 }
 
 export interface PositionedValue {
@@ -76,14 +78,14 @@ function withFile(problems: Problem[], file: string | undefined): Problem[] {
 
 /** Read every top-level form (none for empty input); throws invalid_flow on syntax problems. */
 export function readEdnForms(text: string, options: ReadOptions = {}): Value[] {
-  const scan = scanEdn(text)
+  const scan = scanEdn(text, {code: options.code})
   if (scan.problems.length > 0) throw invalidFlow(withFile(scan.problems, options.file), options.file)
   return scan.forms.length === 0 ? [] : parseForms(text, scan.edits)
 }
 
 /** Read exactly one form and keep a way to ask where any part of it was written. */
 export function readEdnWithPositions(text: string, options: ReadOptions = {}): PositionedValue {
-  const scan = scanEdn(text)
+  const scan = scanEdn(text, {code: options.code})
   const problems = scan.problems
   const [first, second] = scan.forms
   if (first === undefined && problems.length === 0) problems.push({path: '', message: 'empty input: expected one EDN form', line: 1, column: 1})
@@ -92,8 +94,10 @@ export function readEdnWithPositions(text: string, options: ReadOptions = {}): P
   }
   if (problems.length > 0) throw invalidFlow(withFile(problems, options.file), options.file)
   const root = first!
+  const value = parseForms(text, scan.edits)[0] ?? null
+  if (options.code === true) recordFormPositions(value, root, options.file)
   return {
-    value: parseForms(text, scan.edits)[0] ?? null,
+    value,
     node: root,
     positionOf(path) {
       const n = nodeAt(root, path)

@@ -38,7 +38,19 @@ interface Frame {
   opener: string
   closer: string
   prefixes: Prefix[]
+  /** `#(…)`, read as code (see fnLiteral). */
+  fnLiteral?: boolean
 }
+
+export interface ScanOptions {
+  /**
+   * The text is flow code (a flow file, a `:functions` entry): `#(…)` reads as Clojure's
+   * anonymous function. It is not EDN, so every other reader rejects it.
+   */
+  code?: boolean
+}
+
+const FN_ARG = /^%(&|[1-9][0-9]*)?$/
 
 const NO_CHILDREN: Node[] = []
 const INT = /^[-+]?(0|[1-9][0-9]*)$/
@@ -76,7 +88,7 @@ class Scanner {
   readonly edits: Edit[] = []
   readonly root: Node
 
-  constructor(private readonly text: string) {
+  constructor(private readonly text: string, private readonly options: ScanOptions = {}) {
     this.root = {kind: 'list', start: 0, end: text.length, line: 1, column: 1, text: '', children: []}
     this.stack = [{node: this.root, opener: '', closer: '', prefixes: []}]
   }
@@ -183,7 +195,35 @@ class Scanner {
     this.reportDanglingPrefixes(frame)
     frame.node.end = broken ? at : at + 1
     if (!broken) this.checkCollection(frame.node)
-    this.emit(frame.node)
+    this.emit(frame.fnLiteral === true && !broken ? this.fnLiteral(frame.node, at) : frame.node)
+  }
+
+  /**
+   * `#(f % %2 %&)` → `(fn [%1 %2 & %&] (f %1 %2 %&))`, as Clojure expands it: the highest
+   * `%n` sets the arity, `%` is `%1`. The nodes mirror the expansion (the `fn` and parameter
+   * nodes sit at the `#(`), so paths into the value still find their node.
+   */
+  private fnLiteral(body: Node, close: number): Node {
+    let max = 0
+    let rest = false
+    const visit = (n: Node): void => {
+      if (n.kind === 'atom' && FN_ARG.test(n.text)) {
+        if (n.text === '%&') rest = true
+        else if (n.text === '%') {
+          max = Math.max(max, 1)
+          this.edits.push({at: n.start, remove: 1, insert: '%1'})
+          n.text = '%1'
+        } else max = Math.max(max, Number(n.text.slice(1)))
+      }
+      n.children.forEach(visit)
+    }
+    body.children.forEach(visit)
+    const names = Array.from({length: max}, (_, i) => `%${i + 1}`).concat(rest ? ['&', '%&'] : [])
+    this.edits.push({at: body.start, remove: 2, insert: `(fn [${names.join(' ')}] (`}, {at: close + 1, remove: 0, insert: ')'})
+    const at = {start: body.start, end: body.start + 2, line: body.line, column: body.column}
+    const atom = (text: string): Node => ({kind: 'atom', ...at, text, children: NO_CHILDREN})
+    const params: Node = {kind: 'vector', ...at, text: '', children: names.map(atom)}
+    return {kind: 'list', start: body.start, end: body.end, line: body.line, column: body.column, text: '', children: [atom('fn'), params, body]}
   }
 
   private checkCollection(node: Node): void {
@@ -393,8 +433,11 @@ class Scanner {
     }
     if (next === '#') return this.specialNumber()
     if (next === '(') {
-      this.problemHere(start, "'#(...)' anonymous functions are not EDN; write (fn [x] ...)")
-      return this.open('list', '#(', ')', 2)
+      if (this.options.code !== true) this.problemHere(start, "'#(...)' anonymous functions are not EDN; write (fn [x] ...)")
+      else if (this.stack.some((f) => f.fnLiteral === true)) this.problemHere(start, "'#(...)' cannot be nested in another '#(...)'; write (fn [x] ...) for one of them")
+      this.open('list', '#(', ')', 2)
+      this.top().fnLiteral = this.options.code === true
+      return
     }
     if (next === '"') {
       this.problemHere(start, "regular expressions ('#\"...\"') are not EDN")
@@ -429,8 +472,8 @@ class Scanner {
 }
 
 /** Scan EDN text: its forms with positions, every syntax problem found, and edn-data rewrites. */
-export function scanEdn(text: string): ScanResult {
-  const scanner = new Scanner(text)
+export function scanEdn(text: string, options: ScanOptions = {}): ScanResult {
+  const scanner = new Scanner(text, options)
   scanner.run()
   const problems = scanner.problems.sort((a, b) => a.line! - b.line! || a.column! - b.column!)
   return {forms: scanner.root.children, problems, edits: scanner.edits}

@@ -13,7 +13,7 @@ const STEP = Sym.of('flow/step')
 const TEMPLATE = Sym.of('flow/template')
 const QUOTE = Sym.of('quote')
 /** Forms whose body may run many times; the runtime suffixes repeated step ids inside them. */
-const REPEATING = new Set([Sym.of('fn'), Sym.of('loop')])
+const REPEATING = new Set([Sym.of('fn'), Sym.of('loop'), Sym.of('for'), Sym.of('doseq')])
 /**
  * Forms with alternative branches, and the index of their first branch. Only one branch runs,
  * so the same step id may appear once in each (e.g. `:notify` in both arms of an `if`).
@@ -25,6 +25,7 @@ const BRANCHING = new Map<Value, number>([
   [Sym.of('if-some'), 2],
   [Sym.of('cond'), 1],
   [Sym.of('case'), 2],
+  [Sym.of('condp'), 3],
 ])
 
 interface Walk {

@@ -28,7 +28,7 @@ function locatorFor(text: string, read: PositionedValue): Locator {
 export function validateFlowText(text: string, options: ValidateOptions = {}): Validation {
   let read: PositionedValue
   try {
-    read = readEdnWithPositions(text, {file: options.file})
+    read = readEdnWithPositions(text, {file: options.file, code: true})
   } catch (err) {
     const problems = problemsOf(err)
     if (problems === undefined) throw err

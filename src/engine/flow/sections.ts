@@ -3,7 +3,8 @@
  * triggers, requires, templates and functions. Each returns its part of the FlowDefinition
  * and adds problems for whatever does not fit SPEC §3/§5.
  */
-import {readEdnWithPositions} from '../edn/read.js'
+import {readEdnWithPositions, type PositionedValue} from '../edn/read.js'
+import {checkFunctionSymbols} from './symbols.js'
 import {Keyword, List, Sym, type EdnMap, type Value} from '../edn/values.js'
 import {checkCron} from './cron.js'
 import {problemsOf, type Path, type Problems} from './problems.js'
@@ -171,9 +172,9 @@ function checkFunctionCode(problems: Problems, at: Path, code: Value | undefined
     problems.add(at, code === undefined ? 'a function needs :code, a string like "(fn [input] ...)"' : `must be a string, not ${describe(code)}`)
     return false
   }
-  let form: Value
+  let read: PositionedValue
   try {
-    form = readEdnWithPositions(code).value
+    read = readEdnWithPositions(code, {code: true})
   } catch (err) {
     const found = problemsOf(err)
     if (found === undefined) throw err
@@ -183,10 +184,12 @@ function checkFunctionCode(problems: Problems, at: Path, code: Value | undefined
     }
     return false
   }
-  if (!isFnForm(form)) {
+  if (!isFnForm(read.value)) {
     problems.add(at, 'code must be one (fn [args] body) form')
     return false
   }
+  // An unbound name is its own problem; the function still exists for :ref checks.
+  checkFunctionSymbols(problems, read.value, at, (path) => read.positionOf(path))
   return true
 }
 

@@ -5,6 +5,7 @@
 import type {Problem} from '../errors.js'
 import {List, Sym, type EdnMap, type Value} from '../edn/values.js'
 import {checkFlowBody} from './body.js'
+import {checkFlowSymbols} from './symbols.js'
 import {Problems, type Locator, type Path} from './problems.js'
 import {describe, get, nameOf, SLUG} from './schema.js'
 import {checkConcurrency, checkFunctions, checkRequires, checkTemplates, checkTriggers} from './sections.js'
@@ -50,7 +51,10 @@ function checkFlowMap(problems: Problems, m: EdnMap, options: ValidateOptions): 
   const connections = options.connections === undefined ? undefined : new Set([...options.connections, ...requires.map((r) => r.slot)])
   const refs = {functions: new Set(functions.keys()), templates: new Set(templates.keys()), ...(connections ? {connections} : {})}
   const body = flowBody(problems, get(m, 'flow'))
-  if (body !== undefined) checkFlowBody(problems, body.form, body.at, refs)
+  if (body !== undefined) {
+    checkFlowBody(problems, body.form, body.at, refs)
+    checkFlowSymbols(problems, body.form, body.at)
+  }
   const flow: FlowDefinition = {slug, name: name ?? '', concurrency, triggers, requires, templates, functions, flow: body?.form ?? null, raw: m}
   if (description !== undefined) flow.description = description
   return flow

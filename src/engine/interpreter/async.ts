@@ -32,20 +32,24 @@ async function mapRest<T, U>(items: readonly T[], f: (x: T, i: number) => MaybeA
   return out
 }
 
-/** Left fold with a possibly async step. */
-export function reduceMaybe<T, A>(items: readonly T[], init: A, f: (acc: A, x: T, i: number) => MaybeAsync<A>): MaybeAsync<A> {
+/** Left fold with a possibly async step; stops early once `done(acc)` (Clojure's `reduced`). */
+export function reduceMaybe<T, A>(items: readonly T[], init: A, f: (acc: A, x: T, i: number) => MaybeAsync<A>, done: (acc: A) => boolean = never): MaybeAsync<A> {
   let acc = init
-  for (let i = 0; i < items.length; i++) {
+  for (let i = 0; i < items.length && !done(acc); i++) {
     const r = f(acc, items[i]!, i)
-    if (r instanceof Promise) return reduceRest(items, f, i, r)
+    if (r instanceof Promise) return reduceRest(items, f, i, r, done)
     acc = r
   }
   return acc
 }
 
-async function reduceRest<T, A>(items: readonly T[], f: (acc: A, x: T, i: number) => MaybeAsync<A>, i: number, p: Promise<A>): Promise<A> {
+function never(): boolean {
+  return false
+}
+
+async function reduceRest<T, A>(items: readonly T[], f: (acc: A, x: T, i: number) => MaybeAsync<A>, i: number, p: Promise<A>, done: (acc: A) => boolean): Promise<A> {
   let acc = await p
-  for (let j = i + 1; j < items.length; j++) acc = await f(acc, items[j]!, j)
+  for (let j = i + 1; j < items.length && !done(acc); j++) acc = await f(acc, items[j]!, j)
   return acc
 }
 

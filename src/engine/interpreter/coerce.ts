@@ -49,7 +49,8 @@ export function toSeq(v: Value, fname: string): readonly Value[] {
   if (v instanceof List) return v.items
   if (v instanceof Set) return [...v]
   if (v instanceof Map) return [...v].map(([k, val]) => [k, val])
-  if (typeof v === 'string') return Array.from(v)
+  // UTF-16 units, as ClojureScript and count/subs/get: (count (seq "😀")) = (count "😀") = 2.
+  if (typeof v === 'string') return v.split('')
   throw fnError(fname, `expected a collection, got ${describe(v)}`)
 }
 
@@ -134,11 +135,8 @@ export function compare(a: Value, b: Value): number {
     case 'string':
       return (a as string) < (b as string) ? -1 : 1
     case 'keyword':
-    case 'symbol': {
-      const x = (a as Keyword).name
-      const y = (b as Keyword).name
-      return x < y ? -1 : x > y ? 1 : 0
-    }
+    case 'symbol':
+      return compareNames((a as Keyword).name, (b as Keyword).name)
     case 'inst':
       return Math.sign((a as Date).getTime() - (b as Date).getTime())
     case 'vector':
@@ -155,6 +153,23 @@ export function compare(a: Value, b: Value): number {
     default:
       throw fnError('compare', `cannot compare ${describe(a)} with ${describe(b)}`)
   }
+}
+
+/** Clojure orders keywords and symbols by namespace first (none before any), then name. */
+function compareNames(a: string, b: string): number {
+  const [na, xa] = splitName(a)
+  const [nb, xb] = splitName(b)
+  if (na !== nb) {
+    if (na === null) return -1
+    if (nb === null) return 1
+    return na < nb ? -1 : 1
+  }
+  return xa < xb ? -1 : xa > xb ? 1 : 0
+}
+
+function splitName(s: string): [string | null, string] {
+  const slash = s.length > 1 ? s.indexOf('/') : -1
+  return slash >= 0 ? [s.slice(0, slash), s.slice(slash + 1)] : [null, s]
 }
 
 export function expectNumber(v: Value, fname: string): number | bigint {

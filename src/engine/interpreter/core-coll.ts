@@ -3,7 +3,7 @@
  * Vectors are JS arrays, maps Map, sets Set; nothing is mutated in place.
  */
 import {equals, isCallable, List, mapAssoc, mapGet, mapHas, type EdnMap, type EdnSet, type Value} from '../edn/values.js'
-import {andThen, type MaybeAsync} from './async.js'
+import {andThen, mapMaybe, type MaybeAsync} from './async.js'
 import {def} from './builtins.js'
 import {invoke} from './evaluate.js'
 import {describe, expectInt, expectMap, isSequential, lookup, mapPut, setAdd, setFind, toSeq} from './coerce.js'
@@ -68,10 +68,10 @@ function update(coll: Value, k: Value, f: Value, extra: Value[], ctx: Ctx): Mayb
 def('update', 3, Infinity, (args, ctx) => update(args[0]!, args[1]!, args[2]!, args.slice(3), ctx))
 
 function updateIn(coll: Value, path: readonly Value[], f: Value, extra: Value[], ctx: Ctx): MaybeAsync {
-  if (path.length === 0) return invoke(f, [coll, ...extra], ctx)
-  const [k, ...rest] = path
-  if (rest.length === 0) return update(coll, k!, f, extra, ctx)
-  return andThen(updateIn(lookup(coll, k!, null), rest, f, extra, ctx), (v) => assoc1('update-in', coll, k!, v))
+  // As Clojure: an empty path updates the key nil.
+  const [k = null, ...rest] = path
+  if (rest.length === 0) return update(coll, k, f, extra, ctx)
+  return andThen(updateIn(lookup(coll, k, null), rest, f, extra, ctx), (v) => assoc1('update-in', coll, k, v))
 }
 
 def('update-in', 3, Infinity, (args, ctx) => updateIn(args[0]!, toSeq(args[1]!, 'update-in'), args[2]!, args.slice(3), ctx))
@@ -146,7 +146,8 @@ def('contains?', 2, 2, (args) => {
 
 /** conj one item: vectors append, lists prepend, sets add, maps take [k v] entries or maps. */
 function conj1(coll: Value, x: Value): Value {
-  if (coll === null) return [x]
+  // As Clojure: conj onto nil makes a list, so (conj nil 1 2) is (2 1).
+  if (coll === null) return new List([x])
   if (Array.isArray(coll)) return [...coll, x]
   if (coll instanceof List) return new List([x, ...coll.items])
   if (coll instanceof Set) {
@@ -155,6 +156,7 @@ function conj1(coll: Value, x: Value): Value {
     return s
   }
   if (coll instanceof Map) {
+    if (x === null) return coll
     if (x instanceof Map) return new Map([...coll, ...x])
     if (isSequential(x) && toSeq(x, 'conj').length === 2) {
       const [k, v] = toSeq(x, 'conj')
@@ -174,7 +176,7 @@ export function conjAll(coll: Value, xs: readonly Value[]): Value {
 }
 
 def('conj', 0, Infinity, (args) => (args.length === 0 ? [] : conjAll(args[0]!, args.slice(1))))
-def('into', 2, 2, (args) => conjAll(args[0] ?? [], toSeq(args[1]!, 'into')))
+def('into', 2, 2, (args) => conjAll(args[0]!, toSeq(args[1]!, 'into')))
 def('empty', 1, 1, (args) => {
   const c = args[0]!
   if (Array.isArray(c)) return []
@@ -233,6 +235,7 @@ def('peek', 1, 1, (args) => {
   return toSeq(c, 'peek').at(-1) ?? null
 })
 def('nth', 2, 3, (args) => {
+  if (args[0] === null) return args[2] ?? null
   const xs = toSeq(args[0]!, 'nth')
   const i = expectInt(args[1]!, 'nth')
   if (i >= 0 && i < xs.length) return xs[i]!
@@ -250,3 +253,34 @@ def('cons', 2, 2, (args) => [args[0]!, ...toSeq(args[1]!, 'cons')])
 def('concat', 0, Infinity, (args) => args.flatMap((a) => toSeq(a, 'concat')))
 
 def('fn?', 1, 1, (args) => isCallable(args[0]))
+
+/** A map entry is a [k v] vector here (maps seq as entries), so key and val take its halves. */
+function entry(v: Value, name: string): readonly Value[] {
+  if (!isSequential(v) || toSeq(v, name).length !== 2) throw fnError(name, `expected a map entry, got ${describe(v)}`)
+  return toSeq(v, name)
+}
+def('key', 1, 1, (args) => entry(args[0]!, 'key')[0]!)
+def('val', 1, 1, (args) => entry(args[0]!, 'val')[1]!)
+
+def('disj', 1, Infinity, (args) => {
+  const s = args[0]!
+  if (s === null) return null
+  if (!(s instanceof Set)) throw fnError('disj', `expected a set, got ${describe(s)}`)
+  const out: EdnSet = new Set()
+  for (const x of s) if (!args.slice(1).some((d) => equals(d, x))) out.add(x)
+  return out
+})
+
+def('update-vals', 2, 2, (args, ctx) => {
+  const entries = [...expectMap(args[0]!, 'update-vals')]
+  return andThen(mapMaybe(entries, ([, v]) => invoke(args[1]!, [v], ctx)), (vs) => new Map(entries.map(([k], i) => [k, vs[i]!])))
+})
+
+def('update-keys', 2, 2, (args, ctx) => {
+  const entries = [...expectMap(args[0]!, 'update-keys')]
+  return andThen(mapMaybe(entries, ([k]) => invoke(args[1]!, [k], ctx)), (ks) => {
+    const m: EdnMap = new Map()
+    entries.forEach(([, v], i) => mapPut(m, ks[i]!, v))
+    return m
+  })
+})

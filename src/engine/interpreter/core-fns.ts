@@ -6,6 +6,7 @@ import './core-math.js'
 import './core-coll.js'
 import './core-seq.js'
 import './core-string.js'
+import './core-set.js'
 import './flow-fns.js'
 
 export {GLOBALS}

@@ -115,8 +115,13 @@ comparison('>', (a, b) => a > b)
 comparison('<=', (a, b) => a <= b)
 comparison('>=', (a, b) => a >= b)
 
-def('=', 1, Infinity, (args) => args.every((a) => equals(a, args[0]!)))
-def('not=', 1, Infinity, (args) => !args.every((a) => equals(a, args[0]!)))
+// One argument is always equal to itself, even ##NaN.
+def('=', 1, Infinity, (args) => args.length === 1 || args.every((a) => equals(a, args[0]!)))
+def('==', 1, Infinity, (args) => {
+  const first = Number(expectNumber(args[0]!, '=='))
+  return args.every((a) => Number(expectNumber(a, '==')) === first)
+})
+def('not=', 1, Infinity, (args) => args.length > 1 && !args.every((a) => equals(a, args[0]!)))
 def('compare', 2, 2, (args) => compare(args[0]!, args[1]!))
 
 def('zero?', 1, 1, (args) => Number(expectNumber(args[0]!, 'zero?')) === 0)
@@ -126,7 +131,8 @@ def('even?', 1, 1, (args) => expectInt(args[0]!, 'even?') % 2 === 0)
 def('odd?', 1, 1, (args) => Math.abs(expectInt(args[0]!, 'odd?') % 2) === 1)
 def('number?', 1, 1, (args) => typeof args[0] === 'number' || typeof args[0] === 'bigint')
 def('int?', 1, 1, (args) => typeof args[0] === 'bigint' || (typeof args[0] === 'number' && Number.isInteger(args[0])))
-def('double?', 1, 1, (args) => typeof args[0] === 'number' && !Number.isInteger(args[0]))
+// JS numbers do not remember that 1.0 was written with a point, so, as in ClojureScript, every number is a double.
+def('double?', 1, 1, (args) => typeof args[0] === 'number')
 
 def('double', 1, 1, (args) => Number(expectNumber(args[0]!, 'double')))
 for (const name of ['int', 'long']) {
@@ -141,10 +147,13 @@ def('parse-long', 1, 1, (args) => {
   const s = expectString(args[0]!, 'parse-long')
   if (!/^[+-]?\d+$/.test(s)) return null
   const n = Number(s)
-  return Number.isSafeInteger(n) ? n : BigInt(s)
+  // Past the exact integers a long would overflow; Clojure gives nil there too.
+  return Number.isSafeInteger(n) ? n : null
 })
 def('parse-double', 1, 1, (args) => {
   const s = expectString(args[0]!, 'parse-double').trim()
+  if (s === 'NaN') return NaN
+  if (/^[+-]?Infinity$/.test(s)) return Number(s)
   if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(s)) return null
   return Number(s)
 })

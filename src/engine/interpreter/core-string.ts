@@ -31,15 +31,16 @@ def('keyword', 1, 2, (args) => {
   const x = args[0]!
   if (x instanceof Keyword) return x
   if (x instanceof Sym) return Keyword.of(x.name)
-  if (x === null) return null
-  return Keyword.of(expectString(x, 'keyword'))
+  // Clojure gives nil for anything that is not a name (a number, nil, a map).
+  return typeof x === 'string' ? Keyword.of(x) : null
 })
 
 function nameParts(x: Value, fname: string): [string | null, string] {
   if (typeof x === 'string') return [null, x]
   if (x instanceof Keyword || x instanceof Sym) {
-    const slash = x.name.indexOf('/')
-    return slash > 0 ? [x.name.slice(0, slash), x.name.slice(slash + 1)] : [null, x.name]
+    // (keyword "" "a") is :/a, whose namespace is "" (as in Clojure); the keyword :/ has none.
+    const slash = x.name.length > 1 ? x.name.indexOf('/') : -1
+    return slash >= 0 ? [x.name.slice(0, slash), x.name.slice(slash + 1)] : [null, x.name]
   }
   throw fnError(fname, `expected a keyword, symbol or string, got ${describe(x)}`)
 }
@@ -52,18 +53,26 @@ defString('join', 1, 2, (args) => {
   return toSeq(args.at(-1)!, 'clojure.string/join').map(strOf).join(sep)
 })
 
+/** As Clojure: when the separator matched, trailing empty strings go (so (split "," ",") is []). */
+function dropTrailingEmpties(parts: string[]): string[] {
+  if (parts.length > 1) while (parts.at(-1) === '') parts.pop()
+  return parts
+}
+
 defString('split', 2, 3, (args) => {
   const s = expectString(args[0]!, 'clojure.string/split')
   const sep = expectString(args[1]!, 'clojure.string/split')
   const limit = args.length === 3 ? expectInt(args[2]!, 'clojure.string/split') : 0
-  let parts = sep === '' ? Array.from(s) : s.split(sep)
+  let parts = s.split(sep)
   if (limit > 0 && parts.length > limit) parts = [...parts.slice(0, limit - 1), parts.slice(limit - 1).join(sep)]
-  // Clojure drops trailing empty strings when no limit is given.
-  if (limit <= 0) while (parts.length > 1 && parts.at(-1) === '') parts.pop()
+  // Clojure drops trailing empty strings when no limit is given (a negative limit keeps them).
+  if (limit === 0) dropTrailingEmpties(parts)
   return parts
 })
 
-defString('split-lines', 1, 1, (args) => expectString(args[0]!, 'clojure.string/split-lines').split(/\r?\n/))
+defString('split-lines', 1, 1, (args) => {
+  return dropTrailingEmpties(expectString(args[0]!, 'clojure.string/split-lines').split(/\r?\n/))
+})
 
 function stringFn(name: string, f: (s: string) => Value): void {
   defString(name, 1, 1, (args) => f(expectString(args[0]!, `clojure.string/${name}`)))
@@ -93,9 +102,15 @@ defString('index-of', 2, 2, (args) => {
   return i < 0 ? null : i
 })
 
+defString('last-index-of', 2, 2, (args) => {
+  const i = expectString(args[0]!, 'clojure.string/last-index-of').lastIndexOf(expectString(args[1]!, 'clojure.string/last-index-of'))
+  return i < 0 ? null : i
+})
+
 defString('replace', 3, 3, (args) => {
   const s = expectString(args[0]!, 'clojure.string/replace')
   const match = expectString(args[1]!, 'clojure.string/replace')
   const replacement = expectString(args[2]!, 'clojure.string/replace')
-  return match === '' ? s : s.split(match).join(replacement)
+  // Literal replacement text (a function, so '$&' is not a pattern); '' matches between every unit.
+  return s.replaceAll(match, () => replacement)
 })

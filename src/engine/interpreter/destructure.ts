@@ -5,9 +5,9 @@
  *   {:keys [a b] :strs [c] :syms [d] :or {a 1} :as m, x :x, [p q] :pair}
  * Map patterns also accept a sequence of key/value pairs (fn keyword arguments).
  */
-import {Keyword, List, mapGet, mapHas, Sym, type EdnMap, type Value} from '../edn/values.js'
+import {Keyword, List, Sym, type EdnMap, type Value} from '../edn/values.js'
 import type {Arity} from './fn-values.js'
-import {describe, mapPut, toSeq} from './coerce.js'
+import {describe, lookup, mapPut, toSeq} from './coerce.js'
 import type {Env, Ctx} from './env.js'
 import {EvalError} from './eval-error.js'
 import type {MaybeAsync} from './async.js'
@@ -44,7 +44,9 @@ function destructureSeq(pattern: Value[], value: Value, env: Env, ctx: Ctx): voi
     if (pat === AMP) {
       const restPat = pattern[++p]
       if (restPat === undefined) throw new EvalError('destructuring: `&` must be followed by a pattern')
-      destructure(restPat, i < items.length ? items.slice(i) : null, env, ctx)
+      // A map pattern after & reads the rest as key/value pairs (a seq in Clojure).
+      const rest = i < items.length ? items.slice(i) : null
+      destructure(restPat, rest !== null && restPat instanceof Map ? new List(rest) : rest, env, ctx)
     } else if (pat === AS) {
       const name = pattern[++p]
       if (!(name instanceof Sym)) throw new EvalError('destructuring: `:as` must be followed by a symbol')
@@ -56,25 +58,27 @@ function destructureSeq(pattern: Value[], value: Value, env: Env, ctx: Ctx): voi
   }
 }
 
-function asMap(value: Value): EdnMap {
-  if (value instanceof Map) return value
-  if (value === null) return new Map()
-  if (Array.isArray(value) || value instanceof List) {
-    const items = toSeq(value, 'destructuring')
-    const m: EdnMap = new Map()
-    for (let i = 0; i + 1 < items.length; i += 2) mapPut(m, items[i]!, items[i + 1]!)
-    return m
-  }
-  throw new EvalError(`destructuring: cannot bind map pattern to ${describe(value)}`)
+/**
+ * What a map pattern looks keys up in. As Clojure: a list (rest arguments, keyword options)
+ * is read as key/value pairs; anything else is looked up with `get`, so a vector or a number
+ * gives nil for every keyword.
+ */
+function asLookup(value: Value): Value {
+  if (!(value instanceof List)) return value
+  const m: EdnMap = new Map()
+  for (let i = 0; i + 1 < value.items.length; i += 2) mapPut(m, value.items[i]!, value.items[i + 1]!)
+  return m
 }
 
+const MISSING = Symbol('missing') as unknown as Value
+
 function destructureMap(pattern: EdnMap, value: Value, env: Env, ctx: Ctx): void {
-  const m = asMap(value)
+  const m = asLookup(value)
   const defaults = pattern.get(OR)
   if (defaults !== undefined && !(defaults instanceof Map)) throw new EvalError('destructuring: `:or` must be a map')
   const get = (key: Value, local: Value): Value => {
-    const v = mapGet(m, key)
-    if (v !== undefined || mapHas(m, key)) return v ?? null
+    const v = lookup(m, key, MISSING)
+    if (v !== MISSING) return v
     const d = defaults?.get(local)
     return d === undefined ? null : evalDefault(d, env, ctx)
   }
@@ -90,7 +94,7 @@ function destructureMap(pattern: EdnMap, value: Value, env: Env, ctx: Ctx): void
       }
     } else if (k === AS) {
       if (!(v instanceof Sym)) throw new EvalError('destructuring: `:as` must be followed by a symbol')
-      env.vars.set(v, value)
+      env.vars.set(v, m)
     } else if (k !== OR) {
       destructure(k, get(v, k), env, ctx)
     }
@@ -130,7 +134,8 @@ export function bindParams(a: Arity, args: Value[], env: Env, ctx: Ctx, fromRecu
   }
   for (let i = 0; i < n; i++) destructure(a.params[i]!, args[i]!, env, ctx)
   if (a.rest !== null) {
-    const rest = fromRecur ? args[n]! : args.length > n ? args.slice(n) : null
+    // Rest arguments are a seq in Clojure, so `& {:keys [a]}` reads keyword arguments.
+    const rest = fromRecur ? args[n]! : args.length > n ? (a.rest instanceof Map ? new List(args.slice(n)) : args.slice(n)) : null
     destructure(a.rest, rest, env, ctx)
   }
   return env

@@ -5,6 +5,7 @@
  */
 import {BreytaError} from '../errors.js'
 import {printEdn} from '../edn/print.js'
+import {formPosition} from '../edn/positions.js'
 import type {Value} from '../edn/values.js'
 
 const FORM_LIMIT = 160
@@ -23,13 +24,26 @@ export class EvalError extends BreytaError {
     if (form !== undefined) this.attach(form)
   }
 
-  /** Record the form once (the innermost one wins). */
+  private hasPosition = false
+  private baseMessage = ''
+
+  /**
+   * Record the form once (the innermost one wins), and the position of the innermost form
+   * that has one (forms made by expanding ->, cond->, … have none; their source form has).
+   */
   attach(form: Value): void {
-    if (this.hasForm) return
-    this.hasForm = true
-    const text = formText(form)
-    ;(this.details as Record<string, unknown>).form = text
-    this.message = `${this.message} in ${text}`
+    if (!this.hasForm) {
+      this.hasForm = true
+      const text = formText(form)
+      ;(this.details as Record<string, unknown>).form = text
+      this.message = `${this.message} in ${text}`
+      this.baseMessage = this.message
+    }
+    const pos = this.hasPosition ? undefined : formPosition(form)
+    if (pos === undefined) return
+    this.hasPosition = true
+    Object.assign(this.details as Record<string, unknown>, pos.file === undefined ? {} : {file: pos.file}, {line: pos.line, column: pos.column})
+    this.message = `${this.baseMessage} (${pos.file === undefined ? '' : `${pos.file}, `}line ${pos.line}, column ${pos.column})`
   }
 }
 

@@ -2,20 +2,19 @@
  * The deterministic interpreter for `:flow` bodies and `:functions` code: a pure subset of
  * Clojure evaluated over EDN values. Everything with an effect goes through FlowHost.
  *
- * Where it differs from Clojure (each documented at its definition):
- * - no lazy seqs: map, filter, rest, concat, … return vectors (core-seq.ts);
- * - `/` of integers that do not divide exactly is a double, (/ 7 2) is 3.5; numbers are JS
- *   numbers, so (str 1.0) is "1" (core-math.ts);
- * - split and replace take literal strings, EDN has no regex literals (core-string.ts);
- * - `:or` defaults and sort comparators must not call flow/step (they run synchronously);
- * - step positions and the `[i]` / `#n` step id suffixes are described in flow-fns.ts.
+ * Where it differs from Clojure on purpose is one table in README.md ("Flow code and Clojure:
+ * the differences"); test/engine/interpreter/differential.test.ts checks it against nbb.
+ * Step positions and the `[i]` / `#n` step id suffixes are described in flow-fns.ts.
  */
 import {readEdn} from '../edn/read.js'
-import {isCallable, List, Sym, type Value} from '../edn/values.js'
+import {isCallable, Keyword, List, Sym, type Value} from '../edn/values.js'
+import type {PathSegment} from '../edn/positions.js'
+import {analyze} from './analyze.js'
 import {BreytaError, isBreytaError} from '../errors.js'
 import type {FlowDefinition} from '../flow/types.js'
 import './core-fns.js'
 import './special-forms.js'
+import './special-loops.js'
 import {Env, Fiber, newRunState, type Ctx, type RunState} from './env.js'
 import {COMPUTE_BUDGET_MS} from './budget.js'
 import {EvalError} from './eval-error.js'
@@ -26,6 +25,7 @@ import {isSuspend, type FlowHost} from './types.js'
 export {CORE_FUNCTIONS, FLOW_FUNCTIONS} from './core-fns.js'
 export {SPECIAL_FORMS} from './special-forms.js'
 export {renderTemplate} from './template.js'
+export {analyze, didYouMean, type Unbound} from './analyze.js'
 export {COMPUTE_BUDGET_MS} from './budget.js'
 export {Suspend, isSuspend, type FlowHost} from './types.js'
 
@@ -47,8 +47,42 @@ function normalize(err: unknown, run: RunState): unknown {
   return new BreytaError('run_failed', `evaluation failed: ${err instanceof Error ? err.message : String(err)}`, {cause: err})
 }
 
+const resolved = new WeakSet<object>()
+
+/**
+ * Symbols are resolved before the code runs (analyze.ts): a typo in a branch not taken
+ * fails now, at its form, not on the day the branch runs.
+ */
+function resolveFirst(form: Value): void {
+  if (typeof form === 'object' && form !== null && resolved.has(form)) return
+  const [first, ...more] = analyze(form)
+  if (first !== undefined) {
+    const err = new EvalError(more.length === 0 ? first.message : `${first.message} (and ${more.length} more: ${more.map((u) => u.name).join(', ')})`)
+    err.attach(enclosingForm(form, first.path))
+    throw err
+  }
+  if (typeof form === 'object' && form !== null) resolved.add(form)
+}
+
+/** The innermost list on `path` into `form` (the call or special form holding a symbol). */
+function enclosingForm(form: Value, path: readonly PathSegment[]): Value {
+  let v: Value | undefined = form
+  let list: Value = form
+  for (const seg of path) {
+    if (v instanceof List) {
+      list = v
+      v = v.items[seg as number]
+    } else if (Array.isArray(v)) v = v[seg as number]
+    else if (v instanceof Set) v = [...v][seg as number]
+    else if (v instanceof Map) v = [...v].find(([k]) => (k instanceof Keyword || k instanceof Sym ? k.name : String(k)) === String(seg))?.[1]
+    else break
+  }
+  return list
+}
+
 async function run(form: Value, ctx: Ctx): Promise<Value> {
   try {
+    resolveFirst(form)
     const v = await evaluate(form, new Env(null), ctx)
     if (isRecur(v)) throw recurNotInTail()
     return v
@@ -86,7 +120,7 @@ async function compileFunction(flow: FlowDefinition, fn: {ref?: string; code?: s
     code = def.code
   }
   if (code === undefined || code.trim() === '') throw new BreytaError('run_failed', 'a function needs :ref or :code')
-  const value = await run(unquote(readEdn(code)), functionCtx(flow, {}))
+  const value = await run(unquote(readEdn(code, {code: true, file: fn.ref !== undefined ? `function :${fn.ref}` : 'function code'})), functionCtx(flow, {}))
   if (!isCallable(value)) throw new BreytaError('run_failed', `function ${fn.ref ?? 'code'} must evaluate to a function like (fn [input] …)`)
   if (cache === undefined) {
     cache = new Map()

@@ -2,16 +2,16 @@
  * Special forms: syntax that controls evaluation (binding, branching, functions, loops,
  * threading). Each handler receives the whole form unevaluated.
  */
-import {equals, List, Sym, type Value} from '../edn/values.js'
+import {equals, Keyword, List, Sym, type Value} from '../edn/values.js'
 import {andThen, type MaybeAsync} from './async.js'
 import {SPECIAL, type SpecialForm} from './builtins.js'
 import {Closure, Recur, recurNotInTail, type Arity} from './fn-values.js'
-import {truthy} from './coerce.js'
+import {toSeq, truthy} from './coerce.js'
 import {tick} from './budget.js'
 import {destructure} from './destructure.js'
 import {Env, type Ctx} from './env.js'
 import {EvalError, formText} from './eval-error.js'
-import {evalAll, evalBody, evaluate} from './evaluate.js'
+import {apply, evalAll, evalBody, evaluate} from './evaluate.js'
 
 
 function define(name: string, handler: SpecialForm): void {
@@ -131,6 +131,29 @@ define('if-let', (form, env, ctx) => {
 
 define('when-let', (form, env, ctx) => ifLet('when-let', form, env, ctx, (e) => evalBody(form.items, 2, e, ctx), () => null))
 
+function ifSome(name: string, form: List, env: Env, ctx: Ctx, then_: (e: Env) => MaybeAsync, else_: () => MaybeAsync): MaybeAsync {
+  const b = bindingVector(form, name)
+  if (b.length !== 2) throw syntax(name, 'expects exactly one binding', form)
+  return andThen(evaluate(b[1]!, env, ctx), (v) => (v !== null ? then_(bindOne(b[0]!, v, env, ctx)) : else_()))
+}
+
+define('if-some', (form, env, ctx) => {
+  if (form.items.length < 3 || form.items.length > 4) throw syntax('if-some', 'expects (if-some [x expr] then else?)', form)
+  return ifSome('if-some', form, env, ctx, (e) => evaluate(form.items[2]!, e, ctx), () => (form.items.length === 4 ? evaluate(form.items[3]!, env, ctx) : null))
+})
+
+define('when-some', (form, env, ctx) => ifSome('when-some', form, env, ctx, (e) => evalBody(form.items, 2, e, ctx), () => null))
+
+/** (when-first [x coll] body): body with x the first item, when coll has one. */
+define('when-first', (form, env, ctx) => {
+  const b = bindingVector(form, 'when-first')
+  if (b.length !== 2) throw syntax('when-first', 'expects exactly one binding', form)
+  return andThen(evaluate(b[1]!, env, ctx), (coll) => {
+    const xs = toSeq(coll, 'when-first')
+    return xs.length === 0 ? null : evalBody(form.items, 2, bindOne(b[0]!, xs[0]!, env, ctx), ctx)
+  })
+})
+
 define('recur', (form, env, ctx) => andThen(evalAll(form.items, 1, env, ctx), (args) => new Recur(args) as unknown as Value))
 
 define('loop', (form, env, ctx) => {
@@ -232,16 +255,88 @@ define('->>', threading(true))
 
 const QUOTE = Sym.of('quote')
 
-function someFrom(value: Value, steps: readonly Value[], i: number, env: Env, ctx: Ctx): MaybeAsync {
+function someFrom(value: Value, steps: readonly Value[], i: number, env: Env, ctx: Ctx, last: boolean): MaybeAsync {
   if (value === null || i >= steps.length) return value
-  const form = threadStep(new List([QUOTE, value]), steps[i]!, false)
-  return andThen(evaluate(form, env, ctx), (v) => someFrom(v, steps, i + 1, env, ctx))
+  const form = threadStep(new List([QUOTE, value]), steps[i]!, last)
+  return andThen(evaluate(form, env, ctx), (v) => someFrom(v, steps, i + 1, env, ctx, last))
 }
 
-define('some->', (form, env, ctx) => {
-  if (form.items.length < 2) throw syntax('some->', 'expects an initial expression', form)
-  return andThen(evaluate(form.items[1]!, env, ctx), (v) => someFrom(v, form.items, 2, env, ctx))
+function someThreading(last: boolean): SpecialForm {
+  const name = last ? 'some->>' : 'some->'
+  return (form, env, ctx) => {
+    if (form.items.length < 2) throw syntax(name, 'expects an initial expression', form)
+    return andThen(evaluate(form.items[1]!, env, ctx), (v) => someFrom(v, form.items, 2, env, ctx, last))
+  }
+}
+
+define('some->', someThreading(false))
+define('some->>', someThreading(true))
+
+define('if-not', (form, env, ctx) => {
+  const items = form.items
+  if (items.length < 3 || items.length > 4) throw syntax('if-not', 'expects (if-not test then else?)', form)
+  return andThen(evaluate(items[1]!, env, ctx), (t) => (!truthy(t) ? evaluate(items[2]!, env, ctx) : items.length === 4 ? evaluate(items[3]!, env, ctx) : null))
 })
+
+/** Expand a macro once per form (the expansion is cached), then evaluate it. */
+function macro(name: string, expand: (form: List) => Value): void {
+  define(name, (form, env, ctx) => {
+    let expanded = ARROW_CACHE.get(form)
+    if (expanded === undefined) {
+      expanded = expand(form)
+      ARROW_CACHE.set(form, expanded)
+    }
+    return evaluate(expanded, env, ctx)
+  })
+}
+
+const LET = Sym.of('let')
+const IF = Sym.of('if')
+/** The threaded value in cond-> expansions; not a name users write. */
+const THREADED = Sym.of('cond->#value')
+
+function condThreading(last: boolean): (form: List) => Value {
+  const name = last ? 'cond->>' : 'cond->'
+  return (form) => {
+    const items = form.items
+    if (items.length < 2 || items.length % 2 !== 0) throw syntax(name, 'expects an initial expression and test/form pairs', form)
+    const bindings: Value[] = [THREADED, items[1]!]
+    for (let i = 2; i < items.length; i += 2) bindings.push(THREADED, new List([IF, items[i]!, threadStep(THREADED, items[i + 1]!, last), THREADED]))
+    return new List([LET, bindings, THREADED])
+  }
+}
+
+macro('cond->', condThreading(false))
+macro('cond->>', condThreading(true))
+
+macro('as->', (form) => {
+  const [, init, name, ...steps] = form.items
+  if (init === undefined || !(name instanceof Sym)) throw syntax('as->', 'expects (as-> expr name forms*)', form)
+  const bindings: Value[] = [name, init]
+  for (const step of steps) bindings.push(name, step)
+  return new List([LET, bindings, name])
+})
+
+const CONDP_ARROW = Keyword.of('>>')
+
+define('condp', (form, env, ctx) => {
+  if (form.items.length < 3) throw syntax('condp', 'expects (condp pred expr clauses*)', form)
+  return andThen(evaluate(form.items[1]!, env, ctx), (pred) => andThen(evaluate(form.items[2]!, env, ctx), (x) => condpFrom(form, pred, x, 3, env, ctx)))
+})
+
+function condpFrom(form: List, pred: Value, x: Value, i: number, env: Env, ctx: Ctx): MaybeAsync {
+  const items = form.items
+  if (i >= items.length) throw syntax('condp', `no matching clause for ${formText(x)}`, form)
+  if (i === items.length - 1) return evaluate(items[i]!, env, ctx)
+  const arrow = items[i + 1] === CONDP_ARROW
+  return andThen(evaluate(items[i]!, env, ctx), (test) =>
+    andThen(apply(pred, [test, x], ctx), (hit) => {
+      if (!truthy(hit)) return condpFrom(form, pred, x, i + (arrow ? 3 : 2), env, ctx)
+      if (!arrow) return evaluate(items[i + 1]!, env, ctx)
+      return andThen(evaluate(items[i + 2]!, env, ctx), (f) => apply(f, [hit], ctx))
+    }),
+  )
+}
 
 for (const name of ['def', 'defn', 'ns', 'require', 'set!', 'try', 'throw']) {
   define(name, (form) => {
@@ -249,4 +344,7 @@ for (const name of ['def', 'defn', 'ns', 'require', 'set!', 'try', 'throw']) {
   })
 }
 
-export const SPECIAL_FORMS: readonly string[] = ['quote', 'do', 'if', 'when', 'when-not', 'let', 'cond', 'case', 'and', 'or', 'if-let', 'when-let', 'fn', 'loop', 'recur', '->', '->>', 'some->']
+export const SPECIAL_FORMS: readonly string[] = [
+  'quote', 'do', 'if', 'if-not', 'when', 'when-not', 'let', 'cond', 'condp', 'case', 'and', 'or', 'if-let', 'when-let', 'if-some', 'when-some', 'when-first', 'fn', 'loop', 'recur',
+  '->', '->>', 'some->', 'some->>', 'cond->', 'cond->>', 'as->', 'for', 'doseq',
+]

@@ -139,7 +139,7 @@ describe('checks on the :flow body', () => {
   })
 
   it('skips quoted data and computed ids and configs', () => {
-    expect(validateFlowText(flow("(do '(flow/step :nope :x {}) (flow/step :http (str \"a\" 1) cfg))")).problems).toEqual([])
+    expect(validateFlowText(flow("(do '(flow/step :nope :x {}) (flow/step :http (str \"a\" 1) (flow/input)))")).problems).toEqual([])
   })
 
   it('checks the shape of a step call', () => {

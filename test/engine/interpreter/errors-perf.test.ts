@@ -7,7 +7,7 @@ describe('errors', () => {
   test('unknown symbols name the symbol and the form', async () => {
     const err = await failure('(let [x 1] (inc (fetch-data x)))')
     expect(err.code).toBe('run_failed')
-    expect(err.message).toBe("unknown symbol 'fetch-data' in (fetch-data x)")
+    expect(err.message).toBe("unknown function 'fetch-data' in (fetch-data x)")
     expect(err.details).toEqual({form: '(fetch-data x)'})
   })
 
