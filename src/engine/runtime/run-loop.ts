@@ -6,7 +6,7 @@
 import fs from 'node:fs'
 import {decode, encode, type Json} from '../edn/json.js'
 import {emap, type EdnMap, type Value} from '../edn/values.js'
-import {BreytaError, toBreytaError} from '../errors.js'
+import {BreytaError, isStorageErrno, storageError, toBreytaError} from '../errors.js'
 import {parseFlow} from '../flow/load.js'
 import type {FlowDefinition} from '../flow/types.js'
 import {evaluateFlow} from '../interpreter/index.js'
@@ -76,7 +76,7 @@ export async function advanceRun(ws: Workspace, runId: string, options: AdvanceO
   // Completions are checked *after* the lock is released: a decision recorded while this process
   // held the lock is either seen here, or its writer's own tryLock succeeds once we let go.
   for (let i = 0; i < 10; i++) {
-    const lock = tryLock(ws.layout.runLock(runId), 'advance')
+    const lock = lockRun(ws, runId)
     if (!lock) break
     try {
       view = await advanceLocked(ws, runId, options)
@@ -90,6 +90,14 @@ export async function advanceRun(ws: Workspace, runId: string, options: AdvanceO
   if (view === undefined) return {locked: true}
   await runEnded(ws, view)
   return {locked: false, view}
+}
+
+function lockRun(ws: Workspace, runId: string) {
+  try {
+    return tryLock(ws.layout.runLock(runId), 'advance')
+  } catch (err) {
+    throw isStorageErrno(err) ? storageError(err, runId) : err
+  }
 }
 
 function hasPendingCompletion(ws: Workspace, view: RunView): boolean {
@@ -110,7 +118,7 @@ async function advanceLocked(ws: Workspace, runId: string, options: AdvanceOptio
     return advanceLocked(ws, runId, options)
   }
 
-  const runner = new Runner(ws, runId, events, JournalWriter.open(file, events.at(-1)?.seq ?? 0, validBytes), options, now)
+  const runner = new Runner(ws, runId, events, JournalWriter.open(file, events.at(-1)?.seq ?? 0, validBytes, runId), options, now)
   try {
     return await runner.run(view)
   } finally {
@@ -125,6 +133,12 @@ class Runner {
   private lastSnapshot = 0
   private cancelTimer?: NodeJS.Timeout
   private services?: StepServices
+  /**
+   * Set when the disk refused a journal or snapshot write. From then on nothing may be
+   * recorded or run: the error goes up as it is, never into a run_failed, so the run stays
+   * resumable once there is room again.
+   */
+  private storeFailure?: BreytaError
 
   constructor(
     private readonly ws: Workspace,
@@ -161,6 +175,7 @@ class Runner {
       })
       return this.finish({type: 'run_completed', output: this.encodeOut(output)})
     } catch (err) {
+      if (this.storeFailure) throw this.storeFailure
       if (isSuspend(err)) {
         if (this.cancelRequested()) return this.finish({type: 'run_cancelled', reason: 'cancelled by request'})
         return this.finish({type: 'run_parked', status: this.parked.waiting ? 'waiting' : 'sleeping', ...(this.parked.wakeAt ? {wakeAt: this.parked.wakeAt} : {})})
@@ -201,11 +216,23 @@ class Runner {
   }
 
   private append(...events: NewJournalEvent[]): void {
-    this.record(this.writer.append(...this.stamp(events)))
+    this.store(() => this.record(this.writer.append(...this.stamp(events))))
   }
 
   private appendUnsynced(...events: NewJournalEvent[]): void {
-    this.record(this.writer.appendUnsynced(...this.stamp(events)))
+    this.store(() => this.record(this.writer.appendUnsynced(...this.stamp(events))))
+  }
+
+  /** Run a write to the run's files; a refusal by the disk stops the run (see storeFailure). */
+  private store<T>(write: () => T): T {
+    if (this.storeFailure) throw this.storeFailure
+    try {
+      return write()
+    } catch (err) {
+      if (!isStorageErrno(err) && !(err instanceof BreytaError && err.code === 'storage_error')) throw err
+      this.storeFailure = storageError(err, this.runId)
+      throw this.storeFailure
+    }
   }
 
   private stamp(events: NewJournalEvent[]): UnsequencedEvent[] {
@@ -227,7 +254,7 @@ class Runner {
     if (!force && t - this.lastSnapshot < SNAPSHOT_INTERVAL_MS) return undefined as unknown as RunView
     this.lastSnapshot = t
     const view = projectRun(this.events)!
-    writeRunSnapshot(this.ws.layout, view)
+    this.store(() => writeRunSnapshot(this.ws.layout, view))
     return view
   }
 
@@ -274,6 +301,7 @@ class Runner {
         return output
       } catch (err) {
         if (err instanceof RunCancelled) throw err
+        if (this.storeFailure) throw this.storeFailure
         const error = redactError(this.services!, recordError(err, id, attempt))
         if (error.retryable && attempt < policy.maxAttempts) {
           const delay = backoffDelay(policy, attempt)

@@ -97,7 +97,11 @@ export function tryLock(file: string, purpose?: string): Lock | undefined {
       if (released) return
       released = true
       const owner = readLockOwner(file)
-      if (owner?.pid === process.pid) fs.rmSync(file, {force: true})
+      try {
+        if (owner?.pid === process.pid) fs.rmSync(file, {force: true})
+      } catch {
+        // A disk gone read-only: the file stays, and is stale once this process exits.
+      }
     },
   }
 }
