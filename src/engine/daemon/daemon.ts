@@ -19,6 +19,7 @@ import {BreytaError} from '../errors.js'
 import {admitQueued} from '../runtime/concurrency.js'
 import {projectRun, type RunView} from '../runtime/projection.js'
 import {readJournal} from '../store/fs/journal.js'
+import {runExists} from '../store/fs/run-store.js'
 import {tryLock, type Lock} from '../store/fs/lock.js'
 import {muteSignals} from '../store/fs/signals.js'
 import {readJsonFile, writeSnapshot} from '../store/fs/snapshot.js'
@@ -31,7 +32,8 @@ import {errorReply, startHttpServer, type HttpServer, type Reply, type Request} 
 import {assess, readView, scanRuns, type ScanResult} from './recovery.js'
 import {handleRunView} from './run-view.js'
 import {Scheduler} from './schedules.js'
-import {runningDaemon, type DaemonInfo} from './status.js'
+import {alreadyRunning, listenControl} from './presence.js'
+import type {DaemonInfo} from './status.js'
 import {TimerIndex} from './timers.js'
 import {watchReleases, watchSignals, type Watchers} from './watcher.js'
 import {handleWebhook} from './webhooks.js'
@@ -78,8 +80,26 @@ const LOCKED_RETRY_MS = [50, 250, 1000]
 
 export async function startDaemon(ws: Workspace, options: DaemonOptions = {}): Promise<Daemon> {
   const log: DaemonLog = options.log ?? (() => {})
-  const lock = acquire(ws)
+  fs.mkdirSync(ws.layout.dir, {recursive: true})
+  let ready: DaemonInfo | undefined
+  let stopping: Promise<DaemonStats> | undefined
+  // The control socket first: it is the single-instance lock a dead daemon cannot hold.
+  const control = await listenControl(ws, (req) => {
+    if (!ready || stopping) return undefined
+    if (req.op === 'schedule') {
+      if (typeof req.run !== 'string' || !runExists(ws.layout, req.run)) return undefined
+      executor.schedule(req.run)
+    }
+    return ready
+  })
+  let lock: Lock
   let http: HttpServer
+  try {
+    lock = acquire(ws)
+  } catch (err) {
+    await control.close()
+    throw err
+  }
   try {
     muteSignals(true)
     const host = options.host ?? ws.config.daemon.host
@@ -93,6 +113,7 @@ export async function startDaemon(ws: Workspace, options: DaemonOptions = {}): P
   } catch (err) {
     muteSignals(false)
     lock.release()
+    await control.close()
     throw err
   }
 
@@ -184,8 +205,7 @@ export async function startDaemon(ws: Workspace, options: DaemonOptions = {}): P
   log('info', 'start-up scan', {...recovered})
   await scheduler.loadAll()
   watchers.push(watchReleases(ws, (slug) => void scheduler.load(slug)))
-
-  let stopping: Promise<DaemonStats> | undefined
+  ready = info
   let resolveStopped!: (s: DaemonStats) => void
   const stopped = new Promise<DaemonStats>((r) => (resolveStopped = r))
   const stop = () =>
@@ -201,6 +221,7 @@ export async function startDaemon(ws: Workspace, options: DaemonOptions = {}): P
       const current = readJsonFile<DaemonInfo>(ws.layout.daemonJson)
       if (current?.pid === process.pid) fs.rmSync(ws.layout.daemonJson, {force: true})
       lock.release()
+      await control.close()
       muteSignals(false)
       log('info', 'stopped', {advances: final.advances})
       resolveStopped(final)
@@ -210,16 +231,18 @@ export async function startDaemon(ws: Workspace, options: DaemonOptions = {}): P
   return {info, stats, stopped, stop}
 }
 
-/** The single-instance lock, or daemon_already_running (exit 4) naming the running one. */
+/**
+ * daemon.lock, for tools that look at files. Whoever holds the control socket is the only
+ * daemon, so a lock file still there belongs to a dead one (its pid may even look alive: a
+ * zombie or a reused pid) and is taken over.
+ */
 function acquire(ws: Workspace): Lock {
-  fs.mkdirSync(ws.layout.dir, {recursive: true})
   const lock = tryLock(ws.layout.daemonLock, 'daemon')
   if (lock) return lock
-  const running = runningDaemon(ws)
-  throw new BreytaError('daemon_already_running', running ? `a daemon already serves this workspace (pid ${running.pid}, ${running.url})` : 'a daemon is starting or already serves this workspace', {
-    hint: 'Stop it with `breyta daemon stop`, or see it with `breyta daemon status`.',
-    details: running ? {pid: running.pid, url: running.url} : {},
-  })
+  fs.rmSync(ws.layout.daemonLock, {force: true})
+  const again = tryLock(ws.layout.daemonLock, 'daemon')
+  if (again) return again
+  throw alreadyRunning(undefined)
 }
 
 /** The exact view of a run, from its journal (used where a snapshot could lag). */

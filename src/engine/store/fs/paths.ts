@@ -2,6 +2,9 @@
  * The on-disk layout of `.breyta/` (SPEC §2). This is the only module that builds paths into
  * the workspace directory; everything else asks it.
  */
+import crypto from 'node:crypto'
+import fs from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
 import {BreytaError} from '../../errors.js'
 
@@ -29,6 +32,15 @@ function assertRunId(id: string): string {
   return id
 }
 
+/** One name for a directory however it was reached (symlinks, relative paths). */
+function realDir(dir: string): string {
+  try {
+    return fs.realpathSync(dir)
+  } catch {
+    return path.resolve(dir)
+  }
+}
+
 /** Every path under one workspace. `root` is the directory that contains `.breyta/`. */
 export class WorkspaceLayout {
   readonly dir: string
@@ -44,6 +56,15 @@ export class WorkspaceLayout {
   get key(): string { return path.join(this.dir, 'workspace.key') }
   get daemonJson(): string { return path.join(this.dir, 'daemon.json') }
   get daemonLock(): string { return path.join(this.dir, 'daemon.lock') }
+  /**
+   * The daemon's control socket, which doubles as its liveness lock: the kernel closes it when
+   * the process dies (a zombie holds none). On Linux an abstract socket (no file to go stale);
+   * elsewhere a short path in the temp dir (socket paths are limited to ~104 bytes).
+   */
+  get daemonSocket(): string {
+    const id = crypto.createHash('sha256').update(realDir(this.dir)).digest('hex').slice(0, 24)
+    return process.platform === 'linux' ? `\0breyta-daemon-${id}` : path.join(os.tmpdir(), `breyta-${id}.sock`)
+  }
   get logsDir(): string { return path.join(this.dir, 'logs') }
   get daemonLog(): string { return path.join(this.logsDir, 'daemon.log') }
 
