@@ -11,7 +11,7 @@ import {BreytaError} from '../../errors.js'
 export const WORKSPACE_DIR = '.breyta'
 
 /** Lines of `.breyta/.gitignore`: runtime state stays out of git, definitions go in. */
-export const GITIGNORE_LINES = ['runs/', 'resources/', 'kv/', 'queue/', 'logs/', 'signals/', 'schedules/', 'secrets.edn', 'daemon.json', 'workspace.key', '*.lock', '*.tmp']
+export const GITIGNORE_LINES = ['runs/', 'resources/', 'kv/', 'queue/', 'logs/', 'signals/', 'schedules/', 'webhooks/', 'secrets.edn', 'daemon.json', 'workspace.key', '*.lock', '*.tmp']
 
 const SLUG = /^[a-z0-9][a-z0-9-]*$/
 const RUN_ID = /^[0-9A-HJKMNP-TV-Z]{26}$/
@@ -108,6 +108,10 @@ export class WorkspaceLayout {
   runSignal(id: string): string { return path.join(this.signalsDir, assertRunId(id)) }
 
   /** Schedule watermarks: the last tick fired per flow and trigger (daemon/schedules.ts). */
+  /** Webhook deliveries and signatures already accepted (daemon/replays.ts). */
+  get webhooksDir(): string { return path.join(this.dir, 'webhooks') }
+  get webhookSeen(): string { return path.join(this.webhooksDir, 'seen.json') }
+
   get schedulesDir(): string { return path.join(this.dir, 'schedules') }
   scheduleWatermark(slug: string): string { return path.join(this.schedulesDir, `${assertSlug(slug)}.json`) }
   scheduleLock(slug: string): string { return path.join(this.schedulesDir, `${assertSlug(slug)}.lock`) }
