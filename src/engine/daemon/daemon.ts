@@ -65,6 +65,7 @@ export interface DaemonStats {
   advances: number
   'schedules-fired': number
   recovered: ScanResult | null
+  http: {connections: number; 'body-bytes': number}
 }
 
 export interface Daemon {
@@ -191,6 +192,7 @@ export async function startDaemon(ws: Workspace, options: DaemonOptions = {}): P
       advances: executor.advances,
       'schedules-fired': scheduler.fired,
       recovered,
+      http: http.load(),
     }
   }
 
