@@ -66,6 +66,9 @@ export interface DaemonStats {
   'schedules-fired': number
   recovered: ScanResult | null
   http: {connections: number; 'body-bytes': number}
+  /** For soak checks: memory and the listeners on the signal shared by all advances. */
+  'rss-mb': number
+  'abort-listeners': number
 }
 
 export interface Daemon {
@@ -193,6 +196,8 @@ export async function startDaemon(ws: Workspace, options: DaemonOptions = {}): P
       'schedules-fired': scheduler.fired,
       recovered,
       http: http.load(),
+      'rss-mb': Math.round(process.memoryUsage.rss() / 1024 / 1024),
+      'abort-listeners': executor.abortListeners,
     }
   }
 

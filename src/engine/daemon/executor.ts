@@ -3,6 +3,7 @@
  * time. A run asked for again while its advance is in flight (an inbox entry, a timer) is
  * advanced once more right after, so nothing that arrives mid-advance is lost.
  */
+import {getEventListeners, setMaxListeners} from 'node:events'
 import {advanceRun, type AdvanceOptions} from '../runtime/run-loop.js'
 import type {RunView} from '../runtime/projection.js'
 import type {Workspace} from '../workspace/workspace.js'
@@ -30,7 +31,11 @@ export class Executor {
   constructor(
     private readonly ws: Workspace,
     private readonly options: ExecutorOptions,
-  ) {}
+  ) {
+    // Each advance in flight listens once (removed when it ends), so up to `concurrency` at a
+    // time is expected, not a leak; Node warns from 11.
+    setMaxListeners(options.concurrency + 10, this.abort.signal)
+  }
 
   get active(): number {
     return this.inFlight.size
@@ -38,6 +43,11 @@ export class Executor {
 
   get queued(): number {
     return this.queue.size
+  }
+
+  /** Listeners on the one stop signal every advance shares; it stays at the runs in flight. */
+  get abortListeners(): number {
+    return getEventListeners(this.abort.signal, 'abort').length
   }
 
   /** Ask for run `runId` to be advanced (deduplicated). */

@@ -132,6 +132,7 @@ class Runner {
   private readonly parked = new Parked()
   private lastSnapshot = 0
   private cancelTimer?: NodeJS.Timeout
+  private onOuterAbort?: () => void
   private services?: StepServices
   /**
    * Set when the disk refused a journal or snapshot write. From then on nothing may be
@@ -194,6 +195,7 @@ class Runner {
 
   close(): void {
     if (this.cancelTimer) clearInterval(this.cancelTimer)
+    if (this.onOuterAbort) this.options.signal?.removeEventListener('abort', this.onOuterAbort)
     this.services?.close()
     this.writer.close()
   }
@@ -210,8 +212,10 @@ class Runner {
     this.cancelTimer.unref()
     const outer = this.options.signal
     if (outer) {
-      if (outer.aborted) this.abort.abort(new RunCancelled('interrupted'))
-      else outer.addEventListener('abort', () => this.abort.abort(new RunCancelled('interrupted')), {once: true})
+      // One signal serves every advance of a long-lived daemon: the listener must go in close().
+      this.onOuterAbort = () => this.abort.abort(new RunCancelled('interrupted'))
+      if (outer.aborted) this.onOuterAbort()
+      else outer.addEventListener('abort', this.onOuterAbort, {once: true})
     }
   }
 

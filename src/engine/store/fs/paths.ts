@@ -32,6 +32,17 @@ function assertRunId(id: string): string {
   return id
 }
 
+/**
+ * One file name per wait key, never shared by two keys: the key itself (URI-encoded) while
+ * short, else a hash under a `%h-` prefix, which URI encoding never produces (it writes `%`
+ * only before two hex digits). File names are limited to 255 bytes.
+ */
+function inboxFileName(key: string): string {
+  const encoded = encodeURIComponent(key)
+  if (encoded.length <= 150) return `${encoded}.json`
+  return `%h-${crypto.createHash('sha256').update(key).digest('hex')}.json`
+}
+
 /** One name for a directory however it was reached (symlinks, relative paths). */
 function realDir(dir: string): string {
   try {
@@ -84,7 +95,7 @@ export class WorkspaceLayout {
   runCancelMarker(id: string): string { return path.join(this.runDir(id), 'cancel-requested') }
   /** Wait completions land here first (one O_EXCL file per key), then move into the journal. */
   runInbox(id: string): string { return path.join(this.runDir(id), 'inbox') }
-  runInboxEntry(id: string, key: string): string { return path.join(this.runInbox(id), `${encodeURIComponent(key).slice(0, 200)}.json`) }
+  runInboxEntry(id: string, key: string): string { return path.join(this.runInbox(id), inboxFileName(key)) }
 
   get resourcesDir(): string { return path.join(this.dir, 'resources') }
   resourceRunDir(runId: string): string { return path.join(this.resourcesDir, assertRunId(runId)) }
