@@ -9,12 +9,14 @@ export interface WorkspaceConfig {
   limits: {
     /** Step outputs larger than this (serialized) are stored as resources. */
     outputBytes: number
+    /** Flow files larger than this are refused (invalid_flow) before they are read. */
+    flowBytes: number
   }
 }
 
 export const DEFAULT_CONFIG: WorkspaceConfig = {
   daemon: {host: '127.0.0.1', port: 7420},
-  limits: {outputBytes: 64 * 1024},
+  limits: {outputBytes: 64 * 1024, flowBytes: 1024 * 1024},
 }
 
 /** The file `breyta init` writes; deterministic so re-running init changes nothing. */
@@ -47,6 +49,9 @@ export function readConfig(file: string): WorkspaceConfig {
       port: num(field(daemon, 'port'), DEFAULT_CONFIG.daemon.port),
       ...(typeof baseUrl === 'string' ? {baseUrl} : {}),
     },
-    limits: {outputBytes: num(field(limits, 'output-bytes'), DEFAULT_CONFIG.limits.outputBytes)},
+    limits: {
+      outputBytes: num(field(limits, 'output-bytes'), DEFAULT_CONFIG.limits.outputBytes),
+      flowBytes: num(field(limits, 'flow-bytes'), DEFAULT_CONFIG.limits.flowBytes),
+    },
   }
 }
