@@ -216,9 +216,11 @@ describe('cancel and retry', () => {
       const journal = runs[0] && path.join(dir, runs[0], 'events.jsonl')
       return journal && fs.existsSync(journal) && fs.readFileSync(journal, 'utf8').includes('step_started') ? runs[0] : undefined
     })
+    // Listen before cancelling: the child may exit before `runs cancel` does.
+    const exited = new Promise((r) => child.once('exit', r))
     const cancelled = await run(['runs', 'cancel', id])
     expect(cancelled.json.data.status).toBe('cancelled')
-    const code = await new Promise((r) => child.once('exit', r))
+    const code = await exited
     expect(code).toBe(5)
     expect((await run(['runs', 'cancel', id])).code).toBe(4)
   })

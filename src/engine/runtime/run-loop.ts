@@ -23,6 +23,7 @@ import type {ParkRequest, StepContext} from '../steps/types.js'
 import type {Workspace} from '../workspace/workspace.js'
 import {backoffDelay, recordError, retryPolicy, RunCancelled, sleep, stepTimeoutMs, withTimeout} from './attempts.js'
 import {projectRun, type RunView} from './projection.js'
+import {executorDeaths, INTERRUPTED_LOG} from './crashes.js'
 import {ReplayState} from './replay.js'
 import {buildStepContext, loadStepServices, type StepServices} from './step-context.js'
 import {offloadStepOutput, redactError, redactValue, resolveConfigRefs} from './step-io.js'
@@ -154,6 +155,9 @@ class Runner {
 
   async run(view: RunView): Promise<RunView> {
     if (this.cancelRequested()) return this.finish({type: 'run_cancelled', reason: 'cancelled by request'})
+    const deaths = executorDeaths(this.events)
+    const maxCrashes = this.ws.config.limits.maxCrashes
+    if (deaths >= maxCrashes) return this.finish({type: 'run_failed', error: crashedError(this.events, deaths)})
     // Unsynced: if it is lost in a crash, the next advance simply writes it again.
     this.appendUnsynced({type: view['started-at'] === null ? 'run_started' : 'run_resumed', pid: process.pid})
     this.ingestInbox()
@@ -184,6 +188,8 @@ class Runner {
       if (err instanceof RunCancelled || this.abort.signal.aborted) {
         if (this.cancelRequested()) return this.finish({type: 'run_cancelled', reason: 'cancelled by request'})
         // The process is stopping: leave the run as it is; `runs resume` or the daemon continues it.
+        // The log says it stopped on purpose, so the next advance does not count a crash.
+        this.append({type: 'log', message: INTERRUPTED_LOG})
         return this.snapshot(true)
       }
       const e = toBreytaError(err)
@@ -376,6 +382,23 @@ class Runner {
     }
     this.parked.note('sleep', until)
     return Promise.reject(new Suspend('sleeping'))
+  }
+}
+
+/** run_crashed, naming the step the executor was in when it last died. */
+function crashedError(events: readonly JournalEvent[], deaths: number): RecordedError {
+  const open = new Map<string, string>()
+  for (const e of events) {
+    if (e.type === 'step_started') open.set(e.position, e.step)
+    else if (e.type === 'step_completed' || e.type === 'step_failed') open.delete(e.position)
+  }
+  const step = [...open.values()].at(-1)
+  return {
+    code: 'run_crashed',
+    message: `the process advancing this run died ${deaths} times in a row${step ? ` in step "${step}"` : ''} without getting further`,
+    hint: 'It was killed or ran out of memory each time; look at that step or the flow code before it (`breyta runs show RUN`), fix it or raise config.edn :limits, then `breyta runs retry RUN`. (:limits :max-crashes sets how many deaths in a row end a run.)',
+    details: {deaths},
+    ...(step ? {step} : {}),
   }
 }
 

@@ -11,12 +11,14 @@ export interface WorkspaceConfig {
     outputBytes: number
     /** Flow files larger than this are refused (invalid_flow) before they are read. */
     flowBytes: number
+    /** A run whose executor died this many times in a row (no progress between) fails run_crashed. */
+    maxCrashes: number
   }
 }
 
 export const DEFAULT_CONFIG: WorkspaceConfig = {
   daemon: {host: '127.0.0.1', port: 7420},
-  limits: {outputBytes: 64 * 1024, flowBytes: 1024 * 1024},
+  limits: {outputBytes: 64 * 1024, flowBytes: 1024 * 1024, maxCrashes: 3},
 }
 
 /** The file `breyta init` writes; deterministic so re-running init changes nothing. */
@@ -52,6 +54,7 @@ export function readConfig(file: string): WorkspaceConfig {
     limits: {
       outputBytes: num(field(limits, 'output-bytes'), DEFAULT_CONFIG.limits.outputBytes),
       flowBytes: num(field(limits, 'flow-bytes'), DEFAULT_CONFIG.limits.flowBytes),
+      maxCrashes: num(field(limits, 'max-crashes'), DEFAULT_CONFIG.limits.maxCrashes),
     },
   }
 }
