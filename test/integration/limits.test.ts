@@ -88,6 +88,16 @@ describe('nesting and size', () => {
   })
 })
 
+describe('the compute budget', () => {
+  it('flow code that computes past :limits :compute-ms fails the run resource_exhausted, naming the form', async () => {
+    fs.writeFileSync(t.ws.layout.config, '{:limits {:compute-ms 500}}\n')
+    t.writeFlow('spin', '{:slug :spin :name "spin" :flow (do (flow/step :function :f {:code "(fn [_] 1)"}) (loop [i 0] (recur (inc i))))}')
+    const r = await run(['flows', 'run', 'spin'])
+    expect(r.json.data?.status, r.stdout).toBe('failed')
+    expect(r.json.data.error).toMatchObject({code: 'resource_exhausted', message: expect.stringMatching(/without reaching a step.* in \(inc i\)/), hint: expect.stringContaining(':compute-ms')})
+  })
+})
+
 describe('a long-lived daemon', () => {
   it('executes 40 runs without MaxListenersExceededWarning, and holds no abort listeners after', async () => {
     t.writeFlow('one', '{:slug :one :name "one" :flow (flow/step :function :f {:code "(fn [x] (inc x))" :input 1})}')

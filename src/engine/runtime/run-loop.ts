@@ -177,7 +177,7 @@ class Runner {
         now: created.at,
         callbackUrl: (key) => this.ws.callbackUrl(this.runId, key),
         step: (type, id, config, position) => this.step(flow, type, id, config, position),
-      })
+      }, {budgetMs: this.ws.config.limits.computeMs})
       return this.finish({type: 'run_completed', output: this.encodeOut(output)})
     } catch (err) {
       if (this.storeFailure) throw this.storeFailure

@@ -13,12 +13,14 @@ export interface WorkspaceConfig {
     flowBytes: number
     /** A run whose executor died this many times in a row (no progress between) fails run_crashed. */
     maxCrashes: number
+    /** How long flow code may compute between two steps before the run fails resource_exhausted. */
+    computeMs: number
   }
 }
 
 export const DEFAULT_CONFIG: WorkspaceConfig = {
   daemon: {host: '127.0.0.1', port: 7420},
-  limits: {outputBytes: 64 * 1024, flowBytes: 1024 * 1024, maxCrashes: 3},
+  limits: {outputBytes: 64 * 1024, flowBytes: 1024 * 1024, maxCrashes: 3, computeMs: 30_000},
 }
 
 /** The file `breyta init` writes; deterministic so re-running init changes nothing. */
@@ -55,6 +57,7 @@ export function readConfig(file: string): WorkspaceConfig {
       outputBytes: num(field(limits, 'output-bytes'), DEFAULT_CONFIG.limits.outputBytes),
       flowBytes: num(field(limits, 'flow-bytes'), DEFAULT_CONFIG.limits.flowBytes),
       maxCrashes: num(field(limits, 'max-crashes'), DEFAULT_CONFIG.limits.maxCrashes),
+      computeMs: num(field(limits, 'compute-ms'), DEFAULT_CONFIG.limits.computeMs),
     },
   }
 }
