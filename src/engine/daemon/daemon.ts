@@ -18,9 +18,10 @@ import os from 'node:os'
 import {BreytaError} from '../errors.js'
 import {admitQueued} from '../runtime/concurrency.js'
 import {projectRun, type RunView} from '../runtime/projection.js'
+import {failRunNow} from '../runtime/run-loop.js'
 import {readJournal} from '../store/fs/journal.js'
 import {runExists} from '../store/fs/run-store.js'
-import {tryLock, type Lock} from '../store/fs/lock.js'
+import {readLockOwner, tryLock, type Lock} from '../store/fs/lock.js'
 import {muteSignals} from '../store/fs/signals.js'
 import {readJsonFile, writeSnapshot} from '../store/fs/snapshot.js'
 import {TERMINAL_STATUSES} from '../store/types.js'
@@ -28,6 +29,7 @@ import type {Workspace} from '../workspace/workspace.js'
 import {handleCallback} from './callbacks.js'
 import type {DaemonContext, DaemonLog} from './context.js'
 import {Executor} from './executor.js'
+import {WorkerDied, WorkerPool} from './worker-pool.js'
 import {errorReply, startHttpServer, type HttpServer, type Reply, type Request} from './http-server.js'
 import {assess, readView, scanRuns, type ScanResult} from './recovery.js'
 import {handleRunView} from './run-view.js'
@@ -52,6 +54,8 @@ export interface DaemonOptions {
   logFile?: string | null
   /** How long in-flight advances may run on after stop() before they are interrupted. */
   graceMs?: number
+  /** Worker threads for advances (0: the main thread); default config.edn :limits :workers. */
+  workers?: number
 }
 
 export interface DaemonStats {
@@ -135,9 +139,12 @@ export async function startDaemon(ws: Workspace, options: DaemonOptions = {}): P
     if (a.ended) void admitWaiting(view.flow)
   }
 
+  const workers = options.workers ?? ws.config.limits.workers
+  const pool = workers > 0 ? new WorkerPool(ws, {size: workers, heapMb: ws.config.limits.heapMb, env, log}) : undefined
   const executor: Executor = new Executor(ws, {
     concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
     advance: {env},
+    ...(pool ? {advanceIn: (id: string, signal: AbortSignal) => pool.advance(id, signal)} : {}),
     onAdvanced: (view) => {
       lockedRetries.delete(view.id)
       timers.set(view.id, TERMINAL_STATUSES.includes(view.status) ? null : view['wake-at'])
@@ -154,8 +161,34 @@ export async function startDaemon(ws: Workspace, options: DaemonOptions = {}): P
       lockedRetries.set(id, n + 1)
       setTimeout(() => consider(id), LOCKED_RETRY_MS[n]).unref()
     },
-    onError: (id, err) => log('error', 'advance failed', {run: id, error: String((err as Error)?.stack ?? err)}),
+    onError: (id, err) => {
+      if (err instanceof WorkerDied) return void workerDied(id, err)
+      log('error', 'advance failed', {run: id, error: String((err as Error)?.stack ?? err)})
+    },
   })
+
+  /**
+   * The worker advancing `runId` died. Its run lock names this process, so it is cleared here.
+   * Out of heap with this run alone on it: the run is the cause and fails resource_exhausted.
+   * Otherwise it is advanced again; a run that keeps killing workers ends run_crashed.
+   */
+  async function workerDied(runId: string, err: WorkerDied): Promise<void> {
+    try {
+      if (readLockOwner(ws.layout.runLock(runId))?.pid === process.pid) fs.rmSync(ws.layout.runLock(runId), {force: true})
+      if (err.exhausted && err.runs.length === 1) {
+        const view = await failRunNow(ws, runId, {
+          code: 'resource_exhausted',
+          message: `the run needed more than the ${ws.config.limits.heapMb} MB heap of a daemon worker`,
+          hint: 'Look at what the flow keeps in memory (large collections built in flow code, huge step outputs); raise config.edn :limits :heap-mb if it really needs more; then `breyta runs retry RUN`.',
+          details: {'heap-mb': ws.config.limits.heapMb},
+        })
+        if (view) return void afterView(view)
+      }
+      executor.schedule(runId)
+    } catch (e) {
+      log('error', 'could not end a run after its worker died', {run: runId, error: String((e as Error)?.stack ?? e)})
+    }
+  }
 
   /** A run changed elsewhere (signal) or needs a look: decide from its snapshot. */
   function consider(runId: string): void {
@@ -223,6 +256,7 @@ export async function startDaemon(ws: Workspace, options: DaemonOptions = {}): P
       await Promise.all(watchers.map((w) => w.close()))
       const closing = http.close()
       await executor.stop(options.graceMs ?? 3000)
+      await pool?.stop()
       await closing
       const final = stats()
       const current = readJsonFile<DaemonInfo>(ws.layout.daemonJson)

@@ -4,13 +4,15 @@
  * advanced once more right after, so nothing that arrives mid-advance is lost.
  */
 import {getEventListeners, setMaxListeners} from 'node:events'
-import {advanceRun, type AdvanceOptions} from '../runtime/run-loop.js'
+import {advanceRun, type AdvanceOptions, type AdvanceResult} from '../runtime/run-loop.js'
 import type {RunView} from '../runtime/projection.js'
 import type {Workspace} from '../workspace/workspace.js'
 
 export interface ExecutorOptions {
   concurrency: number
   advance: Omit<AdvanceOptions, 'signal'>
+  /** Where an advance runs (the worker pool); in this thread when not given. */
+  advanceIn?: (runId: string, signal: AbortSignal) => Promise<AdvanceResult>
   /** After every advance that this process held the lock for. */
   onAdvanced(view: RunView): void
   /** The run's lock is held by another process (a CLI): it will signal when it lets go. */
@@ -89,7 +91,7 @@ export class Executor {
     try {
       for (;;) {
         this.again.delete(runId)
-        const r = await advanceRun(this.ws, runId, {...this.options.advance, signal: this.abort.signal})
+        const r = this.options.advanceIn ? await this.options.advanceIn(runId, this.abort.signal) : await advanceRun(this.ws, runId, {...this.options.advance, signal: this.abort.signal})
         this.advances++
         if (r.locked) this.options.onLocked(runId)
         else this.options.onAdvanced(r.view)

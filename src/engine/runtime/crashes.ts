@@ -15,6 +15,16 @@ export const INTERRUPTED_LOG = 'interrupted: the process stopped; the run is res
 const PROGRESS = new Set<JournalEvent['type']>(['step_completed', 'step_failed', 'step_attempt_failed', 'wait_opened', 'wait_completed', 'sleep_started', 'run_admitted'])
 const CLEAN_END = new Set<JournalEvent['type']>(['run_parked', 'run_completed', 'run_failed', 'run_cancelled'])
 
+/** The step the journal shows started and not finished last (where an executor was when it died). */
+export function openStep(events: readonly JournalEvent[]): string | undefined {
+  const open = new Map<string, string>()
+  for (const e of events) {
+    if (e.type === 'step_started') open.set(e.position, e.step)
+    else if (e.type === 'step_completed' || e.type === 'step_failed') open.delete(e.position)
+  }
+  return [...open.values()].at(-1)
+}
+
 export function executorDeaths(events: readonly JournalEvent[]): number {
   let deaths = 0
   let open = false

@@ -23,7 +23,7 @@ import type {ParkRequest, StepContext} from '../steps/types.js'
 import type {Workspace} from '../workspace/workspace.js'
 import {backoffDelay, recordError, retryPolicy, RunCancelled, sleep, stepTimeoutMs, withTimeout} from './attempts.js'
 import {projectRun, type RunView} from './projection.js'
-import {executorDeaths, INTERRUPTED_LOG} from './crashes.js'
+import {executorDeaths, INTERRUPTED_LOG, openStep} from './crashes.js'
 import {ReplayState} from './replay.js'
 import {buildStepContext, loadStepServices, type StepServices} from './step-context.js'
 import {offloadStepOutput, redactError, redactValue, resolveConfigRefs} from './step-io.js'
@@ -99,6 +99,36 @@ function lockRun(ws: Workspace, runId: string) {
   } catch (err) {
     throw isStorageErrno(err) ? storageError(err, runId) : err
   }
+}
+
+/**
+ * End a run whose executor cannot (it died with the worker that ran it): run_failed with
+ * `error`, naming the step it was in. Nothing happens when another process holds the run.
+ */
+export async function failRunNow(ws: Workspace, runId: string, error: Omit<RecordedError, 'step'>): Promise<RunView | undefined> {
+  const lock = lockRun(ws, runId)
+  if (!lock) return undefined
+  let view: RunView | undefined
+  try {
+    const file = ws.layout.runJournal(runId)
+    const {events, validBytes} = readJournal(file)
+    const current = projectRun(events)
+    if (!current || TERMINAL_STATUSES.includes(current.status)) return current
+    const step = openStep(events)
+    const writer = JournalWriter.open(file, events.at(-1)?.seq ?? 0, validBytes, runId)
+    try {
+      events.push(...writer.append({type: 'run_failed', at: new Date().toISOString(), error: {...error, ...(step ? {step, message: `${error.message} (in step "${step}")`} : {})}}))
+    } finally {
+      writer.close()
+    }
+    view = projectRun(events)!
+    writeRunSnapshot(ws.layout, view)
+  } finally {
+    lock.release()
+    signalRun(ws.layout, runId)
+  }
+  await runEnded(ws, view)
+  return view
 }
 
 function hasPendingCompletion(ws: Workspace, view: RunView): boolean {
@@ -387,12 +417,7 @@ class Runner {
 
 /** run_crashed, naming the step the executor was in when it last died. */
 function crashedError(events: readonly JournalEvent[], deaths: number): RecordedError {
-  const open = new Map<string, string>()
-  for (const e of events) {
-    if (e.type === 'step_started') open.set(e.position, e.step)
-    else if (e.type === 'step_completed' || e.type === 'step_failed') open.delete(e.position)
-  }
-  const step = [...open.values()].at(-1)
+  const step = openStep(events)
   return {
     code: 'run_crashed',
     message: `the process advancing this run died ${deaths} times in a row${step ? ` in step "${step}"` : ''} without getting further`,
