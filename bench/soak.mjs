@@ -2,7 +2,7 @@
 // Daemon soak (issue 12): 10,000 runs through one daemon; prints its RSS and the listeners on
 // the signal every advance shares, after 1,000 and after 10,000 runs (both should stay flat),
 // and whether it ever warned MaxListenersExceededWarning. Runs against dist/ (build first).
-// `--runs N` for a shorter look.
+// `--runs N` for a shorter look; `--workers N` sets config.edn :limits :workers (0: main thread).
 import {spawn} from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
@@ -20,6 +20,8 @@ const BATCH = 200
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'breyta-bench-soak-'))
 engine.initWorkspace(dir)
 fs.writeFileSync(path.join(dir, '.breyta', 'flows', 'soak.edn'), '{:slug :soak :name "soak" :flow (flow/step :function :one {:code "(fn [x] (inc x))" :input 1})}\n')
+const workersArg = process.argv.indexOf('--workers')
+if (workersArg > 0) fs.writeFileSync(path.join(dir, '.breyta', 'config.edn'), `{:limits {:workers ${Number(process.argv[workersArg + 1])}}}\n`)
 const ws = await engine.openWorkspace({explicit: dir, from: dir})
 
 const child = spawn(process.execPath, [...(process.env.SOAK_DEBUG ? ['--trace-warnings'] : []), bin, 'daemon', 'start', '--port', '0', '--workspace', dir], {stdio: ['ignore', 'ignore', 'pipe']})
