@@ -22,7 +22,7 @@ const spinText = (n: number) => `{:slug :spin :name "spin" :flow (loop [i 0] (if
 
 /** Iterations of the spin loop that take about `ms` in this daemon (measured there, from the journal). */
 async function iterationsFor(ms: number): Promise<number> {
-  const n = 3_000_000
+  const n = 10_000_000
   t.writeFlow('spin', spinText(n))
   const probe = await createRun(t.ws, {slug: 'spin'})
   await until(() => readRunView(t.ws.layout, probe.id).status === 'completed', 60_000, 20)
