@@ -102,4 +102,18 @@ describe('runs in worker threads', () => {
     await until(() => readRunView(t.ws.layout, fine.id).status === 'completed', 20_000)
     expect(d.child.exitCode).toBeNull()
   }, 120_000)
+
+  it('daemon stop ends a worker that is busy computing; the run stays resumable and its lock is gone', async () => {
+    fs.writeFileSync(t.ws.layout.config, '{:limits {:workers 1 :compute-ms 600000}}\n')
+    t.writeFlow('spin', spinText(1e12))
+    const d = await spawnDaemon(t.root)
+    const spin = await createRun(t.ws, {slug: 'spin'})
+    await until(() => readRunView(t.ws.layout, spin.id).status === 'running', 20_000)
+    const t0 = Date.now()
+    expect(await d.stop()).toBe(0)
+    // Grace 3 s, then the busy worker is terminated after twice that.
+    expect(Date.now() - t0).toBeLessThan(15_000)
+    expect(readRunView(t.ws.layout, spin.id).status).toBe('running')
+    expect(fs.existsSync(t.ws.layout.runLock(spin.id))).toBe(false)
+  }, 60_000)
 })

@@ -255,7 +255,12 @@ export async function startDaemon(ws: Workspace, options: DaemonOptions = {}): P
       timers.stop()
       await Promise.all(watchers.map((w) => w.close()))
       const closing = http.close()
-      await executor.stop(options.graceMs ?? 3000)
+      const grace = options.graceMs ?? 3000
+      // A worker busy computing cannot take the interrupt; past a second grace it is terminated
+      // (its runs stay resumable, the lock it held is cleared in workerDied).
+      const hard = setTimeout(() => void pool?.stop(), 2 * grace)
+      await executor.stop(grace)
+      clearTimeout(hard)
       await pool?.stop()
       await closing
       const final = stats()
