@@ -83,7 +83,7 @@ for (const count of [1000, 10000]) {
 }
 fs.rmSync(dir, {recursive: true, force: true})
 
-for (const extra of ['daemon.mjs']) {
+for (const extra of ['daemon.mjs', 'soak.mjs']) {
   const file = path.join(root, 'bench', extra)
   if (fs.existsSync(file)) {
     console.log('')

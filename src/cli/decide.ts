@@ -1,5 +1,5 @@
 /** Shared by waits approve/reject/complete: record the completion, then let the run go on. */
-import {completeWait, driveRun, readRunView, runningDaemon, type RunView, type WaitCompletion, type Workspace} from '../engine/index.js'
+import {completeWait, driveRun, handToDaemon, readRunView, type RunView, type WaitCompletion, type Workspace} from '../engine/index.js'
 
 export interface DecisionResult {
   run: string
@@ -13,7 +13,7 @@ export interface DecisionResult {
 
 export async function decide(ws: Workspace, runId: string, key: string, completion: WaitCompletion): Promise<DecisionResult> {
   completeWait(ws, runId, key, completion)
-  const daemon = runningDaemon(ws)
+  const daemon = await handToDaemon(ws, runId)
   // With a daemon, it sees the inbox entry and continues the run; without one, this process does.
   const view = daemon ? readRunView(ws.layout, runId) : await driveRun(ws, runId, {env: process.env})
   return {run: runId, key, decision: completion.decision ?? null, 'continued-in': daemon ? 'daemon' : 'cli', status: view.status, view}

@@ -22,6 +22,10 @@ export const ERROR_EXIT_CODES = {
   daemon_not_running: 1,
   step_failed: 1,
   nondeterminism: 1,
+  storage_error: 1,
+  journal_corrupt: 1,
+  resource_exhausted: 1,
+  run_crashed: 1,
   internal: 1,
 } as const
 
@@ -83,6 +87,31 @@ export function isBreytaError(err: unknown): err is BreytaError {
   return typeof err === 'object' && err !== null && isErrorCode((err as {code?: unknown}).code) && typeof (err as {message?: unknown}).message === 'string'
 }
 
+/** errno codes that mean the disk cannot take the write: full, read-only, or not ours. */
+const STORAGE_ERRNOS = new Set(['ENOSPC', 'EDQUOT', 'EROFS', 'EACCES', 'EPERM'])
+
+export function isStorageErrno(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && STORAGE_ERRNOS.has((err as {code?: unknown}).code as string)
+}
+
+/** A write the disk refused; `runId` names the run to resume once there is room again. */
+export function storageError(err: unknown, runId?: string): BreytaError {
+  if (isBreytaError(err) && (err as {code: string}).code === 'storage_error') {
+    const cause = (err as Error).cause
+    if (runId === undefined || !isStorageErrno(cause)) return toBreytaError(err)
+    err = cause
+  }
+  const e = err as NodeJS.ErrnoException
+  const what = e.code === 'EROFS' ? 'the file system is read-only' : e.code === 'EACCES' || e.code === 'EPERM' ? 'permission denied' : 'no space left on the device'
+  const resume = runId ? `\`breyta runs resume ${runId}\`` : '`breyta runs resume RUN` for any run it stopped'
+  const fix = e.code === 'EROFS' || e.code === 'EACCES' || e.code === 'EPERM' ? 'Make .breyta writable again' : 'Free space'
+  return new BreytaError('storage_error', `cannot write ${e.path ?? 'to the workspace'}: ${what} (${e.code})`, {
+    cause: err,
+    hint: `${fix}, then ${resume}; the run stays resumable.`,
+    details: {errno: e.code, ...(e.path ? {path: e.path} : {}), ...(runId ? {run: runId} : {})},
+  })
+}
+
 /** Turn anything thrown into a BreytaError; unknown failures become `internal`. */
 export function toBreytaError(err: unknown): BreytaError {
   if (err instanceof BreytaError) return err
@@ -90,6 +119,7 @@ export function toBreytaError(err: unknown): BreytaError {
     const e = err as unknown as ErrorJson
     return new BreytaError(e.code, e.message, {hint: e.hint, details: e.details})
   }
+  if (isStorageErrno(err)) return storageError(err)
   const message = err instanceof Error ? err.message : String(err)
   return new BreytaError('internal', message, {cause: err, hint: 'This is a bug in breyta; rerun with DEBUG=breyta for a stack trace.'})
 }

@@ -140,9 +140,36 @@ describe('callbacks through the daemon', () => {
     expect(res.status).toBe(200)
     const doc = await res.json()
     const {'status-url': _, ...cliData} = show.json.data
-    expect(doc).toEqual({ok: true, data: cliData})
+    // The same document, except that callback URLs come without their (write) tokens.
+    const waits = cliData.waits.map((w: {'callback-url': string | null}) => ({...w, 'callback-url': w['callback-url']?.replace(/\?token=.*$/, '') ?? null}))
+    expect(waits[0]['callback-url']).toBe(`${d.url}/callbacks/${id}/k`)
+    expect(doc).toEqual({ok: true, data: {...cliData, waits}})
     const token = new URL(statusUrl).searchParams.get('token')
     expect((await fetch(`${d.url}/runs/${id}`, {headers: {authorization: `Bearer ${token}`}})).status).toBe(200)
     expect((await fetch(`${d.url}/nowhere`)).status).toBe(404)
+  })
+
+  it("the read token's run view holds no write token, not even one flow code put into a step", async () => {
+    t.writeFlow('leaky', `{:slug :leaky :name "leaky"
+ :flow (let [u (flow/callback-url "k")]
+         (flow/step :function :f {:code "(fn [x] x)" :input {:url u :note (str "call " u)}})
+         (flow/step :wait :w {:key "k" :timeout "60s"}))}`)
+    const r = await cli(['flows', 'run', 'leaky', '--wait', '--timeout', '1ms', '--json'], {cwd: t.root})
+    const id = r.json.data?.id ?? r.json.error?.details?.run?.id
+    const show = await until(async () => {
+      const s = await cli(['runs', 'show', id, '--json'], {cwd: t.root})
+      return s.json.data?.status === 'waiting' ? s : undefined
+    })
+    const writeUrl = show.json.data.waits[0]['callback-url'] as string
+    const writeToken = new URL(writeUrl).searchParams.get('token')!
+    expect(JSON.stringify(show.json.data.steps)).toContain(writeToken) // the step recorded it
+    const res = await fetch(show.json.data['status-url'])
+    expect(res.status).toBe(200)
+    const text = await res.text()
+    expect(text).not.toContain(writeToken)
+    const doc = JSON.parse(text)
+    expect(doc.data.waits[0]['callback-url']).toBe(`${d.url}/callbacks/${id}/k`)
+    expect((await fetch(doc.data.waits[0]['callback-url'], {method: 'POST', body: '{}'})).status).toBe(403)
+    expect((await fetch(writeUrl, {method: 'POST', body: '{}'})).status).toBe(202)
   })
 })

@@ -35,6 +35,10 @@ describe('daemon crash safety', () => {
              e (flow/step :exec :e ${exec(80)})]
          {:b b :n (count m)})}
 `)
+    // Kills this close together can land before a run gets anywhere several times in a row,
+    // which is what the crash-loop guard counts (daemon-crash-loop.test.ts); here every run
+    // must survive them all.
+    fs.writeFileSync(t.ws.layout.config, '{:limits {:max-crashes 1000}}\n')
     const ids: string[] = []
     for (let i = 0; i < RUNS; i++) ids.push((await createRun(t.ws, {slug: 'crashy'})).id)
 

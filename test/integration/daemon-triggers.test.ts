@@ -36,8 +36,9 @@ describe('webhooks', () => {
     expect(bearer.status).toBe(202)
     expect(bearer.body).toMatchObject({ok: true, run: expect.any(String), version: 1})
     const body = '{"pr": 8}'
-    const sig = crypto.createHmac('sha256', secret).update(body).digest('hex')
-    const signed = await post('hook', body, {'x-breyta-signature': `sha256=${sig}`})
+    const ts = String(Math.floor(Date.now() / 1000))
+    const sig = crypto.createHmac('sha256', secret).update(`${ts}.${body}`).digest('hex')
+    const signed = await post('hook', body, {'x-breyta-signature': `sha256=${sig}`, 'x-breyta-timestamp': ts})
     expect(signed.status).toBe(202)
 
     for (const [r, pr] of [[bearer, 7], [signed, 8]] as const) {
@@ -51,13 +52,63 @@ describe('webhooks', () => {
 
     expect((await post('hook', '{}', {})).status).toBe(401)
     expect((await post('hook', '{}', {authorization: 'Bearer wrong'})).status).toBe(403)
-    expect((await post('hook', body, {'x-breyta-signature': `sha256=${'0'.repeat(64)}`})).status).toBe(403)
-    // A signature over another body does not verify this one.
-    expect((await post('hook', '{"pr": 9}', {'x-breyta-signature': `sha256=${sig}`})).status).toBe(403)
+    expect((await post('hook', body, {'x-breyta-signature': `sha256=${'0'.repeat(64)}`, 'x-breyta-timestamp': ts})).status).toBe(403)
+    // A signature over another body, or another time, does not verify this one.
+    expect((await post('hook', '{"pr": 9}', {'x-breyta-signature': `sha256=${sig}`, 'x-breyta-timestamp': ts})).status).toBe(403)
+    expect((await post('hook', body, {'x-breyta-signature': `sha256=${sig}`, 'x-breyta-timestamp': String(Number(ts) + 1)})).status).toBe(403)
+    // The old scheme (HMAC of the body alone, no timestamp) is refused.
+    const bodyOnly = crypto.createHmac('sha256', secret).update(body).digest('hex')
+    expect((await post('hook', body, {'x-breyta-signature': `sha256=${bodyOnly}`})).status).toBe(403)
+    // Signed correctly but more than 5 minutes old: a captured request stops working.
+    const old = String(Number(ts) - 301)
+    const oldSig = crypto.createHmac('sha256', secret).update(`${old}.${body}`).digest('hex')
+    expect((await post('hook', body, {'x-breyta-signature': `sha256=${oldSig}`, 'x-breyta-timestamp': old})).status).toBe(403)
     expect((await post('nope', '{}', {authorization: `Bearer ${secret}`})).status).toBe(404)
     expect((await post('plain', '{}', {authorization: `Bearer ${secret}`})).status).toBe(404)
     expect((await post('draft-only', '{}', {authorization: `Bearer ${secret}`})).status).toBe(404)
     expect((await post('hook', '{bad', {authorization: `Bearer ${secret}`})).status).toBe(400)
+  })
+})
+
+describe('webhook replays', () => {
+  it('a replayed signed request and a repeated delivery id start one run each; GitHub signatures work as is', async () => {
+    t.writeFlow('hook', HOOK)
+    await releaseFlow(t.ws, 'hook')
+    const secret = 'replay-secret'
+    const d = await spawnDaemon(t.root, {env: {BREYTA_SECRET_HOOK_SECRET: secret}})
+    const post = (body: string, headers: Record<string, string>) => fetch(`${d.url}/webhooks/hook`, {method: 'POST', body, headers: {'content-type': 'application/json', ...headers}}).then(async (r) => ({status: r.status, body: await r.json()}))
+    const runsOf = () => fs.readdirSync(t.ws.layout.runsDir).length
+
+    const body = '{"pr": 1}'
+    const ts = String(Math.floor(Date.now() / 1000))
+    const signed = {'x-breyta-signature': `sha256=${crypto.createHmac('sha256', secret).update(`${ts}.${body}`).digest('hex')}`, 'x-breyta-timestamp': ts}
+    const first = await post(body, signed)
+    expect(first.status).toBe(202)
+    const replays = await Promise.all([post(body, signed), post(body, signed), post(body, {...signed, 'x-breyta-delivery': 'other'})])
+    for (const r of replays) expect(r).toMatchObject({status: 200, body: {ok: true, run: first.body.run, repeat: true}})
+
+    // Bearer with a delivery id: the id is what makes a repeat; sent at once, still one run.
+    const bearer = {authorization: `Bearer ${secret}`, 'x-breyta-delivery': 'd-42'}
+    const both = await Promise.all([post('{"pr": 2}', bearer), post('{"pr": 2}', bearer)])
+    expect(both.map((r) => r.status).sort()).toEqual([200, 202])
+    expect(both[0]!.body.run).toBe(both[1]!.body.run)
+    expect((await post('{"pr": 2}', {...bearer, 'x-breyta-delivery': 'd-43'})).status).toBe(202)
+
+    const gh = {'x-hub-signature-256': `sha256=${crypto.createHmac('sha256', secret).update('{"pr": 3}').digest('hex')}`, 'x-github-delivery': 'gh-1'}
+    const ghFirst = await post('{"pr": 3}', gh)
+    expect(ghFirst.status).toBe(202)
+    expect(await post('{"pr": 3}', gh)).toMatchObject({status: 200, body: {run: ghFirst.body.run}})
+    // Another delivery id on the same signed body is the same capture replayed.
+    expect(await post('{"pr": 3}', {...gh, 'x-github-delivery': 'gh-2'})).toMatchObject({status: 200, body: {run: ghFirst.body.run}})
+    expect((await post('{"pr": 3}', {'x-hub-signature-256': gh['x-hub-signature-256']})).status).toBe(403)
+
+    expect(runsOf()).toBe(4)
+    // Remembered across a restart of the daemon.
+    await d.stop()
+    const d2 = await spawnDaemon(t.root, {env: {BREYTA_SECRET_HOOK_SECRET: secret}})
+    const again = await fetch(`${d2.url}/webhooks/hook`, {method: 'POST', body: '{"pr": 2}', headers: bearer}).then((r) => r.json())
+    expect(again).toMatchObject({run: both[0]!.body.run, repeat: true})
+    expect(runsOf()).toBe(4)
   })
 })
 

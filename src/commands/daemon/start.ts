@@ -4,7 +4,7 @@ import path from 'node:path'
 import {Flags} from '@oclif/core'
 import {BreytaCommand} from '../../cli/base-command.js'
 import {paint} from '../../cli/format/style.js'
-import {BreytaError, runningDaemon, startDaemon, waitForDaemon, type DaemonLog, type Workspace} from '../../engine/index.js'
+import {BreytaError, probeDaemon, startDaemon, waitForDaemon, type DaemonLog, type Workspace} from '../../engine/index.js'
 
 export default class DaemonStart extends BreytaCommand {
   static override summary = 'Start the daemon: callbacks, webhooks, schedules, timers and queued runs'
@@ -33,7 +33,7 @@ export default class DaemonStart extends BreytaCommand {
   }
 
   private async detach(ws: Workspace, flags: {port?: number; host?: string}) {
-    const running = runningDaemon(ws)
+    const running = await probeDaemon(ws)
     if (running) {
       throw new BreytaError('daemon_already_running', `a daemon already serves this workspace (pid ${running.pid}, ${running.url})`, {hint: 'Stop it with `breyta daemon stop`.', details: {pid: running.pid, url: running.url}})
     }
@@ -54,7 +54,7 @@ export default class DaemonStart extends BreytaCommand {
       return {pid: info.pid, url: info.url, 'started-at': info['started-at'], log}
     } catch (err) {
       if (exited === 4) {
-        const other = runningDaemon(ws)
+        const other = await probeDaemon(ws)
         throw new BreytaError('daemon_already_running', `a daemon already serves this workspace${other ? ` (pid ${other.pid}, ${other.url})` : ''}`, {hint: 'Stop it with `breyta daemon stop`.', details: other ? {pid: other.pid, url: other.url} : {}})
       }
       const tail = fs.readFileSync(log, 'utf8').split('\n').slice(-6).join('\n').trim()

@@ -6,7 +6,7 @@ import {RunProgress} from '../../cli/format/progress.js'
 import {runText} from '../../cli/format/run.js'
 import {paint} from '../../cli/format/style.js'
 import {runOutcome} from '../../cli/run-outcome.js'
-import {createRun, driveRun, parseDuration, parseInputJson, runningDaemon, type Target} from '../../engine/index.js'
+import {createRun, driveRun, handToDaemon, parseDuration, parseInputJson, probeDaemon, type Target} from '../../engine/index.js'
 
 export default class FlowsRun extends BreytaCommand {
   static override summary = 'Start a run of a flow'
@@ -33,7 +33,8 @@ export default class FlowsRun extends BreytaCommand {
     const input = inputText === undefined ? undefined : parseInputJson(inputText, flags['input-file'] ? `--input-file ${flags['input-file']}` : '--input')
     const timeoutMs = flags.timeout === undefined ? undefined : parseDuration(flags.timeout)
     let view = await createRun(ws, {slug: args.slug, input, target: (flags.target as Target | undefined) ?? 'draft', version: flags.version, trigger: 'cli'})
-    const daemon = runningDaemon(ws)
+    // Handed over only when the daemon acknowledges it; a dead daemon never strands a run.
+    const daemon = flags.wait ? await probeDaemon(ws) : await handToDaemon(ws, view.id)
     if (!daemon || flags.wait) {
       // A queued run (concurrency policy) is polled until it gets its slot, then executed here.
       const progress = new RunProgress(!this.jsonEnabled())

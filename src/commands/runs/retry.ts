@@ -4,7 +4,7 @@ import {waitFlag} from '../../cli/flags.js'
 import {RunProgress} from '../../cli/format/progress.js'
 import {runText} from '../../cli/format/run.js'
 import {runOutcome} from '../../cli/run-outcome.js'
-import {driveRun, retryRun, runningDaemon} from '../../engine/index.js'
+import {driveRun, handToDaemon, probeDaemon, retryRun} from '../../engine/index.js'
 
 export default class RunsRetry extends BreytaCommand {
   static override summary = 'Start a new run with the same pinned definition and input'
@@ -17,7 +17,7 @@ export default class RunsRetry extends BreytaCommand {
     const {args, flags} = await this.parse(RunsRetry)
     const ws = await this.workspace()
     let view = await retryRun(ws, args.run, {fromStep: flags['from-step']})
-    const daemon = runningDaemon(ws)
+    const daemon = flags.wait ? await probeDaemon(ws) : await handToDaemon(ws, view.id)
     if (!daemon || flags.wait) {
       const progress = new RunProgress(!this.jsonEnabled())
       progress.start('retrying')

@@ -5,6 +5,7 @@
  * given by the HTTP layer before any of this. A callback may arrive before its wait opened (a
  * fast worker): it is kept in the inbox and used when the wait opens.
  */
+import {MAX_NESTING, tooDeep} from '../edn/depth.js'
 import {fromJson} from '../edn/json.js'
 import {isBreytaError} from '../errors.js'
 import {verifyCallbackToken} from '../runtime/callback-url.js'
@@ -25,11 +26,15 @@ export function presentedToken(req: Request): string | undefined {
 export function parseJsonBody(body: Buffer): {ok: true; value: unknown} | {ok: false; message: string} {
   const text = body.toString('utf8')
   if (text.trim() === '') return {ok: true, value: {}}
+  let value: unknown
   try {
-    return {ok: true, value: JSON.parse(text)}
+    value = JSON.parse(text)
   } catch (err) {
     return {ok: false, message: `body is not valid JSON: ${(err as Error).message}`}
   }
+  const deep = tooDeep(value)
+  if (deep !== undefined) return {ok: false, message: `body nests deeper than ${MAX_NESTING} levels (at ${deep})`}
+  return {ok: true, value}
 }
 
 const STATUS_BY_CODE: Record<string, number> = {

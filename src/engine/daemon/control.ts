@@ -4,7 +4,9 @@ import {BreytaError} from '../errors.js'
 import {pidAlive} from '../store/fs/lock.js'
 import type {Workspace} from '../workspace/workspace.js'
 import {countRuns} from './recovery.js'
-import {runningDaemon, type DaemonInfo} from './status.js'
+import {readJsonFile} from '../store/fs/snapshot.js'
+import {probeDaemon} from './presence.js'
+import type {DaemonInfo} from './status.js'
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
@@ -13,15 +15,8 @@ export async function waitForDaemon(ws: Workspace, pid: number, options: {timeou
   const deadline = Date.now() + (options.timeoutMs ?? 15_000)
   while (Date.now() < deadline) {
     if (options.exited?.() || !pidAlive(pid)) throw new BreytaError('internal', `the daemon (pid ${pid}) exited during start-up`, {hint: `See ${ws.layout.daemonLog}.`})
-    const info = runningDaemon(ws)
-    if (info?.pid === pid) {
-      try {
-        const res = await fetch(`${info.url}/healthz`, {signal: AbortSignal.timeout(1000)})
-        if (res.ok) return info
-      } catch {
-        // not answering yet
-      }
-    }
+    const info = await probeDaemon(ws, {timeoutMs: 1000})
+    if (info?.pid === pid) return info
     await sleep(50)
   }
   throw new BreytaError('internal', `the daemon (pid ${pid}) did not come up within ${options.timeoutMs ?? 15_000} ms`, {hint: `See ${ws.layout.daemonLog}.`})
@@ -38,7 +33,11 @@ export interface StopResult {
 
 /** SIGTERM the running daemon, wait for it to exit, SIGKILL after `graceMs`. */
 export async function stopDaemon(ws: Workspace, options: {graceMs?: number} = {}): Promise<StopResult> {
-  const info = runningDaemon(ws)
+  const info = await probeDaemon(ws)
+  if (!info) {
+    // A daemon killed with -9 left its daemon.json behind.
+    fs.rmSync(ws.layout.daemonJson, {force: true})
+  }
   if (!info) throw new BreytaError('daemon_not_running', 'no daemon is running for this workspace', {hint: 'Start one with `breyta daemon start --detach`.'})
   const t0 = Date.now()
   const grace = options.graceMs ?? 15_000
@@ -63,8 +62,8 @@ export async function stopDaemon(ws: Workspace, options: {graceMs?: number} = {}
   }
   if (forced) {
     // A killed daemon cannot clean up after itself.
-    const left = runningDaemon(ws)
-    if (!left) fs.rmSync(ws.layout.daemonJson, {force: true})
+    const left = readJsonFile<DaemonInfo>(ws.layout.daemonJson)
+    if (left?.pid === info.pid) fs.rmSync(ws.layout.daemonJson, {force: true})
   }
   return {stopped: true, pid: info.pid, url: info.url, forced, 'waited-ms': Date.now() - t0}
 }
@@ -80,8 +79,8 @@ export interface DaemonStatus {
   runs: Record<string, number>
 }
 
-export function daemonStatus(ws: Workspace): DaemonStatus {
-  const info = runningDaemon(ws)
+export async function daemonStatus(ws: Workspace): Promise<DaemonStatus> {
+  const info = await probeDaemon(ws)
   const runs = countRuns(ws)
   if (!info) return {running: false, pid: null, url: null, 'started-at': null, 'uptime-s': null, log: null, runs}
   return {

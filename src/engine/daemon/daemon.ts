@@ -18,8 +18,10 @@ import os from 'node:os'
 import {BreytaError} from '../errors.js'
 import {admitQueued} from '../runtime/concurrency.js'
 import {projectRun, type RunView} from '../runtime/projection.js'
+import {failRunNow} from '../runtime/run-loop.js'
 import {readJournal} from '../store/fs/journal.js'
-import {tryLock, type Lock} from '../store/fs/lock.js'
+import {runExists} from '../store/fs/run-store.js'
+import {readLockOwner, tryLock, type Lock} from '../store/fs/lock.js'
 import {muteSignals} from '../store/fs/signals.js'
 import {readJsonFile, writeSnapshot} from '../store/fs/snapshot.js'
 import {TERMINAL_STATUSES} from '../store/types.js'
@@ -27,11 +29,13 @@ import type {Workspace} from '../workspace/workspace.js'
 import {handleCallback} from './callbacks.js'
 import type {DaemonContext, DaemonLog} from './context.js'
 import {Executor} from './executor.js'
+import {WorkerDied, WorkerPool} from './worker-pool.js'
 import {errorReply, startHttpServer, type HttpServer, type Reply, type Request} from './http-server.js'
 import {assess, readView, scanRuns, type ScanResult} from './recovery.js'
 import {handleRunView} from './run-view.js'
 import {Scheduler} from './schedules.js'
-import {runningDaemon, type DaemonInfo} from './status.js'
+import {alreadyRunning, listenControl} from './presence.js'
+import type {DaemonInfo} from './status.js'
 import {TimerIndex} from './timers.js'
 import {watchReleases, watchSignals, type Watchers} from './watcher.js'
 import {handleWebhook} from './webhooks.js'
@@ -50,6 +54,8 @@ export interface DaemonOptions {
   logFile?: string | null
   /** How long in-flight advances may run on after stop() before they are interrupted. */
   graceMs?: number
+  /** Worker threads for advances (0: the main thread); default config.edn :limits :workers. */
+  workers?: number
 }
 
 export interface DaemonStats {
@@ -63,6 +69,10 @@ export interface DaemonStats {
   advances: number
   'schedules-fired': number
   recovered: ScanResult | null
+  http: {connections: number; 'body-bytes': number}
+  /** For soak checks: memory and the listeners on the signal shared by all advances. */
+  'rss-mb': number
+  'abort-listeners': number
 }
 
 export interface Daemon {
@@ -78,8 +88,26 @@ const LOCKED_RETRY_MS = [50, 250, 1000]
 
 export async function startDaemon(ws: Workspace, options: DaemonOptions = {}): Promise<Daemon> {
   const log: DaemonLog = options.log ?? (() => {})
-  const lock = acquire(ws)
+  fs.mkdirSync(ws.layout.dir, {recursive: true})
+  let ready: DaemonInfo | undefined
+  let stopping: Promise<DaemonStats> | undefined
+  // The control socket first: it is the single-instance lock a dead daemon cannot hold.
+  const control = await listenControl(ws, (req) => {
+    if (!ready || stopping) return undefined
+    if (req.op === 'schedule') {
+      if (typeof req.run !== 'string' || !runExists(ws.layout, req.run)) return undefined
+      executor.schedule(req.run)
+    }
+    return ready
+  })
+  let lock: Lock
   let http: HttpServer
+  try {
+    lock = acquire(ws)
+  } catch (err) {
+    await control.close()
+    throw err
+  }
   try {
     muteSignals(true)
     const host = options.host ?? ws.config.daemon.host
@@ -93,6 +121,7 @@ export async function startDaemon(ws: Workspace, options: DaemonOptions = {}): P
   } catch (err) {
     muteSignals(false)
     lock.release()
+    await control.close()
     throw err
   }
 
@@ -110,9 +139,12 @@ export async function startDaemon(ws: Workspace, options: DaemonOptions = {}): P
     if (a.ended) void admitWaiting(view.flow)
   }
 
+  const workers = options.workers ?? ws.config.limits.workers
+  const pool = workers > 0 ? new WorkerPool(ws, {size: workers, heapMb: ws.config.limits.heapMb, env, log}) : undefined
   const executor: Executor = new Executor(ws, {
     concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
     advance: {env},
+    ...(pool ? {advanceIn: (id: string, signal: AbortSignal) => pool.advance(id, signal)} : {}),
     onAdvanced: (view) => {
       lockedRetries.delete(view.id)
       timers.set(view.id, TERMINAL_STATUSES.includes(view.status) ? null : view['wake-at'])
@@ -129,8 +161,34 @@ export async function startDaemon(ws: Workspace, options: DaemonOptions = {}): P
       lockedRetries.set(id, n + 1)
       setTimeout(() => consider(id), LOCKED_RETRY_MS[n]).unref()
     },
-    onError: (id, err) => log('error', 'advance failed', {run: id, error: String((err as Error)?.stack ?? err)}),
+    onError: (id, err) => {
+      if (err instanceof WorkerDied) return void workerDied(id, err)
+      log('error', 'advance failed', {run: id, error: String((err as Error)?.stack ?? err)})
+    },
   })
+
+  /**
+   * The worker advancing `runId` died. Its run lock names this process, so it is cleared here.
+   * Out of heap with this run alone on it: the run is the cause and fails resource_exhausted.
+   * Otherwise it is advanced again; a run that keeps killing workers ends run_crashed.
+   */
+  async function workerDied(runId: string, err: WorkerDied): Promise<void> {
+    try {
+      if (readLockOwner(ws.layout.runLock(runId))?.pid === process.pid) fs.rmSync(ws.layout.runLock(runId), {force: true})
+      if (err.exhausted && err.runs.length === 1) {
+        const view = await failRunNow(ws, runId, {
+          code: 'resource_exhausted',
+          message: `the run needed more than the ${ws.config.limits.heapMb} MB heap of a daemon worker`,
+          hint: 'Look at what the flow keeps in memory (large collections built in flow code, huge step outputs); raise config.edn :limits :heap-mb if it really needs more; then `breyta runs retry RUN`.',
+          details: {'heap-mb': ws.config.limits.heapMb},
+        })
+        if (view) return void afterView(view)
+      }
+      executor.schedule(runId)
+    } catch (e) {
+      log('error', 'could not end a run after its worker died', {run: runId, error: String((e as Error)?.stack ?? e)})
+    }
+  }
 
   /** A run changed elsewhere (signal) or needs a look: decide from its snapshot. */
   function consider(runId: string): void {
@@ -170,6 +228,9 @@ export async function startDaemon(ws: Workspace, options: DaemonOptions = {}): P
       advances: executor.advances,
       'schedules-fired': scheduler.fired,
       recovered,
+      http: http.load(),
+      'rss-mb': Math.round(process.memoryUsage.rss() / 1024 / 1024),
+      'abort-listeners': executor.abortListeners,
     }
   }
 
@@ -184,8 +245,7 @@ export async function startDaemon(ws: Workspace, options: DaemonOptions = {}): P
   log('info', 'start-up scan', {...recovered})
   await scheduler.loadAll()
   watchers.push(watchReleases(ws, (slug) => void scheduler.load(slug)))
-
-  let stopping: Promise<DaemonStats> | undefined
+  ready = info
   let resolveStopped!: (s: DaemonStats) => void
   const stopped = new Promise<DaemonStats>((r) => (resolveStopped = r))
   const stop = () =>
@@ -195,12 +255,19 @@ export async function startDaemon(ws: Workspace, options: DaemonOptions = {}): P
       timers.stop()
       await Promise.all(watchers.map((w) => w.close()))
       const closing = http.close()
-      await executor.stop(options.graceMs ?? 3000)
+      const grace = options.graceMs ?? 3000
+      // A worker busy computing cannot take the interrupt; past a second grace it is terminated
+      // (its runs stay resumable, the lock it held is cleared in workerDied).
+      const hard = setTimeout(() => void pool?.stop(), 2 * grace)
+      await executor.stop(grace)
+      clearTimeout(hard)
+      await pool?.stop()
       await closing
       const final = stats()
       const current = readJsonFile<DaemonInfo>(ws.layout.daemonJson)
       if (current?.pid === process.pid) fs.rmSync(ws.layout.daemonJson, {force: true})
       lock.release()
+      await control.close()
       muteSignals(false)
       log('info', 'stopped', {advances: final.advances})
       resolveStopped(final)
@@ -210,16 +277,18 @@ export async function startDaemon(ws: Workspace, options: DaemonOptions = {}): P
   return {info, stats, stopped, stop}
 }
 
-/** The single-instance lock, or daemon_already_running (exit 4) naming the running one. */
+/**
+ * daemon.lock, for tools that look at files. Whoever holds the control socket is the only
+ * daemon, so a lock file still there belongs to a dead one (its pid may even look alive: a
+ * zombie or a reused pid) and is taken over.
+ */
 function acquire(ws: Workspace): Lock {
-  fs.mkdirSync(ws.layout.dir, {recursive: true})
   const lock = tryLock(ws.layout.daemonLock, 'daemon')
   if (lock) return lock
-  const running = runningDaemon(ws)
-  throw new BreytaError('daemon_already_running', running ? `a daemon already serves this workspace (pid ${running.pid}, ${running.url})` : 'a daemon is starting or already serves this workspace', {
-    hint: 'Stop it with `breyta daemon stop`, or see it with `breyta daemon status`.',
-    details: running ? {pid: running.pid, url: running.url} : {},
-  })
+  fs.rmSync(ws.layout.daemonLock, {force: true})
+  const again = tryLock(ws.layout.daemonLock, 'daemon')
+  if (again) return again
+  throw alreadyRunning(undefined)
 }
 
 /** The exact view of a run, from its journal (used where a snapshot could lag). */

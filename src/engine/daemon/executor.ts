@@ -3,13 +3,16 @@
  * time. A run asked for again while its advance is in flight (an inbox entry, a timer) is
  * advanced once more right after, so nothing that arrives mid-advance is lost.
  */
-import {advanceRun, type AdvanceOptions} from '../runtime/run-loop.js'
+import {getEventListeners, setMaxListeners} from 'node:events'
+import {advanceRun, type AdvanceOptions, type AdvanceResult} from '../runtime/run-loop.js'
 import type {RunView} from '../runtime/projection.js'
 import type {Workspace} from '../workspace/workspace.js'
 
 export interface ExecutorOptions {
   concurrency: number
   advance: Omit<AdvanceOptions, 'signal'>
+  /** Where an advance runs (the worker pool); in this thread when not given. */
+  advanceIn?: (runId: string, signal: AbortSignal) => Promise<AdvanceResult>
   /** After every advance that this process held the lock for. */
   onAdvanced(view: RunView): void
   /** The run's lock is held by another process (a CLI): it will signal when it lets go. */
@@ -30,7 +33,11 @@ export class Executor {
   constructor(
     private readonly ws: Workspace,
     private readonly options: ExecutorOptions,
-  ) {}
+  ) {
+    // Each advance in flight listens once (removed when it ends), so up to `concurrency` at a
+    // time is expected, not a leak; Node warns from 11.
+    setMaxListeners(options.concurrency + 10, this.abort.signal)
+  }
 
   get active(): number {
     return this.inFlight.size
@@ -38,6 +45,11 @@ export class Executor {
 
   get queued(): number {
     return this.queue.size
+  }
+
+  /** Listeners on the one stop signal every advance shares; it stays at the runs in flight. */
+  get abortListeners(): number {
+    return getEventListeners(this.abort.signal, 'abort').length
   }
 
   /** Ask for run `runId` to be advanced (deduplicated). */
@@ -79,7 +91,7 @@ export class Executor {
     try {
       for (;;) {
         this.again.delete(runId)
-        const r = await advanceRun(this.ws, runId, {...this.options.advance, signal: this.abort.signal})
+        const r = this.options.advanceIn ? await this.options.advanceIn(runId, this.abort.signal) : await advanceRun(this.ws, runId, {...this.options.advance, signal: this.abort.signal})
         this.advances++
         if (r.locked) this.options.onLocked(runId)
         else this.options.onAdvanced(r.view)

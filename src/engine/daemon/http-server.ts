@@ -14,12 +14,29 @@ import type {AddressInfo} from 'node:net'
 
 export const MAX_BODY_BYTES = 1024 * 1024
 
+/**
+ * Limits so slow or unfinished requests cannot starve /healthz or grow memory without bound:
+ * open connections (more are refused by the kernel backlog / dropped at accept), time to send
+ * the headers, time for the whole request, idle time of a kept-alive connection, and the body
+ * bytes held at once across all connections (past it a request is answered 503 and dropped).
+ */
+export const HTTP_LIMITS = {
+  maxConnections: 1024,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 5_000,
+  maxBufferedBodyBytes: 16 * MAX_BODY_BYTES,
+}
+
+/** Body bytes held right now by requests of every connection. */
+let buffered = 0
+
 export interface Request {
   method: string
   path: string[]
   query: URLSearchParams
   headers: http.IncomingHttpHeaders
-  /** The whole body (at most MAX_BODY_BYTES; bigger ones are answered 413 before any handler). */
+  /** The whole body (at most MAX_BODY_BYTES; bigger ones are answered 413 before any handler, 503 past HTTP_LIMITS.maxBufferedBodyBytes). */
   body: Buffer
 }
 
@@ -45,10 +62,17 @@ function send(res: http.ServerResponse, reply: Reply, close = false): void {
   res.end(text)
 }
 
-function readBody(req: http.IncomingMessage): Promise<Buffer | 'too-large'> {
+function readBody(req: http.IncomingMessage, res: http.ServerResponse): Promise<Buffer | 'too-large' | 'busy'> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = []
     let size = 0
+    // What this request holds of the shared budget, given back when it is answered or dropped.
+    let held = 0
+    const giveBack = () => {
+      buffered -= held
+      held = 0
+    }
+    res.once('close', giveBack)
     const onData = (chunk: Buffer) => {
       size += chunk.length
       if (size > MAX_BODY_BYTES) {
@@ -56,9 +80,20 @@ function readBody(req: http.IncomingMessage): Promise<Buffer | 'too-large'> {
         req.off('end', onEnd)
         req.pause()
         chunks.length = 0
+        giveBack()
         resolve('too-large')
         return
       }
+      if (buffered + chunk.length > HTTP_LIMITS.maxBufferedBodyBytes) {
+        req.off('data', onData)
+        req.off('end', onEnd)
+        chunks.length = 0
+        giveBack()
+        resolve('busy')
+        return
+      }
+      buffered += chunk.length
+      held += chunk.length
       chunks.push(chunk)
     }
     const onEnd = () => resolve(Buffer.concat(chunks))
@@ -99,6 +134,8 @@ export interface HttpServer {
   server: http.Server
   port: number
   url: string
+  /** Open connections and body bytes held across them (for /healthz). */
+  load(): {connections: number; 'body-bytes': number}
   close(): Promise<void>
 }
 
@@ -107,8 +144,12 @@ export async function startHttpServer(host: string, port: number, handler: Handl
     void (async () => {
       try {
         if (declaredTooLarge(req)) return refuse(req, res)
-        const body = await readBody(req)
+        const body = await readBody(req, res)
         if (body === 'too-large') return refuse(req, res)
+        if (body === 'busy') {
+          send(res, errorReply(503, 'busy', 'too many request bodies in flight; send it again shortly'), true)
+          return void req.destroy()
+        }
         const url = new URL(req.url ?? '/', 'http://localhost')
         const reply = await handler({
           method: req.method ?? 'GET',
@@ -124,7 +165,16 @@ export async function startHttpServer(host: string, port: number, handler: Handl
       }
     })()
   }
-  const server = http.createServer({keepAliveTimeout: 5000}, serve)
+  const server = http.createServer({
+    keepAliveTimeout: HTTP_LIMITS.keepAliveTimeoutMs,
+    headersTimeout: HTTP_LIMITS.headersTimeoutMs,
+    requestTimeout: HTTP_LIMITS.requestTimeoutMs,
+    // How often the two timeouts above are enforced (Node's default is every 30 s).
+    connectionsCheckingInterval: 1000,
+  }, serve)
+  server.maxConnections = HTTP_LIMITS.maxConnections
+  // A connection that sends nothing at all (not even a first header byte) is dropped too.
+  server.setTimeout(HTTP_LIMITS.requestTimeoutMs, (socket) => socket.destroy())
   server.on('checkContinue', (req, res) => {
     if (declaredTooLarge(req)) refuse(req, res)
     else {
@@ -133,6 +183,11 @@ export async function startHttpServer(host: string, port: number, handler: Handl
     }
   })
   server.on('clientError', (_err, socket) => socket.destroy())
+  let open = 0
+  server.on('connection', (socket) => {
+    open++
+    socket.once('close', () => open--)
+  })
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen(port, host, () => {
@@ -146,6 +201,7 @@ export async function startHttpServer(host: string, port: number, handler: Handl
     server,
     port: actual,
     url: `http://${shownHost}:${actual}`,
+    load: () => ({connections: open, 'body-bytes': buffered}),
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve())

@@ -1,13 +1,15 @@
 /**
  * `POST /webhooks/SLUG`: start a live run of a flow whose live version has a
  * `{:type :webhook :secret NAME}` trigger, with the JSON body as input. The caller proves it
- * knows secret NAME either as `Authorization: Bearer <secret>` or as
- * `X-Breyta-Signature: sha256=<hex HMAC-SHA256 of the raw body under the secret>`; both are
- * compared in constant time. No credentials: 401; wrong ones: 403; no such flow, no live
- * version or no webhook trigger: 404.
+ * knows secret NAME as `Authorization: Bearer <secret>`, or signs: `X-Breyta-Signature:
+ * sha256=<hex HMAC of "TIMESTAMP.BODY">` with `X-Breyta-Timestamp: TIMESTAMP` (unix seconds,
+ * 5 minutes' skew), or GitHub's `X-Hub-Signature-256` (HMAC of the raw body) with its
+ * `X-GitHub-Delivery`. All compared in constant time. No credentials: 401; wrong or stale: 403;
+ * no such flow, no live version or no webhook trigger: 404. A replay (same delivery id within
+ * 24 h, or a signature already accepted) answers 200 with the first run's id (replays.ts).
  */
 import crypto from 'node:crypto'
-import {webhookSignature} from './signature.js'
+import {githubSignature, SIGNATURE_SKEW_S, webhookSignature} from './signature.js'
 import {fromJson} from '../edn/json.js'
 import {isBreytaError} from '../errors.js'
 import {parseFlow} from '../flow/load.js'
@@ -16,11 +18,16 @@ import type {FlowDefinition} from '../flow/types.js'
 import {createRun} from '../runtime/runs.js'
 import {assertSlug} from '../store/fs/paths.js'
 import {resolveSecret} from '../store/fs/secret-store.js'
+import type {Workspace} from '../workspace/workspace.js'
 import {parseJsonBody} from './callbacks.js'
 import type {DaemonContext} from './context.js'
 import {errorReply, type Reply, type Request} from './http-server.js'
+import {DELIVERY_TTL_MS, ReplayGuard, type ReplayKey} from './replays.js'
 
 export const SIGNATURE_HEADER = 'x-breyta-signature'
+export const TIMESTAMP_HEADER = 'x-breyta-timestamp'
+export const GITHUB_SIGNATURE_HEADER = 'x-hub-signature-256'
+const DELIVERY_HEADERS = ['x-breyta-delivery', 'x-github-delivery']
 
 function safeEqual(a: string, b: string): boolean {
   const x = Buffer.from(a)
@@ -28,18 +35,54 @@ function safeEqual(a: string, b: string): boolean {
   return x.length === y.length && crypto.timingSafeEqual(x, y)
 }
 
-export {webhookSignature} from './signature.js'
+export {githubSignature, webhookSignature} from './signature.js'
 
-type Auth = 'none' | 'ok' | 'bad'
+function header(req: Request, name: string): string | undefined {
+  const v = req.headers[name]
+  return Array.isArray(v) ? v[0] : v
+}
 
-export function checkWebhookAuth(req: Request, secret: string): Auth {
+export type Auth = {kind: 'none'} | {kind: 'bad'; message: string} | {kind: 'ok'; replay: ReplayKey[]}
+
+export function checkWebhookAuth(req: Request, secret: string, nowMs = Date.now()): Auth {
   const auth = req.headers.authorization
-  const sig = req.headers[SIGNATURE_HEADER]
-  const signature = Array.isArray(sig) ? sig[0] : sig
-  if (!auth && !signature) return 'none'
-  if (auth?.startsWith('Bearer ') && safeEqual(auth.slice(7).trim(), secret)) return 'ok'
-  if (signature?.startsWith('sha256=') && safeEqual(signature.slice(7).trim().toLowerCase(), webhookSignature(secret, req.body))) return 'ok'
-  return 'bad'
+  const signature = header(req, SIGNATURE_HEADER)
+  const github = header(req, GITHUB_SIGNATURE_HEADER)
+  if (!auth && !signature && !github) return {kind: 'none'}
+  if (auth?.startsWith('Bearer ') && safeEqual(auth.slice(7).trim(), secret)) return {kind: 'ok', replay: []}
+  if (signature?.startsWith('sha256=')) {
+    const ts = header(req, TIMESTAMP_HEADER)
+    if (ts === undefined || !/^\d{1,12}$/.test(ts)) return {kind: 'bad', message: `a signed webhook needs X-Breyta-Timestamp (unix seconds) and a signature over "TIMESTAMP.BODY"`}
+    const sig = signature.slice(7).trim().toLowerCase()
+    if (!safeEqual(sig, webhookSignature(secret, ts, req.body))) return {kind: 'bad', message: 'wrong signature'}
+    if (Math.abs(nowMs / 1000 - Number(ts)) > SIGNATURE_SKEW_S) return {kind: 'bad', message: `X-Breyta-Timestamp is more than ${SIGNATURE_SKEW_S} s from the daemon's clock`}
+    // Remembered a little longer than its timestamp can pass the skew check.
+    return {kind: 'ok', replay: [{key: `sig:${sig}`, ttlMs: 2 * SIGNATURE_SKEW_S * 1000 + 60_000}]}
+  }
+  if (github?.startsWith('sha256=')) {
+    if (header(req, 'x-github-delivery') === undefined) return {kind: 'bad', message: 'X-Hub-Signature-256 comes with X-GitHub-Delivery'}
+    const sig = github.slice(7).trim().toLowerCase()
+    if (!safeEqual(sig, githubSignature(secret, req.body))) return {kind: 'bad', message: 'wrong signature'}
+    // No timestamp is signed, so the signature itself is what a replay repeats.
+    return {kind: 'ok', replay: [{key: `gh:${sig}`, ttlMs: DELIVERY_TTL_MS}]}
+  }
+  return {kind: 'bad', message: 'wrong bearer token or signature'}
+}
+
+function deliveryKeys(req: Request, slug: string): ReplayKey[] {
+  const out: ReplayKey[] = []
+  for (const name of DELIVERY_HEADERS) {
+    const id = header(req, name)
+    if (id !== undefined && id !== '') out.push({key: `delivery:${slug}:${id.slice(0, 200)}`, ttlMs: DELIVERY_TTL_MS})
+  }
+  return out
+}
+
+const guards = new WeakMap<Workspace, ReplayGuard>()
+function guardFor(ws: Workspace): ReplayGuard {
+  let g = guards.get(ws)
+  if (!g) guards.set(ws, (g = new ReplayGuard(ws)))
+  return g
 }
 
 const parsed = new Map<string, FlowDefinition>()
@@ -80,17 +123,29 @@ export async function handleWebhook(ctx: DaemonContext, req: Request, slug: stri
     return errorReply(403, 'forbidden', `secret "${trigger.secret}" is not set in this workspace`)
   }
   const auth = checkWebhookAuth(req, secret)
-  if (auth === 'none') return errorReply(401, 'unauthorized', 'send the secret as Authorization: Bearer … or sign the body: X-Breyta-Signature: sha256=<hex HMAC-SHA256>')
-  if (auth === 'bad') return errorReply(403, 'forbidden', 'wrong bearer token or signature')
+  if (auth.kind === 'none') return errorReply(401, 'unauthorized', 'send the secret as Authorization: Bearer …, or sign: X-Breyta-Signature: sha256=<hex HMAC-SHA256 of "TIMESTAMP.BODY"> with X-Breyta-Timestamp')
+  if (auth.kind === 'bad') return errorReply(403, 'forbidden', auth.message)
   const body = parseJsonBody(req.body)
   if (!body.ok) return errorReply(400, 'invalid_json', body.message)
-  try {
-    const view = await createRun(ctx.ws, {slug, input: fromJson(body.value), target: 'live', trigger: 'webhook', env: ctx.env})
-    ctx.log('info', 'run started by webhook', {flow: slug, run: view.id})
-    ctx.schedule(view.id)
-    return {status: 202, body: {ok: true, run: view.id, flow: slug, version: view.version, status: view.status}}
-  } catch (err) {
-    if (!isBreytaError(err)) throw err
-    return errorReply(STATUS_BY_CODE[err.code] ?? 500, err.code, err.message)
+  let failure: Reply | undefined
+  let view: Awaited<ReturnType<typeof createRun>> | undefined
+  const {run, repeat} = await guardFor(ctx.ws).once([...auth.replay, ...deliveryKeys(req, slug)], async () => {
+    try {
+      view = await createRun(ctx.ws, {slug, input: fromJson(body.value), target: 'live', trigger: 'webhook', env: ctx.env})
+      return view.id
+    } catch (err) {
+      if (!isBreytaError(err)) throw err
+      failure = errorReply(STATUS_BY_CODE[err.code] ?? 500, err.code, err.message)
+      return undefined
+    }
+  })
+  if (repeat) {
+    if (run === undefined) return errorReply(409, 'conflict', 'the same delivery is being handled, and failed; send it again')
+    ctx.log('info', 'webhook replay ignored', {flow: slug, run})
+    return {status: 200, body: {ok: true, run, flow: slug, repeat: true}}
   }
+  if (failure || !view) return failure ?? errorReply(500, 'internal', 'no run was started')
+  ctx.log('info', 'run started by webhook', {flow: slug, run: view.id})
+  ctx.schedule(view.id)
+  return {status: 202, body: {ok: true, run: view.id, flow: slug, version: view.version, status: view.status}}
 }

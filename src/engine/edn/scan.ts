@@ -7,6 +7,7 @@
  * (`'x` → `(quote x)`, `\(` → `\u0028`, `##Inf`, integers past 2^53 → `N`); read.ts applies
  * them before handing the text to edn-data.
  */
+import {MAX_NESTING} from './depth.js'
 import type {Problem} from '../errors.js'
 import {canonical, type Node, type NodeKind} from './positions.js'
 
@@ -81,6 +82,7 @@ function preview(text: string): string {
 class Scanner {
   private i = 0
   private unterminatedString = false
+  private abandoned = false
   private line = 1
   private lineStart = 0
   private readonly stack: Frame[]
@@ -121,7 +123,7 @@ class Scanner {
       else if (c === 59) this.skipComment()
       else this.form(t[this.i]!)
     }
-    this.finishInput()
+    if (!this.abandoned) this.finishInput()
   }
 
   private form(ch: string): void {
@@ -170,6 +172,13 @@ class Scanner {
   }
 
   private open(kind: NodeKind, opener: string, closer: string, length: number): void {
+    if (this.stack.length > MAX_NESTING) {
+      // Deeper than anything a reader downstream can recurse through: stop here, one problem.
+      this.problemHere(this.i, `nested deeper than ${MAX_NESTING} levels`)
+      this.abandoned = true
+      this.i = this.text.length
+      return
+    }
     const node = this.node(kind, this.i, -1, '', [])
     this.stack.push({node, opener, closer, prefixes: []})
     this.i += length

@@ -26,6 +26,12 @@ function locatorFor(text: string, read: PositionedValue): Locator {
 
 /** Read and validate flow text without throwing: the flow when valid, else every problem. */
 export function validateFlowText(text: string, options: ValidateOptions = {}): Validation {
+  if (options.maxBytes !== undefined && text.length > options.maxBytes / 4) {
+    const bytes = Buffer.byteLength(text)
+    if (bytes > options.maxBytes) {
+      return {problems: [{path: '', message: `the flow is ${bytes} bytes; the limit is ${options.maxBytes} (config.edn :limits :flow-bytes)`, line: 1, column: 1, ...(options.file ? {file: options.file} : {})}]}
+    }
+  }
   let read: PositionedValue
   try {
     read = readEdnWithPositions(text, {file: options.file, code: true})

@@ -89,7 +89,7 @@ export async function releaseDraft(ws: Workspace, slug: string, options: {note?:
   assertSlug(slug)
   const text = readDraft(ws.layout, slug)
   const connections = new Set(Object.keys(await readConnections(ws.layout)))
-  const flow = parseFlow(text, {file: `flows/${slug}.edn`, connections})
+  const flow = parseFlow(text, {file: `flows/${slug}.edn`, connections, maxBytes: ws.config.limits.flowBytes})
   if (flow.slug !== slug) throw new BreytaError('invalid_flow', `flows/${slug}.edn declares :slug :${flow.slug}`, {hint: 'The file name and the :slug must agree.'})
   const digest = sha256(text)
   return withReleaseLock(ws.layout, slug, () => {

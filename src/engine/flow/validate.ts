@@ -15,6 +15,11 @@ export interface ValidateOptions {
   file?: string
   /** Names from connections.edn; when given, step `:connection` refs are checked against them. */
   connections?: ReadonlySet<string>
+  /**
+   * Refuse text longer than this many bytes before reading it (config.edn :limits
+   * :flow-bytes). Given where flow text enters the workspace; a pinned copy was checked then.
+   */
+  maxBytes?: number
 }
 
 export interface Validation {

@@ -3,7 +3,7 @@
  * `run_failed` BreytaErrors; the innermost call form that saw one is attached to the message
  * and to `details.form`, so a user can find the offending expression.
  */
-import {BreytaError} from '../errors.js'
+import {BreytaError, type ErrorCode} from '../errors.js'
 import {printEdn} from '../edn/print.js'
 import {formPosition} from '../edn/positions.js'
 import type {Value} from '../edn/values.js'
@@ -19,8 +19,8 @@ export function formText(form: Value): string {
 export class EvalError extends BreytaError {
   private hasForm = false
 
-  constructor(message: string, form?: Value) {
-    super('run_failed', message, {details: {}})
+  constructor(message: string, form?: Value, options: {code?: ErrorCode; hint?: string} = {}) {
+    super(options.code ?? 'run_failed', message, {details: {}, hint: options.hint})
     if (form !== undefined) this.attach(form)
   }
 

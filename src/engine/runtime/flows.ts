@@ -10,6 +10,7 @@ import {assertSlug} from '../store/fs/paths.js'
 import type {Target} from '../store/types.js'
 import {readSecrets} from '../store/fs/secret-store.js'
 import type {Workspace} from '../workspace/workspace.js'
+import {DEFAULT_CONFIG} from '../workspace/config.js'
 import {missingRequirements, requirementProblems} from './requirements.js'
 import {resolveFlowSource, sha256} from './runs.js'
 
@@ -126,7 +127,7 @@ export async function pushFlow(ws: Workspace, file: string): Promise<{slug: stri
     throw new BreytaError('invalid_input', `cannot read ${file}`, {hint: 'Pass the path of an .edn flow file.'})
   }
   const connections = new Set(Object.keys(await readConnections(ws.layout)))
-  const flow = parseFlow(text, {file: path.basename(file), connections})
+  const flow = parseFlow(text, {file: path.basename(file), connections, maxBytes: ws.config.limits.flowBytes})
   const before = draftExists(ws.layout, flow.slug) ? readDraft(ws.layout, flow.slug) : undefined
   const normalized = text.endsWith('\n') ? text : text + '\n'
   if (before !== normalized) writeDraft(ws.layout, flow.slug, normalized)
@@ -158,7 +159,7 @@ export async function validateFlow(ws: Workspace | undefined, target: {slug?: st
     file = path.relative(ws.root, ws.layout.flow(target.slug!))
   }
   const workspaceConnections = ws ? await readConnections(ws.layout) : undefined
-  const result = validateFlowText(text, {file, connections: workspaceConnections ? new Set(Object.keys(workspaceConnections)) : undefined})
+  const result = validateFlowText(text, {file, connections: workspaceConnections ? new Set(Object.keys(workspaceConnections)) : undefined, maxBytes: ws?.config.limits.flowBytes ?? DEFAULT_CONFIG.limits.flowBytes})
   const problems = [...result.problems]
   if (ws && workspaceConnections && result.flow) {
     problems.push(...requirementProblems(missingRequirements(result.flow, workspaceConnections, await readSecrets(ws.layout), process.env)))

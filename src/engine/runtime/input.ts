@@ -1,4 +1,5 @@
 /** Run input given as JSON on the command line or in a file. */
+import {MAX_NESTING, tooDeep} from '../edn/depth.js'
 import {fromJson} from '../edn/json.js'
 import type {Value} from '../edn/values.js'
 import {BreytaError} from '../errors.js'
@@ -9,6 +10,10 @@ export function parseInputJson(text: string, what: string): Value {
     parsed = JSON.parse(text)
   } catch (err) {
     throw new BreytaError('invalid_input', `${what} is not valid JSON: ${(err as Error).message}`, {hint: 'Pass a JSON object, e.g. --input \'{"pr": 1}\'.'})
+  }
+  const deep = tooDeep(parsed)
+  if (deep !== undefined) {
+    throw new BreytaError('invalid_input', `${what} nests deeper than ${MAX_NESTING} levels (at ${deep})`, {hint: `Flatten the input; at most ${MAX_NESTING} levels of arrays and objects.`, details: {path: deep, 'max-nesting': MAX_NESTING}})
   }
   return fromJson(parsed)
 }

@@ -6,7 +6,7 @@
 import fs from 'node:fs'
 import {decode, encode, type Json} from '../edn/json.js'
 import {emap, type EdnMap, type Value} from '../edn/values.js'
-import {BreytaError, toBreytaError} from '../errors.js'
+import {BreytaError, isStorageErrno, storageError, toBreytaError} from '../errors.js'
 import {parseFlow} from '../flow/load.js'
 import type {FlowDefinition} from '../flow/types.js'
 import {evaluateFlow} from '../interpreter/index.js'
@@ -23,6 +23,7 @@ import type {ParkRequest, StepContext} from '../steps/types.js'
 import type {Workspace} from '../workspace/workspace.js'
 import {backoffDelay, recordError, retryPolicy, RunCancelled, sleep, stepTimeoutMs, withTimeout} from './attempts.js'
 import {projectRun, type RunView} from './projection.js'
+import {executorDeaths, INTERRUPTED_LOG, openStep} from './crashes.js'
 import {ReplayState} from './replay.js'
 import {buildStepContext, loadStepServices, type StepServices} from './step-context.js'
 import {offloadStepOutput, redactError, redactValue, resolveConfigRefs} from './step-io.js'
@@ -76,7 +77,7 @@ export async function advanceRun(ws: Workspace, runId: string, options: AdvanceO
   // Completions are checked *after* the lock is released: a decision recorded while this process
   // held the lock is either seen here, or its writer's own tryLock succeeds once we let go.
   for (let i = 0; i < 10; i++) {
-    const lock = tryLock(ws.layout.runLock(runId), 'advance')
+    const lock = lockRun(ws, runId)
     if (!lock) break
     try {
       view = await advanceLocked(ws, runId, options)
@@ -90,6 +91,44 @@ export async function advanceRun(ws: Workspace, runId: string, options: AdvanceO
   if (view === undefined) return {locked: true}
   await runEnded(ws, view)
   return {locked: false, view}
+}
+
+function lockRun(ws: Workspace, runId: string) {
+  try {
+    return tryLock(ws.layout.runLock(runId), 'advance')
+  } catch (err) {
+    throw isStorageErrno(err) ? storageError(err, runId) : err
+  }
+}
+
+/**
+ * End a run whose executor cannot (it died with the worker that ran it): run_failed with
+ * `error`, naming the step it was in. Nothing happens when another process holds the run.
+ */
+export async function failRunNow(ws: Workspace, runId: string, error: Omit<RecordedError, 'step'>): Promise<RunView | undefined> {
+  const lock = lockRun(ws, runId)
+  if (!lock) return undefined
+  let view: RunView | undefined
+  try {
+    const file = ws.layout.runJournal(runId)
+    const {events, validBytes} = readJournal(file)
+    const current = projectRun(events)
+    if (!current || TERMINAL_STATUSES.includes(current.status)) return current
+    const step = openStep(events)
+    const writer = JournalWriter.open(file, events.at(-1)?.seq ?? 0, validBytes, runId)
+    try {
+      events.push(...writer.append({type: 'run_failed', at: new Date().toISOString(), error: {...error, ...(step ? {step, message: `${error.message} (in step "${step}")`} : {})}}))
+    } finally {
+      writer.close()
+    }
+    view = projectRun(events)!
+    writeRunSnapshot(ws.layout, view)
+  } finally {
+    lock.release()
+    signalRun(ws.layout, runId)
+  }
+  await runEnded(ws, view)
+  return view
 }
 
 function hasPendingCompletion(ws: Workspace, view: RunView): boolean {
@@ -110,7 +149,7 @@ async function advanceLocked(ws: Workspace, runId: string, options: AdvanceOptio
     return advanceLocked(ws, runId, options)
   }
 
-  const runner = new Runner(ws, runId, events, JournalWriter.open(file, events.at(-1)?.seq ?? 0, validBytes), options, now)
+  const runner = new Runner(ws, runId, events, JournalWriter.open(file, events.at(-1)?.seq ?? 0, validBytes, runId), options, now)
   try {
     return await runner.run(view)
   } finally {
@@ -124,7 +163,14 @@ class Runner {
   private readonly parked = new Parked()
   private lastSnapshot = 0
   private cancelTimer?: NodeJS.Timeout
+  private onOuterAbort?: () => void
   private services?: StepServices
+  /**
+   * Set when the disk refused a journal or snapshot write. From then on nothing may be
+   * recorded or run: the error goes up as it is, never into a run_failed, so the run stays
+   * resumable once there is room again.
+   */
+  private storeFailure?: BreytaError
 
   constructor(
     private readonly ws: Workspace,
@@ -139,6 +185,9 @@ class Runner {
 
   async run(view: RunView): Promise<RunView> {
     if (this.cancelRequested()) return this.finish({type: 'run_cancelled', reason: 'cancelled by request'})
+    const deaths = executorDeaths(this.events)
+    const maxCrashes = this.ws.config.limits.maxCrashes
+    if (deaths >= maxCrashes) return this.finish({type: 'run_failed', error: crashedError(this.events, deaths)})
     // Unsynced: if it is lost in a crash, the next advance simply writes it again.
     this.appendUnsynced({type: view['started-at'] === null ? 'run_started' : 'run_resumed', pid: process.pid})
     this.ingestInbox()
@@ -158,9 +207,10 @@ class Runner {
         now: created.at,
         callbackUrl: (key) => this.ws.callbackUrl(this.runId, key),
         step: (type, id, config, position) => this.step(flow, type, id, config, position),
-      })
+      }, {budgetMs: this.ws.config.limits.computeMs})
       return this.finish({type: 'run_completed', output: this.encodeOut(output)})
     } catch (err) {
+      if (this.storeFailure) throw this.storeFailure
       if (isSuspend(err)) {
         if (this.cancelRequested()) return this.finish({type: 'run_cancelled', reason: 'cancelled by request'})
         return this.finish({type: 'run_parked', status: this.parked.waiting ? 'waiting' : 'sleeping', ...(this.parked.wakeAt ? {wakeAt: this.parked.wakeAt} : {})})
@@ -168,6 +218,8 @@ class Runner {
       if (err instanceof RunCancelled || this.abort.signal.aborted) {
         if (this.cancelRequested()) return this.finish({type: 'run_cancelled', reason: 'cancelled by request'})
         // The process is stopping: leave the run as it is; `runs resume` or the daemon continues it.
+        // The log says it stopped on purpose, so the next advance does not count a crash.
+        this.append({type: 'log', message: INTERRUPTED_LOG})
         return this.snapshot(true)
       }
       const e = toBreytaError(err)
@@ -179,6 +231,7 @@ class Runner {
 
   close(): void {
     if (this.cancelTimer) clearInterval(this.cancelTimer)
+    if (this.onOuterAbort) this.options.signal?.removeEventListener('abort', this.onOuterAbort)
     this.services?.close()
     this.writer.close()
   }
@@ -195,17 +248,31 @@ class Runner {
     this.cancelTimer.unref()
     const outer = this.options.signal
     if (outer) {
-      if (outer.aborted) this.abort.abort(new RunCancelled('interrupted'))
-      else outer.addEventListener('abort', () => this.abort.abort(new RunCancelled('interrupted')), {once: true})
+      // One signal serves every advance of a long-lived daemon: the listener must go in close().
+      this.onOuterAbort = () => this.abort.abort(new RunCancelled('interrupted'))
+      if (outer.aborted) this.onOuterAbort()
+      else outer.addEventListener('abort', this.onOuterAbort, {once: true})
     }
   }
 
   private append(...events: NewJournalEvent[]): void {
-    this.record(this.writer.append(...this.stamp(events)))
+    this.store(() => this.record(this.writer.append(...this.stamp(events))))
   }
 
   private appendUnsynced(...events: NewJournalEvent[]): void {
-    this.record(this.writer.appendUnsynced(...this.stamp(events)))
+    this.store(() => this.record(this.writer.appendUnsynced(...this.stamp(events))))
+  }
+
+  /** Run a write to the run's files; a refusal by the disk stops the run (see storeFailure). */
+  private store<T>(write: () => T): T {
+    if (this.storeFailure) throw this.storeFailure
+    try {
+      return write()
+    } catch (err) {
+      if (!isStorageErrno(err) && !(err instanceof BreytaError && err.code === 'storage_error')) throw err
+      this.storeFailure = storageError(err, this.runId)
+      throw this.storeFailure
+    }
   }
 
   private stamp(events: NewJournalEvent[]): UnsequencedEvent[] {
@@ -229,7 +296,7 @@ class Runner {
     if (!force && t - this.lastSnapshot < SNAPSHOT_INTERVAL_MS) return undefined as unknown as RunView
     this.lastSnapshot = t
     const view = projectRun(this.events)!
-    writeRunSnapshot(this.ws.layout, view)
+    this.store(() => writeRunSnapshot(this.ws.layout, view))
     return view
   }
 
@@ -276,6 +343,7 @@ class Runner {
         return output
       } catch (err) {
         if (err instanceof RunCancelled) throw err
+        if (this.storeFailure) throw this.storeFailure
         const error = redactError(this.services!, recordError(err, id, attempt))
         if (error.retryable && attempt < policy.maxAttempts) {
           const delay = backoffDelay(policy, attempt)
@@ -346,6 +414,18 @@ class Runner {
     }
     this.parked.note('sleep', until)
     return Promise.reject(new Suspend('sleeping'))
+  }
+}
+
+/** run_crashed, naming the step the executor was in when it last died. */
+function crashedError(events: readonly JournalEvent[], deaths: number): RecordedError {
+  const step = openStep(events)
+  return {
+    code: 'run_crashed',
+    message: `the process advancing this run died ${deaths} times in a row${step ? ` in step "${step}"` : ''} without getting further`,
+    hint: 'It was killed or ran out of memory each time; look at that step or the flow code before it (`breyta runs show RUN`), fix it or raise config.edn :limits, then `breyta runs retry RUN`. (:limits :max-crashes sets how many deaths in a row end a run.)',
+    details: {deaths},
+    ...(step ? {step} : {}),
   }
 }
 

@@ -73,7 +73,7 @@ export function setAdmission(a: Admission): void {
 /** Create a run pinned to the exact flow text it will execute. Does not execute it. */
 export async function createRun(ws: Workspace, options: StartOptions): Promise<RunView> {
   const source = resolveFlowSource(ws, options.slug, options.target ?? 'draft', options.version)
-  const flow = parseFlow(source.text, {file: options.target === 'live' ? `releases/${options.slug}/v${source.version}.edn` : `flows/${options.slug}.edn`})
+  const flow = parseFlow(source.text, {file: options.target === 'live' ? `releases/${options.slug}/v${source.version}.edn` : `flows/${options.slug}.edn`, maxBytes: ws.config.limits.flowBytes})
   if (flow.slug !== options.slug) {
     throw new BreytaError('invalid_flow', `flows/${options.slug}.edn declares :slug :${flow.slug}`, {hint: 'The file name and the :slug must agree.'})
   }

@@ -6,6 +6,9 @@ import {parseDuration} from '../flow/duration.js'
 import {StepConfig} from './config.js'
 import {StepError, type StepExecutor} from './types.js'
 
+/** The longest wait key (characters); any key up to it has its own inbox entry (store/fs/paths.ts). */
+export const MAX_WAIT_KEY_LENGTH = 4096
+
 export const waitStep: StepExecutor = {
   type: 'wait',
   check(config) {
@@ -19,6 +22,7 @@ export const waitStep: StepExecutor = {
   async run(config, ctx) {
     const c = new StepConfig(config, 'wait')
     const key = c.requireString('key')
+    if (key.length > MAX_WAIT_KEY_LENGTH) throw new StepError(`wait :key is ${key.length} characters long; at most ${MAX_WAIT_KEY_LENGTH}`, {retryable: false})
     const onTimeout = c.keyword('on-timeout') ?? 'fail'
     if (onTimeout !== 'fail' && onTimeout !== 'continue') throw new StepError(':on-timeout must be :fail or :continue', {retryable: false})
     const timeout = c.value('timeout')

@@ -70,7 +70,7 @@ describe('compute budget', () => {
     for (const body of ['(loop [i 0] (recur (inc i)))', '(loop [] (recur))', '(loop [m {}] (recur (assoc m :n (count m))))', '((fn [n] (recur n)) 0)']) {
       const started = Date.now()
       const err = await evaluateFlow(flowDef(body), recordingHost(), budget).then(() => undefined, (e: unknown) => e as {code: string; message: string})
-      expect(err, body).toMatchObject({code: 'run_failed', message: expect.stringMatching(/computed for \d+ s without reaching a step/)})
+      expect(err, body).toMatchObject({code: 'resource_exhausted', message: expect.stringMatching(/computed for \d+ s without reaching a step/)})
       expect(Date.now() - started, body).toBeLessThan(10_000)
     }
   })
@@ -86,6 +86,6 @@ describe('compute budget', () => {
 
   test('an endless loop in a :functions entry fails the call', async () => {
     const flow = flowDef('nil', {functions: new Map([['spin', {id: 'spin', language: 'clojure', code: '(fn [x] (loop [n x] (recur (inc n))))'}]])})
-    await expect(callFunction(flow, {ref: 'spin'}, 0, budget)).rejects.toMatchObject({code: 'run_failed', message: expect.stringMatching(/without reaching a step/)})
+    await expect(callFunction(flow, {ref: 'spin'}, 0, budget)).rejects.toMatchObject({code: 'resource_exhausted', message: expect.stringMatching(/without reaching a step/)})
   })
 })

@@ -6,8 +6,10 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import type {Json} from '../../edn/json.js'
+import {writeFully} from './journal.js'
 import type {WorkspaceLayout} from './paths.js'
 import {signalRun} from './signals.js'
+import {fsyncDir} from './snapshot.js'
 
 export interface InboxEntry {
   key: string
@@ -20,24 +22,24 @@ export interface InboxEntry {
 
 /** Record a completion; false when one was recorded before (the loser of a race). */
 export function postToInbox(layout: WorkspaceLayout, runId: string, entry: InboxEntry): boolean {
-  fs.mkdirSync(layout.runInbox(runId), {recursive: true})
-  const file = layout.runInboxEntry(runId, entry.key)
-  let fd: number
-  try {
-    fd = fs.openSync(file + '.tmp-' + process.pid, 'w')
-  } catch (err) {
-    throw err
+  if (!fs.existsSync(layout.runInbox(runId))) {
+    fs.mkdirSync(layout.runInbox(runId), {recursive: true})
+    fsyncDir(layout.runDir(runId))
   }
+  const file = layout.runInboxEntry(runId, entry.key)
+  const fd = fs.openSync(file + '.tmp-' + process.pid, 'w')
   // Write fully to a private temp file, then link it into place: link() fails with EEXIST if
   // another completion won, and readers never see a half-written entry.
   try {
-    fs.writeSync(fd, JSON.stringify(entry))
+    writeFully(fd, Buffer.from(JSON.stringify(entry)))
     fs.fsyncSync(fd)
   } finally {
     fs.closeSync(fd)
   }
   try {
     fs.linkSync(file + '.tmp-' + process.pid, file)
+    // The answer (exit 0, HTTP 202) promises the completion survives a power loss.
+    fsyncDir(layout.runInbox(runId))
     signalRun(layout, runId)
     return true
   } catch (err) {

@@ -1,28 +1,52 @@
 /**
  * The run journal: `events.jsonl`, one JSON event per line, appended and fsync'd before the
- * run moves on. It is the source of truth; run.json is derived from it. A torn last line
- * (the writer died mid-write) is skipped on read and truncated away on the next open.
+ * run moves on. It is the source of truth; run.json is derived from it.
+ *
+ * Integrity: an append writes every byte or throws (`storage_error` when the disk refuses),
+ * and a failed append is cut back off the file so no half event stays behind. A torn LAST line
+ * (a writer died mid-write) is skipped on read and truncated away on the next open; that is
+ * the only repair. A malformed line with good lines after it is damage, not a torn write:
+ * reading throws `journal_corrupt` naming the file and line, and nothing is truncated.
  */
 import fs from 'node:fs'
+import {BreytaError, isStorageErrno, storageError} from '../../errors.js'
 import type {JournalEvent, UnsequencedEvent} from '../types.js'
+
+/** Write all of `buf` at the end of `fd` (writeSync may write fewer bytes than asked). */
+export function writeFully(fd: number, buf: Buffer): void {
+  let off = 0
+  while (off < buf.length) {
+    const n = fs.writeSync(fd, buf, off, buf.length - off)
+    if (n <= 0) throw Object.assign(new Error('write made no progress'), {code: 'ENOSPC'})
+    off += n
+  }
+}
 
 export class JournalWriter {
   private fd: number
   private seq: number
+  /** Bytes in the file after the last append that went through. */
+  private size: number
 
-  private constructor(readonly file: string, fd: number, seq: number) {
+  private constructor(readonly file: string, fd: number, seq: number, size: number) {
     this.fd = fd
     this.seq = seq
+    this.size = size
   }
 
   /** Open for appending; repairs a torn tail so the next line starts clean. */
-  static open(file: string, lastSeq: number, validBytes?: number): JournalWriter {
-    if (validBytes !== undefined) {
-      const size = fs.existsSync(file) ? fs.statSync(file).size : 0
-      if (size > validBytes) fs.truncateSync(file, validBytes)
+  static open(file: string, lastSeq: number, validBytes?: number, runId?: string): JournalWriter {
+    try {
+      let size = fs.existsSync(file) ? fs.statSync(file).size : 0
+      if (validBytes !== undefined && size > validBytes) {
+        fs.truncateSync(file, validBytes)
+        size = validBytes
+      }
+      const fd = fs.openSync(file, 'a')
+      return new JournalWriter(file, fd, lastSeq, size)
+    } catch (err) {
+      throw isStorageErrno(err) ? storageError(err, runId) : err
     }
-    const fd = fs.openSync(file, 'a')
-    return new JournalWriter(file, fd, lastSeq)
   }
 
   get lastSeq(): number {
@@ -43,10 +67,25 @@ export class JournalWriter {
   }
 
   private write(events: UnsequencedEvent[], sync: boolean): JournalEvent[] {
-    const stamped = events.map((e) => ({seq: ++this.seq, ...e}) as JournalEvent)
-    fs.writeSync(this.fd, stamped.map((e) => JSON.stringify(e)).join('\n') + '\n')
-    // fdatasync flushes the data and the file size (all an append needs), not the mtime.
-    if (sync) fs.fdatasyncSync(this.fd)
+    let seq = this.seq
+    const stamped = events.map((e) => ({seq: ++seq, ...e}) as JournalEvent)
+    const buf = Buffer.from(stamped.map((e) => JSON.stringify(e)).join('\n') + '\n')
+    try {
+      writeFully(this.fd, buf)
+      // fdatasync flushes the data and the file size (all an append needs), not the mtime.
+      if (sync) fs.fdatasyncSync(this.fd)
+    } catch (err) {
+      // Cut the partial event back off, so the next append does not glue onto half a line;
+      // if even that fails, the next open treats it as a torn last line.
+      try {
+        fs.ftruncateSync(this.fd, this.size)
+      } catch {
+        // left for the next open's repair
+      }
+      throw isStorageErrno(err) ? storageError(err) : err
+    }
+    this.seq = seq
+    this.size += buf.length
     return stamped
   }
 
@@ -61,11 +100,14 @@ export interface JournalRead {
   validBytes: number
 }
 
-/** Read every complete event; a torn or unparsable last line is ignored. */
+/**
+ * Read every event. An unparsable last line is a torn write and is ignored (validBytes stops
+ * before it); an unparsable line anywhere before it throws `journal_corrupt`.
+ */
 export function readJournal(file: string): JournalRead {
-  let text: string
+  let buf: Buffer
   try {
-    text = fs.readFileSync(file, 'utf8')
+    buf = fs.readFileSync(file)
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {events: [], validBytes: 0}
     throw err
@@ -73,20 +115,35 @@ export function readJournal(file: string): JournalRead {
   const events: JournalEvent[] = []
   let pos = 0
   let validBytes = 0
-  while (pos < text.length) {
-    const nl = text.indexOf('\n', pos)
-    if (nl < 0) break
-    const line = text.slice(pos, nl)
-    pos = nl + 1
-    if (line.trim() === '') continue
+  let lineNo = 0
+  while (pos < buf.length) {
+    const nl = buf.indexOf(0x0a, pos)
+    const end = nl < 0 ? buf.length : nl
+    const line = buf.subarray(pos, end).toString('utf8')
+    const start = pos
+    pos = end + 1
+    lineNo++
+    if (nl < 0) break // no newline yet: torn, whatever it holds
+    if (line.trim() === '') {
+      validBytes = pos
+      continue
+    }
     try {
       events.push(JSON.parse(line) as JournalEvent)
-      validBytes = Buffer.byteLength(text.slice(0, pos))
+      validBytes = pos
     } catch {
-      break
+      if (buf.subarray(pos).toString('utf8').trim() === '') break // the last line: torn
+      throw journalCorrupt(file, lineNo, start)
     }
   }
   return {events, validBytes}
+}
+
+function journalCorrupt(file: string, line: number, offset: number): BreytaError {
+  return new BreytaError('journal_corrupt', `${file}: line ${line} is not a journal event, and good events follow it`, {
+    hint: 'The journal was damaged (not torn by a crash); breyta will not guess what it held and leaves the file as it is. Restore it from a backup, or start over with `breyta runs retry RUN`.',
+    details: {file, line, offset},
+  })
 }
 
 /** Append from a process that does not hold the run's writer (used under the run lock). */

@@ -2,13 +2,16 @@
  * The on-disk layout of `.breyta/` (SPEC §2). This is the only module that builds paths into
  * the workspace directory; everything else asks it.
  */
+import crypto from 'node:crypto'
+import fs from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
 import {BreytaError} from '../../errors.js'
 
 export const WORKSPACE_DIR = '.breyta'
 
 /** Lines of `.breyta/.gitignore`: runtime state stays out of git, definitions go in. */
-export const GITIGNORE_LINES = ['runs/', 'resources/', 'kv/', 'queue/', 'logs/', 'signals/', 'schedules/', 'secrets.edn', 'daemon.json', 'workspace.key', '*.lock', '*.tmp']
+export const GITIGNORE_LINES = ['runs/', 'resources/', 'kv/', 'queue/', 'logs/', 'signals/', 'schedules/', 'webhooks/', 'secrets.edn', 'daemon.json', 'workspace.key', '*.lock', '*.tmp']
 
 const SLUG = /^[a-z0-9][a-z0-9-]*$/
 const RUN_ID = /^[0-9A-HJKMNP-TV-Z]{26}$/
@@ -29,6 +32,26 @@ function assertRunId(id: string): string {
   return id
 }
 
+/**
+ * One file name per wait key, never shared by two keys: the key itself (URI-encoded) while
+ * short, else a hash under a `%h-` prefix, which URI encoding never produces (it writes `%`
+ * only before two hex digits). File names are limited to 255 bytes.
+ */
+function inboxFileName(key: string): string {
+  const encoded = encodeURIComponent(key)
+  if (encoded.length <= 150) return `${encoded}.json`
+  return `%h-${crypto.createHash('sha256').update(key).digest('hex')}.json`
+}
+
+/** One name for a directory however it was reached (symlinks, relative paths). */
+function realDir(dir: string): string {
+  try {
+    return fs.realpathSync(dir)
+  } catch {
+    return path.resolve(dir)
+  }
+}
+
 /** Every path under one workspace. `root` is the directory that contains `.breyta/`. */
 export class WorkspaceLayout {
   readonly dir: string
@@ -44,6 +67,15 @@ export class WorkspaceLayout {
   get key(): string { return path.join(this.dir, 'workspace.key') }
   get daemonJson(): string { return path.join(this.dir, 'daemon.json') }
   get daemonLock(): string { return path.join(this.dir, 'daemon.lock') }
+  /**
+   * The daemon's control socket, which doubles as its liveness lock: the kernel closes it when
+   * the process dies (a zombie holds none). On Linux an abstract socket (no file to go stale);
+   * elsewhere a short path in the temp dir (socket paths are limited to ~104 bytes).
+   */
+  get daemonSocket(): string {
+    const id = crypto.createHash('sha256').update(realDir(this.dir)).digest('hex').slice(0, 24)
+    return process.platform === 'linux' ? `\0breyta-daemon-${id}` : path.join(os.tmpdir(), `breyta-${id}.sock`)
+  }
   get logsDir(): string { return path.join(this.dir, 'logs') }
   get daemonLog(): string { return path.join(this.logsDir, 'daemon.log') }
 
@@ -63,7 +95,7 @@ export class WorkspaceLayout {
   runCancelMarker(id: string): string { return path.join(this.runDir(id), 'cancel-requested') }
   /** Wait completions land here first (one O_EXCL file per key), then move into the journal. */
   runInbox(id: string): string { return path.join(this.runDir(id), 'inbox') }
-  runInboxEntry(id: string, key: string): string { return path.join(this.runInbox(id), `${encodeURIComponent(key).slice(0, 200)}.json`) }
+  runInboxEntry(id: string, key: string): string { return path.join(this.runInbox(id), inboxFileName(key)) }
 
   get resourcesDir(): string { return path.join(this.dir, 'resources') }
   resourceRunDir(runId: string): string { return path.join(this.resourcesDir, assertRunId(runId)) }
@@ -90,6 +122,10 @@ export class WorkspaceLayout {
   runChange(id: string): string { return path.join(this.changesDir, assertRunId(id)) }
 
   /** Schedule watermarks: the last tick fired per flow and trigger (daemon/schedules.ts). */
+  /** Webhook deliveries and signatures already accepted (daemon/replays.ts). */
+  get webhooksDir(): string { return path.join(this.dir, 'webhooks') }
+  get webhookSeen(): string { return path.join(this.webhooksDir, 'seen.json') }
+
   get schedulesDir(): string { return path.join(this.dir, 'schedules') }
   scheduleWatermark(slug: string): string { return path.join(this.schedulesDir, `${assertSlug(slug)}.json`) }
   scheduleLock(slug: string): string { return path.join(this.schedulesDir, `${assertSlug(slug)}.lock`) }

@@ -6,7 +6,7 @@ import {projectRun, type RunView} from '../../runtime/projection.js'
 import type {JournalEvent, UnsequencedEvent} from '../types.js'
 import {appendEvents, readJournal} from './journal.js'
 import {isRunId, type WorkspaceLayout} from './paths.js'
-import {readJsonFile, writeDerivedSnapshot, writeSnapshot, writeTextAtomic} from './snapshot.js'
+import {fsyncDir, readJsonFile, writeDerivedSnapshot, writeSnapshot, writeTextAtomic} from './snapshot.js'
 
 /** The exact flow text a run executes, copied at creation so later edits never reach it. */
 export function pinnedFlowFile(layout: WorkspaceLayout, runId: string): string {
@@ -26,9 +26,11 @@ export function assertRunExists(layout: WorkspaceLayout, runId: string): void {
 /** Create the run directory with its pinned definition and first event. */
 export function createRunFiles(layout: WorkspaceLayout, runId: string, flowText: string, created: UnsequencedEvent): RunView {
   fs.mkdirSync(layout.runDir(runId), {recursive: true})
+  fsyncDir(layout.runsDir)
   writeTextAtomic(pinnedFlowFile(layout, runId), flowText)
   const events = appendEvents(layout.runJournal(runId), 0, created)
   const view = projectRun(events)!
+  // Also makes events.jsonl's directory entry durable (writeSnapshot syncs the run directory).
   writeSnapshot(layout.runSnapshot(runId), view)
   return view
 }

@@ -1,0 +1,29 @@
+/**
+ * A daemon worker thread (worker-pool.ts): advances the runs the main thread hands it, so flow
+ * code that computes or allocates never holds up the daemon's HTTP, timers and schedules.
+ * Messages in: {type: 'advance', run} and {type: 'abort', run}; out: {type: 'done', run,
+ * result} or {type: 'failed', run, error}.
+ */
+import {parentPort, workerData} from 'node:worker_threads'
+import {toBreytaError} from '../errors.js'
+import {advanceRun} from '../runtime/run-loop.js'
+import {muteSignals} from '../store/fs/signals.js'
+import {WorkspaceLayout} from '../store/fs/paths.js'
+import {Workspace} from '../workspace/workspace.js'
+import '../runtime/releasing.js' // the live resolver and the admission hooks, as in the daemon
+
+const data = workerData as {root: string; env: NodeJS.ProcessEnv}
+const ws = new Workspace(new WorkspaceLayout(data.root))
+// The main thread decides what happens next from the result; signals would only echo.
+muteSignals(true)
+const aborts = new Map<string, AbortController>()
+
+parentPort!.on('message', (m: {type: 'advance' | 'abort'; run: string}) => {
+  if (m.type === 'abort') return void aborts.get(m.run)?.abort()
+  const abort = new AbortController()
+  aborts.set(m.run, abort)
+  advanceRun(ws, m.run, {env: data.env, signal: abort.signal})
+    .then((result) => parentPort!.postMessage({type: 'done', run: m.run, result}))
+    .catch((err: unknown) => parentPort!.postMessage({type: 'failed', run: m.run, error: toBreytaError(err).toJSON()}))
+    .finally(() => aborts.delete(m.run))
+})
