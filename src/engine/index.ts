@@ -13,6 +13,7 @@
  */
 export {BreytaError, exitCodeFor, isBreytaError, toBreytaError, type ErrorCode, type Problem} from './errors.js'
 export {fromJson, toJson, type Json} from './edn/json.js'
+export {closest} from './suggest.js'
 export {printEdn} from './edn/print.js'
 export {Workspace, initWorkspace, openWorkspace, type InitResult} from './workspace/workspace.js'
 export type {FindOptions} from './workspace/find.js'
@@ -20,8 +21,9 @@ export type {RunStatus, Target, JournalEvent, RecordedError} from './store/types
 export {TERMINAL_STATUSES} from './store/types.js'
 export {plainEvent, type RunView, type RunSummary, type StepView, type WaitView} from './runtime/projection.js'
 export {listRuns, type ListRunsOptions, type Page} from './runtime/listing.js'
+export {runHealth, type RunHealth} from './runtime/health.js'
 export type {DriveOptions, StartOptions} from './runtime/runs.js'
-export {parseInputJson} from './runtime/input.js'
+export {parseInputJson, parseInputObject} from './runtime/input.js'
 export {approvalPayload, completeWait, listOpenWaits, type OpenWait, type WaitCompletion} from './runtime/waits.js'
 export type {FlowDetail, FlowSummary, ValidationReport} from './runtime/flows.js'
 export {readRunEvents, readRunView} from './store/fs/run-store.js'

@@ -3,6 +3,8 @@ import {BreytaCommand} from '../../cli/base-command.js'
 import {waitFlag} from '../../cli/flags.js'
 import {RunProgress} from '../../cli/format/progress.js'
 import {runText} from '../../cli/format/run.js'
+import {nextCommands, withHealth} from '../../cli/next-commands.js'
+import {continueQueued} from '../../cli/queued.js'
 import {runOutcome} from '../../cli/run-outcome.js'
 import {driveRun, retryRun, runningDaemon} from '../../engine/index.js'
 
@@ -18,7 +20,9 @@ export default class RunsRetry extends BreytaCommand {
     const ws = await this.workspace()
     let view = await retryRun(ws, args.run, {fromStep: flags['from-step']})
     const daemon = runningDaemon(ws)
-    if (!daemon || flags.wait) {
+    if (view.status === 'queued' && !flags.wait) {
+      // Like `flows run`: a queued retry returns at once, saying what it waits behind.
+    } else if (!daemon || flags.wait) {
       const progress = new RunProgress(!this.jsonEnabled())
       progress.start('retrying')
       try {
@@ -28,7 +32,10 @@ export default class RunsRetry extends BreytaCommand {
         progress.stop()
       }
     }
-    this.say(runText(view))
-    return runOutcome(view, Boolean(flags.wait))
+    await continueQueued(ws, view, (t) => this.note(t))
+    const shown = withHealth(ws, view)
+    this.nextCommands = nextCommands(shown)
+    this.say(runText(shown))
+    return runOutcome(shown, Boolean(flags.wait))
   }
 }

@@ -21,7 +21,8 @@ export interface StepView {
 export interface WaitView {
   key: string
   step: string
-  status: 'open' | 'completed' | 'timed-out'
+  /** `cancelled`: the run failed or was cancelled while the wait was open (nothing can complete it). */
+  status: 'open' | 'completed' | 'timed-out' | 'cancelled'
   approval: {prompt: string} | null
   'callback-url': string | null
   'timeout-at': string | null
@@ -199,16 +200,23 @@ function applyEvent(view: RunView, steps: Map<string, StepView>, waits: Map<stri
       view.error = e.error
       view['finished-at'] = e.at
       view['wake-at'] = null
+      closeWaits(waits)
       break
     case 'run_cancelled':
       view.status = 'cancelled'
       view['finished-at'] = e.at
       view['wake-at'] = null
       for (const s of steps.values()) if (s.status === 'running' || s.status === 'waiting' || s.status === 'sleeping' || s.status === 'retrying') s.status = 'cancelled'
+      closeWaits(waits)
       break
     default:
       break
   }
+}
+
+/** A run that ended leaves no wait open: `waits complete` on it could only fail. */
+function closeWaits(waits: Map<string, WaitView>): void {
+  for (const w of waits.values()) if (w.status === 'open') w.status = 'cancelled'
 }
 
 export function summarize(view: RunView): RunSummary {
