@@ -1,6 +1,7 @@
 /** Typed reads of a step's EDN config map, with messages that name the key. */
 import {toJson, type Json} from '../edn/json.js'
 import {field, isMap, Keyword, type EdnMap, type Value} from '../edn/values.js'
+import {parseDuration} from '../flow/duration.js'
 import {StepError} from './types.js'
 
 export class StepConfig {
@@ -61,6 +62,17 @@ export class StepConfig {
     if (v === undefined) return undefined
     if (isMap(v)) return v
     return this.fail(key, 'a map')
+  }
+
+  /** A duration in ms ("30s", "5m", seconds as a number); a bad one is the flow's mistake, not retried. */
+  duration(key: string): number | undefined {
+    const v = this.value(key)
+    if (v === undefined) return undefined
+    try {
+      return parseDuration(v)
+    } catch (err) {
+      throw new StepError(`:${this.type} step: :${key}: ${(err as Error).message}`, {retryable: false, hint: `Fix :${key} in the step config (e.g. "30s", "5m", "24h"), then run the flow again.`})
+    }
   }
 
   /** A vector of strings (keywords and numbers allowed). */

@@ -2,7 +2,8 @@
  * `:wait`: park the run until wait KEY is completed (by `breyta waits …`, a callback POST, or a
  * timeout). Approvals are waits whose payload is a decision.
  */
-import {parseDuration} from '../flow/duration.js'
+import {List, Sym} from '../edn/values.js'
+import {durationProblem} from '../flow/duration.js'
 import {StepConfig} from './config.js'
 import {StepError, type StepExecutor} from './types.js'
 
@@ -14,6 +15,9 @@ export const waitStep: StepExecutor = {
     if (!c.has('key')) problems.push('needs :key')
     const onTimeout = c.has('on-timeout') ? c.keyword('on-timeout') : 'fail'
     if (onTimeout !== 'fail' && onTimeout !== 'continue') problems.push(':on-timeout must be :fail or :continue')
+    const t = c.value('timeout')
+    const timeoutProblem = t === undefined || t instanceof Sym || t instanceof List ? undefined : durationProblem(t)
+    if (timeoutProblem !== undefined) problems.push(`:timeout: ${timeoutProblem}`)
     return problems
   },
   async run(config, ctx) {
@@ -21,7 +25,7 @@ export const waitStep: StepExecutor = {
     const key = c.requireString('key')
     const onTimeout = c.keyword('on-timeout') ?? 'fail'
     if (onTimeout !== 'fail' && onTimeout !== 'continue') throw new StepError(':on-timeout must be :fail or :continue', {retryable: false})
-    const timeout = c.value('timeout')
+    const timeoutMs = c.duration('timeout')
     const approval = c.map('approval')
     const validation = c.map('validation')
     const prompt = approval ? new StepConfig(approval, 'wait').string('prompt') ?? 'Approve?' : undefined
@@ -32,7 +36,7 @@ export const waitStep: StepExecutor = {
         kind: 'wait',
         key,
         onTimeout,
-        ...(timeout === undefined ? {} : {timeoutAt: new Date(ctx.now().getTime() + parseDuration(timeout)).toISOString()}),
+        ...(timeoutMs === undefined ? {} : {timeoutAt: new Date(ctx.now().getTime() + timeoutMs).toISOString()}),
         ...(c.has('default-value') ? {defaultValue: c.value('default-value')!} : {}),
         ...(prompt === undefined ? {} : {approval: {prompt}}),
         ...(required === undefined ? {} : {validation: {required}}),
