@@ -2,7 +2,7 @@ import {Args, Flags} from '@oclif/core'
 import {BreytaCommand} from '../../cli/base-command.js'
 import {eventLine} from '../../cli/format/run.js'
 import {watchRun} from '../../cli/watch.js'
-import {plainEvent, readRunEvents, type JournalEvent} from '../../engine/index.js'
+import {plainEvent, readRunEvents} from '../../engine/index.js'
 
 export default class RunsLogs extends BreytaCommand {
   static override summary = 'Print a run\'s journal: steps, attempts, waits and log lines'
@@ -13,7 +13,7 @@ export default class RunsLogs extends BreytaCommand {
   async run() {
     const {args, flags} = await this.parse(RunsLogs)
     const ws = await this.workspace()
-    const items: JournalEvent[] = []
+    const items: Record<string, unknown>[] = []
     if (flags.follow) {
       await watchRun(ws, args.run, (e) => {
         items.push(plainEvent(e))

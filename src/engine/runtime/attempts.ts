@@ -35,7 +35,7 @@ export function stepTimeoutMs(config: EdnMap): number | undefined {
 /** Raised inside a step when its timeout fires. */
 export class StepTimeout extends StepError {
   constructor(_stepId: string, ms: number) {
-    super(`timed out after ${ms} ms`, {hint: 'Raise the step\'s :timeout or make the work faster.', details: {timeoutMs: ms}})
+    super(`timed out after ${ms} ms`, {hint: 'Raise the step\'s :timeout or make the work faster.', details: {'timeout-ms': ms}})
   }
 }
 

@@ -3,6 +3,7 @@
  * view written as a snapshot; `runs show` recomputes it from the journal so it is never stale.
  */
 import {decode, toJson, type Json} from '../edn/json.js'
+import {kebabEvent} from '../store/fs/journal.js'
 import type {JournalEvent, RecordedError, RunStatus, Target} from '../store/types.js'
 
 export interface StepView {
@@ -236,11 +237,14 @@ export function summarize(view: RunView): RunSummary {
   }
 }
 
-/** A journal event with its EDN payloads in the SPEC §6 JSON form (for `runs logs --json`). */
-export function plainEvent(e: JournalEvent): JournalEvent {
-  const out: Record<string, unknown> = {...e}
-  for (const k of ['input', 'output', 'payload', 'defaultValue', 'meta'] as const) {
+/**
+ * A journal event with its EDN payloads in the SPEC §6 JSON form and kebab-case field names
+ * (for `runs logs --json`).
+ */
+export function plainEvent(e: JournalEvent): Record<string, unknown> {
+  const out: Record<string, unknown> = kebabEvent(e)
+  for (const k of ['input', 'output', 'payload', 'default-value', 'meta'] as const) {
     if (k in out && out[k] !== undefined) out[k] = plain(out[k] as Json)
   }
-  return out as unknown as JournalEvent
+  return out
 }

@@ -75,6 +75,18 @@ export class StepConfig {
     }
   }
 
+  /**
+   * `:ok-exit-codes [0 3]` (Breyta's key for exec and ssh): the exit codes that count as success;
+   * default [0]. Undefined → only 0.
+   */
+  okExitCodes(): number[] {
+    const v = this.value('ok-exit-codes')
+    if (v === undefined) return [0]
+    const problem = okExitCodesProblem(v)
+    if (problem !== undefined) throw new StepError(`:${this.type} step: ${problem}`, {retryable: false, hint: 'Fix :ok-exit-codes in the step config, e.g. [0 3].'})
+    return (v as (number | bigint)[]).map(Number)
+  }
+
   /** A vector of strings (keywords and numbers allowed). */
   strings(key: string): string[] | undefined {
     const v = this.value(key)
@@ -100,4 +112,10 @@ export class StepConfig {
     const v = this.value(key)
     return v === undefined ? undefined : toJson(v)
   }
+}
+
+/** The problem with an `:ok-exit-codes` value (a vector of integers 0–255), if any. */
+export function okExitCodesProblem(v: Value): string | undefined {
+  const ok = Array.isArray(v) && v.length > 0 && v.every((x) => (typeof x === 'number' || typeof x === 'bigint') && Number.isInteger(Number(x)) && Number(x) >= 0 && Number(x) <= 255)
+  return ok ? undefined : ':ok-exit-codes must be a non-empty vector of exit codes (integers 0–255), e.g. [0 3]'
 }

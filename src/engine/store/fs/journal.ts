@@ -6,6 +6,47 @@
 import fs from 'node:fs'
 import type {JournalEvent, UnsequencedEvent} from '../types.js'
 
+/**
+ * Event fields the code names in camelCase. On disk (and in `runs logs --json`) they are
+ * kebab-case like every other key breyta writes (SPEC §6: one casing); journals written before
+ * that hold the camelCase names, so reading accepts both. Only these top-level names are
+ * renamed: payloads (input, output, meta…) are the flow's data and never touched.
+ */
+const CAMEL_FIELDS: readonly (readonly [string, string])[] = [
+  ['stepType', 'step-type'],
+  ['retryOf', 'retry-of'],
+  ['fromStep', 'from-step'],
+  ['retryInMs', 'retry-in-ms'],
+  ['timeoutAt', 'timeout-at'],
+  ['onTimeout', 'on-timeout'],
+  ['defaultValue', 'default-value'],
+  ['wakeAt', 'wake-at'],
+]
+
+function rename(e: object, from: 0 | 1): Record<string, unknown> {
+  const out: Record<string, unknown> = {...(e as Record<string, unknown>)}
+  for (const pair of CAMEL_FIELDS) {
+    const a = pair[from]
+    const b = pair[1 - from]!
+    if (a in out) {
+      const v = out[a]
+      delete out[a]
+      out[b] = v
+    }
+  }
+  return out
+}
+
+/** An event as written to disk and shown under --json: kebab-case field names. */
+export function kebabEvent(e: object): Record<string, unknown> {
+  return rename(e, 0)
+}
+
+/** An event as read from disk, old (camelCase) or new (kebab-case), with the names the code uses. */
+function codeEvent(e: object): JournalEvent {
+  return rename(e, 1) as unknown as JournalEvent
+}
+
 export class JournalWriter {
   private fd: number
   private seq: number
@@ -44,7 +85,7 @@ export class JournalWriter {
 
   private write(events: UnsequencedEvent[], sync: boolean): JournalEvent[] {
     const stamped = events.map((e) => ({seq: ++this.seq, ...e}) as JournalEvent)
-    fs.writeSync(this.fd, stamped.map((e) => JSON.stringify(e)).join('\n') + '\n')
+    fs.writeSync(this.fd, stamped.map((e) => JSON.stringify(kebabEvent(e))).join('\n') + '\n')
     // fdatasync flushes the data and the file size (all an append needs), not the mtime.
     if (sync) fs.fdatasyncSync(this.fd)
     return stamped
@@ -80,7 +121,7 @@ export function readJournal(file: string): JournalRead {
     pos = nl + 1
     if (line.trim() === '') continue
     try {
-      events.push(JSON.parse(line) as JournalEvent)
+      events.push(codeEvent(JSON.parse(line) as object))
       validBytes = Buffer.byteLength(text.slice(0, pos))
     } catch {
       break
