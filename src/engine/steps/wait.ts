@@ -2,8 +2,6 @@
  * `:wait`: park the run until wait KEY is completed (by `breyta waits …`, a callback POST, or a
  * timeout). Approvals are waits whose payload is a decision.
  */
-import {List, Sym} from '../edn/values.js'
-import {durationProblem} from '../flow/duration.js'
 import {StepConfig} from './config.js'
 import {StepError, type StepExecutor} from './types.js'
 
@@ -15,9 +13,6 @@ export const waitStep: StepExecutor = {
     if (!c.has('key')) problems.push('needs :key')
     const onTimeout = c.has('on-timeout') ? c.keyword('on-timeout') : 'fail'
     if (onTimeout !== 'fail' && onTimeout !== 'continue') problems.push(':on-timeout must be :fail or :continue')
-    const t = c.value('timeout')
-    const timeoutProblem = t === undefined || t instanceof Sym || t instanceof List ? undefined : durationProblem(t)
-    if (timeoutProblem !== undefined) problems.push(`:timeout: ${timeoutProblem}`)
     return problems
   },
   async run(config, ctx) {
