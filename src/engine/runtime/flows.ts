@@ -1,6 +1,7 @@
 /** Draft flows as the CLI sees them: list, show, create, push, validate. */
 import fs from 'node:fs'
 import path from 'node:path'
+import {toJson} from '../edn/json.js'
 import {BreytaError, invalidFlow, type Problem} from '../errors.js'
 import {parseFlow, validateFlowText} from '../flow/load.js'
 import type {FlowDefinition} from '../flow/types.js'
@@ -71,8 +72,8 @@ export function showFlow(ws: Workspace, slug: string, options: {target?: Target;
     version: source.version,
     sha256: source.sha256,
     source: source.text,
-    triggers: flow.triggers,
-    concurrency: flow.concurrency,
+    triggers: flow.triggers.map((t) => (t.type === 'schedule' && t.input !== undefined ? {...t, input: toJson(t.input)} : t)),
+    concurrency: Object.fromEntries(Object.entries(flow.concurrency).map(([k, v]) => [k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase()), v])),
     steps: stepCalls(flow),
     functions: [...flow.functions.keys()],
     templates: [...flow.templates.keys()],
