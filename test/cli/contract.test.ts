@@ -198,3 +198,23 @@ describe('state tells the truth', () => {
     expect((shown.json as {meta?: {'next-commands': string[]}}).meta?.['next-commands'][0]).toBe(`breyta runs resume ${parked.json.data.id}`)
   })
 })
+
+describe('people see the cause', () => {
+  it('human `runs show` and `--steps` print a failed exec step\'s stderr tail; a cancelled run its reason', async () => {
+    t.writeFlow('fails', `{:slug :fails :name "Fails" :flow (flow/step :exec :build {:command ["sh" "-c" "echo compiling; echo 'error: missing semicolon' >&2; exit 2"]})}`)
+    const failed = await run('flows', 'run', 'fails', '--wait')
+    const id = failed.json.error!.details.run as string
+    const shown = await cli(['runs', 'show', id], {cwd: t.root})
+    expect(shown.stdout).toContain('stderr (last lines of build):')
+    expect(shown.stdout).toContain('| error: missing semicolon')
+    const steps = await cli(['runs', 'show', id, '--steps'], {cwd: t.root})
+    expect(steps.stdout).toContain('| error: missing semicolon')
+
+    t.writeFlow('solo', GATED)
+    const parked = await run('flows', 'run', 'solo')
+    await run('runs', 'cancel', parked.json.data.id)
+    const cancelled = await cli(['runs', 'show', parked.json.data.id], {cwd: t.root})
+    expect(cancelled.stdout).toContain('reason cancelled by request')
+    expect(cancelled.stdout).not.toContain('breyta waits approve')
+  })
+})

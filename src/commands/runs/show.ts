@@ -2,7 +2,7 @@ import {Args, Flags} from '@oclif/core'
 import {BreytaCommand} from '../../cli/base-command.js'
 import {runText} from '../../cli/format/run.js'
 import {nextCommands, withHealth} from '../../cli/next-commands.js'
-import {readRunView} from '../../engine/index.js'
+import {readRunEvents, readRunView} from '../../engine/index.js'
 
 export default class RunsShow extends BreytaCommand {
   static override summary = 'Show a run: status, input, output, error, steps and waits'
@@ -19,7 +19,8 @@ export default class RunsShow extends BreytaCommand {
     // status-url: GET it from the daemon (SPEC §7 `GET /runs/RUN`); its token is per run.
     const out = {...view, waits, 'status-url': ws.runStatusUrl(view.id)}
     this.nextCommands = nextCommands(view)
-    this.say(runText(out, {steps: flags.steps}))
+    const cancelled = view.status === 'cancelled' ? readRunEvents(ws.layout, view.id).findLast((e) => e.type === 'run_cancelled') : undefined
+    this.say(runText(out, {steps: flags.steps, next: this.nextCommands, cancelReason: cancelled?.type === 'run_cancelled' ? cancelled.reason ?? null : null}))
     return out
   }
 }

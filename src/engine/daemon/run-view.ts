@@ -4,6 +4,7 @@
  * also accepted as `Authorization: Bearer T`. No token 401, wrong token 403, unknown run 404.
  */
 import {verifyRunReadToken} from '../runtime/callback-url.js'
+import {runHealth} from '../runtime/health.js'
 import {readRunView, runExists} from '../store/fs/run-store.js'
 import {presentedToken} from './callbacks.js'
 import type {DaemonContext} from './context.js'
@@ -17,5 +18,5 @@ export async function handleRunView(ctx: DaemonContext, req: Request, runId: str
   if (!verifyRunReadToken(ctx.ws.key, runId, token)) return errorReply(403, 'forbidden', 'wrong token for this run')
   const view = readRunView(ctx.ws.layout, runId)
   const waits = view.waits.map((w) => ({...w, 'callback-url': w.status === 'open' ? ctx.ws.callbackUrl(view.id, w.key) : null}))
-  return {status: 200, body: {ok: true, data: {...view, waits}}}
+  return {status: 200, body: {ok: true, data: {...view, waits, ...runHealth(ctx.ws, view, {daemonRunning: true})}}}
 }
