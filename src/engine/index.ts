@@ -35,6 +35,7 @@ export const DEFAULT_KV_NAMESPACE = 'default'
 export type {KvEntry, KvStore} from './store/fs/kv-store.js'
 export type {SecretListing, SecretSetResult} from './runtime/secrets.js'
 export type {ResourceContent} from './runtime/resources.js'
+export type {ConnectionSummary, ConnectionTest, SecretRef} from './runtime/connections.js'
 export type {ResourceListing} from './store/fs/resource-store.js'
 export type {DiffSide, FlowDiff, PromoteOutcome, ReleaseOutcome, VersionItem} from './runtime/releasing.js'
 /** Concurrency: the daemon calls admitQueued(ws, slug) when a slot may have freed, then drives the returned run ids. */
@@ -91,3 +92,7 @@ export const listSecrets = lazy('listSecrets')
 export const setSecretValue = lazy('setSecretValue')
 export const readResource = lazy('readResource')
 export const listResourcesPage = lazy('listResourcesPage')
+/** connections.edn: list, show (secrets by name only) and a live test through the step family. */
+export const listConnections = lazy('listConnections')
+export const showConnection = lazy('showConnection')
+export const testConnection = lazy('testConnection')
