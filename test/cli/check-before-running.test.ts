@@ -138,3 +138,18 @@ describe('run input', () => {
     expect([nofile.code, nofile.json.error?.code, nofile.json.error?.message]).toEqual([2, 'invalid_input', '--input-file missing.json: no such file'])
   })
 })
+
+describe('resource refs', () => {
+  it('(count ref) on a res:// ref fails naming the ref instead of answering its key count; a step gets the content', async () => {
+    const gen = `(flow/step :exec :gen {:command ["sh" "-c" "yes a | head -c 70000"]})`
+    t.writeFlow('big', `{:slug :big :name "big" :flow (let [r ${gen}] (count (:stdout r)))}`)
+    const counted = await run('flows', 'run', 'big', '--wait')
+    expect(counted.code).toBe(5)
+    expect(counted.json.error!.details.error.message).toMatch(/^count: got a resource ref \(res:\/\/.*, 70000 bytes\) where its content was meant/)
+    t.writeFlow('big2', `{:slug :big2 :name "big2"
+ :functions [{:id :len :language :clojure :code "(fn [s] (count s))"}]
+ :flow (let [r ${gen}] (flow/step :function :len {:ref :len :input (:stdout r)}))}`)
+    const resolved = await run('flows', 'run', 'big2', '--wait')
+    expect(resolved.json.data).toMatchObject({status: 'completed', output: 70000})
+  })
+})
