@@ -97,4 +97,4 @@ it('every --json output of every command has only kebab-case keys', async () => 
   // The walk saw the keys that used to be camelCase, in their kebab-case form.
   const all = JSON.stringify(outputs)
   for (const k of ['already-initialized', 'step-type', 'timeout-at', 'on-timeout', 'next-commands']) expect(all).toContain(`"${k}"`)
-}, 180_000)
+}, 300_000)
