@@ -123,6 +123,15 @@ describe('nothing blocks without saying why', () => {
     expect((await run('runs', 'show', secondId)).json.data).toMatchObject({status: 'waiting', 'blocked-by': null})
   })
 
+  it('cancelling the blocker (no daemon) starts the queued run in that CLI', async () => {
+    t.writeFlow('solo', GATED)
+    const first = await run('flows', 'run', 'solo')
+    const queued = await run('flows', 'run', 'solo')
+    expect(queued.json.data).toMatchObject({status: 'queued', 'blocked-by': [first.json.data.id]})
+    expect((await run('runs', 'cancel', first.json.data.id)).code).toBe(0)
+    expect((await run('runs', 'show', queued.json.data.id)).json.data).toMatchObject({status: 'waiting', 'blocked-by': null})
+  })
+
   it('`flows run --wait` of a queued run waits, saying so on stderr', async () => {
     t.writeFlow('solo', GATED)
     const first = await run('flows', 'run', 'solo')
