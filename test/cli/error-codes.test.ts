@@ -110,3 +110,22 @@ it.each(codes)('%s comes with its exit code and a hint that fits (not the bug hi
   expect(shown?.hint, `${code} has a hint`).toBeTruthy()
   expect(shown?.hint, `${code}: ${shown?.hint}`).not.toMatch(BUG_HINT)
 }, 60_000)
+
+it('hints fit the case: exhausted retries count the attempts, flow-code errors say fix the flow, a bad URL is named', async () => {
+  const boom = await run('flows', 'run', 'boom', '--wait')
+  expect(boom.json.error!.message).toContain('(all 2 attempts failed)')
+  expect(boom.json.error!.hint).toMatch(/^All 2 attempts \(:retry \{:max-attempts 2\}\) failed/)
+  expect(boom.json.error!.hint).not.toContain('Add :retry')
+
+  t.writeFlow('code', `{:slug :code :name "code" :flow (let [x (flow/input)] (+ 1 (:n x)))}`)
+  const code = await run('flows', 'run', 'code', '--wait')
+  expect(code.json.error).toMatchObject({code: 'run_failed', details: {error: {details: {form: '(+ 1 (:n x))'}}}})
+  expect(code.json.error!.hint).toContain('fix the flow')
+  expect(code.json.error!.hint).toContain('`breyta runs retry` reruns the same definition and would fail the same way')
+
+  t.writeFlow('url', `{:slug :url :name "url" :flow (let [x (flow/input)] (flow/step :http :get {:url (str (:base x) "/items")}))}`)
+  const url = await run('flows', 'run', 'url', '--wait')
+  expect(url.json.error!.message).toContain(':http step: invalid URL "/items" (from :url)')
+  expect(url.json.error!.hint).toContain('from a missing input')
+  expect(url.json.error!.details.view.steps[0]).toMatchObject({status: 'failed', attempts: 1})
+}, 60_000)
