@@ -3,7 +3,8 @@
  * is an error (exit 5) carrying the run, and a deadline that passed while the run goes on is
  * `wait_timed_out` (exit 6): the deadline is the result, not a silent `waiting`.
  */
-import {BreytaError, TERMINAL_STATUSES, parseDuration, type RunView} from '../engine/index.js'
+import {BreytaError, TERMINAL_STATUSES, type RunView} from '../engine/index.js'
+import {flagDuration} from './durations.js'
 import {nextCommands} from './next-commands.js'
 
 /** --timeout as milliseconds; only with --wait, and only a positive duration. */
@@ -12,11 +13,7 @@ export function waitTimeoutMs(flags: {wait?: boolean; timeout?: string}): number
   if (!flags.wait) {
     throw new BreytaError('invalid_input', '--timeout only applies with --wait', {hint: 'Add --wait (e.g. `--wait --timeout 5m`), or drop --timeout.'})
   }
-  try {
-    return parseDuration(flags.timeout)
-  } catch (err) {
-    throw new BreytaError('invalid_input', `--timeout ${JSON.stringify(flags.timeout)}: ${(err as Error).message}`, {hint: 'Give a positive duration, e.g. --timeout 30s, 5m or 2h.'})
-  }
+  return flagDuration(flags.timeout, '--timeout')
 }
 
 export interface Waited {

@@ -1,6 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 import {BreytaCommand} from '../../cli/base-command.js'
-import {waitTimeoutMs} from '../../cli/run-outcome.js'
+import {flagDuration} from '../../cli/durations.js'
 import {paint} from '../../cli/format/style.js'
 import {BreytaError, testConnection} from '../../engine/index.js'
 
@@ -13,7 +13,7 @@ export default class ConnectionsTest extends BreytaCommand {
 
   async run() {
     const {args, flags} = await this.parse(ConnectionsTest)
-    const timeoutMs = waitTimeoutMs({wait: true, timeout: flags.timeout})
+    const timeoutMs = flagDuration(flags.timeout, '--timeout')
     const result = await testConnection(await this.workspace(), args.name, process.env, {timeoutMs})
     if (result.verdict === 'failed') {
       throw new BreytaError('step_failed', `connection ${result.name} (${result.type}) failed its check: ${result.message}`, {
