@@ -7,6 +7,7 @@ import {Command, Errors, Flags, type Interfaces} from '@oclif/core'
 import {BreytaError, exitCodeFor, openWorkspace, toBreytaError, type Workspace} from '../engine/index.js'
 import {errorDocument, okDocument, serialize} from './envelope.js'
 import {paint} from './format/style.js'
+import {parseError} from './parse-errors.js'
 
 export abstract class BreytaCommand extends Command {
   static override enableJsonFlag = true
@@ -19,6 +20,8 @@ export abstract class BreytaCommand extends Command {
   }
 
   private workspaceCache?: Workspace
+  /** Set by a command: the envelope's meta.next-commands (SPEC §6). */
+  protected nextCommands?: string[]
 
   /** Flags shared by all commands, parsed without knowing the subclass's own flags. */
   protected get workspaceFlag(): string | undefined {
@@ -45,7 +48,7 @@ export abstract class BreytaCommand extends Command {
   }
 
   protected override toSuccessJson(result: unknown): unknown {
-    return okDocument(result)
+    return okDocument(result, this.nextCommands)
   }
 
   protected override logJson(json: unknown): void {
@@ -56,7 +59,7 @@ export abstract class BreytaCommand extends Command {
     const error = this.classify(err)
     process.exitCode = exitCodeFor(error.code)
     if (this.jsonEnabled()) {
-      this.logJson(errorDocument(error))
+      this.logJson(errorDocument(error, this.nextCommands))
     } else {
       process.stderr.write(`${paint.red('Error')} ${paint.dim(`[${error.code}]`)}: ${error.message}\n`)
       const problems = error.details?.problems
@@ -75,10 +78,8 @@ export abstract class BreytaCommand extends Command {
   /** Flag and argument errors from oclif become invalid_input (exit 2). */
   private classify(err: Error & {oclif?: {exit?: number}}): BreytaError {
     if (err instanceof Errors.CLIError && !(err instanceof BreytaError)) {
-      const isParse = err.constructor.name.endsWith('Error') && /flag|argument|Expected|Unexpected|Missing|Nonexistent|required/i.test(err.message)
-      if (isParse || err.oclif?.exit === 2) {
-        return new BreytaError('invalid_input', err.message.split('\n')[0]!, {hint: `See \`breyta ${this.id?.replaceAll(':', ' ') ?? ''} --help\`.`})
-      }
+      const isParse = err.constructor.name.endsWith('Error') && /flag|argument|Expected|Unexpected|Missing|Nonexistent|required|Parsing/i.test(err.message)
+      if (isParse || err.oclif?.exit === 2) return parseError(err, this.id)
     }
     return toBreytaError(err)
   }

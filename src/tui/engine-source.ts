@@ -13,7 +13,7 @@ import {
   listOpenWaits,
   listRuns,
   readRunView,
-  runningDaemon,
+  handToDaemon,
   watchRuns,
   type OpenWait,
   type RunSummary as EngineSummary,
@@ -134,8 +134,10 @@ export class EngineSource implements TuiSource {
    * process. It runs in the background so the screen stays responsive and shows it progress.
    */
   private continueRun(runId: string): void {
-    if (runningDaemon(this.ws) !== undefined || this.driving.has(runId)) return
-    const done = driveRun(this.ws, runId, {env: this.options.env ?? process.env})
+    if (this.driving.has(runId)) return
+    // Handed over only when the daemon acknowledges it (never judged by its pid alone).
+    const done = handToDaemon(this.ws, runId)
+      .then((daemon) => (daemon ? undefined : driveRun(this.ws, runId, {env: this.options.env ?? process.env})))
       .catch(() => undefined) // its failure is in the journal, which the screen shows
       .finally(() => this.driving.delete(runId))
     this.driving.set(runId, done)

@@ -224,7 +224,8 @@ class Runner {
       }
       const e = toBreytaError(err)
       const step = (e.details?.step as string | undefined) ?? undefined
-      const error: RecordedError = {code: e.code, message: e.message, ...(e.hint ? {hint: e.hint} : {}), ...(e.details ? {details: e.details} : {}), ...(step ? {step} : {})}
+      const hint = e.hint ?? (e.code === 'run_failed' ? FLOW_CODE_HINT : undefined)
+      const error: RecordedError = {code: e.code, message: e.message, ...(hint ? {hint} : {}), ...(e.details ? {details: e.details} : {}), ...(step ? {step} : {})}
       return this.finish({type: 'run_failed', error})
     }
   }
@@ -344,13 +345,14 @@ class Runner {
       } catch (err) {
         if (err instanceof RunCancelled) throw err
         if (this.storeFailure) throw this.storeFailure
-        const error = redactError(this.services!, recordError(err, id, attempt))
+        let error = redactError(this.services!, recordError(err, id, attempt))
         if (error.retryable && attempt < policy.maxAttempts) {
           const delay = backoffDelay(policy, attempt)
           this.append({type: 'step_attempt_failed', step: id, position, attempt, error, retryInMs: delay})
           await sleep(delay, this.abort.signal)
           continue
         }
+        if (policy.maxAttempts > 1 && attempt >= policy.maxAttempts) error = exhausted(error, attempt, policy.maxAttempts)
         this.append({type: 'step_failed', step: id, position, attempt, error})
         throw stepFailure(error)
       }
@@ -426,6 +428,19 @@ function crashedError(events: readonly JournalEvent[], deaths: number): Recorded
     hint: 'It was killed or ran out of memory each time; look at that step or the flow code before it (`breyta runs show RUN`), fix it or raise config.edn :limits, then `breyta runs retry RUN`. (:limits :max-crashes sets how many deaths in a row end a run.)',
     details: {deaths},
     ...(step ? {step} : {}),
+  }
+}
+
+/** Flow code that failed fails the same way on every run of that definition: retrying cannot help. */
+const FLOW_CODE_HINT = 'The flow\'s own code failed (details.form shows where): fix the flow, push it, and start a new run with `breyta flows run SLUG`; `breyta runs retry` reruns the same definition and would fail the same way.'
+
+/** The last of several attempts failed: say how many ran, instead of "add :retry". */
+function exhausted(error: RecordedError & {retryable: boolean}, attempts: number, max: number): RecordedError & {retryable: boolean} {
+  return {
+    ...error,
+    message: `${error.message} (all ${attempts} attempts failed)`,
+    hint: `All ${attempts} attempts (:retry {:max-attempts ${max}}) failed with this error; fix the cause${error.hint ? ` (${error.hint.replace(/\.$/, '')})` : ''}, then \`breyta runs retry RUN --from-step ${error.step}\` reuses the steps before it.`,
+    details: {...(error.details ?? {}), attempts},
   }
 }
 

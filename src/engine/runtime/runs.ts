@@ -2,7 +2,7 @@
 import crypto from 'node:crypto'
 import fs from 'node:fs'
 import {decode, encode, fromJson} from '../edn/json.js'
-import type {Value} from '../edn/values.js'
+import {Keyword, type Value} from '../edn/values.js'
 import {BreytaError} from '../errors.js'
 import {parseFlow} from '../flow/load.js'
 import {readDraft} from '../store/fs/flow-store.js'
@@ -81,6 +81,7 @@ export async function createRun(ws: Workspace, options: StartOptions): Promise<R
   assertRequirements(flow, missingRequirements(flow, connections, secrets, options.env ?? process.env))
   const id = newRunId()
   const input = options.input ?? new Map()
+  assertRequiredInputs(flow.slug, flow.requiredInputs, input)
   const create = (queued: boolean): RunView => createRunFiles(ws.layout, id, source.text, {
     type: 'run_created',
     at: new Date().toISOString(),
@@ -98,6 +99,19 @@ export async function createRun(ws: Workspace, options: StartOptions): Promise<R
   const view = admission ? await admission(ws, {id, slug: flow.slug, input, source, concurrency: flow.concurrency}, create) : create(false)
   signalRun(ws.layout, view.id)
   return view
+}
+
+/** Breyta's `:invocations` required inputs: a run without one is refused before it exists. */
+function assertRequiredInputs(slug: string, required: string[] | undefined, input: Value): void {
+  const missing = (required ?? []).filter((name) => {
+    const v = input instanceof Map ? input.get(Keyword.of(name)) ?? input.get(name) : undefined
+    return v === undefined || v === null
+  })
+  if (missing.length === 0) return
+  throw new BreytaError('invalid_input', `flow "${slug}" requires input ${missing.map((n) => `"${n}"`).join(', ')} (:invocations), but the run input has no ${missing.length === 1 ? 'such field' : 'such fields'}`, {
+    hint: `Pass it, e.g. --input '${JSON.stringify(Object.fromEntries(missing.map((n) => [n, '…'])))}'.`,
+    details: {missing, flow: slug},
+  })
 }
 
 export interface DriveOptions extends AdvanceOptions {

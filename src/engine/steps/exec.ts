@@ -5,7 +5,7 @@
  */
 import path from 'node:path'
 import {emap, List, Sym} from '../edn/values.js'
-import {StepConfig} from './config.js'
+import {okExitCodesProblem, StepConfig} from './config.js'
 import {done, StepError, type StepExecutor} from './types.js'
 
 const KILL_GRACE_MS = 2000
@@ -26,8 +26,14 @@ export const execStep: StepExecutor = {
     const cmd = c.value('command')
     // A symbol or call (e.g. `(conj agent task)`, the command taken from the input) is computed
     // when the step runs; run() checks it then.
-    if (cmd instanceof List || cmd instanceof Sym) return []
-    return Array.isArray(cmd) && cmd.length > 0 ? [] : [':command must be a non-empty vector, e.g. ["git" "status"]']
+    const problems: string[] = []
+    const ok = c.value('ok-exit-codes')
+    if (ok !== undefined && !(ok instanceof List || ok instanceof Sym)) {
+      const p = okExitCodesProblem(ok)
+      if (p !== undefined) problems.push(p)
+    }
+    if (cmd instanceof List || cmd instanceof Sym) return problems
+    return Array.isArray(cmd) && cmd.length > 0 ? problems : [...problems, ':command must be a non-empty vector, e.g. ["git" "status"]']
   },
   async run(config, ctx) {
     const c = new StepConfig(config, 'exec')
@@ -65,11 +71,12 @@ export const execStep: StepExecutor = {
       throw new StepError(`could not run ${command[0]}: ${result.originalMessage ?? result.shortMessage}`, {retryable: false, hint: 'Is the program installed and on PATH?'})
     }
     const output = emap({'exit-code': result.exitCode ?? null, signal: result.signal ?? null, stdout: String(result.stdout ?? ''), stderr: String(result.stderr ?? '')})
-    if (result.exitCode !== 0 && !c.boolean('allow-failure')) {
+    const okCodes = c.okExitCodes()
+    if ((result.exitCode === undefined || !okCodes.includes(result.exitCode)) && !c.boolean('allow-failure')) {
       const tail = String(result.stderr ?? '').slice(-500)
       throw new StepError(`${command[0]} exited with ${result.signal ?? result.exitCode}`, {
-        hint: 'Set :allow-failure true to handle a non-zero exit in the flow.',
-        details: {exitCode: result.exitCode ?? null, signal: result.signal ?? null, stderr: tail},
+        hint: 'Set :allow-failure true to handle a non-zero exit in the flow, or list the exit codes that mean success in :ok-exit-codes (e.g. [0 3]).',
+        details: {'exit-code': result.exitCode ?? null, signal: result.signal ?? null, 'stderr-tail': tail},
       })
     }
     return done(output)

@@ -19,8 +19,8 @@ import path from 'node:path'
 import type Ssh2Module from 'ssh2'
 import type {ClientChannel, ConnectConfig} from 'ssh2'
 import {lazyRequire} from '../lazy.js'
-import {emap, type EdnMap} from '../edn/values.js'
-import {StepConfig} from './config.js'
+import {emap, List, Sym, type EdnMap} from '../edn/values.js'
+import {okExitCodesProblem, StepConfig} from './config.js'
 import {checkHostKey, normalizePin, parseKnownHosts, preferredHostKeyAlgorithms, type HostKeyPolicy, type HostKeyVerdict} from './ssh-host-key.js'
 import {done, StepError, type Connection, type StepContext, type StepExecutor} from './types.js'
 
@@ -301,6 +301,11 @@ export const sshStep: StepExecutor = {
     const problems: string[] = []
     if (!c.has('command')) problems.push('missing :command')
     if (!c.has('host') && !c.has('connection')) problems.push('missing :host (or :connection)')
+    const ok = c.value('ok-exit-codes')
+    if (ok !== undefined && !(ok instanceof List || ok instanceof Sym)) {
+      const p = okExitCodesProblem(ok)
+      if (p !== undefined) problems.push(p)
+    }
     return problems
   },
 
@@ -315,12 +320,13 @@ export const sshStep: StepExecutor = {
       ctx.log(`ssh: output over ${MAX_CAPTURE_BYTES} bytes was dropped (stdout ${r.truncated.stdout}, stderr ${r.truncated.stderr} bytes)`)
     }
     const output = emap({'exit-code': r.exitCode, signal: r.signal, stdout: r.stdout, stderr: r.stderr})
-    const failed = r.exitCode !== 0
+    const okCodes = c.okExitCodes()
+    const failed = r.exitCode === null || !okCodes.includes(r.exitCode)
     if (failed && !allowFailure) {
       const how = r.signal !== null ? `was killed by ${r.signal}` : r.exitCode === null ? 'ended without an exit status' : `exited with code ${r.exitCode}`
       const lastLine = r.stderr.trimEnd().split('\n').pop()?.slice(0, 200) ?? ''
       throw new StepError(`ssh: command on ${target.host} ${how}${lastLine ? ': ' + lastLine : ''}`, {
-        hint: 'Set :allow-failure true to get the output of a failing command instead.',
+        hint: 'Set :allow-failure true to get the output of a failing command instead, or list the exit codes that mean success in :ok-exit-codes (e.g. [0 3]).',
         details: {'exit-code': r.exitCode, signal: r.signal, 'stderr-tail': tail(r.stderr, STDERR_TAIL_BYTES)},
       })
     }

@@ -2,7 +2,6 @@
  * `:wait`: park the run until wait KEY is completed (by `breyta waits …`, a callback POST, or a
  * timeout). Approvals are waits whose payload is a decision.
  */
-import {parseDuration} from '../flow/duration.js'
 import {StepConfig} from './config.js'
 import {StepError, type StepExecutor} from './types.js'
 
@@ -25,7 +24,7 @@ export const waitStep: StepExecutor = {
     if (key.length > MAX_WAIT_KEY_LENGTH) throw new StepError(`wait :key is ${key.length} characters long; at most ${MAX_WAIT_KEY_LENGTH}`, {retryable: false})
     const onTimeout = c.keyword('on-timeout') ?? 'fail'
     if (onTimeout !== 'fail' && onTimeout !== 'continue') throw new StepError(':on-timeout must be :fail or :continue', {retryable: false})
-    const timeout = c.value('timeout')
+    const timeoutMs = c.duration('timeout')
     const approval = c.map('approval')
     const validation = c.map('validation')
     const prompt = approval ? new StepConfig(approval, 'wait').string('prompt') ?? 'Approve?' : undefined
@@ -36,7 +35,7 @@ export const waitStep: StepExecutor = {
         kind: 'wait',
         key,
         onTimeout,
-        ...(timeout === undefined ? {} : {timeoutAt: new Date(ctx.now().getTime() + parseDuration(timeout)).toISOString()}),
+        ...(timeoutMs === undefined ? {} : {timeoutAt: new Date(ctx.now().getTime() + timeoutMs).toISOString()}),
         ...(c.has('default-value') ? {defaultValue: c.value('default-value')!} : {}),
         ...(prompt === undefined ? {} : {approval: {prompt}}),
         ...(required === undefined ? {} : {validation: {required}}),

@@ -44,6 +44,8 @@ export type JournalEvent = Base &
     | {type: 'run_failed'; error: RecordedError}
     | {type: 'run_cancelled'; reason?: string}
     | {type: 'log'; step?: string; message: string}
+    /** The daemon refused a callback for this run (wrong token, bad JSON, failed validation…); the body is never recorded. */
+    | {type: 'callback_rejected'; key: string; status: number; code: string; message: string}
   )
 
 export type JournalEventType = JournalEvent['type']
