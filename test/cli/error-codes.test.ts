@@ -28,8 +28,11 @@ const BUG_HINT = /bug in breyta/i
 const run = (...args: string[]) => cli([...args, '--json'], {cwd: t.root})
 type Answer = Awaited<ReturnType<typeof run>>
 
-/** Codes other engineers add in parallel (their own tests cover them). */
-const COVERED_ELSEWHERE = new Set(['storage_error', 'journal_corrupt', 'resource_exhausted', 'run_crashed'])
+/**
+ * Codes whose situation needs a full disk (a tmpfs mount) or three executor deaths: their hints
+ * are asserted in test/integration/storage-faults.test.ts and daemon-crash-loop.test.ts.
+ */
+const COVERED_ELSEWHERE = new Set(['storage_error', 'run_crashed'])
 
 /** One scenario per code: the CLI answer whose error (or, for run errors, whose run's error) has that code. */
 const scenarios: Record<string, () => Promise<{answer: Answer; error?: {code: string; hint?: string | null}}>> = {
@@ -85,6 +88,25 @@ const scenarios: Record<string, () => Promise<{answer: Answer; error?: {code: st
     return {answer: {code: await code, stdout: out, stderr: '', json: JSON.parse(out)}}
   },
   wait_timed_out: async () => ({answer: await run('flows', 'run', 'nap', '--wait', '--timeout', '200ms')}),
+  journal_corrupt: async () => {
+    const r = await run('flows', 'run', 'gate')
+    const journal = path.join(t.root, '.breyta', 'runs', r.json.data.id, 'events.jsonl')
+    const lines = fs.readFileSync(journal, 'utf8').split('\n')
+    lines[1] = '{"damaged'
+    fs.writeFileSync(journal, lines.join('\n'))
+    return {answer: await run('runs', 'show', r.json.data.id)}
+  },
+  resource_exhausted: async () => {
+    const w = await tempWorkspace('breyta-codes-budget-')
+    try {
+      fs.writeFileSync(path.join(w.root, '.breyta', 'config.edn'), '{:limits {:compute-ms 200}}\n')
+      w.writeFlow('spin', '{:slug :spin :name "spin" :flow (loop [i 0] (recur (inc i)))}')
+      const answer = await cli(['flows', 'run', 'spin', '--wait', '--json'], {cwd: w.root})
+      return {answer, error: answer.json.error?.details?.error ?? answer.json.error}
+    } finally {
+      w.cleanup()
+    }
+  },
   nondeterminism: async () => {
     const r = await run('flows', 'run', 'gate')
     const id = r.json.data.id as string
