@@ -1,13 +1,18 @@
 import {Args, Flags} from '@oclif/core'
 import {BreytaCommand} from '../../cli/base-command.js'
+import {graphFormatFlag} from '../../cli/flags.js'
 import {runText} from '../../cli/format/run.js'
-import {readRunView} from '../../engine/index.js'
+import {readRunView, runGraph, type GraphFormat} from '../../engine/index.js'
 
 export default class RunsShow extends BreytaCommand {
   static override summary = 'Show a run: status, input, output, error, steps and waits'
   static override args = {run: Args.string({description: 'Run id', required: true})}
-  static override flags = {steps: Flags.boolean({description: 'Include each step\'s input and output (always included with --json)'})}
-  static override examples = ['<%= config.bin %> runs show 01JABC…', '<%= config.bin %> runs show 01JABC… --steps', '<%= config.bin %> runs show 01JABC… --json']
+  static override flags = {
+    steps: Flags.boolean({description: 'Include each step\'s input and output (always included with --json)'}),
+    graph: Flags.boolean({description: "Draw the run's flow with each step coloured by its state (see `flows graph`)"}),
+    format: {...graphFormatFlag, dependsOn: ['graph']},
+  }
+  static override examples = ['<%= config.bin %> runs show 01JABC…', '<%= config.bin %> runs show 01JABC… --steps', '<%= config.bin %> runs show 01JABC… --graph', '<%= config.bin %> runs show 01JABC… --json']
 
   async run() {
     const {args, flags} = await this.parse(RunsShow)
@@ -16,6 +21,11 @@ export default class RunsShow extends BreytaCommand {
     const waits = view.waits.map((w) => ({...w, 'callback-url': w.status === 'open' ? ws.callbackUrl(view.id, w.key) : null}))
     // status-url: GET it from the daemon (SPEC §7 `GET /runs/RUN`); its token is per run.
     const out = {...view, waits, 'status-url': ws.runStatusUrl(view.id)}
+    if (flags.graph) {
+      const graph = await runGraph(ws, view.id, flags.format as GraphFormat)
+      this.say(graph.graph)
+      return {...out, graph}
+    }
     this.say(runText(out, {steps: flags.steps}))
     return out
   }
