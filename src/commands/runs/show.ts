@@ -10,7 +10,7 @@ export default class RunsShow extends BreytaCommand {
   static override flags = {
     steps: Flags.boolean({description: 'Include each step\'s input and output (always included with --json)'}),
     graph: Flags.boolean({description: "Draw the run's flow with each step coloured by its state (see `flows graph`)"}),
-    format: {...graphFormatFlag, dependsOn: ['graph']},
+    format: graphFormatFlag,
   }
   static override examples = ['<%= config.bin %> runs show 01JABC…', '<%= config.bin %> runs show 01JABC… --steps', '<%= config.bin %> runs show 01JABC… --graph', '<%= config.bin %> runs show 01JABC… --json']
 
