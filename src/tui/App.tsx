@@ -7,6 +7,8 @@
  */
 import {useCallback, useMemo, useRef, useState} from 'react'
 import {Box, Text, useApp} from 'ink'
+import {MAX_COMMENT_ROWS} from './components/ApprovalPrompt.js'
+import {CommentInput, commentRows} from './components/CommentInput.js'
 import {FilterInput} from './components/FilterInput.js'
 import {KeyHints, type Hint} from './components/KeyHints.js'
 import {StatusLine, type StatusMessage} from './components/StatusLine.js'
@@ -51,7 +53,7 @@ const RUN_HINTS: Hint[] = [['↑↓', 'step'], ['PgUp/Dn', 'scroll'], ['a', 'app
 const HELP_HINTS: Hint[] = [['esc', 'close help'], ['q', 'quit']]
 const CONFIRM_HINTS: Hint[] = [['y', 'cancel the run'], ['n/esc', 'keep it running']]
 const FILTER_HINTS: Hint[] = [['enter', 'keep filter'], ['esc', 'clear filter']]
-const REJECT_HINTS: Hint[] = [['enter', 'reject with this comment'], ['esc', 'do not reject']]
+const REJECT_HINTS: Hint[] = [['enter', 'new line'], ['ctrl-d', 'reject with this comment'], ['esc', 'do not reject']]
 
 const systemClock = () => Date.now()
 
@@ -102,7 +104,7 @@ export function App({source, by, pageSize = 50, debounceMs = 200, clock = system
   const approvalsOpen = detail === null ? [] : openApprovals(detail)
   const stepIndex = detail === null ? 0 : clamp(stepSel < 0 ? initialStep(detail) : stepSel, 0, Math.max(0, detail.steps.length - 1))
   const waitIndex = clamp(waitSel, 0, Math.max(0, approvalsOpen.length - 1))
-  const layout = detail === null ? null : layoutRunView(detail, stepIndex, bodyH, width, prompt?.kind === 'reject')
+  const layout = detail === null ? null : layoutRunView(detail, stepIndex, bodyH, width, prompt?.kind === 'reject' ? commentRows(prompt.comment, MAX_COMMENT_ROWS) : 0)
   const maxScroll = layout === null ? 0 : Math.max(0, layout.lines.length - layout.detailH)
 
   const selectListIndex = useCallback((index: number) => {
@@ -283,7 +285,7 @@ export function App({source, by, pageSize = 50, debounceMs = 200, clock = system
     }
   }
 
-  const mode: InputMode = help ? 'help' : prompt === null ? 'normal' : prompt.kind === 'cancel' ? 'confirm' : 'text'
+  const mode: InputMode = help ? 'help' : prompt === null ? 'normal' : prompt.kind === 'cancel' ? 'confirm' : prompt.kind === 'reject' ? 'lines' : 'text'
   const text = prompt?.kind === 'filter' ? filter : prompt?.kind === 'reject' ? prompt.comment : ''
 
   useKeymap(mode, text, (command) => {
@@ -312,7 +314,7 @@ export function App({source, by, pageSize = 50, debounceMs = 200, clock = system
     <Box flexDirection="column" width={width}>
       <Box flexDirection="column" height={bodyH} overflow="hidden">{body}</Box>
       {editingFilter && <FilterInput label="/ " value={filter} editing hint="flow or status" width={width} />}
-      {prompt?.kind === 'reject' && screen.name === 'list' && <FilterInput label={`reject ${prompt.key}, comment: `} value={prompt.comment} editing width={width} />}
+      {prompt?.kind === 'reject' && screen.name === 'list' && <CommentInput label={`reject ${prompt.key}, comment: `} value={prompt.comment} width={width} maxLines={1} />}
       {prompt?.kind === 'cancel'
         ? <Text color="yellow" bold wrap="truncate">{truncate(`Cancel run ${prompt.flow} ${prompt.runId}? (y/n)`, width)}</Text>
         : <StatusLine message={shownStatus} width={width} />}

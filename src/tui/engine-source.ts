@@ -39,7 +39,7 @@ function toDetail(view: RunView): RunDetail {
       id: s.id, type: s.type, status: s.status, attempts: s.attempts, 'started-at': s['started-at'], 'finished-at': s['finished-at'],
       input: s.input, output: s.output, error: s.error,
     })),
-    waits: view.waits.map((w) => ({key: w.key, status: w.status, approval: w.approval, 'callback-url': w['callback-url'], 'timeout-at': w['timeout-at']})),
+    waits: view.waits.map((w) => ({key: w.key, step: w.step, status: w.status, approval: w.approval, 'callback-url': w['callback-url'], 'timeout-at': w['timeout-at']})),
   }
 }
 

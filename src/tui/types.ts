@@ -67,8 +67,10 @@ export interface StepInfo {
 export interface WaitInfo {
   key: string
   status: WaitStatus
-  /** Present when the wait is a human approval. */
-  approval: {prompt: string} | null
+  /** The step that opened the wait. */
+  step?: string
+  /** Present when the wait is a human approval: its prompt and the `:show` context. */
+  approval: {prompt: string; show?: Record<string, Json>} | null
   'callback-url': string | null
   'timeout-at': string | null
 }

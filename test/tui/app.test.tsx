@@ -133,7 +133,7 @@ describe('approvals', () => {
     expect(source.callsOf('approve')).toEqual([['01RUN0NOTES', 'legal-ok', {by: 'alice'}]])
   })
 
-  it('rejects with a typed comment; enter submits', async () => {
+  it('rejects with a typed multi-line comment; enter adds a line, ctrl-d submits', async () => {
     const {press, type, frame, source, shows} = await setup()
     await press(KEYS.down, KEYS.enter)
     await shows('deploy-api  v3 live')
@@ -142,9 +142,13 @@ describe('approvals', () => {
     await type('not on a friday')
     await press(KEYS.backspace)
     expect(frame()).toContain('not on a frida')
+    expect(frame()).toContain('ctrl-d reject with this comment')
     await press(KEYS.enter)
+    await type('next week')
+    expect(frame()).toMatch(/reject comment: not on a frida\n\s+next week█/)
+    await press(KEYS.ctrlD)
     await shows('rejected deploy-ok as alice')
-    expect(source.callsOf('reject')).toEqual([['01RUN0DEPLOY', 'deploy-ok', {by: 'alice', comment: 'not on a frida'}]])
+    expect(source.callsOf('reject')).toEqual([['01RUN0DEPLOY', 'deploy-ok', {by: 'alice', comment: 'not on a frida\nnext week'}]])
   })
 
   it('keys typed into the comment are text, not commands; esc abandons the rejection', async () => {
@@ -159,7 +163,7 @@ describe('approvals', () => {
 
   it('refuses an empty rejection comment', async () => {
     const {press, frame, source} = await setup()
-    await press(KEYS.down, 'r', KEYS.enter)
+    await press(KEYS.down, 'r', KEYS.enter, KEYS.ctrlD)
     expect(frame()).toContain('a rejection needs a comment')
     expect(source.callsOf('reject')).toEqual([])
   })

@@ -34,6 +34,15 @@ describe('key map', () => {
     expect(editText('', 'two\nlines', none)).toEqual({type: 'edit', value: 'two lines'})
   })
 
+  it('a multi-line comment: enter adds a line, ctrl-d or ctrl-s submits, pasted lines stay lines', () => {
+    expect(keyToCommand('', k({return: true}), 'lines', 'ab')).toEqual({type: 'edit', value: 'ab\n'})
+    expect(keyToCommand('d', k({ctrl: true}), 'lines', 'ab')).toEqual({type: 'submit'})
+    expect(keyToCommand('s', k({ctrl: true}), 'lines', 'ab')).toEqual({type: 'submit'})
+    expect(keyToCommand('', k({escape: true}), 'lines', 'ab')).toEqual({type: 'dismiss'})
+    expect(editText('', 'two\r\nlines', none, true)).toEqual({type: 'edit', value: 'two\nlines'})
+    expect(keyToCommand('d', k({ctrl: true}), 'text', 'ab')).toEqual({type: 'none'})
+  })
+
   it('confirm mode only knows y and n/esc', () => {
     expect(keyToCommand('y', none, 'confirm').type).toBe('yes')
     expect(keyToCommand('n', none, 'confirm').type).toBe('no')

@@ -3,7 +3,7 @@
  * view written as a snapshot; `runs show` recomputes it from the journal so it is never stale.
  */
 import {decode, toJson, type Json} from '../edn/json.js'
-import type {JournalEvent, RecordedError, RunStatus, Target} from '../store/types.js'
+import type {Approval, JournalEvent, RecordedError, RunStatus, Target} from '../store/types.js'
 
 export interface StepView {
   id: string
@@ -22,7 +22,7 @@ export interface WaitView {
   key: string
   step: string
   status: 'open' | 'completed' | 'timed-out'
-  approval: {prompt: string} | null
+  approval: Approval | null
   'callback-url': string | null
   'timeout-at': string | null
   'on-timeout': 'fail' | 'continue'

@@ -6,14 +6,17 @@
  * to know how far the detail pane can scroll.
  */
 import {Box, Text} from 'ink'
-import {ApprovalPrompt} from '../components/ApprovalPrompt.js'
+import {ApprovalPrompt, MAX_COMMENT_ROWS} from '../components/ApprovalPrompt.js'
+import {commentRows} from '../components/CommentInput.js'
 import {StatusBadge} from '../components/StatusBadge.js'
 import {StepTimeline} from '../components/StepTimeline.js'
 import {formatAge, prettyLines, spanDuration, truncate, windowRange} from '../format.js'
+import {approvalLines} from '../../cli/format/approval.js'
 import {openApprovals, type ErrorInfo, type Json, type RunDetail} from '../types.js'
 
 /** Open approvals shown at once; more are reached with tab. */
 const MAX_WAIT_ROWS = 3
+
 
 function errorText(error: ErrorInfo): string {
   const id = error.step ?? error['step-id']
@@ -35,7 +38,11 @@ export function detailLines(run: RunDetail, selectedStep: number, width: number)
       ...(run.error !== null ? section('run error', run.error as unknown as Json, width) : []),
     ]
   }
-  const lines = [...section('input', step.input, width)]
+  const lines: string[] = []
+  // The approval this step waits on, as a person reads it; its config follows as data.
+  const wait = run.waits.find((w) => w.step === step.id && w.status === 'open' && w.approval !== null)
+  if (wait?.approval) lines.push(`── approval ${wait.key}: a approve · r reject`, ...approvalLines(wait.approval, width), '')
+  lines.push(...section('input', step.input, width))
   if (step.output !== null || step.error === null) lines.push(...section('output', step.output, width))
   if (step.error !== null) lines.push(...section('error', step.error as unknown as Json, width))
   return lines
@@ -48,9 +55,10 @@ export interface RunViewLayout {
   lines: string[]
 }
 
-export function layoutRunView(run: RunDetail, selectedStep: number, height: number, width: number, rejecting: boolean): RunViewLayout {
+/** `rejectRows`: rows the reject comment takes while it is typed (0 when not rejecting). */
+export function layoutRunView(run: RunDetail, selectedStep: number, height: number, width: number, rejectRows: number): RunViewLayout {
   const approvals = openApprovals(run).length
-  const waitsH = approvals === 0 ? 0 : 1 + Math.min(approvals, MAX_WAIT_ROWS) + (rejecting ? 1 : 0)
+  const waitsH = approvals === 0 ? 0 : 1 + Math.min(approvals, MAX_WAIT_ROWS) + rejectRows
   const header = 2
   const rule = 1
   const free = Math.max(2, height - header - waitsH - rule)
@@ -72,7 +80,7 @@ export interface RunViewProps {
 }
 
 export function RunView({run, selectedStep, selectedWait, scroll, rejectComment, height, width, now}: RunViewProps) {
-  const layout = layoutRunView(run, selectedStep, height, width, rejectComment !== null)
+  const layout = layoutRunView(run, selectedStep, height, width, rejectComment === null ? 0 : commentRows(rejectComment, MAX_COMMENT_ROWS))
   const approvals = openApprovals(run)
   const top = Math.max(0, Math.min(scroll, layout.lines.length - layout.detailH))
   const visible = layout.lines.slice(top, top + layout.detailH)
