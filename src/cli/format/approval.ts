@@ -103,7 +103,7 @@ function entryLines(label: string, value: Json, pad: string, width: number, dept
   if (isScalar(value)) {
     const text = scalarText(value)
     if (typeof value === 'string' && (value.includes('\n') || label.length + text.length + 2 + pad.length > width)) {
-      return [`${pad}${label}:`, ...promptLines(value, width - pad.length - 2).map((l) => `${pad}  ${l}`)]
+      return [`${pad}${label}:`, ...promptLines(value, width - pad.length - 2).map((l) => (l === '' ? '' : `${pad}  ${l}`))]
     }
     return wrapLine(`${pad}${label}: ${text}`, width, pad + '  ')
   }
