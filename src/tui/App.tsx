@@ -48,7 +48,7 @@ type Prompt =
   | {kind: 'reject'; runId: string; key: string; comment: string}
   | {kind: 'cancel'; runId: string; flow: string}
 
-const LIST_HINTS: Hint[] = [['↑↓', 'move'], ['enter', 'open'], ['a', 'approve'], ['r', 'reject'], ['c', 'cancel'], ['/', 'filter'], ['?', 'help'], ['q', 'quit']]
+const LIST_HINTS: Hint[] = [['↑↓', 'move'], ['enter', 'open'], ['w', 'next waiting'], ['a', 'approve'], ['r', 'reject'], ['c', 'cancel'], ['/', 'filter'], ['?', 'help'], ['q', 'quit']]
 const RUN_HINTS: Hint[] = [['↑↓', 'step'], ['PgUp/Dn', 'scroll'], ['a', 'approve'], ['r', 'reject'], ['c', 'cancel'], ['esc', 'back'], ['?', 'help'], ['q', 'quit']]
 const HELP_HINTS: Hint[] = [['esc', 'close help'], ['q', 'quit']]
 const CONFIRM_HINTS: Hint[] = [['y', 'cancel the run'], ['n/esc', 'keep it running']]
@@ -160,6 +160,25 @@ export function App({source, by, pageSize = 50, debounceMs = 200, clock = system
     return selectedRun === undefined ? null : {runId: selectedRun.id, flow: selectedRun.flow, status: selectedRun.status}
   }
 
+  /** `w`: the next run (after the current one, wrapping) that waits on a person; opens it in the run view. */
+  const jumpToWaiting = () => {
+    const current = screen.name === 'run' ? screen.runId : selectedRun?.id
+    const from = ordered.findIndex((r) => r.id === current)
+    const next = [...ordered.slice(from + 1), ...ordered.slice(0, from + 1)].find((r) => r['waiting-approvals'].length > 0 && r.id !== current)
+    if (next === undefined) {
+      setStatus({tone: 'info', text: current !== undefined && ordered.find((r) => r.id === current)?.['waiting-approvals'].length ? 'no other run waits on a person' : 'no run waits on a person'})
+      return
+    }
+    setListSel({id: next.id, index: ordered.indexOf(next)})
+    if (screen.name === 'run') {
+      setScreen({name: 'run', runId: next.id})
+      setStepSel(-1)
+      setWaitSel(0)
+      setScroll(0)
+    }
+    setStatus({tone: 'info', text: `${next.flow} ${next.id} waits on ${next['waiting-approvals'].map((a) => a.key).join(', ')}`})
+  }
+
   const quit = () => {
     onQuit?.()
     exit()
@@ -232,6 +251,7 @@ export function App({source, by, pageSize = 50, debounceMs = 200, clock = system
         if (target !== null) setPrompt({kind: 'reject', ...target, comment: ''})
         return
       }
+      case 'nextWaiting': return jumpToWaiting()
       case 'cancel': {
         const target = cancelTarget()
         if (target === null) return

@@ -19,6 +19,22 @@ describe('run list', () => {
     expect(frame()).toContain('2 approvals: copy-ok, legal-ok')
   })
 
+  it('w jumps to the next run waiting on a person, wrapping, and opens it from the run view', async () => {
+    const {press, selectedRow, frame, shows} = await setup()
+    expect(selectedRow()).toContain('release-notes')
+    await press('w')
+    expect(selectedRow()).toContain('deploy-api')
+    await press('w')
+    expect(selectedRow()).toContain('release-notes')
+    await press(KEYS.down, KEYS.down, 'w')
+    expect(selectedRow()).toContain('release-notes')
+    await press(KEYS.enter)
+    await shows('release-notes')
+    await press('w')
+    await shows('deploy-api  v3 live')
+    expect(frame()).toContain('waits on deploy-ok')
+  })
+
   it('shows status, age and current step for each run', async () => {
     const {frame} = await setup()
     const sync = rowsOf(frame()).find((l) => l.includes('sync-issues'))!

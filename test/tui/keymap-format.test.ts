@@ -100,6 +100,14 @@ describe('list helpers', () => {
     expect(matchesFilter({flow: 'x', status: 'failed'}, '  ')).toBe(true)
   })
 
+  it('filters by status:S and flow:F, every word matching', () => {
+    expect(matchesFilter({flow: 'deploy-api', status: 'waiting'}, 'status:waiting flow:deploy')).toBe(true)
+    expect(matchesFilter({flow: 'deploy-api', status: 'waiting'}, 'status:wait')).toBe(false)
+    expect(matchesFilter({flow: 'waiting-room', status: 'failed'}, 'status:waiting')).toBe(false)
+    expect(matchesFilter({flow: 'waiting-room', status: 'failed'}, 'flow:waiting failed')).toBe(true)
+    expect(matchesFilter({flow: 'deploy-api', status: 'waiting'}, 'deploy nightly')).toBe(false)
+  })
+
   it('orders approvals first, then newest first', () => {
     const ordered = orderRuns(fixtureRuns().map(summarize)).map((r) => r.flow)
     expect(ordered).toEqual(['release-notes', 'deploy-api', 'nightly-report', 'sync-issues', 'cleanup'])

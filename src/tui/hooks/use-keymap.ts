@@ -11,7 +11,7 @@ export type InputMode = 'normal' | 'text' | 'lines' | 'confirm' | 'help'
 
 export type Command =
   | {type: 'up' | 'down' | 'pageUp' | 'pageDown' | 'home' | 'end'}
-  | {type: 'open' | 'back' | 'approve' | 'reject' | 'cancel' | 'filter' | 'help' | 'quit' | 'nextWait'}
+  | {type: 'open' | 'back' | 'approve' | 'reject' | 'cancel' | 'filter' | 'help' | 'quit' | 'nextWait' | 'nextWaiting'}
   | {type: 'yes' | 'no'}
   | {type: 'edit'; value: string}
   | {type: 'submit' | 'dismiss'}
@@ -63,6 +63,7 @@ export function keyToCommand(input: string, key: Key, mode: InputMode, text = ''
     case 'a': return {type: 'approve'}
     case 'r': return {type: 'reject'}
     case 'c': return {type: 'cancel'}
+    case 'w': return {type: 'nextWaiting'}
     case '/': return {type: 'filter'}
     case '?': return {type: 'help'}
     case 'q': return {type: 'quit'}
