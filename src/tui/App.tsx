@@ -80,6 +80,7 @@ export function App({source, by, pageSize = 50, debounceMs = 200, clock = system
   const [stepSel, setStepSel] = useState(-1) // -1: not chosen yet, use initialStep()
   const [waitSel, setWaitSel] = useState(0)
   const [scroll, setScroll] = useState(0)
+  const [unfold, setUnfold] = useState(false)
   const busy = useRef(false)
 
   const runs = useRuns(source, {limit, filter}, debounceMs)
@@ -104,7 +105,7 @@ export function App({source, by, pageSize = 50, debounceMs = 200, clock = system
   const approvalsOpen = detail === null ? [] : openApprovals(detail)
   const stepIndex = detail === null ? 0 : clamp(stepSel < 0 ? initialStep(detail) : stepSel, 0, Math.max(0, detail.steps.length - 1))
   const waitIndex = clamp(waitSel, 0, Math.max(0, approvalsOpen.length - 1))
-  const layout = detail === null ? null : layoutRunView(detail, stepIndex, bodyH, width, prompt?.kind === 'reject' ? commentRows(prompt.comment, MAX_COMMENT_ROWS) : 0)
+  const layout = detail === null ? null : layoutRunView(detail, stepIndex, bodyH, width, prompt?.kind === 'reject' ? commentRows(prompt.comment, MAX_COMMENT_ROWS) : 0, unfold)
   const maxScroll = layout === null ? 0 : Math.max(0, layout.lines.length - layout.detailH)
 
   const selectListIndex = useCallback((index: number) => {
@@ -228,6 +229,7 @@ export function App({source, by, pageSize = 50, debounceMs = 200, clock = system
       case 'nextWait':
         if (approvalsOpen.length > 1) setWaitSel((waitIndex + 1) % approvalsOpen.length)
         return
+      case 'unfold': return setUnfold((u) => !u)
       case 'back': return back()
     }
   }
@@ -325,7 +327,7 @@ export function App({source, by, pageSize = 50, debounceMs = 200, clock = system
   else if (screen.name === 'run') {
     body = detail === null
       ? <Text dimColor>{truncate(run.error ?? `loading run ${screen.runId}…`, width)}</Text>
-      : <RunView run={detail} selectedStep={stepIndex} selectedWait={waitIndex} scroll={scroll} rejectComment={prompt?.kind === 'reject' ? prompt.comment : null} height={bodyH} width={width} now={now} />
+      : <RunView run={detail} selectedStep={stepIndex} selectedWait={waitIndex} scroll={scroll} rejectComment={prompt?.kind === 'reject' ? prompt.comment : null} height={bodyH} width={width} now={now} unfold={unfold} />
   } else {
     body = <RunList runs={ordered} selected={selIndex} height={bodyH} width={width} now={now} more={more} loading={runs.loading && runs.data === null} filter={editingFilter ? '' : filter} />
   }

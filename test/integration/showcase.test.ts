@@ -71,6 +71,8 @@ describe('showcase flows', {timeout: 60_000}, () => {
     expect(r.run.output).toMatchObject({ticket: 'T-1042', severity: 'high', replied: true, 'reply-id': 'reply-5521', incident: 'inc-42', credit: 'cr-1007'})
     expect(r.run.steps.map((s) => s.id)).toEqual(['triage', 'gather-logs', 'draft-reply', 'approve-reply', 'update-support', 'update-status', 'credit-billing', 'tell-team'])
     expect(r.run.waits[0]).toMatchObject({key: 'approve-reply', status: 'completed', 'completed-by': 'demo'})
+    // The reviewer saw the triage and the errors the draft was built from (:approval :show).
+    expect(r.run.waits[0]).toMatchObject({approval: {show: {triage: {severity: 'high', area: 'payments'}, errors: expect.arrayContaining([expect.objectContaining({message: expect.any(String)})])}}})
     expect(r.lines).toContain('approving as demo…')
     // Each event is narrated at its own time since the run was created, not when it was printed.
     const events = readRunEvents((await openWorkspace({explicit: r.workspace, from: r.workspace})).layout, r.runId)

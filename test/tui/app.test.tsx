@@ -73,6 +73,28 @@ describe('run list', () => {
 })
 
 describe('run view', () => {
+  it('shows an approval as text with its context, folded until z, and scrolls it', async () => {
+    const prompt = 'Send this reply to Acme?\n\nHi Acme team,\n\nThanks for the **report**. ' + 'We rolled the deploy back and are watching it closely. '.repeat(3) + '\n\n- a credit is on its way\n- we will write again'
+    const reply = run('01RUN0REPLY', 'support', 'waiting', 1, {
+      steps: [step('draft', 'llm', 'completed'), step('approve-reply', 'wait', 'waiting')],
+      waits: [{key: 'approve-reply', step: 'approve-reply', status: 'open', approval: {prompt, show: {ticket: {id: 'T-1', customer: {name: 'Acme', plan: {tier: 'gold'}}}}}, 'callback-url': null, 'timeout-at': null}],
+    })
+    const {press, frame, shows} = await setup({runs: [reply]})
+    await press(KEYS.enter)
+    await shows('── approval approve-reply')
+    const rows = frame().split('\n').map((l) => l.trim())
+    for (const line of ['Send this reply to Acme?', 'Hi Acme team,', '• a credit is on its way']) expect(rows).toContain(line)
+    expect(frame()).not.toContain('\\n')
+    expect(frame()).not.toContain('**')
+    // Wrapped at word boundaries: every prompt row is made of whole words of the prompt.
+    const words = new Set(prompt.replace(/\*\*/g, '').split(/\s+/))
+    for (const row of rows.filter((r) => r.startsWith('We rolled') || r.startsWith('closely'))) for (const w of row.split(' ')) expect(words).toContain(w)
+    await press(KEYS.pageDown)
+    await shows('plan: {…1 key}')
+    await press('z')
+    await shows('tier: gold')
+  })
+
   it('opens the selected run with its step timeline and the current step detail', async () => {
     const {press, frame, source, shows} = await setup()
     await press(KEYS.down, KEYS.enter)

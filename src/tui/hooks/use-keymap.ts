@@ -11,7 +11,7 @@ export type InputMode = 'normal' | 'text' | 'lines' | 'confirm' | 'help'
 
 export type Command =
   | {type: 'up' | 'down' | 'pageUp' | 'pageDown' | 'home' | 'end'}
-  | {type: 'open' | 'back' | 'approve' | 'reject' | 'cancel' | 'filter' | 'help' | 'quit' | 'nextWait' | 'nextWaiting'}
+  | {type: 'open' | 'back' | 'approve' | 'reject' | 'cancel' | 'filter' | 'help' | 'quit' | 'nextWait' | 'nextWaiting' | 'unfold'}
   | {type: 'yes' | 'no'}
   | {type: 'edit'; value: string}
   | {type: 'submit' | 'dismiss'}
@@ -64,6 +64,7 @@ export function keyToCommand(input: string, key: Key, mode: InputMode, text = ''
     case 'r': return {type: 'reject'}
     case 'c': return {type: 'cancel'}
     case 'w': return {type: 'nextWaiting'}
+    case 'z': return {type: 'unfold'}
     case '/': return {type: 'filter'}
     case '?': return {type: 'help'}
     case 'q': return {type: 'quit'}

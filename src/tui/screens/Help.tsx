@@ -16,6 +16,7 @@ const KEYS: ReadonlyArray<readonly [string, string]> = [
   ['c', 'cancel the run (asks y/n)'],
   ['/', 'filter: words match flow or status; status:waiting flow:deploy match one'],
   ['w', 'jump to the next run waiting on a person'],
+  ['z', 'run view: unfold / fold an approval\'s context tree'],
   ['?', 'this help'],
   ['q', 'quit'],
 ]
