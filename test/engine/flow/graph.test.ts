@@ -186,4 +186,15 @@ describe('the commands', () => {
     const text = await cli(['runs', 'show', run.json.data.id, '--graph', '--format', 'text'], {cwd: tmp.root})
     expect(text.stdout).toContain('- approve (wait, approval)  [waiting]')
   })
+
+  it('draws a released version with --target live and --version N', async () => {
+    // `gated` was written by the test above; release it, then change the draft.
+    expect((await cli(['flows', 'release', 'gated', '--json'], {cwd: tmp.root})).code).toBe(0)
+    const draft = fs.readFileSync(path.join(tmp.root, '.breyta', 'flows', 'gated.edn'), 'utf8')
+    tmp.writeFlow('gated', draft.replace(':drop', ':discard'))
+    const ids = async (args: string[]) => (await cli(['flows', 'graph', 'gated', ...args, '--json'], {cwd: tmp.root})).json.data.steps.map((s: {id: string}) => s.id)
+    expect(await ids([])).toEqual(['prepare', 'approve', 'ship', 'discard'])
+    expect(await ids(['--target', 'live'])).toEqual(['prepare', 'approve', 'ship', 'drop'])
+    expect(await ids(['--version', '1'])).toEqual(['prepare', 'approve', 'ship', 'drop'])
+  })
 })
