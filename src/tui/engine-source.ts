@@ -55,6 +55,11 @@ function toSummary(s: EngineSummary, prompts: ReadonlyMap<string, string>): RunS
   }
 }
 
+/** `status:waiting` in the filter: the engine lists waiting runs from its index, not by reading every run. */
+function waitingOnly(filter: string | undefined): boolean {
+  return (filter ?? '').toLowerCase().split(/\s+/).includes('status:waiting')
+}
+
 export interface EngineSourceOptions {
   /** Environment for secrets when this process continues a run (BREYTA_SECRET_<NAME>). */
   env?: NodeJS.ProcessEnv
@@ -77,7 +82,7 @@ export class EngineSource implements TuiSource {
     let before: string | undefined
     let scanned = 0
     while (items.length < query.limit && scanned < MAX_SCAN) {
-      const page = listRuns(this.ws, {limit: Math.min(200, Math.max(query.limit, 20)), ...(before ? {before} : {})})
+      const page = listRuns(this.ws, {limit: Math.min(200, Math.max(query.limit, 20)), ...(before ? {before} : {}), ...(waitingOnly(query.filter) ? {status: 'waiting' as const} : {})})
       scanned += page.items.length
       for (const s of page.items) {
         if (items.length >= query.limit) break

@@ -28,8 +28,9 @@ describe('the waiting-runs index', () => {
     const index = path.join(tmp.root, '.breyta', 'runs', '.waiting')
     expect(fs.readdirSync(index)).toContain(id)
     expect(listOpenWaits(tmp.ws)).toMatchObject([{run: id, key: 'ok', approval: {prompt: 'Go?', show: {n: 3}}}])
-    // Run listings skip the index directory.
+    // Run listings skip the index directory; `--status waiting` lists from it.
     expect(listRuns(tmp.ws).items.map((r) => r.id)).toEqual([id])
+    expect(listRuns(tmp.ws, {status: 'waiting'}).items.map((r) => r.id)).toEqual([id])
 
     completeWait(tmp.ws, id, 'ok', {payload: approvalPayload('approved', 'ann', undefined), source: 'cli', by: 'ann', decision: 'approved'})
     expect((await driveRun(tmp.ws, id)).status).toBe('completed')
@@ -49,5 +50,6 @@ describe('the waiting-runs index', () => {
     // Complete now: a run missing from the index is not looked at (its snapshot is not read).
     fs.rmSync(path.join(index, a))
     expect(listOpenWaits(tmp.ws).map((w) => w.run)).toEqual([b])
+    expect(listRuns(tmp.ws, {status: 'waiting'}).items.map((r) => r.id)).toEqual([b])
   })
 })
