@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 import {BreytaCommand} from '../../cli/base-command.js'
 import {graphFormatFlag, targetFlag, versionFlag} from '../../cli/flags.js'
-import {flowGraph, type GraphFormat, type Target, type Workspace} from '../../engine/index.js'
+import {BreytaError, flowGraph, type GraphFormat, type Target, type Workspace} from '../../engine/index.js'
 
 export default class FlowsGraph extends BreytaCommand {
   static override summary = "Draw a flow's steps, branches, fan-outs and waits (from the EDN, nothing runs)"
@@ -17,6 +17,7 @@ export default class FlowsGraph extends BreytaCommand {
 
   async run() {
     const {args, flags} = await this.parse(FlowsGraph)
+    if (!args.slug && !flags.file) throw new BreytaError('invalid_input', 'name a flow slug or pass --file FILE', {hint: 'breyta flows graph SLUG | --file FILE'})
     let ws: Workspace | undefined
     try {
       ws = await this.workspace()

@@ -161,6 +161,8 @@ describe('the commands', () => {
     expect(r.json.data.steps[3]).toEqual({id: 'merge', type: 'wait', wait: 'approval'})
     const missing = await cli(['flows', 'graph', 'nope', '--json'], {cwd: tmp.root})
     expect(missing.json.error?.code).toBe('flow_not_found')
+    const neither = await cli(['flows', 'graph', '--json'], {cwd: tmp.root})
+    expect([neither.code, neither.json.error?.code]).toEqual([2, 'invalid_input'])
   })
 
   it('runs show --graph colours each step by its state in the run', async () => {
