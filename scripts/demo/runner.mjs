@@ -86,7 +86,14 @@ export async function runDemo(name, options = {}) {
   const log = options.log ?? ((line) => process.stdout.write(line + '\n'))
   const timeoutMs = options.timeoutMs ?? (options.tui ? 30 * 60_000 : 60_000)
   let started = Date.now()
-  const stamp = () => c.dim(`+${((Date.now() - started) / 1000).toFixed(2)}s`.padStart(7))
+  /**
+   * An event's own time since the run was created (its journal `at`), not the time we print it:
+   * a run that parks before we read its journal would otherwise show every event at one moment.
+   */
+  const stamp = (at) => {
+    const t = Date.parse(at)
+    return c.dim(`+${(((Number.isNaN(t) ? Date.now() : t) - started) / 1000).toFixed(2)}s`.padStart(7))
+  }
   const say = (line = '') => log(line)
   const explain = (text) => say(`        ${c.cyan('↳')} ${c.dim(text)}`)
 
@@ -221,7 +228,7 @@ export async function runDemo(name, options = {}) {
     const print = (raw) => {
       const e = E.plainEvent(raw)
       if (e.type === 'step_started') stepTypes.set(e.step, e['step-type'])
-      const t = stamp()
+      const t = stamp(e.at)
       switch (e.type) {
         case 'run_created':
           return say(`${t} created ${e.flow} (${e.target}) input ${truncate(JSON.stringify(e.input), 70)}`)

@@ -98,6 +98,11 @@ export const startDaemon = lazy('startDaemon')
 export const stopDaemon = lazy('stopDaemon')
 export const waitForDaemon = lazy('waitForDaemon')
 export const followRun = lazy('followRun')
+/** A picture of a flow's steps, branches, fan-outs and waits (mermaid, dot or text); runGraph colours it by a run. */
+export const flowGraph = lazy('flowGraph')
+export const runGraph = lazy('runGraph')
+export type {GraphFormat} from './flow/graph.js'
+export type {FlowGraphResult} from './runtime/graph.js'
 export const kvGet = lazy('kvGet')
 export const kvSet = lazy('kvSet')
 export const kvDelete = lazy('kvDelete')

@@ -4,7 +4,7 @@
  */
 import {decode, toJson, type Json} from '../edn/json.js'
 import {kebabEvent} from '../store/fs/journal.js'
-import type {JournalEvent, RecordedError, RunStatus, Target} from '../store/types.js'
+import type {Approval, JournalEvent, RecordedError, RunStatus, Target} from '../store/types.js'
 
 export interface StepView {
   id: string
@@ -24,7 +24,7 @@ export interface WaitView {
   step: string
   /** `cancelled`: the run failed or was cancelled while the wait was open (nothing can complete it). */
   status: 'open' | 'completed' | 'timed-out' | 'cancelled'
-  approval: {prompt: string} | null
+  approval: Approval | null
   'callback-url': string | null
   'timeout-at': string | null
   'on-timeout': 'fail' | 'continue'

@@ -4,7 +4,7 @@
  * (through ReplayState) makes completed steps return their recorded output without running.
  */
 import fs from 'node:fs'
-import {decode, encode, type Json} from '../edn/json.js'
+import {decode, encode, toJson, type Json} from '../edn/json.js'
 import {emap, type EdnMap, type Value} from '../edn/values.js'
 import {BreytaError, isStorageErrno, storageError, toBreytaError} from '../errors.js'
 import {parseFlow} from '../flow/load.js'
@@ -16,7 +16,7 @@ import {JournalWriter, readJournal} from '../store/fs/journal.js'
 import {tryLock} from '../store/fs/lock.js'
 import {readPinnedFlow, writeRunSnapshot} from '../store/fs/run-store.js'
 import {noteRunChanged, signalRun} from '../store/fs/signals.js'
-import type {JournalEvent, NewJournalEvent, RecordedError, UnsequencedEvent} from '../store/types.js'
+import type {Approval, JournalEvent, NewJournalEvent, RecordedError, UnsequencedEvent} from '../store/types.js'
 import {TERMINAL_STATUSES} from '../store/types.js'
 import {stepExecutor} from '../steps/registry.js'
 import type {ParkRequest, StepContext} from '../steps/types.js'
@@ -309,6 +309,13 @@ class Runner {
     return this.snapshot(true)
   }
 
+  /** The approval as journaled: :show values as plain JSON for people, redacted like outputs. */
+  private approvalOut(a: {prompt: string; show?: [string, Value][]}): Approval {
+    const redact = (v: Value): Value => (this.services ? redactValue(this.services, v) : v)
+    const prompt = redact(a.prompt)
+    return {prompt: typeof prompt === 'string' ? prompt : a.prompt, ...(a.show ? {show: Object.fromEntries(a.show.map(([k, v]) => [k, toJson(redact(v))]))} : {})}
+  }
+
   private encodeOut(v: Value): Json {
     return encode(this.services ? redactValue(this.services, v) : v)
   }
@@ -368,7 +375,7 @@ class Runner {
       type: 'wait_opened' as const, step: id, position, key: req.key, onTimeout: req.onTimeout,
       ...(req.timeoutAt ? {timeoutAt: req.timeoutAt} : {}),
       ...(req.defaultValue !== undefined ? {defaultValue: encode(req.defaultValue)} : {}),
-      ...(req.approval ? {approval: req.approval} : {}),
+      ...(req.approval ? {approval: this.approvalOut(req.approval)} : {}),
       ...(req.validation ? {validation: req.validation} : {}),
     }
     this.append(opened)

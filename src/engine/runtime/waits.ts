@@ -3,7 +3,8 @@ import {decode, encode, toJson, type Json} from '../edn/json.js'
 import {emap, kw, type Value} from '../edn/values.js'
 import {BreytaError} from '../errors.js'
 import {inboxHas, postToInbox, readInbox} from '../store/fs/inbox.js'
-import {listRunIds, readRunEvents, readRunSnapshot, readRunView} from '../store/fs/run-store.js'
+import {readRunEvents, readRunSnapshot, readRunView} from '../store/fs/run-store.js'
+import {waitingRunIds} from '../store/fs/waiting-index.js'
 import {TERMINAL_STATUSES} from '../store/types.js'
 import type {Workspace} from '../workspace/workspace.js'
 import type {RunView, WaitView} from './projection.js'
@@ -105,9 +106,9 @@ export interface OpenWait extends WaitView {
   'opened-at': string
 }
 
-/** Open waits, newest runs first. Scans only runs whose snapshot says `waiting`. */
+/** Open waits, newest runs first. Reads only the runs the waiting index lists (store/fs/waiting-index.ts). */
 export function listOpenWaits(ws: Workspace, options: {runId?: string; limit?: number} = {}): OpenWait[] {
-  const ids = options.runId ? [options.runId] : listRunIds(ws.layout)
+  const ids = options.runId ? [options.runId] : waitingRunIds(ws.layout, (all) => all.filter((id) => readRunSnapshot(ws.layout, id)?.status === 'waiting'))
   const out: OpenWait[] = []
   for (const id of ids) {
     const snap = options.runId ? readRunView(ws.layout, id) : readRunSnapshot(ws.layout, id)

@@ -74,7 +74,8 @@ export type ParkRequest =
       timeoutAt?: string
       onTimeout: 'fail' | 'continue'
       defaultValue?: Value
-      approval?: {prompt: string}
+      /** `show`: the approval's :show entries in written order, as label and evaluated value. */
+      approval?: {prompt: string; show?: [string, Value][]}
       validation?: {required: string[]}
     }
 

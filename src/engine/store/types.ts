@@ -11,6 +11,12 @@ export const TERMINAL_STATUSES: readonly RunStatus[] = ['completed', 'failed', '
 
 export type Target = 'draft' | 'live'
 
+/** A wait's approval: the prompt and the context it shows (label → plain JSON value, redacted). */
+export interface Approval {
+  prompt: string
+  show?: Record<string, Json>
+}
+
 /** A failure as recorded: a SPEC error plus the step it happened in. */
 export interface RecordedError extends ErrorJson {
   step?: string
@@ -36,7 +42,7 @@ export type JournalEvent = Base &
     | {type: 'step_attempt_failed'; step: string; position: string; attempt: number; error: RecordedError; retryInMs?: number}
     | {type: 'step_completed'; step: string; stepType: string; position: string; attempt: number; output: Json; meta?: Json; reused?: boolean}
     | {type: 'step_failed'; step: string; position: string; attempt: number; error: RecordedError}
-    | {type: 'wait_opened'; step: string; position: string; key: string; timeoutAt?: string; onTimeout: 'fail' | 'continue'; defaultValue?: Json; approval?: {prompt: string}; validation?: {required: string[]}}
+    | {type: 'wait_opened'; step: string; position: string; key: string; timeoutAt?: string; onTimeout: 'fail' | 'continue'; defaultValue?: Json; approval?: Approval; validation?: {required: string[]}}
     | {type: 'wait_completed'; key: string; payload: Json; source: 'cli' | 'callback' | 'timeout' | 'api'; by?: string; decision?: string}
     | {type: 'sleep_started'; step: string; position: string; until: string}
     | {type: 'run_parked'; status: 'waiting' | 'sleeping'; wakeAt?: string}

@@ -7,6 +7,7 @@ import type {JournalEvent, UnsequencedEvent} from '../types.js'
 import {appendEvents, readJournal} from './journal.js'
 import {isRunId, type WorkspaceLayout} from './paths.js'
 import {fsyncDir, readJsonFile, writeDerivedSnapshot, writeSnapshot, writeTextAtomic} from './snapshot.js'
+import {noteWaiting} from './waiting-index.js'
 
 /** The exact flow text a run executes, copied at creation so later edits never reach it. */
 export function pinnedFlowFile(layout: WorkspaceLayout, runId: string): string {
@@ -59,6 +60,7 @@ export function readRunSnapshot(layout: WorkspaceLayout, runId: string): RunView
 export function writeRunSnapshot(layout: WorkspaceLayout, view: RunView): void {
   // run.json is derived from the journal: atomic, no fsync (see writeDerivedSnapshot).
   writeDerivedSnapshot(layout.runSnapshot(view.id), view)
+  noteWaiting(layout, view.id, view.status === 'waiting')
 }
 
 /** Run ids, newest first, strictly older than `before` when given. A directory listing, no file reads. */
