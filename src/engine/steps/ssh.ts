@@ -9,7 +9,8 @@
  * `:known-hosts FILE` (default ~/.ssh/known_hosts) or `:insecure-host-key true`.
  * Output: `{:exit-code :signal :stdout :stderr}`. Agent forwarding is never requested.
  *
- * `:env` is sent as `export K='v';` in front of the command rather than as SSH env requests:
+ * `:env` (values are strings or `{:secret :name}`, resolved when the step runs; nothing of the
+ * local environment is sent) is sent as `export K='v';` in front of the command rather than as SSH env requests:
  * OpenSSH servers silently drop env requests not listed in AcceptEnv (by default all but
  * LANG/LC_*), and silently missing variables are worse than visible ones.
  */
@@ -20,6 +21,7 @@ import type Ssh2Module from 'ssh2'
 import type {ClientChannel, ConnectConfig} from 'ssh2'
 import {lazyRequire} from '../lazy.js'
 import {emap, type EdnMap} from '../edn/values.js'
+import {envProblems, stepEnv} from './child-env.js'
 import {StepConfig} from './config.js'
 import {checkHostKey, normalizePin, parseKnownHosts, preferredHostKeyAlgorithms, type HostKeyPolicy, type HostKeyVerdict} from './ssh-host-key.js'
 import {done, StepError, type Connection, type StepContext, type StepExecutor} from './types.js'
@@ -55,11 +57,11 @@ export function shellQuote(word: string): string {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`
 }
 
-function buildCommand(c: StepConfig): string {
+function buildCommand(c: StepConfig, ctx: StepContext): string {
   const raw = c.value('command')
   const command = Array.isArray(raw) ? (c.strings('command') ?? []).map(shellQuote).join(' ') : c.requireString('command')
   if (command.trim() === '') throw new StepError(':ssh step: :command is empty', {retryable: false})
-  const env = c.stringMap('env')
+  const env = stepEnv(c, ctx)
   if (env === undefined || Object.keys(env).length === 0) return command
   const assigns = Object.entries(env).map(([k, v]) => {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) throw new StepError(`:ssh step: :env name "${k}" is not a valid variable name`, {retryable: false})
@@ -301,12 +303,12 @@ export const sshStep: StepExecutor = {
     const problems: string[] = []
     if (!c.has('command')) problems.push('missing :command')
     if (!c.has('host') && !c.has('connection')) problems.push('missing :host (or :connection)')
-    return problems
+    return [...problems, ...envProblems(config)]
   },
 
   async run(config, ctx) {
     const c = new StepConfig(config, 'ssh')
-    const command = buildCommand(c)
+    const command = buildCommand(c, ctx)
     const target = resolveTarget(c, ctx)
     const stdin = c.string('stdin')
     const allowFailure = c.boolean('allow-failure') ?? false

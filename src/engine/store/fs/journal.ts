@@ -9,6 +9,7 @@ import type {JournalEvent, UnsequencedEvent} from '../types.js'
 export class JournalWriter {
   private fd: number
   private seq: number
+  private redact: (e: UnsequencedEvent) => UnsequencedEvent = (e) => e
 
   private constructor(readonly file: string, fd: number, seq: number) {
     this.fd = fd
@@ -23,6 +24,12 @@ export class JournalWriter {
     }
     const fd = fs.openSync(file, 'a')
     return new JournalWriter(file, fd, lastSeq)
+  }
+
+  /** Pass every event through `fn` (secret redaction) on its way to disk; the written form is returned. */
+  redactWith(fn: (e: UnsequencedEvent) => UnsequencedEvent): this {
+    this.redact = fn
+    return this
   }
 
   get lastSeq(): number {
@@ -43,7 +50,7 @@ export class JournalWriter {
   }
 
   private write(events: UnsequencedEvent[], sync: boolean): JournalEvent[] {
-    const stamped = events.map((e) => ({seq: ++this.seq, ...e}) as JournalEvent)
+    const stamped = events.map((e) => ({seq: ++this.seq, ...this.redact(e)}) as JournalEvent)
     fs.writeSync(this.fd, stamped.map((e) => JSON.stringify(e)).join('\n') + '\n')
     // fdatasync flushes the data and the file size (all an append needs), not the mtime.
     if (sync) fs.fdatasyncSync(this.fd)

@@ -4,6 +4,7 @@
  * touching the file. Values leave this module only through `resolveSecret`/`readSecrets`;
  * listing returns names and where they come from, never values.
  */
+import {readFileSync} from 'node:fs'
 import {mkdir, readFile} from 'node:fs/promises'
 import path from 'node:path'
 import lockfile from 'proper-lockfile'
@@ -51,6 +52,27 @@ export async function readSecrets(layout: WorkspaceLayout): Promise<Record<strin
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {}
     throw err
   }
+  return parseSecrets(layout, text)
+}
+
+/** readSecrets for the output boundary, which must redact synchronously (a print, a log line). */
+export function readSecretsSync(layout: WorkspaceLayout): Record<string, string> {
+  let text: string
+  try {
+    text = readFileSync(layout.secrets, 'utf8')
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {}
+    throw err
+  }
+  return parseSecrets(layout, text)
+}
+
+/** Every BREYTA_SECRET_* value of an environment (set and non-empty). */
+export function envSecretValues(env: NodeJS.ProcessEnv): string[] {
+  return Object.entries(env).filter(([k, v]) => k.startsWith(SECRET_ENV_PREFIX) && v !== undefined && v !== '').map(([, v]) => v!)
+}
+
+function parseSecrets(layout: WorkspaceLayout, text: string): Record<string, string> {
   if (text.trim() === '') return {}
   let parsed
   try {
