@@ -15,6 +15,7 @@
  */
 import {spawn} from 'node:child_process'
 import {createHash, timingSafeEqual} from 'node:crypto'
+import {EventEmitter} from 'node:events'
 import http from 'node:http'
 import ssh2 from 'ssh2'
 
@@ -185,6 +186,9 @@ export async function startSshServer(options) {
   const signals = []
   const children = new Set()
   const connections = new Set()
+  // 'change' after a signal is recorded or a command's process exits: tests wait on it rather
+  // than read `signals` at a moment the server may not have reached yet (it shares the loop).
+  const events = new EventEmitter()
 
   const server = new Server({hostKeys: [hostKey.private]}, (client) => {
     connections.add(client)
@@ -217,6 +221,7 @@ export async function startSshServer(options) {
           signals.push(info.name)
           accept?.()
           if (child) killGroup(child, `SIG${info.name}`)
+          events.emit('change')
         })
         session.on('env', (accept, _reject, info) => {
           env[info.key] = info.val
@@ -236,6 +241,7 @@ export async function startSshServer(options) {
           channel.on('close', () => killGroup(proc, 'SIGKILL'))
           proc.on('close', (code, signal) => {
             children.delete(proc)
+            events.emit('change')
             try {
               if (signal) channel.exit(signal.replace(/^SIG/, ''), false, '')
               else channel.exit(code ?? 0)
@@ -265,6 +271,10 @@ export async function startSshServer(options) {
     envs,
     signals,
     children,
+    /** Resolves once `predicate()` holds, looking again after every signal and command exit. */
+    async until(predicate) {
+      while (!predicate()) await new Promise((resolve) => events.once('change', resolve))
+    },
     async close() {
       for (const c of children) killGroup(c, 'SIGKILL')
       for (const c of connections) c.end()

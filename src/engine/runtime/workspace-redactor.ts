@@ -5,7 +5,7 @@
  * writer, the CLI's output, the daemon's log and its HTTP answers all start from it, so a secret
  * is redacted from the first event of an advance, not only after a step resolved it.
  */
-import {readFileSync} from 'node:fs'
+import {readFileSync, statSync} from 'node:fs'
 import {parseConnections} from '../store/fs/connection-store.js'
 import type {WorkspaceLayout} from '../store/fs/paths.js'
 import {envSecretValues, readSecretsSync, secretEnvName} from '../store/fs/secret-store.js'
@@ -44,5 +44,36 @@ function readConnectionsQuietly(layout: WorkspaceLayout): Record<string, Connect
     return parseConnections(readFileSync(layout.connections, 'utf8'), layout.connections)
   } catch {
     return {}
+  }
+}
+
+function mtime(file: string): number {
+  try {
+    return statSync(file).mtimeMs
+  } catch {
+    return 0
+  }
+}
+
+/**
+ * The workspace redactor for a long-lived writer (the daemon's log and HTTP answers, a CLI
+ * command's output): rebuilt when secrets.edn or connections.edn changed, so a secret set while
+ * the daemon runs is redacted too. A workspace whose secrets.edn cannot be read falls back to
+ * the env secrets: nothing could resolve the file's secrets either.
+ */
+export function liveWorkspaceRedactor(layout: WorkspaceLayout, env: NodeJS.ProcessEnv): () => Redactor {
+  let stamp = ''
+  let current: Redactor | undefined
+  return () => {
+    const now = `${mtime(layout.secrets)} ${mtime(layout.connections)}`
+    if (current === undefined || now !== stamp) {
+      stamp = now
+      try {
+        current = workspaceRedactor(layout, env)
+      } catch {
+        current = envRedactor(env)
+      }
+    }
+    return current
   }
 }

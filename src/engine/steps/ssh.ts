@@ -201,6 +201,7 @@ function runRemote(t: Target, command: string, stdin: string | undefined, signal
     const err = new Capture()
     let verdict: HostKeyVerdict | undefined
     let channel: ClientChannel | undefined
+    let execRequested = false
     let exitCode: number | null = null
     let exitSignal: string | null = null
     let settled = false
@@ -218,14 +219,17 @@ function runRemote(t: Target, command: string, stdin: string | undefined, signal
       aborting = true
       const reason = abortReason(signal)
       const fail = (): void => finish(() => reject(new StepError(`ssh: ${t.user}@${t.host}:${t.port} command stopped: ${reason}; the remote command was sent KILL and its channel closed`, {details: {aborted: true, reason}})), true)
-      if (channel !== undefined) {
-        // Signal first (OpenSSH >= 7.9 delivers it), then close: without a pty, closing alone
-        // would leave the remote process running.
-        sendKill(channel)
-        try { channel.close() } catch { /* idem */ }
-      }
       const timer = setTimeout(() => { conn.destroy(); fail() }, ABORT_GRACE_MS)
       conn.once('close', () => { clearTimeout(timer); fail() })
+      if (channel !== undefined) stopChannel(channel)
+      // The command may already run remotely while its channel is on its way back to us (a
+      // loaded machine): the exec callback stops it on arrival. Ending now would leave it running.
+      else if (!execRequested) conn.end()
+    }
+    /** Signal first (OpenSSH >= 7.9 delivers it), then close: without a pty, closing alone would leave the remote process running. */
+    function stopChannel(ch: ClientChannel): void {
+      sendKill(ch)
+      try { ch.close() } catch { /* already closed */ }
       conn.end()
     }
     if (signal.aborted) {
@@ -235,7 +239,9 @@ function runRemote(t: Target, command: string, stdin: string | undefined, signal
     signal.addEventListener('abort', onAbort, {once: true})
 
     conn.on('ready', () => {
+      execRequested = true
       conn.exec(command, (e, ch) => {
+        if (aborting) return e ? conn.end() : stopChannel(ch)
         if (e) return finish(() => reject(new StepError(`ssh: could not start the command on ${t.host}: ${e.message}`, {cause: e})))
         channel = ch
         ch.on('data', (d: Buffer) => out.push(d))

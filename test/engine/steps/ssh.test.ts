@@ -126,8 +126,11 @@ describe(':ssh step against an in-process ssh2 server', () => {
     expect(err).toMatchObject({code: 'step_failed', details: {aborted: true}})
     expect((err as Error).message).toContain('step timed out after 1s')
     expect(Date.now() - started).toBeLessThan(10_000)
+    // The server records the signal on this same event loop, maybe after the step failed: wait
+    // for it (and for the command to exit) rather than read the list at once.
+    await server.until(() => server.signals.includes('KILL'))
+    await server.until(() => !alive(pid))
     expect(server.signals).toContain('KILL')
-    for (let i = 0; i < 40 && alive(pid); i++) await new Promise((r) => setTimeout(r, 50))
     expect(alive(pid)).toBe(false)
   })
 

@@ -7,7 +7,7 @@
 import {readFileSync} from 'node:fs'
 import {mkdir, readFile} from 'node:fs/promises'
 import path from 'node:path'
-import lockfile from 'proper-lockfile'
+import type Lockfile from 'proper-lockfile'
 import type WriteFileAtomic from 'write-file-atomic'
 import {lazyRequire} from '../../lazy.js'
 import {readEdn} from '../../edn/read.js'
@@ -17,6 +17,8 @@ import {BreytaError, isBreytaError} from '../../errors.js'
 import type {WorkspaceLayout} from './paths.js'
 
 const writeFileAtomic = lazyRequire<typeof WriteFileAtomic>('write-file-atomic')
+// Only `secrets set` locks; every command's output boundary reads this module (workspace-redactor.ts).
+const lockfile = lazyRequire<typeof Lockfile>('proper-lockfile')
 
 export const SECRET_ENV_PREFIX = 'BREYTA_SECRET_'
 
@@ -132,7 +134,7 @@ function formatSecrets(secrets: Record<string, string>): string {
 export async function setSecret(layout: WorkspaceLayout, name: string, value: string): Promise<void> {
   assertSecretName(name)
   await mkdir(path.dirname(layout.secrets), {recursive: true})
-  const release = await lockfile.lock(layout.secrets, {realpath: false, retries: {retries: 50, minTimeout: 20, maxTimeout: 200}})
+  const release = await lockfile().lock(layout.secrets, {realpath: false, retries: {retries: 50, minTimeout: 20, maxTimeout: 200}})
   try {
     const secrets = await readSecrets(layout)
     secrets[name] = value
