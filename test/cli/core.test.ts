@@ -211,6 +211,8 @@ describe('cancel and retry', () => {
   it('cancels a run that is executing a long step in another process', async () => {
     t.writeFlow('long', '{:slug :long :name "Long" :flow (flow/step :exec :wait {:command ["sleep" "30"]})}')
     const child = spawnCli(['flows', 'run', 'long', '--wait', '--json'], {cwd: t.root})
+    // Listen now: the executing process may exit before `runs cancel` returns.
+    const exited = new Promise((r) => child.once('exit', r))
     const id = await until(() => {
       const dir = path.join(t.root, '.breyta/runs')
       const runs = fs.existsSync(dir) ? fs.readdirSync(dir) : []
@@ -219,8 +221,7 @@ describe('cancel and retry', () => {
     })
     const cancelled = await run(['runs', 'cancel', id])
     expect(cancelled.json.data.status).toBe('cancelled')
-    const code = await new Promise((r) => child.once('exit', r))
-    expect(code).toBe(5)
+    expect(await exited).toBe(5)
     expect((await run(['runs', 'cancel', id])).code).toBe(4)
   })
 
