@@ -184,6 +184,9 @@ export async function startSshServer(options) {
   const envs = []
   /** @type {string[]} */
   const signals = []
+  /** Terminal requests (`pty-req`), by terminal type; the command still runs on pipes here. */
+  /** @type {string[]} */
+  const ptys = []
   const children = new Set()
   const connections = new Set()
   // 'change' after a signal is recorded or a command's process exits: tests wait on it rather
@@ -222,6 +225,10 @@ export async function startSshServer(options) {
           accept?.()
           if (child) killGroup(child, `SIG${info.name}`)
           events.emit('change')
+        })
+        session.on('pty', (accept, _reject, info) => {
+          ptys.push(info.term ?? '')
+          accept?.()
         })
         session.on('env', (accept, _reject, info) => {
           env[info.key] = info.val
@@ -270,6 +277,7 @@ export async function startSshServer(options) {
     commands,
     envs,
     signals,
+    ptys,
     children,
     /** Resolves once `predicate()` holds, looking again after every signal and command exit. */
     async until(predicate) {

@@ -9,6 +9,13 @@
  * `:known-hosts FILE` (default ~/.ssh/known_hosts) or `:insecure-host-key true`.
  * Output: `{:exit-code :signal :stdout :stderr}`. Agent forwarding is never requested.
  *
+ * The remote command and this process: on a timeout or cancel the step sends KILL (OpenSSH >=
+ * 7.9 delivers it) and closes the channel. If this process dies (kill -9, power), the server
+ * only sees the connection drop: without a pty, OpenSSH signals nothing and the command runs on
+ * until it ends or writes to its closed output (SIGPIPE). `:pty true` asks for a terminal, and
+ * sshd then hangs up (SIGHUP) the command when the session goes; the price is a terminal's
+ * output (stderr merged into stdout, CRLF line ends) and no EOF on stdin.
+ *
  * `:env` (values are strings or `{:secret :name}`, resolved when the step runs; nothing of the
  * local environment is sent) is sent as `export K='v';` in front of the command rather than as SSH env requests:
  * OpenSSH servers silently drop env requests not listed in AcceptEnv (by default all but
@@ -194,7 +201,7 @@ function sendKill(channel: ClientChannel): void {
   }
 }
 
-function runRemote(t: Target, command: string, stdin: string | undefined, signal: AbortSignal): Promise<RemoteResult> {
+function runRemote(t: Target, command: string, stdin: string | undefined, signal: AbortSignal, pty: boolean): Promise<RemoteResult> {
   return new Promise((resolve, reject) => {
     const conn = new (ssh2().Client)()
     const out = new Capture()
@@ -240,7 +247,7 @@ function runRemote(t: Target, command: string, stdin: string | undefined, signal
 
     conn.on('ready', () => {
       execRequested = true
-      conn.exec(command, (e, ch) => {
+      conn.exec(command, pty ? {pty: true} : {}, (e, ch) => {
         if (aborting) return e ? conn.end() : stopChannel(ch)
         if (e) return finish(() => reject(new StepError(`ssh: could not start the command on ${t.host}: ${e.message}`, {cause: e})))
         channel = ch
@@ -318,7 +325,7 @@ export const sshStep: StepExecutor = {
     const target = resolveTarget(c, ctx)
     const stdin = c.string('stdin')
     const allowFailure = c.boolean('allow-failure') ?? false
-    const r = await runRemote(target, command, stdin, ctx.signal)
+    const r = await runRemote(target, command, stdin, ctx.signal, c.boolean('pty') ?? false)
     if (r.truncated.stdout > 0 || r.truncated.stderr > 0) {
       ctx.log(`ssh: output over ${MAX_CAPTURE_BYTES} bytes was dropped (stdout ${r.truncated.stdout}, stderr ${r.truncated.stderr} bytes)`)
     }

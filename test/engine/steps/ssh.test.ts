@@ -95,6 +95,24 @@ describe(':ssh step against an in-process ssh2 server', () => {
     expect(shellQuote("a'b")).toBe(`'a'\\''b'`)
   })
 
+  it('passes a secret to the remote env on purpose ({:secret :name}), nothing of the local env', async () => {
+    const ctx = testStepContext({secrets: {...SECRETS, 'api-key': 'remote-api-key-1'}, workspaceRoot: dir})
+    const before = server.commands.length
+    const {output} = await sshStep.run(config({command: 'printf "%s" "$API_KEY"', env: emap({API_KEY: emap({secret: kw('api-key')})})}), ctx) as {output: EdnMap}
+    expect(field(output, 'stdout')).toBe('remote-api-key-1')
+    expect(ctx.usedSecrets).toContain('remote-api-key-1')
+    expect(server.commands[before]).not.toContain('BREYTA_')
+    expect(sshStep.check(emap({host: 'h', command: 'x', env: emap({K: emap({nope: 1})})}))).toEqual([':env "K" must be a string or {:secret :name}'])
+  })
+
+  it(':pty true asks the server for a terminal (sshd then hangs the command up with its session)', async () => {
+    const before = server.ptys.length
+    await run(config({command: 'true', pty: true}))
+    expect(server.ptys.length).toBe(before + 1)
+    await run(config({command: 'true'}))
+    expect(server.ptys.length).toBe(before + 1)
+  })
+
   it('reports a signal that killed the remote command', async () => {
     const {output} = await run(config({command: 'kill -TERM $$', 'allow-failure': true}))
     expect(field(output, 'exit-code')).toBe(null)
