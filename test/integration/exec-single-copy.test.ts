@@ -13,7 +13,8 @@ import fs from 'node:fs'
 import path from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {createRun, readRunEvents} from '../../src/engine/index.js'
-import {REPO_ROOT, tempWorkspace, until, type TempWorkspace} from '../helpers/workspace.js'
+import {groupAlive} from '../../src/engine/steps/process-group.js'
+import {cli, REPO_ROOT, tempWorkspace, until, type TempWorkspace} from '../helpers/workspace.js'
 
 const KILLS = 30
 const CHILD_SECONDS = 0.3
@@ -114,4 +115,24 @@ describe(':exec across crashes', () => {
     expect(starts).toBeGreaterThan(KILLS)
     console.log(`${KILLS} kills: ${stopped} live copies stopped before a new attempt, ${starts} child starts, ${Date.now() - began} ms`)
   }, 120_000)
+
+  it('`runs cancel` stops the step process a dead owner left running, and the journal says so', async () => {
+    t = await tempWorkspace('breyta-cancel-orphan-')
+    t.writeFlow('long', '{:slug :long :name "Long" :flow (flow/step :exec :agent {:command ["sleep" "30"]})}\n')
+    const run = await createRun(t.ws, {slug: 'long'})
+    const owner = await warmWorker(t.root)
+    owner.go(run.id)
+    const proc = await until(() => readRunEvents(t.ws.layout, run.id).find((e) => e.type === 'step_process'), 30_000, 5)
+    owner.child.kill('SIGKILL')
+    await owner.result
+    const recorded = proc as Extract<typeof proc, {type: 'step_process'}>
+    expect(groupAlive(recorded)).toBe(true)
+
+    const cancelled = await cli(['runs', 'cancel', run.id, '--json'], {cwd: t.root})
+    expect(cancelled.json).toMatchObject({ok: true, data: {status: 'cancelled'}})
+    expect(groupAlive(recorded)).toBe(false)
+    const events = readRunEvents(t.ws.layout, run.id)
+    expect(events.find((e) => e.type === 'step_process_stopped')).toMatchObject({step: 'agent', attempt: 1, pgid: recorded.pgid, signal: 'SIGTERM', reason: 'the run was cancelled'})
+    expect(events.at(-1)!.type).toBe('run_cancelled')
+  })
 })
