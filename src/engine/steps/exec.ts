@@ -87,7 +87,7 @@ export const execStep: StepExecutor = {
       throw new StepError(`could not run ${command[0]}: ${result.originalMessage ?? result.shortMessage}`, {retryable: false, hint: 'Is the program installed and on PATH?'})
     }
     // The gate's `exec` failed: the shell says so on stderr with 127 (not found) or 126 (not executable).
-    if ((result.exitCode === 127 || result.exitCode === 126) && /^breyta-exec: (\d+: )?exec: /m.test(String(result.stderr ?? ''))) {
+    if ((result.exitCode === 127 || result.exitCode === 126) && /^breyta-exec: (line )?(\d+: )?exec: /m.test(String(result.stderr ?? ''))) {
       throw new StepError(`could not run ${command[0]}: ${result.exitCode === 127 ? 'not found' : 'permission denied'}`, {retryable: false, hint: 'Is the program installed and on PATH?'})
     }
     const output = emap({'exit-code': result.exitCode ?? null, signal: result.signal ?? null, stdout: String(result.stdout ?? ''), stderr: String(result.stderr ?? '')})
