@@ -72,7 +72,14 @@ export const execStep: StepExecutor = {
     // A program that exits without reading its stdin closes the pipe under us: not an error.
     child.stdin?.on('error', () => {})
     if (child.pid !== undefined && !ctx.signal.aborted) {
-      ctx.processStarted({pid: child.pid, pgid: child.pid, 'process-start': processStartTime(child.pid) ?? null})
+      try {
+        ctx.processStarted({pid: child.pid, pgid: child.pid, 'process-start': processStartTime(child.pid) ?? null})
+      } catch (err) {
+        // Not on record (the journal could not be written): the gate must not open.
+        child.stdin?.end()
+        killGroup(child.pid, 'SIGKILL')
+        throw err
+      }
       child.stdin?.write('\n')
     }
     child.stdin?.end(c.string('stdin') ?? '')
