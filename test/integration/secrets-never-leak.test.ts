@@ -92,8 +92,11 @@ describe('secrets', () => {
     const approved = await capture('waits-approve', ['waits', 'approve', id, 'go', '--json'])
     expect(approved.json.data['continued-in']).toBe('daemon')
     await until(() => readRunView(t.ws.layout, id).status === 'completed', 30_000, 20)
-    await capture('daemon-run-view', ['runs', 'show', id, '--json'])
-    outputs['daemon-http'] = await (await fetch(`${daemon.url}/runs/${id}`)).text()
+    const shown = await capture('daemon-run-view', ['runs', 'show', id, '--json'])
+    const viaHttp = await fetch(shown.json.data['status-url'])
+    outputs['daemon-http'] = await viaHttp.text()
+    expect(viaHttp.status, outputs['daemon-http']).toBe(200)
+    expect(JSON.parse(outputs['daemon-http']).data.output.echo).toEqual({authorization: 'Basic ***', key: '***'})
     await daemon.stop()
     fs.writeFileSync(path.join(captures, 'daemon.log'), daemon.stdout() + daemon.stderr())
 
