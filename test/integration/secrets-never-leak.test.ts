@@ -128,7 +128,7 @@ describe('secrets', () => {
     expect(found).toBe('')
     // The daemon log is not empty (BREYTA_DEBUG), so the grep above looked at something.
     expect(fs.readFileSync(path.join(captures, 'daemon.log'), 'utf8')).toContain(id)
-  })
+  }, 180_000)
 
   it('refuses a value too short to redact, in `secrets set` and when a step resolves it', async () => {
     const set = await cli(['secrets', 'set', 'pin', '--value', 'abc12', '--json'], {cwd: t.root})
