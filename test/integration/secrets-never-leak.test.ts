@@ -84,7 +84,8 @@ describe('secrets', () => {
     }
 
     // Starts in this CLI, resolves both secrets, parks on the approval.
-    const started = await capture('flows-run', ['flows', 'run', 'leaky', '--json'])
+    // An input that carries a secret (a pasted token) is journaled redacted too.
+    const started = await capture('flows-run', ['flows', 'run', 'leaky', '--input', JSON.stringify({note: `pasted ${unusedEnv}`}), '--json'])
     const id = started.json.data.id as string
     expect(started.json.data.status).toBe('waiting')
 
@@ -118,6 +119,7 @@ describe('secrets', () => {
     for (const s of seen) expect(s).toEqual({authorization: `Basic ${basic}`, key: envToken})
     const view = JSON.parse(outputs['show-json']!).data
     expect(view.output.echo).toEqual({authorization: 'Basic ***', key: '***'})
+    expect(view.input).toEqual({note: 'pasted ***'})
     expect(view.output.env).toContain('token=*** pass=***')
     expect(view.output.env).toContain(':spare "***"')
     // Of breyta's own variables the child sees only the two it is given (the daemon had BREYTA_DEBUG and two secrets).

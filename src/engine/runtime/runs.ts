@@ -19,6 +19,7 @@ import {assertRequirements, missingRequirements} from './requirements.js'
 import {projectRun, type RunView} from './projection.js'
 import {advanceRun, runEnded, type AdvanceOptions} from './run-loop.js'
 import {recordedProcesses, stopRecordedProcesses} from './step-processes.js'
+import {workspaceRedactor} from './workspace-redactor.js'
 
 export interface FlowSource {
   slug: string
@@ -82,6 +83,8 @@ export async function createRun(ws: Workspace, options: StartOptions): Promise<R
   assertRequirements(flow, missingRequirements(flow, connections, secrets, options.env ?? process.env))
   const id = newRunId()
   const input = options.input ?? new Map()
+  // An input may carry a secret (a webhook payload, a pasted token): the journal gets it redacted.
+  const redactor = workspaceRedactor(ws.layout, options.env ?? process.env)
   const create = (queued: boolean): RunView => createRunFiles(ws.layout, id, source.text, {
     type: 'run_created',
     at: new Date().toISOString(),
@@ -90,7 +93,7 @@ export async function createRun(ws: Workspace, options: StartOptions): Promise<R
     target: source.target,
     version: source.version,
     sha256: source.sha256,
-    input: encode(input),
+    input: redactor.json(encode(input)),
     ...(options.trigger ? {trigger: options.trigger} : {}),
     ...(options.retryOf ? {retryOf: options.retryOf} : {}),
     ...(options.fromStep ? {fromStep: options.fromStep} : {}),
