@@ -142,10 +142,15 @@ export function startFakeOpenAi(options) {
  * @param {string} [passphrase] encrypt the private key with it
  */
 export function generateUserKey(passphrase) {
-  const pair = passphrase === undefined
-    ? utils.generateKeyPairSync('ed25519')
-    : utils.generateKeyPairSync('ed25519', {passphrase, cipher: 'aes256-ctr', rounds: 16})
-  return {privateKey: pair.private, publicKey: pair.public}
+  // ssh2 cannot parse about 1 in 75 of the ed25519 keys it generates ("Malformed OpenSSH
+  // private key", measured: 4 of 300, locked or not), which made the ssh tests fail now and
+  // then: keep only a key that parses.
+  for (;;) {
+    const pair = passphrase === undefined
+      ? utils.generateKeyPairSync('ed25519')
+      : utils.generateKeyPairSync('ed25519', {passphrase, cipher: 'aes256-ctr', rounds: 16})
+    if (!(utils.parseKey(pair.private, passphrase) instanceof Error)) return {privateKey: pair.private, publicKey: pair.public}
+  }
 }
 
 function safeEqual(a, b) {
