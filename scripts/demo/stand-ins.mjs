@@ -144,7 +144,7 @@ export function startFakeOpenAi(options) {
 export function generateUserKey(passphrase) {
   // ssh2 cannot parse about 1 in 75 of the ed25519 keys it generates ("Malformed OpenSSH
   // private key", measured: 4 of 300, locked or not), which made the ssh tests fail now and
-  // then: keep only a key that parses.
+  // then: keep only a key that parses. The SSH server's host key comes from here too.
   for (;;) {
     const pair = passphrase === undefined
       ? utils.generateKeyPairSync('ed25519')
@@ -178,8 +178,8 @@ function killGroup(child, signal) {
  *   env: set for every command (the host's own environment), below what the client sends
  */
 export async function startSshServer(options) {
-  const hostKey = utils.generateKeyPairSync('ed25519')
-  const parsedHost = utils.parseKey(hostKey.public)
+  const hostKey = generateUserKey()
+  const parsedHost = utils.parseKey(hostKey.publicKey)
   if (parsedHost instanceof Error) throw parsedHost
   const hostBlob = parsedHost.getPublicSSH()
   const fingerprint = 'SHA256:' + createHash('sha256').update(hostBlob).digest('base64').replace(/=+$/, '')
@@ -198,7 +198,7 @@ export async function startSshServer(options) {
   // than read `signals` at a moment the server may not have reached yet (it shares the loop).
   const events = new EventEmitter()
 
-  const server = new Server({hostKeys: [hostKey.private]}, (client) => {
+  const server = new Server({hostKeys: [hostKey.privateKey]}, (client) => {
     connections.add(client)
     client.on('close', () => connections.delete(client))
     client.on('error', () => {})
