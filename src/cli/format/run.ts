@@ -106,6 +106,10 @@ export function eventLine(e: JournalEvent): string {
       return `${t} ${paint.red('✗')} callback for "${e.key}" rejected: ${e.status} ${e.code}${e.message ? ` (${e.message})` : ''}`
     case 'log':
       return `${t} ${e.step ? paint.dim(`[${e.step}] `) : ''}${e.message}`
+    case 'step_process':
+      return `${t} ${paint.dim(`${e.step} attempt ${e.attempt} runs as process group ${e.pgid}`)}`
+    case 'step_process_stopped':
+      return `${t} ${paint.yellow('■')} ${e.step}: stopped attempt ${e.attempt}'s process group ${e.pgid} (${e.signal}): ${e.reason}`
     default:
       return `${t} ${(e as {type: string}).type}`
   }

@@ -13,6 +13,7 @@ import type {Connection, StepContext} from '../steps/types.js'
 import type {Workspace} from '../workspace/workspace.js'
 import {Redactor} from './redact.js'
 import {secretsOf} from './requirements.js'
+import {inheritedEnv} from '../steps/child-env.js'
 
 export interface SecretRef {
   name: string
@@ -118,6 +119,9 @@ export async function testConnection(ws: Workspace, name: string, env: NodeJS.Pr
     callbackUrl: () => unavailable(),
     renderTemplate: () => unavailable(),
     callFunction: () => unavailable(),
+    // Probes are http, ssh, db, llm and search steps: nothing is spawned locally.
+    inheritedEnv: () => inheritedEnv(env),
+    processStarted: () => {},
     log: () => {},
   }
   try {

@@ -26,7 +26,10 @@ import {projectRun, type RunView} from './projection.js'
 import {executorDeaths, INTERRUPTED_LOG, openStep} from './crashes.js'
 import {ReplayState} from './replay.js'
 import {buildStepContext, loadStepServices, type StepServices} from './step-context.js'
+import type {Redactor} from './redact.js'
 import {offloadStepOutput, redactError, redactValue, resolveConfigRefs} from './step-io.js'
+import {recordedProcesses, stopRecordedProcesses} from './step-processes.js'
+import {workspaceRedactor} from './workspace-redactor.js'
 
 export interface AdvanceOptions {
   /** Fires when the process is asked to stop (SIGINT); the run is left resumable, not cancelled. */
@@ -149,7 +152,10 @@ async function advanceLocked(ws: Workspace, runId: string, options: AdvanceOptio
     return advanceLocked(ws, runId, options)
   }
 
-  const runner = new Runner(ws, runId, events, JournalWriter.open(file, events.at(-1)?.seq ?? 0, validBytes, runId), options, now)
+  // Before the first event of this advance: every secret the workspace can resolve, used or not.
+  const redactor = workspaceRedactor(ws.layout, options.env ?? process.env)
+  const writer = JournalWriter.open(file, events.at(-1)?.seq ?? 0, validBytes, runId).redactWith((e) => redactor.unknown(e) as UnsequencedEvent)
+  const runner = new Runner(ws, runId, events, writer, redactor, options, now)
   try {
     return await runner.run(view)
   } finally {
@@ -177,6 +183,7 @@ class Runner {
     private readonly runId: string,
     private readonly events: JournalEvent[],
     private readonly writer: JournalWriter,
+    private readonly redactor: Redactor,
     private readonly options: AdvanceOptions,
     private readonly now: () => Date,
   ) {
@@ -198,7 +205,7 @@ class Runner {
     } catch (err) {
       return this.finish({type: 'run_failed', error: recordError(err, '', 0)})
     }
-    this.services = await loadStepServices(this.ws, this.runId, flow, this.options.env ?? process.env)
+    this.services = await loadStepServices(this.ws, this.runId, flow, this.options.env ?? process.env, this.redactor)
     const created = this.events[0] as Extract<JournalEvent, {type: 'run_created'}>
     try {
       const output = await evaluateFlow(flow, {
@@ -337,12 +344,17 @@ class Runner {
     const policy = retryPolicy(cfg)
     const timeoutMs = stepTimeoutMs(cfg)
     for (let attempt = record ? record.lastAttempt + 1 : 1; ; attempt++) {
+      if (attempt > 1) await this.stopEarlierCopies(position)
       const started: NewJournalEvent = {type: 'step_started', step: id, stepType: type, position, attempt, input: this.encodeOut(cfg)}
       if (executor.pure) this.appendUnsynced(started)
       else this.append(started)
       try {
         const outcome = await withTimeout(async (signal) => {
-          const ctx: StepContext = buildStepContext(this.services!, {stepId: id, attempt, signal, now: this.now, log: (message) => this.append({type: 'log', step: id, message})})
+          const ctx: StepContext = buildStepContext(this.services!, {
+            stepId: id, attempt, signal, now: this.now,
+            log: (message) => this.append({type: 'log', step: id, message}),
+            processStarted: (p) => this.append({type: 'step_process', step: id, position, attempt, ...p}),
+          })
           return executor.run(await resolveConfigRefs(this.services!, cfg, ctx), ctx)
         }, {timeoutMs, outer: this.abort.signal, stepId: id})
         if (outcome.kind === 'park') return this.park(outcome.park, id, type, position, attempt)
@@ -364,6 +376,14 @@ class Runner {
         throw stepFailure(error)
       }
     }
+  }
+
+  /** An earlier attempt's process group still running (its process died, or ignored TERM) is stopped first. */
+  private async stopEarlierCopies(position: string): Promise<void> {
+    const procs = recordedProcesses(this.events, position)
+    if (procs.length === 0) return
+    const stopped = await stopRecordedProcesses(procs, 'an earlier attempt was still running')
+    if (stopped.length > 0) this.append(...stopped)
   }
 
   private park(req: ParkRequest, id: string, type: string, position: string, attempt: number): Promise<Value> {

@@ -76,6 +76,7 @@ export const httpStep: StepExecutor = {
     const method = (c.keyword('method') ?? (c.has('json') || c.has('body') ? 'post' : 'get')).toUpperCase()
     const headers = new Headers()
     headers.set('idempotency-key', ctx.idempotencyKey)
+    headers.set('breyta-attempt', String(ctx.attempt))
     applyAuth(headers, conn?.auth as AuthSpec | undefined, ctx)
     for (const [k, v] of Object.entries((conn?.headers as Record<string, string> | undefined) ?? {})) headers.set(k, v)
     for (const [k, v] of Object.entries(c.stringMap('headers') ?? {})) headers.set(k, v)

@@ -40,6 +40,10 @@ export type JournalEvent = Base &
     | {type: 'run_resumed'; pid: number}
     | {type: 'step_started'; step: string; stepType: string; position: string; attempt: number; input: Json}
     | {type: 'step_attempt_failed'; step: string; position: string; attempt: number; error: RecordedError; retryInMs?: number}
+    /** An `:exec` attempt's process group, journaled (synced) before the program may run. */
+    | {type: 'step_process'; step: string; position: string; attempt: number; pid: number; pgid: number; 'process-start': string | null}
+    /** A recorded group found alive before a new attempt (or a cancel) was stopped. */
+    | {type: 'step_process_stopped'; step: string; position: string; attempt: number; pid: number; pgid: number; signal: 'SIGTERM' | 'SIGKILL'; reason: string}
     | {type: 'step_completed'; step: string; stepType: string; position: string; attempt: number; output: Json; meta?: Json; reused?: boolean}
     | {type: 'step_failed'; step: string; position: string; attempt: number; error: RecordedError}
     | {type: 'wait_opened'; step: string; position: string; key: string; timeoutAt?: string; onTimeout: 'fail' | 'continue'; defaultValue?: Json; approval?: Approval; validation?: {required: string[]}}

@@ -68,6 +68,7 @@ export class JournalWriter {
   private seq: number
   /** Bytes in the file after the last append that went through. */
   private size: number
+  private redact: (e: UnsequencedEvent) => UnsequencedEvent = (e) => e
 
   private constructor(readonly file: string, fd: number, seq: number, size: number) {
     this.fd = fd
@@ -90,6 +91,12 @@ export class JournalWriter {
     }
   }
 
+  /** Pass every event through `fn` (secret redaction) on its way to disk; the written form is returned. */
+  redactWith(fn: (e: UnsequencedEvent) => UnsequencedEvent): this {
+    this.redact = fn
+    return this
+  }
+
   get lastSeq(): number {
     return this.seq
   }
@@ -109,7 +116,7 @@ export class JournalWriter {
 
   private write(events: UnsequencedEvent[], sync: boolean): JournalEvent[] {
     let seq = this.seq
-    const stamped = events.map((e) => ({seq: ++seq, ...e}) as JournalEvent)
+    const stamped = events.map((e) => ({seq: ++seq, ...this.redact(e)}) as JournalEvent)
     const buf = Buffer.from(stamped.map((e) => JSON.stringify(kebabEvent(e))).join('\n') + '\n')
     try {
       writeFully(this.fd, buf)

@@ -4,9 +4,10 @@
  * touching the file. Values leave this module only through `resolveSecret`/`readSecrets`;
  * listing returns names and where they come from, never values.
  */
+import {readFileSync} from 'node:fs'
 import {mkdir, readFile} from 'node:fs/promises'
 import path from 'node:path'
-import lockfile from 'proper-lockfile'
+import type Lockfile from 'proper-lockfile'
 import type WriteFileAtomic from 'write-file-atomic'
 import {lazyRequire} from '../../lazy.js'
 import {readEdn} from '../../edn/read.js'
@@ -16,6 +17,8 @@ import {BreytaError, isBreytaError} from '../../errors.js'
 import type {WorkspaceLayout} from './paths.js'
 
 const writeFileAtomic = lazyRequire<typeof WriteFileAtomic>('write-file-atomic')
+// Only `secrets set` locks; every command's output boundary reads this module (workspace-redactor.ts).
+const lockfile = lazyRequire<typeof Lockfile>('proper-lockfile')
 
 export const SECRET_ENV_PREFIX = 'BREYTA_SECRET_'
 
@@ -51,6 +54,27 @@ export async function readSecrets(layout: WorkspaceLayout): Promise<Record<strin
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {}
     throw err
   }
+  return parseSecrets(layout, text)
+}
+
+/** readSecrets for the output boundary, which must redact synchronously (a print, a log line). */
+export function readSecretsSync(layout: WorkspaceLayout): Record<string, string> {
+  let text: string
+  try {
+    text = readFileSync(layout.secrets, 'utf8')
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {}
+    throw err
+  }
+  return parseSecrets(layout, text)
+}
+
+/** Every BREYTA_SECRET_* value of an environment (set and non-empty). */
+export function envSecretValues(env: NodeJS.ProcessEnv): string[] {
+  return Object.entries(env).filter(([k, v]) => k.startsWith(SECRET_ENV_PREFIX) && v !== undefined && v !== '').map(([, v]) => v!)
+}
+
+function parseSecrets(layout: WorkspaceLayout, text: string): Record<string, string> {
   if (text.trim() === '') return {}
   let parsed
   try {
@@ -110,7 +134,7 @@ function formatSecrets(secrets: Record<string, string>): string {
 export async function setSecret(layout: WorkspaceLayout, name: string, value: string): Promise<void> {
   assertSecretName(name)
   await mkdir(path.dirname(layout.secrets), {recursive: true})
-  const release = await lockfile.lock(layout.secrets, {realpath: false, retries: {retries: 50, minTimeout: 20, maxTimeout: 200}})
+  const release = await lockfile().lock(layout.secrets, {realpath: false, retries: {retries: 50, minTimeout: 20, maxTimeout: 200}})
   try {
     const secrets = await readSecrets(layout)
     secrets[name] = value
