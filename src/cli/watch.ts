@@ -4,10 +4,11 @@
  * drives the run as `--wait` does while it follows; a stale run (its process is gone) ends the
  * watch at once with the command that moves it. Whatever blocks is said on stderr, once.
  */
-import {BreytaError, driveRun, followRun, probeDaemon, readRunView, TERMINAL_STATUSES, type JournalEvent, type RunView, type Workspace} from '../engine/index.js'
+import {BreytaError, driveRun, followRun, probeDaemon, readRunView, TERMINAL_STATUSES, type JournalEvent, type OutputItem, type RunView, type Workspace} from '../engine/index.js'
 import {nextCommands, withHealth} from './next-commands.js'
 
-export async function watchRun(ws: Workspace, runId: string, onEvent: (e: JournalEvent) => void): Promise<RunView> {
+/** `output`: also follow the steps' live output (`runs logs --follow`), optionally of one step. */
+export async function watchRun(ws: Workspace, runId: string, onEvent: (e: JournalEvent) => void, output: {onOutput?: (o: OutputItem) => void; step?: string} = {}): Promise<RunView> {
   const controller = new AbortController()
   const onSigint = () => controller.abort()
   process.once('SIGINT', onSigint)
@@ -31,7 +32,7 @@ export async function watchRun(ws: Workspace, runId: string, onEvent: (e: Journa
         controller.abort()
       })
     }
-    const view = await followRun(ws, runId, onEvent, {signal: controller.signal})
+    const view = await followRun(ws, runId, onEvent, {signal: controller.signal, ...output})
     controller.abort()
     await driving
     if (failure !== undefined) throw failure

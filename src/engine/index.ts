@@ -30,6 +30,8 @@ export {parseInputJson, parseInputObject} from './runtime/input.js'
 export {approvalPayload, completeWait, listOpenWaits, type OpenWait, type WaitCompletion} from './runtime/waits.js'
 export type {FlowDetail, FlowSummary, ValidationReport} from './runtime/flows.js'
 export {readRunEvents, readRunView} from './store/fs/run-store.js'
+/** Live output of `:exec`/`:ssh` steps (bounded per-step logs beside the journal). */
+export {RunOutputCursor, type OutputItem} from './runtime/step-output-read.js'
 export type {RunChangeWatch} from './store/fs/signals.js'
 export {parseDuration, formatDuration} from './flow/duration.js'
 export {runningDaemon, type DaemonInfo} from './daemon/status.js'

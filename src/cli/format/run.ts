@@ -1,5 +1,5 @@
 /** Human renderings of runs. */
-import type {JournalEvent, RunSummary, RunView} from '../../engine/index.js'
+import type {JournalEvent, OutputItem, RunSummary, RunView} from '../../engine/index.js'
 import {paint, statusText} from './style.js'
 import {age, duration, table, truncate} from './table.js'
 
@@ -70,6 +70,14 @@ export function runText(view: Shown, options: {steps?: boolean; next?: string[];
 }
 
 /** One line per journal event, for `runs logs` and `runs watch`. */
+/** A line of a step's live output: `HH:MM:SS.mmm step stdout│ text` (stderr in yellow). */
+export function outputLine(o: OutputItem): string {
+  const t = paint.dim(o.at.slice(11, 23))
+  if (o.type === 'output_dropped') return `${t} ${paint.dim(`${o.step} … ${o.lines} earlier line${o.lines === 1 ? '' : 's'} dropped (config.edn :limits :step-log-bytes)`)}`
+  const prefix = `${o.step} ${o.stream}│`
+  return `${t} ${o.stream === 'stderr' ? paint.yellow(prefix) : paint.dim(prefix)} ${o.line}`
+}
+
 export function eventLine(e: JournalEvent): string {
   const t = paint.dim(e.at.slice(11, 23))
   switch (e.type) {

@@ -122,6 +122,8 @@ export async function testConnection(ws: Workspace, name: string, env: NodeJS.Pr
     // Probes are http, ssh, db, llm and search steps: nothing is spawned locally.
     inheritedEnv: () => inheritedEnv(env),
     processStarted: () => {},
+    // A probe's output is not kept: there is no run to keep it under.
+    output: () => {},
     log: () => {},
   }
   try {

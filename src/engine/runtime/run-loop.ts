@@ -26,6 +26,7 @@ import {projectRun, type RunView} from './projection.js'
 import {executorDeaths, INTERRUPTED_LOG, openStep} from './crashes.js'
 import {ReplayState} from './replay.js'
 import {buildStepContext, loadStepServices, type StepServices} from './step-context.js'
+import {openStepOutput} from './step-output.js'
 import type {Redactor} from './redact.js'
 import {offloadStepOutput, redactError, redactValue, resolveConfigRefs} from './step-io.js'
 import {recordedProcesses, stopRecordedProcesses} from './step-processes.js'
@@ -350,12 +351,18 @@ class Runner {
       else this.append(started)
       try {
         const outcome = await withTimeout(async (signal) => {
+          const output = openStepOutput(this.services!, id, attempt, this.now)
           const ctx: StepContext = buildStepContext(this.services!, {
-            stepId: id, attempt, signal, now: this.now,
+            stepId: id, attempt, signal, now: this.now, output,
             log: (message) => this.append({type: 'log', step: id, message}),
             processStarted: (p) => this.append({type: 'step_process', step: id, position, attempt, ...p}),
           })
-          return executor.run(await resolveConfigRefs(this.services!, cfg, ctx), ctx)
+          try {
+            return await executor.run(await resolveConfigRefs(this.services!, cfg, ctx), ctx)
+          } finally {
+            // Before the step's end is journaled: a reader sees its last line before it completes.
+            output.close()
+          }
         }, {timeoutMs, outer: this.abort.signal, stepId: id})
         if (outcome.kind === 'park') return this.park(outcome.park, id, type, position, attempt)
         const output = await offloadStepOutput(this.services!, cfg, outcome.output, id)

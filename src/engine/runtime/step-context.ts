@@ -12,6 +12,7 @@ import type {Connection, StepContext} from '../steps/types.js'
 import type {Workspace} from '../workspace/workspace.js'
 import {assertRedactable, type Redactor} from './redact.js'
 import {runConnections} from './requirements.js'
+import type {StepOutput} from './step-output.js'
 import {forRun} from './resources.js'
 import {addBasicAuth} from './workspace-redactor.js'
 
@@ -55,6 +56,8 @@ export interface StepCall {
   signal: AbortSignal
   now: () => Date
   log: (message: string) => void
+  /** The step's live output sink (step-output.ts): redacts and writes lines itself. */
+  output: StepOutput
   /** Journal a started process group (synced). */
   processStarted: (p: RecordedProcess) => void
 }
@@ -97,6 +100,7 @@ export function buildStepContext(services: StepServices, call: StepCall): StepCo
     callFunction: (fn, input) => callFunction(flow, fn, input),
     log: (message) => call.log(services.redactor.string(message)),
     inheritedEnv: () => inheritedEnv(services.env),
+    output: (stream, chunk) => call.output.write(stream, chunk),
     processStarted: (p) => call.processStarted(p),
   }
 }

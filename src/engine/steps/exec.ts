@@ -9,6 +9,9 @@
  * gate's pipe, and the gate exits without running the program; so every copy that ever runs is
  * on record, and the next attempt stops it first (run-loop.ts).
  *
+ * Output: stdout and stderr are captured whole for the result and, as they arrive, also given
+ * to the step's live log (ctx.output), line by line, for `runs logs --follow` and the TUI.
+ *
  * Environment: the executing process's minus breyta's own BREYTA_* variables, plus `:env`
  * (`{:secret :name}` values resolved now), plus BREYTA_RUN_ID and BREYTA_STEP_ID.
  */
@@ -76,6 +79,9 @@ export const execStep: StepExecutor = {
     if (ctx.signal.aborted) onAbort()
     // A program that exits without reading its stdin closes the pipe under us: not an error.
     child.stdin?.on('error', () => {})
+    // Live output for people watching; execa still buffers the whole of both for the result.
+    child.stdout?.on('data', (d: Buffer) => ctx.output('stdout', d))
+    child.stderr?.on('data', (d: Buffer) => ctx.output('stderr', d))
     if (child.pid !== undefined && !ctx.signal.aborted) {
       try {
         ctx.processStarted({pid: child.pid, pgid: child.pid, 'process-start': processStartTime(child.pid) ?? null})

@@ -7,7 +7,8 @@
  * `:command` (a string for the remote shell, or a vector that is shell-quoted word by word);
  * `:env` (map); `:stdin` (string); `:allow-failure`; host keys via `:host-key "SHA256:…"`,
  * `:known-hosts FILE` (default ~/.ssh/known_hosts) or `:insecure-host-key true`.
- * Output: `{:exit-code :signal :stdout :stderr}`. Agent forwarding is never requested.
+ * Output: `{:exit-code :signal :stdout :stderr}`, and each line as it arrives in the step's live log
+ * (ctx.output). Agent forwarding is never requested.
  *
  * The remote command and this process: on a timeout or cancel the step sends KILL (OpenSSH >=
  * 7.9 delivers it) and closes the channel. If this process dies (kill -9, power), the server
@@ -201,7 +202,7 @@ function sendKill(channel: ClientChannel): void {
   }
 }
 
-function runRemote(t: Target, command: string, stdin: string | undefined, signal: AbortSignal, pty: boolean): Promise<RemoteResult> {
+function runRemote(t: Target, command: string, stdin: string | undefined, signal: AbortSignal, pty: boolean, onOutput: StepContext['output']): Promise<RemoteResult> {
   return new Promise((resolve, reject) => {
     const conn = new (ssh2().Client)()
     const out = new Capture()
@@ -251,8 +252,8 @@ function runRemote(t: Target, command: string, stdin: string | undefined, signal
         if (aborting) return e ? conn.end() : stopChannel(ch)
         if (e) return finish(() => reject(new StepError(`ssh: could not start the command on ${t.host}: ${e.message}`, {cause: e})))
         channel = ch
-        ch.on('data', (d: Buffer) => out.push(d))
-        ch.stderr.on('data', (d: Buffer) => err.push(d))
+        ch.on('data', (d: Buffer) => { out.push(d); onOutput('stdout', d) })
+        ch.stderr.on('data', (d: Buffer) => { err.push(d); onOutput('stderr', d) })
         ch.on('exit', (code: number | null, sig?: string) => {
           exitCode = typeof code === 'number' ? code : null
           exitSignal = sig ?? null
@@ -330,7 +331,7 @@ export const sshStep: StepExecutor = {
     const target = resolveTarget(c, ctx)
     const stdin = c.string('stdin')
     const allowFailure = c.boolean('allow-failure') ?? false
-    const r = await runRemote(target, command, stdin, ctx.signal, c.boolean('pty') ?? false)
+    const r = await runRemote(target, command, stdin, ctx.signal, c.boolean('pty') ?? false, ctx.output)
     if (r.truncated.stdout > 0 || r.truncated.stderr > 0) {
       ctx.log(`ssh: output over ${MAX_CAPTURE_BYTES} bytes was dropped (stdout ${r.truncated.stdout}, stderr ${r.truncated.stderr} bytes)`)
     }

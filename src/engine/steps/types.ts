@@ -69,6 +69,12 @@ export interface StepContext {
   log(message: string): void
   /** The environment a child program starts from: the executing process's, without BREYTA_* variables. */
   inheritedEnv(): Record<string, string>
+  /**
+   * The program's output as it arrives (chunks, not lines), for people watching live
+   * (`runs logs --follow`, the TUI): cut into lines, redacted and kept in the step's log. The
+   * step's result is built from its own capture, as before.
+   */
+  output(stream: 'stdout' | 'stderr', chunk: Buffer | string): void
   /** Journal (synced) the process group a step started, so a later attempt can stop it first. */
   processStarted(p: RecordedProcess): void
 }

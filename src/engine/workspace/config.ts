@@ -20,12 +20,14 @@ export interface WorkspaceConfig {
     workers: number
     /** Heap limit of each worker (MB); a run that needs more fails resource_exhausted. */
     heapMb: number
+    /** Live output of an `:exec` or `:ssh` step kept on disk (the newest bytes); older lines are dropped. */
+    stepLogBytes: number
   }
 }
 
 export const DEFAULT_CONFIG: WorkspaceConfig = {
   daemon: {host: '127.0.0.1', port: 7420},
-  limits: {outputBytes: 64 * 1024, flowBytes: 1024 * 1024, maxCrashes: 3, computeMs: 30_000, workers: os.availableParallelism(), heapMb: 512},
+  limits: {outputBytes: 64 * 1024, flowBytes: 1024 * 1024, maxCrashes: 3, computeMs: 30_000, workers: os.availableParallelism(), heapMb: 512, stepLogBytes: 8 * 1024 * 1024},
 }
 
 /** The file `breyta init` writes; deterministic so re-running init changes nothing. */
@@ -65,6 +67,7 @@ export function readConfig(file: string): WorkspaceConfig {
       computeMs: num(field(limits, 'compute-ms'), DEFAULT_CONFIG.limits.computeMs),
       workers: num(field(limits, 'workers'), DEFAULT_CONFIG.limits.workers),
       heapMb: num(field(limits, 'heap-mb'), DEFAULT_CONFIG.limits.heapMb),
+      stepLogBytes: num(field(limits, 'step-log-bytes'), DEFAULT_CONFIG.limits.stepLogBytes),
     },
   }
 }

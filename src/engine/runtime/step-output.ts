@@ -1,0 +1,56 @@
+/**
+ * The line sink a step gives its program's output to (StepContext.output): chunks in, as they
+ * arrive, redacted lines out to the step's live log (store/fs/step-log.ts). Lines are cut at
+ * `\n` (a trailing `\r` dropped); a line that never ends is cut at MAX_LINE so a program
+ * printing a progress bar without newlines still shows and memory stays bounded. A secret is
+ * redacted whole within a line; only a secret that spans a line break could slip through, and
+ * secrets with line breaks are registered JSON-escaped too (redact.ts).
+ */
+import {StringDecoder} from 'node:string_decoder'
+import {StepLogWriter, type OutputStream} from '../store/fs/step-log.js'
+import type {StepServices} from './step-context.js'
+
+const MAX_LINE = 16 * 1024
+
+export interface StepOutput {
+  write(stream: OutputStream, chunk: Buffer | string): void
+  /** Emit any unfinished lines and close the log. Idempotent. */
+  close(): void
+}
+
+export function openStepOutput(services: StepServices, stepId: string, attempt: number, now: () => Date): StepOutput {
+  let writer: StepLogWriter | undefined
+  let closed = false
+  const partial: Record<OutputStream, string> = {stdout: '', stderr: ''}
+  const decoders: Record<OutputStream, StringDecoder> = {stdout: new StringDecoder('utf8'), stderr: new StringDecoder('utf8')}
+  const emit = (stream: OutputStream, line: string) => {
+    // A program still printing after its step ended (timed out, being killed): not this step's log any more.
+    if (closed) return
+    // Opened on the first line: most steps print nothing and get no file.
+    writer ??= new StepLogWriter(services.ws.layout, services.runId, stepId, attempt, services.ws.config.limits.stepLogBytes)
+    writer.write(stream, services.redactor.string(line.endsWith('\r') ? line.slice(0, -1) : line), now())
+  }
+  return {
+    write(stream, chunk) {
+      let text = partial[stream] + (typeof chunk === 'string' ? chunk : decoders[stream].write(chunk))
+      for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n')) {
+        emit(stream, text.slice(0, nl))
+        text = text.slice(nl + 1)
+      }
+      while (text.length > MAX_LINE) {
+        emit(stream, text.slice(0, MAX_LINE))
+        text = text.slice(MAX_LINE)
+      }
+      partial[stream] = text
+    },
+    close() {
+      for (const stream of ['stdout', 'stderr'] as const) {
+        const rest = partial[stream] + decoders[stream].end()
+        partial[stream] = ''
+        if (rest.length > 0) emit(stream, rest)
+      }
+      writer?.close()
+      closed = true
+    },
+  }
+}
