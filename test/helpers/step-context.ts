@@ -92,6 +92,7 @@ export function testStepContext(options: TestContextOptions = {}): StepContext &
     async callFunction() { throw new Error('callFunction is not available in this test context') },
     log: (m) => { logs.push(m) },
     inheritedEnv: () => ({}),
+    output: () => {},
     processStarted: () => {},
   }
 }
