@@ -3,6 +3,7 @@
  * live updates come from the engine's change feed (`watchRuns`), so changes made by the daemon
  * or another CLI show up without a daemon being needed, at one inotify watch however many runs
  * there are (a chokidar watch over `runs/` cost ~300 MB with 10,000 runs, see bench/tui-rss.mjs).
+ * A running step's output also rewrites its run's change notice (throttled), so its tail updates live.
  */
 import {
   TERMINAL_STATUSES,
@@ -14,6 +15,7 @@ import {
   listRuns,
   readRunView,
   handToDaemon,
+  RunOutputCursor,
   watchRuns,
   type OpenWait,
   type RunSummary as EngineSummary,
@@ -29,6 +31,8 @@ const MAX_SCAN = 5000
  * re-read on every change; this workspace-wide scan for older waiting runs at most this often.
  */
 const OPEN_WAITS_TTL_MS = 5000
+/** Output lines of a running step kept for the run view (the pane shows what fits). */
+const TAIL_LINES = 20
 
 function toDetail(view: RunView): RunDetail {
   return {
@@ -69,6 +73,7 @@ export class EngineSource implements TuiSource {
   /** Runs this process is continuing after a decision (no daemon); awaited before exit. */
   private readonly driving = new Map<string, Promise<unknown>>()
   private openWaitsCache: {at: number; waits: OpenWait[]} | undefined
+  private output: {runId: string; cursor: RunOutputCursor; tails: Map<string, {stream: 'stdout' | 'stderr'; line: string}[]>} | undefined
 
   constructor(private readonly ws: Workspace, private readonly options: EngineSourceOptions = {}) {}
 
@@ -117,7 +122,21 @@ export class EngineSource implements TuiSource {
   }
 
   async getRun(id: string): Promise<RunDetail> {
-    return toDetail(readRunView(this.ws.layout, id))
+    const detail = toDetail(readRunView(this.ws.layout, id))
+    const running = detail.steps.filter((s) => s.status === 'running')
+    if (running.length === 0) return detail
+    // The run on screen keeps its output cursor: each reload reads only what arrived since.
+    if (this.output?.runId !== id) this.output = {runId: id, cursor: new RunOutputCursor(this.ws.layout, id), tails: new Map()}
+    const {cursor, tails} = this.output
+    for (const o of cursor.read()) {
+      if (o.type !== 'output') continue
+      const tail = tails.get(o.step) ?? []
+      tail.push({stream: o.stream, line: o.line})
+      if (tail.length > TAIL_LINES) tail.shift()
+      tails.set(o.step, tail)
+    }
+    for (const s of running) s.tail = tails.get(s.id) ?? []
+    return detail
   }
 
   async approve(runId: string, key: string, decision: {by: string; comment?: string}): Promise<void> {

@@ -62,6 +62,8 @@ export interface StepInfo {
   input: Json
   output: Json
   error: ErrorInfo | null
+  /** A running `:exec`/`:ssh` step's newest output lines, as they arrive (not in `runs show --json`). */
+  tail?: {stream: 'stdout' | 'stderr'; line: string}[]
 }
 
 export interface WaitInfo {

@@ -46,6 +46,9 @@ export function detailLines(run: RunDetail, selectedStep: number, width: number,
     const fold = wait.approval.show ? (unfold ? ' · z folds the context' : ' · z unfolds the context') : ''
     lines.push(`── approval ${wait.key}: a approve · r reject${fold}`, ...approvalLines(wait.approval, width, {depth: unfold ? Number.POSITIVE_INFINITY : 2}), '')
   }
+  if (step.tail !== undefined && step.tail.length > 0) {
+    lines.push('── live output (newest last)', ...step.tail.map((o) => `${o.stream === 'stderr' ? 'err│' : 'out│'} ${o.line}`), '')
+  }
   lines.push(...section('input', step.input, width))
   if (step.output !== null || step.error === null) lines.push(...section('output', step.output, width))
   if (step.error !== null) lines.push(...section('error', step.error as unknown as Json, width))
