@@ -128,6 +128,27 @@ describe(':ssh step against an in-process ssh2 server', () => {
     expect(field(output, 'stdout') === big).toBe(true)
   })
 
+  it('gives its output to the step context as it arrives, before the command ends', async () => {
+    const release = path.join(dir, 'release-ssh')
+    const ctx = testStepContext({secrets: SECRETS, workspaceRoot: dir})
+    const seen: string[] = []
+    let onFirst: () => void = () => {}
+    const first = new Promise<void>((resolve) => (onFirst = resolve))
+    ctx.output = (stream, chunk) => {
+      seen.push(`${stream}:${chunk.toString()}`)
+      if (seen.join('').includes('first')) onFirst()
+    }
+    let ended = false
+    const pending = sshStep.run(config({command: `echo first; while [ ! -e ${shellQuote(release)} ]; do sleep 0.05; done; echo second >&2`}), ctx).finally(() => (ended = true))
+    await first
+    // The command waits for the release file: the line came while it still ran.
+    expect(ended).toBe(false)
+    await writeFile(release, '')
+    const outcome = await pending
+    expect(seen.join('')).toBe('stdout:first\nstderr:second\n')
+    expect(field(outcome.kind === 'done' ? (outcome.output as EdnMap) : emap({}), 'stdout')).toBe('first\n')
+  })
+
   it('on abort (timeout) kills the remote command and fails clearly', async () => {
     const pidFile = path.join(dir, 'sleeper.pid')
     const ac = new AbortController()
