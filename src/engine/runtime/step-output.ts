@@ -23,31 +23,30 @@ export function openStepOutput(services: StepServices, stepId: string, attempt: 
   let closed = false
   const partial: Record<OutputStream, string> = {stdout: '', stderr: ''}
   const decoders: Record<OutputStream, StringDecoder> = {stdout: new StringDecoder('utf8'), stderr: new StringDecoder('utf8')}
-  const emit = (stream: OutputStream, line: string) => {
+  const emit = (stream: OutputStream, lines: string[]) => {
     // A program still printing after its step ended (timed out, being killed): not this step's log any more.
-    if (closed) return
+    if (closed || lines.length === 0) return
     // Opened on the first line: most steps print nothing and get no file.
     writer ??= new StepLogWriter(services.ws.layout, services.runId, stepId, attempt, services.ws.config.limits.stepLogBytes)
-    writer.write(stream, services.redactor.string(line.endsWith('\r') ? line.slice(0, -1) : line), now())
+    writer.write(stream, lines.map((l) => services.redactor.string(l.endsWith('\r') ? l.slice(0, -1) : l)), now())
   }
   return {
     write(stream, chunk) {
-      let text = partial[stream] + (typeof chunk === 'string' ? chunk : decoders[stream].write(chunk))
-      for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n')) {
-        emit(stream, text.slice(0, nl))
-        text = text.slice(nl + 1)
+      const text = partial[stream] + (typeof chunk === 'string' ? chunk : decoders[stream].write(chunk))
+      const lines = text.split('\n')
+      let rest = lines.pop()!
+      while (rest.length > MAX_LINE) {
+        lines.push(rest.slice(0, MAX_LINE))
+        rest = rest.slice(MAX_LINE)
       }
-      while (text.length > MAX_LINE) {
-        emit(stream, text.slice(0, MAX_LINE))
-        text = text.slice(MAX_LINE)
-      }
-      partial[stream] = text
+      partial[stream] = rest
+      emit(stream, lines)
     },
     close() {
       for (const stream of ['stdout', 'stderr'] as const) {
         const rest = partial[stream] + decoders[stream].end()
         partial[stream] = ''
-        if (rest.length > 0) emit(stream, rest)
+        if (rest.length > 0) emit(stream, [rest])
       }
       writer?.close()
       closed = true

@@ -25,11 +25,11 @@ describe('step logs', () => {
   it('a reader gets each line once, in order, across reads', () => {
     const w = new StepLogWriter(layout, RUN, 'build', 1, 1024 * 1024)
     const r = new StepLogReader(layout, RUN, 'build')
-    w.write('stdout', 'one', AT)
-    w.write('stderr', 'two', AT)
+    w.write('stdout', ['one'], AT)
+    w.write('stderr', ['two'], AT)
     expect(r.read().lines.map((l) => [l.seq, l.stream, l.line])).toEqual([[1, 'stdout', 'one'], [2, 'stderr', 'two']])
     expect(r.read().lines).toEqual([])
-    w.write('stdout', 'three', AT)
+    w.write('stdout', ['three'], AT)
     expect(r.read()).toMatchObject({dropped: 0, lines: [{seq: 3, line: 'three'}]})
     w.close()
   })
@@ -40,7 +40,7 @@ describe('step logs', () => {
     const follower = new StepLogReader(layout, RUN, 'review[2]')
     follower.read()
     for (let i = 1; i <= 200; i++) {
-      w.write('stdout', `line ${i} ${'x'.repeat(40)}`, AT)
+      w.write('stdout', [`line ${i} ${'x'.repeat(40)}`], AT)
       // A follower that reads often loses nothing, even across rotations.
       if (i % 10 === 0) expect(follower.read()).toMatchObject({dropped: 0, lines: {length: 10}})
     }
@@ -53,9 +53,22 @@ describe('step logs', () => {
     expect(late.dropped + late.lines.length).toBe(200)
     // A retry continues the numbering.
     const again = new StepLogWriter(layout, RUN, 'review[2]', 2, limit)
-    again.write('stdout', 'attempt two', AT)
+    again.write('stdout', ['attempt two'], AT)
     again.close()
     expect(follower.read().lines).toMatchObject([{seq: 201, attempt: 2, line: 'attempt two'}])
+  })
+
+  it('a batch larger than the limit rotates within one write and keeps the newest lines', () => {
+    const limit = 4000
+    const w = new StepLogWriter(layout, RUN, 'batch', 1, limit)
+    w.write('stdout', Array.from({length: 300}, (_, i) => `line ${i + 1} ${'y'.repeat(40)}`), AT)
+    w.close()
+    const file = stepLogFile(layout, RUN, 'batch')
+    expect(fs.statSync(file).size + fs.statSync(`${file}.1`).size).toBeLessThanOrEqual(limit)
+    const read = new StepLogReader(layout, RUN, 'batch').read()
+    expect(read.lines.at(-1)).toMatchObject({seq: 300})
+    expect(read.dropped + read.lines.length).toBe(300)
+    expect(read.lines.map((l) => l.seq)).toEqual(Array.from({length: read.lines.length}, (_, i) => read.dropped + i + 1))
   })
 
   it('the step sink cuts chunks into lines, redacts each and flushes the unfinished one at the end', () => {
