@@ -86,9 +86,15 @@ function nodePids(panePid) {
   return found
 }
 
+/** Pages only this process maps (MB): what it costs beyond the node binary and libraries every node shares. */
+function privateMb(pid) {
+  const text = fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8')
+  return ['Private_Clean', 'Private_Dirty'].reduce((sum, key) => sum + Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(text)[1]), 0) / 1024
+}
+
 function measure(pids) {
   const tui = status(pids.at(-1))
-  return {...tui, pss: pids.reduce((sum, pid) => sum + pss(pid), 0), launcher: pids.length > 1 ? status(pids[0]).rss : 0}
+  return {...tui, pss: pids.reduce((sum, pid) => sum + pss(pid), 0), launcher: pids.length > 1 ? status(pids[0]).rss : 0, launcherPrivate: pids.length > 1 ? privateMb(pids[0]) : 0}
 }
 
 try {
@@ -105,7 +111,7 @@ try {
   await sleep(settleS * 1000)
   const settled = measure(pids)
   const base = nodeBaseline()
-  const launcher = pids.length > 1 ? ` (plus its launcher's VmRSS ${settled.launcher.toFixed(0)} MB, mostly the node binary it shares with the TUI)` : ''
+  const launcher = pids.length > 1 ? ` (plus its launcher's VmRSS ${settled.launcher.toFixed(0)} MB, of which ${settled.launcherPrivate.toFixed(0)} MB its own; the rest is the node binary it shares with the TUI)` : ''
   console.log(`breyta tui with ${count.toLocaleString('en')} runs: first paint after ${paintMs} ms (${(paintMs / base.ms).toFixed(1)}x node -e 0's ${base.ms} ms; target < 1 s)`)
   console.log(`  the TUI process's VmRSS at first paint: ${atPaint.rss.toFixed(0)} MB`)
   console.log(`  VmRSS ${settleS} s later: ${settled.rss.toFixed(0)} MB, peak VmHWM ${settled.hwm.toFixed(0)} MB (${(settled.hwm / base.mb).toFixed(1)}x node -e 0's ${base.mb.toFixed(0)} MB; target < 100 MB)${launcher}`)
