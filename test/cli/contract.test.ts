@@ -97,9 +97,16 @@ describe('nothing blocks without saying why', () => {
   it('`runs logs --follow` without a daemon also drives the due timer to the end', async () => {
     t.writeFlow('nap', NAP)
     const parked = await run('flows', 'run', 'nap')
-    const logs = await cli(['runs', 'logs', parked.json.data.id, '--follow', '--json'], {cwd: t.root, timeoutMs: 10_000})
-    expect(logs.code).toBe(0)
-    expect(logs.json.data.items.map((e: {type: string}) => e.type)).toContain('run_completed')
+    // --follow --json streams: one JSON object per line as it happens, no envelope after them (docs/agents.md).
+    const child = spawnCli(['runs', 'logs', parked.json.data.id, '--follow', '--json'], {cwd: t.root})
+    let stdout = ''
+    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()))
+    child.stderr!.resume()
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
+    expect(code).toBe(0)
+    const lines = stdout.trim().split('\n').map((l) => JSON.parse(l) as {type: string})
+    expect(lines[0]!.type).toBe('run_created')
+    expect(lines.at(-1)!.type).toBe('run_completed')
   })
 
   it('a queued singleton run returns at once without a daemon, with blocked-by; ending the blocker starts it', async () => {
