@@ -94,6 +94,10 @@ export class WorkspaceLayout {
   get waitingIndexDir(): string { return path.join(this.runsDir, '.waiting') }
   waitingMarker(id: string): string { return path.join(this.waitingIndexDir, assertRunId(id)) }
   runJournal(id: string): string { return path.join(this.runDir(id), 'events.jsonl') }
+  /** Live output of `:exec`/`:ssh` steps, one file per step (store/fs/step-log.ts). */
+  runLogsDir(id: string): string { return path.join(this.runDir(id), 'logs') }
+  /** Step ids may hold `[i]`, `#n` or any character a flow author chose: URI-encoded, one file name per id. */
+  runStepLog(id: string, stepId: string): string { return path.join(this.runLogsDir(id), `${encodeURIComponent(stepId)}.log`) }
   runLock(id: string): string { return path.join(this.runDir(id), 'run.lock') }
   runCancelMarker(id: string): string { return path.join(this.runDir(id), 'cancel-requested') }
   /** Wait completions land here first (one O_EXCL file per key), then move into the journal. */

@@ -29,24 +29,15 @@ export interface StepLogLine {
 /** Observers see new output within this; a notice costs ~6 µs, an observer's re-read more. */
 const NOTE_MS = 100
 
-/** One step id, one file name: step ids may hold `[i]`, `#n` or any character a flow author chose. */
-function fileName(stepId: string): string {
-  return `${encodeURIComponent(stepId)}.log`
-}
-
-export function stepLogDir(layout: WorkspaceLayout, runId: string): string {
-  return path.join(layout.runDir(runId), 'logs')
-}
-
 export function stepLogFile(layout: WorkspaceLayout, runId: string, stepId: string): string {
-  return path.join(stepLogDir(layout, runId), fileName(stepId))
+  return layout.runStepLog(runId, stepId)
 }
 
 /** The step ids that have output, in the order their logs were first written. */
 export function stepLogIds(layout: WorkspaceLayout, runId: string): string[] {
   let names: string[]
   try {
-    names = fs.readdirSync(stepLogDir(layout, runId)).filter((n) => n.endsWith('.log'))
+    names = fs.readdirSync(layout.runLogsDir(runId)).filter((n) => n.endsWith('.log'))
   } catch {
     return []
   }
