@@ -83,10 +83,10 @@ for (const count of [1000, 10000]) {
 }
 fs.rmSync(dir, {recursive: true, force: true})
 
-for (const extra of ['daemon.mjs', 'soak.mjs']) {
+for (const extra of ['workloads.mjs', 'daemon.mjs', 'soak.mjs']) {
   const file = path.join(root, 'bench', extra)
   if (fs.existsSync(file)) {
     console.log('')
-    execFileSync(process.execPath, [file], {stdio: 'inherit'})
+    execFileSync(process.execPath, [file, ...process.argv.slice(2)], {stdio: 'inherit'})
   }
 }

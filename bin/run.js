@@ -1,4 +1,5 @@
 #!/usr/bin/env node
-import {execute} from '@oclif/core'
+// dist/bundle is the production build (scripts/bundle.mjs, part of `npm run build`).
+import {execute} from '../dist/bundle/cli/main.js'
 
 await execute({dir: import.meta.url})
