@@ -6,7 +6,7 @@ import {RunProgress} from '../../cli/format/progress.js'
 import {runText} from '../../cli/format/run.js'
 import {paint} from '../../cli/format/style.js'
 import {runOutcome} from '../../cli/run-outcome.js'
-import {createRun, driveRun, handToDaemon, parseDuration, parseInputJson, probeDaemon, type Target} from '../../engine/index.js'
+import {awaitRunChange, createRun, driveRun, handToDaemon, parseDuration, parseInputJson, probeDaemon, type Target} from '../../engine/index.js'
 
 export default class FlowsRun extends BreytaCommand {
   static override summary = 'Start a run of a flow'
@@ -44,7 +44,7 @@ export default class FlowsRun extends BreytaCommand {
       const onSigint = () => controller.abort()
       process.once('SIGINT', onSigint)
       try {
-        view = await driveRun(ws, view.id, {wait: flags.wait, waitForAdmission: !daemon, timeoutMs, signal: controller.signal, env: process.env, onEvent: progress.onEvent, ...(daemon ? {pollMs: 50} : {})})
+        view = await driveRun(ws, view.id, {wait: flags.wait, waitForAdmission: !daemon, timeoutMs, signal: controller.signal, env: process.env, onEvent: progress.onEvent, ...(daemon ? {pollMs: 50, awaitChange: (id, seq, ms, signal) => awaitRunChange(ws, daemon, id, seq, ms, signal)} : {})})
       } finally {
         progress.stop()
         process.off('SIGINT', onSigint)
