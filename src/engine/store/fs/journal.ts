@@ -7,6 +7,14 @@
  * (a writer died mid-write) is skipped on read and truncated away on the next open; that is
  * the only repair. A malformed line with good lines after it is damage, not a torn write:
  * reading throws `journal_corrupt` naming the file and line, and nothing is truncated.
+ *
+ * Group commit (`appendGrouped` + `durable`): the bytes are written at once, and the flush is an
+ * `fdatasync` on libuv's thread pool, so the thread goes on with other runs meanwhile (a
+ * synchronous fdatasync held the daemon's one thread for the whole flush: 0.69 cores used
+ * under load, issue 18). One flush per file is in flight at a time; appends made while it runs
+ * share the next one, which starts as soon as it ends. Every file's flush runs in parallel
+ * with the others'. A caller acts on its events (runs the next step, reports them) only once
+ * `durable()` has resolved.
  */
 import fs from 'node:fs'
 import {BreytaError, isStorageErrno, storageError} from '../../errors.js'
@@ -22,16 +30,32 @@ export function writeFully(fd: number, buf: Buffer): void {
   }
 }
 
+interface DurableWaiter {
+  upTo: number
+  resolve: () => void
+  reject: (err: unknown) => void
+}
+
 export class JournalWriter {
   private fd: number
   private seq: number
   /** Bytes in the file after the last append that went through. */
   private size: number
+  /** Bytes known to be on disk (flushed by a grouped flush or a synchronous append). */
+  private syncedTo: number
+  /** Bytes that must reach the disk before `durable()` resolves (ends of grouped appends). */
+  private mustSync: number
+  private flushing = false
+  private closeWhenFlushed = false
+  private failed: unknown
+  private waiters: DurableWaiter[] = []
 
   private constructor(readonly file: string, fd: number, seq: number, size: number) {
     this.fd = fd
     this.seq = seq
     this.size = size
+    this.syncedTo = size
+    this.mustSync = size
   }
 
   /** Open for appending; repairs a torn tail so the next line starts clean. */
@@ -66,7 +90,56 @@ export class JournalWriter {
     return this.write(events, false)
   }
 
+  /**
+   * Append (one write) and start flushing it off the thread; act on the events only after
+   * `durable()` resolves. A failed flush fails every later append and `durable()` of this writer.
+   */
+  appendGrouped(...events: UnsequencedEvent[]): JournalEvent[] {
+    const written = this.write(events, false)
+    this.mustSync = this.size
+    this.flush()
+    return written
+  }
+
+  /** Resolves once every grouped append so far is on disk; rejects with `storage_error` if a flush failed. */
+  durable(): Promise<void> {
+    if (this.failed) return Promise.reject(this.failed)
+    if (this.syncedTo >= this.mustSync) return Promise.resolve()
+    return new Promise((resolve, reject) => {
+      this.waiters.push({upTo: this.mustSync, resolve, reject})
+      this.flush()
+    })
+  }
+
+  private flush(): void {
+    if (this.flushing || this.failed || this.syncedTo >= this.size) return
+    this.flushing = true
+    const upTo = this.size
+    fs.fdatasync(this.fd, (err) => {
+      this.flushing = false
+      if (err) {
+        // What the failed flush covered may or may not be on disk: cut it off, and refuse to go on.
+        try {
+          fs.ftruncateSync(this.fd, this.syncedTo)
+          this.size = this.syncedTo
+        } catch {
+          // left for the next open's repair
+        }
+        this.failed = isStorageErrno(err) ? storageError(err) : err
+        for (const w of this.waiters.splice(0)) w.reject(this.failed)
+      } else {
+        this.syncedTo = Math.max(this.syncedTo, upTo)
+        const ready = this.waiters.filter((w) => w.upTo <= this.syncedTo)
+        this.waiters = this.waiters.filter((w) => w.upTo > this.syncedTo)
+        for (const w of ready) w.resolve()
+        if (this.syncedTo < this.mustSync || this.waiters.length > 0) return this.flush()
+      }
+      if (this.closeWhenFlushed) this.closeNow()
+    })
+  }
+
   private write(events: UnsequencedEvent[], sync: boolean): JournalEvent[] {
+    if (this.failed) throw this.failed
     let seq = this.seq
     const stamped = events.map((e) => ({seq: ++seq, ...e}) as JournalEvent)
     const buf = Buffer.from(stamped.map((e) => JSON.stringify(e)).join('\n') + '\n')
@@ -86,10 +159,17 @@ export class JournalWriter {
     }
     this.seq = seq
     this.size += buf.length
+    if (sync) this.syncedTo = this.size
     return stamped
   }
 
+  /** Close the file; a flush still in flight finishes first (its waiters are still answered). */
   close(): void {
+    if (this.flushing) this.closeWhenFlushed = true
+    else this.closeNow()
+  }
+
+  private closeNow(): void {
     fs.closeSync(this.fd)
   }
 }
