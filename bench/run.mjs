@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // npm run bench: prints the figures the issues set targets for. Runs against dist/ (built first).
 import {execFileSync, spawnSync} from 'node:child_process'
+import crypto from 'node:crypto'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -60,7 +61,7 @@ async function fillRuns(dir, count) {
   for (let i = have; i < count; i++) {
     const id = runId.newRunId()
     const at = new Date().toISOString()
-    store.createRunFiles(ws.layout, id, text, {type: 'run_created', at, run: id, flow: 'filler', target: 'draft', version: null, sha256: 'x', input: {}})
+    store.createRunFiles(ws.layout, id, text, {type: 'run_created', at, run: id, flow: 'filler', target: 'draft', version: null, sha256: crypto.createHash('sha256').update(text).digest('hex'), input: {}})
   }
 }
 

@@ -226,6 +226,25 @@ function journalCorrupt(file: string, line: number, offset: number): BreytaError
   })
 }
 
+/** The first event alone (a run's `run_created`), reading no further than its line. */
+export function readFirstEvent(file: string): JournalEvent | undefined {
+  const fd = fs.openSync(file, 'r')
+  try {
+    const chunks: Buffer[] = []
+    for (let pos = 0; ; ) {
+      const chunk = Buffer.alloc(64 * 1024)
+      const n = fs.readSync(fd, chunk, 0, chunk.length, pos)
+      if (n === 0) return undefined
+      const nl = chunk.subarray(0, n).indexOf(0x0a)
+      chunks.push(chunk.subarray(0, nl < 0 ? n : nl))
+      if (nl >= 0) return JSON.parse(Buffer.concat(chunks).toString('utf8')) as JournalEvent
+      pos += n
+    }
+  } finally {
+    fs.closeSync(fd)
+  }
+}
+
 /** Append from a process that does not hold the run's writer (used under the run lock). */
 export function appendEvents(file: string, lastSeq: number, ...events: UnsequencedEvent[]): JournalEvent[] {
   const w = JournalWriter.open(file, lastSeq)
