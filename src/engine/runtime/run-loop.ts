@@ -161,7 +161,8 @@ class Runner {
   private readonly replay: ReplayState
   private readonly abort = new AbortController()
   private readonly parked = new Parked()
-  private lastSnapshot = 0
+  // A run that ends within the interval writes run.json once, at its end (created wrote the first).
+  private lastSnapshot = Date.now()
   /** Events appended but not yet known durable, so not yet reported. */
   private readonly unpublished: JournalEvent[] = []
   private cancelTimer?: NodeJS.Timeout

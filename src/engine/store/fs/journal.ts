@@ -91,13 +91,14 @@ export class JournalWriter {
   }
 
   /**
-   * Append (one write) and start flushing it off the thread; act on the events only after
+   * Append (one write), flushed off the thread from the next `durable()`; act on the events only after
    * `durable()` resolves. A failed flush fails every later append and `durable()` of this writer.
    */
   appendGrouped(...events: UnsequencedEvent[]): JournalEvent[] {
     const written = this.write(events, false)
     this.mustSync = this.size
-    this.flush()
+    // The flush starts at the next durable(), so back-to-back appends (a step's completion and
+    // the run's end) share one fdatasync.
     return written
   }
 

@@ -4,7 +4,7 @@
  * touching the file. Values leave this module only through `resolveSecret`/`readSecrets`;
  * listing returns names and where they come from, never values.
  */
-import {mkdir, readFile} from 'node:fs/promises'
+import {mkdir} from 'node:fs/promises'
 import path from 'node:path'
 import lockfile from 'proper-lockfile'
 import type WriteFileAtomic from 'write-file-atomic'
@@ -13,6 +13,7 @@ import {readEdn} from '../../edn/read.js'
 import {printString} from '../../edn/print.js'
 import {Keyword, isMap} from '../../edn/values.js'
 import {BreytaError, isBreytaError} from '../../errors.js'
+import {readParsed} from './file-cache.js'
 import type {WorkspaceLayout} from './paths.js'
 
 const writeFileAtomic = lazyRequire<typeof WriteFileAtomic>('write-file-atomic')
@@ -44,13 +45,11 @@ export function secretEnvName(name: string): string {
 
 /** The secrets in secrets.edn; a missing file is an empty set. */
 export async function readSecrets(layout: WorkspaceLayout): Promise<Record<string, string>> {
-  let text: string
-  try {
-    text = await readFile(layout.secrets, 'utf8')
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {}
-    throw err
-  }
+  // Parsed once while the file stays the same (file-cache.ts); callers only read the result.
+  return readParsed(layout.secrets, (text) => parseSecrets(layout, text), {})
+}
+
+function parseSecrets(layout: WorkspaceLayout, text: string): Record<string, string> {
   if (text.trim() === '') return {}
   let parsed
   try {
@@ -112,8 +111,8 @@ export async function setSecret(layout: WorkspaceLayout, name: string, value: st
   await mkdir(path.dirname(layout.secrets), {recursive: true})
   const release = await lockfile.lock(layout.secrets, {realpath: false, retries: {retries: 50, minTimeout: 20, maxTimeout: 200}})
   try {
-    const secrets = await readSecrets(layout)
-    secrets[name] = value
+    // A copy: readSecrets hands out the cached map.
+    const secrets = {...(await readSecrets(layout)), [name]: value}
     await writeFileAtomic()(layout.secrets, formatSecrets(secrets), {mode: 0o600})
   } finally {
     await release()
