@@ -3,7 +3,8 @@
 // (`bin/run.js daemon start --port 0`) on a throwaway workspace, next to this machine's floors.
 // Clients speak HTTP only, as a peer's clients would: a webhook starts a run, and the run is
 // "seen done" when `GET /runs/RUN?wait=30s` answers it terminal (a daemon without long poll
-// answers at once; the client then asks again after 2 ms). `--quick` for smaller counts.
+// answers at once; the client then asks again after 2 ms). `--quick` for smaller counts;
+// `--workers N` sets config.edn :limits :workers (0: runs advance on the daemon's main thread).
 import {spawn, spawnSync} from 'node:child_process'
 import crypto from 'node:crypto'
 import fs from 'node:fs'
@@ -188,6 +189,8 @@ export async function workloads() {
   engine.initWorkspace(dir)
   const stepsN = 1000
   for (const [slug, text] of Object.entries(FLOWS)) fs.writeFileSync(path.join(dir, '.breyta', 'flows', `${slug}.edn`), typeof text === 'function' ? text(stepsN) : text)
+  const workers = process.argv.indexOf('--workers')
+  if (workers > 0) fs.writeFileSync(path.join(dir, '.breyta', 'config.edn'), `{:limits {:workers ${Number(process.argv[workers + 1])}}}\n`)
   const ws = await engine.openWorkspace({explicit: dir, from: dir})
   for (const slug of ['one', 'three', 'cb']) await engine.releaseFlow(ws, slug)
   const d = await startDaemon(dir)
