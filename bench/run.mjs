@@ -91,3 +91,10 @@ for (const extra of ['workloads.mjs', 'daemon.mjs', 'soak.mjs']) {
     execFileSync(process.execPath, [file, ...process.argv.slice(2)], {stdio: 'inherit'})
   }
 }
+
+// The TUI with 10,000 runs on disk (~30 s: writing the runs, then tmux). `--no-tui` skips it.
+if (!process.argv.includes('--no-tui')) {
+  console.log('')
+  if (spawnSync('tmux', ['-V'], {stdio: 'ignore'}).status === 0) execFileSync(process.execPath, [path.join(root, 'bench', 'tui-rss.mjs'), '--runs', '10000', '--settle', '5'], {stdio: 'inherit'})
+  else console.log('breyta tui bench skipped: it needs tmux')
+}

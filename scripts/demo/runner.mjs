@@ -86,7 +86,14 @@ export async function runDemo(name, options = {}) {
   const log = options.log ?? ((line) => process.stdout.write(line + '\n'))
   const timeoutMs = options.timeoutMs ?? (options.tui ? 30 * 60_000 : 60_000)
   let started = Date.now()
-  const stamp = () => c.dim(`+${((Date.now() - started) / 1000).toFixed(2)}s`.padStart(7))
+  /**
+   * An event's own time since the run was created (its journal `at`), not the time we print it:
+   * a run that parks before we read its journal would otherwise show every event at one moment.
+   */
+  const stamp = (at) => {
+    const t = Date.parse(at)
+    return c.dim(`+${(((Number.isNaN(t) ? Date.now() : t) - started) / 1000).toFixed(2)}s`.padStart(7))
+  }
   const say = (line = '') => log(line)
   const explain = (text) => say(`        ${c.cyan('↳')} ${c.dim(text)}`)
 
@@ -147,7 +154,8 @@ export async function runDemo(name, options = {}) {
     Object.assign(env, setup.env)
     // These are independent (secrets.edn is written under a lock), so they run side by side.
     const setups = Object.entries(setup.secrets).map(([secret, value]) => must(['secrets', 'set', secret, '--json'], {input: value, note: 'value from stdin'}))
-    setups.push(must(['flows', 'push', path.join(REPO_ROOT, 'flows', `${name}.edn`), '--json']))
+    // `flows push` checks the flow's :requires against the secrets, so it goes once they are set.
+    setups.push(Promise.all([...setups]).then(() => must(['flows', 'push', path.join(REPO_ROOT, 'flows', `${name}.edn`), '--json'])))
     if (scenario.needsDaemon) {
       setups.push(breyta(['daemon', 'start', '--port', '0', '--detach', '--json'], {note: 'callbacks need an HTTP endpoint'}).then((r) => {
         if (r.code !== 0) throw new Error(`this demo needs the daemon (\`breyta daemon start\`): ${r.json?.error?.message ?? (r.stderr.trim() || r.stdout.trim())}`)
@@ -219,8 +227,8 @@ export async function runDemo(name, options = {}) {
     const stepTypes = new Map()
     const print = (raw) => {
       const e = E.plainEvent(raw)
-      if (e.type === 'step_started') stepTypes.set(e.step, e.stepType)
-      const t = stamp()
+      if (e.type === 'step_started') stepTypes.set(e.step, e['step-type'])
+      const t = stamp(e.at)
       switch (e.type) {
         case 'run_created':
           return say(`${t} created ${e.flow} (${e.target}) input ${truncate(JSON.stringify(e.input), 70)}`)
@@ -232,14 +240,14 @@ export async function runDemo(name, options = {}) {
         case 'run_admitted':
           return say(`${t} admitted from the queue`)
         case 'step_started':
-          return say(`${t} ${c.blue('▶')} ${e.step} ${c.dim(`(${e.stepType})`)}${e.attempt > 1 ? c.yellow(` attempt ${e.attempt}`) : ''}`)
+          return say(`${t} ${c.blue('▶')} ${e.step} ${c.dim(`(${e['step-type']})`)}${e.attempt > 1 ? c.yellow(` attempt ${e.attempt}`) : ''}`)
         case 'step_completed': {
           say(`${t} ${c.green('✓')} ${e.step}${e.reused ? c.dim(' (recorded output reused)') : ''} ${c.dim('→ ' + preview(e.output))}`)
           const note = scenario.explain?.(e)
           return note ? explain(note) : undefined
         }
         case 'step_attempt_failed':
-          say(`${t} ${c.yellow('↻')} ${e.step} attempt ${e.attempt} failed: ${truncate(e.error.message, 80)}${e.retryInMs === undefined ? '' : ` — retry in ${e.retryInMs} ms`}`)
+          say(`${t} ${c.yellow('↻')} ${e.step} attempt ${e.attempt} failed: ${truncate(e.error.message, 80)}${e['retry-in-ms'] === undefined ? '' : ` — retry in ${e['retry-in-ms']} ms`}`)
           return explain(scenario.explain?.(e) ?? 'the failure is journaled; the step\'s :retry policy decides whether to try again')
         case 'step_failed': {
           say(`${t} ${c.red('✗')} ${e.step}: ${e.error.message}`)

@@ -53,6 +53,10 @@ export interface TestSshServer {
   envs: Record<string, string>[]
   /** Signals received by name (e.g. `KILL`). */
   signals: string[]
+  /** Terminal types of the pty requests received. */
+  ptys: string[]
+  /** Resolves once `predicate()` holds, looking again after every signal and command exit. */
+  until(predicate: () => boolean): Promise<void>
   /** Running children (their pids are process-group ids). */
   children: Set<ChildProcess>
   close(): Promise<void>

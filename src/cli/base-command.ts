@@ -4,9 +4,10 @@
  * SPEC error code and exit code, and renders errors for people without a stack trace.
  */
 import {Command, Errors, Flags, type Interfaces} from '@oclif/core'
-import {BreytaError, exitCodeFor, openWorkspace, toBreytaError, type Workspace} from '../engine/index.js'
+import {BreytaError, envRedactor, exitCodeFor, liveWorkspaceRedactor, openWorkspace, toBreytaError, type Redactor, type Workspace} from '../engine/index.js'
 import {errorDocument, okDocument, serialize} from './envelope.js'
 import {paint} from './format/style.js'
+import {parseError} from './parse-errors.js'
 
 export abstract class BreytaCommand extends Command {
   static override enableJsonFlag = true
@@ -19,6 +20,9 @@ export abstract class BreytaCommand extends Command {
   }
 
   private workspaceCache?: Workspace
+  /** Set by a command: the envelope's meta.next-commands (SPEC §6). */
+  protected nextCommands?: string[]
+  private liveRedactor?: () => Redactor
 
   /** Flags shared by all commands, parsed without knowing the subclass's own flags. */
   protected get workspaceFlag(): string | undefined {
@@ -34,29 +38,40 @@ export abstract class BreytaCommand extends Command {
     return this.workspaceCache
   }
 
+  /**
+   * The output boundary's redactor (SPEC §4): every secret of the workspace once it is open,
+   * the process's BREYTA_SECRET_* values before. Run files are redacted when written; this
+   * catches what a command prints from anywhere else.
+   */
+  protected redactor(): Redactor {
+    if (this.workspaceCache === undefined) return envRedactor(process.env)
+    this.liveRedactor ??= liveWorkspaceRedactor(this.workspaceCache.layout, process.env)
+    return this.liveRedactor()
+  }
+
   /** Human output goes to stdout only when not in --json mode. */
   protected say(text: string): void {
-    if (!this.jsonEnabled()) process.stdout.write(text.endsWith('\n') ? text : text + '\n')
+    if (!this.jsonEnabled()) process.stdout.write(this.redactor().string(text.endsWith('\n') ? text : text + '\n'))
   }
 
   /** Progress and notes go to stderr so stdout stays the result. */
   protected note(text: string): void {
-    if (!this.jsonEnabled()) process.stderr.write(text.endsWith('\n') ? text : text + '\n')
+    if (!this.jsonEnabled()) process.stderr.write(this.redactor().string(text.endsWith('\n') ? text : text + '\n'))
   }
 
   protected override toSuccessJson(result: unknown): unknown {
-    return okDocument(result)
+    return okDocument(result, this.nextCommands)
   }
 
   protected override logJson(json: unknown): void {
-    process.stdout.write(serialize(json, Boolean(process.stdout.isTTY)))
+    process.stdout.write(serialize(this.redactor().unknown(json), Boolean(process.stdout.isTTY)))
   }
 
   protected override async catch(err: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
-    const error = this.classify(err)
+    const error = this.redactor().error(this.classify(err))
     process.exitCode = exitCodeFor(error.code)
     if (this.jsonEnabled()) {
-      this.logJson(errorDocument(error))
+      this.logJson(errorDocument(error, this.nextCommands))
     } else {
       process.stderr.write(`${paint.red('Error')} ${paint.dim(`[${error.code}]`)}: ${error.message}\n`)
       const problems = error.details?.problems
@@ -75,10 +90,8 @@ export abstract class BreytaCommand extends Command {
   /** Flag and argument errors from oclif become invalid_input (exit 2). */
   private classify(err: Error & {oclif?: {exit?: number}}): BreytaError {
     if (err instanceof Errors.CLIError && !(err instanceof BreytaError)) {
-      const isParse = err.constructor.name.endsWith('Error') && /flag|argument|Expected|Unexpected|Missing|Nonexistent|required/i.test(err.message)
-      if (isParse || err.oclif?.exit === 2) {
-        return new BreytaError('invalid_input', err.message.split('\n')[0]!, {hint: `See \`breyta ${this.id?.replaceAll(':', ' ') ?? ''} --help\`.`})
-      }
+      const isParse = err.constructor.name.endsWith('Error') && /flag|argument|Expected|Unexpected|Missing|Nonexistent|required|Parsing/i.test(err.message)
+      if (isParse || err.oclif?.exit === 2) return parseError(err, this.id)
     }
     return toBreytaError(err)
   }

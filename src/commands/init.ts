@@ -10,7 +10,7 @@ export default class Init extends BreytaCommand {
     await this.parse(Init)
     const root = this.workspaceFlag ?? process.env.BREYTA_WORKSPACE ?? process.cwd()
     const result = initWorkspace(root)
-    this.say(result.alreadyInitialized ? `Workspace already initialized at ${result.dir}${result.created.length ? ` (added ${result.created.length} missing file(s))` : ''}` : `Initialized breyta workspace in ${result.dir}\nNext: breyta flows new hello && breyta flows run hello --wait`)
+    this.say(result['already-initialized'] ? `Workspace already initialized at ${result.dir}${result.created.length ? ` (added ${result.created.length} missing file(s))` : ''}` : `Initialized breyta workspace in ${result.dir}\nNext: breyta flows new hello && breyta flows run hello --wait`)
     return result
   }
 }

@@ -16,6 +16,7 @@ import type {Workspace} from './workspace/workspace.js'
 
 export {BreytaError, exitCodeFor, isBreytaError, toBreytaError, type ErrorCode, type Problem} from './errors.js'
 export {fromJson, toJson, type Json} from './edn/json.js'
+export {closest} from './suggest.js'
 export {printEdn} from './edn/print.js'
 export {Workspace, initWorkspace, openWorkspace, type InitResult} from './workspace/workspace.js'
 export type {FindOptions} from './workspace/find.js'
@@ -23,8 +24,9 @@ export type {RunStatus, Target, JournalEvent, RecordedError} from './store/types
 export {TERMINAL_STATUSES} from './store/types.js'
 export {plainEvent, type RunView, type RunSummary, type StepView, type WaitView} from './runtime/projection.js'
 export {listRuns, type ListRunsOptions, type Page} from './runtime/listing.js'
+export {runHealth, type RunHealth} from './runtime/health.js'
 export type {DriveOptions, StartOptions} from './runtime/runs.js'
-export {parseInputJson} from './runtime/input.js'
+export {parseInputJson, parseInputObject} from './runtime/input.js'
 export {approvalPayload, completeWait, listOpenWaits, type OpenWait, type WaitCompletion} from './runtime/waits.js'
 export type {FlowDetail, FlowSummary, ValidationReport} from './runtime/flows.js'
 export {readRunEvents, readRunView} from './store/fs/run-store.js'
@@ -37,7 +39,10 @@ export type {KvEntryView} from './runtime/kv.js'
 export const DEFAULT_KV_NAMESPACE = 'default'
 export type {KvEntry, KvStore} from './store/fs/kv-store.js'
 export type {SecretListing, SecretSetResult} from './runtime/secrets.js'
+export {Redactor, REDACTED} from './runtime/redact.js'
+export {envRedactor, liveWorkspaceRedactor} from './runtime/workspace-redactor.js'
 export type {ResourceContent} from './runtime/resources.js'
+export type {ConnectionSummary, ConnectionTest, SecretRef} from './runtime/connections.js'
 export type {ResourceListing} from './store/fs/resource-store.js'
 export type {DiffSide, FlowDiff, PromoteOutcome, ReleaseOutcome, VersionItem} from './runtime/releasing.js'
 /** Concurrency: the daemon calls admitQueued(ws, slug) when a slot may have freed, then drives the returned run ids. */
@@ -95,6 +100,11 @@ export const startDaemon = lazy('startDaemon')
 export const stopDaemon = lazy('stopDaemon')
 export const waitForDaemon = lazy('waitForDaemon')
 export const followRun = lazy('followRun')
+/** A picture of a flow's steps, branches, fan-outs and waits (mermaid, dot or text); runGraph colours it by a run. */
+export const flowGraph = lazy('flowGraph')
+export const runGraph = lazy('runGraph')
+export type {GraphFormat} from './flow/graph.js'
+export type {FlowGraphResult} from './runtime/graph.js'
 export const kvGet = lazy('kvGet')
 export const kvSet = lazy('kvSet')
 export const kvDelete = lazy('kvDelete')
@@ -103,3 +113,7 @@ export const listSecrets = lazy('listSecrets')
 export const setSecretValue = lazy('setSecretValue')
 export const readResource = lazy('readResource')
 export const listResourcesPage = lazy('listResourcesPage')
+/** connections.edn: list, show (secrets by name only) and a live test through the step family. */
+export const listConnections = lazy('listConnections')
+export const showConnection = lazy('showConnection')
+export const testConnection = lazy('testConnection')

@@ -13,6 +13,8 @@ export {activeRuns, admitQueued, flowsWithQueuedRuns} from './runtime/concurrenc
 export {startDaemon} from './daemon/daemon.js'
 export {stopDaemon, waitForDaemon} from './daemon/control.js'
 export {followRun} from './runtime/follow.js'
+export {flowGraph, runGraph} from './runtime/graph.js'
 export {kvDelete, kvGet, kvList, kvSet} from './runtime/kv.js'
 export {listSecrets, setSecretValue} from './runtime/secrets.js'
 export {listResourcesPage, readResource} from './runtime/resources.js'
+export {listConnections, showConnection, testConnection} from './runtime/connections.js'

@@ -7,6 +7,8 @@
  */
 import {useCallback, useMemo, useRef, useState} from 'react'
 import {Box, Text, useApp} from 'ink'
+import {MAX_COMMENT_ROWS} from './components/ApprovalPrompt.js'
+import {CommentInput, commentRows} from './components/CommentInput.js'
 import {FilterInput} from './components/FilterInput.js'
 import {KeyHints, type Hint} from './components/KeyHints.js'
 import {StatusLine, type StatusMessage} from './components/StatusLine.js'
@@ -46,12 +48,12 @@ type Prompt =
   | {kind: 'reject'; runId: string; key: string; comment: string}
   | {kind: 'cancel'; runId: string; flow: string}
 
-const LIST_HINTS: Hint[] = [['↑↓', 'move'], ['enter', 'open'], ['a', 'approve'], ['r', 'reject'], ['c', 'cancel'], ['/', 'filter'], ['?', 'help'], ['q', 'quit']]
+const LIST_HINTS: Hint[] = [['↑↓', 'move'], ['enter', 'open'], ['w', 'next waiting'], ['a', 'approve'], ['r', 'reject'], ['c', 'cancel'], ['/', 'filter'], ['?', 'help'], ['q', 'quit']]
 const RUN_HINTS: Hint[] = [['↑↓', 'step'], ['PgUp/Dn', 'scroll'], ['a', 'approve'], ['r', 'reject'], ['c', 'cancel'], ['esc', 'back'], ['?', 'help'], ['q', 'quit']]
 const HELP_HINTS: Hint[] = [['esc', 'close help'], ['q', 'quit']]
 const CONFIRM_HINTS: Hint[] = [['y', 'cancel the run'], ['n/esc', 'keep it running']]
 const FILTER_HINTS: Hint[] = [['enter', 'keep filter'], ['esc', 'clear filter']]
-const REJECT_HINTS: Hint[] = [['enter', 'reject with this comment'], ['esc', 'do not reject']]
+const REJECT_HINTS: Hint[] = [['enter', 'new line'], ['ctrl-d', 'reject with this comment'], ['esc', 'do not reject']]
 
 const systemClock = () => Date.now()
 
@@ -78,6 +80,7 @@ export function App({source, by, pageSize = 50, debounceMs = 200, clock = system
   const [stepSel, setStepSel] = useState(-1) // -1: not chosen yet, use initialStep()
   const [waitSel, setWaitSel] = useState(0)
   const [scroll, setScroll] = useState(0)
+  const [unfold, setUnfold] = useState(false)
   const busy = useRef(false)
 
   const runs = useRuns(source, {limit, filter}, debounceMs)
@@ -102,7 +105,7 @@ export function App({source, by, pageSize = 50, debounceMs = 200, clock = system
   const approvalsOpen = detail === null ? [] : openApprovals(detail)
   const stepIndex = detail === null ? 0 : clamp(stepSel < 0 ? initialStep(detail) : stepSel, 0, Math.max(0, detail.steps.length - 1))
   const waitIndex = clamp(waitSel, 0, Math.max(0, approvalsOpen.length - 1))
-  const layout = detail === null ? null : layoutRunView(detail, stepIndex, bodyH, width, prompt?.kind === 'reject')
+  const layout = detail === null ? null : layoutRunView(detail, stepIndex, bodyH, width, prompt?.kind === 'reject' ? commentRows(prompt.comment, MAX_COMMENT_ROWS) : 0, unfold)
   const maxScroll = layout === null ? 0 : Math.max(0, layout.lines.length - layout.detailH)
 
   const selectListIndex = useCallback((index: number) => {
@@ -158,6 +161,25 @@ export function App({source, by, pageSize = 50, debounceMs = 200, clock = system
     return selectedRun === undefined ? null : {runId: selectedRun.id, flow: selectedRun.flow, status: selectedRun.status}
   }
 
+  /** `w`: the next run (after the current one, wrapping) that waits on a person; opens it in the run view. */
+  const jumpToWaiting = () => {
+    const current = screen.name === 'run' ? screen.runId : selectedRun?.id
+    const from = ordered.findIndex((r) => r.id === current)
+    const next = [...ordered.slice(from + 1), ...ordered.slice(0, from + 1)].find((r) => r['waiting-approvals'].length > 0 && r.id !== current)
+    if (next === undefined) {
+      setStatus({tone: 'info', text: current !== undefined && ordered.find((r) => r.id === current)?.['waiting-approvals'].length ? 'no other run waits on a person' : 'no run waits on a person'})
+      return
+    }
+    setListSel({id: next.id, index: ordered.indexOf(next)})
+    if (screen.name === 'run') {
+      setScreen({name: 'run', runId: next.id})
+      setStepSel(-1)
+      setWaitSel(0)
+      setScroll(0)
+    }
+    setStatus({tone: 'info', text: `${next.flow} ${next.id} waits on ${next['waiting-approvals'].map((a) => a.key).join(', ')}`})
+  }
+
   const quit = () => {
     onQuit?.()
     exit()
@@ -207,6 +229,7 @@ export function App({source, by, pageSize = 50, debounceMs = 200, clock = system
       case 'nextWait':
         if (approvalsOpen.length > 1) setWaitSel((waitIndex + 1) % approvalsOpen.length)
         return
+      case 'unfold': return setUnfold((u) => !u)
       case 'back': return back()
     }
   }
@@ -230,6 +253,7 @@ export function App({source, by, pageSize = 50, debounceMs = 200, clock = system
         if (target !== null) setPrompt({kind: 'reject', ...target, comment: ''})
         return
       }
+      case 'nextWaiting': return jumpToWaiting()
       case 'cancel': {
         const target = cancelTarget()
         if (target === null) return
@@ -283,7 +307,7 @@ export function App({source, by, pageSize = 50, debounceMs = 200, clock = system
     }
   }
 
-  const mode: InputMode = help ? 'help' : prompt === null ? 'normal' : prompt.kind === 'cancel' ? 'confirm' : 'text'
+  const mode: InputMode = help ? 'help' : prompt === null ? 'normal' : prompt.kind === 'cancel' ? 'confirm' : prompt.kind === 'reject' ? 'lines' : 'text'
   const text = prompt?.kind === 'filter' ? filter : prompt?.kind === 'reject' ? prompt.comment : ''
 
   useKeymap(mode, text, (command) => {
@@ -303,7 +327,7 @@ export function App({source, by, pageSize = 50, debounceMs = 200, clock = system
   else if (screen.name === 'run') {
     body = detail === null
       ? <Text dimColor>{truncate(run.error ?? `loading run ${screen.runId}…`, width)}</Text>
-      : <RunView run={detail} selectedStep={stepIndex} selectedWait={waitIndex} scroll={scroll} rejectComment={prompt?.kind === 'reject' ? prompt.comment : null} height={bodyH} width={width} now={now} />
+      : <RunView run={detail} selectedStep={stepIndex} selectedWait={waitIndex} scroll={scroll} rejectComment={prompt?.kind === 'reject' ? prompt.comment : null} height={bodyH} width={width} now={now} unfold={unfold} />
   } else {
     body = <RunList runs={ordered} selected={selIndex} height={bodyH} width={width} now={now} more={more} loading={runs.loading && runs.data === null} filter={editingFilter ? '' : filter} />
   }
@@ -312,7 +336,7 @@ export function App({source, by, pageSize = 50, debounceMs = 200, clock = system
     <Box flexDirection="column" width={width}>
       <Box flexDirection="column" height={bodyH} overflow="hidden">{body}</Box>
       {editingFilter && <FilterInput label="/ " value={filter} editing hint="flow or status" width={width} />}
-      {prompt?.kind === 'reject' && screen.name === 'list' && <FilterInput label={`reject ${prompt.key}, comment: `} value={prompt.comment} editing width={width} />}
+      {prompt?.kind === 'reject' && screen.name === 'list' && <CommentInput label={`reject ${prompt.key}, comment: `} value={prompt.comment} width={width} maxLines={1} />}
       {prompt?.kind === 'cancel'
         ? <Text color="yellow" bold wrap="truncate">{truncate(`Cancel run ${prompt.flow} ${prompt.runId}? (y/n)`, width)}</Text>
         : <StatusLine message={shownStatus} width={width} />}

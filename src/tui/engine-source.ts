@@ -13,7 +13,7 @@ import {
   listOpenWaits,
   listRuns,
   readRunView,
-  runningDaemon,
+  handToDaemon,
   watchRuns,
   type OpenWait,
   type RunSummary as EngineSummary,
@@ -39,7 +39,7 @@ function toDetail(view: RunView): RunDetail {
       id: s.id, type: s.type, status: s.status, attempts: s.attempts, 'started-at': s['started-at'], 'finished-at': s['finished-at'],
       input: s.input, output: s.output, error: s.error,
     })),
-    waits: view.waits.map((w) => ({key: w.key, status: w.status, approval: w.approval, 'callback-url': w['callback-url'], 'timeout-at': w['timeout-at']})),
+    waits: view.waits.map((w) => ({key: w.key, step: w.step, status: w.status, approval: w.approval, 'callback-url': w['callback-url'], 'timeout-at': w['timeout-at']})),
   }
 }
 
@@ -53,6 +53,11 @@ function toSummary(s: EngineSummary, prompts: ReadonlyMap<string, string>): RunS
     'current-step': terminal ? null : s['current-step'],
     'waiting-approvals': terminal ? [] : approvals,
   }
+}
+
+/** `status:waiting` in the filter: the engine lists waiting runs from its index, not by reading every run. */
+function waitingOnly(filter: string | undefined): boolean {
+  return (filter ?? '').toLowerCase().split(/\s+/).includes('status:waiting')
 }
 
 export interface EngineSourceOptions {
@@ -77,7 +82,7 @@ export class EngineSource implements TuiSource {
     let before: string | undefined
     let scanned = 0
     while (items.length < query.limit && scanned < MAX_SCAN) {
-      const page = listRuns(this.ws, {limit: Math.min(200, Math.max(query.limit, 20)), ...(before ? {before} : {})})
+      const page = listRuns(this.ws, {limit: Math.min(200, Math.max(query.limit, 20)), ...(before ? {before} : {}), ...(waitingOnly(query.filter) ? {status: 'waiting' as const} : {})})
       scanned += page.items.length
       for (const s of page.items) {
         if (items.length >= query.limit) break
@@ -134,8 +139,10 @@ export class EngineSource implements TuiSource {
    * process. It runs in the background so the screen stays responsive and shows it progress.
    */
   private continueRun(runId: string): void {
-    if (runningDaemon(this.ws) !== undefined || this.driving.has(runId)) return
-    const done = driveRun(this.ws, runId, {env: this.options.env ?? process.env})
+    if (this.driving.has(runId)) return
+    // Handed over only when the daemon acknowledges it (never judged by its pid alone).
+    const done = handToDaemon(this.ws, runId)
+      .then((daemon) => (daemon ? undefined : driveRun(this.ws, runId, {env: this.options.env ?? process.env})))
       .catch(() => undefined) // its failure is in the journal, which the screen shows
       .finally(() => this.driving.delete(runId))
     this.driving.set(runId, done)

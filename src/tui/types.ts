@@ -67,8 +67,10 @@ export interface StepInfo {
 export interface WaitInfo {
   key: string
   status: WaitStatus
-  /** Present when the wait is a human approval. */
-  approval: {prompt: string} | null
+  /** The step that opened the wait. */
+  step?: string
+  /** Present when the wait is a human approval: its prompt and the `:show` context. */
+  approval: {prompt: string; show?: Record<string, Json>} | null
   'callback-url': string | null
   'timeout-at': string | null
 }
@@ -127,9 +129,17 @@ export function openApprovals(run: RunDetail): WaitInfo[] {
   return run.waits.filter((w) => w.status === 'open' && w.approval !== null)
 }
 
-/** The filter `/` applies: flow slug or status, case-insensitive substring. */
+/**
+ * The filter `/` applies, case-insensitive: each word must match; `status:S` and `flow:F`
+ * match only that field (status exactly, flow as a substring), a bare word either one.
+ * E.g. `status:waiting deploy`.
+ */
 export function matchesFilter(run: Pick<RunSummary, 'flow' | 'status'>, filter: string | undefined): boolean {
-  const needle = (filter ?? '').trim().toLowerCase()
-  if (needle === '') return true
-  return run.flow.toLowerCase().includes(needle) || run.status.toLowerCase().includes(needle)
+  const flow = run.flow.toLowerCase()
+  const status = run.status.toLowerCase()
+  return (filter ?? '').trim().toLowerCase().split(/\s+/).filter(Boolean).every((word) => {
+    if (word.startsWith('status:')) return status === word.slice(7)
+    if (word.startsWith('flow:')) return flow.includes(word.slice(5))
+    return flow.includes(word) || status.includes(word)
+  })
 }

@@ -66,7 +66,7 @@ export function testStepContext(options: TestContextOptions = {}): StepContext &
     flowSlug: options.flowSlug ?? 'test-flow',
     stepId,
     attempt,
-    idempotencyKey: `${runId}/${stepId}/${attempt}`,
+    idempotencyKey: `${runId}/${stepId}`,
     signal: options.signal ?? new AbortController().signal,
     workspaceRoot: options.workspaceRoot ?? process.cwd(),
     now: () => new Date(),
@@ -91,5 +91,7 @@ export function testStepContext(options: TestContextOptions = {}): StepContext &
     },
     async callFunction() { throw new Error('callFunction is not available in this test context') },
     log: (m) => { logs.push(m) },
+    inheritedEnv: () => ({}),
+    processStarted: () => {},
   }
 }

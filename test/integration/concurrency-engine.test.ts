@@ -41,24 +41,22 @@ it('admitQueued admits the first queued run once the slot is free and returns it
   expect((await activeRuns(t.ws, 'gated')).map((e) => [e.run, e.state])).toEqual([[b.id, 'admitted'], [c.id, 'queued']])
 })
 
-it('a queued run whose CLI was killed is passed over, and gets its turn again when resumed', async () => {
+it('a queued run whose starter is gone (killed, or returned at once) is picked up by the next CLI that ends a run of the flow', async () => {
   const run = (...args: string[]) => cli([...args, '--json'], {cwd: t.root})
   const a = await run('flows', 'run', 'gated')
   expect(a.json.data.status).toBe('waiting')
   const child = spawnCli(['flows', 'run', 'gated', '--json'], {cwd: t.root})
+  const exited = new Promise((r) => child.on('exit', r))
   const orphan = await until(async () => (await activeRuns(t.ws, 'gated')).find((e) => e.state === 'queued')?.run, 30_000)
   child.kill('SIGKILL')
-  await new Promise((r) => child.on('exit', r))
+  await exited
 
+  // Completing a's wait ends a in this CLI (no daemon), which then starts the orphan.
   expect((await run('waits', 'complete', a.json.data.id, 'gate')).code).toBe(0)
+  expect((await run('runs', 'show', orphan)).json.data.status).toBe('waiting')
   const c = await run('flows', 'run', 'gated')
   expect(c.code).toBe(0)
-  expect(c.json.data.status).toBe('waiting') // started although the orphan is older
-  expect((await run('runs', 'show', orphan)).json.data.status).toBe('queued')
-
-  const blocked = await run('runs', 'resume', orphan)
-  expect(blocked.json.data.status).toBe('queued') // c holds the slot
-  expect((await run('waits', 'complete', c.json.data.id, 'gate')).code).toBe(0)
-  const resumed = await run('runs', 'resume', orphan)
-  expect(resumed.json.data.status).toBe('waiting')
+  expect(c.json.data).toMatchObject({status: 'queued', 'blocked-by': [orphan]})
+  expect((await run('waits', 'complete', orphan, 'gate')).code).toBe(0)
+  expect((await run('runs', 'show', c.json.data.id)).json.data.status).toBe('waiting')
 }, 90_000)

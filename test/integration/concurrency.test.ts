@@ -144,19 +144,18 @@ describe('keyed', () => {
     const a2 = await run('flows', 'run', 'per-repo', '--input', '{"repo": "a", "n": 2}')
     expect(a1.json.data.status).toBe('waiting')
     expect(a2.json.data.status).toBe('waiting')
-    // Without a daemon, a queued run's CLI waits for its slot and then executes it.
-    const a3proc = spawnCli(['flows', 'run', 'per-repo', '--input', '{"repo": "a", "n": 3}', '--json'], {cwd: t.root})
-    let out = ''
-    a3proc.stdout.on('data', (d) => (out += d))
-    const a3exit = new Promise<number>((resolve) => a3proc.on('exit', (code) => resolve(code ?? -1)))
-    const a3 = await until(() => indexOf('per-repo').find((e) => e.state === 'queued')?.run, 30_000)
+    // Without a daemon and without --wait, a queued run returns at once, saying what it waits behind.
+    const queued = await run('flows', 'run', 'per-repo', '--input', '{"repo": "a", "n": 3}')
+    expect(queued.code).toBe(0)
+    expect(queued.json.data).toMatchObject({status: 'queued', 'blocked-by': [a1.json.data.id, a2.json.data.id].sort()})
+    const a3 = queued.json.data.id as string
     const b1 = await run('flows', 'run', 'per-repo', '--input', '{"repo": "b", "n": 1}')
     expect(b1.json.data.status).toBe('waiting')
     expect(await status(a3)).toBe('queued')
 
+    // The CLI that ends a1 (completing its wait, no daemon) starts a3, which got the free slot.
     expect((await run('waits', 'complete', a1.json.data.id, 'gate')).code).toBe(0)
-    expect(await a3exit).toBe(0)
-    expect(JSON.parse(out).data).toMatchObject({id: a3, status: 'waiting', input: {repo: 'a', n: 3}})
+    expect((await run('runs', 'show', a3)).json.data).toMatchObject({id: a3, status: 'waiting', input: {repo: 'a', n: 3}})
     const a3events = events(a3)
     expect(at(a3events, 'run_admitted')! >= at(events(a1.json.data.id), 'run_completed')!).toBe(true)
     expect(indexOf('per-repo').map((e) => [e.run, e.state]).sort()).toEqual([[a2.json.data.id, 'admitted'], [a3, 'admitted'], [b1.json.data.id, 'admitted']].sort())

@@ -55,8 +55,8 @@ describe('nesting and size', () => {
     const i = await run(['flows', 'run', 'echo', '--input', deep])
     expect(i.code).toBe(2)
     expect(i.json.error).toMatchObject({code: 'invalid_input', details: {'max-nesting': 512}})
-    // 500 deep is fine end to end (reader, journal, projection).
-    const ok = await run(['flows', 'run', 'echo', '--input', '['.repeat(500) + ']'.repeat(500)])
+    // 500 deep is fine end to end (reader, journal, projection); the input must be an object.
+    const ok = await run(['flows', 'run', 'echo', '--input', `{"a": ${'['.repeat(499) + ']'.repeat(499)}}`])
     expect(ok.json.data?.status).toBe('completed')
   })
 

@@ -11,7 +11,7 @@ import path from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
 // @ts-expect-error plain ESM without type declarations
 import {runDemo} from '../../scripts/demo/runner.mjs'
-import {listOpenWaits, openWorkspace} from '../../src/engine/index.js'
+import {listOpenWaits, openWorkspace, readRunEvents} from '../../src/engine/index.js'
 import {BIN, REPO_ROOT, cli, sleep, until} from '../helpers/workspace.js'
 
 interface DemoResult {
@@ -71,7 +71,17 @@ describe('showcase flows', {timeout: 60_000}, () => {
     expect(r.run.output).toMatchObject({ticket: 'T-1042', severity: 'high', replied: true, 'reply-id': 'reply-5521', incident: 'inc-42', credit: 'cr-1007'})
     expect(r.run.steps.map((s) => s.id)).toEqual(['triage', 'gather-logs', 'draft-reply', 'approve-reply', 'update-support', 'update-status', 'credit-billing', 'tell-team'])
     expect(r.run.waits[0]).toMatchObject({key: 'approve-reply', status: 'completed', 'completed-by': 'demo'})
+    // The reviewer saw the triage and the errors the draft was built from (:approval :show).
+    expect(r.run.waits[0]).toMatchObject({approval: {show: {triage: {severity: 'high', area: 'payments'}, errors: expect.arrayContaining([expect.objectContaining({message: expect.any(String)})])}}})
     expect(r.lines).toContain('approving as demo…')
+    // Each event is narrated at its own time since the run was created, not when it was printed.
+    const events = readRunEvents((await openWorkspace({explicit: r.workspace, from: r.workspace})).layout, r.runId)
+    const created = Date.parse(events[0]!.at)
+    const expected = events.filter((e) => e.type === 'step_started' && e.attempt === 1).map((e) => `+${((Date.parse(e.at) - created) / 1000).toFixed(2)}s ▶ ${(e as {step: string}).step} `)
+    const narrated = r.lines.map((l) => l.trim()).filter((l) => / ▶ [\w-]+ \(/.test(l)).map((l) => l.replace(/\(.*$/, ''))
+    expect(narrated).toEqual(expected)
+    expect(r.lines.find((l) => l.includes(' created support-handoff'))?.trim()).toMatch(/^\+0\.00s /)
+    expect(new Set(narrated.map((l) => l.split(' ')[0])).size).toBeGreaterThan(1)
     // The drafted reply reached the helpdesk, and the model was asked with the gathered logs.
     expect(r.servers.support.requests[0].json.body).toContain('Hi Acme team')
     expect(r.servers.llm.requests[0].json.messages.at(-1).content).toContain('captured twice')

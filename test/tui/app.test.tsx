@@ -19,6 +19,22 @@ describe('run list', () => {
     expect(frame()).toContain('2 approvals: copy-ok, legal-ok')
   })
 
+  it('w jumps to the next run waiting on a person, wrapping, and opens it from the run view', async () => {
+    const {press, selectedRow, frame, shows} = await setup()
+    expect(selectedRow()).toContain('release-notes')
+    await press('w')
+    expect(selectedRow()).toContain('deploy-api')
+    await press('w')
+    expect(selectedRow()).toContain('release-notes')
+    await press(KEYS.down, KEYS.down, 'w')
+    expect(selectedRow()).toContain('release-notes')
+    await press(KEYS.enter)
+    await shows('release-notes')
+    await press('w')
+    await shows('deploy-api  v3 live')
+    expect(frame()).toContain('waits on deploy-ok')
+  })
+
   it('shows status, age and current step for each run', async () => {
     const {frame} = await setup()
     const sync = rowsOf(frame()).find((l) => l.includes('sync-issues'))!
@@ -57,6 +73,28 @@ describe('run list', () => {
 })
 
 describe('run view', () => {
+  it('shows an approval as text with its context, folded until z, and scrolls it', async () => {
+    const prompt = 'Send this reply to Acme?\n\nHi Acme team,\n\nThanks for the **report**. ' + 'We rolled the deploy back and are watching it closely. '.repeat(3) + '\n\n- a credit is on its way\n- we will write again'
+    const reply = run('01RUN0REPLY', 'support', 'waiting', 1, {
+      steps: [step('draft', 'llm', 'completed'), step('approve-reply', 'wait', 'waiting')],
+      waits: [{key: 'approve-reply', step: 'approve-reply', status: 'open', approval: {prompt, show: {ticket: {id: 'T-1', customer: {name: 'Acme', plan: {tier: 'gold'}}}}}, 'callback-url': null, 'timeout-at': null}],
+    })
+    const {press, frame, shows} = await setup({runs: [reply]})
+    await press(KEYS.enter)
+    await shows('── approval approve-reply')
+    const rows = frame().split('\n').map((l) => l.trim())
+    for (const line of ['Send this reply to Acme?', 'Hi Acme team,', '• a credit is on its way']) expect(rows).toContain(line)
+    expect(frame()).not.toContain('\\n')
+    expect(frame()).not.toContain('**')
+    // Wrapped at word boundaries: every prompt row is made of whole words of the prompt.
+    const words = new Set(prompt.replace(/\*\*/g, '').split(/\s+/))
+    for (const row of rows.filter((r) => r.startsWith('We rolled') || r.startsWith('closely'))) for (const w of row.split(' ')) expect(words).toContain(w)
+    await press(KEYS.pageDown)
+    await shows('plan: {…1 key}')
+    await press('z')
+    await shows('tier: gold')
+  })
+
   it('opens the selected run with its step timeline and the current step detail', async () => {
     const {press, frame, source, shows} = await setup()
     await press(KEYS.down, KEYS.enter)
@@ -133,7 +171,7 @@ describe('approvals', () => {
     expect(source.callsOf('approve')).toEqual([['01RUN0NOTES', 'legal-ok', {by: 'alice'}]])
   })
 
-  it('rejects with a typed comment; enter submits', async () => {
+  it('rejects with a typed multi-line comment; enter adds a line, ctrl-d submits', async () => {
     const {press, type, frame, source, shows} = await setup()
     await press(KEYS.down, KEYS.enter)
     await shows('deploy-api  v3 live')
@@ -142,9 +180,13 @@ describe('approvals', () => {
     await type('not on a friday')
     await press(KEYS.backspace)
     expect(frame()).toContain('not on a frida')
+    expect(frame()).toContain('ctrl-d reject with this comment')
     await press(KEYS.enter)
+    await type('next week')
+    expect(frame()).toMatch(/reject comment: not on a frida\n\s+next week█/)
+    await press(KEYS.ctrlD)
     await shows('rejected deploy-ok as alice')
-    expect(source.callsOf('reject')).toEqual([['01RUN0DEPLOY', 'deploy-ok', {by: 'alice', comment: 'not on a frida'}]])
+    expect(source.callsOf('reject')).toEqual([['01RUN0DEPLOY', 'deploy-ok', {by: 'alice', comment: 'not on a frida\nnext week'}]])
   })
 
   it('keys typed into the comment are text, not commands; esc abandons the rejection', async () => {
@@ -159,7 +201,7 @@ describe('approvals', () => {
 
   it('refuses an empty rejection comment', async () => {
     const {press, frame, source} = await setup()
-    await press(KEYS.down, 'r', KEYS.enter)
+    await press(KEYS.down, 'r', KEYS.enter, KEYS.ctrlD)
     expect(frame()).toContain('a rejection needs a comment')
     expect(source.callsOf('reject')).toEqual([])
   })

@@ -84,7 +84,9 @@ describe.skipIf(!hasTmux())('breyta tui in tmux', () => {
 
     // Open the older run (approvals sort longest-waiting first) and approve it.
     tmux('send-keys', '-t', 'tui', 'Enter')
-    await until('the run view', () => screen().includes(runId))
+    // The run view draws its id first and its approval pane once the run is read: `a` is only
+    // bound then, so wait for the pane rather than the id (a key sent earlier is dropped).
+    await until('the run view', () => screen().includes(runId) && screen().includes('approval ship: a approve'))
     tmux('send-keys', '-t', 'tui', 'a')
     await until('the completed run', () => /approve-me\s+draft\s+completed/.test(screen()) && screen().includes('approved ship as e2e-user'))
     expect(screen()).toMatch(/after\s+function\s+completed/)

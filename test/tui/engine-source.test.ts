@@ -68,6 +68,8 @@ describe('EngineSource', () => {
 
     expect((await source.listRuns({limit: 10, filter: 'GAT'})).items.map((r) => r.id)).toEqual([gated])
     expect((await source.listRuns({limit: 10, filter: 'complet'})).items).toHaveLength(3)
+    expect((await source.listRuns({limit: 10, filter: 'status:waiting'})).items.map((r) => r.id)).toEqual([gated])
+    expect((await source.listRuns({limit: 10, filter: 'status:completed flow:plain'})).items.map((r) => r.id).sort()).toEqual([...plainIds].sort())
   })
 
   it('shows a run as `runs show --json` data and reports unknown runs by code', async () => {

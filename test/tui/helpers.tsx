@@ -30,6 +30,7 @@ export const KEYS = {
   pageDown: '\u001B[6~',
   pageUp: '\u001B[5~',
   tab: '\t',
+  ctrlD: '\u0004',
 }
 
 export async function setup(options: {runs?: RunDetail[]; props?: Partial<AppProps>} = {}) {

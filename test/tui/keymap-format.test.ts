@@ -34,6 +34,15 @@ describe('key map', () => {
     expect(editText('', 'two\nlines', none)).toEqual({type: 'edit', value: 'two lines'})
   })
 
+  it('a multi-line comment: enter adds a line, ctrl-d or ctrl-s submits, pasted lines stay lines', () => {
+    expect(keyToCommand('', k({return: true}), 'lines', 'ab')).toEqual({type: 'edit', value: 'ab\n'})
+    expect(keyToCommand('d', k({ctrl: true}), 'lines', 'ab')).toEqual({type: 'submit'})
+    expect(keyToCommand('s', k({ctrl: true}), 'lines', 'ab')).toEqual({type: 'submit'})
+    expect(keyToCommand('', k({escape: true}), 'lines', 'ab')).toEqual({type: 'dismiss'})
+    expect(editText('', 'two\r\nlines', none, true)).toEqual({type: 'edit', value: 'two\nlines'})
+    expect(keyToCommand('d', k({ctrl: true}), 'text', 'ab')).toEqual({type: 'none'})
+  })
+
   it('confirm mode only knows y and n/esc', () => {
     expect(keyToCommand('y', none, 'confirm').type).toBe('yes')
     expect(keyToCommand('n', none, 'confirm').type).toBe('no')
@@ -89,6 +98,14 @@ describe('list helpers', () => {
     expect(matchesFilter({flow: 'deploy-api', status: 'waiting'}, 'wait')).toBe(true)
     expect(matchesFilter({flow: 'deploy-api', status: 'waiting'}, 'nightly')).toBe(false)
     expect(matchesFilter({flow: 'x', status: 'failed'}, '  ')).toBe(true)
+  })
+
+  it('filters by status:S and flow:F, every word matching', () => {
+    expect(matchesFilter({flow: 'deploy-api', status: 'waiting'}, 'status:waiting flow:deploy')).toBe(true)
+    expect(matchesFilter({flow: 'deploy-api', status: 'waiting'}, 'status:wait')).toBe(false)
+    expect(matchesFilter({flow: 'waiting-room', status: 'failed'}, 'status:waiting')).toBe(false)
+    expect(matchesFilter({flow: 'waiting-room', status: 'failed'}, 'flow:waiting failed')).toBe(true)
+    expect(matchesFilter({flow: 'deploy-api', status: 'waiting'}, 'deploy nightly')).toBe(false)
   })
 
   it('orders approvals first, then newest first', () => {

@@ -18,7 +18,16 @@ export function runListText(items: RunSummary[], next: string | null): string {
   return table(['id', 'flow', 'status', 'target', 'step', 'created'], rows) + (next ? paint.dim(`More: breyta runs list --before ${next}\n`) : '')
 }
 
-export function runText(view: RunView, options: {steps?: boolean} = {}): string {
+/** The last lines of a failed exec/ssh step's stderr, as its error details carry them. */
+function stderrTail(error: {details?: Record<string, unknown>} | null, lines = 8): string | undefined {
+  const tail = error?.details?.['stderr-tail']
+  if (typeof tail !== 'string' || tail.trim() === '') return undefined
+  return tail.trimEnd().split('\n').slice(-lines).map((l) => `       | ${l}`).join('\n')
+}
+
+type Shown = RunView & {stale?: boolean; overdue?: boolean; 'blocked-by'?: string[] | null}
+
+export function runText(view: Shown, options: {steps?: boolean; next?: string[]; cancelReason?: string | null} = {}): string {
   const lines = [
     `${paint.bold(view.id)}  ${view.flow}  ${statusText(view.status)}`,
     `target ${view.target}${view.version === null ? '' : ` v${view.version}`}  sha256 ${view.sha256.slice(0, 12)}  created ${age(view['created-at'])}  took ${duration(view['started-at'], view['finished-at'])}`,
@@ -26,7 +35,14 @@ export function runText(view: RunView, options: {steps?: boolean} = {}): string 
   ]
   if (view.status === 'completed') lines.push(`output ${truncate(json(view.output), options.steps ? 10_000 : 400)}`)
   if (view.error) lines.push(paint.red(`error  [${view.error.code}] ${view.error.message}`) + (view.error.hint ? paint.dim(`\n       hint: ${view.error.hint}`) : ''))
-  if (view['wake-at']) lines.push(`wakes  ${view['wake-at']}`)
+  const failedStep = view.steps.find((s) => s.status === 'failed' && s.error)
+  const tail = stderrTail(view.error) ?? stderrTail(failedStep?.error ?? null)
+  if (tail && !options.steps) lines.push(paint.dim(`stderr (last lines of ${failedStep?.id ?? 'the step'}):`), tail)
+  if (view.status === 'cancelled' && options.cancelReason) lines.push(`reason ${options.cancelReason}`)
+  if (view['wake-at']) lines.push(`wakes  ${view['wake-at']}${view.overdue ? paint.yellow(' (overdue: no daemon runs to wake it)') : ''}`)
+  if (view.stale) lines.push(paint.yellow('stale  marked running, but the process that ran it is gone'))
+  if (view.overdue && view.status === 'waiting') lines.push(paint.yellow('overdue a wait timeout fell due and no daemon runs to fire it'))
+  if (view['blocked-by'] && view['blocked-by'].length > 0) lines.push(`blocked by ${view['blocked-by'].join(', ')} (concurrency policy)`)
   lines.push('')
   if (view.steps.length > 0) {
     lines.push(
@@ -44,8 +60,12 @@ export function runText(view: RunView, options: {steps?: boolean} = {}): string 
     for (const s of view.steps) {
       lines.push('', paint.bold(`${s.id} (${s.type})`), `  input  ${json(s.input)}`, `  output ${json(s.output)}`)
       if (s.error) lines.push(paint.red(`  error  ${s.error.message}`))
+      const stepTail = stderrTail(s.error)
+      if (stepTail) lines.push(paint.dim('  stderr (last lines):'), stepTail)
     }
   }
+  const next = (options.next ?? []).filter((c) => !c.startsWith('breyta waits '))
+  if (next.length > 0) lines.push('', paint.dim(`next: ${next.join('   |   ')}`))
   return lines.join('\n') + '\n'
 }
 
@@ -82,8 +102,14 @@ export function eventLine(e: JournalEvent): string {
       return `${t} ${statusText('failed')}: ${e.error.message}`
     case 'run_cancelled':
       return `${t} ${statusText('cancelled')}${e.reason ? `: ${e.reason}` : ''}`
+    case 'callback_rejected':
+      return `${t} ${paint.red('✗')} callback for "${e.key}" rejected: ${e.status} ${e.code}${e.message ? ` (${e.message})` : ''}`
     case 'log':
       return `${t} ${e.step ? paint.dim(`[${e.step}] `) : ''}${e.message}`
+    case 'step_process':
+      return `${t} ${paint.dim(`${e.step} attempt ${e.attempt} runs as process group ${e.pgid}`)}`
+    case 'step_process_stopped':
+      return `${t} ${paint.yellow('■')} ${e.step}: stopped attempt ${e.attempt}'s process group ${e.pgid} (${e.signal}): ${e.reason}`
     default:
       return `${t} ${(e as {type: string}).type}`
   }

@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core'
 import {BreytaCommand} from '../../cli/base-command.js'
-import {parseDuration, stopDaemon} from '../../engine/index.js'
+import {flagDuration} from '../../cli/durations.js'
+import {stopDaemon} from '../../engine/index.js'
 
 export default class DaemonStop extends BreytaCommand {
   static override summary = 'Stop the running daemon (SIGTERM, then SIGKILL after a grace period)'
@@ -10,7 +11,7 @@ export default class DaemonStop extends BreytaCommand {
 
   async run() {
     const {flags} = await this.parse(DaemonStop)
-    const result = await stopDaemon(await this.workspace(), {graceMs: parseDuration(flags.grace)})
+    const result = await stopDaemon(await this.workspace(), {graceMs: flagDuration(flags.grace, '--grace')})
     this.say(`daemon (pid ${result.pid}) stopped${result.forced ? ' (killed after the grace period)' : ''}`)
     return result
   }

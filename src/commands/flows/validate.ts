@@ -22,10 +22,11 @@ export default class FlowsValidate extends BreytaCommand {
     if (!report.valid) {
       throw new BreytaError('invalid_flow', `${report.file}: ${report.problems.length} problem${report.problems.length === 1 ? '' : 's'}: ${report.problems[0]!.message}${report.problems[0]!.line ? ` at ${report.problems[0]!.line}:${report.problems[0]!.column}` : ''}`, {
         hint: 'Fix each problem listed (line:column), then validate again.',
-        details: {problems: report.problems, file: report.file},
+        details: {problems: report.problems, file: report.file, warnings: report.warnings},
       })
     }
     this.say(`${paint.green('✓')} ${report.slug} is valid (${report.steps} step call${report.steps === 1 ? '' : 's'})`)
+    for (const w of report.warnings) this.note(`${paint.yellow('warning')} ${w.line === undefined ? '' : `${w.line}:${w.column ?? 1} `}${w.path ? w.path + ': ' : ''}${w.message}`)
     return report
   }
 }

@@ -3,8 +3,10 @@ import {BreytaCommand} from '../../cli/base-command.js'
 import {timeoutFlag, waitFlag} from '../../cli/flags.js'
 import {RunProgress} from '../../cli/format/progress.js'
 import {runText} from '../../cli/format/run.js'
-import {runOutcome} from '../../cli/run-outcome.js'
-import {parseDuration, resumeRun} from '../../engine/index.js'
+import {nextCommands, withHealth} from '../../cli/next-commands.js'
+import {continueQueued} from '../../cli/queued.js'
+import {runOutcome, waitTimeoutMs} from '../../cli/run-outcome.js'
+import {resumeRun} from '../../engine/index.js'
 
 export default class RunsResume extends BreytaCommand {
   static override summary = 'Continue a run whose process died, or a parked run whose time has come'
@@ -15,15 +17,20 @@ export default class RunsResume extends BreytaCommand {
 
   async run() {
     const {args, flags} = await this.parse(RunsResume)
+    const timeoutMs = waitTimeoutMs(flags)
+    const ws = await this.workspace()
     const progress = new RunProgress(!this.jsonEnabled())
     progress.start('resuming')
     let view
     try {
-      view = await resumeRun(await this.workspace(), args.run, {wait: flags.wait, timeoutMs: flags.timeout === undefined ? undefined : parseDuration(flags.timeout), env: process.env, onEvent: progress.onEvent})
+      view = await resumeRun(ws, args.run, {wait: flags.wait, timeoutMs, env: process.env, onEvent: progress.onEvent})
     } finally {
       progress.stop()
     }
-    this.say(runText(view))
-    return runOutcome(view, Boolean(flags.wait))
+    await continueQueued(ws, view, (t) => this.note(t))
+    const shown = withHealth(ws, view)
+    this.nextCommands = nextCommands(shown)
+    this.say(runText(shown))
+    return runOutcome(shown, {wait: flags.wait, timeout: flags.timeout})
   }
 }

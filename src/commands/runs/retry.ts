@@ -3,6 +3,8 @@ import {BreytaCommand} from '../../cli/base-command.js'
 import {waitFlag} from '../../cli/flags.js'
 import {RunProgress} from '../../cli/format/progress.js'
 import {runText} from '../../cli/format/run.js'
+import {nextCommands, withHealth} from '../../cli/next-commands.js'
+import {continueQueued} from '../../cli/queued.js'
 import {runOutcome} from '../../cli/run-outcome.js'
 import {driveRun, handToDaemon, probeDaemon, retryRun} from '../../engine/index.js'
 
@@ -17,8 +19,11 @@ export default class RunsRetry extends BreytaCommand {
     const {args, flags} = await this.parse(RunsRetry)
     const ws = await this.workspace()
     let view = await retryRun(ws, args.run, {fromStep: flags['from-step']})
+    // Handed over only when the daemon acknowledges it; a dead daemon never strands a run.
     const daemon = flags.wait ? await probeDaemon(ws) : await handToDaemon(ws, view.id)
-    if (!daemon || flags.wait) {
+    if (view.status === 'queued' && !flags.wait) {
+      // Like `flows run`: a queued retry returns at once, saying what it waits behind.
+    } else if (!daemon || flags.wait) {
       const progress = new RunProgress(!this.jsonEnabled())
       progress.start('retrying')
       try {
@@ -28,7 +33,10 @@ export default class RunsRetry extends BreytaCommand {
         progress.stop()
       }
     }
-    this.say(runText(view))
-    return runOutcome(view, Boolean(flags.wait))
+    await continueQueued(ws, view, (t) => this.note(t))
+    const shown = withHealth(ws, view)
+    this.nextCommands = nextCommands(shown)
+    this.say(runText(shown))
+    return runOutcome(shown, Boolean(flags.wait))
   }
 }

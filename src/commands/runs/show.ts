@@ -1,22 +1,36 @@
 import {Args, Flags} from '@oclif/core'
 import {BreytaCommand} from '../../cli/base-command.js'
+import {graphFormatFlag} from '../../cli/flags.js'
 import {runText} from '../../cli/format/run.js'
-import {readRunView} from '../../engine/index.js'
+import {nextCommands, withHealth} from '../../cli/next-commands.js'
+import {readRunEvents, readRunView, runGraph, type GraphFormat} from '../../engine/index.js'
 
 export default class RunsShow extends BreytaCommand {
   static override summary = 'Show a run: status, input, output, error, steps and waits'
+  static override description = 'Besides the journal\'s view, says what the status alone does not: stale (marked running, but its process is gone), overdue (a sleep or wait timeout fell due and no daemon runs) and, for a queued run, blocked-by (the runs in its way). With --json, meta.next-commands lists the commands that move the run on.'
   static override args = {run: Args.string({description: 'Run id', required: true})}
-  static override flags = {steps: Flags.boolean({description: 'Include each step\'s input and output (always included with --json)'})}
-  static override examples = ['<%= config.bin %> runs show 01JABC…', '<%= config.bin %> runs show 01JABC… --steps', '<%= config.bin %> runs show 01JABC… --json']
+  static override flags = {
+    steps: Flags.boolean({description: 'Include each step\'s input and output (always included with --json)'}),
+    graph: Flags.boolean({description: "Draw the run's flow with each step coloured by its state (see `flows graph`)"}),
+    format: graphFormatFlag,
+  }
+  static override examples = ['<%= config.bin %> runs show 01JABC…', '<%= config.bin %> runs show 01JABC… --steps', '<%= config.bin %> runs show 01JABC… --graph', '<%= config.bin %> runs show 01JABC… --json']
 
   async run() {
     const {args, flags} = await this.parse(RunsShow)
     const ws = await this.workspace()
-    const view = readRunView(ws.layout, args.run)
+    const view = withHealth(ws, readRunView(ws.layout, args.run))
     const waits = view.waits.map((w) => ({...w, 'callback-url': w.status === 'open' ? ws.callbackUrl(view.id, w.key) : null}))
     // status-url: GET it from the daemon (SPEC §7 `GET /runs/RUN`); its token is per run.
     const out = {...view, waits, 'status-url': ws.runStatusUrl(view.id)}
-    this.say(runText(out, {steps: flags.steps}))
+    this.nextCommands = nextCommands(view)
+    if (flags.graph) {
+      const graph = await runGraph(ws, view.id, flags.format as GraphFormat)
+      this.say(graph.graph)
+      return {...out, graph}
+    }
+    const cancelled = view.status === 'cancelled' ? readRunEvents(ws.layout, view.id).findLast((e) => e.type === 'run_cancelled') : undefined
+    this.say(runText(out, {steps: flags.steps, next: this.nextCommands, cancelReason: cancelled?.type === 'run_cancelled' ? cancelled.reason ?? null : null}))
     return out
   }
 }

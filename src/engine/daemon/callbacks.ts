@@ -10,7 +10,10 @@ import {fromJson} from '../edn/json.js'
 import {isBreytaError} from '../errors.js'
 import {verifyCallbackToken} from '../runtime/callback-url.js'
 import {completeWait} from '../runtime/waits.js'
+import {appendEvents, readJournal} from '../store/fs/journal.js'
+import {lock} from '../store/fs/lock.js'
 import {runExists} from '../store/fs/run-store.js'
+import {signalRun} from '../store/fs/signals.js'
 import type {DaemonContext} from './context.js'
 import {errorReply, type Reply, type Request} from './http-server.js'
 
@@ -47,19 +50,47 @@ const STATUS_BY_CODE: Record<string, number> = {
 
 export async function handleCallback(ctx: DaemonContext, req: Request, runId: string, key: string): Promise<Reply> {
   if (req.method !== 'POST') return errorReply(405, 'method_not_allowed', 'use POST')
-  if (!runExists(ctx.ws.layout, runId)) return errorReply(404, 'run_not_found', `no run "${runId}"`)
+  if (!runExists(ctx.ws.layout, runId)) return await rejected(ctx, runId, key, errorReply(404, 'run_not_found', `no run "${runId}"`), false)
   const token = presentedToken(req)
-  if (!token || !verifyCallbackToken(ctx.ws.key, runId, key, token)) return errorReply(403, 'forbidden', 'wrong or missing token for this run and key')
+  if (!token || !verifyCallbackToken(ctx.ws.key, runId, key, token)) return await rejected(ctx, runId, key, errorReply(403, 'forbidden', 'wrong or missing token for this run and key'))
   const parsed = parseJsonBody(req.body)
-  if (!parsed.ok) return errorReply(400, 'invalid_json', parsed.message)
+  if (!parsed.ok) return await rejected(ctx, runId, key, errorReply(400, 'invalid_json', parsed.message))
   try {
     completeWait(ctx.ws, runId, key, {payload: fromJson(parsed.value), source: 'callback', allowEarly: true})
   } catch (err) {
     if (!isBreytaError(err)) throw err
     const status = STATUS_BY_CODE[err.code] ?? 500
-    return errorReply(status, err.code, err.message)
+    return await rejected(ctx, runId, key, errorReply(status, err.code, err.message))
   }
   ctx.log('info', 'wait completed by callback', {run: runId, key})
   ctx.schedule(runId)
   return {status: 202, body: {ok: true, run: runId, key, status: 'accepted'}}
+}
+
+/**
+ * A rejected callback is logged (status, code, run, key: never the body or the token) and, for
+ * a run that exists, journaled as `callback_rejected`, so a broken worker shows in `runs logs`
+ * long before its wait times out. The journal append needs the run's lock; when another process
+ * keeps it for over 2 s (the run is executing a step), only the log line is written.
+ */
+async function rejected(ctx: DaemonContext, runId: string, key: string, reply: Reply, journal = true): Promise<Reply> {
+  const code = (reply.body as {error?: {code?: string}}).error?.code ?? String(reply.status)
+  // A JSON parser's message quotes the body; the journal and the log never do.
+  const message = code === 'invalid_json' ? 'body is not valid JSON' : ((reply.body as {error?: {message?: string}}).error?.message ?? '')
+  let journaled = false
+  if (journal) {
+    const l = await lock(ctx.ws.layout.runLock(runId), {timeoutMs: 2000, purpose: 'callback_rejected'})
+    if (l) {
+      try {
+        const {events} = readJournal(ctx.ws.layout.runJournal(runId))
+        appendEvents(ctx.ws.layout.runJournal(runId), events.at(-1)?.seq ?? 0, {type: 'callback_rejected', at: new Date().toISOString(), key, status: reply.status, code, message})
+        journaled = true
+      } finally {
+        l.release()
+      }
+      signalRun(ctx.ws.layout, runId)
+    }
+  }
+  ctx.log('warn', 'callback rejected', {status: reply.status, code, run: runId, key, journaled})
+  return reply
 }

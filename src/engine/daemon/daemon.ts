@@ -25,6 +25,7 @@ import {readLockOwner, tryLock, type Lock} from '../store/fs/lock.js'
 import {muteSignals} from '../store/fs/signals.js'
 import {readJsonFile, writeSnapshot} from '../store/fs/snapshot.js'
 import {TERMINAL_STATUSES} from '../store/types.js'
+import {liveWorkspaceRedactor} from '../runtime/workspace-redactor.js'
 import type {Workspace} from '../workspace/workspace.js'
 import {handleCallback} from './callbacks.js'
 import type {DaemonContext, DaemonLog} from './context.js'
@@ -90,7 +91,10 @@ const DEFAULT_CONCURRENCY = 32
 const LOCKED_RETRY_MS = [50, 250, 1000]
 
 export async function startDaemon(ws: Workspace, options: DaemonOptions = {}): Promise<Daemon> {
-  const log: DaemonLog = options.log ?? (() => {})
+  // Every line of the log and every HTTP answer passes the workspace's secrets redactor.
+  const redactor = liveWorkspaceRedactor(ws.layout, options.env ?? {})
+  const rawLog: DaemonLog = options.log ?? (() => {})
+  const log: DaemonLog = (level, message, fields) => rawLog(level, redactor().string(message), fields === undefined ? undefined : (redactor().unknown(fields) as Record<string, unknown>))
   fs.mkdirSync(ws.layout.dir, {recursive: true})
   let ready: DaemonInfo | undefined
   let stopping: Promise<DaemonStats> | undefined
@@ -116,7 +120,7 @@ export async function startDaemon(ws: Workspace, options: DaemonOptions = {}): P
     const host = options.host ?? ws.config.daemon.host
     const port = options.port ?? ws.config.daemon.port
     try {
-      http = await startHttpServer(host, port, (req) => route(req), (err) => log('error', 'http handler failed', {error: String((err as Error)?.stack ?? err)}))
+      http = await startHttpServer(host, port, async (req) => redactReply(await route(req)), (err) => log('error', 'http handler failed', {error: String((err as Error)?.stack ?? err)}))
     } catch (err) {
       const e = err as NodeJS.ErrnoException
       throw new BreytaError('internal', `cannot listen on ${host}:${port}: ${e.code ?? e.message}`, {hint: e.code === 'EADDRINUSE' ? 'Another program uses that port: pick one with --port N (0 picks a free one).' : 'Check --host and --port.'})
@@ -126,6 +130,10 @@ export async function startDaemon(ws: Workspace, options: DaemonOptions = {}): P
     lock.release()
     await control.close()
     throw err
+  }
+
+  function redactReply(reply: Reply): Reply {
+    return {...reply, body: redactor().unknown(reply.body)}
   }
 
   const startedAt = new Date()

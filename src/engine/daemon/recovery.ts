@@ -51,17 +51,17 @@ export interface ScanResult {
   runs: number
   advanced: number
   timers: number
-  byStatus: Record<string, number>
+  'by-status': Record<string, number>
 }
 
 /** The start-up scan: every run once, newest first; only the verdict is kept. */
 export function scanRuns(ws: Workspace, apply: (runId: string, a: Assessment) => void): ScanResult {
-  const out: ScanResult = {runs: 0, advanced: 0, timers: 0, byStatus: {}}
+  const out: ScanResult = {runs: 0, advanced: 0, timers: 0, 'by-status': {}}
   for (const id of listRunIds(ws.layout)) {
     const view = readView(ws, id)
     if (!view) continue
     out.runs++
-    out.byStatus[view.status] = (out.byStatus[view.status] ?? 0) + 1
+    out['by-status'][view.status] = (out['by-status'][view.status] ?? 0) + 1
     const a = assess(ws, view)
     if (a.advance) out.advanced++
     if (a.wakeAt) out.timers++

@@ -12,6 +12,7 @@
 import {parseDuration} from '../flow/duration.js'
 import type {RunView} from '../runtime/projection.js'
 import {verifyRunReadToken} from '../runtime/callback-url.js'
+import {runHealth} from '../runtime/health.js'
 import {readRunView, runExists} from '../store/fs/run-store.js'
 import {presentedToken} from './callbacks.js'
 import type {DaemonContext} from './context.js'
@@ -39,7 +40,7 @@ export async function handleRunView(ctx: DaemonContext, req: Request, runId: str
   // A read token must never lead to a write: callback URLs go out without their tokens, also
   // where flow code put one into a step's input or output.
   const waits = view.waits.map((w) => ({...w, 'callback-url': w.status === 'open' ? withoutToken(ctx.ws.callbackUrl(view.id, w.key)) : null}))
-  return {status: 200, body: {ok: true, data: stripTokens({...view, waits})}}
+  return {status: 200, body: {ok: true, data: stripTokens({...view, waits, ...runHealth(ctx.ws, view, {daemonRunning: true})})}}
 }
 
 /** Longest long poll: below the HTTP server's 30 s limit for a connection sending nothing. */

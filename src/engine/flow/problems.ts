@@ -24,6 +24,8 @@ export function displayPath(path: Path): string {
 
 export class Problems {
   readonly list: Problem[] = []
+  /** Things that do not stop the flow (an unknown key breyta ignores), reported as data.warnings. */
+  readonly warnings: Problem[] = []
 
   constructor(
     readonly locator: Locator,
@@ -45,13 +47,22 @@ export class Problems {
   }
 
   addAt(pos: Position | undefined, path: string, message: string): void {
+    this.list.push(this.problem(pos, path, message))
+  }
+
+  /** Record a warning at `at` (same shape as a problem). */
+  warn(at: Path, message: string, label?: string): void {
+    this.warnings.push(this.problem(this.locate(at), label ?? displayPath(at), message))
+  }
+
+  private problem(pos: Position | undefined, path: string, message: string): Problem {
     const problem: Problem = {path, message}
     if (pos !== undefined) {
       problem.line = pos.line
       problem.column = pos.column
     }
     if (this.file !== undefined) problem.file = this.file
-    this.list.push(problem)
+    return problem
   }
 
   get empty(): boolean {

@@ -21,7 +21,7 @@ function oneOf<T extends string>(problems: Problems, at: Path, v: Value | undefi
 }
 
 /** A vector of maps (or absent); adds a problem and returns [] otherwise. */
-function vectorOfMaps(problems: Problems, at: Path, v: Value | undefined, what: string): [EdnMap, Path][] {
+export function vectorOfMaps(problems: Problems, at: Path, v: Value | undefined, what: string): [EdnMap, Path][] {
   if (v === undefined) return []
   if (!Array.isArray(v)) {
     problems.add(at, `must be a vector of ${what} maps, not ${describe(v)}`)
@@ -37,7 +37,8 @@ function vectorOfMaps(problems: Problems, at: Path, v: Value | undefined, what: 
 
 const CONCURRENCY_TYPES = ['unlimited', 'singleton', 'keyed'] as const
 const ON_CONFLICT = ['queue', 'skip', 'cancel-previous'] as const
-const ON_NEW_VERSION = ['drain', 'supersede'] as const
+/** `:coexist` is Breyta's name for letting runs on older versions finish (= :drain). */
+const ON_NEW_VERSION = ['drain', 'supersede', 'coexist'] as const
 
 export function checkConcurrency(problems: Problems, v: Value | undefined): Concurrency {
   const at: Path = ['concurrency']
@@ -47,13 +48,17 @@ export function checkConcurrency(problems: Problems, v: Value | undefined): Conc
     return {type: 'unlimited', onNewVersion: 'drain'}
   }
   const type = oneOf(problems, [...at, 'type'], get(v, 'type'), CONCURRENCY_TYPES, 'unlimited')
-  const onNewVersion = oneOf(problems, [...at, 'on-new-version'], get(v, 'on-new-version'), ON_NEW_VERSION, 'drain')
+  const policy = oneOf(problems, [...at, 'on-new-version'], get(v, 'on-new-version'), ON_NEW_VERSION, 'drain')
+  const onNewVersion = policy === 'coexist' ? 'drain' : policy
   if (type === 'unlimited') return {type, onNewVersion}
   const onConflict: OnConflict = oneOf(problems, [...at, 'on-conflict'], get(v, 'on-conflict'), ON_CONFLICT, 'queue')
   if (type === 'singleton') return {type, onConflict, onNewVersion}
   const max = get(v, 'max')
   if (max !== undefined && !isPositiveInteger(max)) problems.add([...at, 'max'], `must be a positive integer, not ${describe(max)}`)
-  return {type, key: checkConcurrencyKey(problems, [...at, 'key'], get(v, 'key')), max: isPositiveInteger(max) ? Number(max) : 1, onConflict, onNewVersion}
+  // Breyta's `:key-field :pr` is `:key [:pr]`.
+  const keyField = get(v, 'key-field')
+  const key = get(v, 'key') ?? (keyField instanceof Keyword ? [keyField] : keyField)
+  return {type, key: checkConcurrencyKey(problems, [...at, get(v, 'key') === undefined && keyField !== undefined ? 'key-field' : 'key'], key), max: isPositiveInteger(max) ? Number(max) : 1, onConflict, onNewVersion}
 }
 
 /** `:key [:repo [:pr :number]]` → [['repo'], ['pr', 'number']]. */
@@ -87,7 +92,7 @@ export function checkTriggers(problems: Problems, v: Value | undefined): Trigger
   return triggers
 }
 
-function checkSchedule(problems: Problems, at: Path, m: EdnMap): Trigger {
+export function checkSchedule(problems: Problems, at: Path, m: EdnMap): Trigger {
   const cron = get(m, 'cron')
   const timezone = get(m, 'timezone')
   const input = get(m, 'input')
@@ -104,7 +109,7 @@ function checkSchedule(problems: Problems, at: Path, m: EdnMap): Trigger {
   return trigger
 }
 
-function checkWebhook(problems: Problems, at: Path, m: EdnMap): Trigger {
+export function checkWebhook(problems: Problems, at: Path, m: EdnMap): Trigger {
   const secret = get(m, 'secret')
   if (secret === undefined) return {type: 'webhook'}
   const name = nameOf(secret)

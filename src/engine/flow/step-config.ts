@@ -6,6 +6,7 @@
 import {List, Sym, type EdnMap, type Value} from '../edn/values.js'
 import {stepExecutor} from '../steps/registry.js'
 import {durationProblem} from './duration.js'
+import {checkKeys, stepKeys} from './keys.js'
 import type {Path, Problems} from './problems.js'
 import {describe, get, isPositiveInteger, nameOf} from './schema.js'
 
@@ -41,6 +42,8 @@ export function checkStepConfig(problems: Problems, site: StepSite, refs: StepRe
     if (p !== undefined) add('timeout', p)
   }
   checkRetry(get(site.config, 'retry'), add)
+  const known = stepKeys(site.type)
+  if (known !== undefined) checkKeys(problems, site.config, known, site.at, `:${site.type} step`, (key) => `${site.label}.${key}`)
   checkRefs(site, refs, add)
   for (const message of executorProblems(site)) problems.add(site.at, message, site.label)
 }

@@ -47,4 +47,6 @@ export interface FlowDefinition {
   flow: Value
   /** The whole map as read. */
   raw: EdnMap
+  /** Inputs a run must carry (Breyta's `:invocations … :required true`); checked at run start. */
+  requiredInputs?: string[]
 }

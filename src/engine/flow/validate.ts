@@ -8,6 +8,8 @@ import {checkFlowBody} from './body.js'
 import {checkFlowSymbols} from './symbols.js'
 import {Problems, type Locator, type Path} from './problems.js'
 import {describe, get, nameOf, SLUG} from './schema.js'
+import {checkInterfaces, checkInvocations, checkSchedules} from './breyta-shapes.js'
+import {checkKeys, TOP_LEVEL_KEYS} from './keys.js'
 import {checkConcurrency, checkFunctions, checkRequires, checkTemplates, checkTriggers} from './sections.js'
 import type {FlowDefinition} from './types.js'
 
@@ -25,6 +27,8 @@ export interface ValidateOptions {
 export interface Validation {
   flow?: FlowDefinition
   problems: Problem[]
+  /** Unknown keys breyta ignores (not problems: the flow runs). */
+  warnings?: Problem[]
 }
 
 /** Validate a value read from a flow file; `locator` gives positions for problems. */
@@ -35,7 +39,8 @@ export function validateFlowValue(value: Value, locator: Locator, options: Valid
     return {problems: problems.list}
   }
   const flow = checkFlowMap(problems, value, options)
-  return problems.empty ? {flow, problems: []} : {problems: inTextOrder(problems.list)}
+  const warnings = inTextOrder(problems.warnings)
+  return problems.empty ? {flow, problems: [], warnings} : {problems: inTextOrder(problems.list), warnings}
 }
 
 /** Problems sorted by where they are in the file (stable; unplaced ones last). */
@@ -49,7 +54,10 @@ function checkFlowMap(problems: Problems, m: EdnMap, options: ValidateOptions): 
   const name = checkString(problems, m, 'name', true)
   const description = checkString(problems, m, 'description', false)
   const concurrency = checkConcurrency(problems, get(m, 'concurrency'))
-  const triggers = checkTriggers(problems, get(m, 'triggers'))
+  checkKeys(problems, m, TOP_LEVEL_KEYS, [], 'top-level')
+  // Breyta's :interfaces and :schedules are triggers too (one list, whichever key declared them).
+  const triggers = [...checkTriggers(problems, get(m, 'triggers')), ...checkInterfaces(problems, get(m, 'interfaces')), ...checkSchedules(problems, get(m, 'schedules'))]
+  const requiredInputs = checkInvocations(problems, get(m, 'invocations'))
   const requires = checkRequires(problems, get(m, 'requires'))
   const templates = checkTemplates(problems, get(m, 'templates'))
   const functions = checkFunctions(problems, get(m, 'functions'))
@@ -62,6 +70,7 @@ function checkFlowMap(problems: Problems, m: EdnMap, options: ValidateOptions): 
   }
   const flow: FlowDefinition = {slug, name: name ?? '', concurrency, triggers, requires, templates, functions, flow: body?.form ?? null, raw: m}
   if (description !== undefined) flow.description = description
+  if (requiredInputs.length > 0) flow.requiredInputs = requiredInputs
   return flow
 }
 

@@ -9,6 +9,7 @@
 import {Keyword, List, Sym, type Value} from '../edn/values.js'
 import type {PathSegment} from '../edn/positions.js'
 import {GLOBALS, SPECIAL} from './builtins.js'
+import {editDistance} from '../suggest.js'
 
 export interface Unbound {
   /** Path of the symbol inside the analysed form (list/vector indexes, map keys by name). */
@@ -226,7 +227,7 @@ export function didYouMean(name: string, scope: Iterable<Sym> = []): string {
   for (const c of [...GLOBALS.keys(), ...SPECIAL.keys(), ...scope]) {
     const n = c.name
     if (ns === '' ? n.includes('/') : !n.startsWith(ns)) continue
-    const d = distance(name, n)
+    const d = editDistance(name, n)
     if (d > 0 && d <= bestDistance && (best === undefined || d < bestDistance)) {
       best = n
       bestDistance = d
@@ -234,20 +235,6 @@ export function didYouMean(name: string, scope: Iterable<Sym> = []): string {
   }
   if (best !== undefined) return ` (did you mean '${best}'?)`
   // A misspelt name from elsewhere (lenght) still gets the name to use here (count).
-  const near = Object.keys(KNOWN_ALTERNATIVES).find((k) => !k.includes('/') && ns === '' && distance(name, k) <= bestDistance && bestDistance > 0)
+  const near = Object.keys(KNOWN_ALTERNATIVES).find((k) => !k.includes('/') && ns === '' && editDistance(name, k) <= bestDistance && bestDistance > 0)
   return near === undefined ? '' : didYouMean(near)
-}
-
-/** Edit distance where swapping two neighbours counts as one edit (lenght → length). */
-function distance(a: string, b: string): number {
-  const d: number[][] = Array.from({length: a.length + 1}, (_, i) => Array.from({length: b.length + 1}, (_, j) => (i === 0 ? j : j === 0 ? i : 0)))
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1
-      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost)
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, d[i - 2]![j - 2]! + 1)
-      d[i]![j] = v
-    }
-  }
-  return d[a.length]![b.length]!
 }

@@ -2,7 +2,7 @@
  * Collections: lookup and "update" (always returning new values), building, counting.
  * Vectors are JS arrays, maps Map, sets Set; nothing is mutated in place.
  */
-import {equals, isCallable, List, mapAssoc, mapGet, mapHas, type EdnMap, type EdnSet, type Value} from '../edn/values.js'
+import {equals, isCallable, Keyword, List, mapAssoc, mapGet, mapHas, type EdnMap, type EdnSet, type Value} from '../edn/values.js'
 import {andThen, mapMaybe, type MaybeAsync} from './async.js'
 import {def} from './builtins.js'
 import {invoke} from './evaluate.js'
@@ -123,7 +123,22 @@ def('find', 2, 2, (args) => {
   return v !== undefined || mapHas(m, args[1]!) ? [args[1]!, v ?? null] : null
 })
 
+/**
+ * A step output too large to keep inline travels as `{:ref "res://…" :size N :content-type …}`.
+ * Counting that map would silently answer 3 (its keys) where the flow meant its content, and the
+ * body cannot read the content (no I/O here), so say what it is and how to get at the content.
+ */
+function refContentError(v: Value, name: string): Error | undefined {
+  if (!(v instanceof Map) || v.size !== 3) return undefined
+  const ref = mapGet(v, Keyword.of('ref'))
+  if (typeof ref !== 'string' || !ref.startsWith('res://') || !mapHas(v, Keyword.of('size')) || !mapHas(v, Keyword.of('content-type'))) return undefined
+  const size = mapGet(v, Keyword.of('size'))
+  return fnError(name, `got a resource ref (${ref}, ${String(size)} bytes) where its content was meant: large step outputs are stored as resources; pass the ref in a step's config (steps receive the content, e.g. a :function step's :input), or use its :size`)
+}
+
 export function count(v: Value, name: string): number {
+  const refError = refContentError(v, name)
+  if (refError) throw refError
   if (v === null) return 0
   if (typeof v === 'string' || Array.isArray(v)) return v.length
   if (v instanceof List) return v.items.length

@@ -66,6 +66,22 @@ export function concurrencyKey(c: Concurrency, input: Value): string | null {
   return JSON.stringify(values)
 }
 
+/** A keyed run must carry every key path in its input: without it, all such runs would share one slot group (null). */
+function assertKeyPaths(c: Concurrency, slug: string, input: Value): void {
+  if (c.type !== 'keyed') return
+  for (const path of c.key) {
+    let v: Value | undefined = input
+    for (const k of path) v = field(v, k)
+    if (v === undefined || v === null) {
+      const shown = path.map((k) => ':' + k).join(' ')
+      throw new BreytaError('invalid_input', `flow "${slug}" limits runs per key (:concurrency {:type :keyed :key [[${shown}]]}), but the run input has no [${shown}]`, {
+        hint: `Give the run input that field, e.g. --input '${JSON.stringify(path.reduceRight<unknown>((inner, k) => ({[k]: inner}), '…'))}'.`,
+        details: {path, flow: slug},
+      })
+    }
+  }
+}
+
 function limitOf(c: Concurrency): number | null {
   return c.type === 'unlimited' ? null : c.type === 'keyed' ? c.max : 1
 }
@@ -176,6 +192,7 @@ export interface AdmissionRequest {
  */
 export async function admitNewRun(ws: Workspace, req: AdmissionRequest, create: (queued: boolean) => RunView): Promise<RunView> {
   const c = (req.concurrency ?? {type: 'unlimited', onNewVersion: 'drain'}) as Concurrency
+  assertKeyPaths(c, req.slug, req.input)
   const key = concurrencyKey(c, req.input)
   const limit = limitOf(c)
   const entry = (state: QueueEntry['state']): QueueEntry => ({run: req.id, key, limit, state, ...(state === 'queued' ? {waiter: process.pid} : {}), target: req.source.target, version: req.source.version})

@@ -1,7 +1,8 @@
 /** Draft flows as the CLI sees them: list, show, create, push, validate. */
 import fs from 'node:fs'
 import path from 'node:path'
-import {BreytaError, type Problem} from '../errors.js'
+import {toJson} from '../edn/json.js'
+import {BreytaError, invalidFlow, type Problem} from '../errors.js'
 import {parseFlow, validateFlowText} from '../flow/load.js'
 import type {FlowDefinition} from '../flow/types.js'
 import {readConnections} from '../store/fs/connection-store.js'
@@ -72,8 +73,8 @@ export function showFlow(ws: Workspace, slug: string, options: {target?: Target;
     version: source.version,
     sha256: source.sha256,
     source: source.text,
-    triggers: flow.triggers,
-    concurrency: flow.concurrency,
+    triggers: flow.triggers.map((t) => (t.type === 'schedule' && t.input !== undefined ? {...t, input: toJson(t.input)} : t)),
+    concurrency: Object.fromEntries(Object.entries(flow.concurrency).map(([k, v]) => [k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase()), v])),
     steps: stepCalls(flow),
     functions: [...flow.functions.keys()],
     templates: [...flow.templates.keys()],
@@ -118,20 +119,48 @@ export function newFlow(ws: Workspace, slug: string): {slug: string; path: strin
   return {slug, path: ws.layout.flow(slug)}
 }
 
-/** Copy a flow file into the workspace as the draft of its :slug, after validating it. */
-export async function pushFlow(ws: Workspace, file: string): Promise<{slug: string; path: string; changed: boolean; sha256: string}> {
+export interface PushResult {
+  slug: string
+  path: string
+  changed: boolean
+  sha256: string
+  /** Unknown keys breyta ignores. */
+  warnings: Problem[]
+  /** With --force: the problems `flows validate` reports, pushed anyway. */
+  problems: Problem[]
+}
+
+/**
+ * Copy a flow file into the workspace as the draft of its :slug. It is refused for every problem
+ * `flows validate` reports (missing connections and secrets included), unless `force`; a forced
+ * push still needs a readable :slug.
+ */
+export async function pushFlow(ws: Workspace, file: string, options: {force?: boolean} = {}): Promise<PushResult> {
   let text: string
   try {
     text = fs.readFileSync(file, 'utf8')
   } catch {
     throw new BreytaError('invalid_input', `cannot read ${file}`, {hint: 'Pass the path of an .edn flow file.'})
   }
-  const connections = new Set(Object.keys(await readConnections(ws.layout)))
-  const flow = parseFlow(text, {file: path.basename(file), connections, maxBytes: ws.config.limits.flowBytes})
-  const before = draftExists(ws.layout, flow.slug) ? readDraft(ws.layout, flow.slug) : undefined
+  const workspaceConnections = await readConnections(ws.layout)
+  const result = validateFlowText(text, {file: path.basename(file), connections: new Set(Object.keys(workspaceConnections)), maxBytes: ws.config.limits.flowBytes})
+  const problems = [...result.problems]
+  if (result.flow) problems.push(...requirementProblems(missingRequirements(result.flow, workspaceConnections, await readSecrets(ws.layout), process.env)))
+  const slug = result.flow?.slug ?? (options.force ? declaredSlug(text) : undefined)
+  if (problems.length > 0 && (!options.force || slug === undefined)) {
+    const err = invalidFlow(problems, path.basename(file))
+    throw new BreytaError('invalid_flow', err.message, {hint: `Fix the problems in details.problems (\`breyta flows validate --file ${file}\` lists them), or push anyway with --force.`, details: err.details})
+  }
+  assertSlug(slug!)
+  const before = draftExists(ws.layout, slug!) ? readDraft(ws.layout, slug!) : undefined
   const normalized = text.endsWith('\n') ? text : text + '\n'
-  if (before !== normalized) writeDraft(ws.layout, flow.slug, normalized)
-  return {slug: flow.slug, path: ws.layout.flow(flow.slug), changed: before !== normalized, sha256: sha256(normalized)}
+  if (before !== normalized) writeDraft(ws.layout, slug!, normalized)
+  return {slug: slug!, path: ws.layout.flow(slug!), changed: before !== normalized, sha256: sha256(normalized), warnings: result.warnings ?? [], problems}
+}
+
+/** The :slug of a flow that does not validate (for a forced push). */
+function declaredSlug(text: string): string | undefined {
+  return /:slug\s+[:"]?([a-z0-9][a-z0-9-]*)/.exec(text)?.[1]
 }
 
 export interface ValidationReport {
@@ -139,6 +168,8 @@ export interface ValidationReport {
   slug: string | null
   file: string
   problems: Problem[]
+  /** Unknown keys breyta ignores: the flow still runs. */
+  warnings: Problem[]
   steps: number
 }
 
@@ -169,6 +200,7 @@ export async function validateFlow(ws: Workspace | undefined, target: {slug?: st
     slug: result.flow?.slug ?? null,
     file,
     problems,
+    warnings: result.warnings ?? [],
     steps: result.flow ? stepCalls(result.flow).length : 0,
   }
 }

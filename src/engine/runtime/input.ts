@@ -17,3 +17,13 @@ export function parseInputJson(text: string, what: string): Value {
   }
   return fromJson(parsed)
 }
+
+/** A run's input: a JSON object (the flow reads it as a map), never an array or a scalar. */
+export function parseInputObject(text: string, what: string): Value {
+  const value = parseInputJson(text, what)
+  if (!(value instanceof Map)) {
+    const kind = text.trim().startsWith('[') ? 'an array' : 'not an object'
+    throw new BreytaError('invalid_input', `${what} must be a JSON object, but it is ${kind}`, {hint: 'Pass a JSON object, e.g. --input \'{"pr": 1}\' (wrap a list: \'{"items": [1, 2]}\').'})
+  }
+  return value
+}

@@ -4,6 +4,7 @@
  */
 import {listRunIds, readRunSnapshot, readRunView} from '../store/fs/run-store.js'
 import type {RunStatus} from '../store/types.js'
+import {waitingRunIds} from '../store/fs/waiting-index.js'
 import type {Workspace} from '../workspace/workspace.js'
 import {summarize, type RunSummary} from './projection.js'
 
@@ -25,7 +26,9 @@ export function listRuns(ws: Workspace, options: ListRunsOptions = {}): Page<Run
   const items: RunSummary[] = []
   let lastId: string | null = null
   let more = false
-  for (const id of listRunIds(ws.layout, {before: options.before})) {
+  // Waiting runs have an index (store/fs/waiting-index.ts): listing them reads only them.
+  const ids = options.status === 'waiting' ? waitingIds(ws, options.before) : listRunIds(ws.layout, {before: options.before})
+  for (const id of ids) {
     if (items.length >= limit) {
       more = true
       break
@@ -38,6 +41,11 @@ export function listRuns(ws: Workspace, options: ListRunsOptions = {}): Page<Run
     items.push(summarize(view))
   }
   return {items, next: more ? lastId : null}
+}
+
+function waitingIds(ws: Workspace, before: string | undefined): string[] {
+  const ids = waitingRunIds(ws.layout, (all) => all.filter((id) => readRunSnapshot(ws.layout, id)?.status === 'waiting'))
+  return before === undefined ? ids : ids.filter((id) => id < before)
 }
 
 function safeView(ws: Workspace, id: string) {

@@ -3,7 +3,8 @@
  * view written as a snapshot; `runs show` recomputes it from the journal so it is never stale.
  */
 import {decode, toJson, type Json} from '../edn/json.js'
-import type {JournalEvent, RecordedError, RunStatus, Target} from '../store/types.js'
+import {kebabEvent} from '../store/fs/journal.js'
+import type {Approval, JournalEvent, RecordedError, RunStatus, Target} from '../store/types.js'
 
 export interface StepView {
   id: string
@@ -21,8 +22,9 @@ export interface StepView {
 export interface WaitView {
   key: string
   step: string
-  status: 'open' | 'completed' | 'timed-out'
-  approval: {prompt: string} | null
+  /** `cancelled`: the run failed or was cancelled while the wait was open (nothing can complete it). */
+  status: 'open' | 'completed' | 'timed-out' | 'cancelled'
+  approval: Approval | null
   'callback-url': string | null
   'timeout-at': string | null
   'on-timeout': 'fail' | 'continue'
@@ -199,16 +201,23 @@ function applyEvent(view: RunView, steps: Map<string, StepView>, waits: Map<stri
       view.error = e.error
       view['finished-at'] = e.at
       view['wake-at'] = null
+      closeWaits(waits)
       break
     case 'run_cancelled':
       view.status = 'cancelled'
       view['finished-at'] = e.at
       view['wake-at'] = null
       for (const s of steps.values()) if (s.status === 'running' || s.status === 'waiting' || s.status === 'sleeping' || s.status === 'retrying') s.status = 'cancelled'
+      closeWaits(waits)
       break
     default:
       break
   }
+}
+
+/** A run that ended leaves no wait open: `waits complete` on it could only fail. */
+function closeWaits(waits: Map<string, WaitView>): void {
+  for (const w of waits.values()) if (w.status === 'open') w.status = 'cancelled'
 }
 
 export function summarize(view: RunView): RunSummary {
@@ -228,11 +237,14 @@ export function summarize(view: RunView): RunSummary {
   }
 }
 
-/** A journal event with its EDN payloads in the SPEC §6 JSON form (for `runs logs --json`). */
-export function plainEvent(e: JournalEvent): JournalEvent {
-  const out: Record<string, unknown> = {...e}
-  for (const k of ['input', 'output', 'payload', 'defaultValue', 'meta'] as const) {
+/**
+ * A journal event with its EDN payloads in the SPEC §6 JSON form and kebab-case field names
+ * (for `runs logs --json`).
+ */
+export function plainEvent(e: JournalEvent): Record<string, unknown> {
+  const out: Record<string, unknown> = kebabEvent(e)
+  for (const k of ['input', 'output', 'payload', 'default-value', 'meta'] as const) {
     if (k in out && out[k] !== undefined) out[k] = plain(out[k] as Json)
   }
-  return out as unknown as JournalEvent
+  return out
 }

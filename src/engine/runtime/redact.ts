@@ -1,15 +1,28 @@
 /**
- * Secret redaction (SPEC §4): every secret value the runtime resolves is registered here, and
- * every journal event, log line, error and output passes through before it is written or
- * printed. Values shorter than 4 characters are ignored: replacing "1" or "yes" everywhere
- * would shred unrelated text while protecting nothing.
+ * Secret redaction (SPEC §4): every secret value the workspace can resolve is registered here
+ * (see workspace-redactor.ts), with the encoded forms the engine or a program may print, and
+ * every journal event, snapshot, log line, error and output passes through before it is written
+ * or printed. A value shorter than MIN_SECRET_LENGTH cannot be redacted safely (replacing "1" or
+ * "yes" everywhere shreds unrelated text), so such a value is refused where it enters: `secrets
+ * set` and secret resolution (assertRedactable), never silently left raw.
  */
 import type {Json} from '../edn/json.js'
 import {isMap, isSet, Keyword, List, Tagged, type EdnMap, type Value} from '../edn/values.js'
 import {BreytaError} from '../errors.js'
 
 export const REDACTED = '***'
-export const MIN_SECRET_LENGTH = 4
+export const MIN_SECRET_LENGTH = 6
+
+/** Refuse a secret value too short to redact; `name` is the secret's name (never the value). */
+export function assertRedactable(name: string, value: string): string {
+  if (value.length < MIN_SECRET_LENGTH) {
+    throw new BreytaError('invalid_input', `secret "${name}" is shorter than ${MIN_SECRET_LENGTH} characters, too short to redact safely`, {
+      hint: `Use a value of at least ${MIN_SECRET_LENGTH} characters (\`breyta secrets set ${name}\`, or its BREYTA_SECRET_ env variable).`,
+      details: {secret: name, 'min-length': MIN_SECRET_LENGTH},
+    })
+  }
+  return value
+}
 
 function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
@@ -19,15 +32,31 @@ export class Redactor {
   private readonly secrets = new Set<string>()
   private pattern: RegExp | null = null
 
-  /** Register a secret value (and its URL-encoded form, which ends up in query strings). */
+  /**
+   * Register a secret value with the forms it takes on its way out: URL-encoded (query
+   * strings), JSON-escaped (a program that prints JSON, a key with newlines) and base64 (a
+   * token a program encodes itself). Basic auth is registered whole by addBasicAuth: the
+   * password's own base64 does not appear inside base64("user:password").
+   */
   add(value: string): this {
-    for (const v of [value, encodeURIComponent(value)]) {
-      if (v.length >= MIN_SECRET_LENGTH && !this.secrets.has(v)) {
-        this.secrets.add(v)
-        this.pattern = null
-      }
-    }
+    if (value.length < MIN_SECRET_LENGTH) return this
+    for (const v of [value, encodeURIComponent(value), JSON.stringify(value).slice(1, -1), Buffer.from(value).toString('base64')]) this.register(v)
     return this
+  }
+
+  /** The base64 credentials of an `Authorization: Basic` header built from this password. */
+  addBasicAuth(user: string, password: string): this {
+    if (password.length < MIN_SECRET_LENGTH) return this
+    this.add(password)
+    this.register(Buffer.from(`${user}:${password}`).toString('base64'))
+    return this
+  }
+
+  private register(v: string): void {
+    if (v.length >= MIN_SECRET_LENGTH && !this.secrets.has(v)) {
+      this.secrets.add(v)
+      this.pattern = null
+    }
   }
 
   get size(): number {

@@ -34,9 +34,10 @@ export function runConnections(flow: FlowDefinition, workspace: Record<string, C
 export function secretsOf(c: Connection): string[] {
   const names: string[] = []
   const auth = c.auth
+  // `user` (basic auth) and `name` (a header's) are not secrets; everything else in :auth names one.
   const walk = (v: unknown): void => {
     if (typeof v === 'string') names.push(v)
-    else if (v && typeof v === 'object') for (const x of Object.values(v)) walk(x)
+    else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) if (k !== 'user' && k !== 'name') walk(x)
   }
   if (auth && typeof auth === 'object') {
     for (const [k, v] of Object.entries(auth as Record<string, unknown>)) if (k !== 'user' && k !== 'name') walk(v)

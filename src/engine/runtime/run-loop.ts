@@ -4,7 +4,7 @@
  * (through ReplayState) makes completed steps return their recorded output without running.
  */
 import fs from 'node:fs'
-import {decode, encode, type Json} from '../edn/json.js'
+import {decode, encode, toJson, type Json} from '../edn/json.js'
 import {emap, type EdnMap, type Value} from '../edn/values.js'
 import {BreytaError, isStorageErrno, storageError, toBreytaError} from '../errors.js'
 import {parseFlow} from '../flow/load.js'
@@ -16,7 +16,7 @@ import {JournalWriter, readJournal} from '../store/fs/journal.js'
 import {tryLock} from '../store/fs/lock.js'
 import {readPinnedFlow, writeRunSnapshot} from '../store/fs/run-store.js'
 import {noteRunChanged, signalRun} from '../store/fs/signals.js'
-import type {JournalEvent, NewJournalEvent, RecordedError, UnsequencedEvent} from '../store/types.js'
+import type {Approval, JournalEvent, NewJournalEvent, RecordedError, UnsequencedEvent} from '../store/types.js'
 import {TERMINAL_STATUSES} from '../store/types.js'
 import {stepExecutor} from '../steps/registry.js'
 import type {ParkRequest, StepContext} from '../steps/types.js'
@@ -26,7 +26,10 @@ import {projectRun, type RunView} from './projection.js'
 import {executorDeaths, INTERRUPTED_LOG, openStep} from './crashes.js'
 import {ReplayState} from './replay.js'
 import {buildStepContext, loadStepServices, type StepServices} from './step-context.js'
+import type {Redactor} from './redact.js'
 import {offloadStepOutput, redactError, redactValue, resolveConfigRefs} from './step-io.js'
+import {recordedProcesses, stopRecordedProcesses} from './step-processes.js'
+import {workspaceRedactor} from './workspace-redactor.js'
 
 export interface AdvanceOptions {
   /** Fires when the process is asked to stop (SIGINT); the run is left resumable, not cancelled. */
@@ -149,7 +152,10 @@ async function advanceLocked(ws: Workspace, runId: string, options: AdvanceOptio
     return advanceLocked(ws, runId, options)
   }
 
-  const runner = new Runner(ws, runId, events, JournalWriter.open(file, events.at(-1)?.seq ?? 0, validBytes, runId), options, now)
+  // Before the first event of this advance: every secret the workspace can resolve, used or not.
+  const redactor = workspaceRedactor(ws.layout, options.env ?? process.env)
+  const writer = JournalWriter.open(file, events.at(-1)?.seq ?? 0, validBytes, runId).redactWith((e) => redactor.unknown(e) as UnsequencedEvent)
+  const runner = new Runner(ws, runId, events, writer, redactor, options, now)
   try {
     return await runner.run(view)
   } finally {
@@ -180,6 +186,7 @@ class Runner {
     private readonly runId: string,
     private readonly events: JournalEvent[],
     private readonly writer: JournalWriter,
+    private readonly redactor: Redactor,
     private readonly options: AdvanceOptions,
     private readonly now: () => Date,
   ) {
@@ -201,7 +208,7 @@ class Runner {
     } catch (err) {
       return this.finish({type: 'run_failed', error: recordError(err, '', 0)})
     }
-    this.services = await loadStepServices(this.ws, this.runId, flow, this.options.env ?? process.env)
+    this.services = await loadStepServices(this.ws, this.runId, flow, this.options.env ?? process.env, this.redactor)
     const created = this.events[0] as Extract<JournalEvent, {type: 'run_created'}>
     try {
       const output = await evaluateFlow(flow, {
@@ -228,7 +235,8 @@ class Runner {
       }
       const e = toBreytaError(err)
       const step = (e.details?.step as string | undefined) ?? undefined
-      const error: RecordedError = {code: e.code, message: e.message, ...(e.hint ? {hint: e.hint} : {}), ...(e.details ? {details: e.details} : {}), ...(step ? {step} : {})}
+      const hint = e.hint ?? (e.code === 'run_failed' ? FLOW_CODE_HINT : undefined)
+      const error: RecordedError = {code: e.code, message: e.message, ...(hint ? {hint} : {}), ...(e.details ? {details: e.details} : {}), ...(step ? {step} : {})}
       return this.finish({type: 'run_failed', error})
     }
   }
@@ -262,6 +270,14 @@ class Runner {
   /** Write events at once; they are flushed with other runs' (group commit) and count only after `durable()`. */
   private append(...events: NewJournalEvent[]): void {
     this.store(() => this.record(this.writer.appendGrouped(...this.stamp(events))))
+  }
+
+  /**
+   * Append and flush before returning (a synchronous fdatasync): for a record that something
+   * acts on at once, outside this run's awaits (exec's gate opens once step_process is on disk).
+   */
+  private appendNow(...events: NewJournalEvent[]): void {
+    this.store(() => this.record(this.writer.append(...this.stamp(events))))
   }
 
   /**
@@ -332,6 +348,13 @@ class Runner {
     return this.snapshot(true)
   }
 
+  /** The approval as journaled: :show values as plain JSON for people, redacted like outputs. */
+  private approvalOut(a: {prompt: string; show?: [string, Value][]}): Approval {
+    const redact = (v: Value): Value => (this.services ? redactValue(this.services, v) : v)
+    const prompt = redact(a.prompt)
+    return {prompt: typeof prompt === 'string' ? prompt : a.prompt, ...(a.show ? {show: Object.fromEntries(a.show.map(([k, v]) => [k, toJson(redact(v))]))} : {})}
+  }
+
   private encodeOut(v: Value): Json {
     return encode(this.services ? redactValue(this.services, v) : v)
   }
@@ -355,13 +378,18 @@ class Runner {
     const policy = retryPolicy(cfg)
     const timeoutMs = stepTimeoutMs(cfg)
     for (let attempt = record ? record.lastAttempt + 1 : 1; ; attempt++) {
+      if (attempt > 1) await this.stopEarlierCopies(position)
       const started: NewJournalEvent = {type: 'step_started', step: id, stepType: type, position, attempt, input: this.encodeOut(cfg)}
       if (executor.pure) this.appendUnsynced(started)
       else this.append(started)
       if (!executor.pure) await this.durable()
       try {
         const outcome = await withTimeout(async (signal) => {
-          const ctx: StepContext = buildStepContext(this.services!, {stepId: id, attempt, signal, now: this.now, log: (message) => this.append({type: 'log', step: id, message})})
+          const ctx: StepContext = buildStepContext(this.services!, {
+            stepId: id, attempt, signal, now: this.now,
+            log: (message) => this.append({type: 'log', step: id, message}),
+            processStarted: (p) => this.appendNow({type: 'step_process', step: id, position, attempt, ...p}),
+          })
           return executor.run(await resolveConfigRefs(this.services!, cfg, ctx), ctx)
         }, {timeoutMs, outer: this.abort.signal, stepId: id})
         if (outcome.kind === 'park') return this.park(outcome.park, id, type, position, attempt)
@@ -371,17 +399,26 @@ class Runner {
       } catch (err) {
         if (err instanceof RunCancelled) throw err
         if (this.storeFailure) throw this.storeFailure
-        const error = redactError(this.services!, recordError(err, id, attempt))
+        let error = redactError(this.services!, recordError(err, id, attempt))
         if (error.retryable && attempt < policy.maxAttempts) {
           const delay = backoffDelay(policy, attempt)
           this.append({type: 'step_attempt_failed', step: id, position, attempt, error, retryInMs: delay})
           await sleep(delay, this.abort.signal)
           continue
         }
+        if (policy.maxAttempts > 1 && attempt >= policy.maxAttempts) error = exhausted(error, attempt, policy.maxAttempts)
         this.append({type: 'step_failed', step: id, position, attempt, error})
         throw stepFailure(error)
       }
     }
+  }
+
+  /** An earlier attempt's process group still running (its process died, or ignored TERM) is stopped first. */
+  private async stopEarlierCopies(position: string): Promise<void> {
+    const procs = recordedProcesses(this.events, position)
+    if (procs.length === 0) return
+    const stopped = await stopRecordedProcesses(procs, 'an earlier attempt was still running')
+    if (stopped.length > 0) this.append(...stopped)
   }
 
   private park(req: ParkRequest, id: string, type: string, position: string, attempt: number): Promise<Value> {
@@ -393,7 +430,7 @@ class Runner {
       type: 'wait_opened' as const, step: id, position, key: req.key, onTimeout: req.onTimeout,
       ...(req.timeoutAt ? {timeoutAt: req.timeoutAt} : {}),
       ...(req.defaultValue !== undefined ? {defaultValue: encode(req.defaultValue)} : {}),
-      ...(req.approval ? {approval: req.approval} : {}),
+      ...(req.approval ? {approval: this.approvalOut(req.approval)} : {}),
       ...(req.validation ? {validation: req.validation} : {}),
     }
     this.append(opened)
@@ -453,6 +490,19 @@ function crashedError(events: readonly JournalEvent[], deaths: number): Recorded
     hint: 'It was killed or ran out of memory each time; look at that step or the flow code before it (`breyta runs show RUN`), fix it or raise config.edn :limits, then `breyta runs retry RUN`. (:limits :max-crashes sets how many deaths in a row end a run.)',
     details: {deaths},
     ...(step ? {step} : {}),
+  }
+}
+
+/** Flow code that failed fails the same way on every run of that definition: retrying cannot help. */
+const FLOW_CODE_HINT = 'The flow\'s own code failed (details.form shows where): fix the flow, push it, and start a new run with `breyta flows run SLUG`; `breyta runs retry` reruns the same definition and would fail the same way.'
+
+/** The last of several attempts failed: say how many ran, instead of "add :retry". */
+function exhausted(error: RecordedError & {retryable: boolean}, attempts: number, max: number): RecordedError & {retryable: boolean} {
+  return {
+    ...error,
+    message: `${error.message} (all ${attempts} attempts failed)`,
+    hint: `All ${attempts} attempts (:retry {:max-attempts ${max}}) failed with this error; fix the cause${error.hint ? ` (${error.hint.replace(/\.$/, '')})` : ''}, then \`breyta runs retry RUN --from-step ${error.step}\` reuses the steps before it.`,
+    details: {...(error.details ?? {}), attempts},
   }
 }
 

@@ -2,7 +2,7 @@
 import crypto from 'node:crypto'
 import fs from 'node:fs'
 import {decode, encode, fromJson} from '../edn/json.js'
-import type {Value} from '../edn/values.js'
+import {Keyword, type Value} from '../edn/values.js'
 import {BreytaError} from '../errors.js'
 import {parseFlow} from '../flow/load.js'
 import {readDraft} from '../store/fs/flow-store.js'
@@ -11,13 +11,15 @@ import {lock} from '../store/fs/lock.js'
 import {newRunId} from '../store/fs/run-id.js'
 import {signalRun} from '../store/fs/signals.js'
 import {assertRunExists, createRunFiles, readPinnedFlow, readRunSnapshot, readRunView, writeRunSnapshot} from '../store/fs/run-store.js'
-import {TERMINAL_STATUSES, type Target} from '../store/types.js'
+import {TERMINAL_STATUSES, type Target, type UnsequencedEvent} from '../store/types.js'
 import {readConnections} from '../store/fs/connection-store.js'
 import {readSecrets} from '../store/fs/secret-store.js'
 import type {Workspace} from '../workspace/workspace.js'
 import {assertRequirements, missingRequirements} from './requirements.js'
 import {projectRun, type RunView} from './projection.js'
 import {advanceRun, runEnded, type AdvanceOptions} from './run-loop.js'
+import {recordedProcesses, stopRecordedProcesses} from './step-processes.js'
+import {workspaceRedactor} from './workspace-redactor.js'
 
 export interface FlowSource {
   slug: string
@@ -81,6 +83,9 @@ export async function createRun(ws: Workspace, options: StartOptions): Promise<R
   assertRequirements(flow, missingRequirements(flow, connections, secrets, options.env ?? process.env))
   const id = newRunId()
   const input = options.input ?? new Map()
+  assertRequiredInputs(flow.slug, flow.requiredInputs, input)
+  // An input may carry a secret (a webhook payload, a pasted token): the journal gets it redacted.
+  const redactor = workspaceRedactor(ws.layout, options.env ?? process.env)
   const create = (queued: boolean): RunView => createRunFiles(ws.layout, id, source.text, {
     type: 'run_created',
     at: new Date().toISOString(),
@@ -89,7 +94,7 @@ export async function createRun(ws: Workspace, options: StartOptions): Promise<R
     target: source.target,
     version: source.version,
     sha256: source.sha256,
-    input: encode(input),
+    input: redactor.json(encode(input)),
     ...(options.trigger ? {trigger: options.trigger} : {}),
     ...(options.retryOf ? {retryOf: options.retryOf} : {}),
     ...(options.fromStep ? {fromStep: options.fromStep} : {}),
@@ -98,6 +103,19 @@ export async function createRun(ws: Workspace, options: StartOptions): Promise<R
   const view = admission ? await admission(ws, {id, slug: flow.slug, input, source, concurrency: flow.concurrency}, create) : create(false)
   signalRun(ws.layout, view.id)
   return view
+}
+
+/** Breyta's `:invocations` required inputs: a run without one is refused before it exists. */
+function assertRequiredInputs(slug: string, required: string[] | undefined, input: Value): void {
+  const missing = (required ?? []).filter((name) => {
+    const v = input instanceof Map ? input.get(Keyword.of(name)) ?? input.get(name) : undefined
+    return v === undefined || v === null
+  })
+  if (missing.length === 0) return
+  throw new BreytaError('invalid_input', `flow "${slug}" requires input ${missing.map((n) => `"${n}"`).join(', ')} (:invocations), but the run input has no ${missing.length === 1 ? 'such field' : 'such fields'}`, {
+    hint: `Pass it, e.g. --input '${JSON.stringify(Object.fromEntries(missing.map((n) => [n, '…'])))}'.`,
+    details: {missing, flow: slug},
+  })
 }
 
 export interface DriveOptions extends AdvanceOptions {
@@ -178,7 +196,10 @@ export async function cancelRun(ws: Workspace, runId: string, options: {reason?:
     const {events} = readJournal(ws.layout.runJournal(runId))
     const view = projectRun(events)!
     if (TERMINAL_STATUSES.includes(view.status)) return view
-    const written = appendEvents(ws.layout.runJournal(runId), events.at(-1)?.seq ?? 0, {type: 'run_cancelled', at: new Date().toISOString(), reason: options.reason ?? 'cancelled by request'})
+    // The owner died (we hold its lock): a step's process group it left running is stopped too.
+    const at = new Date().toISOString()
+    const stopped = (await stopRecordedProcesses(recordedProcesses(events), 'the run was cancelled')).map((e) => ({...e, at}) as UnsequencedEvent)
+    const written = appendEvents(ws.layout.runJournal(runId), events.at(-1)?.seq ?? 0, ...stopped, {type: 'run_cancelled', at, reason: options.reason ?? 'cancelled by request'})
     const next = projectRun([...events, ...written])!
     writeRunSnapshot(ws.layout, next)
     fs.rmSync(ws.layout.runCancelMarker(runId), {force: true})

@@ -6,6 +6,7 @@ import {BreytaError} from '../errors.js'
 import {listSecretNames, secretEnvName, setSecret, type SecretListing} from '../store/fs/secret-store.js'
 import type {Workspace} from '../workspace/workspace.js'
 import type {Page} from './listing.js'
+import {assertRedactable} from './redact.js'
 
 export type {SecretListing}
 
@@ -19,6 +20,7 @@ export interface SecretSetResult {
 
 export async function setSecretValue(ws: Workspace, name: string, value: string, env: NodeJS.ProcessEnv = {}): Promise<SecretSetResult> {
   if (value === '') throw new BreytaError('invalid_input', `empty value for secret "${name}"`, {hint: 'Pass --value V or pipe the value on stdin.'})
+  assertRedactable(name, value)
   await setSecret(ws.layout, name, value)
   const envVar = secretEnvName(name)
   return {name, source: 'file', 'overridden-by-env': env[envVar] !== undefined, 'env-var': envVar}

@@ -6,11 +6,14 @@ import {callFunction, renderTemplate} from '../interpreter/index.js'
 import {getConnection, readConnections} from '../store/fs/connection-store.js'
 import {openKvStore, type KvStore} from '../store/fs/kv-store.js'
 import {readSecrets, secretEnvName} from '../store/fs/secret-store.js'
+import {inheritedEnv} from '../steps/child-env.js'
+import type {RecordedProcess} from '../steps/process-group.js'
 import type {Connection, StepContext} from '../steps/types.js'
 import type {Workspace} from '../workspace/workspace.js'
-import {Redactor} from './redact.js'
+import {assertRedactable, type Redactor} from './redact.js'
 import {runConnections} from './requirements.js'
 import {forRun} from './resources.js'
+import {addBasicAuth} from './workspace-redactor.js'
 
 /** Per-run services shared by every step of one advance. */
 export interface StepServices {
@@ -20,15 +23,17 @@ export interface StepServices {
   connections: Record<string, Connection>
   secrets: Record<string, string>
   env: NodeJS.ProcessEnv
-  /** Every secret value handed to a step; redacted from everything journaled. */
+  /** Every secret value of the workspace (workspace-redactor.ts); redacted from everything journaled. */
   redactor: Redactor
   kv: () => KvStore
   close(): void
 }
 
-export async function loadStepServices(ws: Workspace, runId: string, flow: FlowDefinition, env: NodeJS.ProcessEnv): Promise<StepServices> {
+export async function loadStepServices(ws: Workspace, runId: string, flow: FlowDefinition, env: NodeJS.ProcessEnv, redactor: Redactor): Promise<StepServices> {
   const [workspaceConnections, secrets] = await Promise.all([readConnections(ws.layout), readSecrets(ws.layout)])
   const connections = runConnections(flow, workspaceConnections)
+  // The flow's own `:requires` connections may authenticate with basic auth too.
+  addBasicAuth(redactor, connections, (name) => env[secretEnvName(name)] ?? secrets[name])
   let kv: KvStore | undefined
   return {
     flow,
@@ -37,7 +42,7 @@ export async function loadStepServices(ws: Workspace, runId: string, flow: FlowD
     connections,
     secrets,
     env,
-    redactor: new Redactor(),
+    redactor,
     // Opened on first use: most runs never touch kv, and SQLite costs a few ms to open.
     kv: () => (kv ??= openKvStore(ws.layout)),
     close: () => kv?.close(),
@@ -50,6 +55,8 @@ export interface StepCall {
   signal: AbortSignal
   now: () => Date
   log: (message: string) => void
+  /** Journal a started process group (synced). */
+  processStarted: (p: RecordedProcess) => void
 }
 
 export function buildStepContext(services: StepServices, call: StepCall): StepContext {
@@ -59,7 +66,8 @@ export function buildStepContext(services: StepServices, call: StepCall): StepCo
     flowSlug: flow.slug,
     stepId: call.stepId,
     attempt: call.attempt,
-    idempotencyKey: `${runId}/${call.stepId}/${call.attempt}`,
+    // The same for every attempt and every recovery: a server dedupes a request re-sent after a crash.
+    idempotencyKey: `${runId}/${call.stepId}`,
     signal: call.signal,
     workspaceRoot: ws.root,
     now: call.now,
@@ -68,6 +76,7 @@ export function buildStepContext(services: StepServices, call: StepCall): StepCo
       if (value === undefined) {
         throw new BreytaError('invalid_input', `secret "${name}" is not set`, {hint: `Set it with \`breyta secrets set ${name}\` or the env var ${secretEnvName(name)}.`})
       }
+      assertRedactable(name, value)
       services.redactor.add(value)
       return value
     },
@@ -87,5 +96,7 @@ export function buildStepContext(services: StepServices, call: StepCall): StepCo
     },
     callFunction: (fn, input) => callFunction(flow, fn, input),
     log: (message) => call.log(services.redactor.string(message)),
+    inheritedEnv: () => inheritedEnv(services.env),
+    processStarted: (p) => call.processStarted(p),
   }
 }

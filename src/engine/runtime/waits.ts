@@ -1,9 +1,10 @@
 /** Completing waits (approve, reject, complete, callback) and listing open ones. */
-import {encode} from '../edn/json.js'
+import {decode, encode, toJson, type Json} from '../edn/json.js'
 import {emap, kw, type Value} from '../edn/values.js'
 import {BreytaError} from '../errors.js'
-import {inboxHas, postToInbox} from '../store/fs/inbox.js'
-import {listRunIds, readRunEvents, readRunSnapshot, readRunView} from '../store/fs/run-store.js'
+import {inboxHas, postToInbox, readInbox} from '../store/fs/inbox.js'
+import {readRunEvents, readRunSnapshot, readRunView} from '../store/fs/run-store.js'
+import {waitingRunIds} from '../store/fs/waiting-index.js'
 import {TERMINAL_STATUSES} from '../store/types.js'
 import type {Workspace} from '../workspace/workspace.js'
 import type {RunView, WaitView} from './projection.js'
@@ -39,11 +40,14 @@ function missingRequired(wait: WaitView | undefined, payload: Value, required: s
 export function completeWait(ws: Workspace, runId: string, key: string, completion: WaitCompletion): RunView {
   const view = readRunView(ws.layout, runId)
   const wait = view.waits.find((w) => w.key === key)
+  if (wait?.status === 'cancelled') {
+    throw new BreytaError('run_not_active', `run ${runId} is ${view.status}; its wait "${key}" was closed with it`, {hint: `Nothing can complete it now; start the run again with \`breyta runs retry ${runId}\`.`, details: {run: runId, key, status: view.status}})
+  }
   if (wait && wait.status !== 'open') {
-    throw new BreytaError('wait_already_completed', `wait "${key}" of run ${runId} was already ${wait.status === 'timed-out' ? 'timed out' : 'completed'}${wait['completed-by'] ? ' by ' + wait['completed-by'] : ''}`, {hint: 'A wait can be completed once.'})
+    throw alreadyCompleted(runId, key, `was already ${wait.status === 'timed-out' ? 'timed out' : 'completed'}${wait['completed-by'] ? ' by ' + wait['completed-by'] : ''}`, wait.payload, wait['completed-by'], wait['completed-at'])
   }
   if (!wait) {
-    if (inboxHas(ws.layout, runId, key)) throw new BreytaError('wait_already_completed', `wait "${key}" of run ${runId} was already completed`, {hint: 'A wait can be completed once.'})
+    if (inboxHas(ws.layout, runId, key)) throw earlierInInbox(ws, runId, key)
     if (!completion.allowEarly || TERMINAL_STATUSES.includes(view.status)) {
       throw new BreytaError('wait_not_found', `run ${runId} has no open wait "${key}"`, {hint: `Open waits: ${view.waits.filter((w) => w.status === 'open').map((w) => w.key).join(', ') || 'none'}. List them with \`breyta waits list --run ${runId}\`.`})
     }
@@ -67,8 +71,27 @@ export function completeWait(ws: Workspace, runId: string, key: string, completi
     ...(completion.by ? {by: completion.by} : {}),
     ...(completion.decision ? {decision: completion.decision} : {}),
   })
-  if (!won) throw new BreytaError('wait_already_completed', `wait "${key}" of run ${runId} was already completed`, {hint: 'A wait can be completed once.'})
+  if (!won) throw earlierInInbox(ws, runId, key)
   return view
+}
+
+/** The loser of a race: the decision that won is in the inbox, not yet in the journal. */
+function earlierInInbox(ws: Workspace, runId: string, key: string): BreytaError {
+  const entry = readInbox(ws.layout, runId).find((e) => e.key === key)
+  return alreadyCompleted(runId, key, 'was already completed', entry ? toJson(decode(entry.payload)) : null, entry?.by ?? null, entry?.at ?? null)
+}
+
+/**
+ * wait_already_completed carrying the earlier decision ({decision by at comment}), so whoever
+ * decided second learns what was decided without another command.
+ */
+function alreadyCompleted(runId: string, key: string, what: string, payload: Json, by: string | null, at: string | null): BreytaError {
+  const p = payload !== null && typeof payload === 'object' && !Array.isArray(payload) ? (payload as Record<string, Json>) : {}
+  const decision = typeof p.decision === 'string' ? p.decision : null
+  return new BreytaError('wait_already_completed', `wait "${key}" of run ${runId} ${what}${decision ? ` (${decision})` : ''}`, {
+    hint: `A wait can be completed once; see the run with \`breyta runs show ${runId}\`.`,
+    details: {run: runId, key, decision, by: (typeof p.by === 'string' ? p.by : null) ?? by, at: (typeof p.at === 'string' ? p.at : null) ?? at, comment: typeof p.comment === 'string' ? p.comment : null, payload},
+  })
 }
 
 function findValidation(ws: Workspace, runId: string, key: string): string[] | undefined {
@@ -83,9 +106,9 @@ export interface OpenWait extends WaitView {
   'opened-at': string
 }
 
-/** Open waits, newest runs first. Scans only runs whose snapshot says `waiting`. */
+/** Open waits, newest runs first. Reads only the runs the waiting index lists (store/fs/waiting-index.ts). */
 export function listOpenWaits(ws: Workspace, options: {runId?: string; limit?: number} = {}): OpenWait[] {
-  const ids = options.runId ? [options.runId] : listRunIds(ws.layout)
+  const ids = options.runId ? [options.runId] : waitingRunIds(ws.layout, (all) => all.filter((id) => readRunSnapshot(ws.layout, id)?.status === 'waiting'))
   const out: OpenWait[] = []
   for (const id of ids) {
     const snap = options.runId ? readRunView(ws.layout, id) : readRunSnapshot(ws.layout, id)

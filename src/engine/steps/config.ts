@@ -1,6 +1,7 @@
 /** Typed reads of a step's EDN config map, with messages that name the key. */
 import {toJson, type Json} from '../edn/json.js'
 import {field, isMap, Keyword, type EdnMap, type Value} from '../edn/values.js'
+import {parseDuration} from '../flow/duration.js'
 import {StepError} from './types.js'
 
 export class StepConfig {
@@ -63,6 +64,29 @@ export class StepConfig {
     return this.fail(key, 'a map')
   }
 
+  /** A duration in ms ("30s", "5m", seconds as a number); a bad one is the flow's mistake, not retried. */
+  duration(key: string): number | undefined {
+    const v = this.value(key)
+    if (v === undefined) return undefined
+    try {
+      return parseDuration(v)
+    } catch (err) {
+      throw new StepError(`:${this.type} step: :${key}: ${(err as Error).message}`, {retryable: false, hint: `Fix :${key} in the step config (e.g. "30s", "5m", "24h"), then run the flow again.`})
+    }
+  }
+
+  /**
+   * `:ok-exit-codes [0 3]` (Breyta's key for exec and ssh): the exit codes that count as success;
+   * default [0]. Undefined → only 0.
+   */
+  okExitCodes(): number[] {
+    const v = this.value('ok-exit-codes')
+    if (v === undefined) return [0]
+    const problem = okExitCodesProblem(v)
+    if (problem !== undefined) throw new StepError(`:${this.type} step: ${problem}`, {retryable: false, hint: 'Fix :ok-exit-codes in the step config, e.g. [0 3].'})
+    return (v as (number | bigint)[]).map(Number)
+  }
+
   /** A vector of strings (keywords and numbers allowed). */
   strings(key: string): string[] | undefined {
     const v = this.value(key)
@@ -88,4 +112,10 @@ export class StepConfig {
     const v = this.value(key)
     return v === undefined ? undefined : toJson(v)
   }
+}
+
+/** The problem with an `:ok-exit-codes` value (a vector of integers 0–255), if any. */
+export function okExitCodesProblem(v: Value): string | undefined {
+  const ok = Array.isArray(v) && v.length > 0 && v.every((x) => (typeof x === 'number' || typeof x === 'bigint') && Number.isInteger(Number(x)) && Number(x) >= 0 && Number(x) <= 255)
+  return ok ? undefined : ':ok-exit-codes must be a non-empty vector of exit codes (integers 0–255), e.g. [0 3]'
 }

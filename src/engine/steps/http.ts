@@ -25,14 +25,27 @@ function applyAuth(headers: Headers, auth: AuthSpec | undefined, ctx: StepContex
   if (auth.header?.name && auth.header.value) headers.set(auth.header.name, ctx.secret(auth.header.value))
 }
 
+/** A URL the flow built; an unusable one is the flow's mistake, said with the URL itself. */
+function parseUrl(text: string, from: string): URL {
+  try {
+    return new URL(text)
+  } catch {
+    throw new StepError(`:http step: invalid URL ${JSON.stringify(text)} (from ${from})`, {
+      retryable: false,
+      hint: 'A URL needs a scheme and host, e.g. "https://api.example.com/x"; one built with (str …) from a missing input starts with "" (nil). Check the values it is built from.',
+      details: {url: text},
+    })
+  }
+}
+
 function targetUrl(c: StepConfig, conn: Connection | undefined): URL {
   const url = c.string('url')
-  if (url !== undefined) return new URL(url)
+  if (url !== undefined) return parseUrl(url, ':url')
   if (!conn) throw new StepError(':http step needs :url, or :connection and :path', {retryable: false})
   const base = String(conn['base-url'] ?? '')
   if (!base) throw new StepError(`connection "${conn.name}" has no :base-url`, {retryable: false})
   const path = c.string('path') ?? ''
-  return new URL(base.replace(/\/+$/, '') + (path === '' || path.startsWith('/') ? path : '/' + path))
+  return parseUrl(base.replace(/\/+$/, '') + (path === '' || path.startsWith('/') ? path : '/' + path), `connection "${conn.name}" :base-url and :path`)
 }
 
 async function readBody(res: Response): Promise<unknown> {
@@ -63,6 +76,7 @@ export const httpStep: StepExecutor = {
     const method = (c.keyword('method') ?? (c.has('json') || c.has('body') ? 'post' : 'get')).toUpperCase()
     const headers = new Headers()
     headers.set('idempotency-key', ctx.idempotencyKey)
+    headers.set('breyta-attempt', String(ctx.attempt))
     applyAuth(headers, conn?.auth as AuthSpec | undefined, ctx)
     for (const [k, v] of Object.entries((conn?.headers as Record<string, string> | undefined) ?? {})) headers.set(k, v)
     for (const [k, v] of Object.entries(c.stringMap('headers') ?? {})) headers.set(k, v)

@@ -85,7 +85,7 @@ async function callOpenAi(conn: Connection, req: ChatRequest, ctx: StepContext):
   const res = await providerFetch({
     label: 'llm',
     url: joinUrl(str(conn['base-url']) ?? 'https://api.openai.com/v1', 'chat/completions'),
-    headers: {'Idempotency-Key': ctx.idempotencyKey, ...(key === undefined ? {} : {authorization: `Bearer ${key}`})},
+    headers: {'Idempotency-Key': ctx.idempotencyKey, 'Breyta-Attempt': String(ctx.attempt), ...(key === undefined ? {} : {authorization: `Bearer ${key}`})},
     json: {
       model: req.model,
       messages,
@@ -116,7 +116,7 @@ async function callAnthropic(conn: Connection, req: ChatRequest, ctx: StepContex
   const res = await providerFetch({
     label: 'llm',
     url: joinUrl(base, /\/v1\/?$/.test(base) ? 'messages' : 'v1/messages'),
-    headers: {'Idempotency-Key': ctx.idempotencyKey, 'anthropic-version': ANTHROPIC_VERSION, ...(key === undefined ? {} : {'x-api-key': key})},
+    headers: {'Idempotency-Key': ctx.idempotencyKey, 'Breyta-Attempt': String(ctx.attempt), 'anthropic-version': ANTHROPIC_VERSION, ...(key === undefined ? {} : {'x-api-key': key})},
     json: {
       model: req.model,
       max_tokens: req.maxTokens ?? ANTHROPIC_DEFAULT_MAX_TOKENS,

@@ -42,7 +42,7 @@ async function postJson(label: string, url: string, body: unknown, headers: Reco
 }
 
 async function viaHttp(cfg: StepConfig, ctx: StepContext): Promise<StepOutcome> {
-  const headers: Record<string, string> = {'Idempotency-Key': ctx.idempotencyKey, ...cfg.stringMap('headers')}
+  const headers: Record<string, string> = {'Idempotency-Key': ctx.idempotencyKey, 'Breyta-Attempt': String(ctx.attempt), ...cfg.stringMap('headers')}
   let url = cfg.string('url')
   if (url === undefined) {
     const name = cfg.string('connection')

@@ -9,7 +9,15 @@
  * `:known-hosts FILE` (default ~/.ssh/known_hosts) or `:insecure-host-key true`.
  * Output: `{:exit-code :signal :stdout :stderr}`. Agent forwarding is never requested.
  *
- * `:env` is sent as `export K='v';` in front of the command rather than as SSH env requests:
+ * The remote command and this process: on a timeout or cancel the step sends KILL (OpenSSH >=
+ * 7.9 delivers it) and closes the channel. If this process dies (kill -9, power), the server
+ * only sees the connection drop: without a pty, OpenSSH signals nothing and the command runs on
+ * until it ends or writes to its closed output (SIGPIPE). `:pty true` asks for a terminal, and
+ * sshd then hangs up (SIGHUP) the command when the session goes; the price is a terminal's
+ * output (stderr merged into stdout, CRLF line ends) and no EOF on stdin.
+ *
+ * `:env` (values are strings or `{:secret :name}`, resolved when the step runs; nothing of the
+ * local environment is sent) is sent as `export K='v';` in front of the command rather than as SSH env requests:
  * OpenSSH servers silently drop env requests not listed in AcceptEnv (by default all but
  * LANG/LC_*), and silently missing variables are worse than visible ones.
  */
@@ -19,8 +27,9 @@ import path from 'node:path'
 import type Ssh2Module from 'ssh2'
 import type {ClientChannel, ConnectConfig} from 'ssh2'
 import {lazyRequire} from '../lazy.js'
-import {emap, type EdnMap} from '../edn/values.js'
-import {StepConfig} from './config.js'
+import {emap, List, Sym, type EdnMap} from '../edn/values.js'
+import {envProblems, stepEnv} from './child-env.js'
+import {okExitCodesProblem, StepConfig} from './config.js'
 import {checkHostKey, normalizePin, parseKnownHosts, preferredHostKeyAlgorithms, type HostKeyPolicy, type HostKeyVerdict} from './ssh-host-key.js'
 import {done, StepError, type Connection, type StepContext, type StepExecutor} from './types.js'
 
@@ -55,11 +64,11 @@ export function shellQuote(word: string): string {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`
 }
 
-function buildCommand(c: StepConfig): string {
+function buildCommand(c: StepConfig, ctx: StepContext): string {
   const raw = c.value('command')
   const command = Array.isArray(raw) ? (c.strings('command') ?? []).map(shellQuote).join(' ') : c.requireString('command')
   if (command.trim() === '') throw new StepError(':ssh step: :command is empty', {retryable: false})
-  const env = c.stringMap('env')
+  const env = stepEnv(c, ctx)
   if (env === undefined || Object.keys(env).length === 0) return command
   const assigns = Object.entries(env).map(([k, v]) => {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) throw new StepError(`:ssh step: :env name "${k}" is not a valid variable name`, {retryable: false})
@@ -192,13 +201,14 @@ function sendKill(channel: ClientChannel): void {
   }
 }
 
-function runRemote(t: Target, command: string, stdin: string | undefined, signal: AbortSignal): Promise<RemoteResult> {
+function runRemote(t: Target, command: string, stdin: string | undefined, signal: AbortSignal, pty: boolean): Promise<RemoteResult> {
   return new Promise((resolve, reject) => {
     const conn = new (ssh2().Client)()
     const out = new Capture()
     const err = new Capture()
     let verdict: HostKeyVerdict | undefined
     let channel: ClientChannel | undefined
+    let execRequested = false
     let exitCode: number | null = null
     let exitSignal: string | null = null
     let settled = false
@@ -216,14 +226,17 @@ function runRemote(t: Target, command: string, stdin: string | undefined, signal
       aborting = true
       const reason = abortReason(signal)
       const fail = (): void => finish(() => reject(new StepError(`ssh: ${t.user}@${t.host}:${t.port} command stopped: ${reason}; the remote command was sent KILL and its channel closed`, {details: {aborted: true, reason}})), true)
-      if (channel !== undefined) {
-        // Signal first (OpenSSH >= 7.9 delivers it), then close: without a pty, closing alone
-        // would leave the remote process running.
-        sendKill(channel)
-        try { channel.close() } catch { /* idem */ }
-      }
       const timer = setTimeout(() => { conn.destroy(); fail() }, ABORT_GRACE_MS)
       conn.once('close', () => { clearTimeout(timer); fail() })
+      if (channel !== undefined) stopChannel(channel)
+      // The command may already run remotely while its channel is on its way back to us (a
+      // loaded machine): the exec callback stops it on arrival. Ending now would leave it running.
+      else if (!execRequested) conn.end()
+    }
+    /** Signal first (OpenSSH >= 7.9 delivers it), then close: without a pty, closing alone would leave the remote process running. */
+    function stopChannel(ch: ClientChannel): void {
+      sendKill(ch)
+      try { ch.close() } catch { /* already closed */ }
       conn.end()
     }
     if (signal.aborted) {
@@ -233,7 +246,9 @@ function runRemote(t: Target, command: string, stdin: string | undefined, signal
     signal.addEventListener('abort', onAbort, {once: true})
 
     conn.on('ready', () => {
-      conn.exec(command, (e, ch) => {
+      execRequested = true
+      conn.exec(command, pty ? {pty: true} : {}, (e, ch) => {
+        if (aborting) return e ? conn.end() : stopChannel(ch)
         if (e) return finish(() => reject(new StepError(`ssh: could not start the command on ${t.host}: ${e.message}`, {cause: e})))
         channel = ch
         ch.on('data', (d: Buffer) => out.push(d))
@@ -301,26 +316,32 @@ export const sshStep: StepExecutor = {
     const problems: string[] = []
     if (!c.has('command')) problems.push('missing :command')
     if (!c.has('host') && !c.has('connection')) problems.push('missing :host (or :connection)')
-    return problems
+    const ok = c.value('ok-exit-codes')
+    if (ok !== undefined && !(ok instanceof List || ok instanceof Sym)) {
+      const p = okExitCodesProblem(ok)
+      if (p !== undefined) problems.push(p)
+    }
+    return [...problems, ...envProblems(config)]
   },
 
   async run(config, ctx) {
     const c = new StepConfig(config, 'ssh')
-    const command = buildCommand(c)
+    const command = buildCommand(c, ctx)
     const target = resolveTarget(c, ctx)
     const stdin = c.string('stdin')
     const allowFailure = c.boolean('allow-failure') ?? false
-    const r = await runRemote(target, command, stdin, ctx.signal)
+    const r = await runRemote(target, command, stdin, ctx.signal, c.boolean('pty') ?? false)
     if (r.truncated.stdout > 0 || r.truncated.stderr > 0) {
       ctx.log(`ssh: output over ${MAX_CAPTURE_BYTES} bytes was dropped (stdout ${r.truncated.stdout}, stderr ${r.truncated.stderr} bytes)`)
     }
     const output = emap({'exit-code': r.exitCode, signal: r.signal, stdout: r.stdout, stderr: r.stderr})
-    const failed = r.exitCode !== 0
+    const okCodes = c.okExitCodes()
+    const failed = r.exitCode === null || !okCodes.includes(r.exitCode)
     if (failed && !allowFailure) {
       const how = r.signal !== null ? `was killed by ${r.signal}` : r.exitCode === null ? 'ended without an exit status' : `exited with code ${r.exitCode}`
       const lastLine = r.stderr.trimEnd().split('\n').pop()?.slice(0, 200) ?? ''
       throw new StepError(`ssh: command on ${target.host} ${how}${lastLine ? ': ' + lastLine : ''}`, {
-        hint: 'Set :allow-failure true to get the output of a failing command instead.',
+        hint: 'Set :allow-failure true to get the output of a failing command instead, or list the exit codes that mean success in :ok-exit-codes (e.g. [0 3]).',
         details: {'exit-code': r.exitCode, signal: r.signal, 'stderr-tail': tail(r.stderr, STDERR_TAIL_BYTES)},
       })
     }

@@ -5,6 +5,7 @@
  */
 import {BreytaError} from '../errors.js'
 import type {EdnMap, Value} from '../edn/values.js'
+import type {RecordedProcess} from './process-group.js'
 
 /** A named connection from connections.edn, as plain JSON (keywords as strings). */
 export interface Connection {
@@ -42,7 +43,10 @@ export interface StepContext {
   stepId: string
   /** 1-based attempt number. */
   attempt: number
-  /** `<run-id>/<step-id>/<attempt>`; http and llm steps send it as `Idempotency-Key`. */
+  /**
+   * `<run-id>/<step-id>` (the step id with its `#n` suffix), the same for every attempt and
+   * recovery; http, llm and notify steps send it as `Idempotency-Key`, the attempt as `Breyta-Attempt`.
+   */
   idempotencyKey: string
   /** Fires on step timeout or run cancellation; a step must stop its work when it fires. */
   signal: AbortSignal
@@ -63,6 +67,10 @@ export interface StepContext {
   callFunction(fn: {ref?: string; code?: string}, input: Value): Promise<Value>
   /** Progress for people (`runs logs`); never put secrets here unredacted. */
   log(message: string): void
+  /** The environment a child program starts from: the executing process's, without BREYTA_* variables. */
+  inheritedEnv(): Record<string, string>
+  /** Journal (synced) the process group a step started, so a later attempt can stop it first. */
+  processStarted(p: RecordedProcess): void
 }
 
 export type ParkRequest =
@@ -74,7 +82,8 @@ export type ParkRequest =
       timeoutAt?: string
       onTimeout: 'fail' | 'continue'
       defaultValue?: Value
-      approval?: {prompt: string}
+      /** `show`: the approval's :show entries in written order, as label and evaluated value. */
+      approval?: {prompt: string; show?: [string, Value][]}
       validation?: {required: string[]}
     }
 

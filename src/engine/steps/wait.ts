@@ -1,8 +1,9 @@
 /**
  * `:wait`: park the run until wait KEY is completed (by `breyta waits …`, a callback POST, or a
- * timeout). Approvals are waits whose payload is a decision.
+ * timeout). Approvals are waits whose payload is a decision; `:approval {:prompt … :show {LABEL
+ * value}}` also carries the context a person needs to decide (evaluated like any config).
  */
-import {parseDuration} from '../flow/duration.js'
+import {Keyword, List, Sym, type Value} from '../edn/values.js'
 import {StepConfig} from './config.js'
 import {StepError, type StepExecutor} from './types.js'
 
@@ -17,6 +18,10 @@ export const waitStep: StepExecutor = {
     if (!c.has('key')) problems.push('needs :key')
     const onTimeout = c.has('on-timeout') ? c.keyword('on-timeout') : 'fail'
     if (onTimeout !== 'fail' && onTimeout !== 'continue') problems.push(':on-timeout must be :fail or :continue')
+    const approval = config.get(Keyword.of('approval'))
+    const show = approval instanceof Map ? approval.get(Keyword.of('show')) : undefined
+    // :show is evaluated like any config, so only a literal that is not a map can be wrong here.
+    if (show !== undefined && !(show instanceof Map || show instanceof List || show instanceof Sym)) problems.push(':approval :show must be a map of label to value, e.g. {:reply draft :logs (:lines logs)}')
     return problems
   },
   async run(config, ctx) {
@@ -25,10 +30,11 @@ export const waitStep: StepExecutor = {
     if (key.length > MAX_WAIT_KEY_LENGTH) throw new StepError(`wait :key is ${key.length} characters long; at most ${MAX_WAIT_KEY_LENGTH}`, {retryable: false})
     const onTimeout = c.keyword('on-timeout') ?? 'fail'
     if (onTimeout !== 'fail' && onTimeout !== 'continue') throw new StepError(':on-timeout must be :fail or :continue', {retryable: false})
-    const timeout = c.value('timeout')
+    const timeoutMs = c.duration('timeout')
     const approval = c.map('approval')
     const validation = c.map('validation')
     const prompt = approval ? new StepConfig(approval, 'wait').string('prompt') ?? 'Approve?' : undefined
+    const show = approval ? new StepConfig(approval, 'wait').map('show') : undefined
     const required = validation ? new StepConfig(validation, 'wait').strings('required') ?? [] : undefined
     return {
       kind: 'park',
@@ -36,11 +42,16 @@ export const waitStep: StepExecutor = {
         kind: 'wait',
         key,
         onTimeout,
-        ...(timeout === undefined ? {} : {timeoutAt: new Date(ctx.now().getTime() + parseDuration(timeout)).toISOString()}),
+        ...(timeoutMs === undefined ? {} : {timeoutAt: new Date(ctx.now().getTime() + timeoutMs).toISOString()}),
         ...(c.has('default-value') ? {defaultValue: c.value('default-value')!} : {}),
-        ...(prompt === undefined ? {} : {approval: {prompt}}),
+        ...(prompt === undefined ? {} : {approval: {prompt, ...(show === undefined ? {} : {show: [...show].map(([k, v]) => [labelOf(k), v] as [string, Value])})}}),
         ...(required === undefined ? {} : {validation: {required}}),
       },
     }
   },
+}
+
+/** A :show label: a keyword's or string's name, any other key as printed. */
+function labelOf(k: Value): string {
+  return k instanceof Keyword ? k.name : typeof k === 'string' ? k : String(k)
 }

@@ -11,6 +11,12 @@ export const TERMINAL_STATUSES: readonly RunStatus[] = ['completed', 'failed', '
 
 export type Target = 'draft' | 'live'
 
+/** A wait's approval: the prompt and the context it shows (label → plain JSON value, redacted). */
+export interface Approval {
+  prompt: string
+  show?: Record<string, Json>
+}
+
 /** A failure as recorded: a SPEC error plus the step it happened in. */
 export interface RecordedError extends ErrorJson {
   step?: string
@@ -34,9 +40,13 @@ export type JournalEvent = Base &
     | {type: 'run_resumed'; pid: number}
     | {type: 'step_started'; step: string; stepType: string; position: string; attempt: number; input: Json}
     | {type: 'step_attempt_failed'; step: string; position: string; attempt: number; error: RecordedError; retryInMs?: number}
+    /** An `:exec` attempt's process group, journaled (synced) before the program may run. */
+    | {type: 'step_process'; step: string; position: string; attempt: number; pid: number; pgid: number; 'process-start': string | null}
+    /** A recorded group found alive before a new attempt (or a cancel) was stopped. */
+    | {type: 'step_process_stopped'; step: string; position: string; attempt: number; pid: number; pgid: number; signal: 'SIGTERM' | 'SIGKILL'; reason: string}
     | {type: 'step_completed'; step: string; stepType: string; position: string; attempt: number; output: Json; meta?: Json; reused?: boolean}
     | {type: 'step_failed'; step: string; position: string; attempt: number; error: RecordedError}
-    | {type: 'wait_opened'; step: string; position: string; key: string; timeoutAt?: string; onTimeout: 'fail' | 'continue'; defaultValue?: Json; approval?: {prompt: string}; validation?: {required: string[]}}
+    | {type: 'wait_opened'; step: string; position: string; key: string; timeoutAt?: string; onTimeout: 'fail' | 'continue'; defaultValue?: Json; approval?: Approval; validation?: {required: string[]}}
     | {type: 'wait_completed'; key: string; payload: Json; source: 'cli' | 'callback' | 'timeout' | 'api'; by?: string; decision?: string}
     | {type: 'sleep_started'; step: string; position: string; until: string}
     | {type: 'run_parked'; status: 'waiting' | 'sleeping'; wakeAt?: string}
@@ -44,6 +54,8 @@ export type JournalEvent = Base &
     | {type: 'run_failed'; error: RecordedError}
     | {type: 'run_cancelled'; reason?: string}
     | {type: 'log'; step?: string; message: string}
+    /** The daemon refused a callback for this run (wrong token, bad JSON, failed validation…); the body is never recorded. */
+    | {type: 'callback_rejected'; key: string; status: number; code: string; message: string}
   )
 
 export type JournalEventType = JournalEvent['type']

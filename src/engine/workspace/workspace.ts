@@ -68,7 +68,7 @@ export interface InitResult {
   root: string
   dir: string
   created: string[]
-  alreadyInitialized: boolean
+  'already-initialized': boolean
 }
 
 /** Create `.breyta/` in `root`, filling in whatever is missing; never overwrites. */
@@ -98,5 +98,5 @@ export function initWorkspace(root: string): InitResult {
     void ws.key
     created.push(layout.key)
   }
-  return {root: layout.root, dir: layout.dir, created, alreadyInitialized}
+  return {root: layout.root, dir: layout.dir, created, 'already-initialized': alreadyInitialized}
 }

@@ -4,7 +4,11 @@
 import {Box, Text} from 'ink'
 import {truncate} from '../format.js'
 import type {WaitInfo} from '../types.js'
-import {FilterInput} from './FilterInput.js'
+import {promptLines} from '../../cli/format/approval.js'
+import {CommentInput} from './CommentInput.js'
+
+/** Rows of a reject comment shown while it is typed (RunView's layout reserves them). */
+export const MAX_COMMENT_ROWS = 3
 
 export interface ApprovalPromptProps {
   wait: WaitInfo
@@ -17,7 +21,8 @@ export interface ApprovalPromptProps {
 export function ApprovalPrompt({wait, selected, rejectComment, width}: ApprovalPromptProps) {
   const marker = selected ? '› ' : '  '
   const head = `${marker}approve? ${wait.key}: `
-  const prompt = wait.approval?.prompt ?? ''
+  // The first line of the prompt; the whole of it is in the step's pane below.
+  const prompt = promptLines(wait.approval?.prompt ?? '', Number.MAX_SAFE_INTEGER).find((l) => l.trim() !== '') ?? ''
   return (
     <Box flexDirection="column">
       <Text wrap="truncate">
@@ -25,7 +30,7 @@ export function ApprovalPrompt({wait, selected, rejectComment, width}: ApprovalP
         {truncate(prompt, Math.max(0, width - head.length))}
       </Text>
       {rejectComment !== null && (
-        <FilterInput label="  reject comment: " value={rejectComment} editing hint="enter reject · esc cancel" width={width} />
+        <CommentInput label="  reject comment: " value={rejectComment} width={width} maxLines={MAX_COMMENT_ROWS} />
       )}
     </Box>
   )

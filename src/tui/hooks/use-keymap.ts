@@ -7,11 +7,11 @@ import {useLayoutEffect, useRef} from 'react'
 import {useInput, type Key} from 'ink'
 
 /** What the keyboard is currently for. */
-export type InputMode = 'normal' | 'text' | 'confirm' | 'help'
+export type InputMode = 'normal' | 'text' | 'lines' | 'confirm' | 'help'
 
 export type Command =
   | {type: 'up' | 'down' | 'pageUp' | 'pageDown' | 'home' | 'end'}
-  | {type: 'open' | 'back' | 'approve' | 'reject' | 'cancel' | 'filter' | 'help' | 'quit' | 'nextWait'}
+  | {type: 'open' | 'back' | 'approve' | 'reject' | 'cancel' | 'filter' | 'help' | 'quit' | 'nextWait' | 'nextWaiting' | 'unfold'}
   | {type: 'yes' | 'no'}
   | {type: 'edit'; value: string}
   | {type: 'submit' | 'dismiss'}
@@ -22,20 +22,24 @@ function isBackspace(key: Key): boolean {
   return key.backspace || key.delete
 }
 
-/** Line editing for the filter and the reject comment. */
-export function editText(value: string, input: string, key: Key): Command {
-  if (key.return) return {type: 'submit'}
+/**
+ * Editing the filter (one line) and the reject comment (`multiline`: enter adds a line and
+ * Ctrl-D or Ctrl-S submits; raw mode turns off the terminal's XON/XOFF, so Ctrl-S arrives).
+ */
+export function editText(value: string, input: string, key: Key, multiline = false): Command {
+  if (multiline && key.ctrl && (input === 'd' || input === 's')) return {type: 'submit'}
+  if (key.return) return multiline ? {type: 'edit', value: value + '\n'} : {type: 'submit'}
   if (key.escape) return {type: 'dismiss'}
   if (isBackspace(key)) return {type: 'edit', value: value.slice(0, -1)}
   if (key.ctrl && input === 'u') return {type: 'edit', value: ''}
   if (key.ctrl || key.meta || key.tab || key.upArrow || key.downArrow || key.pageUp || key.pageDown) return {type: 'none'}
-  // Pasted text arrives as one chunk; keep it on one line.
-  const printable = input.replace(/[\r\n]+/g, ' ').replace(/[\u0000-\u001F\u007F]/g, '')
+  // Pasted text arrives as one chunk: its line breaks stay in a comment, not in the filter.
+  const printable = (multiline ? input.replace(/\r\n?/g, '\n') : input.replace(/[\r\n]+/g, ' ')).replace(/[\u0000-\u0009\u000B-\u001F\u007F]/g, '')
   return printable === '' ? {type: 'none'} : {type: 'edit', value: value + printable}
 }
 
 export function keyToCommand(input: string, key: Key, mode: InputMode, text = ''): Command {
-  if (mode === 'text') return editText(text, input, key)
+  if (mode === 'text' || mode === 'lines') return editText(text, input, key, mode === 'lines')
   if (mode === 'confirm') {
     if (input === 'y' || input === 'Y') return {type: 'yes'}
     if (input === 'n' || input === 'N' || key.escape || input === 'q') return {type: 'no'}
@@ -59,6 +63,8 @@ export function keyToCommand(input: string, key: Key, mode: InputMode, text = ''
     case 'a': return {type: 'approve'}
     case 'r': return {type: 'reject'}
     case 'c': return {type: 'cancel'}
+    case 'w': return {type: 'nextWaiting'}
+    case 'z': return {type: 'unfold'}
     case '/': return {type: 'filter'}
     case '?': return {type: 'help'}
     case 'q': return {type: 'quit'}

@@ -12,9 +12,11 @@ const KEYS: ReadonlyArray<readonly [string, string]> = [
   ['esc / ⌫', 'back; in the list, clear the filter'],
   ['tab', 'run view: select the next open approval'],
   ['a', 'approve the run\'s open approval (or the selected one)'],
-  ['r', 'reject it: type a comment, enter rejects, esc cancels'],
+  ['r', 'reject it: type a comment (enter: new line), ctrl-d rejects, esc cancels'],
   ['c', 'cancel the run (asks y/n)'],
-  ['/', 'filter by flow or status; enter keeps, esc clears'],
+  ['/', 'filter: words match flow or status; status:waiting flow:deploy match one'],
+  ['w', 'jump to the next run waiting on a person'],
+  ['z', 'run view: unfold / fold an approval\'s context tree'],
   ['?', 'this help'],
   ['q', 'quit'],
 ]

@@ -6,14 +6,17 @@
  * to know how far the detail pane can scroll.
  */
 import {Box, Text} from 'ink'
-import {ApprovalPrompt} from '../components/ApprovalPrompt.js'
+import {ApprovalPrompt, MAX_COMMENT_ROWS} from '../components/ApprovalPrompt.js'
+import {commentRows} from '../components/CommentInput.js'
 import {StatusBadge} from '../components/StatusBadge.js'
 import {StepTimeline} from '../components/StepTimeline.js'
 import {formatAge, prettyLines, spanDuration, truncate, windowRange} from '../format.js'
+import {approvalLines} from '../../cli/format/approval.js'
 import {openApprovals, type ErrorInfo, type Json, type RunDetail} from '../types.js'
 
 /** Open approvals shown at once; more are reached with tab. */
 const MAX_WAIT_ROWS = 3
+
 
 function errorText(error: ErrorInfo): string {
   const id = error.step ?? error['step-id']
@@ -26,7 +29,8 @@ function section(title: string, value: Json, width: number): string[] {
 }
 
 /** The detail pane's full text for the selected step (or the run itself before any step). */
-export function detailLines(run: RunDetail, selectedStep: number, width: number): string[] {
+/** `unfold`: show the approval context's data tree whole (`z`), not folded below two levels. */
+export function detailLines(run: RunDetail, selectedStep: number, width: number, unfold = false): string[] {
   const step = run.steps[selectedStep]
   if (step === undefined) {
     return [
@@ -35,7 +39,14 @@ export function detailLines(run: RunDetail, selectedStep: number, width: number)
       ...(run.error !== null ? section('run error', run.error as unknown as Json, width) : []),
     ]
   }
-  const lines = [...section('input', step.input, width)]
+  const lines: string[] = []
+  // The approval this step waits on, as a person reads it; its config follows as data.
+  const wait = run.waits.find((w) => w.step === step.id && w.status === 'open' && w.approval !== null)
+  if (wait?.approval) {
+    const fold = wait.approval.show ? (unfold ? ' · z folds the context' : ' · z unfolds the context') : ''
+    lines.push(`── approval ${wait.key}: a approve · r reject${fold}`, ...approvalLines(wait.approval, width, {depth: unfold ? Number.POSITIVE_INFINITY : 2}), '')
+  }
+  lines.push(...section('input', step.input, width))
   if (step.output !== null || step.error === null) lines.push(...section('output', step.output, width))
   if (step.error !== null) lines.push(...section('error', step.error as unknown as Json, width))
   return lines
@@ -48,15 +59,16 @@ export interface RunViewLayout {
   lines: string[]
 }
 
-export function layoutRunView(run: RunDetail, selectedStep: number, height: number, width: number, rejecting: boolean): RunViewLayout {
+/** `rejectRows`: rows the reject comment takes while it is typed (0 when not rejecting). */
+export function layoutRunView(run: RunDetail, selectedStep: number, height: number, width: number, rejectRows: number, unfold = false): RunViewLayout {
   const approvals = openApprovals(run).length
-  const waitsH = approvals === 0 ? 0 : 1 + Math.min(approvals, MAX_WAIT_ROWS) + (rejecting ? 1 : 0)
+  const waitsH = approvals === 0 ? 0 : 1 + Math.min(approvals, MAX_WAIT_ROWS) + rejectRows
   const header = 2
   const rule = 1
   const free = Math.max(2, height - header - waitsH - rule)
   const timelineH = Math.max(1, Math.min(Math.max(1, run.steps.length), Math.max(3, Math.floor(free * 0.4))))
   const detailH = Math.max(1, free - timelineH)
-  return {timelineH, waitsH, detailH, lines: detailLines(run, selectedStep, width)}
+  return {timelineH, waitsH, detailH, lines: detailLines(run, selectedStep, width, unfold)}
 }
 
 export interface RunViewProps {
@@ -69,10 +81,11 @@ export interface RunViewProps {
   height: number
   width: number
   now: number
+  unfold?: boolean
 }
 
-export function RunView({run, selectedStep, selectedWait, scroll, rejectComment, height, width, now}: RunViewProps) {
-  const layout = layoutRunView(run, selectedStep, height, width, rejectComment !== null)
+export function RunView({run, selectedStep, selectedWait, scroll, rejectComment, height, width, now, unfold = false}: RunViewProps) {
+  const layout = layoutRunView(run, selectedStep, height, width, rejectComment === null ? 0 : commentRows(rejectComment, MAX_COMMENT_ROWS), unfold)
   const approvals = openApprovals(run)
   const top = Math.max(0, Math.min(scroll, layout.lines.length - layout.detailH))
   const visible = layout.lines.slice(top, top + layout.detailH)

@@ -204,3 +204,14 @@ describe('reference data', () => {
     expect(parseFlow(flow('(flow/input)')).flow).toEqual(new List([sym('flow/input')]))
   })
 })
+
+describe('an approval with :show', () => {
+  it('accepts a :show map (literal or computed) and rejects a literal that is not a map', () => {
+    const body = (show: string) => flow(`(let [d (flow/input)] (flow/step :wait :ok {:key "ok" :approval {:prompt "Go?" :show ${show}}}))`)
+    expect(validateFlowText(body('{:reply d :logs (:lines d)}')).problems).toEqual([])
+    expect(validateFlowText(body('(select-keys d [:a])')).problems).toEqual([])
+    const bad = problems(body('"draft"'))
+    expect(bad).toHaveLength(1)
+    expect(bad[0]![3]).toMatch(/:approval :show must be a map/)
+  })
+})

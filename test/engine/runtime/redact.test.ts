@@ -1,15 +1,31 @@
 import {describe, expect, it} from 'vitest'
 import {emap, kw, List, Tagged} from '../../../src/engine/edn/values.js'
 import {BreytaError} from '../../../src/engine/errors.js'
-import {Redactor} from '../../../src/engine/runtime/redact.js'
+import {assertRedactable, MIN_SECRET_LENGTH, Redactor} from '../../../src/engine/runtime/redact.js'
 import {StepError} from '../../../src/engine/steps/types.js'
 
 describe('Redactor', () => {
   const r = new Redactor().add('s3cr3t-token').add('abc').add('s3cr3t')
 
-  it('replaces secret values in strings, longest first, and ignores values under 4 chars', () => {
+  it('replaces secret values in strings, longest first, and ignores values under 6 chars', () => {
     expect(r.string('Bearer s3cr3t-token and s3cr3t; abc stays')).toBe('Bearer *** and ***; abc stays')
-    expect(r.size).toBe(2)
+    // Each value with its base64 form (URL- and JSON-encoded forms are the same here).
+    expect(r.size).toBe(4)
+  })
+
+  it('redacts the encoded forms a value takes on its way out', () => {
+    const q = new Redactor().add('p@ss "w/rd"\nline2')
+    expect(q.string(`url?k=${encodeURIComponent('p@ss "w/rd"\nline2')}`)).toBe('url?k=***')
+    expect(q.string(JSON.stringify({k: 'p@ss "w/rd"\nline2'}))).toBe('{"k":"***"}')
+    expect(q.string(Buffer.from('p@ss "w/rd"\nline2').toString('base64'))).toBe('***')
+    const basic = new Redactor().addBasicAuth('alice', 'hunter22')
+    expect(basic.string(`Authorization: Basic ${Buffer.from('alice:hunter22').toString('base64')}`)).toBe('Authorization: Basic ***')
+  })
+
+  it('refuses a value too short to redact, naming the secret and never the value', () => {
+    expect(() => assertRedactable('pin', 'abcde')).toThrow(expect.objectContaining({code: 'invalid_input', message: expect.stringContaining(`shorter than ${MIN_SECRET_LENGTH}`)}))
+    expect(() => assertRedactable('pin', 'abcde')).toThrow(expect.not.objectContaining({message: expect.stringContaining('abcde')}))
+    expect(assertRedactable('pin', 'abcdef')).toBe('abcdef')
   })
 
   it('redacts deep inside EDN values (keys too) without touching other data', () => {

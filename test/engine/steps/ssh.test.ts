@@ -95,6 +95,24 @@ describe(':ssh step against an in-process ssh2 server', () => {
     expect(shellQuote("a'b")).toBe(`'a'\\''b'`)
   })
 
+  it('passes a secret to the remote env on purpose ({:secret :name}), nothing of the local env', async () => {
+    const ctx = testStepContext({secrets: {...SECRETS, 'api-key': 'remote-api-key-1'}, workspaceRoot: dir})
+    const before = server.commands.length
+    const {output} = await sshStep.run(config({command: 'printf "%s" "$API_KEY"', env: emap({API_KEY: emap({secret: kw('api-key')})})}), ctx) as {output: EdnMap}
+    expect(field(output, 'stdout')).toBe('remote-api-key-1')
+    expect(ctx.usedSecrets).toContain('remote-api-key-1')
+    expect(server.commands[before]).not.toContain('BREYTA_')
+    expect(sshStep.check(emap({host: 'h', command: 'x', env: emap({K: emap({nope: 1})})}))).toEqual([':env "K" must be a string or {:secret :name}'])
+  })
+
+  it(':pty true asks the server for a terminal (sshd then hangs the command up with its session)', async () => {
+    const before = server.ptys.length
+    await run(config({command: 'true', pty: true}))
+    expect(server.ptys.length).toBe(before + 1)
+    await run(config({command: 'true'}))
+    expect(server.ptys.length).toBe(before + 1)
+  })
+
   it('reports a signal that killed the remote command', async () => {
     const {output} = await run(config({command: 'kill -TERM $$', 'allow-failure': true}))
     expect(field(output, 'exit-code')).toBe(null)
@@ -126,8 +144,11 @@ describe(':ssh step against an in-process ssh2 server', () => {
     expect(err).toMatchObject({code: 'step_failed', details: {aborted: true}})
     expect((err as Error).message).toContain('step timed out after 1s')
     expect(Date.now() - started).toBeLessThan(10_000)
+    // The server records the signal on this same event loop, maybe after the step failed: wait
+    // for it (and for the command to exit) rather than read the list at once.
+    await server.until(() => server.signals.includes('KILL'))
+    await server.until(() => !alive(pid))
     expect(server.signals).toContain('KILL')
-    for (let i = 0; i < 40 && alive(pid); i++) await new Promise((r) => setTimeout(r, 50))
     expect(alive(pid)).toBe(false)
   })
 

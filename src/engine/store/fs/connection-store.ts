@@ -78,6 +78,13 @@ function checkAuth(name: string, auth: Plain | undefined, fail: (message: string
   if (auth === undefined || auth === null) return
   if (typeof auth !== 'object' || Array.isArray(auth)) fail(`:${name} :auth must be a map of slot → secret name, e.g. {:password :vm-pass}`)
   for (const [slot, secret] of Object.entries(auth as {[k: string]: Plain})) {
+    // Basic auth and a custom header are maps: {:user "u" :password :secret}, {:name "X-Key" :value :secret}.
+    const nested = slot === 'basic' ? 'password' : slot === 'header' ? 'value' : undefined
+    if (nested !== undefined && secret !== null && typeof secret === 'object' && !Array.isArray(secret)) {
+      const ref = (secret as {[k: string]: Plain})[nested]
+      if (typeof ref !== 'string' || ref === '') fail(`:${name} :auth :${slot} :${nested} must name a secret (a keyword such as :api-pass)`)
+      continue
+    }
     if (typeof secret !== 'string' || secret === '') fail(`:${name} :auth :${slot} must name a secret (a keyword such as :vm-key)`)
   }
 }

@@ -36,6 +36,47 @@ interface DurableWaiter {
   reject: (err: unknown) => void
 }
 
+/**
+ * Event fields the code names in camelCase. On disk (and in `runs logs --json`) they are
+ * kebab-case like every other key breyta writes (SPEC §6: one casing); journals written before
+ * that hold the camelCase names, so reading accepts both. Only these top-level names are
+ * renamed: payloads (input, output, meta…) are the flow's data and never touched.
+ */
+const CAMEL_FIELDS: readonly (readonly [string, string])[] = [
+  ['stepType', 'step-type'],
+  ['retryOf', 'retry-of'],
+  ['fromStep', 'from-step'],
+  ['retryInMs', 'retry-in-ms'],
+  ['timeoutAt', 'timeout-at'],
+  ['onTimeout', 'on-timeout'],
+  ['defaultValue', 'default-value'],
+  ['wakeAt', 'wake-at'],
+]
+
+function rename(e: object, from: 0 | 1): Record<string, unknown> {
+  const out: Record<string, unknown> = {...(e as Record<string, unknown>)}
+  for (const pair of CAMEL_FIELDS) {
+    const a = pair[from]
+    const b = pair[1 - from]!
+    if (a in out) {
+      const v = out[a]
+      delete out[a]
+      out[b] = v
+    }
+  }
+  return out
+}
+
+/** An event as written to disk and shown under --json: kebab-case field names. */
+export function kebabEvent(e: object): Record<string, unknown> {
+  return rename(e, 0)
+}
+
+/** An event as read from disk, old (camelCase) or new (kebab-case), with the names the code uses. */
+function codeEvent(e: object): JournalEvent {
+  return rename(e, 1) as unknown as JournalEvent
+}
+
 export class JournalWriter {
   private fd: number
   private seq: number
@@ -49,6 +90,7 @@ export class JournalWriter {
   private closeWhenFlushed = false
   private failed: unknown
   private waiters: DurableWaiter[] = []
+  private redact: (e: UnsequencedEvent) => UnsequencedEvent = (e) => e
 
   private constructor(readonly file: string, fd: number, seq: number, size: number) {
     this.fd = fd
@@ -71,6 +113,12 @@ export class JournalWriter {
     } catch (err) {
       throw isStorageErrno(err) ? storageError(err, runId) : err
     }
+  }
+
+  /** Pass every event through `fn` (secret redaction) on its way to disk; the written form is returned. */
+  redactWith(fn: (e: UnsequencedEvent) => UnsequencedEvent): this {
+    this.redact = fn
+    return this
   }
 
   get lastSeq(): number {
@@ -142,8 +190,8 @@ export class JournalWriter {
   private write(events: UnsequencedEvent[], sync: boolean): JournalEvent[] {
     if (this.failed) throw this.failed
     let seq = this.seq
-    const stamped = events.map((e) => ({seq: ++seq, ...e}) as JournalEvent)
-    const buf = Buffer.from(stamped.map((e) => JSON.stringify(e)).join('\n') + '\n')
+    const stamped = events.map((e) => ({seq: ++seq, ...this.redact(e)}) as JournalEvent)
+    const buf = Buffer.from(stamped.map((e) => JSON.stringify(kebabEvent(e))).join('\n') + '\n')
     try {
       writeFully(this.fd, buf)
       // fdatasync flushes the data and the file size (all an append needs), not the mtime.
@@ -210,7 +258,7 @@ export function readJournal(file: string): JournalRead {
       continue
     }
     try {
-      events.push(JSON.parse(line) as JournalEvent)
+      events.push(codeEvent(JSON.parse(line) as object))
       validBytes = pos
     } catch {
       if (buf.subarray(pos).toString('utf8').trim() === '') break // the last line: torn
@@ -238,7 +286,7 @@ export function readFirstEvent(file: string): JournalEvent | undefined {
       if (n === 0) return undefined
       const nl = chunk.subarray(0, n).indexOf(0x0a)
       chunks.push(chunk.subarray(0, nl < 0 ? n : nl))
-      if (nl >= 0) return JSON.parse(Buffer.concat(chunks).toString('utf8')) as JournalEvent
+      if (nl >= 0) return codeEvent(JSON.parse(Buffer.concat(chunks).toString('utf8')) as object)
       pos += n
     }
   } finally {

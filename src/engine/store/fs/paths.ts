@@ -97,6 +97,9 @@ export class WorkspaceLayout {
   get runsDir(): string { return path.join(this.dir, 'runs') }
   runDir(id: string): string { return path.join(this.runsDir, assertRunId(id)) }
   runSnapshot(id: string): string { return path.join(this.runDir(id), 'run.json') }
+  /** Index of the runs whose snapshot says `waiting` (see store/fs/waiting-index.ts); not a run id, so run listings skip it. */
+  get waitingIndexDir(): string { return path.join(this.runsDir, '.waiting') }
+  waitingMarker(id: string): string { return path.join(this.waitingIndexDir, assertRunId(id)) }
   runJournal(id: string): string { return path.join(this.runDir(id), 'events.jsonl') }
   runLock(id: string): string { return path.join(this.runDir(id), 'run.lock') }
   runCancelMarker(id: string): string { return path.join(this.runDir(id), 'cancel-requested') }

@@ -12,6 +12,7 @@ import type {JournalEvent, UnsequencedEvent} from '../types.js'
 import {appendEvents, readFirstEvent, readJournal} from './journal.js'
 import {isRunId, type WorkspaceLayout} from './paths.js'
 import {fsyncDir, readJsonFile, writeDerivedSnapshot, writeTextAtomic} from './snapshot.js'
+import {noteWaiting} from './waiting-index.js'
 
 /** A run's own copy of its flow text: how runs were pinned before `pinned/<sha256>.edn`. */
 export function pinnedFlowFile(layout: WorkspaceLayout, runId: string): string {
@@ -95,6 +96,7 @@ export function readRunSnapshot(layout: WorkspaceLayout, runId: string): RunView
 export function writeRunSnapshot(layout: WorkspaceLayout, view: RunView): void {
   // run.json is derived from the journal: atomic, no fsync (see writeDerivedSnapshot).
   writeDerivedSnapshot(layout.runSnapshot(view.id), view)
+  noteWaiting(layout, view.id, view.status === 'waiting')
 }
 
 /** Run ids, newest first, strictly older than `before` when given. A directory listing, no file reads. */

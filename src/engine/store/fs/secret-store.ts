@@ -6,7 +6,7 @@
  */
 import {mkdir} from 'node:fs/promises'
 import path from 'node:path'
-import lockfile from 'proper-lockfile'
+import type Lockfile from 'proper-lockfile'
 import type WriteFileAtomic from 'write-file-atomic'
 import {lazyRequire} from '../../lazy.js'
 import {readEdn} from '../../edn/read.js'
@@ -17,6 +17,8 @@ import {readParsed} from './file-cache.js'
 import type {WorkspaceLayout} from './paths.js'
 
 const writeFileAtomic = lazyRequire<typeof WriteFileAtomic>('write-file-atomic')
+// Only `secrets set` locks; every command's output boundary reads this module (workspace-redactor.ts).
+const lockfile = lazyRequire<typeof Lockfile>('proper-lockfile')
 
 export const SECRET_ENV_PREFIX = 'BREYTA_SECRET_'
 
@@ -45,8 +47,20 @@ export function secretEnvName(name: string): string {
 
 /** The secrets in secrets.edn; a missing file is an empty set. */
 export async function readSecrets(layout: WorkspaceLayout): Promise<Record<string, string>> {
-  // Parsed once while the file stays the same (file-cache.ts); callers only read the result.
+  return readSecretsSync(layout)
+}
+
+/**
+ * readSecrets for the output boundary, which must redact synchronously (a print, a log line).
+ * Parsed once while the file stays the same (file-cache.ts); callers only read the result.
+ */
+export function readSecretsSync(layout: WorkspaceLayout): Record<string, string> {
   return readParsed(layout.secrets, (text) => parseSecrets(layout, text), {})
+}
+
+/** Every BREYTA_SECRET_* value of an environment (set and non-empty). */
+export function envSecretValues(env: NodeJS.ProcessEnv): string[] {
+  return Object.entries(env).filter(([k, v]) => k.startsWith(SECRET_ENV_PREFIX) && v !== undefined && v !== '').map(([, v]) => v!)
 }
 
 function parseSecrets(layout: WorkspaceLayout, text: string): Record<string, string> {
@@ -109,7 +123,7 @@ function formatSecrets(secrets: Record<string, string>): string {
 export async function setSecret(layout: WorkspaceLayout, name: string, value: string): Promise<void> {
   assertSecretName(name)
   await mkdir(path.dirname(layout.secrets), {recursive: true})
-  const release = await lockfile.lock(layout.secrets, {realpath: false, retries: {retries: 50, minTimeout: 20, maxTimeout: 200}})
+  const release = await lockfile().lock(layout.secrets, {realpath: false, retries: {retries: 50, minTimeout: 20, maxTimeout: 200}})
   try {
     // A copy: readSecrets hands out the cached map.
     const secrets = {...(await readSecrets(layout)), [name]: value}

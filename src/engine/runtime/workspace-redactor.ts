@@ -1,0 +1,79 @@
+/**
+ * The redactor of a workspace: every secret value the workspace can resolve (each
+ * BREYTA_SECRET_* of the process and each entry of secrets.edn), whether a run uses it or not,
+ * with the forms the engine derives from them (a basic-auth header's base64). A run's journal
+ * writer, the CLI's output, the daemon's log and its HTTP answers all start from it, so a secret
+ * is redacted from the first event of an advance, not only after a step resolved it.
+ */
+import {readFileSync, statSync} from 'node:fs'
+import {parseConnections} from '../store/fs/connection-store.js'
+import type {WorkspaceLayout} from '../store/fs/paths.js'
+import {envSecretValues, readSecretsSync, secretEnvName} from '../store/fs/secret-store.js'
+import type {Connection} from '../steps/types.js'
+import {Redactor} from './redact.js'
+
+/** Only the process's BREYTA_SECRET_* values: for output printed before a workspace is known. */
+export function envRedactor(env: NodeJS.ProcessEnv): Redactor {
+  const r = new Redactor()
+  for (const v of envSecretValues(env)) r.add(v)
+  return r
+}
+
+/** Throws when secrets.edn is unreadable: a caller that cannot know the secrets must not print as if it did. */
+export function workspaceRedactor(layout: WorkspaceLayout, env: NodeJS.ProcessEnv, connections?: Record<string, Connection>): Redactor {
+  const r = envRedactor(env)
+  const file = readSecretsSync(layout)
+  for (const v of Object.values(file)) r.add(v)
+  addBasicAuth(r, connections ?? readConnectionsQuietly(layout), (name) => env[secretEnvName(name)] ?? file[name])
+  return r
+}
+
+/** Register `Basic base64(user:password)` of every connection that authenticates so. */
+export function addBasicAuth(r: Redactor, connections: Record<string, Connection>, resolve: (secret: string) => string | undefined): void {
+  for (const c of Object.values(connections)) {
+    const basic = (c.auth as {basic?: {user?: unknown; password?: unknown}} | undefined)?.basic
+    if (typeof basic?.password !== 'string') continue
+    const value = resolve(basic.password)
+    if (value !== undefined) r.addBasicAuth(typeof basic.user === 'string' ? basic.user : '', value)
+  }
+}
+
+/** A broken connections.edn fails the run that reads it; here it only means no basic-auth forms. */
+function readConnectionsQuietly(layout: WorkspaceLayout): Record<string, Connection> {
+  try {
+    return parseConnections(readFileSync(layout.connections, 'utf8'), layout.connections)
+  } catch {
+    return {}
+  }
+}
+
+function mtime(file: string): number {
+  try {
+    return statSync(file).mtimeMs
+  } catch {
+    return 0
+  }
+}
+
+/**
+ * The workspace redactor for a long-lived writer (the daemon's log and HTTP answers, a CLI
+ * command's output): rebuilt when secrets.edn or connections.edn changed, so a secret set while
+ * the daemon runs is redacted too. A workspace whose secrets.edn cannot be read falls back to
+ * the env secrets: nothing could resolve the file's secrets either.
+ */
+export function liveWorkspaceRedactor(layout: WorkspaceLayout, env: NodeJS.ProcessEnv): () => Redactor {
+  let stamp = ''
+  let current: Redactor | undefined
+  return () => {
+    const now = `${mtime(layout.secrets)} ${mtime(layout.connections)}`
+    if (current === undefined || now !== stamp) {
+      stamp = now
+      try {
+        current = workspaceRedactor(layout, env)
+      } catch {
+        current = envRedactor(env)
+      }
+    }
+    return current
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * Process groups of `:exec` children across crashes. A child runs in its own group (its pid is
+ * the group id); its start time (field 22 of /proc/PID/stat, clock ticks since boot) tells the
+ * recorded process apart from a later one that reused the pid, which is never touched.
+ */
+import {readdirSync, readFileSync} from 'node:fs'
+
+export interface RecordedProcess {
+  pid: number
+  pgid: number
+  /** /proc start time of the group leader; null where /proc is unavailable. */
+  'process-start': string | null
+}
+
+interface Stat {
+  state: string
+  pgrp: number
+  start: string
+}
+
+function readStat(pid: number | string): Stat | undefined {
+  let stat: string
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  } catch {
+    return undefined
+  }
+  // The command name (field 2) is in parentheses and may contain spaces or ')': split after the last one.
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  // f[0] is field 3 (state), f[2] field 5 (pgrp), f[19] field 22 (starttime).
+  return {state: f[0]!, pgrp: Number(f[2]), start: f[19]!}
+}
+
+/** The start time of a running process (not a zombie), or undefined when it is gone or /proc is unavailable. */
+export function processStartTime(pid: number): string | undefined {
+  const s = readStat(pid)
+  return s === undefined || s.state === 'Z' ? undefined : s.start
+}
+
+/**
+ * Members of the group that still run. Zombies do not count: where PID 1 does not reap orphans
+ * (some containers) an exited child stays a zombie for good, and it does nothing.
+ */
+function liveMembers(pgid: number): boolean {
+  let names: string[]
+  try {
+    names = readdirSync('/proc')
+  } catch {
+    return false
+  }
+  return names.some((n) => {
+    if (!/^\d+$/.test(n)) return false
+    const s = readStat(n)
+    return s !== undefined && s.pgrp === pgid && s.state !== 'Z'
+  })
+}
+
+/**
+ * Whether the recorded group still runs. The leader running with the recorded start time: yes.
+ * Any process with that pid and another start time: the pid was reused, no. The leader exited
+ * but members left (a program's own children): the group id is not handed out again while the
+ * group exists, so yes. Without a recorded start time nothing is claimed alive.
+ */
+export function groupAlive(p: RecordedProcess): boolean {
+  if (p['process-start'] === null) return false
+  const leader = readStat(p.pgid)
+  if (leader !== undefined && leader.start !== p['process-start']) return false
+  if (leader !== undefined && leader.state !== 'Z') return true
+  return liveMembers(p.pgid)
+}
+
+function kill(pgid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pgid, signal)
+  } catch {
+    // already gone
+  }
+}
+
+/** Wait until the group is gone, polling; true when it went within `ms`. */
+async function gone(p: RecordedProcess, ms: number): Promise<boolean> {
+  const until = Date.now() + ms
+  for (;;) {
+    if (!groupAlive(p)) return true
+    if (Date.now() >= until) return false
+    await new Promise((r) => setTimeout(r, 20))
+  }
+}
+
+/** Stop a recorded group that is still alive: TERM, then KILL after `graceMs`. Null when it was not alive. */
+export async function stopGroup(p: RecordedProcess, graceMs: number): Promise<'SIGTERM' | 'SIGKILL' | null> {
+  if (!groupAlive(p)) return null
+  kill(p.pgid, 'SIGTERM')
+  if (await gone(p, graceMs)) return 'SIGTERM'
+  kill(p.pgid, 'SIGKILL')
+  await gone(p, graceMs)
+  return 'SIGKILL'
+}
