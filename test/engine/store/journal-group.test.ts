@@ -54,18 +54,22 @@ describe('grouped appends', () => {
     expect(readJournal(file).events.map((e) => e.seq)).toEqual([1, 2, 3])
   })
 
-  it('a flush the kernel refuses fails durable() and every later append of that writer', async () => {
-    const w = JournalWriter.open(path.join(dir, 'events.jsonl'), 0)
-    // Swap the file for a FIFO under the writer: writes go through, fdatasync fails for real (EINVAL).
-    const fifo = path.join(dir, 'fifo')
-    execFileSync('mkfifo', [fifo])
-    const slot = w as unknown as {fd: number}
-    fs.closeSync(slot.fd)
-    slot.fd = fs.openSync(fifo, 'r+')
-    w.appendGrouped({type: 'log', at: 'a', message: 'x'})
-    await expect(w.durable()).rejects.toMatchObject({code: 'EINVAL'})
-    expect(() => w.appendGrouped({type: 'log', at: 'b', message: 'y'})).toThrow()
-    await expect(w.durable()).rejects.toBeDefined()
-    w.close()
-  })
+  for (const alone of [true, false]) {
+    it(`a flush the kernel refuses fails durable() and every later append of that writer (${alone ? 'alone: synchronous flush' : 'with another writer open: thread-pool flush'})`, async () => {
+      const other = alone ? undefined : JournalWriter.open(path.join(dir, 'other.jsonl'), 0)
+      const w = JournalWriter.open(path.join(dir, 'events.jsonl'), 0)
+      // Swap the file for a FIFO under the writer: writes go through, fdatasync fails for real (EINVAL).
+      const fifo = path.join(dir, 'fifo')
+      execFileSync('mkfifo', [fifo])
+      const slot = w as unknown as {fd: number}
+      fs.closeSync(slot.fd)
+      slot.fd = fs.openSync(fifo, 'r+')
+      w.appendGrouped({type: 'log', at: 'a', message: 'x'})
+      await expect(w.durable()).rejects.toMatchObject({code: 'EINVAL'})
+      expect(() => w.appendGrouped({type: 'log', at: 'b', message: 'y'})).toThrow()
+      await expect(w.durable()).rejects.toBeDefined()
+      w.close()
+      other?.close()
+    })
+  }
 })

@@ -30,6 +30,13 @@ export function writeFully(fd: number, buf: Buffer): void {
   }
 }
 
+/**
+ * Writers open in this thread. With one alone (a single run, a CLI), durable() flushes
+ * synchronously: nothing else could use the thread meanwhile, and the hop to the thread pool
+ * and back cost ~0.4 ms a step on the loaded 2-core machine (A: 0.95 against 0.56 ms/step).
+ */
+let openWriters = 0
+
 interface DurableWaiter {
   upTo: number
   resolve: () => void
@@ -109,6 +116,7 @@ export class JournalWriter {
         size = validBytes
       }
       const fd = fs.openSync(file, 'a')
+      openWriters++
       return new JournalWriter(file, fd, lastSeq, size)
     } catch (err) {
       throw isStorageErrno(err) ? storageError(err, runId) : err
@@ -154,6 +162,16 @@ export class JournalWriter {
   durable(): Promise<void> {
     if (this.failed) return Promise.reject(this.failed)
     if (this.syncedTo >= this.mustSync) return Promise.resolve()
+    if (openWriters === 1 && !this.flushing) {
+      try {
+        fs.fdatasyncSync(this.fd)
+        this.syncedTo = this.size
+        return Promise.resolve()
+      } catch (err) {
+        this.fail(err)
+        return Promise.reject(this.failed)
+      }
+    }
     return new Promise((resolve, reject) => {
       this.waiters.push({upTo: this.mustSync, resolve, reject})
       this.flush()
@@ -167,15 +185,7 @@ export class JournalWriter {
     fs.fdatasync(this.fd, (err) => {
       this.flushing = false
       if (err) {
-        // What the failed flush covered may or may not be on disk: cut it off, and refuse to go on.
-        try {
-          fs.ftruncateSync(this.fd, this.syncedTo)
-          this.size = this.syncedTo
-        } catch {
-          // left for the next open's repair
-        }
-        this.failed = isStorageErrno(err) ? storageError(err) : err
-        for (const w of this.waiters.splice(0)) w.reject(this.failed)
+        this.fail(err)
       } else {
         this.syncedTo = Math.max(this.syncedTo, upTo)
         const ready = this.waiters.filter((w) => w.upTo <= this.syncedTo)
@@ -185,6 +195,18 @@ export class JournalWriter {
       }
       if (this.closeWhenFlushed) this.closeNow()
     })
+  }
+
+  /** A flush failed: what it covered may or may not be on disk, so cut it off and refuse to go on. */
+  private fail(err: unknown): void {
+    try {
+      fs.ftruncateSync(this.fd, this.syncedTo)
+      this.size = this.syncedTo
+    } catch {
+      // left for the next open's repair
+    }
+    this.failed = isStorageErrno(err) ? storageError(err) : err
+    for (const w of this.waiters.splice(0)) w.reject(this.failed)
   }
 
   private write(events: UnsequencedEvent[], sync: boolean): JournalEvent[] {
@@ -219,6 +241,7 @@ export class JournalWriter {
   }
 
   private closeNow(): void {
+    openWriters--
     fs.closeSync(this.fd)
   }
 }
