@@ -140,7 +140,7 @@ async function parkedRss(n) {
     const first = await engine.createRun(ws, {slug: 'park'})
     const parked = await engine.driveRun(ws, first.id, {})
     if (parked.status !== 'waiting') throw new Error(`expected waiting, got ${parked.status}`)
-    const files = ['run.json', 'events.jsonl', 'flow.edn'].map((f) => [f, fs.readFileSync(path.join(ws.layout.runDir(first.id), f), 'utf8')])
+    const files = ['run.json', 'events.jsonl'].map((f) => [f, fs.readFileSync(path.join(ws.layout.runDir(first.id), f), 'utf8')])
     for (let i = 1; i < n; i++) {
       const id = runIds.newRunId()
       const runDir = ws.layout.runDir(id)

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // npm run bench: prints the figures the issues set targets for. Runs against dist/ (built first).
 import {execFileSync, spawnSync} from 'node:child_process'
+import crypto from 'node:crypto'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -60,7 +61,7 @@ async function fillRuns(dir, count) {
   for (let i = have; i < count; i++) {
     const id = runId.newRunId()
     const at = new Date().toISOString()
-    store.createRunFiles(ws.layout, id, text, {type: 'run_created', at, run: id, flow: 'filler', target: 'draft', version: null, sha256: 'x', input: {}})
+    store.createRunFiles(ws.layout, id, text, {type: 'run_created', at, run: id, flow: 'filler', target: 'draft', version: null, sha256: crypto.createHash('sha256').update(text).digest('hex'), input: {}})
   }
 }
 
@@ -83,11 +84,11 @@ for (const count of [1000, 10000]) {
 }
 fs.rmSync(dir, {recursive: true, force: true})
 
-for (const extra of ['daemon.mjs', 'soak.mjs']) {
+for (const extra of ['workloads.mjs', 'daemon.mjs', 'soak.mjs']) {
   const file = path.join(root, 'bench', extra)
   if (fs.existsSync(file)) {
     console.log('')
-    execFileSync(process.execPath, [file], {stdio: 'inherit'})
+    execFileSync(process.execPath, [file, ...process.argv.slice(2)], {stdio: 'inherit'})
   }
 }
 

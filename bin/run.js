@@ -10,6 +10,10 @@ if (process.argv[2] === 'tui' && !process.execArgv.some((a) => a.startsWith('--m
   process.on('SIGINT', () => {})
   child.on('exit', (code, signal) => (signal ? process.kill(process.pid, signal) : process.exit(code ?? 1)))
 } else {
-  const {execute} = await import('@oclif/core')
+  // dist/bundle is the production build (scripts/bundle.mjs, part of `npm run build`).
+  const {execute, settings} = await import('../dist/bundle/cli/main.js')
+  // Always the bundle: under NODE_ENV=test or development oclif would otherwise look for the
+  // TypeScript source of dist/bundle/commands (there is none) and warn on stderr.
+  settings.enableAutoTranspile = false
   await execute({dir: import.meta.url})
 }

@@ -22,6 +22,7 @@ const root = fileURLToPath(new URL('..', import.meta.url))
 const bin = path.join(root, 'bin', 'run.js')
 const out = path.join(root, 'test', 'fixtures', 'journals')
 const engine = await import(path.join(root, 'dist', 'engine', 'index.js'))
+const runStore = await import(path.join(root, 'dist', 'engine', 'store', 'fs', 'run-store.js'))
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
 async function until(what, check, timeoutMs = 30_000) {
@@ -163,7 +164,9 @@ for (const name of names.length > 0 ? names : Object.keys(scenarios)) {
     if (view.status !== 'completed') throw new Error(`${name}: the run ended ${view.status}: ${JSON.stringify(view.error)}`)
     fs.rmSync(target, {recursive: true, force: true})
     fs.mkdirSync(target, {recursive: true})
-    for (const file of ['events.jsonl', 'flow.edn']) fs.copyFileSync(path.join(ws.layout.runDir(id), file), path.join(target, file))
+    fs.copyFileSync(ws.layout.runJournal(id), path.join(target, 'events.jsonl'))
+    // Recorded in the run-directory layout (flow.edn beside the journal), which runs still read.
+    fs.writeFileSync(path.join(target, 'flow.edn'), runStore.readPinnedFlow(ws.layout, id))
     const events = engine.readRunEvents(ws.layout, id)
     const sha256 = (file) => crypto.createHash('sha256').update(fs.readFileSync(path.join(target, file))).digest('hex')
     const expected = {

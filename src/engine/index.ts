@@ -35,7 +35,7 @@ export {RunOutputCursor, type OutputItem} from './runtime/step-output-read.js'
 export type {RunChangeWatch} from './store/fs/signals.js'
 export {parseDuration, formatDuration} from './flow/duration.js'
 export {runningDaemon, type DaemonInfo} from './daemon/status.js'
-export {handToDaemon, probeDaemon} from './daemon/presence.js'
+export {awaitRunChange, handToDaemon, probeDaemon} from './daemon/presence.js'
 export type {KvEntryView} from './runtime/kv.js'
 /** The CLI's kv namespace when --namespace is not given (a flow's keys live under its slug). */
 export const DEFAULT_KV_NAMESPACE = 'default'

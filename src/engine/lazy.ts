@@ -4,9 +4,10 @@
  */
 import {createRequire} from 'node:module'
 
-const require = createRequire(import.meta.url)
+// Not named `require`: the production bundle (scripts/bundle.mjs) declares that name itself.
+const requireCjs = createRequire(import.meta.url)
 
 export function lazyRequire<T>(id: string): () => T {
   let loaded: T | undefined
-  return () => (loaded ??= require(id) as T)
+  return () => (loaded ??= requireCjs(id) as T)
 }

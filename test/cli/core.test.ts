@@ -4,6 +4,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import {afterAll, afterEach, beforeAll, beforeEach, describe, expect, it} from 'vitest'
+import {readPinnedFlow} from '../../src/engine/store/fs/run-store.js'
 import {startIssuesServer, type IssuesServer} from '../helpers/issues-server.js'
 import {cli, REPO_ROOT, sleep, spawnCli, tempWorkspace, until, type TempWorkspace} from '../helpers/workspace.js'
 
@@ -247,7 +248,8 @@ describe('nondeterminism', () => {
     const r = await run(['flows', 'run', 'nd'])
     expect(r.json.data.status).toBe('waiting')
     const pinned = path.join(t.root, '.breyta/runs', r.json.data.id, 'flow.edn')
-    fs.writeFileSync(pinned, fs.readFileSync(pinned, 'utf8').replace(':one', ':uno'))
+    // A run's own flow.edn (how runs were pinned before pinned/<sha256>.edn) is read first.
+    fs.writeFileSync(pinned, readPinnedFlow(t.ws.layout, r.json.data.id).replace(':one', ':uno'))
     const done = await run(['waits', 'complete', r.json.data.id, 'go'])
     expect(done.json.data.status).toBe('failed')
     const shown = await run(['runs', 'show', r.json.data.id])

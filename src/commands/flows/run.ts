@@ -8,7 +8,7 @@ import {paint} from '../../cli/format/style.js'
 import {nextCommands, withHealth} from '../../cli/next-commands.js'
 import {continueQueued} from '../../cli/queued.js'
 import {runOutcome, waitTimeoutMs} from '../../cli/run-outcome.js'
-import {BreytaError, createRun, driveRun, handToDaemon, parseInputObject, probeDaemon, type Target} from '../../engine/index.js'
+import {awaitRunChange, BreytaError, createRun, driveRun, handToDaemon, parseInputObject, probeDaemon, type Target} from '../../engine/index.js'
 
 export default class FlowsRun extends BreytaCommand {
   static override summary = 'Start a run of a flow'
@@ -55,7 +55,7 @@ export default class FlowsRun extends BreytaCommand {
       const onSigint = () => controller.abort()
       process.once('SIGINT', onSigint)
       try {
-        view = await driveRun(ws, view.id, {wait: flags.wait, waitForAdmission: !daemon, timeoutMs, signal: controller.signal, env: process.env, onEvent: progress.onEvent, ...(daemon ? {pollMs: 50} : {})})
+        view = await driveRun(ws, view.id, {wait: flags.wait, waitForAdmission: !daemon, timeoutMs, signal: controller.signal, env: process.env, onEvent: progress.onEvent, ...(daemon ? {pollMs: 50, awaitChange: (id, seq, ms, signal) => awaitRunChange(ws, daemon, id, seq, ms, signal)} : {})})
       } finally {
         aborted = controller.signal.aborted
         progress.stop()

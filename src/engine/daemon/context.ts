@@ -1,4 +1,5 @@
 /** What the daemon's HTTP handlers and sub-services share. */
+import type {RunChanges} from './run-changes.js'
 import type {Workspace} from '../workspace/workspace.js'
 
 export type LogLevel = 'info' | 'warn' | 'error' | 'debug'
@@ -11,4 +12,6 @@ export interface DaemonContext {
   log: DaemonLog
   /** Advance this run soon (it was created or a wait of it was completed). */
   schedule(runId: string): void
+  /** Change notices per run (long polls of GET /runs/RUN wait on them). */
+  runChanges: RunChanges
 }

@@ -33,6 +33,7 @@ import {Executor} from './executor.js'
 import {WorkerDied, WorkerPool} from './worker-pool.js'
 import {errorReply, startHttpServer, type HttpServer, type Reply, type Request} from './http-server.js'
 import {assess, readView, scanRuns, type ScanResult} from './recovery.js'
+import {RunChanges} from './run-changes.js'
 import {handleRunView} from './run-view.js'
 import {Scheduler} from './schedules.js'
 import {alreadyRunning, listenControl} from './presence.js'
@@ -74,6 +75,8 @@ export interface DaemonStats {
   /** For soak checks: memory and the listeners on the signal shared by all advances. */
   'rss-mb': number
   'abort-listeners': number
+  /** GET /runs/RUN?wait=… requests waiting for their run to end or park. */
+  'long-polls': number
 }
 
 export interface Daemon {
@@ -136,7 +139,8 @@ export async function startDaemon(ws: Workspace, options: DaemonOptions = {}): P
   const startedAt = new Date()
   const env = options.env ?? {}
   let recovered: ScanResult | null = null
-  const ctx: DaemonContext = {ws, env, log, schedule: (id) => executor.schedule(id)}
+  const runChanges = new RunChanges()
+  const ctx: DaemonContext = {ws, env, log, schedule: (id) => executor.schedule(id), runChanges}
   const timers = new TimerIndex((id) => executor.schedule(id))
   const lockedRetries = new Map<string, number>()
 
@@ -154,6 +158,7 @@ export async function startDaemon(ws: Workspace, options: DaemonOptions = {}): P
     advance: {env},
     ...(pool ? {advanceIn: (id: string, signal: AbortSignal) => pool.advance(id, signal)} : {}),
     onAdvanced: (view) => {
+      runChanges.notify(view.id)
       lockedRetries.delete(view.id)
       timers.set(view.id, TERMINAL_STATUSES.includes(view.status) ? null : view['wake-at'])
       if (TERMINAL_STATUSES.includes(view.status)) {
@@ -200,6 +205,7 @@ export async function startDaemon(ws: Workspace, options: DaemonOptions = {}): P
 
   /** A run changed elsewhere (signal) or needs a look: decide from its snapshot. */
   function consider(runId: string): void {
+    runChanges.notify(runId)
     const view = readView(ws, runId)
     if (view) afterView(view)
   }
@@ -239,6 +245,7 @@ export async function startDaemon(ws: Workspace, options: DaemonOptions = {}): P
       http: http.load(),
       'rss-mb': Math.round(process.memoryUsage.rss() / 1024 / 1024),
       'abort-listeners': executor.abortListeners,
+      'long-polls': runChanges.waiting,
     }
   }
 

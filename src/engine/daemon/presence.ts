@@ -11,6 +11,7 @@
 import fs from 'node:fs'
 import net from 'node:net'
 import {BreytaError} from '../errors.js'
+import {runStatusUrl} from '../runtime/callback-url.js'
 import {readJsonFile} from '../store/fs/snapshot.js'
 import type {Workspace} from '../workspace/workspace.js'
 import type {DaemonInfo} from './status.js'
@@ -63,6 +64,22 @@ export function probeDaemon(ws: Workspace, options: {timeoutMs?: number} = {}): 
 /** Hand run `runId` to the daemon: its info once it acknowledged, else undefined (run it yourself). */
 export function handToDaemon(ws: Workspace, runId: string, options: {timeoutMs?: number} = {}): Promise<DaemonInfo | undefined> {
   return ask(ws, {op: 'schedule', run: runId}, options.timeoutMs)
+}
+
+/**
+ * Long poll the daemon (`GET /runs/RUN?wait=…&after=SEQ`) until run `runId` has moved past
+ * journal seq `afterSeq` and ended or parked, or `ms` passed. False when the daemon did not
+ * answer 200 (gone, restarting): the caller then looks for itself.
+ */
+export async function awaitRunChange(ws: Workspace, daemon: DaemonInfo, runId: string, afterSeq: number, ms: number, signal?: AbortSignal): Promise<boolean> {
+  const url = `${runStatusUrl(daemon.url, ws.key, runId)}&wait=${Math.max(1, Math.round(ms))}ms&after=${afterSeq}`
+  try {
+    const res = await fetch(url, signal ? {signal} : {})
+    await res.arrayBuffer()
+    return res.status === 200
+  } catch {
+    return false
+  }
 }
 
 export interface ControlServer {

@@ -11,7 +11,7 @@ import {readConnections} from '../store/fs/connection-store.js'
 import {readDraft} from '../store/fs/flow-store.js'
 import {lock} from '../store/fs/lock.js'
 import {assertSlug, type WorkspaceLayout} from '../store/fs/paths.js'
-import {createReleaseVersion, readReleaseIndex, readReleaseVersion, writeReleaseIndex, type ReleaseIndex, type ReleaseVersion} from '../store/fs/release-store.js'
+import {createReleaseVersion, readReleaseIndex, readReleasedText, writeReleaseIndex, type ReleaseIndex, type ReleaseVersion} from '../store/fs/release-store.js'
 import type {Target} from '../store/types.js'
 import type {Workspace} from '../workspace/workspace.js'
 import {parseFlow} from './load.js'
@@ -140,9 +140,9 @@ export function resolveReleased(ws: Workspace, slug: string, version?: number): 
     }
     n = index.live
   }
-  const text = index.versions.some((v) => v.version === n) ? readReleaseVersion(ws.layout, slug, n) : undefined
-  if (text === undefined) throw versionNotFound(slug, n, index)
-  return {slug, text, target: 'live', version: n, sha256: sha256(text)}
+  const released = index.versions.some((v) => v.version === n) ? readReleasedText(ws.layout, slug, n) : undefined
+  if (released === undefined) throw versionNotFound(slug, n, index)
+  return {slug, text: released.text, target: 'live', version: n, sha256: released.sha256}
 }
 
 export interface VersionItem extends ReleaseVersion {

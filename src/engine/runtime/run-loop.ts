@@ -168,7 +168,10 @@ class Runner {
   private readonly replay: ReplayState
   private readonly abort = new AbortController()
   private readonly parked = new Parked()
-  private lastSnapshot = 0
+  // A run that ends within the interval writes run.json once, at its end (created wrote the first).
+  private lastSnapshot = Date.now()
+  /** Events appended but not yet known durable, so not yet reported. */
+  private readonly unpublished: JournalEvent[] = []
   private cancelTimer?: NodeJS.Timeout
   private onOuterAbort?: () => void
   private services?: StepServices
@@ -228,6 +231,7 @@ class Runner {
         // The process is stopping: leave the run as it is; `runs resume` or the daemon continues it.
         // The log says it stopped on purpose, so the next advance does not count a crash.
         this.append({type: 'log', message: INTERRUPTED_LOG})
+        await this.durable()
         return this.snapshot(true)
       }
       const e = toBreytaError(err)
@@ -264,8 +268,38 @@ class Runner {
     }
   }
 
+  /** Write events at once; they are flushed with other runs' (group commit) and count only after `durable()`. */
   private append(...events: NewJournalEvent[]): void {
+    this.store(() => this.record(this.writer.appendGrouped(...this.stamp(events))))
+  }
+
+  /**
+   * Append and flush before returning (a synchronous fdatasync): for a record that something
+   * acts on at once, outside this run's awaits (exec's gate opens once step_process is on disk).
+   */
+  private appendNow(...events: NewJournalEvent[]): void {
     this.store(() => this.record(this.writer.append(...this.stamp(events))))
+  }
+
+  /**
+   * Wait until everything appended is on disk, then let it be seen (onEvent, run.json, the
+   * change notice): nothing is reported, and no step proceeds, before its events are durable.
+   */
+  private async durable(): Promise<void> {
+    if (this.storeFailure) throw this.storeFailure
+    try {
+      await this.writer.durable()
+    } catch (err) {
+      this.store(() => {
+        throw err
+      })
+    }
+    const fresh = this.unpublished.splice(0)
+    if (fresh.length === 0) return
+    for (const e of fresh) this.options.onEvent?.(e)
+    this.snapshot(false)
+    // Observers (the TUI) follow a run step by step; the daemon hears only when we let go.
+    noteRunChanged(this.ws.layout, this.runId)
   }
 
   private appendUnsynced(...events: NewJournalEvent[]): void {
@@ -293,11 +327,8 @@ class Runner {
     for (const e of written) {
       this.events.push(e)
       this.replay.record(e)
-      this.options.onEvent?.(e)
     }
-    this.snapshot(false)
-    // Observers (the TUI) follow a run step by step; the daemon hears only when we let go.
-    noteRunChanged(this.ws.layout, this.runId)
+    this.unpublished.push(...written)
   }
 
   private snapshot(force: boolean): RunView {
@@ -309,8 +340,9 @@ class Runner {
     return view
   }
 
-  private finish(event: NewJournalEvent): RunView {
+  private async finish(event: NewJournalEvent): Promise<RunView> {
     this.append(event)
+    await this.durable()
     if (TERMINAL_STATUSES.includes(projectRun(this.events)!.status)) {
       fs.rmSync(this.ws.layout.runCancelMarker(this.runId), {force: true})
     }
@@ -331,6 +363,8 @@ class Runner {
   /** One `flow/step` call: replay it, resume a parked one, or run it. */
   private async step(flow: FlowDefinition, type: string, id: string, config: Value, position: string): Promise<Value> {
     if (this.abort.signal.aborted) throw new RunCancelled()
+    // A step proceeds only once what came before it is on disk.
+    await this.durable()
     const record = this.replay.lookup(position, type, id)
     if (record?.completed) return decode(record.completed.output)
     if (record?.failed) throw stepFailure(record.failed.error)
@@ -349,13 +383,14 @@ class Runner {
       const started: NewJournalEvent = {type: 'step_started', step: id, stepType: type, position, attempt, input: this.encodeOut(cfg)}
       if (executor.pure) this.appendUnsynced(started)
       else this.append(started)
+      if (!executor.pure) await this.durable()
       try {
         const outcome = await withTimeout(async (signal) => {
           const output = openStepOutput(this.services!, id, attempt, this.now)
           const ctx: StepContext = buildStepContext(this.services!, {
             stepId: id, attempt, signal, now: this.now, output,
             log: (message) => this.append({type: 'log', step: id, message}),
-            processStarted: (p) => this.append({type: 'step_process', step: id, position, attempt, ...p}),
+            processStarted: (p) => this.appendNow({type: 'step_process', step: id, position, attempt, ...p}),
           })
           try {
             return await executor.run(await resolveConfigRefs(this.services!, cfg, ctx), ctx)

@@ -127,7 +127,15 @@ export interface DriveOptions extends AdvanceOptions {
   pollMs?: number
   /** Without `wait`: a queued run is polled until it gets a slot, then executed (flows run without a daemon). */
   waitForAdmission?: boolean
+  /**
+   * With `wait` and a daemon: wait for the run to move past `afterSeq` and end or park, at most
+   * `ms` (the daemon's long poll); false when that failed and polling should take over.
+   */
+  awaitChange?: (runId: string, afterSeq: number, ms: number, signal?: AbortSignal) => Promise<boolean>
 }
+
+/** One long poll's length; the daemon answers sooner when the run moves on. */
+const LONG_POLL_MS = 20_000
 
 const sleepMs = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
@@ -154,9 +162,12 @@ export async function driveRun(ws: Workspace, runId: string, options: DriveOptio
       continue
     }
     // Waiting (or held by another process): look for a change, a due timeout, or a completion.
+    let seen = view.seq
     for (;;) {
       if (Date.now() >= deadline || options.signal?.aborted) return readRunView(ws.layout, runId)
-      await sleepMs(poll)
+      const wakeAt = view['wake-at'] ? Date.parse(view['wake-at']) : Infinity
+      const longPoll = Math.min(LONG_POLL_MS, deadline - Date.now(), wakeAt - Date.now())
+      if (!(options.awaitChange && longPoll > 0 && (await options.awaitChange(runId, seen, longPoll, options.signal)))) await sleepMs(poll)
       const now = readRunSnapshot(ws.layout, runId)
       if (!now || TERMINAL_STATUSES.includes(now.status)) break
       if (now.seq !== lastSeq && now.status !== 'waiting' && now.status !== 'sleeping') break
@@ -166,6 +177,7 @@ export async function driveRun(ws: Workspace, runId: string, options: DriveOptio
         if ([...open].some((k) => fs.existsSync(ws.layout.runInboxEntry(runId, k)))) break
       }
       lastSeq = now.seq
+      seen = now.seq
     }
   }
 }

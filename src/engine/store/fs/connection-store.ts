@@ -4,11 +4,11 @@
  * plain JSON view: keyword values become their names, keys stay kebab-case as written
  * (`host-key`, `base-url`).
  */
-import {readFile} from 'node:fs/promises'
 import {readEdn} from '../../edn/read.js'
 import {Keyword, isMap, type Value} from '../../edn/values.js'
 import {BreytaError, isBreytaError} from '../../errors.js'
 import type {Connection} from '../../steps/types.js'
+import {readParsed} from './file-cache.js'
 import type {WorkspaceLayout} from './paths.js'
 
 type Plain = null | boolean | number | string | Plain[] | {[k: string]: Plain}
@@ -91,14 +91,8 @@ function checkAuth(name: string, auth: Plain | undefined, fail: (message: string
 
 /** All connections; a missing connections.edn is an empty set. */
 export async function readConnections(layout: WorkspaceLayout): Promise<Record<string, Connection>> {
-  let text: string
-  try {
-    text = await readFile(layout.connections, 'utf8')
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {}
-    throw err
-  }
-  return parseConnections(text, layout.connections)
+  // Parsed once while the file stays the same; callers only read the result.
+  return readParsed(layout.connections, (text) => parseConnections(text, layout.connections), {})
 }
 
 /** Look one up in an already-read set, with the error StepContext.connection promises. */

@@ -7,6 +7,14 @@
  * (a writer died mid-write) is skipped on read and truncated away on the next open; that is
  * the only repair. A malformed line with good lines after it is damage, not a torn write:
  * reading throws `journal_corrupt` naming the file and line, and nothing is truncated.
+ *
+ * Group commit (`appendGrouped` + `durable`): the bytes are written at once, and the flush is an
+ * `fdatasync` on libuv's thread pool, so the thread goes on with other runs meanwhile (a
+ * synchronous fdatasync held the daemon's one thread for the whole flush: 0.69 cores used
+ * under load, issue 18). One flush per file is in flight at a time; appends made while it runs
+ * share the next one, which starts as soon as it ends. Every file's flush runs in parallel
+ * with the others'. A caller acts on its events (runs the next step, reports them) only once
+ * `durable()` has resolved.
  */
 import fs from 'node:fs'
 import {BreytaError, isStorageErrno, storageError} from '../../errors.js'
@@ -20,6 +28,19 @@ export function writeFully(fd: number, buf: Buffer): void {
     if (n <= 0) throw Object.assign(new Error('write made no progress'), {code: 'ENOSPC'})
     off += n
   }
+}
+
+/**
+ * Writers open in this thread. With one alone (a single run, a CLI), durable() flushes
+ * synchronously: nothing else could use the thread meanwhile, and the hop to the thread pool
+ * and back cost ~0.4 ms a step on the loaded 2-core machine (A: 0.95 against 0.56 ms/step).
+ */
+let openWriters = 0
+
+interface DurableWaiter {
+  upTo: number
+  resolve: () => void
+  reject: (err: unknown) => void
 }
 
 /**
@@ -68,12 +89,22 @@ export class JournalWriter {
   private seq: number
   /** Bytes in the file after the last append that went through. */
   private size: number
+  /** Bytes known to be on disk (flushed by a grouped flush or a synchronous append). */
+  private syncedTo: number
+  /** Bytes that must reach the disk before `durable()` resolves (ends of grouped appends). */
+  private mustSync: number
+  private flushing = false
+  private closeWhenFlushed = false
+  private failed: unknown
+  private waiters: DurableWaiter[] = []
   private redact: (e: UnsequencedEvent) => UnsequencedEvent = (e) => e
 
   private constructor(readonly file: string, fd: number, seq: number, size: number) {
     this.fd = fd
     this.seq = seq
     this.size = size
+    this.syncedTo = size
+    this.mustSync = size
   }
 
   /** Open for appending; repairs a torn tail so the next line starts clean. */
@@ -85,6 +116,7 @@ export class JournalWriter {
         size = validBytes
       }
       const fd = fs.openSync(file, 'a')
+      openWriters++
       return new JournalWriter(file, fd, lastSeq, size)
     } catch (err) {
       throw isStorageErrno(err) ? storageError(err, runId) : err
@@ -114,7 +146,71 @@ export class JournalWriter {
     return this.write(events, false)
   }
 
+  /**
+   * Append (one write), flushed off the thread from the next `durable()`; act on the events only after
+   * `durable()` resolves. A failed flush fails every later append and `durable()` of this writer.
+   */
+  appendGrouped(...events: UnsequencedEvent[]): JournalEvent[] {
+    const written = this.write(events, false)
+    this.mustSync = this.size
+    // The flush starts at the next durable(), so back-to-back appends (a step's completion and
+    // the run's end) share one fdatasync.
+    return written
+  }
+
+  /** Resolves once every grouped append so far is on disk; rejects with `storage_error` if a flush failed. */
+  durable(): Promise<void> {
+    if (this.failed) return Promise.reject(this.failed)
+    if (this.syncedTo >= this.mustSync) return Promise.resolve()
+    if (openWriters === 1 && !this.flushing) {
+      try {
+        fs.fdatasyncSync(this.fd)
+        this.syncedTo = this.size
+        return Promise.resolve()
+      } catch (err) {
+        this.fail(err)
+        return Promise.reject(this.failed)
+      }
+    }
+    return new Promise((resolve, reject) => {
+      this.waiters.push({upTo: this.mustSync, resolve, reject})
+      this.flush()
+    })
+  }
+
+  private flush(): void {
+    if (this.flushing || this.failed || this.syncedTo >= this.size) return
+    this.flushing = true
+    const upTo = this.size
+    fs.fdatasync(this.fd, (err) => {
+      this.flushing = false
+      if (err) {
+        this.fail(err)
+      } else {
+        this.syncedTo = Math.max(this.syncedTo, upTo)
+        const ready = this.waiters.filter((w) => w.upTo <= this.syncedTo)
+        this.waiters = this.waiters.filter((w) => w.upTo > this.syncedTo)
+        for (const w of ready) w.resolve()
+        if (this.syncedTo < this.mustSync || this.waiters.length > 0) return this.flush()
+      }
+      if (this.closeWhenFlushed) this.closeNow()
+    })
+  }
+
+  /** A flush failed: what it covered may or may not be on disk, so cut it off and refuse to go on. */
+  private fail(err: unknown): void {
+    try {
+      fs.ftruncateSync(this.fd, this.syncedTo)
+      this.size = this.syncedTo
+    } catch {
+      // left for the next open's repair
+    }
+    this.failed = isStorageErrno(err) ? storageError(err) : err
+    for (const w of this.waiters.splice(0)) w.reject(this.failed)
+  }
+
   private write(events: UnsequencedEvent[], sync: boolean): JournalEvent[] {
+    if (this.failed) throw this.failed
     let seq = this.seq
     const stamped = events.map((e) => ({seq: ++seq, ...this.redact(e)}) as JournalEvent)
     const buf = Buffer.from(stamped.map((e) => JSON.stringify(kebabEvent(e))).join('\n') + '\n')
@@ -134,10 +230,18 @@ export class JournalWriter {
     }
     this.seq = seq
     this.size += buf.length
+    if (sync) this.syncedTo = this.size
     return stamped
   }
 
+  /** Close the file; a flush still in flight finishes first (its waiters are still answered). */
   close(): void {
+    if (this.flushing) this.closeWhenFlushed = true
+    else this.closeNow()
+  }
+
+  private closeNow(): void {
+    openWriters--
     fs.closeSync(this.fd)
   }
 }
@@ -192,6 +296,25 @@ function journalCorrupt(file: string, line: number, offset: number): BreytaError
     hint: 'The journal was damaged (not torn by a crash); breyta will not guess what it held and leaves the file as it is. Restore it from a backup, or start over with `breyta runs retry RUN`.',
     details: {file, line, offset},
   })
+}
+
+/** The first event alone (a run's `run_created`), reading no further than its line. */
+export function readFirstEvent(file: string): JournalEvent | undefined {
+  const fd = fs.openSync(file, 'r')
+  try {
+    const chunks: Buffer[] = []
+    for (let pos = 0; ; ) {
+      const chunk = Buffer.alloc(64 * 1024)
+      const n = fs.readSync(fd, chunk, 0, chunk.length, pos)
+      if (n === 0) return undefined
+      const nl = chunk.subarray(0, n).indexOf(0x0a)
+      chunks.push(chunk.subarray(0, nl < 0 ? n : nl))
+      if (nl >= 0) return codeEvent(JSON.parse(Buffer.concat(chunks).toString('utf8')) as object)
+      pos += n
+    }
+  } finally {
+    fs.closeSync(fd)
+  }
 }
 
 /** Append from a process that does not hold the run's writer (used under the run lock). */

@@ -11,7 +11,7 @@ import {BreytaError} from '../../errors.js'
 export const WORKSPACE_DIR = '.breyta'
 
 /** Lines of `.breyta/.gitignore`: runtime state stays out of git, definitions go in. */
-export const GITIGNORE_LINES = ['runs/', 'resources/', 'kv/', 'queue/', 'logs/', 'signals/', 'schedules/', 'webhooks/', 'secrets.edn', 'daemon.json', 'workspace.key', '*.lock', '*.tmp']
+export const GITIGNORE_LINES = ['runs/', 'pinned/', 'resources/', 'kv/', 'queue/', 'logs/', 'signals/', 'schedules/', 'webhooks/', 'secrets.edn', 'daemon.json', 'workspace.key', '*.lock', '*.tmp']
 
 const SLUG = /^[a-z0-9][a-z0-9-]*$/
 const RUN_ID = /^[0-9A-HJKMNP-TV-Z]{26}$/
@@ -86,6 +86,13 @@ export class WorkspaceLayout {
   releaseDir(slug: string): string { return path.join(this.releasesDir, assertSlug(slug)) }
   releaseIndex(slug: string): string { return path.join(this.releaseDir(slug), 'release.edn') }
   releaseVersion(slug: string, version: number): string { return path.join(this.releaseDir(slug), `v${version}.edn`) }
+
+  /** Run definitions, one file per sha256 of the flow text, shared by every run pinned to it. */
+  get pinnedDir(): string { return path.join(this.dir, 'pinned') }
+  pinnedFlow(sha256: string): string {
+    if (!/^[0-9a-f]{64}$/.test(sha256)) throw new Error(`not a sha256: ${JSON.stringify(sha256)}`)
+    return path.join(this.pinnedDir, `${sha256}.edn`)
+  }
 
   get runsDir(): string { return path.join(this.dir, 'runs') }
   runDir(id: string): string { return path.join(this.runsDir, assertRunId(id)) }

@@ -3,11 +3,13 @@
  * `releases/<slug>/release.edn` (the live pointer and the version list). Both are committed,
  * so release.edn is written by the deterministic EDN writer and only when its bytes change.
  */
+import crypto from 'node:crypto'
 import fs from 'node:fs'
 import {BreytaError} from '../../errors.js'
 import {readEdn} from '../../edn/read.js'
 import {writeEdn} from '../../edn/write.js'
 import {emap, field, type Value} from '../../edn/values.js'
+import {readParsed} from './file-cache.js'
 import type {WorkspaceLayout} from './paths.js'
 import {writeTextAtomic} from './snapshot.js'
 
@@ -35,13 +37,11 @@ export function releaseIndexText(index: ReleaseIndex): string {
 }
 
 export function readReleaseIndex(layout: WorkspaceLayout, slug: string): ReleaseIndex | undefined {
-  let text: string
-  try {
-    text = fs.readFileSync(layout.releaseIndex(slug), 'utf8')
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
-    throw err
-  }
+  // Parsed once while the file stays the same (every webhook reads it); callers only read it.
+  return readParsed<ReleaseIndex | undefined>(layout.releaseIndex(slug), (text) => parseReleaseIndex(slug, text), undefined)
+}
+
+function parseReleaseIndex(slug: string, text: string): ReleaseIndex {
   const file = `releases/${slug}/release.edn`
   const m = readEdn(text, {file})
   const live = field(m, 'live')
@@ -75,12 +75,12 @@ export function writeReleaseIndex(layout: WorkspaceLayout, slug: string, index: 
 }
 
 export function readReleaseVersion(layout: WorkspaceLayout, slug: string, version: number): string | undefined {
-  try {
-    return fs.readFileSync(layout.releaseVersion(slug, version), 'utf8')
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
-    throw err
-  }
+  return readReleasedText(layout, slug, version)?.text
+}
+
+/** A released version's text with its sha256, read and hashed once (versions never change). */
+export function readReleasedText(layout: WorkspaceLayout, slug: string, version: number): {text: string; sha256: string} | undefined {
+  return readParsed(layout.releaseVersion(slug, version), (text) => ({text, sha256: crypto.createHash('sha256').update(text).digest('hex')}), undefined)
 }
 
 /**

@@ -1,15 +1,20 @@
-/** Run directories: the journal, the run.json snapshot, and the flow definition the run is pinned to. */
+/**
+ * Run directories: the journal and the run.json snapshot; the flow definition a run is pinned
+ * to lives once per sha256 under `pinned/` (runs made before that have their own `flow.edn`,
+ * still read first).
+ */
+import crypto from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import {BreytaError} from '../../errors.js'
 import {projectRun, type RunView} from '../../runtime/projection.js'
 import type {JournalEvent, UnsequencedEvent} from '../types.js'
-import {appendEvents, readJournal} from './journal.js'
+import {appendEvents, readFirstEvent, readJournal} from './journal.js'
 import {isRunId, type WorkspaceLayout} from './paths.js'
-import {fsyncDir, readJsonFile, writeDerivedSnapshot, writeSnapshot, writeTextAtomic} from './snapshot.js'
+import {fsyncDir, readJsonFile, writeDerivedSnapshot, writeTextAtomic} from './snapshot.js'
 import {noteWaiting} from './waiting-index.js'
 
-/** The exact flow text a run executes, copied at creation so later edits never reach it. */
+/** A run's own copy of its flow text: how runs were pinned before `pinned/<sha256>.edn`. */
 export function pinnedFlowFile(layout: WorkspaceLayout, runId: string): string {
   return path.join(layout.runDir(runId), 'flow.edn')
 }
@@ -24,20 +29,51 @@ export function assertRunExists(layout: WorkspaceLayout, runId: string): void {
   }
 }
 
-/** Create the run directory with its pinned definition and first event. */
+/**
+ * Create the run directory with its first event, its definition stored (once per sha256)
+ * before it. Three flushes: the runs directory, the journal, the run directory (for the
+ * journal's entry); run.json is derived from the journal and not flushed (issue 18: a run used
+ * to cost two more fsyncs here for its own flow.edn and one for run.json).
+ */
 export function createRunFiles(layout: WorkspaceLayout, runId: string, flowText: string, created: UnsequencedEvent): RunView {
+  const sha256 = crypto.createHash('sha256').update(flowText).digest('hex')
+  if (created.type === 'run_created' && created.sha256 !== sha256) throw new Error(`run_created names sha256 ${created.sha256}, the flow text hashes to ${sha256}`)
+  storeDefinition(layout, sha256, flowText)
   fs.mkdirSync(layout.runDir(runId), {recursive: true})
   fsyncDir(layout.runsDir)
-  writeTextAtomic(pinnedFlowFile(layout, runId), flowText)
   const events = appendEvents(layout.runJournal(runId), 0, created)
+  fsyncDir(layout.runDir(runId))
   const view = projectRun(events)!
-  // Also makes events.jsonl's directory entry durable (writeSnapshot syncs the run directory).
-  writeSnapshot(layout.runSnapshot(runId), view)
+  writeDerivedSnapshot(layout.runSnapshot(runId), view)
   return view
 }
 
+/** Definitions known to be on disk, per workspace directory (they are never removed). */
+const storedDefinitions = new Set<string>()
+
+function storeDefinition(layout: WorkspaceLayout, sha256: string, text: string): void {
+  const file = layout.pinnedFlow(sha256)
+  if (storedDefinitions.has(file)) return
+  if (!fs.existsSync(file)) {
+    if (!fs.existsSync(layout.pinnedDir)) {
+      fs.mkdirSync(layout.pinnedDir, {recursive: true})
+      fsyncDir(path.dirname(layout.pinnedDir))
+    }
+    writeTextAtomic(file, text)
+  }
+  storedDefinitions.add(file)
+}
+
+/** The exact flow text a run executes (later edits of the flow never reach it). */
 export function readPinnedFlow(layout: WorkspaceLayout, runId: string): string {
-  return fs.readFileSync(pinnedFlowFile(layout, runId), 'utf8')
+  try {
+    return fs.readFileSync(pinnedFlowFile(layout, runId), 'utf8')
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
+  }
+  const created = readFirstEvent(layout.runJournal(runId))
+  if (created?.type !== 'run_created') throw new BreytaError('run_not_found', `run "${runId}" has no journal`, {hint: 'The run directory is incomplete; it may have been created by a process that died at once.'})
+  return fs.readFileSync(layout.pinnedFlow(created.sha256), 'utf8')
 }
 
 export function readRunEvents(layout: WorkspaceLayout, runId: string): JournalEvent[] {

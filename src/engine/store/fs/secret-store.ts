@@ -4,8 +4,7 @@
  * touching the file. Values leave this module only through `resolveSecret`/`readSecrets`;
  * listing returns names and where they come from, never values.
  */
-import {readFileSync} from 'node:fs'
-import {mkdir, readFile} from 'node:fs/promises'
+import {mkdir} from 'node:fs/promises'
 import path from 'node:path'
 import type Lockfile from 'proper-lockfile'
 import type WriteFileAtomic from 'write-file-atomic'
@@ -14,6 +13,7 @@ import {readEdn} from '../../edn/read.js'
 import {printString} from '../../edn/print.js'
 import {Keyword, isMap} from '../../edn/values.js'
 import {BreytaError, isBreytaError} from '../../errors.js'
+import {readParsed} from './file-cache.js'
 import type {WorkspaceLayout} from './paths.js'
 
 const writeFileAtomic = lazyRequire<typeof WriteFileAtomic>('write-file-atomic')
@@ -47,26 +47,15 @@ export function secretEnvName(name: string): string {
 
 /** The secrets in secrets.edn; a missing file is an empty set. */
 export async function readSecrets(layout: WorkspaceLayout): Promise<Record<string, string>> {
-  let text: string
-  try {
-    text = await readFile(layout.secrets, 'utf8')
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {}
-    throw err
-  }
-  return parseSecrets(layout, text)
+  return readSecretsSync(layout)
 }
 
-/** readSecrets for the output boundary, which must redact synchronously (a print, a log line). */
+/**
+ * readSecrets for the output boundary, which must redact synchronously (a print, a log line).
+ * Parsed once while the file stays the same (file-cache.ts); callers only read the result.
+ */
 export function readSecretsSync(layout: WorkspaceLayout): Record<string, string> {
-  let text: string
-  try {
-    text = readFileSync(layout.secrets, 'utf8')
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {}
-    throw err
-  }
-  return parseSecrets(layout, text)
+  return readParsed(layout.secrets, (text) => parseSecrets(layout, text), {})
 }
 
 /** Every BREYTA_SECRET_* value of an environment (set and non-empty). */
@@ -136,8 +125,8 @@ export async function setSecret(layout: WorkspaceLayout, name: string, value: st
   await mkdir(path.dirname(layout.secrets), {recursive: true})
   const release = await lockfile().lock(layout.secrets, {realpath: false, retries: {retries: 50, minTimeout: 20, maxTimeout: 200}})
   try {
-    const secrets = await readSecrets(layout)
-    secrets[name] = value
+    // A copy: readSecrets hands out the cached map.
+    const secrets = {...(await readSecrets(layout)), [name]: value}
     await writeFileAtomic()(layout.secrets, formatSecrets(secrets), {mode: 0o600})
   } finally {
     await release()
