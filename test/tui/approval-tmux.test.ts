@@ -4,25 +4,11 @@
  * `waits show` prints the same text, and `r` with a two-line comment records both lines.
  * Runs the built CLI (bin/run.js); `npm test` builds first.
  */
-import {execFile, execFileSync} from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import {fileURLToPath} from 'node:url'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-
-const ROOT = fileURLToPath(new URL('../..', import.meta.url))
-const DEV = path.join(ROOT, 'bin', 'run.js')
-const SOCKET = `breyta-approval-e2e-${process.pid}`
-
-function hasTmux(): boolean {
-  try {
-    execFileSync('tmux', ['-V'], {stdio: 'ignore'})
-    return true
-  } catch {
-    return false
-  }
-}
+import {breyta, CLI, hasTmux, terminal} from '../helpers/tmux.js'
 
 const FLOW = `{:slug :reply
  :name "Reply"
@@ -34,25 +20,10 @@ const FLOW = `{:slug :reply
          {:decision (:decision ok) :comment (:comment ok)})}
 `
 
-function breyta(cwd: string, args: string[]): Promise<{code: number; stdout: string; stderr: string}> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [DEV, ...args], {cwd, env: {...process.env, NO_COLOR: '1'}, timeout: 60_000}, (err, stdout, stderr) => {
-      resolve({code: err ? Number((err as {code?: unknown}).code ?? 1) || 1 : 0, stdout, stderr})
-    })
-  })
-}
 
-const tmux = (...args: string[]) => execFileSync('tmux', ['-L', SOCKET, ...args], {encoding: 'utf8'})
-const screen = () => tmux('capture-pane', '-p', '-t', 'approval')
+const term = terminal('approval-e2e', 'approval')
+const {tmux, screen, until} = term
 const lines = () => screen().split('\n').map((l) => l.trim())
-
-async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const end = Date.now() + timeoutMs
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; screen:\n${screen()}`)
-    await new Promise((r) => setTimeout(r, 100))
-  }
-}
 
 describe.skipIf(!hasTmux())('an approval in the TUI and in waits show', () => {
   let dir: string
@@ -62,12 +33,7 @@ describe.skipIf(!hasTmux())('an approval in the TUI and in waits show', () => {
     fs.writeFileSync(path.join(dir, '.breyta', 'flows', 'reply.edn'), FLOW)
   })
   afterAll(() => {
-    try {
-      tmux('kill-server')
-    } catch {
-      // already gone
-    }
-    fs.rmSync(path.join(process.env.TMUX_TMPDIR ?? '/tmp', `tmux-${process.getuid?.() ?? 0}`, SOCKET), {force: true})
+    term.close()
     fs.rmSync(dir, {recursive: true, force: true})
   })
 
@@ -92,7 +58,7 @@ describe.skipIf(!hasTmux())('an approval in the TUI and in waits show', () => {
     expect(listed.stdout).toContain('approval: Send this reply to Acme? …')
 
     tmux('new-session', '-d', '-x', '100', '-y', '30', '-s', 'approval', '-c', dir,
-      `${process.execPath} ${DEV} tui --by e2e-reviewer; echo "TUI-EXIT=$?"; sleep 60`)
+      `${process.execPath} ${CLI} tui --by e2e-reviewer; echo "TUI-EXIT=$?"; sleep 60`)
     await until('the waiting run', () => screen().includes('approve? approve-reply: Send this reply to Acme?'))
     tmux('send-keys', '-t', 'approval', 'Enter')
     await until('the approval pane', () => screen().includes('── approval approve-reply'))

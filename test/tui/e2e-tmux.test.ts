@@ -4,25 +4,11 @@
  * journal records the decision with the approver, and `q` exits 0.
  * Runs the built CLI (bin/run.js); `npm test` builds first.
  */
-import {execFile, execFileSync} from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import {fileURLToPath} from 'node:url'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-
-const ROOT = fileURLToPath(new URL('../..', import.meta.url))
-const DEV = path.join(ROOT, 'bin', 'run.js')
-const SOCKET = `breyta-tui-e2e-${process.pid}`
-
-function hasTmux(): boolean {
-  try {
-    execFileSync('tmux', ['-V'], {stdio: 'ignore'})
-    return true
-  } catch {
-    return false
-  }
-}
+import {breyta, CLI, hasTmux, terminal} from '../helpers/tmux.js'
 
 const FLOW = `{:slug :approve-me
  :name "Approve me"
@@ -30,24 +16,9 @@ const FLOW = `{:slug :approve-me
          (flow/step :function :after {:code "(fn [x] {:done x})" :input {:decision (:decision ok)}}))}
 `
 
-function breyta(cwd: string, args: string[]): Promise<{code: number; stdout: string; stderr: string}> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [DEV, ...args], {cwd, env: {...process.env, NO_COLOR: '1'}, timeout: 60_000}, (err, stdout, stderr) => {
-      resolve({code: err ? Number((err as {code?: unknown}).code ?? 1) || 1 : 0, stdout, stderr})
-    })
-  })
-}
 
-const tmux = (...args: string[]) => execFileSync('tmux', ['-L', SOCKET, ...args], {encoding: 'utf8'})
-const screen = () => tmux('capture-pane', '-p', '-t', 'tui')
-
-async function until(what: string, check: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const end = Date.now() + timeoutMs
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; screen:\n${screen()}`)
-    await new Promise((r) => setTimeout(r, 100))
-  }
-}
+const term = terminal('tui-e2e', 'tui')
+const {tmux, screen, until} = term
 
 describe.skipIf(!hasTmux())('breyta tui in tmux', () => {
   let dir: string
@@ -57,13 +28,7 @@ describe.skipIf(!hasTmux())('breyta tui in tmux', () => {
     fs.writeFileSync(path.join(dir, '.breyta', 'flows', 'approve-me.edn'), FLOW)
   })
   afterAll(() => {
-    try {
-      tmux('kill-server')
-    } catch {
-      // already gone
-    }
-    // tmux leaves its socket file behind after kill-server.
-    fs.rmSync(path.join(process.env.TMUX_TMPDIR ?? '/tmp', `tmux-${process.getuid?.() ?? 0}`, SOCKET), {force: true})
+    term.close()
     fs.rmSync(dir, {recursive: true, force: true})
   })
 
@@ -73,7 +38,7 @@ describe.skipIf(!hasTmux())('breyta tui in tmux', () => {
     expect(JSON.parse(started.stdout).data.status).toBe('waiting')
 
     tmux('new-session', '-d', '-x', '80', '-y', '24', '-s', 'tui', '-c', dir,
-      `${process.execPath} ${DEV} tui --by e2e-user; echo "TUI-EXIT=$?"; sleep 60`)
+      `${process.execPath} ${CLI} tui --by e2e-user; echo "TUI-EXIT=$?"; sleep 60`)
     await until('the waiting run', () => screen().includes('approve? ship: Ship it?'))
     expect(screen()).toContain('breyta runs (1) · 1 waiting on approval')
 

@@ -9,41 +9,18 @@ import {execFileSync, spawn, type ChildProcess} from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import {fileURLToPath} from 'node:url'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-
-const ROOT = fileURLToPath(new URL('../..', import.meta.url))
-const DEV = path.join(ROOT, 'bin', 'run.js')
-const SOCKET = `breyta-live-e2e-${process.pid}`
-
-function hasTmux(): boolean {
-  try {
-    execFileSync('tmux', ['-V'], {stdio: 'ignore'})
-    return true
-  } catch {
-    return false
-  }
-}
+import {CLI, hasTmux, terminal} from '../helpers/tmux.js'
 
 const FLOW = `{:slug :ticker
  :name "Ticker"
  :flow (flow/step :exec :tick {:command ["sh" "-c" "for i in 1 2 3 4 5; do echo tick-$i; if [ $i = 3 ]; then while [ ! -e release ]; do sleep 0.1; done; fi; sleep 1; done; echo done >&2"]})}
 `
 
-const tmux = (...args: string[]) => execFileSync('tmux', ['-L', SOCKET, ...args], {encoding: 'utf8'})
-const screen = () => tmux('capture-pane', '-p', '-t', 'live')
-
-async function until(what: string, check: () => boolean, timeoutMs = 30_000): Promise<void> {
-  const end = Date.now() + timeoutMs
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; screen:\n${screen()}`)
-    await new Promise((r) => setTimeout(r, 100))
-  }
-}
 
 /** A CLI child whose stdout is collected as it streams. */
 function start(cwd: string, args: string[]): {child: ChildProcess; out: () => string; exited: Promise<number>} {
-  const child = spawn(process.execPath, [DEV, ...args], {cwd, env: {...process.env, NO_COLOR: '1'}, stdio: ['ignore', 'pipe', 'pipe']})
+  const child = spawn(process.execPath, [CLI, ...args], {cwd, env: {...process.env, NO_COLOR: '1'}, stdio: ['ignore', 'pipe', 'pipe']})
   let out = ''
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()))
   child.stderr!.resume()
@@ -51,23 +28,21 @@ function start(cwd: string, args: string[]): {child: ChildProcess; out: () => st
   return {child, out: () => out, exited}
 }
 
+const term = terminal('live-e2e', 'live', 30_000)
+const {tmux, screen, until} = term
+
 describe.skipIf(!hasTmux())('live step output in the TUI and runs logs --follow', () => {
   let dir: string
   const children: ChildProcess[] = []
   beforeAll(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'breyta-live-e2e-'))
-    execFileSync(process.execPath, [DEV, 'init'], {cwd: dir, stdio: 'ignore'})
+    execFileSync(process.execPath, [CLI, 'init'], {cwd: dir, stdio: 'ignore'})
     fs.writeFileSync(path.join(dir, '.breyta', 'flows', 'ticker.edn'), FLOW)
   })
   afterAll(() => {
     fs.writeFileSync(path.join(dir, 'release'), '')
     for (const c of children) if (c.exitCode === null) c.kill('SIGKILL')
-    try {
-      tmux('kill-server')
-    } catch {
-      // already gone
-    }
-    fs.rmSync(path.join(process.env.TMUX_TMPDIR ?? '/tmp', `tmux-${process.getuid?.() ?? 0}`, SOCKET), {force: true})
+    term.close()
     fs.rmSync(dir, {recursive: true, force: true})
   })
 
@@ -86,7 +61,7 @@ describe.skipIf(!hasTmux())('live step output in the TUI and runs logs --follow'
     const follow = start(dir, ['runs', 'logs', runId, '--follow'])
     const followJson = start(dir, ['runs', 'logs', runId, '--step', 'tick', '--follow', '--json'])
     children.push(follow.child, followJson.child)
-    tmux('new-session', '-d', '-x', '100', '-y', '30', '-s', 'live', '-c', dir, `${process.execPath} ${DEV} tui; echo "TUI-EXIT=$?"; sleep 60`)
+    tmux('new-session', '-d', '-x', '100', '-y', '30', '-s', 'live', '-c', dir, `${process.execPath} ${CLI} tui; echo "TUI-EXIT=$?"; sleep 60`)
     await until('the run in the list', () => screen().includes('ticker'))
     tmux('send-keys', '-t', 'live', 'Enter')
 
