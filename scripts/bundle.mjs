@@ -13,7 +13,8 @@ const dist = path.join(root, 'dist')
 const out = path.join(dist, 'bundle')
 fs.rmSync(out, {recursive: true, force: true})
 
-const entryPoints = {'cli/main': path.join(dist, 'cli', 'main.js')}
+// cli/tui-main: `breyta tui` without oclif (bin/run.js starts it; see src/cli/tui-main.ts).
+const entryPoints = {'cli/main': path.join(dist, 'cli', 'main.js'), 'cli/tui-main': path.join(dist, 'cli', 'tui-main.js')}
 const commands = path.join(dist, 'commands')
 for (const file of fs.readdirSync(commands, {recursive: true})) {
   if (file.endsWith('.js')) entryPoints[path.join('commands', file.slice(0, -3))] = path.join(commands, file)

@@ -6,7 +6,7 @@
 import {Command, Errors, Flags, type Interfaces} from '@oclif/core'
 import {BreytaError, envRedactor, exitCodeFor, liveWorkspaceRedactor, openWorkspace, toBreytaError, type Redactor, type Workspace} from '../engine/index.js'
 import {errorDocument, okDocument, serialize} from './envelope.js'
-import {paint} from './format/style.js'
+import {writeHumanError} from './error-text.js'
 import {parseError} from './parse-errors.js'
 
 export abstract class BreytaCommand extends Command {
@@ -73,16 +73,7 @@ export abstract class BreytaCommand extends Command {
     if (this.jsonEnabled()) {
       this.logJson(errorDocument(error, this.nextCommands))
     } else {
-      process.stderr.write(`${paint.red('Error')} ${paint.dim(`[${error.code}]`)}: ${error.message}\n`)
-      const problems = error.details?.problems
-      if (Array.isArray(problems) && problems.length > 1) {
-        for (const p of problems as {path?: string; message: string; line?: number; column?: number; file?: string}[]) {
-          const where = p.line === undefined ? '' : `${p.file ? p.file + ':' : ''}${p.line}:${p.column ?? 1} `
-          process.stderr.write(`  - ${where}${p.path ? p.path + ': ' : ''}${p.message}\n`)
-        }
-      }
-      if (error.hint) process.stderr.write(`${paint.dim('Hint:')} ${error.hint}\n`)
-      if (error.code === 'internal' && process.env.DEBUG) process.stderr.write(`${err.stack ?? ''}\n`)
+      writeHumanError(error, err)
     }
     return undefined
   }
