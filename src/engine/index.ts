@@ -98,6 +98,9 @@ export const releaseFlow = lazy('releaseFlow')
 export const activeRuns = lazy('activeRuns')
 export const admitQueued = lazy('admitQueued')
 export const flowsWithQueuedRuns = lazy('flowsWithQueuedRuns')
+/** Without a daemon, the process that ended a run starts what queued behind it (the CLI and the TUI alike). */
+export const continueQueuedRuns = lazy('continueQueuedRuns')
+export type {ContinueQueuedOptions} from './daemon/queued-runs.js'
 export const startDaemon = lazy('startDaemon')
 export const stopDaemon = lazy('stopDaemon')
 export const waitForDaemon = lazy('waitForDaemon')

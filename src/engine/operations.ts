@@ -11,6 +11,7 @@ export {listFlows, newFlow, pushFlow, showFlow, validateFlow} from './runtime/fl
 export {diffFlow, listVersions, parseDiffSide, promoteFlow, releaseFlow} from './runtime/releasing.js'
 export {activeRuns, admitQueued, flowsWithQueuedRuns} from './runtime/concurrency.js'
 export {startDaemon} from './daemon/daemon.js'
+export {continueQueuedRuns} from './daemon/queued-runs.js'
 export {stopDaemon, waitForDaemon} from './daemon/control.js'
 export {followRun} from './runtime/follow.js'
 export {flowGraph, runGraph} from './runtime/graph.js'

@@ -10,6 +10,7 @@ import {
   approvalPayload,
   cancelRun,
   completeWait,
+  continueQueuedRuns,
   driveRun,
   listOpenWaits,
   listRuns,
@@ -72,6 +73,8 @@ export interface EngineSourceOptions {
 export class EngineSource implements TuiSource {
   /** Runs this process is continuing after a decision (no daemon); awaited before exit. */
   private readonly driving = new Map<string, Promise<unknown>>()
+  /** Queued runs this process started after a decided run ended; the decided run's promise covers them. */
+  private readonly startedQueued = new Set<string>()
   private openWaitsCache: {at: number; waits: OpenWait[]} | undefined
   private output: {runId: string; cursor: RunOutputCursor; tails: Map<string, {stream: 'stdout' | 'stderr'; line: string}[]>} | undefined
 
@@ -159,17 +162,31 @@ export class EngineSource implements TuiSource {
    */
   private continueRun(runId: string): void {
     if (this.driving.has(runId)) return
-    // Handed over only when the daemon acknowledges it (never judged by its pid alone).
+    const env = this.options.env ?? process.env
+    const started: string[] = []
+    // Handed over only when the daemon acknowledges it (never judged by its pid alone). Driven
+    // here, the run may end and free its flow's slot: start what queued behind it, as the CLI does.
     const done = handToDaemon(this.ws, runId)
-      .then((daemon) => (daemon ? undefined : driveRun(this.ws, runId, {env: this.options.env ?? process.env})))
+      .then(async (daemon) => {
+        if (daemon) return
+        const view = await driveRun(this.ws, runId, {env})
+        const onStart = (id: string): void => {
+          this.startedQueued.add(id)
+          started.push(id)
+        }
+        await continueQueuedRuns(this.ws, view, {env, onStart})
+      })
       .catch(() => undefined) // its failure is in the journal, which the screen shows
-      .finally(() => this.driving.delete(runId))
+      .finally(() => {
+        this.driving.delete(runId)
+        for (const id of started) this.startedQueued.delete(id)
+      })
     this.driving.set(runId, done)
   }
 
   /** Runs still being continued by this process (the command waits for them before exiting). */
   get pending(): string[] {
-    return [...this.driving.keys()]
+    return [...this.driving.keys(), ...this.startedQueued]
   }
 
   async settle(): Promise<void> {

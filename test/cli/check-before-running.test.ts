@@ -140,7 +140,7 @@ describe('run input', () => {
 })
 
 describe('resource refs', () => {
-  it('(count ref) on a res:// ref fails naming the ref instead of answering its key count; a step gets the content', async () => {
+  it('(count ref), (clojure.string/split-lines ref) on a res:// ref fail naming the ref; its :size stays readable; a step gets the content', async () => {
     const gen = `(flow/step :exec :gen {:command ["sh" "-c" "yes a | head -c 70000"]})`
     t.writeFlow('big', `{:slug :big :name "big" :flow (let [r ${gen}] (count (:stdout r)))}`)
     const counted = await run('flows', 'run', 'big', '--wait')
@@ -151,5 +151,10 @@ describe('resource refs', () => {
  :flow (let [r ${gen}] (flow/step :function :len {:ref :len :input (:stdout r)}))}`)
     const resolved = await run('flows', 'run', 'big2', '--wait')
     expect(resolved.json.data).toMatchObject({status: 'completed', output: 70000})
+    t.writeFlow('big3', `{:slug :big3 :name "big3" :flow (let [r ${gen}] (clojure.string/split-lines (:stdout r)))}`)
+    const split = await run('flows', 'run', 'big3', '--wait')
+    expect(split.json.error!.details.error.message).toMatch(/^clojure\.string\/split-lines: got a resource ref \(res:\/\/.*, 70000 bytes\) where its content was meant/)
+    t.writeFlow('big4', `{:slug :big4 :name "big4" :flow (let [r ${gen}] [(:size (:stdout r)) (:content-type (:stdout r))])}`)
+    expect((await run('flows', 'run', 'big4', '--wait')).json.data).toMatchObject({status: 'completed', output: [70000, 'text/plain; charset=utf-8']})
   })
 })

@@ -20,6 +20,12 @@ const PLAIN = `{:slug :plain
  :flow (flow/step :function :only {:code "(fn [x] {:n 1})" :input {}})}
 `
 
+const SOLO = `{:slug :solo
+ :name "Solo"
+ :concurrency {:type :singleton :on-conflict :queue}
+ :flow (flow/step :wait :gate {:key "go" :approval {:prompt "Go?"}})}
+`
+
 let dir: string
 let ws: Workspace
 
@@ -42,6 +48,7 @@ beforeEach(async () => {
   initWorkspace(dir)
   fs.writeFileSync(path.join(dir, '.breyta', 'flows', 'gated.edn'), GATED)
   fs.writeFileSync(path.join(dir, '.breyta', 'flows', 'plain.edn'), PLAIN)
+  fs.writeFileSync(path.join(dir, '.breyta', 'flows', 'solo.edn'), SOLO)
   ws = await openWorkspace({explicit: dir, from: dir})
 })
 
@@ -102,6 +109,24 @@ describe('EngineSource', () => {
     await source.cancel(b)
     expect((await source.getRun(b)).status).toBe('cancelled')
     await expect(source.cancel(b)).rejects.toMatchObject({code: 'run_not_active'})
+  })
+
+  it('a decision that ends a run starts the runs queued behind it, in line, as the CLI does', async () => {
+    const a = await start('solo')
+    const b = (await createRun(ws, {slug: 'solo', target: 'draft'})).id
+    const c = (await createRun(ws, {slug: 'solo', target: 'draft'})).id
+    const source = new EngineSource(ws)
+    expect([(await source.getRun(a)).status, (await source.getRun(b)).status, (await source.getRun(c)).status]).toEqual(['waiting', 'queued', 'queued'])
+
+    await source.approve(a, 'go', {by: 'erin'})
+    await source.settle()
+    // a ended and freed the singleton's slot: b was admitted and driven here until its own gate; c keeps its place.
+    expect([(await source.getRun(a)).status, (await source.getRun(b)).status, (await source.getRun(c)).status]).toEqual(['completed', 'waiting', 'queued'])
+    expect(source.pending).toEqual([])
+
+    await source.reject(b, 'go', {by: 'erin', comment: 'no'})
+    await source.settle()
+    expect([(await source.getRun(b)).status, (await source.getRun(c)).status]).toEqual(['completed', 'waiting'])
   })
 
   it('calls subscribers when the engine writes a run, and stops after unsubscribe', async () => {

@@ -31,6 +31,38 @@ export function describe(v: Value): string {
   return `${s.length > 60 ? s.slice(0, 59) + '…' : s} (${typeName(v)})`
 }
 
+/**
+ * A step output too large to keep inline travels as `{:ref "res://…" :size N :content-type …}`
+ * (runtime/resources.ts). Treating that map as data where its content was meant would silently
+ * answer with its keys (a count of 3, a seq of entries, "{:ref …}" as text), and the body cannot
+ * read the content (no I/O here), so every coercion below says what it is and how to get at the
+ * content. Only :ref, :size and :content-type stay readable: flows pass refs on to steps.
+ */
+export function isResourceRef(v: Value): v is EdnMap {
+  if (!(v instanceof Map) || v.size !== 3) return false
+  const ref = mapGet(v, Keyword.of('ref'))
+  return typeof ref === 'string' && ref.startsWith('res://') && mapHas(v, Keyword.of('size')) && mapHas(v, Keyword.of('content-type'))
+}
+
+const REF_KEYS = new Set(['ref', 'size', 'content-type'])
+
+/** Throws the resource-ref error when `v` is a ref map; `fname` names the function in it. */
+export function rejectResourceRef(v: Value, fname: string): void {
+  if (!isResourceRef(v)) return
+  const ref = mapGet(v, Keyword.of('ref')) as string
+  const size = mapGet(v, Keyword.of('size'))
+  throw fnError(
+    fname,
+    `got a resource ref (${ref}, ${String(size)} bytes) where its content was meant: large step outputs are stored as resources; pass the ref in a step's config (steps receive the content, e.g. a :function step's :input), or use its :ref, :size or :content-type`,
+  )
+}
+
+/** A lookup of `key` in a ref map is fine for its own keys, an error for anything else. */
+export function rejectRefLookup(coll: Value, key: Value, fname: string): void {
+  if (key instanceof Keyword && REF_KEYS.has(key.name)) return
+  rejectResourceRef(coll, fname)
+}
+
 export function isSeqable(v: Value): boolean {
   return v === null || typeof v === 'string' || Array.isArray(v) || v instanceof List || v instanceof Map || v instanceof Set
 }
@@ -45,6 +77,7 @@ export function isSequential(v: Value): v is Value[] | List {
  */
 export function toSeq(v: Value, fname: string): readonly Value[] {
   if (v === null) return []
+  rejectResourceRef(v, fname)
   if (Array.isArray(v)) return v
   if (v instanceof List) return v.items
   if (v instanceof Set) return [...v]
@@ -55,8 +88,9 @@ export function toSeq(v: Value, fname: string): readonly Value[] {
 }
 
 /** `(get coll key not-found)`: maps, vectors by index, sets, strings; else not-found. */
-export function lookup(coll: Value, key: Value, notFound: Value): Value {
+export function lookup(coll: Value, key: Value, notFound: Value, fname = 'get'): Value {
   if (coll instanceof Map) {
+    rejectRefLookup(coll, key, fname)
     const v = mapGet(coll, key)
     return v !== undefined ? v : mapHas(coll, key) ? null : notFound
   }
@@ -109,7 +143,8 @@ export function scalarText(v: Value): string | undefined {
 }
 
 /** `str` of one value: nil is "", keywords keep their colon, collections print as EDN. */
-export function strOf(v: Value): string {
+export function strOf(v: Value, fname = 'str'): string {
+  rejectResourceRef(v, fname)
   return scalarText(v) ?? (v instanceof Sym ? v.name : printEdn(v))
 }
 
@@ -185,12 +220,16 @@ export function expectInt(v: Value, fname: string): number {
 
 export function expectString(v: Value, fname: string): string {
   if (typeof v === 'string') return v
+  rejectResourceRef(v, fname)
   throw fnError(fname, `expected a string, got ${describe(v)}`)
 }
 
 /** A map, or an empty one for nil (Clojure's map functions accept nil). */
 export function expectMap(v: Value, fname: string): EdnMap {
-  if (v instanceof Map) return v
+  if (v instanceof Map) {
+    rejectResourceRef(v, fname)
+    return v
+  }
   if (v === null) return new Map()
   throw fnError(fname, `expected a map, got ${describe(v)}`)
 }

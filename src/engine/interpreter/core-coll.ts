@@ -6,7 +6,7 @@ import {equals, isCallable, Keyword, List, mapAssoc, mapGet, mapHas, type EdnMap
 import {andThen, mapMaybe, type MaybeAsync} from './async.js'
 import {def} from './builtins.js'
 import {invoke} from './evaluate.js'
-import {describe, expectInt, expectMap, isSequential, lookup, mapPut, setAdd, setFind, toSeq} from './coerce.js'
+import {describe, expectInt, expectMap, isSequential, lookup, mapPut, rejectRefLookup, rejectResourceRef, setAdd, setFind, toSeq} from './coerce.js'
 import type {Ctx} from './env.js'
 import {fnError, formText} from './eval-error.js'
 
@@ -16,7 +16,7 @@ def('get-in', 2, 3, (args) => {
   let v: Value = args[0]!
   const notFound = args[2] ?? null
   for (const k of toSeq(args[1]!, 'get-in')) {
-    const next = lookup(v, k, undefined as unknown as Value)
+    const next = lookup(v, k, undefined as unknown as Value, 'get-in')
     if (next === undefined) return notFound
     v = next
   }
@@ -123,22 +123,8 @@ def('find', 2, 2, (args) => {
   return v !== undefined || mapHas(m, args[1]!) ? [args[1]!, v ?? null] : null
 })
 
-/**
- * A step output too large to keep inline travels as `{:ref "res://…" :size N :content-type …}`.
- * Counting that map would silently answer 3 (its keys) where the flow meant its content, and the
- * body cannot read the content (no I/O here), so say what it is and how to get at the content.
- */
-function refContentError(v: Value, name: string): Error | undefined {
-  if (!(v instanceof Map) || v.size !== 3) return undefined
-  const ref = mapGet(v, Keyword.of('ref'))
-  if (typeof ref !== 'string' || !ref.startsWith('res://') || !mapHas(v, Keyword.of('size')) || !mapHas(v, Keyword.of('content-type'))) return undefined
-  const size = mapGet(v, Keyword.of('size'))
-  return fnError(name, `got a resource ref (${ref}, ${String(size)} bytes) where its content was meant: large step outputs are stored as resources; pass the ref in a step's config (steps receive the content, e.g. a :function step's :input), or use its :size`)
-}
-
 export function count(v: Value, name: string): number {
-  const refError = refContentError(v, name)
-  if (refError) throw refError
+  rejectResourceRef(v, name)
   if (v === null) return 0
   if (typeof v === 'string' || Array.isArray(v)) return v.length
   if (v instanceof List) return v.items.length
@@ -153,7 +139,10 @@ def('not-empty', 1, 1, (args) => (count(args[0]!, 'not-empty') === 0 ? null : ar
 def('contains?', 2, 2, (args) => {
   const [c, k] = args as [Value, Value]
   if (c === null) return false
-  if (c instanceof Map) return mapHas(c, k)
+  if (c instanceof Map) {
+    rejectRefLookup(c, k, 'contains?')
+    return mapHas(c, k)
+  }
   if (c instanceof Set) return setFind(c, k) !== undefined
   if (Array.isArray(c) || typeof c === 'string') return typeof k === 'number' && Number.isInteger(k) && k >= 0 && k < c.length
   throw fnError('contains?', `not supported on ${describe(c)}`)

@@ -62,7 +62,7 @@ def('reduce', 2, 3, (args, ctx) => {
 
 def('reduce-kv', 3, 3, (args, ctx) => {
   const c = args[2]!
-  const entries: [Value, Value][] = c instanceof Map ? [...c] : toSeq(c, 'reduce-kv').map((x, i) => [i, x])
+  const entries: [Value, Value][] = c instanceof Map ? toSeq(c, 'reduce-kv').map((e) => e as [Value, Value]) : toSeq(c, 'reduce-kv').map((x, i) => [i, x])
   return andThen(reduceMaybe<[Value, Value], Value>(entries, args[1]!, (acc, [k, v]) => invoke(args[0]!, [acc, k, v], ctx), isReduced), unreduced)
 })
 

@@ -77,7 +77,7 @@ function destructureMap(pattern: EdnMap, value: Value, env: Env, ctx: Ctx): void
   const defaults = pattern.get(OR)
   if (defaults !== undefined && !(defaults instanceof Map)) throw new EvalError('destructuring: `:or` must be a map')
   const get = (key: Value, local: Value): Value => {
-    const v = lookup(m, key, MISSING)
+    const v = lookup(m, key, MISSING, 'destructuring')
     if (v !== MISSING) return v
     const d = defaults?.get(local)
     return d === undefined ? null : evalDefault(d, env, ctx)

@@ -145,7 +145,7 @@ export function apply(f: Value, args: Value[], ctx: Ctx): MaybeAsync {
   if (f instanceof Closure) return applyClosure(f, args, ctx)
   if (f instanceof Keyword) {
     arity(printEdn(f), args, 1, 2)
-    return lookup(args[0]!, f, args.length > 1 ? args[1]! : null)
+    return lookup(args[0]!, f, args.length > 1 ? args[1]! : null, printEdn(f))
   }
   if (f instanceof Map) {
     arity('map', args, 1, 2)

@@ -49,7 +49,7 @@ def('flow/template', 1, 2, (args, ctx) => {
 })
 
 def('flow/fail', 1, 2, (args) => {
-  const message = typeof args[0] === 'string' ? args[0] : strOf(args[0]!)
+  const message = typeof args[0] === 'string' ? args[0] : strOf(args[0]!, 'flow/fail')
   throw new BreytaError('run_failed', message, {details: {data: toJson(args[1] ?? null)}})
 })
 
