@@ -327,7 +327,7 @@ export function App({source, by, pageSize = 50, debounceMs = 200, clock = system
   else if (screen.name === 'run') {
     body = detail === null
       ? <Text dimColor>{truncate(run.error ?? `loading run ${screen.runId}…`, width)}</Text>
-      : <RunView run={detail} selectedStep={stepIndex} selectedWait={waitIndex} scroll={scroll} rejectComment={prompt?.kind === 'reject' ? prompt.comment : null} height={bodyH} width={width} now={now} unfold={unfold} />
+      : <RunView run={detail} selectedStep={stepIndex} selectedWait={waitIndex} scroll={scroll} rejectComment={prompt?.kind === 'reject' ? prompt.comment : null} layout={layout!} width={width} now={now} />
   } else {
     body = <RunList runs={ordered} selected={selIndex} height={bodyH} width={width} now={now} more={more} loading={runs.loading && runs.data === null} filter={editingFilter ? '' : filter} />
   }

@@ -94,7 +94,10 @@ export async function startDaemon(ws: Workspace, options: DaemonOptions = {}): P
   // Every line of the log and every HTTP answer passes the workspace's secrets redactor.
   const redactor = liveWorkspaceRedactor(ws.layout, options.env ?? {})
   const rawLog: DaemonLog = options.log ?? (() => {})
-  const log: DaemonLog = (level, message, fields) => rawLog(level, redactor().string(message), fields === undefined ? undefined : (redactor().unknown(fields) as Record<string, unknown>))
+  const log: DaemonLog = (level, message, fields) => {
+    const r = redactor() // one look at the secrets files per line
+    rawLog(level, r.string(message), fields === undefined ? undefined : (r.unknown(fields) as Record<string, unknown>))
+  }
   fs.mkdirSync(ws.layout.dir, {recursive: true})
   let ready: DaemonInfo | undefined
   let stopping: Promise<DaemonStats> | undefined

@@ -8,7 +8,7 @@
  */
 import {Keyword, List, Sym, type Value} from '../edn/values.js'
 import type {PathSegment} from '../edn/positions.js'
-import {GLOBALS, SPECIAL} from './builtins.js'
+import {GLOBALS, SPECIAL, UNSUPPORTED_FORMS, UNSUPPORTED_MESSAGE} from './builtins.js'
 import {editDistance} from '../suggest.js'
 
 export interface Unbound {
@@ -19,7 +19,7 @@ export interface Unbound {
   message: string
 }
 
-const UNSUPPORTED = new Set(['def', 'defn', 'ns', 'require', 'set!', 'try', 'throw'])
+const UNSUPPORTED: ReadonlySet<string> = new Set(UNSUPPORTED_FORMS)
 
 type Scope = ReadonlySet<Sym>
 
@@ -29,10 +29,21 @@ const OR = Keyword.of('or')
 const NAME_LISTS = new Set([Keyword.of('keys'), Keyword.of('strs'), Keyword.of('syms')])
 const FOR_LET = Keyword.of('let')
 
+/**
+ * Top-level forms already found to resolve (no locals). Values are immutable, so a form that
+ * resolved once always will: validation (parseFlow) and the interpreter's own check before it
+ * runs the same body then walk it once, not once each per advance.
+ */
+const resolvedForms = new WeakSet<object>()
+const NO_LOCALS: readonly Sym[] = []
+
 /** Every unbound symbol and unknown function in `form`, in reading order. */
-export function analyze(form: Value, locals: Iterable<Sym> = []): Unbound[] {
+export function analyze(form: Value, locals: Iterable<Sym> = NO_LOCALS): Unbound[] {
+  const top = locals === NO_LOCALS && typeof form === 'object' && form !== null
+  if (top && resolvedForms.has(form)) return []
   const out: Unbound[] = []
   new Analyzer(out).expr(form, new Set(locals), [])
+  if (top && out.length === 0) resolvedForms.add(form)
   return out
 }
 
@@ -156,7 +167,7 @@ class Analyzer {
         return this.body(items, 2, this.comprehension(items[1], scope, [...at, 1]), at)
       default:
         if (UNSUPPORTED.has(head.name)) {
-          this.out.push({path: [...at, 0], name: head.name, message: `${head.name}: is not supported in flow code (flows are pure expressions; use let, fn and flow/fail)`})
+          this.out.push({path: [...at, 0], name: head.name, message: `${head.name}: ${UNSUPPORTED_MESSAGE}`})
           return
         }
         return this.body(items, 1, scope, at)

@@ -27,3 +27,7 @@ export function defString(name: string, min: number, max: number, impl: BuiltinI
   const b = new Builtin(`clojure.string/${name}`, min, max, impl)
   for (const ns of ['clojure.string', 'str', 'string']) GLOBALS.set(Sym.of(`${ns}/${name}`), b)
 }
+
+/** Clojure forms flow code cannot use: the evaluator refuses them and validation reports them. */
+export const UNSUPPORTED_FORMS: readonly string[] = ['def', 'defn', 'ns', 'require', 'set!', 'try', 'throw']
+export const UNSUPPORTED_MESSAGE = 'is not supported in flow code (flows are pure expressions; use let, fn and flow/fail)'

@@ -47,21 +47,18 @@ function normalize(err: unknown, run: RunState): unknown {
   return new BreytaError('run_failed', `evaluation failed: ${err instanceof Error ? err.message : String(err)}`, {cause: err})
 }
 
-const resolved = new WeakSet<object>()
-
 /**
  * Symbols are resolved before the code runs (analyze.ts): a typo in a branch not taken
- * fails now, at its form, not on the day the branch runs.
+ * fails now, at its form, not on the day the branch runs. analyze remembers forms that
+ * resolved, so a body validated by parseFlow is not walked again here.
  */
 function resolveFirst(form: Value): void {
-  if (typeof form === 'object' && form !== null && resolved.has(form)) return
   const [first, ...more] = analyze(form)
   if (first !== undefined) {
     const err = new EvalError(more.length === 0 ? first.message : `${first.message} (and ${more.length} more: ${more.map((u) => u.name).join(', ')})`)
     err.attach(enclosingForm(form, first.path))
     throw err
   }
-  if (typeof form === 'object' && form !== null) resolved.add(form)
 }
 
 /** The innermost list on `path` into `form` (the call or special form holding a symbol). */

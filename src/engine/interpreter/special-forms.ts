@@ -4,7 +4,7 @@
  */
 import {equals, Keyword, List, Sym, type Value} from '../edn/values.js'
 import {andThen, type MaybeAsync} from './async.js'
-import {SPECIAL, type SpecialForm} from './builtins.js'
+import {SPECIAL, UNSUPPORTED_FORMS, UNSUPPORTED_MESSAGE, type SpecialForm} from './builtins.js'
 import {Closure, Recur, recurNotInTail, type Arity} from './fn-values.js'
 import {toSeq, truthy} from './coerce.js'
 import {tick} from './budget.js'
@@ -29,7 +29,7 @@ function bindingVector(form: List, name: string): Value[] {
 }
 
 /** Evaluate binding pairs in order, each in a new Env so closures see what existed when made. */
-function bindPairs(bindings: readonly Value[], env: Env, ctx: Ctx, from = 0): MaybeAsync<Env> {
+export function bindPairs(bindings: readonly Value[], env: Env, ctx: Ctx, from = 0): MaybeAsync<Env> {
   let e = env
   for (let i = from; i < bindings.length; i += 2) {
     const v = evaluate(bindings[i + 1]!, e, ctx)
@@ -118,10 +118,11 @@ function orFrom(items: readonly Value[], i: number, env: Env, ctx: Ctx): MaybeAs
 define('and', (form, env, ctx) => andFrom(form.items, 1, env, ctx))
 define('or', (form, env, ctx) => orFrom(form.items, 1, env, ctx))
 
-function ifLet(name: string, form: List, env: Env, ctx: Ctx, then_: (e: Env) => MaybeAsync, else_: () => MaybeAsync): MaybeAsync {
+/** if-let and friends; `test` is truthiness, or "not nil" for if-some / when-some. */
+function ifLet(name: string, form: List, env: Env, ctx: Ctx, then_: (e: Env) => MaybeAsync, else_: () => MaybeAsync, test: (v: Value) => boolean = truthy): MaybeAsync {
   const b = bindingVector(form, name)
   if (b.length !== 2) throw syntax(name, 'expects exactly one binding', form)
-  return andThen(evaluate(b[1]!, env, ctx), (v) => (truthy(v) ? then_(bindOne(b[0]!, v, env, ctx)) : else_()))
+  return andThen(evaluate(b[1]!, env, ctx), (v) => (test(v) ? then_(bindOne(b[0]!, v, env, ctx)) : else_()))
 }
 
 define('if-let', (form, env, ctx) => {
@@ -131,18 +132,14 @@ define('if-let', (form, env, ctx) => {
 
 define('when-let', (form, env, ctx) => ifLet('when-let', form, env, ctx, (e) => evalBody(form.items, 2, e, ctx), () => null))
 
-function ifSome(name: string, form: List, env: Env, ctx: Ctx, then_: (e: Env) => MaybeAsync, else_: () => MaybeAsync): MaybeAsync {
-  const b = bindingVector(form, name)
-  if (b.length !== 2) throw syntax(name, 'expects exactly one binding', form)
-  return andThen(evaluate(b[1]!, env, ctx), (v) => (v !== null ? then_(bindOne(b[0]!, v, env, ctx)) : else_()))
-}
+const isSome = (v: Value) => v !== null
 
 define('if-some', (form, env, ctx) => {
   if (form.items.length < 3 || form.items.length > 4) throw syntax('if-some', 'expects (if-some [x expr] then else?)', form)
-  return ifSome('if-some', form, env, ctx, (e) => evaluate(form.items[2]!, e, ctx), () => (form.items.length === 4 ? evaluate(form.items[3]!, env, ctx) : null))
+  return ifLet('if-some', form, env, ctx, (e) => evaluate(form.items[2]!, e, ctx), () => (form.items.length === 4 ? evaluate(form.items[3]!, env, ctx) : null), isSome)
 })
 
-define('when-some', (form, env, ctx) => ifSome('when-some', form, env, ctx, (e) => evalBody(form.items, 2, e, ctx), () => null))
+define('when-some', (form, env, ctx) => ifLet('when-some', form, env, ctx, (e) => evalBody(form.items, 2, e, ctx), () => null, isSome))
 
 /** (when-first [x coll] body): body with x the first item, when coll has one. */
 define('when-first', (form, env, ctx) => {
@@ -338,9 +335,9 @@ function condpFrom(form: List, pred: Value, x: Value, i: number, env: Env, ctx: 
   )
 }
 
-for (const name of ['def', 'defn', 'ns', 'require', 'set!', 'try', 'throw']) {
+for (const name of UNSUPPORTED_FORMS) {
   define(name, (form) => {
-    throw syntax(name, 'is not supported in flow code (flows are pure expressions; use let, fn and flow/fail)', form)
+    throw syntax(name, UNSUPPORTED_MESSAGE, form)
   })
 }
 

@@ -15,6 +15,7 @@ import {EvalError} from './eval-error.js'
 import {evalBody, evaluate} from './evaluate.js'
 import {Recur, recurNotInTail} from './fn-values.js'
 import {tick} from './budget.js'
+import {bindPairs} from './special-forms.js'
 
 type Clause = {kind: 'bind'; pattern: Value; expr: Value} | {kind: 'let'; bindings: Value[]} | {kind: 'when' | 'while'; expr: Value}
 
@@ -44,16 +45,6 @@ function clauses(form: List, name: string): Clause[] {
   return out
 }
 
-function bindLet(bindings: Value[], env: Env, ctx: Ctx, i = 0): MaybeAsync<Env> {
-  if (i >= bindings.length) return env
-  return andThen(evaluate(bindings[i + 1]!, env, ctx), (v) => {
-    if (v instanceof Recur) throw recurNotInTail()
-    const e = new Env(env)
-    destructure(bindings[i]!, v, e, ctx)
-    return bindLet(bindings, e, ctx, i + 2)
-  })
-}
-
 /**
  * Run the comprehension, calling `body` once per combination in order. The walk returns
  * false when a `:while` fails, which ends the loop of the nearest binding before it.
@@ -72,7 +63,7 @@ function comprehend(form: List, name: string, env: Env, ctx: Ctx, body: (env: En
     const c = cs[i]!
     switch (c.kind) {
       case 'let':
-        return andThen(bindLet(c.bindings, e, ctx), (next) => walk(i + 1, next))
+        return andThen(bindPairs(c.bindings, e, ctx), (next) => walk(i + 1, next))
       case 'when':
         return andThen(evaluate(c.expr, e, ctx), (t) => (truthy(t) ? walk(i + 1, e) : true))
       case 'while':

@@ -2,12 +2,11 @@
 // @jsxImportSource react
 /**
  * One run: a header, the step timeline, the selected step's input/output/error (scrollable),
- * and the open approvals. The layout is computed by `layoutRunView`, which the app also uses
- * to know how far the detail pane can scroll.
+ * and the open approvals. The app computes the layout (`layoutRunView`) once per frame: it
+ * needs it too, to know how far the detail pane can scroll.
  */
 import {Box, Text} from 'ink'
-import {ApprovalPrompt, MAX_COMMENT_ROWS} from '../components/ApprovalPrompt.js'
-import {commentRows} from '../components/CommentInput.js'
+import {ApprovalPrompt} from '../components/ApprovalPrompt.js'
 import {StatusBadge} from '../components/StatusBadge.js'
 import {StepTimeline} from '../components/StepTimeline.js'
 import {formatAge, prettyLines, spanDuration, truncate, windowRange} from '../format.js'
@@ -81,14 +80,13 @@ export interface RunViewProps {
   scroll: number
   /** The reject comment being typed for the selected wait, or null. */
   rejectComment: string | null
-  height: number
+  /** From `layoutRunView` for this run, step, size, comment and fold state. */
+  layout: RunViewLayout
   width: number
   now: number
-  unfold?: boolean
 }
 
-export function RunView({run, selectedStep, selectedWait, scroll, rejectComment, height, width, now, unfold = false}: RunViewProps) {
-  const layout = layoutRunView(run, selectedStep, height, width, rejectComment === null ? 0 : commentRows(rejectComment, MAX_COMMENT_ROWS), unfold)
+export function RunView({run, selectedStep, selectedWait, scroll, rejectComment, layout, width, now}: RunViewProps) {
   const approvals = openApprovals(run)
   const top = Math.max(0, Math.min(scroll, layout.lines.length - layout.detailH))
   const visible = layout.lines.slice(top, top + layout.detailH)
