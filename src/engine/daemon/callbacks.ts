@@ -10,7 +10,7 @@ import {fromJson} from '../edn/json.js'
 import {isBreytaError} from '../errors.js'
 import {verifyCallbackToken} from '../runtime/callback-url.js'
 import {completeWait} from '../runtime/waits.js'
-import {appendEvents, readJournal} from '../store/fs/journal.js'
+import {appendAfter, readJournal} from '../store/fs/journal.js'
 import {lock} from '../store/fs/lock.js'
 import {runExists} from '../store/fs/run-store.js'
 import {signalRun} from '../store/fs/signals.js'
@@ -82,8 +82,7 @@ async function rejected(ctx: DaemonContext, runId: string, key: string, reply: R
     const l = await lock(ctx.ws.layout.runLock(runId), {timeoutMs: 2000, purpose: 'callback_rejected'})
     if (l) {
       try {
-        const {events} = readJournal(ctx.ws.layout.runJournal(runId))
-        appendEvents(ctx.ws.layout.runJournal(runId), events.at(-1)?.seq ?? 0, {type: 'callback_rejected', at: new Date().toISOString(), key, status: reply.status, code, message})
+        appendAfter(ctx.ws.layout.runJournal(runId), readJournal(ctx.ws.layout.runJournal(runId)), {type: 'callback_rejected', at: new Date().toISOString(), key, status: reply.status, code, message})
         journaled = true
       } finally {
         l.release()

@@ -21,7 +21,7 @@ import {BreytaError} from '../errors.js'
 import {parseFlow} from '../flow/load.js'
 import {releasedFlow} from '../flow/releases.js'
 import type {Concurrency} from '../flow/types.js'
-import {appendEvents, readJournal} from '../store/fs/journal.js'
+import {appendAfter, readJournal} from '../store/fs/journal.js'
 import {lock, tryLock} from '../store/fs/lock.js'
 import {listRunIds, readPinnedFlow, readRunSnapshot, writeRunSnapshot} from '../store/fs/run-store.js'
 import {noteRunChanged} from '../store/fs/signals.js'
@@ -241,10 +241,11 @@ export async function admitNewRun(ws: Workspace, req: AdmissionRequest, create: 
 
 /** Append run_admitted to a queued run's journal; the caller holds the run's lock. */
 function markAdmitted(ws: Workspace, runId: string): boolean {
-  const {events} = readJournal(ws.layout.runJournal(runId))
+  const read = readJournal(ws.layout.runJournal(runId))
+  const {events} = read
   const view = projectRun(events)
   if (!view || view.status !== 'queued') return false
-  const written = appendEvents(ws.layout.runJournal(runId), events.at(-1)?.seq ?? 0, {type: 'run_admitted', at: new Date().toISOString(), pid: process.pid})
+  const written = appendAfter(ws.layout.runJournal(runId), read, {type: 'run_admitted', at: new Date().toISOString(), pid: process.pid})
   writeRunSnapshot(ws.layout, projectRun([...events, ...written])!)
   noteRunChanged(ws.layout, runId)
   return true

@@ -6,7 +6,7 @@ import {Keyword, type Value} from '../edn/values.js'
 import {BreytaError} from '../errors.js'
 import {parseFlow} from '../flow/load.js'
 import {readDraft} from '../store/fs/flow-store.js'
-import {appendEvents, readJournal} from '../store/fs/journal.js'
+import {appendAfter, appendEvents, readJournal} from '../store/fs/journal.js'
 import {lock} from '../store/fs/lock.js'
 import {newRunId} from '../store/fs/run-id.js'
 import {signalRun} from '../store/fs/signals.js'
@@ -85,7 +85,7 @@ export async function createRun(ws: Workspace, options: StartOptions): Promise<R
   const input = options.input ?? new Map()
   assertRequiredInputs(flow.slug, flow.requiredInputs, input)
   // An input may carry a secret (a webhook payload, a pasted token): the journal gets it redacted.
-  const redactor = workspaceRedactor(ws.layout, options.env ?? process.env)
+  const redactor = workspaceRedactor(ws.layout, options.env ?? process.env, connections)
   const create = (queued: boolean): RunView => createRunFiles(ws.layout, id, source.text, {
     type: 'run_created',
     at: new Date().toISOString(),
@@ -193,13 +193,14 @@ export async function cancelRun(ws: Workspace, runId: string, options: {reason?:
   const l = await lock(ws.layout.runLock(runId), {timeoutMs: options.timeoutMs ?? 15_000, purpose: 'cancel'})
   if (!l) return readRunView(ws.layout, runId)
   try {
-    const {events} = readJournal(ws.layout.runJournal(runId))
+    const read = readJournal(ws.layout.runJournal(runId))
+    const {events} = read
     const view = projectRun(events)!
     if (TERMINAL_STATUSES.includes(view.status)) return view
     // The owner died (we hold its lock): a step's process group it left running is stopped too.
     const at = new Date().toISOString()
     const stopped = (await stopRecordedProcesses(recordedProcesses(events), 'the run was cancelled')).map((e) => ({...e, at}) as UnsequencedEvent)
-    const written = appendEvents(ws.layout.runJournal(runId), events.at(-1)?.seq ?? 0, ...stopped, {type: 'run_cancelled', at, reason: options.reason ?? 'cancelled by request'})
+    const written = appendAfter(ws.layout.runJournal(runId), read, ...stopped, {type: 'run_cancelled', at, reason: options.reason ?? 'cancelled by request'})
     const next = projectRun([...events, ...written])!
     writeRunSnapshot(ws.layout, next)
     fs.rmSync(ws.layout.runCancelMarker(runId), {force: true})

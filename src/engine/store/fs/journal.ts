@@ -318,6 +318,20 @@ export function readFirstEvent(file: string): JournalEvent | undefined {
 }
 
 /** Append from a process that does not hold the run's writer (used under the run lock). */
+/**
+ * Append after a journal just read (under the run's lock): a torn last line left by a process
+ * that died mid-write is cut off first, as an advancing writer does, so the events never glue
+ * onto it (which would turn a torn tail into a damaged middle line: journal_corrupt).
+ */
+export function appendAfter(file: string, read: JournalRead, ...events: UnsequencedEvent[]): JournalEvent[] {
+  const w = JournalWriter.open(file, read.events.at(-1)?.seq ?? 0, read.validBytes)
+  try {
+    return w.append(...events)
+  } finally {
+    w.close()
+  }
+}
+
 export function appendEvents(file: string, lastSeq: number, ...events: UnsequencedEvent[]): JournalEvent[] {
   const w = JournalWriter.open(file, lastSeq)
   try {
