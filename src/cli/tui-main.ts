@@ -5,7 +5,7 @@
  * know, no TTY) goes to the oclif command, src/commands/tui.ts, so help, messages and errors
  * stay exactly as they are. Arguments: those after `tui`.
  */
-import {envRedactor, exitCodeFor, liveWorkspaceRedactor, openWorkspace, toBreytaError, type Workspace} from '../engine/index.js'
+import {envRedactor, exitCodeFor, liveWorkspaceRedactor, openWorkspace, toBreytaError, type Redactor} from '../engine/index.js'
 import {writeHumanError} from './error-text.js'
 import {osUser, runTuiSession} from './tui-session.js'
 
@@ -38,10 +38,11 @@ async function viaOclif(args: string[]): Promise<void> {
 async function main(args: string[]): Promise<void> {
   const flags = parsePlain(args)
   if (flags === undefined || !process.stdin.isTTY) return viaOclif(args)
-  let ws: Workspace | undefined
-  const redactor = () => (ws === undefined ? envRedactor(process.env) : liveWorkspaceRedactor(ws.layout, process.env)())
+  // Until the workspace is open only env secrets are known; then its live redactor (built once).
+  let redactor = (): Redactor => envRedactor(process.env)
   try {
-    ws = await openWorkspace({explicit: flags.workspace, env: process.env.BREYTA_WORKSPACE, from: process.cwd()})
+    const ws = await openWorkspace({explicit: flags.workspace, env: process.env.BREYTA_WORKSPACE, from: process.cwd()})
+    redactor = liveWorkspaceRedactor(ws.layout, process.env)
     await runTuiSession(ws, flags.by ?? osUser(), (text) => process.stderr.write(redactor().string(text.endsWith('\n') ? text : text + '\n')))
   } catch (err) {
     const error = redactor().error(toBreytaError(err))

@@ -6,7 +6,7 @@
 import type {Hook} from '@oclif/core'
 import {BreytaError, closest, exitCodeFor} from '../../engine/index.js'
 import {errorDocument, serialize} from '../envelope.js'
-import {paint} from '../format/style.js'
+import {writeHumanError} from '../error-text.js'
 
 const hook: Hook.CommandNotFound = async function (opts) {
   const spaced = (id: string) => id.replaceAll(':', ' ')
@@ -23,7 +23,7 @@ const hook: Hook.CommandNotFound = async function (opts) {
   process.exitCode = exitCodeFor(error.code)
   const json = [...(opts.argv ?? []), ...process.argv].includes('--json')
   if (json) process.stdout.write(serialize(errorDocument(error), Boolean(process.stdout.isTTY)))
-  else process.stderr.write(`${paint.red('Error')} ${paint.dim(`[${error.code}]`)}: ${error.message}\n${paint.dim('Hint:')} ${error.hint}\n`)
+  else writeHumanError(error, error)
   return error.code
 }
 

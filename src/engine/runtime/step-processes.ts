@@ -4,13 +4,10 @@
  * daemon recovery, retry) and when a run whose owner died is cancelled, a recorded group that
  * still runs is stopped, TERM then KILL, and `step_process_stopped` says so.
  */
-import {groupAlive, stopGroup} from '../steps/process-group.js'
+import {groupAlive, KILL_GRACE_MS, stopGroup} from '../steps/process-group.js'
 import type {JournalEvent, NewJournalEvent} from '../store/types.js'
 
 type StepProcess = Extract<JournalEvent, {type: 'step_process'}>
-
-/** How long a group gets between TERM and KILL (the same grace a timeout gives an :exec child). */
-export const STOP_GRACE_MS = 2000
 
 /** Recorded groups not yet stopped, of one position or of every step that has not finished. */
 export function recordedProcesses(events: readonly JournalEvent[], position?: string): StepProcess[] {
@@ -26,7 +23,7 @@ export function recordedProcesses(events: readonly JournalEvent[], position?: st
 }
 
 /** Stop those still alive; the events to journal, one per group stopped. */
-export async function stopRecordedProcesses(procs: readonly StepProcess[], reason: string, graceMs = STOP_GRACE_MS): Promise<NewJournalEvent[]> {
+export async function stopRecordedProcesses(procs: readonly StepProcess[], reason: string, graceMs = KILL_GRACE_MS): Promise<NewJournalEvent[]> {
   const out: NewJournalEvent[] = []
   for (const p of procs) {
     if (!groupAlive(p)) continue

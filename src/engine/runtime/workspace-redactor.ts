@@ -5,8 +5,8 @@
  * writer, the CLI's output, the daemon's log and its HTTP answers all start from it, so a secret
  * is redacted from the first event of an advance, not only after a step resolved it.
  */
-import {readFileSync, statSync} from 'node:fs'
-import {parseConnections} from '../store/fs/connection-store.js'
+import {statSync} from 'node:fs'
+import {readConnectionsSync} from '../store/fs/connection-store.js'
 import type {WorkspaceLayout} from '../store/fs/paths.js'
 import {envSecretValues, readSecretsSync, secretEnvName} from '../store/fs/secret-store.js'
 import type {Connection} from '../steps/types.js'
@@ -41,7 +41,7 @@ export function addBasicAuth(r: Redactor, connections: Record<string, Connection
 /** A broken connections.edn fails the run that reads it; here it only means no basic-auth forms. */
 function readConnectionsQuietly(layout: WorkspaceLayout): Record<string, Connection> {
   try {
-    return parseConnections(readFileSync(layout.connections, 'utf8'), layout.connections)
+    return readConnectionsSync(layout)
   } catch {
     return {}
   }

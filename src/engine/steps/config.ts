@@ -1,6 +1,6 @@
 /** Typed reads of a step's EDN config map, with messages that name the key. */
 import {toJson, type Json} from '../edn/json.js'
-import {field, isMap, Keyword, type EdnMap, type Value} from '../edn/values.js'
+import {field, isMap, Keyword, List, Sym, type EdnMap, type Value} from '../edn/values.js'
 import {parseDuration} from '../flow/duration.js'
 import {StepError} from './types.js'
 
@@ -85,6 +85,14 @@ export class StepConfig {
     const problem = okExitCodesProblem(v)
     if (problem !== undefined) throw new StepError(`:${this.type} step: ${problem}`, {retryable: false, hint: 'Fix :ok-exit-codes in the step config, e.g. [0 3].'})
     return (v as (number | bigint)[]).map(Number)
+  }
+
+  /** Validation of `:ok-exit-codes` as written; one computed when the step runs is checked then. */
+  okExitCodesProblems(): string[] {
+    const v = this.value('ok-exit-codes')
+    if (v === undefined || v instanceof List || v instanceof Sym) return []
+    const problem = okExitCodesProblem(v)
+    return problem === undefined ? [] : [problem]
   }
 
   /** A vector of strings (keywords and numbers allowed). */

@@ -18,22 +18,12 @@
 import path from 'node:path'
 import {emap, List, Sym} from '../edn/values.js'
 import {envProblems, stepEnv} from './child-env.js'
-import {okExitCodesProblem, StepConfig} from './config.js'
-import {processStartTime} from './process-group.js'
+import {StepConfig} from './config.js'
+import {KILL_GRACE_MS, killGroup, processStartTime} from './process-group.js'
 import {done, StepError, type StepExecutor} from './types.js'
 
-const KILL_GRACE_MS = 2000
 /** The gate: wait for the go line (EOF means the parent died: do not run), then become the program. */
 const GATE = ['/bin/sh', '-c', 'IFS= read -r _ || exit 125; exec "$@"', 'breyta-exec']
-
-function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
-  if (pid === undefined) return
-  try {
-    process.kill(-pid, signal)
-  } catch {
-    // already gone
-  }
-}
 
 export const execStep: StepExecutor = {
   type: 'exec',
@@ -42,12 +32,7 @@ export const execStep: StepExecutor = {
     const cmd = c.value('command')
     // A symbol or call (e.g. `(conj agent task)`, the command taken from the input) is computed
     // when the step runs; run() checks it then.
-    const problems = envProblems(config)
-    const ok = c.value('ok-exit-codes')
-    if (ok !== undefined && !(ok instanceof List || ok instanceof Sym)) {
-      const p = okExitCodesProblem(ok)
-      if (p !== undefined) problems.push(p)
-    }
+    const problems = [...envProblems(config), ...c.okExitCodesProblems()]
     if (cmd instanceof List || cmd instanceof Sym) return problems
     return Array.isArray(cmd) && cmd.length > 0 ? problems : [...problems, ':command must be a non-empty vector, e.g. ["git" "status"]']
   },

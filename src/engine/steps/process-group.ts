@@ -69,7 +69,12 @@ export function groupAlive(p: RecordedProcess): boolean {
   return liveMembers(p.pgid)
 }
 
-function kill(pgid: number, signal: NodeJS.Signals): void {
+/** How long a group gets between TERM and KILL: a step's timeout or cancel, and a stale copy. */
+export const KILL_GRACE_MS = 2000
+
+/** Signal a whole process group (the step's program and its children); gone already is fine. */
+export function killGroup(pgid: number | undefined, signal: NodeJS.Signals): void {
+  if (pgid === undefined) return
   try {
     process.kill(-pgid, signal)
   } catch {
@@ -90,9 +95,9 @@ async function gone(p: RecordedProcess, ms: number): Promise<boolean> {
 /** Stop a recorded group that is still alive: TERM, then KILL after `graceMs`. Null when it was not alive. */
 export async function stopGroup(p: RecordedProcess, graceMs: number): Promise<'SIGTERM' | 'SIGKILL' | null> {
   if (!groupAlive(p)) return null
-  kill(p.pgid, 'SIGTERM')
+  killGroup(p.pgid, 'SIGTERM')
   if (await gone(p, graceMs)) return 'SIGTERM'
-  kill(p.pgid, 'SIGKILL')
+  killGroup(p.pgid, 'SIGKILL')
   await gone(p, graceMs)
   return 'SIGKILL'
 }

@@ -28,9 +28,9 @@ import path from 'node:path'
 import type Ssh2Module from 'ssh2'
 import type {ClientChannel, ConnectConfig} from 'ssh2'
 import {lazyRequire} from '../lazy.js'
-import {emap, List, Sym, type EdnMap} from '../edn/values.js'
+import {emap, type EdnMap} from '../edn/values.js'
 import {envProblems, stepEnv} from './child-env.js'
-import {okExitCodesProblem, StepConfig} from './config.js'
+import {StepConfig} from './config.js'
 import {checkHostKey, normalizePin, parseKnownHosts, preferredHostKeyAlgorithms, type HostKeyPolicy, type HostKeyVerdict} from './ssh-host-key.js'
 import {done, StepError, type Connection, type StepContext, type StepExecutor} from './types.js'
 
@@ -317,12 +317,7 @@ export const sshStep: StepExecutor = {
     const problems: string[] = []
     if (!c.has('command')) problems.push('missing :command')
     if (!c.has('host') && !c.has('connection')) problems.push('missing :host (or :connection)')
-    const ok = c.value('ok-exit-codes')
-    if (ok !== undefined && !(ok instanceof List || ok instanceof Sym)) {
-      const p = okExitCodesProblem(ok)
-      if (p !== undefined) problems.push(p)
-    }
-    return [...problems, ...envProblems(config)]
+    return [...problems, ...c.okExitCodesProblems(), ...envProblems(config)]
   },
 
   async run(config, ctx) {

@@ -91,6 +91,11 @@ function checkAuth(name: string, auth: Plain | undefined, fail: (message: string
 
 /** All connections; a missing connections.edn is an empty set. */
 export async function readConnections(layout: WorkspaceLayout): Promise<Record<string, Connection>> {
+  return readConnectionsSync(layout)
+}
+
+/** The same, for callers that cannot await (the redactor is built before a run's first event). */
+export function readConnectionsSync(layout: WorkspaceLayout): Record<string, Connection> {
   // Parsed once while the file stays the same; callers only read the result.
   return readParsed(layout.connections, (text) => parseConnections(text, layout.connections), {})
 }

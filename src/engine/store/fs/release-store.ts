@@ -74,9 +74,6 @@ export function writeReleaseIndex(layout: WorkspaceLayout, slug: string, index: 
   return true
 }
 
-export function readReleaseVersion(layout: WorkspaceLayout, slug: string, version: number): string | undefined {
-  return readReleasedText(layout, slug, version)?.text
-}
 
 /** A released version's text with its sha256, read and hashed once (versions never change). */
 export function readReleasedText(layout: WorkspaceLayout, slug: string, version: number): {text: string; sha256: string} | undefined {
