@@ -4,9 +4,10 @@
  * SPEC error code and exit code, and renders errors for people without a stack trace.
  */
 import {Command, Errors, Flags, type Interfaces} from '@oclif/core'
-import {BreytaError, envRedactor, exitCodeFor, liveWorkspaceRedactor, openWorkspace, toBreytaError, type Redactor, type Workspace} from '../engine/index.js'
+import {BreytaError, envRedactor, exitCodeFor, liveWorkspaceRedactor, openWorkspace, toBreytaError, type Redactor, type RunView, type Workspace} from '../engine/index.js'
 import {errorDocument, okDocument, serialize} from './envelope.js'
 import {writeHumanError} from './error-text.js'
+import {nextCommands, withHealth, type ShownRun} from './next-commands.js'
 import {parseError} from './parse-errors.js'
 
 export abstract class BreytaCommand extends Command {
@@ -50,6 +51,13 @@ export abstract class BreytaCommand extends Command {
   }
 
   /** Human output goes to stdout only when not in --json mode. */
+  /** A run as run commands answer it: with its health, and the commands that move it on as meta. */
+  protected shownRun(ws: Workspace, view: RunView): ShownRun {
+    const shown = withHealth(ws, view)
+    this.nextCommands = nextCommands(shown)
+    return shown
+  }
+
   protected say(text: string): void {
     if (!this.jsonEnabled()) process.stdout.write(this.redactor().string(text.endsWith('\n') ? text : text + '\n'))
   }

@@ -5,7 +5,7 @@ import {inputFileFlag, inputFlag, targetFlag, timeoutFlag, versionFlag, waitFlag
 import {RunProgress} from '../../cli/format/progress.js'
 import {runText} from '../../cli/format/run.js'
 import {paint} from '../../cli/format/style.js'
-import {nextCommands, withHealth} from '../../cli/next-commands.js'
+import {withHealth} from '../../cli/next-commands.js'
 import {continueQueued} from '../../cli/queued.js'
 import {runOutcome, waitTimeoutMs} from '../../cli/run-outcome.js'
 import {awaitRunChange, BreytaError, createRun, driveRun, handToDaemon, parseInputObject, probeDaemon, type Target} from '../../engine/index.js'
@@ -38,9 +38,8 @@ export default class FlowsRun extends BreytaCommand {
     const daemon = flags.wait ? await probeDaemon(ws) : await handToDaemon(ws, view.id)
     let aborted = false
     if (view.status === 'queued' && !flags.wait) {
-      const shown = withHealth(ws, view)
+      const shown = this.shownRun(ws, view)
       this.note(paint.dim(`Queued behind ${shown['blocked-by']?.join(', ') || 'an active run'} (concurrency policy); ${daemon ? 'the daemon' : 'the CLI or daemon that next ends a run of this flow'} starts it when a slot frees. Follow it with \`breyta runs watch ${view.id}\`.`))
-      this.nextCommands = nextCommands(shown)
       this.say(runText(shown))
       return shown
     }
@@ -65,8 +64,7 @@ export default class FlowsRun extends BreytaCommand {
     } else {
       this.note(paint.dim(`Handed to the daemon at ${daemon!.url}.`))
     }
-    const shown = withHealth(ws, view)
-    this.nextCommands = nextCommands(shown)
+    const shown = this.shownRun(ws, view)
     this.say(runText(shown))
     return runOutcome(shown, {wait: flags.wait, timeout: flags.timeout, aborted})
   }

@@ -3,7 +3,6 @@ import {BreytaCommand} from '../../cli/base-command.js'
 import {timeoutFlag, waitFlag} from '../../cli/flags.js'
 import {RunProgress} from '../../cli/format/progress.js'
 import {runText} from '../../cli/format/run.js'
-import {nextCommands, withHealth} from '../../cli/next-commands.js'
 import {continueQueued} from '../../cli/queued.js'
 import {runOutcome, waitTimeoutMs} from '../../cli/run-outcome.js'
 import {resumeRun} from '../../engine/index.js'
@@ -28,8 +27,7 @@ export default class RunsResume extends BreytaCommand {
       progress.stop()
     }
     await continueQueued(ws, view, (t) => this.note(t))
-    const shown = withHealth(ws, view)
-    this.nextCommands = nextCommands(shown)
+    const shown = this.shownRun(ws, view)
     this.say(runText(shown))
     return runOutcome(shown, {wait: flags.wait, timeout: flags.timeout})
   }

@@ -3,7 +3,6 @@ import {BreytaCommand} from '../../cli/base-command.js'
 import {waitFlag} from '../../cli/flags.js'
 import {RunProgress} from '../../cli/format/progress.js'
 import {runText} from '../../cli/format/run.js'
-import {nextCommands, withHealth} from '../../cli/next-commands.js'
 import {continueQueued} from '../../cli/queued.js'
 import {runOutcome} from '../../cli/run-outcome.js'
 import {driveRun, handToDaemon, probeDaemon, retryRun} from '../../engine/index.js'
@@ -34,8 +33,7 @@ export default class RunsRetry extends BreytaCommand {
       }
     }
     await continueQueued(ws, view, (t) => this.note(t))
-    const shown = withHealth(ws, view)
-    this.nextCommands = nextCommands(shown)
+    const shown = this.shownRun(ws, view)
     this.say(runText(shown))
     return runOutcome(shown, Boolean(flags.wait))
   }

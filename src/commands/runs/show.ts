@@ -2,7 +2,6 @@ import {Args, Flags} from '@oclif/core'
 import {BreytaCommand} from '../../cli/base-command.js'
 import {graphFormatFlag} from '../../cli/flags.js'
 import {runText} from '../../cli/format/run.js'
-import {nextCommands, withHealth} from '../../cli/next-commands.js'
 import {readRunEvents, readRunView, runGraph, type GraphFormat} from '../../engine/index.js'
 
 export default class RunsShow extends BreytaCommand {
@@ -19,11 +18,10 @@ export default class RunsShow extends BreytaCommand {
   async run() {
     const {args, flags} = await this.parse(RunsShow)
     const ws = await this.workspace()
-    const view = withHealth(ws, readRunView(ws.layout, args.run))
+    const view = this.shownRun(ws, readRunView(ws.layout, args.run))
     const waits = view.waits.map((w) => ({...w, 'callback-url': w.status === 'open' ? ws.callbackUrl(view.id, w.key) : null}))
     // status-url: GET it from the daemon (SPEC §7 `GET /runs/RUN`); its token is per run.
     const out = {...view, waits, 'status-url': ws.runStatusUrl(view.id)}
-    this.nextCommands = nextCommands(view)
     if (flags.graph) {
       const graph = await runGraph(ws, view.id, flags.format as GraphFormat)
       this.say(graph.graph)

@@ -1,7 +1,6 @@
 import {Args} from '@oclif/core'
 import {BreytaCommand} from '../../cli/base-command.js'
 import {eventLine, runText} from '../../cli/format/run.js'
-import {nextCommands, withHealth} from '../../cli/next-commands.js'
 import {continueQueued} from '../../cli/queued.js'
 import {watchRun} from '../../cli/watch.js'
 
@@ -16,8 +15,7 @@ export default class RunsWatch extends BreytaCommand {
     const ws = await this.workspace()
     const view = await watchRun(ws, args.run, (e) => this.say(eventLine(e)))
     await continueQueued(ws, view, (t) => this.note(t))
-    const shown = withHealth(ws, view)
-    this.nextCommands = nextCommands(shown)
+    const shown = this.shownRun(ws, view)
     this.say('\n' + runText(shown))
     return shown
   }

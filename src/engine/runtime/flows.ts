@@ -136,16 +136,8 @@ export interface PushResult {
  * push still needs a readable :slug.
  */
 export async function pushFlow(ws: Workspace, file: string, options: {force?: boolean} = {}): Promise<PushResult> {
-  let text: string
-  try {
-    text = fs.readFileSync(file, 'utf8')
-  } catch {
-    throw new BreytaError('invalid_input', `cannot read ${file}`, {hint: 'Pass the path of an .edn flow file.'})
-  }
-  const workspaceConnections = await readConnections(ws.layout)
-  const result = validateFlowText(text, {file: path.basename(file), connections: new Set(Object.keys(workspaceConnections)), maxBytes: ws.config.limits.flowBytes})
-  const problems = [...result.problems]
-  if (result.flow) problems.push(...requirementProblems(missingRequirements(result.flow, workspaceConnections, await readSecrets(ws.layout), process.env)))
+  const text = readFlowFile(file)
+  const {result, problems} = await flowProblems(ws, text, path.basename(file))
   const slug = result.flow?.slug ?? (options.force ? declaredSlug(text) : undefined)
   if (problems.length > 0 && (!options.force || slug === undefined)) {
     const err = invalidFlow(problems, path.basename(file))
@@ -156,6 +148,28 @@ export async function pushFlow(ws: Workspace, file: string, options: {force?: bo
   const normalized = text.endsWith('\n') ? text : text + '\n'
   if (before !== normalized) writeDraft(ws.layout, slug!, normalized)
   return {slug: slug!, path: ws.layout.flow(slug!), changed: before !== normalized, sha256: sha256(normalized), warnings: result.warnings ?? [], problems}
+}
+
+function readFlowFile(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8')
+  } catch {
+    throw new BreytaError('invalid_input', `cannot read ${file}`, {hint: 'Pass the path of an .edn flow file.'})
+  }
+}
+
+/**
+ * What `flows validate` reports, and so what `flows push` refuses: the flow's own problems, then
+ * the connections and secrets its :requires names that the workspace lacks.
+ */
+async function flowProblems(ws: Workspace | undefined, text: string, file: string): Promise<{result: ReturnType<typeof validateFlowText>; problems: Problem[]}> {
+  const workspaceConnections = ws ? await readConnections(ws.layout) : undefined
+  const result = validateFlowText(text, {file, connections: workspaceConnections ? new Set(Object.keys(workspaceConnections)) : undefined, maxBytes: ws?.config.limits.flowBytes ?? DEFAULT_CONFIG.limits.flowBytes})
+  const problems = [...result.problems]
+  if (ws && workspaceConnections && result.flow) {
+    problems.push(...requirementProblems(missingRequirements(result.flow, workspaceConnections, await readSecrets(ws.layout), process.env)))
+  }
+  return {result, problems}
 }
 
 /** The :slug of a flow that does not validate (for a forced push). */
@@ -179,22 +193,13 @@ export async function validateFlow(ws: Workspace | undefined, target: {slug?: st
   let file: string
   if (target.file !== undefined) {
     file = target.file
-    try {
-      text = fs.readFileSync(file, 'utf8')
-    } catch {
-      throw new BreytaError('invalid_input', `cannot read ${file}`, {hint: 'Pass the path of an .edn flow file.'})
-    }
+    text = readFlowFile(file)
   } else {
     if (!ws) throw new BreytaError('workspace_not_found', 'no workspace', {hint: 'Run `breyta init`, or validate a file with --file.'})
     text = readDraft(ws.layout, target.slug!)
     file = path.relative(ws.root, ws.layout.flow(target.slug!))
   }
-  const workspaceConnections = ws ? await readConnections(ws.layout) : undefined
-  const result = validateFlowText(text, {file, connections: workspaceConnections ? new Set(Object.keys(workspaceConnections)) : undefined, maxBytes: ws?.config.limits.flowBytes ?? DEFAULT_CONFIG.limits.flowBytes})
-  const problems = [...result.problems]
-  if (ws && workspaceConnections && result.flow) {
-    problems.push(...requirementProblems(missingRequirements(result.flow, workspaceConnections, await readSecrets(ws.layout), process.env)))
-  }
+  const {result, problems} = await flowProblems(ws, text, file)
   return {
     valid: problems.length === 0,
     slug: result.flow?.slug ?? null,

@@ -43,7 +43,8 @@ export function listRuns(ws: Workspace, options: ListRunsOptions = {}): Page<Run
   return {items, next: more ? lastId : null}
 }
 
-function waitingIds(ws: Workspace, before: string | undefined): string[] {
+/** Runs waiting now, from the waiting index (built once from the snapshots in an older workspace). */
+export function waitingIds(ws: Workspace, before?: string): string[] {
   const ids = waitingRunIds(ws.layout, (all) => all.filter((id) => readRunSnapshot(ws.layout, id)?.status === 'waiting'))
   return before === undefined ? ids : ids.filter((id) => id < before)
 }

@@ -4,9 +4,9 @@ import {emap, kw, type Value} from '../edn/values.js'
 import {BreytaError} from '../errors.js'
 import {inboxHas, postToInbox, readInbox} from '../store/fs/inbox.js'
 import {readRunEvents, readRunSnapshot, readRunView} from '../store/fs/run-store.js'
-import {waitingRunIds} from '../store/fs/waiting-index.js'
 import {TERMINAL_STATUSES} from '../store/types.js'
 import type {Workspace} from '../workspace/workspace.js'
+import {waitingIds} from './listing.js'
 import type {RunView, WaitView} from './projection.js'
 
 export interface WaitCompletion {
@@ -108,7 +108,7 @@ export interface OpenWait extends WaitView {
 
 /** Open waits, newest runs first. Reads only the runs the waiting index lists (store/fs/waiting-index.ts). */
 export function listOpenWaits(ws: Workspace, options: {runId?: string; limit?: number} = {}): OpenWait[] {
-  const ids = options.runId ? [options.runId] : waitingRunIds(ws.layout, (all) => all.filter((id) => readRunSnapshot(ws.layout, id)?.status === 'waiting'))
+  const ids = options.runId ? [options.runId] : waitingIds(ws)
   const out: OpenWait[] = []
   for (const id of ids) {
     const snap = options.runId ? readRunView(ws.layout, id) : readRunSnapshot(ws.layout, id)
