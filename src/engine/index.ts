@@ -20,33 +20,33 @@ export {closest} from './suggest.js'
 export {printEdn} from './edn/print.js'
 export {Workspace, initWorkspace, openWorkspace, type InitResult} from './workspace/workspace.js'
 export type {FindOptions} from './workspace/find.js'
-export type {RunStatus, Target, JournalEvent, RecordedError} from './store/types.js'
-export {TERMINAL_STATUSES} from './store/types.js'
-export {plainEvent, type RunView, type RunSummary, type StepView, type WaitView} from './runtime/projection.js'
-export {listRuns, type ListRunsOptions, type Page} from './runtime/listing.js'
-export {runHealth, type RunHealth} from './runtime/health.js'
+export type {RunStatus, Target, JournalEvent, RecordedError} from './journal/events.js'
+export {TERMINAL_STATUSES} from './journal/events.js'
+export {plainEvent, type RunView, type RunSummary, type StepView, type WaitView} from './journal/projection.js'
+export {listRuns, type ListRunsOptions, type Page} from './operations/listing.js'
+export {runHealth, type RunHealth} from './operations/health.js'
 export type {DriveOptions, StartOptions} from './runtime/runs.js'
-export {parseInputJson, parseInputObject} from './runtime/input.js'
-export {approvalPayload, completeWait, listOpenWaits, type OpenWait, type WaitCompletion} from './runtime/waits.js'
-export type {FlowDetail, FlowSummary, ValidationReport} from './runtime/flows.js'
+export {parseInputJson, parseInputObject} from './operations/input.js'
+export {approvalPayload, completeWait, listOpenWaits, type OpenWait, type WaitCompletion} from './operations/waits.js'
+export type {FlowDetail, FlowSummary, ValidationReport} from './operations/flows.js'
 export {readRunEvents, readRunView} from './store/fs/run-store.js'
 /** Live output of `:exec`/`:ssh` steps (bounded per-step logs beside the journal). */
-export {RunOutputCursor, type OutputItem} from './runtime/step-output-read.js'
+export {RunOutputCursor, type OutputItem} from './operations/step-output-read.js'
 export type {RunChangeWatch} from './store/fs/signals.js'
 export {parseDuration, formatDuration} from './flow/duration.js'
 export {runningDaemon, type DaemonInfo} from './daemon/status.js'
 export {awaitRunChange, handToDaemon, probeDaemon} from './daemon/presence.js'
-export type {KvEntryView} from './runtime/kv.js'
+export type {KvEntryView} from './operations/kv.js'
 /** The CLI's kv namespace when --namespace is not given (a flow's keys live under its slug). */
 export const DEFAULT_KV_NAMESPACE = 'default'
 export type {KvEntry, KvStore} from './store/fs/kv-store.js'
-export type {SecretListing, SecretSetResult} from './runtime/secrets.js'
+export type {SecretListing, SecretSetResult} from './operations/secrets.js'
 export {Redactor, REDACTED} from './runtime/redact.js'
 export {envRedactor, liveWorkspaceRedactor} from './runtime/workspace-redactor.js'
 export type {ResourceContent} from './runtime/resources.js'
-export type {ConnectionSummary, ConnectionTest, SecretRef} from './runtime/connections.js'
+export type {ConnectionSummary, ConnectionTest, SecretRef} from './operations/connections.js'
 export type {ResourceListing} from './store/fs/resource-store.js'
-export type {DiffSide, FlowDiff, PromoteOutcome, ReleaseOutcome, VersionItem} from './runtime/releasing.js'
+export type {DiffSide, FlowDiff, PromoteOutcome, ReleaseOutcome, VersionItem} from './operations/releasing.js'
 /** Concurrency: the daemon calls admitQueued(ws, slug) when a slot may have freed, then drives the returned run ids. */
 export type {QueueEntry} from './runtime/concurrency.js'
 /** The daemon (SPEC §7): start it in this process, or control/inspect one from another. */
@@ -65,12 +65,12 @@ export function watchRuns(ws: Workspace, onChange: (runId: string) => void): Run
 }
 
 // The heavy operations load on first use (see operations.ts). Every wrapper returns a Promise.
-type Operations = typeof import('./operations.js')
+type Operations = typeof import('./operations/index.js')
 type Lazy<F> = F extends (...args: infer A) => infer R ? (...args: A) => Promise<Awaited<R>> : never
 let operations: Promise<Operations> | undefined
 function lazy<K extends keyof Operations>(name: K): Lazy<Operations[K]> {
   return (async (...args: unknown[]) => {
-    operations ??= import('./operations.js')
+    operations ??= import('./operations/index.js')
     return ((await operations)[name] as (...a: unknown[]) => unknown)(...args)
   }) as Lazy<Operations[K]>
 }
@@ -109,7 +109,7 @@ export const followRun = lazy('followRun')
 export const flowGraph = lazy('flowGraph')
 export const runGraph = lazy('runGraph')
 export type {GraphFormat} from './flow/graph.js'
-export type {FlowGraphResult} from './runtime/graph.js'
+export type {FlowGraphResult} from './operations/graph.js'
 export const kvGet = lazy('kvGet')
 export const kvSet = lazy('kvSet')
 export const kvDelete = lazy('kvDelete')

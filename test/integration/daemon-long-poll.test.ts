@@ -2,7 +2,7 @@
 import fs from 'node:fs'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 import {readRunView} from '../../src/engine/index.js'
-import {runStatusUrl} from '../../src/engine/runtime/callback-url.js'
+import {runStatusUrl} from '../../src/engine/workspace/callback-url.js'
 import {killDaemons, spawnDaemon, type DaemonProcess} from '../helpers/daemon.js'
 import {cli, spawnCli, tempWorkspace, until, type TempWorkspace} from '../helpers/workspace.js'
 

@@ -10,7 +10,7 @@ import {advanceRun} from '../runtime/run-loop.js'
 import {muteSignals} from '../store/fs/signals.js'
 import {WorkspaceLayout} from '../store/fs/paths.js'
 import {Workspace} from '../workspace/workspace.js'
-import '../runtime/releasing.js' // the live resolver and the admission hooks, as in the daemon
+import '../operations/releasing.js' // the live resolver and the admission hooks, as in the daemon
 
 const data = workerData as {root: string; env: NodeJS.ProcessEnv}
 const ws = new Workspace(new WorkspaceLayout(data.root))

@@ -17,14 +17,14 @@ import fs from 'node:fs'
 import os from 'node:os'
 import {BreytaError} from '../errors.js'
 import {admitQueued} from '../runtime/concurrency.js'
-import {projectRun, type RunView} from '../runtime/projection.js'
+import {projectRun, type RunView} from '../journal/projection.js'
 import {failRunNow} from '../runtime/run-loop.js'
 import {readJournal} from '../store/fs/journal.js'
 import {runExists} from '../store/fs/run-store.js'
 import {readLockOwner, tryLock, type Lock} from '../store/fs/lock.js'
 import {muteSignals} from '../store/fs/signals.js'
 import {readJsonFile, writeSnapshot} from '../store/fs/snapshot.js'
-import {TERMINAL_STATUSES} from '../store/types.js'
+import {TERMINAL_STATUSES} from '../journal/events.js'
 import {liveWorkspaceRedactor} from '../runtime/workspace-redactor.js'
 import type {Workspace} from '../workspace/workspace.js'
 import {handleCallback} from './callbacks.js'
@@ -42,7 +42,7 @@ import {TimerIndex} from './timers.js'
 import {watchReleases, watchSignals, type Watchers} from './watcher.js'
 import {handleWebhook} from './webhooks.js'
 
-import '../runtime/releasing.js' // registers the live resolver and admission hooks
+import '../operations/releasing.js' // registers the live resolver and admission hooks
 
 export interface DaemonOptions {
   host?: string

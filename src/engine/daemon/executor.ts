@@ -5,7 +5,7 @@
  */
 import {getEventListeners, setMaxListeners} from 'node:events'
 import {advanceRun, type AdvanceOptions, type AdvanceResult} from '../runtime/run-loop.js'
-import type {RunView} from '../runtime/projection.js'
+import type {RunView} from '../journal/projection.js'
 import type {Workspace} from '../workspace/workspace.js'
 
 export interface ExecutorOptions {

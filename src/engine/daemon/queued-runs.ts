@@ -5,9 +5,9 @@
  * starter died (or returned at once) move on. One implementation for every such process.
  */
 import {admitQueued} from '../runtime/concurrency.js'
-import type {RunView} from '../runtime/projection.js'
+import type {RunView} from '../journal/projection.js'
 import {driveRun} from '../runtime/runs.js'
-import {TERMINAL_STATUSES} from '../store/types.js'
+import {TERMINAL_STATUSES} from '../journal/events.js'
 import type {Workspace} from '../workspace/workspace.js'
 import {probeDaemon} from './presence.js'
 

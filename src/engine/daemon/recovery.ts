@@ -11,8 +11,8 @@
  */
 import fs from 'node:fs'
 import {readRunSnapshot, readRunView, listRunIds} from '../store/fs/run-store.js'
-import {TERMINAL_STATUSES} from '../store/types.js'
-import type {RunView} from '../runtime/projection.js'
+import {TERMINAL_STATUSES} from '../journal/events.js'
+import type {RunView} from '../journal/projection.js'
 import type {Workspace} from '../workspace/workspace.js'
 
 export interface Assessment {

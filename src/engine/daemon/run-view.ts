@@ -10,9 +10,9 @@
  * comes next). A bad duration or SEQ is 400.
  */
 import {parseDuration} from '../flow/duration.js'
-import type {RunView} from '../runtime/projection.js'
-import {verifyRunReadToken} from '../runtime/callback-url.js'
-import {runHealth} from '../runtime/health.js'
+import type {RunView} from '../journal/projection.js'
+import {verifyRunReadToken} from '../workspace/callback-url.js'
+import {runHealth} from '../operations/health.js'
 import {readRunView, runExists} from '../store/fs/run-store.js'
 import {presentedToken} from './callbacks.js'
 import type {DaemonContext} from './context.js'

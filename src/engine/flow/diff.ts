@@ -7,7 +7,7 @@ import crypto from 'node:crypto'
 import {structuredPatch} from 'diff'
 import {BreytaError} from '../errors.js'
 import {readDraft} from '../store/fs/flow-store.js'
-import type {Target} from '../store/types.js'
+import type {Target} from '../journal/events.js'
 import type {Workspace} from '../workspace/workspace.js'
 import {resolveReleased} from './releases.js'
 

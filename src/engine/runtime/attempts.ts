@@ -2,7 +2,7 @@
 import {field, type EdnMap, type Value} from '../edn/values.js'
 import {BreytaError, toBreytaError} from '../errors.js'
 import {parseDuration} from '../flow/duration.js'
-import type {RecordedError} from '../store/types.js'
+import type {RecordedError} from '../journal/events.js'
 import {StepError} from '../steps/types.js'
 
 export interface RetryPolicy {

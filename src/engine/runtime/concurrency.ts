@@ -26,9 +26,9 @@ import {lock, tryLock} from '../store/fs/lock.js'
 import {listRunIds, readPinnedFlow, readRunSnapshot, writeRunSnapshot} from '../store/fs/run-store.js'
 import {noteRunChanged} from '../store/fs/signals.js'
 import {readJsonFile, writeSnapshot} from '../store/fs/snapshot.js'
-import {TERMINAL_STATUSES, type Target} from '../store/types.js'
+import {TERMINAL_STATUSES, type Target} from '../journal/events.js'
 import type {Workspace} from '../workspace/workspace.js'
-import {projectRun, type RunView} from './projection.js'
+import {projectRun, type RunView} from '../journal/projection.js'
 import {cancelRun, type FlowSource} from './runs.js'
 
 /** One active run of a flow, as the queue index keeps it. */

@@ -7,7 +7,7 @@
  * at the same point again); a death after progress (a step finished, a wait answered) starts a
  * new streak, so a long run that is killed now and then never adds up to a crash loop.
  */
-import type {JournalEvent} from '../store/types.js'
+import type {JournalEvent} from '../journal/events.js'
 
 /** The log message an advance leaves when its process stops it on purpose. */
 export const INTERRUPTED_LOG = 'interrupted: the process stopped; the run is resumable'

@@ -4,7 +4,7 @@
  * recorded result is returned instead of running the step again.
  */
 import {BreytaError} from '../errors.js'
-import type {JournalEvent} from '../store/types.js'
+import type {JournalEvent} from '../journal/events.js'
 
 type Ev<T extends JournalEvent['type']> = Extract<JournalEvent, {type: T}>
 

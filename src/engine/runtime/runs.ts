@@ -11,12 +11,12 @@ import {lock} from '../store/fs/lock.js'
 import {newRunId} from '../store/fs/run-id.js'
 import {signalRun} from '../store/fs/signals.js'
 import {assertRunExists, createRunFiles, readPinnedFlow, readRunSnapshot, readRunView, writeRunSnapshot} from '../store/fs/run-store.js'
-import {TERMINAL_STATUSES, type Target, type UnsequencedEvent} from '../store/types.js'
+import {TERMINAL_STATUSES, type Target, type UnsequencedEvent} from '../journal/events.js'
 import {readConnections} from '../store/fs/connection-store.js'
 import {readSecrets} from '../store/fs/secret-store.js'
 import type {Workspace} from '../workspace/workspace.js'
 import {assertRequirements, missingRequirements} from './requirements.js'
-import {projectRun, type RunView} from './projection.js'
+import {projectRun, type RunView} from '../journal/projection.js'
 import {advanceRun, runEnded, type AdvanceOptions} from './run-loop.js'
 import {recordedProcesses, stopRecordedProcesses} from './step-processes.js'
 import {workspaceRedactor} from './workspace-redactor.js'
@@ -261,4 +261,4 @@ export async function retryRun(ws: Workspace, runId: string, options: {fromStep?
   return view
 }
 
-export {parseInputJson} from './input.js'
+export {parseInputJson} from '../operations/input.js'

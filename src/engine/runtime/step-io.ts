@@ -1,6 +1,6 @@
 /** What happens to a step's config before it runs and to its output before it is journaled. */
 import {field, type EdnMap, type Value} from '../edn/values.js'
-import type {RecordedError} from '../store/types.js'
+import type {RecordedError} from '../journal/events.js'
 import type {StepContext} from '../steps/types.js'
 import {forRun, offloadOutput, resolveRefs} from './resources.js'
 import type {StepServices} from './step-context.js'

@@ -5,7 +5,7 @@
  * still runs is stopped, TERM then KILL, and `step_process_stopped` says so.
  */
 import {groupAlive, KILL_GRACE_MS, stopGroup} from '../steps/process-group.js'
-import type {JournalEvent, NewJournalEvent} from '../store/types.js'
+import type {JournalEvent, NewJournalEvent} from '../journal/events.js'
 
 type StepProcess = Extract<JournalEvent, {type: 'step_process'}>
 

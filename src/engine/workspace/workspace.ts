@@ -3,7 +3,7 @@ import crypto from 'node:crypto'
 import fs from 'node:fs'
 import {GITIGNORE_LINES, WorkspaceLayout} from '../store/fs/paths.js'
 import {readJsonFile, writeTextAtomic} from '../store/fs/snapshot.js'
-import {callbackUrl, runStatusUrl} from '../runtime/callback-url.js'
+import {callbackUrl, runStatusUrl} from './callback-url.js'
 import {DEFAULT_CONFIG_TEXT, readConfig, type WorkspaceConfig} from './config.js'
 import {findWorkspace, type FindOptions} from './find.js'
 

@@ -9,7 +9,7 @@ import {JSDOM} from 'jsdom'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {readEdn} from '../../../src/engine/edn/read.js'
 import {analyzeBody, graphSteps, renderGraph} from '../../../src/engine/flow/graph.js'
-import {flowGraph} from '../../../src/engine/runtime/graph.js'
+import {flowGraph} from '../../../src/engine/operations/graph.js'
 import {cli, REPO_ROOT, tempWorkspace, type TempWorkspace} from '../../helpers/workspace.js'
 
 type Mermaid = {parse(text: string): Promise<unknown>}

@@ -2,8 +2,8 @@ import {describe, expect, it} from 'vitest'
 import {decode, encode, fromJson, toJson} from '../../../src/engine/edn/json.js'
 import {readEdn} from '../../../src/engine/edn/read.js'
 import {equals, kw, List, Tagged} from '../../../src/engine/edn/values.js'
-import {projectRun} from '../../../src/engine/runtime/projection.js'
-import type {JournalEvent} from '../../../src/engine/store/types.js'
+import {projectRun} from '../../../src/engine/journal/projection.js'
+import type {JournalEvent} from '../../../src/engine/journal/events.js'
 
 describe('lossless journal encoding', () => {
   it('round-trips every EDN kind exactly', () => {

@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
 import {executorDeaths, INTERRUPTED_LOG} from '../../../src/engine/runtime/crashes.js'
-import type {JournalEvent} from '../../../src/engine/store/types.js'
+import type {JournalEvent} from '../../../src/engine/journal/events.js'
 
 let seq = 0
 const ev = (type: string, extra: Record<string, unknown> = {}) => ({seq: ++seq, at: 't', type, ...extra}) as unknown as JournalEvent

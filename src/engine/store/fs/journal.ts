@@ -18,7 +18,7 @@
  */
 import fs from 'node:fs'
 import {BreytaError, isStorageErrno, storageError} from '../../errors.js'
-import type {JournalEvent, UnsequencedEvent} from '../types.js'
+import type {JournalEvent, UnsequencedEvent} from '../../journal/events.js'
 
 /** Write all of `buf` at the end of `fd` (writeSync may write fewer bytes than asked). */
 export function writeFully(fd: number, buf: Buffer): void {

@@ -3,9 +3,9 @@ import fs from 'node:fs'
 import {readJournal} from '../store/fs/journal.js'
 import {assertRunExists} from '../store/fs/run-store.js'
 import {watchRunChanges} from '../store/fs/signals.js'
-import {TERMINAL_STATUSES, type JournalEvent} from '../store/types.js'
+import {TERMINAL_STATUSES, type JournalEvent} from '../journal/events.js'
 import type {Workspace} from '../workspace/workspace.js'
-import {projectRun, type RunView} from './projection.js'
+import {projectRun, type RunView} from '../journal/projection.js'
 import {RunOutputCursor, type OutputItem} from './step-output-read.js'
 
 export interface FollowOptions {

@@ -7,10 +7,10 @@
 import {isLockHeld} from '../store/fs/lock.js'
 import {readRunSnapshot} from '../store/fs/run-store.js'
 import {readJsonFile} from '../store/fs/snapshot.js'
-import {TERMINAL_STATUSES} from '../store/types.js'
+import {TERMINAL_STATUSES} from '../journal/events.js'
 import type {Workspace} from '../workspace/workspace.js'
-import type {RunView} from './projection.js'
-import type {QueueEntry} from './concurrency.js'
+import type {RunView} from '../journal/projection.js'
+import type {QueueEntry} from '../runtime/concurrency.js'
 
 export interface RunHealth {
   stale: boolean

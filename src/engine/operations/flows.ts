@@ -8,12 +8,12 @@ import type {FlowDefinition} from '../flow/types.js'
 import {readConnections} from '../store/fs/connection-store.js'
 import {draftExists, listDraftSlugs, readDraft, writeDraft} from '../store/fs/flow-store.js'
 import {assertSlug} from '../store/fs/paths.js'
-import type {Target} from '../store/types.js'
+import type {Target} from '../journal/events.js'
 import {readSecrets} from '../store/fs/secret-store.js'
 import type {Workspace} from '../workspace/workspace.js'
 import {DEFAULT_CONFIG} from '../workspace/config.js'
-import {missingRequirements, requirementProblems} from './requirements.js'
-import {resolveFlowSource, sha256} from './runs.js'
+import {missingRequirements, requirementProblems} from '../runtime/requirements.js'
+import {resolveFlowSource, sha256} from '../runtime/runs.js'
 
 export interface FlowSummary {
   slug: string

@@ -4,10 +4,10 @@ import {emap, kw, type Value} from '../edn/values.js'
 import {BreytaError} from '../errors.js'
 import {inboxHas, postToInbox, readInbox} from '../store/fs/inbox.js'
 import {readRunEvents, readRunSnapshot, readRunView} from '../store/fs/run-store.js'
-import {TERMINAL_STATUSES} from '../store/types.js'
+import {TERMINAL_STATUSES} from '../journal/events.js'
 import type {Workspace} from '../workspace/workspace.js'
 import {waitingIds} from './listing.js'
-import type {RunView, WaitView} from './projection.js'
+import type {RunView, WaitView} from '../journal/projection.js'
 
 export interface WaitCompletion {
   /** The payload (EDN). For approvals, build it with `approvalPayload`. */

@@ -4,10 +4,10 @@ import {BreytaError} from '../errors.js'
 import {parseFlow} from '../flow/load.js'
 import {analyzeBody, graphSteps, renderGraph, type GraphFormat, type GraphStep, type StepState} from '../flow/graph.js'
 import {readPinnedFlow, readRunView} from '../store/fs/run-store.js'
-import type {Target} from '../store/types.js'
+import type {Target} from '../journal/events.js'
 import type {Workspace} from '../workspace/workspace.js'
-import type {StepView} from './projection.js'
-import {resolveFlowSource} from './runs.js'
+import type {StepView} from '../journal/projection.js'
+import {resolveFlowSource} from '../runtime/runs.js'
 
 export interface FlowGraphResult {
   format: GraphFormat

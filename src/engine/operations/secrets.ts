@@ -6,7 +6,7 @@ import {BreytaError} from '../errors.js'
 import {listSecretNames, secretEnvName, setSecret, type SecretListing} from '../store/fs/secret-store.js'
 import type {Workspace} from '../workspace/workspace.js'
 import type {Page} from './listing.js'
-import {assertRedactable} from './redact.js'
+import {assertRedactable} from '../runtime/redact.js'
 
 export type {SecretListing}
 

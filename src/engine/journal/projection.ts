@@ -4,7 +4,7 @@
  */
 import {decode, toJson, type Json} from '../edn/json.js'
 import {kebabEvent} from '../store/fs/journal.js'
-import type {Approval, JournalEvent, RecordedError, RunStatus, Target} from '../store/types.js'
+import type {Approval, JournalEvent, RecordedError, RunStatus, Target} from './events.js'
 
 export interface StepView {
   id: string

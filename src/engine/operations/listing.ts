@@ -3,10 +3,10 @@
  * snapshots as the page needs, so the cost does not grow with the number of runs on disk.
  */
 import {listRunIds, readRunSnapshot, readRunView} from '../store/fs/run-store.js'
-import type {RunStatus} from '../store/types.js'
+import type {RunStatus} from '../journal/events.js'
 import {waitingRunIds} from '../store/fs/waiting-index.js'
 import type {Workspace} from '../workspace/workspace.js'
-import {summarize, type RunSummary} from './projection.js'
+import {summarize, type RunSummary} from '../journal/projection.js'
 
 export interface ListRunsOptions {
   flow?: string

@@ -6,10 +6,10 @@
 import {diffFlow, parseDiffSide, type DiffSide, type FlowDiff} from '../flow/diff.js'
 import {listVersions, promoteVersion, releaseDraft, releaseFacts, resolveReleased, type PromoteResult, type ReleaseResult, type VersionItem} from '../flow/releases.js'
 import type {Workspace} from '../workspace/workspace.js'
-import {admitNewRun, admitSelf, releaseSlot, supersedeOtherVersions} from './concurrency.js'
+import {admitNewRun, admitSelf, releaseSlot, supersedeOtherVersions} from '../runtime/concurrency.js'
 import {setReleaseFacts} from './flows.js'
-import {setQueueHooks} from './run-loop.js'
-import {setAdmission, setLiveResolver} from './runs.js'
+import {setQueueHooks} from '../runtime/run-loop.js'
+import {setAdmission, setLiveResolver} from '../runtime/runs.js'
 
 export {diffFlow, parseDiffSide, listVersions, type DiffSide, type FlowDiff, type VersionItem}
 

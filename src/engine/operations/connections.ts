@@ -11,8 +11,8 @@ import {readSecrets, secretEnvName} from '../store/fs/secret-store.js'
 import {stepExecutor} from '../steps/registry.js'
 import type {Connection, StepContext} from '../steps/types.js'
 import type {Workspace} from '../workspace/workspace.js'
-import {Redactor} from './redact.js'
-import {secretsOf} from './requirements.js'
+import {Redactor} from '../runtime/redact.js'
+import {secretsOf} from '../runtime/requirements.js'
 import {inheritedEnv} from '../steps/child-env.js'
 
 export interface SecretRef {
