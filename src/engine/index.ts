@@ -122,3 +122,8 @@ export const listResourcesPage = lazy('listResourcesPage')
 export const listConnections = lazy('listConnections')
 export const showConnection = lazy('showConnection')
 export const testConnection = lazy('testConnection')
+/** `runs export` / `runs import`: one run (journal, pinned definition, resources) as a JSON document, between workspaces and stores. */
+export const exportRun = lazy('exportRun')
+export const importRun = lazy('importRun')
+export const parseRunExport = lazy('parseRunExport')
+export type {RunExport} from './operations/transfer.js'
