@@ -105,15 +105,22 @@ export class EngineSource implements TuiSource {
       if (page.next === null) break
       before = page.next
     }
+    items.push(...this.olderWaitingRuns(open, seen, prompts, query.filter))
+    return {items}
+  }
+
+  /** Runs with an open approval that the page did not reach (`seen` holds the ones it did). */
+  private olderWaitingRuns(open: OpenWait[], seen: ReadonlySet<string>, prompts: ReadonlyMap<string, string>, filter: string | undefined): RunSummary[] {
+    const items: RunSummary[] = []
     for (const runId of new Set(open.map((w) => w.run))) {
       if (seen.has(runId)) continue
       // The cache only says which runs to look at; their state is read fresh.
       const view = readRunView(this.ws.layout, runId)
       if (view.status !== 'waiting') continue
       const summary = toSummary({...view, waiting: view.waits.filter((w) => w.status === 'open').map((w) => ({key: w.key, approval: w.approval !== null, prompt: w.approval?.prompt ?? null}))}, prompts)
-      if (matchesFilter(summary, query.filter)) items.push(summary)
+      if (matchesFilter(summary, filter)) items.push(summary)
     }
-    return {items}
+    return items
   }
 
   private openApprovalWaits(): OpenWait[] {

@@ -145,3 +145,13 @@ export function matchesFilter(run: Pick<RunSummary, 'flow' | 'status'>, filter: 
     return flow.includes(word) || status.includes(word)
   })
 }
+
+/** Runs with an open approval first (oldest request first: it has waited longest), then newest first. */
+export function orderRuns(runs: readonly RunSummary[]): RunSummary[] {
+  const needs = (r: RunSummary) => r['waiting-approvals'].length > 0
+  const byCreated = (a: RunSummary, b: RunSummary) => (a['created-at'] < b['created-at'] ? 1 : a['created-at'] > b['created-at'] ? -1 : 0)
+  return [
+    ...runs.filter(needs).sort((a, b) => -byCreated(a, b)),
+    ...runs.filter((r) => !needs(r)).sort(byCreated),
+  ]
+}

@@ -1,9 +1,8 @@
 import {describe, expect, it} from 'vitest'
 import type {Key} from 'ink'
-import {editText, keyToCommand} from '../../src/tui/hooks/use-keymap.js'
+import {editText, keyToCommand} from '../../src/tui/keymap.js'
 import {formatAge, formatDuration, hardWrap, prettyLines, truncate, windowRange, describeError} from '../../src/tui/format.js'
-import {matchesFilter} from '../../src/tui/types.js'
-import {orderRuns} from '../../src/tui/screens/RunList.js'
+import {matchesFilter, orderRuns} from '../../src/tui/types.js'
 import {summarize} from './memory-source.js'
 import {fixtureRuns} from './fixtures.js'
 

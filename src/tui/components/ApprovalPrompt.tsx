@@ -6,9 +6,7 @@ import {truncate} from '../format.js'
 import type {WaitInfo} from '../types.js'
 import {promptLines} from '../../cli/format/approval.js'
 import {CommentInput} from './CommentInput.js'
-
-/** Rows of a reject comment shown while it is typed (RunView's layout reserves them). */
-export const MAX_COMMENT_ROWS = 3
+import {MAX_COMMENT_ROWS} from '../screens/run-view-layout.js'
 
 export interface ApprovalPromptProps {
   wait: WaitInfo

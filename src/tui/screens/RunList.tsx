@@ -9,16 +9,6 @@ import {StatusBadge} from '../components/StatusBadge.js'
 import {cell, clamp, formatAge, truncate, windowRange} from '../format.js'
 import type {RunSummary} from '../types.js'
 
-/** Runs with an open approval first (oldest request first: it has waited longest), then newest first. */
-export function orderRuns(runs: readonly RunSummary[]): RunSummary[] {
-  const needs = (r: RunSummary) => r['waiting-approvals'].length > 0
-  const byCreated = (a: RunSummary, b: RunSummary) => (a['created-at'] < b['created-at'] ? 1 : a['created-at'] > b['created-at'] ? -1 : 0)
-  return [
-    ...runs.filter(needs).sort((a, b) => -byCreated(a, b)),
-    ...runs.filter((r) => !needs(r)).sort(byCreated),
-  ]
-}
-
 export interface RunListProps {
   runs: readonly RunSummary[]
   selected: number
