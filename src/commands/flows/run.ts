@@ -63,14 +63,14 @@ export default class FlowsRun extends BreytaCommand {
       progress.stop()
       process.off('SIGINT', onSigint)
     }
-    const {view, daemon} = started
+    const {view} = started
     const shown = this.shownRun(ws, view)
     if (started['handed-to'] === 'queue') {
-      this.note(paint.dim(`Queued behind ${shown['blocked-by']?.join(', ') || 'an active run'} (concurrency policy); ${daemon ? 'the daemon' : 'the CLI or daemon that next ends a run of this flow'} starts it when a slot frees. Follow it with \`breyta runs watch ${view.id}\`.`))
+      this.note(paint.dim(`Queued behind ${shown['blocked-by']?.join(', ') || 'an active run'} (concurrency policy); ${started.daemon ? 'the daemon' : 'the CLI or daemon that next ends a run of this flow'} starts it when a slot frees. Follow it with \`breyta runs watch ${view.id}\`.`))
       this.say(runText(shown))
       return shown
     }
-    if (started['handed-to'] === 'daemon') this.note(paint.dim(`Handed to the daemon at ${daemon!.url}.`))
+    if (started['handed-to'] === 'daemon') this.note(paint.dim(`Handed to the daemon at ${started.daemon.url}.`))
     this.say(runText(shown))
     return runOutcome(shown, {wait: flags.wait, timeout: flags.timeout, aborted: controller.signal.aborted})
   }

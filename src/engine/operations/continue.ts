@@ -51,11 +51,11 @@ export interface StartRunOptions {
   onQueuedStart?: (runId: string, flow: string) => void
 }
 
-export interface StartedRun {
+/** The daemon that answered, if one did (always, when the run was handed to it). */
+type Answered<H extends HandedTo> = {'handed-to': 'daemon'; daemon: DaemonInfo} | {'handed-to': Exclude<H, 'daemon'>; daemon: DaemonInfo | undefined}
+
+export type StartedRun = Answered<HandedTo> & {
   view: RunView
-  'handed-to': HandedTo
-  /** The daemon that answered, if one did. */
-  daemon: DaemonInfo | undefined
   /** Queued runs this process started after the run ended (and ran until they ended or parked). */
   started: string[]
 }
@@ -91,10 +91,8 @@ export interface CompleteAndContinueOptions {
   onQueuedStart?: (runId: string, flow: string) => void
 }
 
-export interface ContinuedRun {
+export type ContinuedRun = Answered<Exclude<HandedTo, 'queue'>> & {
   view: RunView
-  'handed-to': Exclude<HandedTo, 'queue'>
-  daemon: DaemonInfo | undefined
   started: string[]
 }
 
