@@ -10,17 +10,16 @@ import {
   approvalPayload,
   cancelRun,
   completeWait,
-  continueQueuedRuns,
-  driveRun,
+  completeWaitAndContinue,
   listOpenWaits,
   listRuns,
   readRunView,
-  handToDaemon,
   RunOutputCursor,
   watchRuns,
   type OpenWait,
   type RunSummary as EngineSummary,
   type RunView,
+  type WaitCompletion,
   type Workspace,
 } from '../engine/index.js'
 import {matchesFilter, type ApprovalInfo, type RunDetail, type RunSummary, type TuiSource} from './types.js'
@@ -150,13 +149,11 @@ export class EngineSource implements TuiSource {
   }
 
   async approve(runId: string, key: string, decision: {by: string; comment?: string}): Promise<void> {
-    completeWait(this.ws, runId, key, {payload: approvalPayload('approved', decision.by, decision.comment), source: 'cli', by: decision.by, decision: 'approved'})
-    this.continueRun(runId)
+    await this.continueRun(runId, key, {payload: approvalPayload('approved', decision.by, decision.comment), source: 'cli', by: decision.by, decision: 'approved'})
   }
 
   async reject(runId: string, key: string, decision: {by: string; comment: string}): Promise<void> {
-    completeWait(this.ws, runId, key, {payload: approvalPayload('rejected', decision.by, decision.comment), source: 'cli', by: decision.by, decision: 'rejected'})
-    this.continueRun(runId)
+    await this.continueRun(runId, key, {payload: approvalPayload('rejected', decision.by, decision.comment), source: 'cli', by: decision.by, decision: 'rejected'})
   }
 
   async cancel(runId: string): Promise<void> {
@@ -165,30 +162,34 @@ export class EngineSource implements TuiSource {
 
   /**
    * SPEC §6: after a decision the run continues in the daemon if one runs, otherwise in this
-   * process. It runs in the background so the screen stays responsive and shows it progress.
+   * process (completeWaitAndContinue decides, as for the CLI). Resolves once the decision is
+   * recorded; the run goes on in the background so the screen stays responsive and shows it progress.
    */
-  private continueRun(runId: string): void {
-    if (this.driving.has(runId)) return
-    const env = this.options.env ?? process.env
+  private continueRun(runId: string, key: string, completion: WaitCompletion): Promise<void> {
+    if (this.driving.has(runId)) {
+      // A drive of this run is under way here already: a second would only find it locked.
+      completeWait(this.ws, runId, key, completion)
+      return Promise.resolve()
+    }
     const started: string[] = []
-    // Handed over only when the daemon acknowledges it (never judged by its pid alone). Driven
-    // here, the run may end and free its flow's slot: start what queued behind it, as the CLI does.
-    const done = handToDaemon(this.ws, runId)
-      .then(async (daemon) => {
-        if (daemon) return
-        const view = await driveRun(this.ws, runId, {env})
-        const onStart = (id: string): void => {
+    return new Promise<void>((recorded, refused) => {
+      const done = completeWaitAndContinue(this.ws, runId, key, completion, {
+        env: this.options.env ?? process.env,
+        onRecorded: () => recorded(),
+        onQueuedStart: (id) => {
           this.startedQueued.add(id)
           started.push(id)
-        }
-        await continueQueuedRuns(this.ws, view, {env, onStart})
+        },
       })
-      .catch(() => undefined) // its failure is in the journal, which the screen shows
-      .finally(() => {
-        this.driving.delete(runId)
-        for (const id of started) this.startedQueued.delete(id)
-      })
-    this.driving.set(runId, done)
+        // Before the decision is recorded a failure is the caller's (wait_already_completed…); after
+        // it, the run's failure is in the journal, which the screen shows.
+        .then(() => undefined, refused)
+        .finally(() => {
+          this.driving.delete(runId)
+          for (const id of started) this.startedQueued.delete(id)
+        })
+      this.driving.set(runId, done)
+    })
   }
 
   /** Runs still being continued by this process (the command waits for them before exiting). */

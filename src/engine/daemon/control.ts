@@ -1,5 +1,7 @@
-/** Controlling a daemon from another process: wait for it to be up, stop it, report on it. */
+/** Controlling a daemon from another process: start one in the background, wait for it to be up, stop it, report on it. */
+import {spawn} from 'node:child_process'
 import fs from 'node:fs'
+import path from 'node:path'
 import {BreytaError} from '../errors.js'
 import {pidAlive} from '../store/fs/lock.js'
 import type {Workspace} from '../workspace/workspace.js'
@@ -20,6 +22,53 @@ export async function waitForDaemon(ws: Workspace, pid: number, options: {timeou
     await sleep(50)
   }
   throw new BreytaError('internal', `the daemon (pid ${pid}) did not come up within ${options.timeoutMs ?? 15_000} ms`, {hint: `See ${ws.layout.daemonLog}.`})
+}
+
+export interface DetachOptions {
+  /**
+   * The program that runs a daemon in the foreground, and its arguments (the CLI passes its own
+   * `daemon start --workspace ROOT …`). It learns its log file from BREYTA_DAEMON_LOG.
+   */
+  command: string
+  args: string[]
+  env?: NodeJS.ProcessEnv
+}
+
+export interface DetachedDaemon {
+  pid: number
+  url: string
+  'started-at': string
+  log: string
+}
+
+/**
+ * Start a daemon in the background, logging to the workspace's daemon.log, and return once it
+ * answers. daemon_already_running when one serves the workspace (or won the race to start).
+ */
+export async function spawnDetachedDaemon(ws: Workspace, options: DetachOptions): Promise<DetachedDaemon> {
+  const running = await probeDaemon(ws)
+  if (running) {
+    throw new BreytaError('daemon_already_running', `a daemon already serves this workspace (pid ${running.pid}, ${running.url})`, {hint: 'Stop it with `breyta daemon stop`.', details: {pid: running.pid, url: running.url}})
+  }
+  const log = ws.layout.daemonLog
+  fs.mkdirSync(path.dirname(log), {recursive: true})
+  const fd = fs.openSync(log, 'a')
+  const child = spawn(options.command, options.args, {detached: true, stdio: ['ignore', fd, fd], env: {...(options.env ?? process.env), BREYTA_DAEMON_LOG: log, NO_COLOR: '1'}})
+  fs.closeSync(fd)
+  let exited: number | null = null
+  child.once('exit', (code) => (exited = code ?? 1))
+  child.unref()
+  try {
+    const info = await waitForDaemon(ws, child.pid!, {exited: () => exited !== null})
+    return {pid: info.pid, url: info.url, 'started-at': info['started-at'], log}
+  } catch (err) {
+    if (exited === 4) {
+      const other = await probeDaemon(ws)
+      throw new BreytaError('daemon_already_running', `a daemon already serves this workspace${other ? ` (pid ${other.pid}, ${other.url})` : ''}`, {hint: 'Stop it with `breyta daemon stop`.', details: other ? {pid: other.pid, url: other.url} : {}})
+    }
+    const tail = fs.readFileSync(log, 'utf8').split('\n').slice(-6).join('\n').trim()
+    throw new BreytaError('internal', `${(err as Error).message}${tail ? `\n${tail}` : ''}`, {hint: `See ${log}.`})
+  }
 }
 
 export interface StopResult {

@@ -36,7 +36,7 @@ import {assess, readView, scanRuns, type ScanResult} from './recovery.js'
 import {RunChanges} from './run-changes.js'
 import {handleRunView} from './run-view.js'
 import {Scheduler} from './schedules.js'
-import {alreadyRunning, listenControl} from './presence.js'
+import {alreadyRunning, listenControl, type ControlRequest, type ControlServer} from './presence.js'
 import type {DaemonInfo} from './status.js'
 import {TimerIndex} from './timers.js'
 import {watchReleases, watchSignals, type Watchers} from './watcher.js'
@@ -79,116 +79,168 @@ export interface DaemonStats {
   'long-polls': number
 }
 
-export interface Daemon {
-  info: DaemonInfo
-  stats(): DaemonStats
-  /** Resolves when the daemon has stopped (after stop()). */
-  stopped: Promise<DaemonStats>
-  stop(): Promise<DaemonStats>
-}
-
 const DEFAULT_CONCURRENCY = 32
 const LOCKED_RETRY_MS = [50, 250, 1000]
 
 export async function startDaemon(ws: Workspace, options: DaemonOptions = {}): Promise<Daemon> {
-  // Every line of the log and every HTTP answer passes the workspace's secrets redactor.
-  const redactor = liveWorkspaceRedactor(ws.layout, options.env ?? {})
-  const rawLog: DaemonLog = options.log ?? (() => {})
-  const log: DaemonLog = (level, message, fields) => {
-    const r = redactor() // one look at the secrets files per line
-    rawLog(level, r.string(message), fields === undefined ? undefined : (r.unknown(fields) as Record<string, unknown>))
+  return Daemon.start(ws, options)
+}
+
+/** What only one daemon holds: the control socket (the single-instance lock) and daemon.lock. */
+interface Claim {
+  control: ControlServer
+  lock: Lock
+}
+
+/**
+ * One daemon and its parts: the claim on the workspace, the HTTP server and its routes, the
+ * executor (queue admission, worker pool, locked runs), the timers, the schedules, the watchers,
+ * the start-up recovery and the shutdown. Built by `Daemon.start`, stopped by `stop()`.
+ */
+export class Daemon {
+  readonly info: DaemonInfo
+  private readonly env: NodeJS.ProcessEnv
+  private readonly startedAt = new Date()
+  private readonly runChanges = new RunChanges()
+  private readonly ctx: DaemonContext
+  private readonly timers: TimerIndex
+  private readonly pool: WorkerPool | undefined
+  private readonly executor: Executor
+  private readonly scheduler: Scheduler
+  private readonly watchers: Watchers[] = []
+  /** How often a run held by another process was looked at again (see locked()). */
+  private readonly lockedRetries = new Map<string, number>()
+  private recovered: ScanResult | null = null
+  /** Set once the start-up scan is done: the control socket takes runs from then on. */
+  private ready: DaemonInfo | undefined
+  private stopping: Promise<DaemonStats> | undefined
+  private resolveStopped: (s: DaemonStats) => void = () => {}
+  /** Resolves when the daemon has stopped (after stop()). */
+  readonly stopped = new Promise<DaemonStats>((r) => (this.resolveStopped = r))
+
+  /** Claim the workspace, listen, then recover, load schedules and watch; throws daemon_already_running. */
+  static async start(ws: Workspace, options: DaemonOptions): Promise<Daemon> {
+    const out = redactedLog(ws, options)
+    fs.mkdirSync(ws.layout.dir, {recursive: true})
+    // Late-bound: the control socket refuses until the daemon is ready, and no HTTP request is
+    // handled before it exists (nothing is awaited between listening and building it).
+    let daemon: Daemon | undefined
+    const claim = await claimWorkspace(ws, (req) => daemon?.answerControl(req))
+    const http = await listenHttp(ws, options, claim, async (req) => (daemon ? daemon.handle(req) : errorReply(503, 'busy', 'the daemon is starting')), out.log)
+    daemon = new Daemon(ws, options, out, claim, http)
+    await daemon.begin()
+    return daemon
   }
-  fs.mkdirSync(ws.layout.dir, {recursive: true})
-  let ready: DaemonInfo | undefined
-  let stopping: Promise<DaemonStats> | undefined
-  // The control socket first: it is the single-instance lock a dead daemon cannot hold.
-  const control = await listenControl(ws, (req) => {
-    if (!ready || stopping) return undefined
+
+  private constructor(
+    private readonly ws: Workspace,
+    private readonly options: DaemonOptions,
+    private readonly out: RedactedLog,
+    private readonly claim: Claim,
+    private readonly http: HttpServer,
+  ) {
+    this.env = options.env ?? {}
+    this.ctx = {ws, env: this.env, log: out.log, schedule: (id) => this.executor.schedule(id), runChanges: this.runChanges}
+    this.timers = new TimerIndex((id) => this.executor.schedule(id))
+    const workers = options.workers ?? ws.config.limits.workers
+    this.pool = workers > 0 ? new WorkerPool(ws, {size: workers, heapMb: ws.config.limits.heapMb, env: this.env, log: out.log}) : undefined
+    this.executor = this.createExecutor()
+    this.scheduler = new Scheduler(this.ctx)
+    this.info = {pid: process.pid, url: http.url, 'started-at': this.startedAt.toISOString(), host: os.hostname(), port: http.port, log: options.logFile ?? null}
+  }
+
+  private get log(): DaemonLog {
+    return this.out.log
+  }
+
+  /** daemon.json, the start-up scan, schedules and watchers; then the control socket takes runs. */
+  private async begin(): Promise<void> {
+    const {ws, info} = this
+    this.watchers.push(watchSignals(ws, (id) => this.consider(id)))
+    writeSnapshot(ws.layout.daemonJson, info)
+    this.recover()
+    await this.scheduler.loadAll()
+    this.watchers.push(watchReleases(ws, (slug) => void this.scheduler.load(slug)))
+    this.ready = info
+    this.log('info', 'listening', {url: this.http.url, pid: process.pid})
+  }
+
+  // --- control socket ---
+
+  /** A ping or a hand-over on the control socket: the daemon's info, or undefined to refuse. */
+  private answerControl(req: ControlRequest): DaemonInfo | undefined {
+    const {ws} = this
+    if (!this.ready || this.stopping) return undefined
     if (req.op === 'schedule') {
       if (typeof req.run !== 'string' || !runExists(ws.layout, req.run)) return undefined
-      executor.schedule(req.run)
+      this.executor.schedule(req.run)
     }
-    return ready
-  })
-  let lock: Lock
-  let http: HttpServer
-  try {
-    lock = acquire(ws)
-  } catch (err) {
-    await control.close()
-    throw err
+    return this.ready
   }
-  try {
-    muteSignals(true)
-    const host = options.host ?? ws.config.daemon.host
-    const port = options.port ?? ws.config.daemon.port
-    try {
-      http = await startHttpServer(host, port, async (req) => redactReply(await route(req)), (err) => log('error', 'http handler failed', {error: String((err as Error)?.stack ?? err)}))
-    } catch (err) {
-      const e = err as NodeJS.ErrnoException
-      throw new BreytaError('internal', `cannot listen on ${host}:${port}: ${e.code ?? e.message}`, {hint: e.code === 'EADDRINUSE' ? 'Another program uses that port: pick one with --port N (0 picks a free one).' : 'Check --host and --port.'})
+
+  // --- HTTP ---
+
+  /** Every HTTP answer passes the workspace's secrets redactor. */
+  private async handle(req: Request): Promise<Reply> {
+    const reply = await this.route(req)
+    return {...reply, body: this.out.redactor().unknown(reply.body)}
+  }
+
+  private async route(req: Request): Promise<Reply> {
+    const {ctx} = this
+    const [head, a, b, ...rest] = req.path
+    if (head === 'healthz' && a === undefined) return {status: 200, body: {ok: true, ...this.stats()}}
+    if (head === 'callbacks' && a !== undefined && b !== undefined && rest.length === 0) return handleCallback(ctx, req, a, b)
+    if (head === 'webhooks' && a !== undefined && b === undefined) return handleWebhook(ctx, req, a)
+    if (head === 'runs' && a !== undefined && b === undefined) return handleRunView(ctx, req, a)
+    return errorReply(404, 'not_found', `no route ${req.method} /${req.path.join('/')}`)
+  }
+
+  // --- executor: advances, queue admission, worker pool ---
+
+  private createExecutor(): Executor {
+    const pool = this.pool
+    return new Executor(this.ws, {
+      concurrency: this.options.concurrency ?? DEFAULT_CONCURRENCY,
+      advance: {env: this.env},
+      ...(pool ? {advanceIn: (id: string, signal: AbortSignal) => pool.advance(id, signal)} : {}),
+      onAdvanced: (view) => this.advanced(view),
+      onLocked: (id) => this.locked(id),
+      onError: (id, err) => {
+        if (err instanceof WorkerDied) return void this.workerDied(id, err)
+        this.log('error', 'advance failed', {run: id, error: String((err as Error)?.stack ?? err)})
+      },
+    })
+  }
+
+  private advanced(view: RunView): void {
+    this.runChanges.notify(view.id)
+    this.lockedRetries.delete(view.id)
+    this.timers.set(view.id, TERMINAL_STATUSES.includes(view.status) ? null : view['wake-at'])
+    if (TERMINAL_STATUSES.includes(view.status)) {
+      this.log('debug', `run ${view.status}`, {run: view.id, flow: view.flow})
+      void this.admitWaiting(view.flow)
     }
-  } catch (err) {
-    muteSignals(false)
-    lock.release()
-    await control.close()
-    throw err
   }
 
-  function redactReply(reply: Reply): Reply {
-    return {...reply, body: redactor().unknown(reply.body)}
+  /**
+   * Another process holds the run; it signals when it lets go. Look again a few times in case
+   * that signal raced ahead of the release.
+   */
+  private locked(id: string): void {
+    const n = this.lockedRetries.get(id) ?? 0
+    if (n >= LOCKED_RETRY_MS.length) return void this.lockedRetries.delete(id)
+    this.lockedRetries.set(id, n + 1)
+    setTimeout(() => this.consider(id), LOCKED_RETRY_MS[n]).unref()
   }
-
-  const startedAt = new Date()
-  const env = options.env ?? {}
-  let recovered: ScanResult | null = null
-  const runChanges = new RunChanges()
-  const ctx: DaemonContext = {ws, env, log, schedule: (id) => executor.schedule(id), runChanges}
-  const timers = new TimerIndex((id) => executor.schedule(id))
-  const lockedRetries = new Map<string, number>()
-
-  const afterView = (view: RunView) => {
-    const a = assess(ws, view)
-    timers.set(view.id, a.wakeAt)
-    if (a.advance) executor.schedule(view.id)
-    if (a.ended) void admitWaiting(view.flow)
-  }
-
-  const workers = options.workers ?? ws.config.limits.workers
-  const pool = workers > 0 ? new WorkerPool(ws, {size: workers, heapMb: ws.config.limits.heapMb, env, log}) : undefined
-  const executor: Executor = new Executor(ws, {
-    concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
-    advance: {env},
-    ...(pool ? {advanceIn: (id: string, signal: AbortSignal) => pool.advance(id, signal)} : {}),
-    onAdvanced: (view) => {
-      runChanges.notify(view.id)
-      lockedRetries.delete(view.id)
-      timers.set(view.id, TERMINAL_STATUSES.includes(view.status) ? null : view['wake-at'])
-      if (TERMINAL_STATUSES.includes(view.status)) {
-        log('debug', `run ${view.status}`, {run: view.id, flow: view.flow})
-        void admitWaiting(view.flow)
-      }
-    },
-    onLocked: (id) => {
-      // Another process holds the run; it signals when it lets go. Look again a few times in
-      // case that signal raced ahead of the release.
-      const n = lockedRetries.get(id) ?? 0
-      if (n >= LOCKED_RETRY_MS.length) return void lockedRetries.delete(id)
-      lockedRetries.set(id, n + 1)
-      setTimeout(() => consider(id), LOCKED_RETRY_MS[n]).unref()
-    },
-    onError: (id, err) => {
-      if (err instanceof WorkerDied) return void workerDied(id, err)
-      log('error', 'advance failed', {run: id, error: String((err as Error)?.stack ?? err)})
-    },
-  })
 
   /**
    * The worker advancing `runId` died. Its run lock names this process, so it is cleared here.
    * Out of heap with this run alone on it: the run is the cause and fails resource_exhausted.
    * Otherwise it is advanced again; a run that keeps killing workers ends run_crashed.
    */
-  async function workerDied(runId: string, err: WorkerDied): Promise<void> {
+  private async workerDied(runId: string, err: WorkerDied): Promise<void> {
+    const {ws} = this
     try {
       if (readLockOwner(ws.layout.runLock(runId))?.pid === process.pid) fs.rmSync(ws.layout.runLock(runId), {force: true})
       if (err.exhausted && err.runs.length === 1) {
@@ -198,42 +250,55 @@ export async function startDaemon(ws: Workspace, options: DaemonOptions = {}): P
           hint: 'Look at what the flow keeps in memory (large collections built in flow code, huge step outputs); raise config.edn :limits :heap-mb if it really needs more; then `breyta runs retry RUN`.',
           details: {'heap-mb': ws.config.limits.heapMb},
         })
-        if (view) return void afterView(view)
+        if (view) return void this.afterView(view)
       }
-      executor.schedule(runId)
+      this.executor.schedule(runId)
     } catch (e) {
-      log('error', 'could not end a run after its worker died', {run: runId, error: String((e as Error)?.stack ?? e)})
+      this.log('error', 'could not end a run after its worker died', {run: runId, error: String((e as Error)?.stack ?? e)})
     }
-  }
-
-  /** A run changed elsewhere (signal) or needs a look: decide from its snapshot. */
-  function consider(runId: string): void {
-    runChanges.notify(runId)
-    const view = readView(ws, runId)
-    if (view) afterView(view)
   }
 
   /** A run ended: queued runs of its flow may now have a slot. */
-  async function admitWaiting(flow: string): Promise<void> {
+  private async admitWaiting(flow: string): Promise<void> {
+    const {ws} = this
     try {
       const index = readJsonFile<{entries?: {state: string}[]}>(ws.layout.queueIndex(flow))
       if (!index?.entries?.some((e) => e.state === 'queued')) return
-      for (const id of await admitQueued(ws, flow)) executor.schedule(id)
+      for (const id of await admitQueued(ws, flow)) this.executor.schedule(id)
     } catch (err) {
-      log('warn', 'admission failed', {flow, error: (err as Error).message})
+      this.log('warn', 'admission failed', {flow, error: (err as Error).message})
     }
   }
 
-  async function route(req: Request): Promise<Reply> {
-    const [head, a, b, ...rest] = req.path
-    if (head === 'healthz' && a === undefined) return {status: 200, body: {ok: true, ...stats()}}
-    if (head === 'callbacks' && a !== undefined && b !== undefined && rest.length === 0) return handleCallback(ctx, req, a, b)
-    if (head === 'webhooks' && a !== undefined && b === undefined) return handleWebhook(ctx, req, a)
-    if (head === 'runs' && a !== undefined && b === undefined) return handleRunView(ctx, req, a)
-    return errorReply(404, 'not_found', `no route ${req.method} /${req.path.join('/')}`)
+  // --- watcher, timers, recovery ---
+
+  /** A run changed elsewhere (signal) or needs a look: decide from its snapshot. */
+  private consider(runId: string): void {
+    this.runChanges.notify(runId)
+    const view = readView(this.ws, runId)
+    if (view) this.afterView(view)
   }
 
-  function stats(): DaemonStats {
+  private afterView(view: RunView): void {
+    const a = assess(this.ws, view)
+    this.timers.set(view.id, a.wakeAt)
+    if (a.advance) this.executor.schedule(view.id)
+    if (a.ended) void this.admitWaiting(view.flow)
+  }
+
+  /** Every run left running by a dead process is advanced again; every parked run gets its timer. */
+  private recover(): void {
+    this.recovered = scanRuns(this.ws, (id, a) => {
+      this.timers.set(id, a.wakeAt)
+      if (a.advance) this.executor.schedule(id)
+    })
+    this.log('info', 'start-up scan', {...this.recovered})
+  }
+
+  // --- stats and shutdown ---
+
+  stats(): DaemonStats {
+    const {http, executor, startedAt} = this
     return {
       pid: process.pid,
       url: http.url,
@@ -241,58 +306,94 @@ export async function startDaemon(ws: Workspace, options: DaemonOptions = {}): P
       'uptime-s': Math.round((Date.now() - startedAt.getTime()) / 1000),
       active: executor.active,
       queued: executor.queued,
-      timers: timers.size,
+      timers: this.timers.size,
       advances: executor.advances,
-      'schedules-fired': scheduler.fired,
-      recovered,
+      'schedules-fired': this.scheduler.fired,
+      recovered: this.recovered,
       http: http.load(),
       'rss-mb': Math.round(process.memoryUsage.rss() / 1024 / 1024),
       'abort-listeners': executor.abortListeners,
-      'long-polls': runChanges.waiting,
+      'long-polls': this.runChanges.waiting,
     }
   }
 
-  const scheduler = new Scheduler(ctx)
-  const watchers: Watchers[] = [watchSignals(ws, consider)]
-  const info: DaemonInfo = {pid: process.pid, url: http.url, 'started-at': startedAt.toISOString(), host: os.hostname(), port: http.port, log: options.logFile ?? null}
-  writeSnapshot(ws.layout.daemonJson, info)
-  recovered = scanRuns(ws, (id, a) => {
-    timers.set(id, a.wakeAt)
-    if (a.advance) executor.schedule(id)
-  })
-  log('info', 'start-up scan', {...recovered})
-  await scheduler.loadAll()
-  watchers.push(watchReleases(ws, (slug) => void scheduler.load(slug)))
-  ready = info
-  let resolveStopped!: (s: DaemonStats) => void
-  const stopped = new Promise<DaemonStats>((r) => (resolveStopped = r))
-  const stop = () =>
-    (stopping ??= (async () => {
-      log('info', 'stopping')
-      scheduler.stop()
-      timers.stop()
-      await Promise.all(watchers.map((w) => w.close()))
-      const closing = http.close()
-      const grace = options.graceMs ?? 3000
-      // A worker busy computing cannot take the interrupt; past a second grace it is terminated
-      // (its runs stay resumable, the lock it held is cleared in workerDied).
-      const hard = setTimeout(() => void pool?.stop(), 2 * grace)
-      await executor.stop(grace)
-      clearTimeout(hard)
-      await pool?.stop()
-      await closing
-      const final = stats()
-      const current = readJsonFile<DaemonInfo>(ws.layout.daemonJson)
-      if (current?.pid === process.pid) fs.rmSync(ws.layout.daemonJson, {force: true})
-      lock.release()
-      await control.close()
-      muteSignals(false)
-      log('info', 'stopped', {advances: final.advances})
-      resolveStopped(final)
-      return final
-    })())
-  log('info', 'listening', {url: http.url, pid: process.pid})
-  return {info, stats, stopped, stop}
+  /** No new work; in-flight advances get a grace period, then are interrupted at a safe point. */
+  stop(): Promise<DaemonStats> {
+    return (this.stopping ??= this.shutdown())
+  }
+
+  private async shutdown(): Promise<DaemonStats> {
+    const {ws, pool, claim, options} = this
+    this.log('info', 'stopping')
+    this.scheduler.stop()
+    this.timers.stop()
+    await Promise.all(this.watchers.map((w) => w.close()))
+    const closing = this.http.close()
+    const grace = options.graceMs ?? 3000
+    // A worker busy computing cannot take the interrupt; past a second grace it is terminated
+    // (its runs stay resumable, the lock it held is cleared in workerDied).
+    const hard = setTimeout(() => void pool?.stop(), 2 * grace)
+    await this.executor.stop(grace)
+    clearTimeout(hard)
+    await pool?.stop()
+    await closing
+    const final = this.stats()
+    const current = readJsonFile<DaemonInfo>(ws.layout.daemonJson)
+    if (current?.pid === process.pid) fs.rmSync(ws.layout.daemonJson, {force: true})
+    claim.lock.release()
+    await claim.control.close()
+    muteSignals(false)
+    this.log('info', 'stopped', {advances: final.advances})
+    this.resolveStopped(final)
+    return final
+  }
+}
+
+interface RedactedLog {
+  log: DaemonLog
+  redactor: ReturnType<typeof liveWorkspaceRedactor>
+}
+
+/** Every line of the log passes the workspace's secrets redactor. */
+function redactedLog(ws: Workspace, options: DaemonOptions): RedactedLog {
+  const redactor = liveWorkspaceRedactor(ws.layout, options.env ?? {})
+  const rawLog: DaemonLog = options.log ?? (() => {})
+  const log: DaemonLog = (level, message, fields) => {
+    const r = redactor() // one look at the secrets files per line
+    rawLog(level, r.string(message), fields === undefined ? undefined : (r.unknown(fields) as Record<string, unknown>))
+  }
+  return {log, redactor}
+}
+
+/** The control socket first: it is the single-instance lock a dead daemon cannot hold. Then daemon.lock. */
+async function claimWorkspace(ws: Workspace, answer: (req: ControlRequest) => DaemonInfo | undefined): Promise<Claim> {
+  const control = await listenControl(ws, answer)
+  try {
+    return {control, lock: acquire(ws)}
+  } catch (err) {
+    await control.close()
+    throw err
+  }
+}
+
+/** The HTTP server on the configured host and port; on failure the claim is given up. */
+async function listenHttp(ws: Workspace, options: DaemonOptions, claim: Claim, handler: (req: Request) => Promise<Reply>, log: DaemonLog): Promise<HttpServer> {
+  try {
+    muteSignals(true)
+    const host = options.host ?? ws.config.daemon.host
+    const port = options.port ?? ws.config.daemon.port
+    try {
+      return await startHttpServer(host, port, handler, (err) => log('error', 'http handler failed', {error: String((err as Error)?.stack ?? err)}))
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException
+      throw new BreytaError('internal', `cannot listen on ${host}:${port}: ${e.code ?? e.message}`, {hint: e.code === 'EADDRINUSE' ? 'Another program uses that port: pick one with --port N (0 picks a free one).' : 'Check --host and --port.'})
+    }
+  } catch (err) {
+    muteSignals(false)
+    claim.lock.release()
+    await claim.control.close()
+    throw err
+  }
 }
 
 /**

@@ -20,7 +20,7 @@ import type {DaemonInfo} from './status.js'
 const ANSWER_MS = 3000
 const MAX_REQUEST_BYTES = 4096
 
-type ControlRequest = {op: 'ping'} | {op: 'schedule'; run: string}
+export type ControlRequest = {op: 'ping'} | {op: 'schedule'; run: string}
 
 /** Ask the daemon; undefined when none answers (nothing listens, or no answer in time). */
 async function ask(ws: Workspace, request: ControlRequest, timeoutMs = ANSWER_MS): Promise<DaemonInfo | undefined> {
