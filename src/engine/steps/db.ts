@@ -18,6 +18,7 @@ import path from 'node:path'
 import {fromJson} from '../edn/json.js'
 import {emap, isMap, kw, type EdnMap, type Value} from '../edn/values.js'
 import {StepConfig} from './config.js'
+import {connectionAs, postgresConnection, sqliteConnection} from './connection-types.js'
 import {postgresDriver, sqliteDriver, type DbDriver, type Statement, type StatementResult} from './db-drivers.js'
 import {readParams} from './db-params.js'
 import {done, StepError, type StepContext, type StepExecutor, type StepOutcome} from './types.js'
@@ -35,12 +36,12 @@ function driverFor(cfg: StepConfig, ctx: StepContext): DbDriver {
   const conn = ctx.connection(name)
   switch (conn.type) {
     case 'sqlite': {
-      const file = typeof conn.path === 'string' && conn.path !== '' ? conn.path : DEFAULT_SQLITE_PATH
+      const file = connectionAs(sqliteConnection, conn).path ?? DEFAULT_SQLITE_PATH
       return sqliteDriver(path.resolve(ctx.workspaceRoot, file))
     }
     case 'postgres': {
-      const secret = conn['url-secret']
-      const url = typeof secret === 'string' && secret !== '' ? ctx.secret(secret) : typeof conn.url === 'string' ? conn.url : undefined
+      const pg = connectionAs(postgresConnection, conn)
+      const url = pg['url-secret'] !== undefined ? ctx.secret(pg['url-secret']) : pg.url
       if (url === undefined) fail(`postgres connection ${name} needs :url-secret`, 'e.g. {:pg {:type :postgres :url-secret :pg-url}} and `breyta secrets set pg-url`.')
       return postgresDriver(url)
     }

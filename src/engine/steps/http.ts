@@ -3,23 +3,20 @@
  * says JSON). 5xx and 429 are retryable failures; other 4xx are not. A connection supplies the
  * base URL and auth (bearer / basic / header), naming secrets, never holding them.
  */
+import type {z} from 'zod'
 import {fromJson} from '../edn/json.js'
 import {emap} from '../edn/values.js'
 import {StepConfig} from './config.js'
-import {done, StepError, type Connection, type StepContext, type StepExecutor} from './types.js'
+import {connectionAs, httpConnection} from './connection-types.js'
+import {done, StepError, type StepContext, type StepExecutor} from './types.js'
 
-interface AuthSpec {
-  bearer?: string
-  basic?: {user?: string; password?: string}
-  header?: {name?: string; value?: string}
-  'api-key'?: string
-}
+type HttpConnection = z.output<typeof httpConnection>
 
-function applyAuth(headers: Headers, auth: AuthSpec | undefined, ctx: StepContext): void {
+function applyAuth(headers: Headers, auth: HttpConnection['auth'], ctx: StepContext): void {
   if (!auth) return
   if (auth.bearer) headers.set('authorization', `Bearer ${ctx.secret(auth.bearer)}`)
   if (auth.basic?.password) {
-    const user = auth.basic.user ?? ''
+    const user = auth.basic.user
     headers.set('authorization', `Basic ${Buffer.from(`${user}:${ctx.secret(auth.basic.password)}`).toString('base64')}`)
   }
   if (auth.header?.name && auth.header.value) headers.set(auth.header.name, ctx.secret(auth.header.value))
@@ -38,11 +35,11 @@ function parseUrl(text: string, from: string): URL {
   }
 }
 
-function targetUrl(c: StepConfig, conn: Connection | undefined): URL {
+function targetUrl(c: StepConfig, conn: HttpConnection | undefined): URL {
   const url = c.string('url')
   if (url !== undefined) return parseUrl(url, ':url')
   if (!conn) throw new StepError(':http step needs :url, or :connection and :path', {retryable: false})
-  const base = String(conn['base-url'] ?? '')
+  const base = conn['base-url'] ?? ''
   if (!base) throw new StepError(`connection "${conn.name}" has no :base-url`, {retryable: false})
   const path = c.string('path') ?? ''
   return parseUrl(base.replace(/\/+$/, '') + (path === '' || path.startsWith('/') ? path : '/' + path), `connection "${conn.name}" :base-url and :path`)
@@ -70,15 +67,15 @@ export const httpStep: StepExecutor = {
   async run(config, ctx) {
     const c = new StepConfig(config, 'http')
     const connName = c.string('connection')
-    const conn = connName === undefined ? undefined : ctx.connection(connName)
+    const conn = connName === undefined ? undefined : connectionAs(httpConnection, ctx.connection(connName))
     const url = targetUrl(c, conn)
     for (const [k, v] of Object.entries(c.stringMap('query') ?? {})) url.searchParams.set(k, v)
     const method = (c.keyword('method') ?? (c.has('json') || c.has('body') ? 'post' : 'get')).toUpperCase()
     const headers = new Headers()
     headers.set('idempotency-key', ctx.idempotencyKey)
     headers.set('breyta-attempt', String(ctx.attempt))
-    applyAuth(headers, conn?.auth as AuthSpec | undefined, ctx)
-    for (const [k, v] of Object.entries((conn?.headers as Record<string, string> | undefined) ?? {})) headers.set(k, v)
+    applyAuth(headers, conn?.auth, ctx)
+    for (const [k, v] of Object.entries(conn?.headers ?? {})) headers.set(k, v)
     for (const [k, v] of Object.entries(c.stringMap('headers') ?? {})) headers.set(k, v)
     let body: string | undefined
     if (c.has('json')) {

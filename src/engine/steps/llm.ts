@@ -9,11 +9,15 @@
  *   - anthropic: POST {base-url}/v1/messages (default base https://api.anthropic.com); a
  *     base-url that already ends in `/v1` gets just `/messages`, so both spellings work.
  */
+import {z} from 'zod'
 import {fromJson} from '../edn/json.js'
 import {emap, isMap, type EdnMap, type Value} from '../edn/values.js'
 import {StepConfig} from './config.js'
-import {excerpt, failForStatus, joinUrl, providerFetch} from './provider-fetch.js'
-import {done, StepError, type Connection, type StepContext, type StepExecutor, type StepOutcome} from './types.js'
+import {connectionAs, llmConnection} from './connection-types.js'
+import {bodyAs, excerpt, failForStatus, joinUrl, providerFetch} from './provider-fetch.js'
+import {done, StepError, type StepContext, type StepExecutor, type StepOutcome} from './types.js'
+
+type LlmConnection = z.output<typeof llmConnection>
 
 interface ChatMessage {
   role: string
@@ -47,9 +51,23 @@ function fail(message: string, hint?: string): never {
   throw new StepError(`:llm step: ${message}`, {retryable: false, hint})
 }
 
-function str(v: unknown): string | undefined {
-  return typeof v === 'string' && v !== '' ? v : undefined
-}
+/** What a provider sent that we read; anything odd in a field reads as absent (usage as 0). */
+const model = z.string().optional().catch(undefined)
+const tokens = z.number().optional().catch(undefined)
+/** Some compatibles return content as an array of parts; only the text ones count. */
+const part = z.object({type: z.unknown(), text: z.string().optional().catch(undefined)}).catch({type: undefined, text: undefined})
+
+const openAiReply = z.object({
+  model,
+  choices: z.tuple([z.object({message: z.object({content: z.union([z.string(), z.array(part).transform((ps) => ps.map((p) => p.text ?? '').join(''))])})})], z.unknown()),
+  usage: z.object({prompt_tokens: tokens, completion_tokens: tokens}).optional().catch(undefined),
+})
+
+const anthropicReply = z.object({
+  model,
+  content: z.array(part),
+  usage: z.object({input_tokens: tokens, output_tokens: tokens}).optional().catch(undefined),
+})
 
 function readMessages(cfg: StepConfig): ChatMessage[] {
   const v = cfg.value('messages')
@@ -73,18 +91,17 @@ function conversation(cfg: StepConfig, ctx: StepContext): ChatMessage[] {
   return messages
 }
 
-function apiKey(conn: Connection, ctx: StepContext): string | undefined {
-  const auth = conn.auth as Record<string, unknown> | undefined
-  const name = str(auth?.['api-key'])
+function apiKey(conn: LlmConnection, ctx: StepContext): string | undefined {
+  const name = conn.auth?.['api-key']
   return name === undefined ? undefined : ctx.secret(name)
 }
 
-async function callOpenAi(conn: Connection, req: ChatRequest, ctx: StepContext): Promise<Reply & {tries: number}> {
+async function callOpenAi(conn: LlmConnection, req: ChatRequest, ctx: StepContext): Promise<Reply & {tries: number}> {
   const key = apiKey(conn, ctx)
   const messages = req.system === undefined ? req.messages : [{role: 'system', content: req.system}, ...req.messages]
   const res = await providerFetch({
     label: 'llm',
-    url: joinUrl(str(conn['base-url']) ?? 'https://api.openai.com/v1', 'chat/completions'),
+    url: joinUrl(conn['base-url'] ?? 'https://api.openai.com/v1', 'chat/completions'),
     headers: {'Idempotency-Key': ctx.idempotencyKey, 'Breyta-Attempt': String(ctx.attempt), ...(key === undefined ? {} : {authorization: `Bearer ${key}`})},
     json: {
       model: req.model,
@@ -95,22 +112,19 @@ async function callOpenAi(conn: Connection, req: ChatRequest, ctx: StepContext):
     signal: ctx.signal,
   })
   if (res.status < 200 || res.status >= 300) failForStatus('llm', res)
-  const body = res.body as {model?: string; choices?: {message?: {content?: unknown}}[]; usage?: Record<string, number>} | undefined
-  const content = body?.choices?.[0]?.message?.content
-  // Some compatibles return content as an array of parts; keep only the text ones.
-  const text = typeof content === 'string' ? content : Array.isArray(content) ? content.map((p: {text?: string}) => p.text ?? '').join('') : undefined
-  if (text === undefined) throw new StepError(`llm: unexpected chat completion response: ${excerpt(res.text)}`, {retryable: false})
+  const body = bodyAs(res, openAiReply)
+  if (body === undefined) throw new StepError(`llm: unexpected chat completion response: ${excerpt(res.text)}`, {retryable: false})
   return {
-    text,
-    model: body?.model ?? req.model,
-    usage: {input: body?.usage?.prompt_tokens ?? 0, output: body?.usage?.completion_tokens ?? 0},
+    text: body.choices[0].message.content,
+    model: body.model ?? req.model,
+    usage: {input: body.usage?.prompt_tokens ?? 0, output: body.usage?.completion_tokens ?? 0},
     tries: res.tries,
   }
 }
 
-async function callAnthropic(conn: Connection, req: ChatRequest, ctx: StepContext): Promise<Reply & {tries: number}> {
+async function callAnthropic(conn: LlmConnection, req: ChatRequest, ctx: StepContext): Promise<Reply & {tries: number}> {
   const key = apiKey(conn, ctx)
-  const base = str(conn['base-url']) ?? 'https://api.anthropic.com'
+  const base = conn['base-url'] ?? 'https://api.anthropic.com'
   // Anthropic takes the system prompt as a field, not a message.
   const systems = [req.system, ...req.messages.filter((m) => m.role === 'system').map((m) => m.content)].filter((s): s is string => s !== undefined)
   const res = await providerFetch({
@@ -127,8 +141,8 @@ async function callAnthropic(conn: Connection, req: ChatRequest, ctx: StepContex
     signal: ctx.signal,
   })
   if (res.status < 200 || res.status >= 300) failForStatus('llm', res)
-  const body = res.body as {model?: string; content?: {type?: string; text?: string}[]; usage?: Record<string, number>} | undefined
-  if (!Array.isArray(body?.content)) throw new StepError(`llm: unexpected messages response: ${excerpt(res.text)}`, {retryable: false})
+  const body = bodyAs(res, anthropicReply)
+  if (body === undefined) throw new StepError(`llm: unexpected messages response: ${excerpt(res.text)}`, {retryable: false})
   return {
     text: body.content.filter((c) => c.type === 'text').map((c) => c.text ?? '').join(''),
     model: body.model ?? req.model,
@@ -169,10 +183,10 @@ export const llmStep: StepExecutor = {
 
   async run(config: EdnMap, ctx: StepContext): Promise<StepOutcome> {
     const cfg = new StepConfig(config, 'llm')
-    const conn = ctx.connection(cfg.requireString('connection'))
-    const provider = str(conn.provider) ?? 'openai'
+    const conn = connectionAs(llmConnection, ctx.connection(cfg.requireString('connection')))
+    const provider = conn.provider ?? 'openai'
     if (!PROVIDERS.includes(provider)) fail(`connection ${conn.name} has unknown :provider ${provider}`, 'Use :provider :openai (any OpenAI-compatible API) or :anthropic.')
-    const model = cfg.string('model') ?? str(conn.model)
+    const model = cfg.string('model') ?? conn.model
     if (model === undefined) fail('no :model in the step or its connection')
     const req: ChatRequest = {
       model,

@@ -13,6 +13,7 @@
 import {toJson} from '../edn/json.js'
 import {emap, isMap, isVector, type EdnMap} from '../edn/values.js'
 import {StepConfig} from './config.js'
+import {connectionAs, httpConnection, slackConnection} from './connection-types.js'
 import {failForStatus, joinUrl, providerFetch} from './provider-fetch.js'
 import {done, StepError, type StepContext, type StepExecutor, type StepOutcome} from './types.js'
 
@@ -20,10 +21,6 @@ const CHANNELS = ['http', 'slack', 'stdout']
 
 function fail(message: string, hint?: string): never {
   throw new StepError(`:notify step: ${message}`, {retryable: false, hint})
-}
-
-function str(v: unknown): string | undefined {
-  return typeof v === 'string' && v !== '' ? v : undefined
 }
 
 /** The message as text (templates rendered; maps and vectors as JSON text). */
@@ -47,11 +44,11 @@ async function viaHttp(cfg: StepConfig, ctx: StepContext): Promise<StepOutcome> 
   if (url === undefined) {
     const name = cfg.string('connection')
     if (name === undefined) fail(':channel :http needs :url or :connection (+ :path)')
-    const conn = ctx.connection(name)
-    const base = str(conn['base-url'])
-    if (base === undefined) fail(`connection ${name} has no :base-url`)
+    const conn = connectionAs(httpConnection, ctx.connection(name))
+    const base = conn['base-url']
+    if (base === undefined || base === '') fail(`connection ${name} has no :base-url`)
     url = joinUrl(base, cfg.string('path') ?? '')
-    const bearer = str((conn.auth as Record<string, unknown> | undefined)?.bearer)
+    const bearer = conn.auth?.bearer
     if (bearer !== undefined) headers.authorization = `Bearer ${ctx.secret(bearer)}`
   }
   const raw = cfg.value('message')
@@ -62,7 +59,7 @@ async function viaHttp(cfg: StepConfig, ctx: StepContext): Promise<StepOutcome> 
 
 async function viaSlack(cfg: StepConfig, ctx: StepContext): Promise<StepOutcome> {
   const name = cfg.string('connection')
-  const secretName = cfg.string('webhook-secret') ?? (name === undefined ? undefined : str(ctx.connection(name)['webhook-secret']))
+  const secretName = cfg.string('webhook-secret') ?? (name === undefined ? undefined : connectionAs(slackConnection, ctx.connection(name))['webhook-secret'])
   if (secretName === undefined) fail(':channel :slack needs a :connection with :webhook-secret', 'e.g. connections.edn {:team {:type :slack :webhook-secret :slack-hook}}')
   const status = await postJson('notify slack', ctx.secret(secretName), {text: messageText(cfg, ctx)}, {}, ctx)
   return done(emap({delivered: true, channel: 'slack', status}))

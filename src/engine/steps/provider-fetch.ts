@@ -4,6 +4,7 @@
  * `:retry`) because providers tell us *when* to come back (Retry-After), and a rate limit
  * should not burn one of the user's journaled attempts.
  */
+import {z} from 'zod'
 import {StepError} from './types.js'
 
 export interface ProviderRequest {
@@ -100,7 +101,7 @@ export async function providerFetch(req: ProviderRequest): Promise<ProviderRespo
         await sleep(Math.min(base * 2 ** (attempt - 1), maxDelay), req.signal)
         continue
       }
-      const cause = err instanceof Error ? ((err.cause as Error | undefined)?.message ?? err.message) : String(err)
+      const cause = err instanceof Error ? (withCause.safeParse(err).data?.cause.message ?? err.message) : String(err)
       throw new StepError(`${req.label}: request to ${new URL(req.url).origin} failed: ${cause}`, {cause: err})
     }
     const text = await res.text()
@@ -119,6 +120,15 @@ export async function providerFetch(req: ProviderRequest): Promise<ProviderRespo
   }
   /* c8 ignore next */
   throw new StepError(`${req.label}: request failed`, {cause: lastError})
+}
+
+/** fetch's TypeError says only "fetch failed"; the reason (ECONNREFUSED, a DNS miss) is its cause. */
+const withCause = z.object({cause: z.object({message: z.string()})})
+
+/** The JSON body read through a provider's schema; undefined when it was not JSON or not that shape. */
+export function bodyAs<T extends z.ZodType>(res: ProviderResponse, schema: T): z.output<T> | undefined {
+  const parsed = schema.safeParse(res.body)
+  return parsed.success ? parsed.data : undefined
 }
 
 /** Fail the step for a non-2xx answer; 4xx other than 408/429 will not get better on retry. */
