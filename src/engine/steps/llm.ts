@@ -13,11 +13,27 @@ import {z} from 'zod'
 import {fromJson} from '../edn/json.js'
 import {emap, isMap, type EdnMap, type Value} from '../edn/values.js'
 import {StepConfig} from './config.js'
+import {fields, type ConfigShape} from './schema.js'
 import {connectionAs, llmConnection} from './connection-types.js'
 import {bodyAs, excerpt, failForStatus, joinUrl, providerFetch} from './provider-fetch.js'
 import {done, StepError, type StepContext, type StepExecutor, type StepOutcome} from './types.js'
 
 type LlmConnection = z.output<typeof llmConnection>
+
+/** The step's config; `:messages` is read by readMessages, which names the message at fault. */
+const llmConfig = {
+  connection: fields.text,
+  model: fields.text.optional(),
+  system: fields.text.optional(),
+  messages: fields.value.optional(),
+  prompt: fields.text.optional(),
+  template: fields.text,
+  data: fields.value.optional(),
+  temperature: fields.number.optional(),
+  'max-tokens': fields.number.optional(),
+  json: fields.boolean.optional(),
+} satisfies ConfigShape
+type LlmConfig = StepConfig<typeof llmConfig>
 
 interface ChatMessage {
   role: string
@@ -69,8 +85,8 @@ const anthropicReply = z.object({
   usage: z.object({input_tokens: tokens, output_tokens: tokens}).optional().catch(undefined),
 })
 
-function readMessages(cfg: StepConfig): ChatMessage[] {
-  const v = cfg.value('messages')
+function readMessages(cfg: LlmConfig): ChatMessage[] {
+  const v = cfg.get('messages')
   if (!Array.isArray(v)) fail(':messages must be a vector of {:role :content} maps')
   return v.map((m, i) => {
     if (!isMap(m)) fail(`:messages[${i}] must be a map with :role and :content`)
@@ -83,9 +99,9 @@ function readMessages(cfg: StepConfig): ChatMessage[] {
 }
 
 /** The conversation from :messages, :prompt, or :template + :data (in that order of precedence). */
-function conversation(cfg: StepConfig, ctx: StepContext): ChatMessage[] {
+function conversation(cfg: LlmConfig, ctx: StepContext): ChatMessage[] {
   const messages = cfg.has('messages') ? readMessages(cfg) : []
-  const prompt = cfg.string('prompt') ?? (cfg.has('template') ? ctx.renderTemplate(cfg.requireString('template'), cfg.value('data') ?? emap({})) : undefined)
+  const prompt = cfg.get('prompt') ?? (cfg.has('template') ? ctx.renderTemplate(cfg.get('template'), cfg.get('data') ?? emap({})) : undefined)
   if (prompt !== undefined) messages.push({role: 'user', content: prompt})
   if (messages.length === 0) fail('needs :prompt, :messages or :template', 'Add :prompt "…" to the step config.')
   return messages
@@ -182,21 +198,21 @@ export const llmStep: StepExecutor = {
   },
 
   async run(config: EdnMap, ctx: StepContext): Promise<StepOutcome> {
-    const cfg = new StepConfig(config, 'llm')
-    const conn = connectionAs(llmConnection, ctx.connection(cfg.requireString('connection')))
+    const cfg = new StepConfig(config, 'llm', llmConfig)
+    const conn = connectionAs(llmConnection, ctx.connection(cfg.get('connection')))
     const provider = conn.provider ?? 'openai'
     if (!PROVIDERS.includes(provider)) fail(`connection ${conn.name} has unknown :provider ${provider}`, 'Use :provider :openai (any OpenAI-compatible API) or :anthropic.')
-    const model = cfg.string('model') ?? conn.model
+    const model = cfg.get('model') ?? conn.model
     if (model === undefined) fail('no :model in the step or its connection')
     const req: ChatRequest = {
       model,
-      system: cfg.string('system'),
+      system: cfg.get('system'),
       messages: conversation(cfg, ctx),
-      temperature: cfg.number('temperature'),
-      maxTokens: cfg.number('max-tokens'),
+      temperature: cfg.get('temperature'),
+      maxTokens: cfg.get('max-tokens'),
     }
     const reply = provider === 'anthropic' ? await callAnthropic(conn, req, ctx) : await callOpenAi(conn, req, ctx)
-    const json: Value = cfg.boolean('json') === true ? fromJson(parseJsonReply(reply.text)) : null
+    const json: Value = cfg.get('json') === true ? fromJson(parseJsonReply(reply.text)) : null
     const usage = {input: reply.usage.input, output: reply.usage.output, total: reply.usage.input + reply.usage.output}
     ctx.log(`llm ${provider} ${reply.model}: ${usage.input} in / ${usage.output} out tokens${reply.tries > 1 ? ` after ${reply.tries} tries` : ''}`)
     return done(

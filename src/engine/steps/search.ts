@@ -12,6 +12,7 @@
 import {z} from 'zod'
 import {emap, type EdnMap} from '../edn/values.js'
 import {StepConfig} from './config.js'
+import {fields, type ConfigShape} from './schema.js'
 import {connectionAs, searchConnection} from './connection-types.js'
 import {bodyAs, excerpt, failForStatus, joinUrl, providerFetch} from './provider-fetch.js'
 import {done, StepError, type StepContext, type StepExecutor, type StepOutcome} from './types.js'
@@ -25,6 +26,12 @@ interface Hit {
 }
 
 const DEFAULT_LIMIT = 10
+
+const searchConfig = {
+  connection: fields.text,
+  query: fields.text,
+  limit: fields.number.optional(),
+} satisfies ConfigShape
 
 /** A non-empty string, else empty. */
 const text = z.string().min(1).catch('').optional().transform((v) => v ?? '')
@@ -77,10 +84,10 @@ export const searchStep: StepExecutor = {
   },
 
   async run(config: EdnMap, ctx: StepContext): Promise<StepOutcome> {
-    const cfg = new StepConfig(config, 'search')
-    const conn = connectionAs(searchConnection, ctx.connection(cfg.requireString('connection')))
-    const query = cfg.requireString('query')
-    const limit = cfg.number('limit') ?? DEFAULT_LIMIT
+    const cfg = new StepConfig(config, 'search', searchConfig)
+    const conn = connectionAs(searchConnection, ctx.connection(cfg.get('connection')))
+    const query = cfg.get('query')
+    const limit = cfg.get('limit') ?? DEFAULT_LIMIT
     if (!Number.isInteger(limit) || limit < 1) throw new StepError(':search step: :limit must be a positive integer', {retryable: false})
     const provider = conn.provider ?? 'searxng'
     const impl = PROVIDERS[provider]

@@ -33,6 +33,7 @@ import {emap, type EdnMap} from '../edn/values.js'
 import {envProblems, stepEnv} from './child-env.js'
 import {StepConfig} from './config.js'
 import {connectionAs, sshConnection} from './connection-types.js'
+import {fields, type ConfigShape} from './schema.js'
 import {checkHostKey, normalizePin, parseKnownHosts, preferredHostKeyAlgorithms, type HostKeyPolicy, type HostKeyVerdict} from './ssh-host-key.js'
 import {done, StepError, type StepContext, type StepExecutor} from './types.js'
 
@@ -43,6 +44,23 @@ export const MAX_CAPTURE_BYTES = 50 * 1024 * 1024
 const STDERR_TAIL_BYTES = 2048
 /** After KILL + close, how long to wait for the server to drop the connection before failing. */
 const ABORT_GRACE_MS = 2000
+
+/** The step's config (`:env` is read by child-env, `:ok-exit-codes` by StepConfig). */
+const sshConfig = {
+  command: fields.textOrTexts,
+  connection: fields.text.optional(),
+  host: fields.text.optional(),
+  port: fields.number.optional(),
+  user: fields.text.optional(),
+  auth: fields.textMap.optional(),
+  'insecure-host-key': fields.boolean.optional(),
+  'host-key': fields.textOrTexts.optional(),
+  'known-hosts': fields.text.optional(),
+  stdin: fields.text.optional(),
+  'allow-failure': fields.boolean.optional(),
+  pty: fields.boolean.optional(),
+} satisfies ConfigShape
+type SshConfig = StepConfig<typeof sshConfig>
 
 interface Target {
   host: string
@@ -67,9 +85,9 @@ export function shellQuote(word: string): string {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`
 }
 
-function buildCommand(c: StepConfig, ctx: StepContext): string {
-  const raw = c.value('command')
-  const command = Array.isArray(raw) ? (c.strings('command') ?? []).map(shellQuote).join(' ') : c.requireString('command')
+function buildCommand(c: SshConfig, ctx: StepContext): string {
+  const words = c.get('command')
+  const command = Array.isArray(words) ? words.map(shellQuote).join(' ') : words
   if (command.trim() === '') throw new StepError(':ssh step: :command is empty', {retryable: false})
   const env = stepEnv(c, ctx)
   if (env === undefined || Object.keys(env).length === 0) return command
@@ -85,19 +103,19 @@ type SshConnection = z.output<typeof sshConnection>
 const AUTH_SLOTS = ['private-key', 'password', 'passphrase']
 
 /** The connection's :auth slots, overridden slot by slot by the step's. */
-function authSlots(c: StepConfig, conn: SshConnection | undefined): Record<string, string> {
-  return {...conn?.auth, ...(c.stringMap('auth') ?? {})}
+function authSlots(c: SshConfig, conn: SshConnection | undefined): Record<string, string> {
+  return {...conn?.auth, ...c.get('auth')}
 }
 
 /** The step's :host-key pins (a string or a vector), else the connection's. */
-function hostKeyPins(c: StepConfig, conn: SshConnection | undefined): string[] {
-  const v = c.value('host-key')
-  if (v === undefined) return conn?.['host-key'] ?? []
-  return Array.isArray(v) ? (c.strings('host-key') ?? []) : [c.requireString('host-key')]
+function hostKeyPins(c: SshConfig, conn: SshConnection | undefined): string[] {
+  const pins = c.get('host-key')
+  if (pins === undefined) return conn?.['host-key'] ?? []
+  return Array.isArray(pins) ? pins : [pins]
 }
 
-function hostKeyPolicy(c: StepConfig, conn: SshConnection | undefined, workspaceRoot: string): HostKeyPolicy {
-  const insecure = c.boolean('insecure-host-key') ?? conn?.['insecure-host-key'] === true
+function hostKeyPolicy(c: SshConfig, conn: SshConnection | undefined, workspaceRoot: string): HostKeyPolicy {
+  const insecure = c.get('insecure-host-key') ?? conn?.['insecure-host-key'] === true
   if (insecure) return {kind: 'insecure'}
   const pins = hostKeyPins(c, conn)
   if (pins.length > 0) {
@@ -108,7 +126,7 @@ function hostKeyPolicy(c: StepConfig, conn: SshConnection | undefined, workspace
     })
     return {kind: 'pinned', fingerprints}
   }
-  const configured = c.string('known-hosts') ?? conn?.['known-hosts']
+  const configured = c.get('known-hosts') ?? conn?.['known-hosts']
   const file = configured === undefined ? path.join(homedir(), '.ssh', 'known_hosts') : path.resolve(workspaceRoot, configured)
   let text = ''
   try {
@@ -119,8 +137,8 @@ function hostKeyPolicy(c: StepConfig, conn: SshConnection | undefined, workspace
   return {kind: 'known-hosts', file, entries: parseKnownHosts(text)}
 }
 
-function sshConnectionOf(c: StepConfig, ctx: StepContext): SshConnection | undefined {
-  const connName = c.string('connection')
+function sshConnectionOf(c: SshConfig, ctx: StepContext): SshConnection | undefined {
+  const connName = c.get('connection')
   if (connName === undefined) return undefined
   const conn = ctx.connection(connName)
   if (conn.type !== 'ssh') throw new StepError(`:ssh step: connection :${connName} is a :${conn.type} connection, not :ssh`, {retryable: false})
@@ -128,17 +146,17 @@ function sshConnectionOf(c: StepConfig, ctx: StepContext): SshConnection | undef
 }
 
 /** Step keys win over the connection's; host, port and user end up in the one place they are checked. */
-function address(c: StepConfig, conn: SshConnection | undefined): {host: string; port: number; user: string} {
-  const host = c.string('host') ?? conn?.host
+function address(c: SshConfig, conn: SshConnection | undefined): {host: string; port: number; user: string} {
+  const host = c.get('host') ?? conn?.host
   if (host === undefined) throw new StepError(':ssh step: missing :host (or a :connection that has one)', {retryable: false})
-  const port = c.number('port') ?? conn?.port ?? 22
+  const port = c.get('port') ?? conn?.port ?? 22
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new StepError(`:ssh step: :port ${port} is not a TCP port`, {retryable: false})
-  const user = c.string('user') ?? conn?.user
+  const user = c.get('user') ?? conn?.user
   if (user === undefined) throw new StepError(':ssh step: missing :user (or a :connection that has one)', {retryable: false})
   return {host, port, user}
 }
 
-function credentials(c: StepConfig, conn: SshConnection | undefined, ctx: StepContext): Pick<Target, 'password' | 'privateKey' | 'passphrase'> {
+function credentials(c: SshConfig, conn: SshConnection | undefined, ctx: StepContext): Pick<Target, 'password' | 'privateKey' | 'passphrase'> {
   const slots = authSlots(c, conn)
   for (const slot of Object.keys(slots)) {
     if (!AUTH_SLOTS.includes(slot)) throw new StepError(`:ssh step: unknown :auth slot :${slot}`, {retryable: false, hint: 'Use {:private-key SECRET} (optionally :passphrase SECRET) or {:password SECRET}.'})
@@ -150,7 +168,7 @@ function credentials(c: StepConfig, conn: SshConnection | undefined, ctx: StepCo
   return {privateKey: secret('private-key'), passphrase: secret('passphrase'), password: secret('password')}
 }
 
-function resolveTarget(c: StepConfig, ctx: StepContext): Target {
+function resolveTarget(c: SshConfig, ctx: StepContext): Target {
   const conn = sshConnectionOf(c, ctx)
   return {...address(c, conn), ...credentials(c, conn, ctx), hostKey: hostKeyPolicy(c, conn, ctx.workspaceRoot)}
 }
@@ -379,12 +397,12 @@ export const sshStep: StepExecutor = {
   },
 
   async run(config, ctx) {
-    const c = new StepConfig(config, 'ssh')
+    const c = new StepConfig(config, 'ssh', sshConfig)
     const command = buildCommand(c, ctx)
     const target = resolveTarget(c, ctx)
-    const stdin = c.string('stdin')
-    const allowFailure = c.boolean('allow-failure') ?? false
-    const r = await runRemote(target, command, {stdin, signal: ctx.signal, pty: c.boolean('pty') ?? false, onOutput: ctx.output})
+    const stdin = c.get('stdin')
+    const allowFailure = c.get('allow-failure') ?? false
+    const r = await runRemote(target, command, {stdin, signal: ctx.signal, pty: c.get('pty') ?? false, onOutput: ctx.output})
     if (r.truncated.stdout > 0 || r.truncated.stderr > 0) {
       ctx.log(`ssh: output over ${MAX_CAPTURE_BYTES} bytes was dropped (stdout ${r.truncated.stdout}, stderr ${r.truncated.stderr} bytes)`)
     }
