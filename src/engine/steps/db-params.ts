@@ -4,7 +4,7 @@
  * spliced into the SQL text.
  */
 import {toJson} from '../edn/json.js'
-import {Keyword, type EdnMap, type Value} from '../edn/values.js'
+import {isMap, Keyword, type Value} from '../edn/values.js'
 import {StepError} from './types.js'
 
 export type Params = {kind: 'none'} | {kind: 'positional'; values: Value[]} | {kind: 'named'; values: Map<string, Value>}
@@ -12,9 +12,9 @@ export type Params = {kind: 'none'} | {kind: 'positional'; values: Value[]} | {k
 export function readParams(v: Value | undefined): Params {
   if (v === undefined || v === null) return {kind: 'none'}
   if (Array.isArray(v)) return {kind: 'positional', values: v}
-  if (v instanceof Map) {
+  if (isMap(v)) {
     const values = new Map<string, Value>()
-    for (const [k, val] of v as EdnMap) values.set(k instanceof Keyword ? k.name : String(k), val)
+    for (const [k, val] of v) values.set(k instanceof Keyword ? k.name : String(k), val)
     return {kind: 'named', values}
   }
   throw new StepError(':db step: :params must be a vector (positional) or a map (named)', {retryable: false})
