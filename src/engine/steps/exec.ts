@@ -100,6 +100,14 @@ function notRunError(command: string[], result: ChildResult): StepError | undefi
   return undefined
 }
 
+function exitError(command: string[], result: ChildResult): StepError {
+  const tail = String(result.stderr ?? '').slice(-500)
+  return new StepError(`${command[0]} exited with ${result.signal ?? result.exitCode}`, {
+    hint: 'Set :allow-failure true to handle a non-zero exit in the flow, or list the exit codes that mean success in :ok-exit-codes (e.g. [0 3]).',
+    details: {'exit-code': result.exitCode ?? null, signal: result.signal ?? null, 'stderr-tail': tail},
+  })
+}
+
 export const execStep: StepExecutor = {
   type: 'exec',
   check(config) {
@@ -127,13 +135,7 @@ export const execStep: StepExecutor = {
     if (notRun) throw notRun
     const output = emap({'exit-code': result.exitCode ?? null, signal: result.signal ?? null, stdout: String(result.stdout ?? ''), stderr: String(result.stderr ?? '')})
     const okCodes = c.okExitCodes()
-    if ((result.exitCode === undefined || !okCodes.includes(result.exitCode)) && !c.get('allow-failure')) {
-      const tail = String(result.stderr ?? '').slice(-500)
-      throw new StepError(`${command[0]} exited with ${result.signal ?? result.exitCode}`, {
-        hint: 'Set :allow-failure true to handle a non-zero exit in the flow, or list the exit codes that mean success in :ok-exit-codes (e.g. [0 3]).',
-        details: {'exit-code': result.exitCode ?? null, signal: result.signal ?? null, 'stderr-tail': tail},
-      })
-    }
+    if ((result.exitCode === undefined || !okCodes.includes(result.exitCode)) && !c.get('allow-failure')) throw exitError(command, result)
     return done(output)
   },
 }

@@ -32,7 +32,7 @@ export function ttlMs(v: Value | undefined): number | undefined {
   try {
     return parseDuration(v)
   } catch (err) {
-    throw new StepError(`:kv step: bad :ttl: ${(err as Error).message}`, {retryable: false, hint: 'Use a duration like "30s", "5m", "24h", "2d" or a number of seconds.'})
+    throw new StepError(`:kv step: bad :ttl: ${err instanceof Error ? err.message : String(err)}`, {retryable: false, hint: 'Use a duration like "30s", "5m", "24h", "2d" or a number of seconds.'})
   }
 }
 
@@ -63,7 +63,7 @@ export const kvStep: StepExecutor = {
       try {
         ttlMs(ttl)
       } catch (err) {
-        problems.push((err as Error).message.replace(/^:kv step: /, ''))
+        problems.push((err instanceof Error ? err.message : String(err)).replace(/^:kv step: /, ''))
       }
     }
     return problems

@@ -175,7 +175,7 @@ export function parseJsonReply(text: string): unknown {
   try {
     return JSON.parse(t)
   } catch (err) {
-    throw new StepError(`llm: :json true but the reply is not valid JSON (${(err as Error).message}): ${excerpt(text, 200)}`, {
+    throw new StepError(`llm: :json true but the reply is not valid JSON (${err instanceof Error ? err.message : String(err)}): ${excerpt(text, 200)}`, {
       retryable: false,
       hint: 'Ask for JSON only in the prompt, or drop :json true and parse :text yourself.',
     })

@@ -306,7 +306,7 @@ class RemoteSession {
         this.verdict = checkHostKey(t.hostKey, t.host, t.port, key)
         return this.verdict.ok
       },
-      ...(serverHostKey === undefined ? {} : {algorithms: {serverHostKey: serverHostKey as NonNullable<ConnectConfig['algorithms']>['serverHostKey']}}),
+      ...(serverHostKey === undefined ? {} : {algorithms: {serverHostKey}}),
     }
     try {
       this.conn.connect(config)

@@ -57,7 +57,7 @@ export const waitStep: StepExecutor = {
         onTimeout,
         ...(timeoutMs === undefined ? {} : {timeoutAt: new Date(ctx.now().getTime() + timeoutMs).toISOString()}),
         ...(c.has('default-value') ? {defaultValue: c.get('default-value')} : {}),
-        ...(prompt === undefined ? {} : {approval: {prompt, ...(show === undefined ? {} : {show: [...show].map(([k, v]) => [labelOf(k), v] as [string, Value])})}}),
+        ...(prompt === undefined ? {} : {approval: {prompt, ...(show === undefined ? {} : {show: [...show].map(([k, v]): [string, Value] => [labelOf(k), v])})}}),
         ...(required === undefined ? {} : {validation: {required}}),
       },
     }
