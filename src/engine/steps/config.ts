@@ -5,6 +5,17 @@ import {field, List, Sym, type EdnMap, type Value} from '../edn/values.js'
 import {configError, exitCodes, fields, type ConfigShape} from './schema.js'
 import {StepError} from './types.js'
 
+/** The field types of the untyped readers below, absent allowed. */
+const optional = {
+  text: fields.text.optional(),
+  number: fields.number.optional(),
+  boolean: fields.boolean.optional(),
+  map: fields.map.optional(),
+  duration: fields.duration.optional(),
+  texts: fields.texts.optional(),
+  textMap: fields.textMap.optional(),
+}
+
 /**
  * A step's config map, read field by field when the step needs each one. With the step's
  * `ConfigShape`, `get` returns the field parsed to its declared type; the untyped readers below
@@ -38,7 +49,7 @@ export class StepConfig<S extends ConfigShape = ConfigShape> {
   }
 
   string(key: string): string | undefined {
-    return this.read(key, fields.text.optional())
+    return this.read(key, optional.text)
   }
 
   requireString(key: string): string {
@@ -46,11 +57,11 @@ export class StepConfig<S extends ConfigShape = ConfigShape> {
   }
 
   number(key: string): number | undefined {
-    return this.read(key, fields.number.optional())
+    return this.read(key, optional.number)
   }
 
   boolean(key: string): boolean | undefined {
-    return this.read(key, fields.boolean.optional())
+    return this.read(key, optional.boolean)
   }
 
   /** A keyword or string, returned as its name: `:post` → "post". */
@@ -59,12 +70,12 @@ export class StepConfig<S extends ConfigShape = ConfigShape> {
   }
 
   map(key: string): EdnMap | undefined {
-    return this.read(key, fields.map.optional())
+    return this.read(key, optional.map)
   }
 
   /** A duration in ms ("30s", "5m", seconds as a number); a bad one is the flow's mistake, not retried. */
   duration(key: string): number | undefined {
-    return this.read(key, fields.duration.optional())
+    return this.read(key, optional.duration)
   }
 
   /**
@@ -89,12 +100,12 @@ export class StepConfig<S extends ConfigShape = ConfigShape> {
 
   /** A vector of strings (keywords and numbers allowed). */
   strings(key: string): string[] | undefined {
-    return this.read(key, fields.texts.optional())
+    return this.read(key, optional.texts)
   }
 
   /** A map of string → string (e.g. headers, env), keys and values stringified. */
   stringMap(key: string): Record<string, string> | undefined {
-    return this.read(key, fields.textMap.optional())
+    return this.read(key, optional.textMap)
   }
 
   /** The SPEC §6 JSON view of a value (for bodies sent over the wire). */

@@ -34,7 +34,7 @@ const searchConfig = {
 } satisfies ConfigShape
 
 /** A non-empty string, else empty. */
-const text = z.string().min(1).catch('').optional().transform((v) => v ?? '')
+const text = z.string().min(1).catch('')
 
 /** Results as the provider lists them: only those with a URL count; the snippet is under `snippetKey`. */
 function hits(snippetKey: 'content' | 'description') {
