@@ -5,14 +5,10 @@
  */
 import {BreytaError} from '../errors.js'
 import type {EdnMap, Value} from '../edn/values.js'
+import type {Connection} from './connection-types.js'
 import type {RecordedProcess} from './process-group.js'
 
-/** A named connection from connections.edn, as plain JSON (keywords as strings). */
-export interface Connection {
-  name: string
-  type: string
-  [key: string]: unknown
-}
+export type {Connection} from './connection-types.js'
 
 /** A stored artifact, as it travels inside step outputs: `{:ref "res://…" :size N :content-type "…"}`. */
 export interface ResourceRef {
