@@ -155,7 +155,7 @@ describe('schedules', () => {
     // Pretend the daemon was down over the last two new-year ticks.
     fs.writeFileSync(marks, JSON.stringify({[key]: `${new Date().getUTCFullYear() - 2}-01-01T00:00:00.000Z`}))
     d = await spawnDaemon(t.root)
-    await until(() => listRuns(t.ws).items.length === 1)
+    await until(async () => (await listRuns(t.ws)).items.length === 1)
     await d.stop()
     expect(JSON.parse(fs.readFileSync(marks, 'utf8'))).toEqual({[key]: lastTick})
     d = await spawnDaemon(t.root)

@@ -156,6 +156,8 @@ class Runner {
    * resumable once there is room again.
    */
   private storeFailure?: BreytaError
+  /** The last publishing of durable events (onEvent, run.json, the change notice). */
+  private publishing: Promise<void> = Promise.resolve()
 
   constructor(
     private readonly ws: Workspace,
@@ -273,7 +275,13 @@ class Runner {
       })
     }
     const fresh = this.unpublished.splice(0)
-    if (fresh.length === 0) return
+    // Every caller waits for the publishing before it, in the order they came: concurrent
+    // branches (flow/map) then go on in the order they asked, however long a store write takes.
+    if (fresh.length > 0) this.publishing = this.publishing.then(() => this.publish(fresh))
+    await this.publishing
+  }
+
+  private async publish(fresh: JournalEvent[]): Promise<void> {
     for (const e of fresh) this.options.onEvent?.(e)
     await this.snapshot(false)
     // Observers (the TUI) follow a run step by step; the daemon hears only when we let go.
