@@ -46,14 +46,14 @@ export abstract class BreytaCommand extends Command {
    */
   protected redactor(): Redactor {
     if (this.workspaceCache === undefined) return envRedactor(process.env)
-    this.liveRedactor ??= liveWorkspaceRedactor(this.workspaceCache.layout, process.env)
+    this.liveRedactor ??= liveWorkspaceRedactor(this.workspaceCache.local, process.env)
     return this.liveRedactor()
   }
 
   /** Human output goes to stdout only when not in --json mode. */
   /** A run as run commands answer it: with its health, and the commands that move it on as meta. */
-  protected shownRun(ws: Workspace, view: RunView): ShownRun {
-    const shown = withHealth(ws, view)
+  protected async shownRun(ws: Workspace, view: RunView): Promise<ShownRun> {
+    const shown = await withHealth(ws, view)
     this.nextCommands = nextCommands(shown)
     return shown
   }
@@ -73,6 +73,12 @@ export abstract class BreytaCommand extends Command {
 
   protected override logJson(json: unknown): void {
     process.stdout.write(serialize(this.redactor().unknown(json), Boolean(process.stdout.isTTY)))
+  }
+
+  /** The store's connections (kv's SQLite file) close with the command, as each kv command closed its own. */
+  protected override async finally(err: Error | undefined): Promise<unknown> {
+    await this.workspaceCache?.store.close()
+    return super.finally(err)
   }
 
   protected override async catch(err: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {

@@ -13,7 +13,7 @@ import {
   completeWaitAndContinue,
   listOpenWaits,
   listRuns,
-  readRunView,
+  runView,
   RunOutputCursor,
   watchRuns,
   type OpenWait,
@@ -82,21 +82,21 @@ export class EngineSource implements TuiSource {
   async listRuns(query: {limit: number; filter?: string}): Promise<{items: RunSummary[]}> {
     // Open approvals are listed across the workspace (not only the newest page), so a run
     // that has waited for a person for days still sorts to the top.
-    const open = this.openApprovalWaits()
+    const open = await this.openApprovalWaits()
     const prompts = new Map(open.map((w) => [`${w.run}/${w.key}`, w.approval!.prompt]))
     const items: RunSummary[] = []
     const seen = new Set<string>()
     let before: string | undefined
     let scanned = 0
     while (items.length < query.limit && scanned < MAX_SCAN) {
-      const page = listRuns(this.ws, {limit: Math.min(200, Math.max(query.limit, 20)), ...(before ? {before} : {}), ...(waitingOnly(query.filter) ? {status: 'waiting' as const} : {})})
+      const page = await listRuns(this.ws, {limit: Math.min(200, Math.max(query.limit, 20)), ...(before ? {before} : {}), ...(waitingOnly(query.filter) ? {status: 'waiting' as const} : {})})
       scanned += page.items.length
       for (const s of page.items) {
         if (items.length >= query.limit) break
         if (!matchesFilter(s, query.filter)) continue
         // A wait opened since the cached scan: read this run's prompts now.
         if (s.waiting.some((w) => w.approval && !prompts.has(`${s.id}/${w.key}`))) {
-          for (const w of readRunView(this.ws.layout, s.id).waits) if (w.approval) prompts.set(`${s.id}/${w.key}`, w.approval.prompt)
+          for (const w of (await runView(this.ws, s.id)).waits) if (w.approval) prompts.set(`${s.id}/${w.key}`, w.approval.prompt)
         }
         items.push(toSummary(s, prompts))
         seen.add(s.id)
@@ -104,17 +104,17 @@ export class EngineSource implements TuiSource {
       if (page.next === null) break
       before = page.next
     }
-    items.push(...this.olderWaitingRuns(open, seen, prompts, query.filter))
+    items.push(...(await this.olderWaitingRuns(open, seen, prompts, query.filter)))
     return {items}
   }
 
   /** Runs with an open approval that the page did not reach (`seen` holds the ones it did). */
-  private olderWaitingRuns(open: OpenWait[], seen: ReadonlySet<string>, prompts: ReadonlyMap<string, string>, filter: string | undefined): RunSummary[] {
+  private async olderWaitingRuns(open: OpenWait[], seen: ReadonlySet<string>, prompts: ReadonlyMap<string, string>, filter: string | undefined): Promise<RunSummary[]> {
     const items: RunSummary[] = []
     for (const runId of new Set(open.map((w) => w.run))) {
       if (seen.has(runId)) continue
       // The cache only says which runs to look at; their state is read fresh.
-      const view = readRunView(this.ws.layout, runId)
+      const view = await runView(this.ws, runId)
       if (view.status !== 'waiting') continue
       const summary = toSummary({...view, waiting: view.waits.filter((w) => w.status === 'open').map((w) => ({key: w.key, approval: w.approval !== null, prompt: w.approval?.prompt ?? null}))}, prompts)
       if (matchesFilter(summary, filter)) items.push(summary)
@@ -122,20 +122,20 @@ export class EngineSource implements TuiSource {
     return items
   }
 
-  private openApprovalWaits(): OpenWait[] {
+  private async openApprovalWaits(): Promise<OpenWait[]> {
     const now = Date.now()
     if (this.openWaitsCache === undefined || now - this.openWaitsCache.at > OPEN_WAITS_TTL_MS) {
-      this.openWaitsCache = {at: now, waits: listOpenWaits(this.ws).filter((w) => w.approval !== null)}
+      this.openWaitsCache = {at: now, waits: (await listOpenWaits(this.ws)).filter((w) => w.approval !== null)}
     }
     return this.openWaitsCache.waits
   }
 
   async getRun(id: string): Promise<RunDetail> {
-    const detail = toDetail(readRunView(this.ws.layout, id))
+    const detail = toDetail(await runView(this.ws, id))
     const running = detail.steps.filter((s) => s.status === 'running')
     if (running.length === 0) return detail
     // The run on screen keeps its output cursor: each reload reads only what arrived since.
-    if (this.output?.runId !== id) this.output = {runId: id, cursor: new RunOutputCursor(this.ws.layout, id), tails: new Map()}
+    if (this.output?.runId !== id) this.output = {runId: id, cursor: new RunOutputCursor(this.ws, id), tails: new Map()}
     const {cursor, tails} = this.output
     for (const o of cursor.read()) {
       if (o.type !== 'output') continue
@@ -204,6 +204,6 @@ export class EngineSource implements TuiSource {
   subscribe(onChange: () => void): () => void {
     // The screen reloads what it shows whichever run changed (useLiveReload coalesces bursts).
     const watch = watchRuns(this.ws, () => onChange())
-    return () => watch.close()
+    return () => void watch.close()
   }
 }

@@ -45,10 +45,10 @@ export default class FlowsRun extends BreytaCommand {
         signal: controller.signal,
         env: process.env,
         onEvent: progress.onEvent,
-        onDrive: (view, daemon) => {
+        onDrive: async (view, daemon) => {
           if (view.status === 'queued') {
             // Said even under --json (on stderr): a wait behind another run can be long.
-            process.stderr.write(`Queued behind ${withHealth(ws, view)['blocked-by']?.join(', ') || 'an active run'} of ${view.flow} (concurrency policy); waiting for a slot (--wait).\n`)
+            process.stderr.write(`Queued behind ${(await withHealth(ws, view))['blocked-by']?.join(', ') || 'an active run'} of ${view.flow} (concurrency policy); waiting for a slot (--wait).\n`)
           }
           progress.start(view.status === 'queued' ? 'queued' : daemon ? 'running in the daemon' : 'starting')
           process.once('SIGINT', onSigint)
@@ -64,7 +64,7 @@ export default class FlowsRun extends BreytaCommand {
       process.off('SIGINT', onSigint)
     }
     const {view} = started
-    const shown = this.shownRun(ws, view)
+    const shown = await this.shownRun(ws, view)
     if (started['handed-to'] === 'queue') {
       this.note(paint.dim(`Queued behind ${shown['blocked-by']?.join(', ') || 'an active run'} (concurrency policy); ${started.daemon ? 'the daemon' : 'the CLI or daemon that next ends a run of this flow'} starts it when a slot frees. Follow it with \`breyta runs watch ${view.id}\`.`))
       this.say(runText(shown))

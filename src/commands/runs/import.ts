@@ -16,7 +16,7 @@ export default class RunsImport extends BreytaCommand {
     const ws = await this.workspace()
     const text = await readInput(args.file)
     const doc = await parseRunExport(text, args.file === '-' ? 'stdin' : args.file)
-    const view = this.shownRun(ws, await importRun(ws, doc))
+    const view = await this.shownRun(ws, await importRun(ws, doc))
     this.say(runText(view, {next: this.nextCommands}))
     return view
   }

@@ -36,7 +36,7 @@ export default class RunsRetry extends BreytaCommand {
     } finally {
       progress.stop()
     }
-    const shown = this.shownRun(ws, view)
+    const shown = await this.shownRun(ws, view)
     this.say(runText(shown))
     return runOutcome(shown, Boolean(flags.wait))
   }

@@ -1,12 +1,9 @@
 /** Controlling a daemon from another process: start one in the background, wait for it to be up, stop it, report on it. */
 import {spawn} from 'node:child_process'
-import fs from 'node:fs'
-import path from 'node:path'
 import {BreytaError} from '../errors.js'
-import {pidAlive} from '../store/fs/lock.js'
+import {pidAlive} from '../shared/pid.js'
 import type {Workspace} from '../workspace/workspace.js'
 import {countRuns} from './recovery.js'
-import {readJsonFile} from '../store/fs/snapshot.js'
 import {probeDaemon} from './presence.js'
 import type {DaemonInfo} from './status.js'
 
@@ -16,12 +13,12 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 export async function waitForDaemon(ws: Workspace, pid: number, options: {timeoutMs?: number; exited?: () => boolean} = {}): Promise<DaemonInfo> {
   const deadline = Date.now() + (options.timeoutMs ?? 15_000)
   while (Date.now() < deadline) {
-    if (options.exited?.() || !pidAlive(pid)) throw new BreytaError('internal', `the daemon (pid ${pid}) exited during start-up`, {hint: `See ${ws.layout.daemonLog}.`})
+    if (options.exited?.() || !pidAlive(pid)) throw new BreytaError('internal', `the daemon (pid ${pid}) exited during start-up`, {hint: `See ${ws.local.daemonLog}.`})
     const info = await probeDaemon(ws, {timeoutMs: 1000})
     if (info?.pid === pid) return info
     await sleep(50)
   }
-  throw new BreytaError('internal', `the daemon (pid ${pid}) did not come up within ${options.timeoutMs ?? 15_000} ms`, {hint: `See ${ws.layout.daemonLog}.`})
+  throw new BreytaError('internal', `the daemon (pid ${pid}) did not come up within ${options.timeoutMs ?? 15_000} ms`, {hint: `See ${ws.local.daemonLog}.`})
 }
 
 export interface DetachOptions {
@@ -50,11 +47,10 @@ export async function spawnDetachedDaemon(ws: Workspace, options: DetachOptions)
   if (running) {
     throw new BreytaError('daemon_already_running', `a daemon already serves this workspace (pid ${running.pid}, ${running.url})`, {hint: 'Stop it with `breyta daemon stop`.', details: {pid: running.pid, url: running.url}})
   }
-  const log = ws.layout.daemonLog
-  fs.mkdirSync(path.dirname(log), {recursive: true})
-  const fd = fs.openSync(log, 'a')
-  const child = spawn(options.command, options.args, {detached: true, stdio: ['ignore', fd, fd], env: {...(options.env ?? process.env), BREYTA_DAEMON_LOG: log, NO_COLOR: '1'}})
-  fs.closeSync(fd)
+  const log = ws.local.daemonLog
+  const fd = ws.local.openDaemonLog()
+  const child = spawn(options.command, options.args, {detached: true, stdio: ['ignore', fd.fd, fd.fd], env: {...(options.env ?? process.env), BREYTA_DAEMON_LOG: log, NO_COLOR: '1'}})
+  fd.close()
   let exited: number | null = null
   child.once('exit', (code) => (exited = code ?? 1))
   child.unref()
@@ -66,7 +62,7 @@ export async function spawnDetachedDaemon(ws: Workspace, options: DetachOptions)
       const other = await probeDaemon(ws)
       throw new BreytaError('daemon_already_running', `a daemon already serves this workspace${other ? ` (pid ${other.pid}, ${other.url})` : ''}`, {hint: 'Stop it with `breyta daemon stop`.', details: other ? {pid: other.pid, url: other.url} : {}})
     }
-    const tail = fs.readFileSync(log, 'utf8').split('\n').slice(-6).join('\n').trim()
+    const tail = ws.local.daemonLogTail(6)
     throw new BreytaError('internal', `${(err as Error).message}${tail ? `\n${tail}` : ''}`, {hint: `See ${log}.`})
   }
 }
@@ -85,7 +81,7 @@ export async function stopDaemon(ws: Workspace, options: {graceMs?: number} = {}
   const info = await probeDaemon(ws)
   if (!info) {
     // A daemon killed with -9 left its daemon.json behind.
-    fs.rmSync(ws.layout.daemonJson, {force: true})
+    await ws.local.removeDaemonInfo()
   }
   if (!info) throw new BreytaError('daemon_not_running', 'no daemon is running for this workspace', {hint: 'Start one with `breyta daemon start --detach`.'})
   const t0 = Date.now()
@@ -111,8 +107,7 @@ export async function stopDaemon(ws: Workspace, options: {graceMs?: number} = {}
   }
   if (forced) {
     // A killed daemon cannot clean up after itself.
-    const left = readJsonFile<DaemonInfo>(ws.layout.daemonJson)
-    if (left?.pid === info.pid) fs.rmSync(ws.layout.daemonJson, {force: true})
+    await ws.local.removeDaemonInfo(info.pid)
   }
   return {stopped: true, pid: info.pid, url: info.url, forced, 'waited-ms': Date.now() - t0}
 }
@@ -130,7 +125,7 @@ export interface DaemonStatus {
 
 export async function daemonStatus(ws: Workspace): Promise<DaemonStatus> {
   const info = await probeDaemon(ws)
-  const runs = countRuns(ws)
+  const runs = await countRuns(ws)
   if (!info) return {running: false, pid: null, url: null, 'started-at': null, 'uptime-s': null, log: null, runs}
   return {
     running: true,

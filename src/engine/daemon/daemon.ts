@@ -13,17 +13,11 @@
  * removed on a clean stop. stop(): no new work, in-flight advances get a grace period and are
  * then interrupted at a safe point (the run stays resumable), then the files go.
  */
-import fs from 'node:fs'
 import os from 'node:os'
 import {BreytaError} from '../errors.js'
-import {admitQueued} from '../runtime/concurrency.js'
+import {admitQueued, hasQueuedRuns} from '../runtime/concurrency.js'
 import {projectRun, type RunView} from '../journal/projection.js'
 import {failRunNow} from '../runtime/run-loop.js'
-import {readJournal} from '../store/fs/journal.js'
-import {runExists} from '../store/fs/run-store.js'
-import {readLockOwner, tryLock, type Lock} from '../store/fs/lock.js'
-import {muteSignals} from '../store/fs/signals.js'
-import {readJsonFile, writeSnapshot} from '../store/fs/snapshot.js'
 import {TERMINAL_STATUSES} from '../journal/events.js'
 import {liveWorkspaceRedactor} from '../runtime/workspace-redactor.js'
 import type {Workspace} from '../workspace/workspace.js'
@@ -41,8 +35,6 @@ import type {DaemonInfo} from './status.js'
 import {TimerIndex} from './timers.js'
 import {watchReleases, watchSignals, type Watchers} from './watcher.js'
 import {handleWebhook} from './webhooks.js'
-
-import '../operations/releasing.js' // registers the live resolver and admission hooks
 
 export interface DaemonOptions {
   host?: string
@@ -89,7 +81,7 @@ export async function startDaemon(ws: Workspace, options: DaemonOptions = {}): P
 /** What only one daemon holds: the control socket (the single-instance lock) and daemon.lock. */
 interface Claim {
   control: ControlServer
-  lock: Lock
+  lock: {release(): void}
 }
 
 /**
@@ -121,11 +113,10 @@ export class Daemon {
   /** Claim the workspace, listen, then recover, load schedules and watch; throws daemon_already_running. */
   static async start(ws: Workspace, options: DaemonOptions): Promise<Daemon> {
     const out = redactedLog(ws, options)
-    fs.mkdirSync(ws.layout.dir, {recursive: true})
     // Late-bound: the control socket refuses until the daemon is ready, and no HTTP request is
     // handled before it exists (nothing is awaited between listening and building it).
     let daemon: Daemon | undefined
-    const claim = await claimWorkspace(ws, (req) => daemon?.answerControl(req))
+    const claim = await claimWorkspace(ws, async (req) => daemon?.answerControl(req))
     const http = await listenHttp(ws, options, claim, async (req) => (daemon ? daemon.handle(req) : errorReply(503, 'busy', 'the daemon is starting')), out.log)
     daemon = new Daemon(ws, options, out, claim, http)
     await daemon.begin()
@@ -157,8 +148,8 @@ export class Daemon {
   private async begin(): Promise<void> {
     const {ws, info} = this
     this.watchers.push(watchSignals(ws, (id) => this.consider(id)))
-    writeSnapshot(ws.layout.daemonJson, info)
-    this.recover()
+    await ws.local.writeDaemonInfo(info)
+    await this.recover()
     await this.scheduler.loadAll()
     this.watchers.push(watchReleases(ws, (slug) => void this.scheduler.load(slug)))
     this.ready = info
@@ -168,11 +159,11 @@ export class Daemon {
   // --- control socket ---
 
   /** A ping or a hand-over on the control socket: the daemon's info, or undefined to refuse. */
-  private answerControl(req: ControlRequest): DaemonInfo | undefined {
+  private async answerControl(req: ControlRequest): Promise<DaemonInfo | undefined> {
     const {ws} = this
     if (!this.ready || this.stopping) return undefined
     if (req.op === 'schedule') {
-      if (typeof req.run !== 'string' || !runExists(ws.layout, req.run)) return undefined
+      if (typeof req.run !== 'string' || !(await ws.store.runs.exists(req.run))) return undefined
       this.executor.schedule(req.run)
     }
     return this.ready
@@ -242,7 +233,7 @@ export class Daemon {
   private async workerDied(runId: string, err: WorkerDied): Promise<void> {
     const {ws} = this
     try {
-      if (readLockOwner(ws.layout.runLock(runId))?.pid === process.pid) fs.rmSync(ws.layout.runLock(runId), {force: true})
+      await ws.store.leases.dropOwn(runId)
       if (err.exhausted && err.runs.length === 1) {
         const view = await failRunNow(ws, runId, {
           code: 'resource_exhausted',
@@ -250,7 +241,7 @@ export class Daemon {
           hint: 'Look at what the flow keeps in memory (large collections built in flow code, huge step outputs); raise config.edn :limits :heap-mb if it really needs more; then `breyta runs retry RUN`.',
           details: {'heap-mb': ws.config.limits.heapMb},
         })
-        if (view) return void this.afterView(view)
+        if (view) return void (await this.afterView(view))
       }
       this.executor.schedule(runId)
     } catch (e) {
@@ -262,8 +253,7 @@ export class Daemon {
   private async admitWaiting(flow: string): Promise<void> {
     const {ws} = this
     try {
-      const index = readJsonFile<{entries?: {state: string}[]}>(ws.layout.queueIndex(flow))
-      if (!index?.entries?.some((e) => e.state === 'queued')) return
+      if (!(await hasQueuedRuns(ws, flow))) return
       for (const id of await admitQueued(ws, flow)) this.executor.schedule(id)
     } catch (err) {
       this.log('warn', 'admission failed', {flow, error: (err as Error).message})
@@ -275,20 +265,21 @@ export class Daemon {
   /** A run changed elsewhere (signal) or needs a look: decide from its snapshot. */
   private consider(runId: string): void {
     this.runChanges.notify(runId)
-    const view = readView(this.ws, runId)
-    if (view) this.afterView(view)
+    void readView(this.ws, runId)
+      .then((view) => view && this.afterView(view))
+      .catch((err: unknown) => this.log('error', 'could not look at a run', {run: runId, error: String((err as Error)?.stack ?? err)}))
   }
 
-  private afterView(view: RunView): void {
-    const a = assess(this.ws, view)
+  private async afterView(view: RunView): Promise<void> {
+    const a = await assess(this.ws, view)
     this.timers.set(view.id, a.wakeAt)
     if (a.advance) this.executor.schedule(view.id)
     if (a.ended) void this.admitWaiting(view.flow)
   }
 
   /** Every run left running by a dead process is advanced again; every parked run gets its timer. */
-  private recover(): void {
-    this.recovered = scanRuns(this.ws, (id, a) => {
+  private async recover(): Promise<void> {
+    this.recovered = await scanRuns(this.ws, (id, a) => {
       this.timers.set(id, a.wakeAt)
       if (a.advance) this.executor.schedule(id)
     })
@@ -338,11 +329,10 @@ export class Daemon {
     await pool?.stop()
     await closing
     const final = this.stats()
-    const current = readJsonFile<DaemonInfo>(ws.layout.daemonJson)
-    if (current?.pid === process.pid) fs.rmSync(ws.layout.daemonJson, {force: true})
+    await ws.local.removeDaemonInfo(process.pid)
     claim.lock.release()
     await claim.control.close()
-    muteSignals(false)
+    ws.store.signals.mute(false)
     this.log('info', 'stopped', {advances: final.advances})
     this.resolveStopped(final)
     return final
@@ -356,7 +346,7 @@ interface RedactedLog {
 
 /** Every line of the log passes the workspace's secrets redactor. */
 function redactedLog(ws: Workspace, options: DaemonOptions): RedactedLog {
-  const redactor = liveWorkspaceRedactor(ws.layout, options.env ?? {})
+  const redactor = liveWorkspaceRedactor(ws.local, options.env ?? {})
   const rawLog: DaemonLog = options.log ?? (() => {})
   const log: DaemonLog = (level, message, fields) => {
     const r = redactor() // one look at the secrets files per line
@@ -366,10 +356,10 @@ function redactedLog(ws: Workspace, options: DaemonOptions): RedactedLog {
 }
 
 /** The control socket first: it is the single-instance lock a dead daemon cannot hold. Then daemon.lock. */
-async function claimWorkspace(ws: Workspace, answer: (req: ControlRequest) => DaemonInfo | undefined): Promise<Claim> {
+async function claimWorkspace(ws: Workspace, answer: (req: ControlRequest) => Promise<DaemonInfo | undefined>): Promise<Claim> {
   const control = await listenControl(ws, answer)
   try {
-    return {control, lock: acquire(ws)}
+    return {control, lock: await acquire(ws)}
   } catch (err) {
     await control.close()
     throw err
@@ -379,7 +369,7 @@ async function claimWorkspace(ws: Workspace, answer: (req: ControlRequest) => Da
 /** The HTTP server on the configured host and port; on failure the claim is given up. */
 async function listenHttp(ws: Workspace, options: DaemonOptions, claim: Claim, handler: (req: Request) => Promise<Reply>, log: DaemonLog): Promise<HttpServer> {
   try {
-    muteSignals(true)
+    ws.store.signals.mute(true)
     const host = options.host ?? ws.config.daemon.host
     const port = options.port ?? ws.config.daemon.port
     try {
@@ -389,7 +379,7 @@ async function listenHttp(ws: Workspace, options: DaemonOptions, claim: Claim, h
       throw new BreytaError('internal', `cannot listen on ${host}:${port}: ${e.code ?? e.message}`, {hint: e.code === 'EADDRINUSE' ? 'Another program uses that port: pick one with --port N (0 picks a free one).' : 'Check --host and --port.'})
     }
   } catch (err) {
-    muteSignals(false)
+    ws.store.signals.mute(false)
     claim.lock.release()
     await claim.control.close()
     throw err
@@ -401,16 +391,13 @@ async function listenHttp(ws: Workspace, options: DaemonOptions, claim: Claim, h
  * daemon, so a lock file still there belongs to a dead one (its pid may even look alive: a
  * zombie or a reused pid) and is taken over.
  */
-function acquire(ws: Workspace): Lock {
-  const lock = tryLock(ws.layout.daemonLock, 'daemon')
+async function acquire(ws: Workspace): Promise<{release(): void}> {
+  const lock = await ws.local.takeDaemonLock()
   if (lock) return lock
-  fs.rmSync(ws.layout.daemonLock, {force: true})
-  const again = tryLock(ws.layout.daemonLock, 'daemon')
-  if (again) return again
   throw alreadyRunning(undefined)
 }
 
 /** The exact view of a run, from its journal (used where a snapshot could lag). */
-export function journalView(ws: Workspace, runId: string): RunView | undefined {
-  return projectRun(readJournal(ws.layout.runJournal(runId)).events)
+export async function journalView(ws: Workspace, runId: string): Promise<RunView | undefined> {
+  return projectRun((await ws.store.journals.read(runId)).events)
 }

@@ -6,8 +6,8 @@
  */
 import {emap, field, kw, type EdnMap, type Value} from '../edn/values.js'
 import {BreytaError, toBreytaError} from '../errors.js'
-import {getConnection, readConnections} from '../store/fs/connection-store.js'
-import {readSecrets, secretEnvName} from '../store/fs/secret-store.js'
+import {getConnection} from '../store/names.js'
+import {secretEnvName} from '../shared/secret-names.js'
 import {connectionAs, sshConnection} from '../steps/connection-types.js'
 import {stepExecutor} from '../steps/registry.js'
 import type {Connection, StepContext} from '../steps/types.js'
@@ -43,7 +43,7 @@ function targetOf(c: Connection): string | null {
 }
 
 export async function listConnections(ws: Workspace, env: NodeJS.ProcessEnv): Promise<{items: ConnectionSummary[]; next: null}> {
-  const [connections, secrets] = await Promise.all([readConnections(ws.layout), readSecrets(ws.layout)])
+  const [connections, secrets] = await Promise.all([ws.local.readConnections(), ws.local.readSecrets()])
   const items = Object.values(connections)
     .sort((a, b) => (a.name < b.name ? -1 : 1))
     .map((c) => ({name: c.name, type: c.type, target: targetOf(c), secrets: secretRefs(c, secrets, env)}))
@@ -51,7 +51,7 @@ export async function listConnections(ws: Workspace, env: NodeJS.ProcessEnv): Pr
 }
 
 export async function showConnection(ws: Workspace, name: string, env: NodeJS.ProcessEnv): Promise<ConnectionSummary & {config: Connection}> {
-  const [connections, secrets] = await Promise.all([readConnections(ws.layout), readSecrets(ws.layout)])
+  const [connections, secrets] = await Promise.all([ws.local.readConnections(), ws.local.readSecrets()])
   const c = lookup(connections, name)
   return {name: c.name, type: c.type, target: targetOf(c), secrets: secretRefs(c, secrets, env), config: c}
 }
@@ -96,7 +96,7 @@ function probeFor(c: Connection): {step: string; config: EdnMap; ok: (out: Value
 }
 
 export async function testConnection(ws: Workspace, name: string, env: NodeJS.ProcessEnv, options: {timeoutMs?: number} = {}): Promise<ConnectionTest> {
-  const [connections, secrets] = await Promise.all([readConnections(ws.layout), readSecrets(ws.layout)])
+  const [connections, secrets] = await Promise.all([ws.local.readConnections(), ws.local.readSecrets()])
   const c = lookup(connections, name)
   const started = Date.now()
   const probe = probeFor(c)
@@ -127,7 +127,7 @@ export async function testConnection(ws: Workspace, name: string, env: NodeJS.Pr
     callFunction: () => unavailable(),
     // Probes are http, ssh, db, llm and search steps: nothing is spawned locally.
     inheritedEnv: () => inheritedEnv(env),
-    processStarted: () => {},
+    processStarted: async () => {},
     // A probe's output is not kept: there is no run to keep it under.
     output: () => {},
     log: () => {},

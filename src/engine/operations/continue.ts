@@ -12,7 +12,6 @@ import {admitQueued} from '../runtime/concurrency.js'
 import {TERMINAL_STATUSES, type JournalEvent} from '../journal/events.js'
 import type {RunView} from '../journal/projection.js'
 import {createRun, driveRun, retryRun, type StartOptions} from '../runtime/runs.js'
-import {readRunView} from '../store/fs/run-store.js'
 import type {Workspace} from '../workspace/workspace.js'
 import {awaitRunChange, handToDaemon, probeDaemon} from '../daemon/presence.js'
 import type {DaemonInfo} from '../daemon/status.js'
@@ -46,7 +45,7 @@ export interface StartRunOptions {
   env?: NodeJS.ProcessEnv
   onEvent?: (e: JournalEvent) => void
   /** Told just before this process executes (or follows) the run: the CLI starts its progress line there. */
-  onDrive?: (view: RunView, daemon: DaemonInfo | undefined) => void
+  onDrive?: (view: RunView, daemon: DaemonInfo | undefined) => void | Promise<void>
   /** Told before each queued run this process starts after the run ended. */
   onQueuedStart?: (runId: string, flow: string) => void
 }
@@ -68,7 +67,7 @@ export async function startRun(ws: Workspace, options: StartRunOptions): Promise
   const daemon = options.wait ? await probeDaemon(ws) : await handToDaemon(ws, created.id)
   if (created.status === 'queued' && !options.wait) return {view: created, 'handed-to': 'queue', daemon, started: []}
   if (daemon && !options.wait) return {view: created, 'handed-to': 'daemon', daemon, started: []}
-  options.onDrive?.(created, daemon)
+  await options.onDrive?.(created, daemon)
   const view = await driveRun(ws, created.id, {
     wait: options.wait,
     waitForAdmission: !daemon,
@@ -98,11 +97,11 @@ export type ContinuedRun = Answered<Exclude<HandedTo, 'queue'>> & {
 
 /** Approve, reject or complete a wait; then the daemon, or else this process, continues the run. */
 export async function completeWaitAndContinue(ws: Workspace, runId: string, key: string, completion: WaitCompletion, options: CompleteAndContinueOptions = {}): Promise<ContinuedRun> {
-  const recorded = completeWait(ws, runId, key, completion)
+  const recorded = await completeWait(ws, runId, key, completion)
   options.onRecorded?.(recorded)
   // With a daemon, it sees the inbox entry and continues the run; without one, this process does.
   const daemon = await handToDaemon(ws, runId)
-  if (daemon) return {view: readRunView(ws.layout, runId), 'handed-to': 'daemon', daemon, started: []}
+  if (daemon) return {view: await ws.store.runs.readView(runId), 'handed-to': 'daemon', daemon, started: []}
   const env = options.env ?? process.env
   const view = await driveRun(ws, runId, {env})
   // The run may have ended and freed its flow's slot: start what queued behind it.

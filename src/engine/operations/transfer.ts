@@ -8,13 +8,10 @@
 import crypto from 'node:crypto'
 import {z} from 'zod'
 import {BreytaError} from '../errors.js'
+import {codeEvent, kebabEvent} from '../journal/casing.js'
 import type {UnsequencedEvent} from '../journal/events.js'
 import type {RunView} from '../journal/projection.js'
-import {appendEvents, kebabEvent, readJournal} from '../store/fs/journal.js'
-import {isRunId} from '../store/fs/paths.js'
-import {getResource, listResources, putResource} from '../store/fs/resource-store.js'
-import {assertRunExists, createRunFiles, readPinnedFlow, readRunView, runExists, writeRunSnapshot} from '../store/fs/run-store.js'
-import {signalRun} from '../store/fs/signals.js'
+import {isRunId} from '../store/names.js'
 import type {Workspace} from '../workspace/workspace.js'
 
 /** The document's format marker and version: a reader refuses versions it does not know. */
@@ -36,13 +33,13 @@ export type RunExport = z.infer<typeof ExportDocument>
 
 /** The run as one document (its journal as it stands: what is durable, nothing in flight). */
 export async function exportRun(ws: Workspace, runId: string): Promise<RunExport> {
-  assertRunExists(ws.layout, runId)
-  const {events} = readJournal(ws.layout.runJournal(runId))
+  await ws.store.runs.assertExists(runId)
+  const {events} = await ws.store.journals.read(runId)
   const created = events[0]
   if (created?.type !== 'run_created') throw new BreytaError('journal_corrupt', `run "${runId}" has no run_created event`, {hint: 'The run directory is incomplete; it cannot be exported.'})
   const resources = []
-  for (const listing of await listResources(ws.layout, {runId})) {
-    const r = await getResource(ws.layout, listing.uri)
+  for (const listing of await ws.store.resources.list({runId})) {
+    const r = await ws.store.resources.get(listing.uri)
     resources.push({name: listing.uri.slice(listing.uri.lastIndexOf('/') + 1), 'content-type': r.contentType, base64: r.data.toString('base64')})
   }
   return {
@@ -51,7 +48,7 @@ export async function exportRun(ws: Workspace, runId: string): Promise<RunExport
     run: runId,
     flow: created.flow,
     sha256: created.sha256,
-    definition: readPinnedFlow(ws.layout, runId),
+    definition: await ws.store.runs.readPinnedFlow(runId),
     'exported-at': new Date().toISOString(),
     events: events.map((e) => kebabEvent(e) as RunExport['events'][number]),
     resources,
@@ -93,18 +90,19 @@ export function parseRunExport(text: string, source: string): RunExport {
  * served at once.
  */
 export async function importRun(ws: Workspace, doc: RunExport): Promise<RunView> {
-  if (runExists(ws.layout, doc.run)) {
+  if (await ws.store.runs.exists(doc.run)) {
     throw new BreytaError('invalid_input', `run "${doc.run}" already exists in this workspace`, {
       hint: `An import never overwrites a run; see it with \`breyta runs show ${doc.run}\`.`,
     })
   }
-  for (const r of doc.resources) await putResource(ws.layout, doc.run, Buffer.from(r.base64, 'base64'), {name: r.name, contentType: r['content-type']})
-  const [created, ...rest] = doc.events.map(({seq: _seq, ...e}) => e as unknown as UnsequencedEvent)
-  createRunFiles(ws.layout, doc.run, doc.definition, created!)
-  if (rest.length) appendEvents(ws.layout.runJournal(doc.run), 1, ...rest)
-  const view = readRunView(ws.layout, doc.run)
-  writeRunSnapshot(ws.layout, view)
-  signalRun(ws.layout, doc.run)
+  for (const r of doc.resources) await ws.store.resources.put(doc.run, Buffer.from(r.base64, 'base64'), {name: r.name, contentType: r['content-type']})
+  // The events as the code names them (the document holds the journal's kebab-case form).
+  const [created, ...rest] = doc.events.map(({seq: _seq, ...e}) => codeEvent(e) as unknown as UnsequencedEvent)
+  await ws.store.runs.create(doc.run, doc.definition, created!)
+  if (rest.length) await ws.store.journals.appendAfter(doc.run, await ws.store.journals.read(doc.run), ...rest)
+  const view = await ws.store.runs.readView(doc.run)
+  await ws.store.runs.writeSnapshot(view)
+  await ws.store.signals.signal(doc.run)
   return view
 }
 

@@ -5,10 +5,11 @@
  * :base-url", "missing :host") names it.
  */
 import {z} from 'zod'
+import type {Connection} from '../shared/records.js'
 
 /** A named connection from connections.edn, as plain JSON (keywords as strings). */
 export const connectionSchema = z.looseObject({name: z.string(), type: z.string()})
-export type Connection = z.infer<typeof connectionSchema>
+export type {Connection}
 
 /** A non-empty string, else absent. */
 const text = z.string().min(1).optional().catch(undefined)

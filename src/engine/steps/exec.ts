@@ -71,15 +71,15 @@ async function start(command: string[], c: ExecConfig, ctx: StepContext): Promis
   // Live output for people watching; execa still buffers the whole of both for the result.
   child.stdout?.on('data', (d: Buffer) => ctx.output('stdout', d))
   child.stderr?.on('data', (d: Buffer) => ctx.output('stderr', d))
-  if (child.pid !== undefined && !ctx.signal.aborted) openGate(child, child.pid, ctx)
+  if (child.pid !== undefined && !ctx.signal.aborted) await openGate(child, child.pid, ctx)
   child.stdin?.end(c.get('stdin') ?? '')
   return {child, onAbort}
 }
 
 /** Journal the group, then let the gate run the program; unjournaled, it must never run. */
-function openGate(child: Child, pid: number, ctx: StepContext): void {
+async function openGate(child: Child, pid: number, ctx: StepContext): Promise<void> {
   try {
-    ctx.processStarted({pid, pgid: pid, 'process-start': processStartTime(pid) ?? null})
+    await ctx.processStarted({pid, pgid: pid, 'process-start': processStartTime(pid) ?? null})
   } catch (err) {
     // Not on record (the journal could not be written): the gate must not open.
     child.stdin?.end()

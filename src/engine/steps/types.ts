@@ -5,31 +5,17 @@
  */
 import {BreytaError} from '../errors.js'
 import type {EdnMap, Value} from '../edn/values.js'
-import type {Connection} from './connection-types.js'
 import type {RecordedProcess} from './process-group.js'
+import type {Connection, KvAccess, ResourceRef} from '../shared/records.js'
 
-export type {Connection} from './connection-types.js'
-
-/** A stored artifact, as it travels inside step outputs: `{:ref "res://…" :size N :content-type "…"}`. */
-export interface ResourceRef {
-  ref: string
-  size: number
-  contentType: string
-}
+// Plain records the store speaks of too live in the leaf shared/records.ts.
+export type {Connection, KvAccess, ResourceRef} from '../shared/records.js'
 
 export interface ResourceAccess {
   /** Store bytes under this run; returns the ref map's fields. */
   put(data: Buffer | string, options?: {name?: string; contentType?: string}): Promise<ResourceRef>
   /** Read a res:// URI (any run's); refuses paths outside resources/. */
   get(uri: string): Promise<{data: Buffer; contentType: string; size: number}>
-}
-
-export interface KvAccess {
-  get(namespace: string, key: string): Promise<Value | null>
-  set(namespace: string, key: string, value: Value, options?: {ttlMs?: number}): Promise<void>
-  delete(namespace: string, key: string): Promise<boolean>
-  /** Atomic across processes; returns the new value. */
-  incr(namespace: string, key: string, by?: number, options?: {ttlMs?: number}): Promise<number>
 }
 
 export interface StepContext {
@@ -72,7 +58,7 @@ export interface StepContext {
    */
   output(stream: 'stdout' | 'stderr', chunk: Buffer | string): void
   /** Journal (synced) the process group a step started, so a later attempt can stop it first. */
-  processStarted(p: RecordedProcess): void
+  processStarted(p: RecordedProcess): Promise<void>
 }
 
 export type ParkRequest =
