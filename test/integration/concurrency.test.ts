@@ -32,13 +32,20 @@ afterEach(() => t.cleanup())
 
 describe('singleton :queue', () => {
   it('ten concurrent `flows run --wait` processes: all ten complete, never two at once, FIFO by run id', async () => {
+    // Each run's work waits for the go file: the first run holds the slot until all ten exist,
+    // so the other nine meet it however slowly their processes start on a loaded machine.
+    const go = path.join(t.root, 'go')
     t.writeFlow('solo', `{:slug :solo
  :name "solo"
  :concurrency {:type :singleton :on-conflict :queue}
- :flow (flow/step :exec :work {:command ["sleep" "0.2"]})}
+ :flow (flow/step :exec :work {:command ["sh" "-c" "while [ ! -e '${go}' ]; do sleep 0.02; done; sleep 0.2"]})}
 `)
     const started = Date.now()
-    const results = await Promise.all(Array.from({length: 10}, () => run('flows', 'run', 'solo', '--wait')))
+    const pending = Promise.all(Array.from({length: 10}, () => run('flows', 'run', 'solo', '--wait')))
+    const runsDir = path.join(t.root, '.breyta', 'runs')
+    await until(() => fs.readdirSync(runsDir).filter((n) => /^[0-9A-Z]{26}$/.test(n)).length >= 10, 120_000)
+    fs.writeFileSync(go, '')
+    const results = await pending
     const elapsed = Date.now() - started
     for (const r of results) {
       expect(r.code, r.stderr).toBe(0)
