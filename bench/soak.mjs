@@ -54,8 +54,10 @@ for (const t0 = Date.now(); !url; await sleep(20)) {
 
 const rssMb = () => Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${child.pid}/status`, 'utf8'))[1]) / 1024
 const health = async () => (await fetch(url + '/healthz')).json()
-const report = async (label) => {
+const rssAt = new Map()
+const report = async (label, runs) => {
   const h = await health()
+  if (runs !== undefined) rssAt.set(runs, rssMb())
   console.log(`${label.padEnd(22)} daemon RSS ${rssMb().toFixed(0).padStart(4)} MB, abort listeners ${h['abort-listeners']}, active ${h.active}, advances ${h.advances}`)
 }
 
@@ -115,7 +117,7 @@ async function runMany(n, marks = new Set()) {
       finished++
       if (marks.has(finished)) {
         marks.delete(finished)
-        await report(`after ${finished.toLocaleString('en')} runs`)
+        await report(`after ${finished.toLocaleString('en')} runs`, finished)
       }
     }
   }
@@ -136,6 +138,9 @@ const after = rssMb()
 await report('settled (5 s) after all')
 const growth = (after / idle - 1) * 100
 console.log(`${total.toLocaleString('en')} runs in ${secs.toFixed(1)} s (${(total / secs).toFixed(0)} runs/s, ${clients} clients); MaxListenersExceededWarning: ${stderr.includes('MaxListenersExceededWarning') ? 'YES' : 'never'}`)
+// A leak grows with the run count; a warm-up (JIT code, heap grown to its working size) does not.
+const tenth = rssAt.get(Math.round(total / 10))
+if (tenth !== undefined) console.log(`RSS after the first tenth of the runs ${tenth.toFixed(0)} MB → after all ${rssAt.get(total).toFixed(0)} MB`)
 console.log(`RSS idle ${idle.toFixed(0)} MB → after ${after.toFixed(0)} MB: ${growth >= 0 ? '+' : ''}${growth.toFixed(0)}% (target: within 25% of idle) ${Math.abs(growth) <= 25 ? '✓' : '✗'}`)
 if (heapDir) {
   const end = await snapshot()
