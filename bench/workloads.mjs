@@ -2,8 +2,8 @@
 // Workloads A–E of issue 18 (the comparison with Restate and DBOS), against one real daemon
 // (`bin/run.js daemon start --port 0`) on a throwaway workspace, next to this machine's floors.
 // Clients speak HTTP only, as a peer's clients would: a webhook starts a run, and the run is
-// "seen done" when `GET /runs/RUN?wait=30s` answers it terminal (a daemon without long poll
-// answers at once; the client then asks again after 2 ms). `--quick` for smaller counts;
+// "seen done" when `GET /runs/RUN?wait=30s&after=SEQ` answers it terminal (asked again past the
+// seq of each answer that was not). `--quick` for smaller counts;
 // `--workers N` sets config.edn :limits :workers (0: runs advance on the daemon's main thread).
 import {spawn, spawnSync} from 'node:child_process'
 import crypto from 'node:crypto'
@@ -95,14 +95,14 @@ export function client(ws, url) {
       if (res.status !== 202) throw new Error(`webhook answered ${res.status}: ${JSON.stringify(json)}`)
       return json.run
     },
-    /** Ask until the run's status satisfies `done` (long poll when the daemon offers it). */
+    /** Ask until the run's status satisfies `done`: long polls, each past the journal seq the last one answered (as `flows run --wait` asks). */
     async seen(id, done) {
-      for (;;) {
-        const res = await fetch(`${url}/runs/${id}?wait=30s&token=${token(id)}`)
+      for (let after = -1; ; ) {
+        const res = await fetch(`${url}/runs/${id}?wait=30s&after=${after}&token=${token(id)}`)
         const json = await res.json()
         if (res.status !== 200) throw new Error(`GET /runs answered ${res.status}: ${JSON.stringify(json)}`)
         if (done(json.data.status)) return json.data
-        await sleep(2)
+        after = json.data.seq
       }
     },
     async callback(id, key, body) {
