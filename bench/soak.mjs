@@ -37,6 +37,8 @@ await engine.releaseFlow(ws, 'soak')
 const nodeArgs = [...(process.env.SOAK_NODE_ARGS ?? '').split(' ').filter(Boolean), ...(heapDir ? ['--heapsnapshot-signal=SIGUSR2'] : [])]
 if (heapDir) fs.mkdirSync(heapDir, {recursive: true})
 const child = spawn(process.execPath, [...nodeArgs, bin, 'daemon', 'start', '--port', '0', '--workspace', dir], {cwd: heapDir ?? dir, stdio: ['ignore', process.env.SOAK_NODE_ARGS ? 'pipe' : 'ignore', 'pipe'], env: {...process.env, BREYTA_SECRET_BENCH: SECRET}})
+// A soak that fails (a run that did not complete) must not leave its daemon behind.
+process.once('exit', () => child.exitCode === null && child.signalCode === null && child.kill('SIGKILL'))
 let stderr = ''
 child.stdout?.on('data', (d) => process.stderr.write(d))
 child.stderr.on('data', (d) => {
