@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 // npm run bench: prints the figures the issues set targets for. Runs against dist/ (built first).
+// `npm run bench -- --peers`: only workloads A–E, breyta next to Restate and DBOS (bench/peers.mjs,
+// which installs them on demand). `npm run bench -- --soak N`: only the daemon soak, N runs.
 import {execFileSync, spawnSync} from 'node:child_process'
 import crypto from 'node:crypto'
 import fs from 'node:fs'
@@ -8,6 +10,13 @@ import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
+const args = process.argv.slice(2)
+if (args.includes('--peers') || args.includes('--soak')) {
+  const soak = args.indexOf('--soak')
+  const [file, rest] = soak >= 0 ? ['soak.mjs', ['--runs', args[soak + 1], ...args.filter((a, i) => i !== soak && i !== soak + 1)]] : ['peers.mjs', args.filter((a) => a !== '--peers')]
+  execFileSync(process.execPath, [path.join(root, 'bench', file), ...rest], {stdio: 'inherit'})
+  process.exit(0)
+}
 const bin = path.join(root, 'bin', 'run.js')
 const engine = await import(path.join(root, 'dist', 'engine', 'index.js'))
 const store = await import(path.join(root, 'dist', 'engine', 'store', 'fs', 'run-store.js'))

@@ -2,8 +2,8 @@
 // Workloads A–E of issue 18 (the comparison with Restate and DBOS), against one real daemon
 // (`bin/run.js daemon start --port 0`) on a throwaway workspace, next to this machine's floors.
 // Clients speak HTTP only, as a peer's clients would: a webhook starts a run, and the run is
-// "seen done" when `GET /runs/RUN?wait=30s` answers it terminal (a daemon without long poll
-// answers at once; the client then asks again after 2 ms). `--quick` for smaller counts;
+// "seen done" when `GET /runs/RUN?wait=30s&after=SEQ` answers it terminal (asked again past the
+// seq of each answer that was not). `--quick` for smaller counts;
 // `--workers N` sets config.edn :limits :workers (0: runs advance on the daemon's main thread).
 import {spawn, spawnSync} from 'node:child_process'
 import crypto from 'node:crypto'
@@ -22,7 +22,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
 const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))]
 const TERMINAL = new Set(['completed', 'failed', 'cancelled'])
 
-const FLOWS = {
+export const FLOWS = {
   steps: (n) => `{:slug :steps :name "steps"
  :functions [{:id :inc :language :clojure :code "(fn [x] (inc x))"}]
  :flow (loop [i 0 acc 0] (if (< i ${n}) (recur (inc i) (flow/step :function (str "s" i) {:ref :inc :input acc})) acc))}\n`,
@@ -61,7 +61,7 @@ export function floors() {
   return {nodeMs: pct(starts, 0.5), appendMs: pct(syncs, 0.5)}
 }
 
-async function startDaemon(dir) {
+export async function startDaemon(dir) {
   const child = spawn(process.execPath, [bin, 'daemon', 'start', '--port', '0', '--workspace', dir], {stdio: ['ignore', 'ignore', 'pipe'], env: {...process.env, BREYTA_SECRET_BENCH: SECRET}})
   let err = ''
   child.stderr.on('data', (d) => (err += d))
@@ -77,7 +77,7 @@ async function startDaemon(dir) {
 }
 
 /** Resident and proportional set size of a process, MB. */
-function memory(pid) {
+export function memory(pid) {
   const rss = Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024
   let pss = NaN
   try {
@@ -86,7 +86,7 @@ function memory(pid) {
   return {rss, pss}
 }
 
-function client(ws, url) {
+export function client(ws, url) {
   const token = (id) => crypto.createHmac('sha256', ws.key).update(`run\u0000${id}`).digest('base64url')
   return {
     async start(slug, body = {}) {
@@ -95,14 +95,14 @@ function client(ws, url) {
       if (res.status !== 202) throw new Error(`webhook answered ${res.status}: ${JSON.stringify(json)}`)
       return json.run
     },
-    /** Ask until the run's status satisfies `done` (long poll when the daemon offers it). */
+    /** Ask until the run's status satisfies `done`: long polls, each past the journal seq the last one answered (as `flows run --wait` asks). */
     async seen(id, done) {
-      for (;;) {
-        const res = await fetch(`${url}/runs/${id}?wait=30s&token=${token(id)}`)
+      for (let after = -1; ; ) {
+        const res = await fetch(`${url}/runs/${id}?wait=30s&after=${after}&token=${token(id)}`)
         const json = await res.json()
         if (res.status !== 200) throw new Error(`GET /runs answered ${res.status}: ${JSON.stringify(json)}`)
         if (done(json.data.status)) return json.data
-        await sleep(2)
+        after = json.data.seq
       }
     },
     async callback(id, key, body) {
@@ -115,7 +115,7 @@ function client(ws, url) {
 
 // A: one run of N sequential function steps, created by the engine (as `flows run` does) and
 // executed by the daemon; ms per step from its journal's start to its finish.
-async function workloadA(ws, c, n) {
+export async function workloadA(ws, c, n) {
   const run = await engine.createRun(ws, {slug: 'steps'})
   await engine.handToDaemon(ws, run.id)
   const view = await c.seen(run.id, (s) => TERMINAL.has(s))
@@ -169,7 +169,7 @@ async function workloadD(c, n) {
 }
 
 /** `breyta flows run one --wait` without a daemon, p50 of cold CLI starts. */
-function cliRunWait(n) {
+export function cliRunWait(n) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'breyta-bench-cli-'))
   engine.initWorkspace(dir)
   fs.writeFileSync(path.join(dir, '.breyta', 'flows', 'one.edn'), FLOWS.one)

@@ -12,6 +12,9 @@ import {BreytaError, toBreytaError, type ErrorJson} from '../errors.js'
 import type {AdvanceResult} from '../runtime/run-loop.js'
 import type {Workspace} from '../workspace/workspace.js'
 
+/** Per worker; 3× a semi-space (V8), so semi-spaces of at most 2 MB. */
+const YOUNG_GENERATION_MB = 6
+
 interface Pending {
   resolve(r: AdvanceResult): void
   reject(err: unknown): void
@@ -71,7 +74,10 @@ export class WorkerPool {
   private spawn(): Slot {
     const worker = new Worker(new URL('./advance-worker.js', import.meta.url), {
       workerData: {root: this.ws.root, env: this.options.env},
-      resourceLimits: {maxOldGenerationSizeMb: this.options.heapMb},
+      // A small young generation: V8 otherwise grows each isolate's semi-spaces to 16 MB under
+      // load and keeps them, so each worker's RSS grows by ~35 MB once and never gives it back
+      // (the soak's RSS after vs idle, issue 18). An advance allocates little that lives long.
+      resourceLimits: {maxOldGenerationSizeMb: this.options.heapMb, maxYoungGenerationSizeMb: YOUNG_GENERATION_MB},
       // The worker's own output goes where the daemon's goes.
       stdout: false,
       stderr: false,
