@@ -77,7 +77,7 @@ async function callbackLatency(n) {
     for (let i = -5; i < n; i++) {
       const run = await engine.createRun(ws, {slug: 'cb'})
       await until(() => snapshot(ws, run.id)?.status === 'waiting')
-      const url = ws.callbackUrl(run.id, 'k')
+      const url = (await ws.callbacks()).callbackUrl(run.id, 'k')
       const t0 = Date.now()
       const res = await fetch(url, {method: 'POST', body: JSON.stringify({n: i}), headers: {'content-type': 'application/json'}})
       if (res.status !== 202) throw new Error(`callback answered ${res.status}`)

@@ -195,7 +195,7 @@ const breyta = {
     const ws = await engine.openWorkspace({explicit: dir, from: dir})
     for (const slug of ['one', 'three', 'cb']) await engine.releaseFlow(ws, slug)
     const d = await startDaemon(dir)
-    const c = client(ws, d.url)
+    const c = await client(ws, d.url)
     const terminal = new Set(['completed', 'failed', 'cancelled'])
     return {
       pids: () => [d.child.pid],

@@ -100,7 +100,7 @@ function census(snap) {
   return by
 }
 
-const c = client(ws, url)
+const c = await client(ws, url)
 await sleep(1000)
 const idle = rssMb()
 await report('idle, before any run')

@@ -86,8 +86,9 @@ export function memory(pid) {
   return {rss, pss}
 }
 
-export function client(ws, url) {
-  const token = (id) => crypto.createHmac('sha256', ws.key).update(`run\u0000${id}`).digest('base64url')
+export async function client(ws, url) {
+  const signer = await ws.callbacks()
+  const token = (id) => crypto.createHmac('sha256', signer.key).update(`run\u0000${id}`).digest('base64url')
   return {
     async start(slug, body = {}) {
       const res = await fetch(`${url}/webhooks/${slug}`, {method: 'POST', body: JSON.stringify(body), headers: {'content-type': 'application/json', authorization: `Bearer ${SECRET}`}})
@@ -106,7 +107,7 @@ export function client(ws, url) {
       }
     },
     async callback(id, key, body) {
-      const cb = new URL(ws.callbackUrl(id, key))
+      const cb = new URL(signer.callbackUrl(id, key))
       const res = await fetch(`${url}${cb.pathname}${cb.search}`, {method: 'POST', body: JSON.stringify(body), headers: {'content-type': 'application/json'}})
       if (res.status !== 202) throw new Error(`callback answered ${res.status}`)
     },
@@ -196,7 +197,7 @@ export async function workloads() {
   const d = await startDaemon(dir)
   const out = {}
   try {
-    const c = client(ws, d.url)
+    const c = await client(ws, d.url)
     await sleep(1000)
     out.idle = memory(d.child.pid)
     const as = []

@@ -76,7 +76,7 @@ function walkCall(form: List): Item[] {
     if (head.name === 'cond') return branch('cond', undefined, pairs(args, 0, (t) => (t instanceof Keyword ? t.name : short(t))))
     if (head.name === 'case') return branch(`case ${short(args[0])}`, args[0], pairs(args, 1, short, 'default'))
     if (head.name === 'condp') return branch(`condp ${short(args[0])} ${short(args[1])}`, args.slice(0, 2), pairs(args, 2, short, 'default'))
-    if (head === FLOW_MAP) return fanOut(`flow/map over ${short(args[0])}`, [args[0], args[2]], fnBody(args[1]))
+    if (head === FLOW_MAP) return fanOut(`flow/map over ${short(args[0])}`, [args[0], args[2]].filter((v) => v !== undefined), fnBody(args[1]))
     if (EACH_FORMS.has(head)) {
       const bindings = Array.isArray(args[0]) ? args[0] : []
       return fanOut(`${head.name} ${short(bindings)}`, bindings.filter((_, i) => i % 2 === 1), args.slice(1))

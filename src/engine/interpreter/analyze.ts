@@ -109,7 +109,7 @@ class Analyzer {
   }
 
   /** `[p1 e1 p2 e2 …]`: each expression sees the names bound before it. */
-  private bindings(b: Value, scope: Scope, at: PathSegment[]): Scope {
+  private bindings(b: Value | undefined, scope: Scope, at: PathSegment[]): Scope {
     if (!Array.isArray(b)) return scope
     let s: Scope = scope
     // An odd vector is the form's own syntax error; its last name still counts as bound.
@@ -193,7 +193,7 @@ class Analyzer {
     }
   }
 
-  private comprehension(b: Value, scope: Scope, at: PathSegment[]): Scope {
+  private comprehension(b: Value | undefined, scope: Scope, at: PathSegment[]): Scope {
     if (!Array.isArray(b)) return scope
     let s: Scope = scope
     for (let i = 0; i < b.length; i += 2) {

@@ -38,7 +38,7 @@ const text = z.string().min(1).catch('')
 
 /** Results as the provider lists them: only those with a URL count; the snippet is under `snippetKey`. */
 function hits(snippetKey: 'content' | 'description') {
-  const hit = z.object({url: z.string(), title: text, [snippetKey]: text}).transform((r): Hit => ({title: r.title, url: r.url, snippet: r[snippetKey] ?? ''}))
+  const hit = z.object({url: z.string(), title: text, [snippetKey]: text}).transform((r): Hit => ({title: r.title ?? '', url: r.url ?? '', snippet: r[snippetKey] ?? ''}))
   return z.array(hit.nullable().catch(null)).catch([]).optional().transform((rs) => (rs ?? []).filter((r) => r !== null))
 }
 
