@@ -48,14 +48,13 @@ describe('errors', () => {
 })
 
 describe('performance', () => {
-  test('a 1,000-step loop costs far under 1 ms of engine time per step', async () => {
+  // Its speed is measured by `npm run bench` (workload A, ms per step), never by a timed test.
+  test('a 1,000-step loop calls each step once, in order, with its own position', async () => {
     const body = '(loop [i 0 acc []] (if (< i 1000) (recur (inc i) (conj acc (:i (flow/step :function (str "s" i) {:input {:i i}})))) (count acc)))'
     const host = recordingHost({respond: (c) => emap({i: c.position})})
-    await run(body, host) // warm up the JIT
-    const started = performance.now()
-    expect(await run(body, recordingHost({respond: (c) => emap({i: c.position})}))).toBe(1000)
-    const perStep = (performance.now() - started) / 1000
-    expect(perStep).toBeLessThan(0.2)
+    expect(await run(body, host)).toBe(1000)
+    expect(host.calls.map((c) => c.id)).toEqual(Array.from({length: 1000}, (_, i) => `s${i}`))
+    expect(new Set(host.calls.map((c) => c.position)).size).toBe(1000)
   })
 
   test('a pure loop of a million iterations does not grow the stack', async () => {
