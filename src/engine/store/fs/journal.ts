@@ -80,7 +80,7 @@ export function kebabEvent(e: object): Record<string, unknown> {
 }
 
 /** An event as read from disk, old (camelCase) or new (kebab-case), with the names the code uses. */
-function codeEvent(e: object): JournalEvent {
+export function codeEvent(e: object): JournalEvent {
   return rename(e, 1) as unknown as JournalEvent
 }
 
