@@ -31,8 +31,12 @@ export interface Db {
   /** `schema.table`, quoted. */
   t(table: string): string
   query<R extends QueryResultRow = QueryResultRow>(sql: string, params?: unknown[]): Promise<R[]>
-  /** Run `fn` in one transaction on one connection; rolled back when it throws. */
-  tx<T>(fn: (c: PoolClient) => Promise<T>): Promise<T>
+  /**
+   * Run `fn` in one transaction on one connection; rolled back when it throws. `pool: 'locks'`
+   * takes the connection from a small pool of its own, for transactions that hold a lock while
+   * `fn` does other store work: their waiters can then never take every connection that work needs.
+   */
+  tx<T>(fn: (c: PoolClient) => Promise<T>, options?: {pool?: 'locks'}): Promise<T>
   /** A client of its own, outside the pool (LISTEN holds its connection for as long as it listens). */
   dedicatedClient(): Client
   end(): Promise<void>
@@ -62,6 +66,8 @@ export function openDb(url: string, schema: string, options: {max?: number} = {}
   // An idle client that loses its connection emits 'error' on the pool; unhandled, it kills the
   // process. The next query gets a fresh connection (or fails with storage_error).
   pool.on('error', () => {})
+  const lockPool = new (pgModule().Pool)({connectionString: url, max: 4, idleTimeoutMillis: 10_000})
+  lockPool.on('error', () => {})
   const t = (table: string) => `"${schema}"."${table}"`
   return {
     pool,
@@ -76,10 +82,10 @@ export function openDb(url: string, schema: string, options: {max?: number} = {}
         throw storeError(err, where)
       }
     },
-    async tx<T>(fn: (c: PoolClient) => Promise<T>): Promise<T> {
+    async tx<T>(fn: (c: PoolClient) => Promise<T>, options: {pool?: 'locks'} = {}): Promise<T> {
       let c: PoolClient
       try {
-        c = await pool.connect()
+        c = await (options.pool === 'locks' ? lockPool : pool).connect()
       } catch (err) {
         throw storeError(err, where)
       }
@@ -106,7 +112,7 @@ export function openDb(url: string, schema: string, options: {max?: number} = {}
       return c
     },
     async end() {
-      await pool.end()
+      await Promise.all([pool.end(), lockPool.end()])
     },
   }
 }

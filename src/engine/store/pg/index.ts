@@ -46,6 +46,7 @@ export class PgStore implements Store {
   readonly kv: PgKvStore
   readonly resources: PgResourceStore
   private key: Buffer | undefined
+  private closing: Promise<void> | undefined
 
   constructor(
     readonly db: Db,
@@ -77,11 +78,14 @@ export class PgStore implements Store {
    * still held expires and is taken over, exactly as after a crash (callers release what they
    * finished with).
    */
-  async close(): Promise<void> {
-    await this.journals.committer.kick().catch(() => {})
-    this.leases.stopAll()
-    await this.signals.close()
-    await this.db.end()
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await this.journals.committer.kick().catch(() => {})
+      this.leases.stopAll()
+      await this.signals.close()
+      await this.db.end()
+    })()
+    return this.closing
   }
 }
 

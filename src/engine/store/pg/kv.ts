@@ -64,7 +64,7 @@ export class PgKvStore implements KvStore {
   /** Run `fn` in a transaction holding this key's advisory lock (kv keys of this store only). */
   private exclusive<T>(ns: string, key: string, fn: (c: PoolClient) => Promise<T>): Promise<T> {
     return this.db.tx(async (c) => {
-      await c.query(`SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))`, [`breyta.kv.${this.db.schema}`, `${ns}\u0000${key}`])
+      await c.query(`SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))`, [`breyta.kv.${this.db.schema}`, JSON.stringify([ns, key])])
       return fn(c)
     })
   }
