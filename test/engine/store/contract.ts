@@ -128,18 +128,31 @@ export function storeContract(target: ContractTarget): void {
         expect((await b.runs.readView(run)).seq).toBe(6)
       })
 
-      it('group commit: appends of several runs through one store are all durable', async () => {
+      it('group commit: many runs appending and awaiting durable at once through one store all land, in order', async () => {
         const [a, b] = await two()
-        const runs = await Promise.all([newRun(a), newRun(a), newRun(a)])
+        const runs = await Promise.all(Array.from({length: 8}, () => newRun(a)))
         const handles = await Promise.all(
           runs.map(async (run) => {
             const lease = (await a.leases.tryAcquire(run))!
             return {lease, h: await a.journals.open(lease, await a.journals.read(run))}
           }),
         )
-        for (const [i, {h}] of handles.entries()) h.append(logEvent(`run ${i}`))
-        await Promise.all(handles.map(({h}) => h.durable()))
-        for (const [i, run] of runs.entries()) expect((await b.journals.read(run)).events.at(-1)).toMatchObject({seq: 2, type: 'log', message: `run ${i}`})
+        // Each run appends and waits, over and over, while the others do the same: flushes overlap
+        // appends made while another flush is in flight.
+        await Promise.all(
+          handles.map(async ({h}, i) => {
+            for (let round = 0; round < 12; round++) {
+              h.append(logEvent(`run ${i} round ${round}`))
+              if (round % 3 === 2) h.append(logEvent(`run ${i} round ${round} extra`))
+              await h.durable()
+            }
+          }),
+        )
+        for (const [i, run] of runs.entries()) {
+          const events = (await b.journals.read(run)).events
+          expect(events.map((e) => e.seq)).toEqual(Array.from({length: 17}, (_, k) => k + 1))
+          expect(events.at(-1)).toMatchObject({type: 'log', message: `run ${i} round 11 extra`})
+        }
         for (const {h, lease} of handles) {
           await h.close()
           await lease.release()

@@ -65,20 +65,24 @@ export class Committer {
 
   /** Start a flush unless one runs (it loops until nothing is staged); resolves when that loop ends. */
   kick(): Promise<void> {
-    this.flushing ??= this.loop().finally(() => {
-      this.flushing = undefined
-    })
+    // The loop starts a microtask later, so `flushing` is set before it can end and clear it.
+    this.flushing ??= Promise.resolve().then(() => this.loop())
     return this.flushing
   }
 
   private async loop(): Promise<void> {
-    while (this.staged.length > 0) {
-      const batch = this.staged.splice(0)
-      // Rows staged after a refused one must never go in: they would follow another writer's event.
-      const refused = batch.filter((r) => r.handle.refused !== undefined)
-      for (const [handle, rows] of groupByHandle(refused)) handle.settle(rows, handle.refused)
-      const live = batch.filter((r) => r.handle.refused === undefined)
-      if (live.length > 0) await this.flushBatch(live)
+    try {
+      while (this.staged.length > 0) {
+        const batch = this.staged.splice(0)
+        // Rows staged after a refused one must never go in: they would follow another writer's event.
+        const refused = batch.filter((r) => r.handle.refused !== undefined)
+        for (const [handle, rows] of groupByHandle(refused)) handle.settle(rows, handle.refused)
+        const live = batch.filter((r) => r.handle.refused === undefined)
+        if (live.length > 0) await this.flushBatch(live)
+      }
+    } finally {
+      // Nothing awaits between the last look at `staged` and this: rows staged later start a new loop.
+      this.flushing = undefined
     }
   }
 
