@@ -46,14 +46,14 @@ export abstract class BreytaCommand extends Command {
    */
   protected redactor(): Redactor {
     if (this.workspaceCache === undefined) return envRedactor(process.env)
-    this.liveRedactor ??= liveWorkspaceRedactor(this.workspaceCache.layout, process.env)
+    this.liveRedactor ??= liveWorkspaceRedactor(this.workspaceCache.local, process.env)
     return this.liveRedactor()
   }
 
   /** Human output goes to stdout only when not in --json mode. */
   /** A run as run commands answer it: with its health, and the commands that move it on as meta. */
-  protected shownRun(ws: Workspace, view: RunView): ShownRun {
-    const shown = withHealth(ws, view)
+  protected async shownRun(ws: Workspace, view: RunView): Promise<ShownRun> {
+    const shown = await withHealth(ws, view)
     this.nextCommands = nextCommands(shown)
     return shown
   }

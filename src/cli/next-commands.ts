@@ -8,8 +8,8 @@ import {runHealth, runningDaemon, type RunHealth, type RunView, type Workspace} 
 export type ShownRun = RunView & RunHealth
 
 /** The run with its health (stale, overdue, blocked-by), as `runs show` and friends return it. */
-export function withHealth(ws: Workspace, view: RunView): ShownRun {
-  return {...view, ...runHealth(ws, view, {daemonRunning: runningDaemon(ws) !== undefined})}
+export async function withHealth(ws: Workspace, view: RunView): Promise<ShownRun> {
+  return {...view, ...(await runHealth(ws, view, {daemonRunning: (await runningDaemon(ws)) !== undefined}))}
 }
 
 export function nextCommands(view: RunView & Partial<RunHealth>): string[] {

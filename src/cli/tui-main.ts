@@ -42,7 +42,7 @@ async function main(args: string[]): Promise<void> {
   let redactor = (): Redactor => envRedactor(process.env)
   try {
     const ws = await openWorkspace({explicit: flags.workspace, env: process.env.BREYTA_WORKSPACE, from: process.cwd()})
-    redactor = liveWorkspaceRedactor(ws.layout, process.env)
+    redactor = liveWorkspaceRedactor(ws.local, process.env)
     await runTuiSession(ws, flags.by ?? osUser(), (text) => process.stderr.write(redactor().string(text.endsWith('\n') ? text : text + '\n')))
   } catch (err) {
     const error = redactor().error(toBreytaError(err))

@@ -4,7 +4,7 @@
  * drives the run as `--wait` does while it follows; a stale run (its process is gone) ends the
  * watch at once with the command that moves it. Whatever blocks is said on stderr, once.
  */
-import {BreytaError, driveRun, followRun, probeDaemon, readRunView, TERMINAL_STATUSES, type JournalEvent, type OutputItem, type RunView, type Workspace} from '../engine/index.js'
+import {BreytaError, driveRun, followRun, probeDaemon, runView, TERMINAL_STATUSES, type JournalEvent, type OutputItem, type RunView, type Workspace} from '../engine/index.js'
 import {nextCommands, withHealth} from './next-commands.js'
 
 /** `output`: also follow the steps' live output (`runs logs --follow`), optionally of one step. */
@@ -13,7 +13,7 @@ export async function watchRun(ws: Workspace, runId: string, onEvent: (e: Journa
   const onSigint = () => controller.abort()
   process.once('SIGINT', onSigint)
   try {
-    const current = withHealth(ws, readRunView(ws.layout, runId))
+    const current = await withHealth(ws, await runView(ws, runId))
     // Asked on its socket, not by pid: a dead (or zombie) daemon would leave the run unmoved.
     const daemon = await probeDaemon(ws)
     if (current.stale) {
@@ -43,7 +43,7 @@ export async function watchRun(ws: Workspace, runId: string, onEvent: (e: Journa
 }
 
 /** Why the run may not move for a while, and what moves it (no daemon runs). */
-function blockingReason(view: ReturnType<typeof withHealth>): string | undefined {
+function blockingReason(view: Awaited<ReturnType<typeof withHealth>>): string | undefined {
   const moves = nextCommands(view).filter((c) => !c.startsWith('breyta runs watch'))
   const then = moves.length > 0 ? ` Moves it: ${moves.join('  |  ')}` : ''
   if (view.status === 'sleeping') return `run ${view.id} sleeps until ${view['wake-at']}; no daemon runs, so this watch wakes it then.`

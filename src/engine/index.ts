@@ -11,7 +11,7 @@
  * - callback: the URL (with an HMAC token) a remote worker POSTs to, to complete a wait.
  * - resource: a large or persisted output stored under `resources/`, travelling as a res:// ref.
  */
-import {watchRunChanges, type RunChangeWatch} from './store/fs/signals.js'
+import type {RunChangeWatch} from './store/types.js'
 import type {Workspace} from './workspace/workspace.js'
 
 export {BreytaError, exitCodeFor, isBreytaError, toBreytaError, type ErrorCode, type Problem} from './errors.js'
@@ -29,23 +29,26 @@ export type {DriveOptions, StartOptions} from './runtime/runs.js'
 export {parseInputJson, parseInputObject} from './operations/input.js'
 export {approvalPayload, completeWait, listOpenWaits, type OpenWait, type WaitCompletion} from './operations/waits.js'
 export type {FlowDetail, FlowSummary, ValidationReport} from './operations/flows.js'
+/** One run as commands and the TUI show it, from the workspace's store. */
+export {runEvents, runView} from './operations/run-read.js'
+/** The same read from the files directly, for tests that look at what was written (engine code uses runView). */
 export {readRunEvents, readRunView} from './store/fs/run-store.js'
 /** Live output of `:exec`/`:ssh` steps (bounded per-step logs beside the journal). */
 export {RunOutputCursor, type OutputItem} from './operations/step-output-read.js'
-export type {RunChangeWatch} from './store/fs/signals.js'
+export type {RunChangeWatch, Store, LocalFiles} from './store/types.js'
 export {parseDuration, formatDuration} from './flow/duration.js'
 export {runningDaemon, type DaemonInfo} from './daemon/status.js'
 export {awaitRunChange, handToDaemon, probeDaemon} from './daemon/presence.js'
 export type {KvEntryView} from './operations/kv.js'
 /** The CLI's kv namespace when --namespace is not given (a flow's keys live under its slug). */
 export const DEFAULT_KV_NAMESPACE = 'default'
-export type {KvEntry, KvStore} from './store/fs/kv-store.js'
+export type {KvEntry, KvStore} from './store/types.js'
 export type {SecretListing, SecretSetResult} from './operations/secrets.js'
 export {Redactor, REDACTED} from './runtime/redact.js'
 export {envRedactor, liveWorkspaceRedactor} from './runtime/workspace-redactor.js'
 export type {ResourceContent} from './runtime/resources.js'
 export type {ConnectionSummary, ConnectionTest, SecretRef} from './operations/connections.js'
-export type {ResourceListing} from './store/fs/resource-store.js'
+export type {ResourceListing} from './store/types.js'
 export type {DiffSide, FlowDiff, PromoteOutcome, ReleaseOutcome, VersionItem} from './operations/releasing.js'
 /** Concurrency: the daemon calls admitQueued(ws, slug) when a slot may have freed, then drives the returned run ids. */
 export type {QueueEntry} from './runtime/concurrency.js'
@@ -61,7 +64,7 @@ export {webhookSignature} from './daemon/signature.js'
  * it costs one inotify watch however many runs exist. Bursts are not coalesced here.
  */
 export function watchRuns(ws: Workspace, onChange: (runId: string) => void): RunChangeWatch {
-  return watchRunChanges(ws.layout, onChange)
+  return ws.store.signals.watch(onChange)
 }
 
 // The heavy operations load on first use (see operations.ts). Every wrapper returns a Promise.

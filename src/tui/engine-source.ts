@@ -14,7 +14,7 @@ import {
   driveRun,
   listOpenWaits,
   listRuns,
-  readRunView,
+  runView,
   handToDaemon,
   RunOutputCursor,
   watchRuns,
@@ -83,21 +83,21 @@ export class EngineSource implements TuiSource {
   async listRuns(query: {limit: number; filter?: string}): Promise<{items: RunSummary[]}> {
     // Open approvals are listed across the workspace (not only the newest page), so a run
     // that has waited for a person for days still sorts to the top.
-    const open = this.openApprovalWaits()
+    const open = await this.openApprovalWaits()
     const prompts = new Map(open.map((w) => [`${w.run}/${w.key}`, w.approval!.prompt]))
     const items: RunSummary[] = []
     const seen = new Set<string>()
     let before: string | undefined
     let scanned = 0
     while (items.length < query.limit && scanned < MAX_SCAN) {
-      const page = listRuns(this.ws, {limit: Math.min(200, Math.max(query.limit, 20)), ...(before ? {before} : {}), ...(waitingOnly(query.filter) ? {status: 'waiting' as const} : {})})
+      const page = await listRuns(this.ws, {limit: Math.min(200, Math.max(query.limit, 20)), ...(before ? {before} : {}), ...(waitingOnly(query.filter) ? {status: 'waiting' as const} : {})})
       scanned += page.items.length
       for (const s of page.items) {
         if (items.length >= query.limit) break
         if (!matchesFilter(s, query.filter)) continue
         // A wait opened since the cached scan: read this run's prompts now.
         if (s.waiting.some((w) => w.approval && !prompts.has(`${s.id}/${w.key}`))) {
-          for (const w of readRunView(this.ws.layout, s.id).waits) if (w.approval) prompts.set(`${s.id}/${w.key}`, w.approval.prompt)
+          for (const w of (await runView(this.ws, s.id)).waits) if (w.approval) prompts.set(`${s.id}/${w.key}`, w.approval.prompt)
         }
         items.push(toSummary(s, prompts))
         seen.add(s.id)
@@ -108,7 +108,7 @@ export class EngineSource implements TuiSource {
     for (const runId of new Set(open.map((w) => w.run))) {
       if (seen.has(runId)) continue
       // The cache only says which runs to look at; their state is read fresh.
-      const view = readRunView(this.ws.layout, runId)
+      const view = await runView(this.ws, runId)
       if (view.status !== 'waiting') continue
       const summary = toSummary({...view, waiting: view.waits.filter((w) => w.status === 'open').map((w) => ({key: w.key, approval: w.approval !== null, prompt: w.approval?.prompt ?? null}))}, prompts)
       if (matchesFilter(summary, query.filter)) items.push(summary)
@@ -116,20 +116,20 @@ export class EngineSource implements TuiSource {
     return {items}
   }
 
-  private openApprovalWaits(): OpenWait[] {
+  private async openApprovalWaits(): Promise<OpenWait[]> {
     const now = Date.now()
     if (this.openWaitsCache === undefined || now - this.openWaitsCache.at > OPEN_WAITS_TTL_MS) {
-      this.openWaitsCache = {at: now, waits: listOpenWaits(this.ws).filter((w) => w.approval !== null)}
+      this.openWaitsCache = {at: now, waits: (await listOpenWaits(this.ws)).filter((w) => w.approval !== null)}
     }
     return this.openWaitsCache.waits
   }
 
   async getRun(id: string): Promise<RunDetail> {
-    const detail = toDetail(readRunView(this.ws.layout, id))
+    const detail = toDetail(await runView(this.ws, id))
     const running = detail.steps.filter((s) => s.status === 'running')
     if (running.length === 0) return detail
     // The run on screen keeps its output cursor: each reload reads only what arrived since.
-    if (this.output?.runId !== id) this.output = {runId: id, cursor: new RunOutputCursor(this.ws.layout, id), tails: new Map()}
+    if (this.output?.runId !== id) this.output = {runId: id, cursor: new RunOutputCursor(this.ws, id), tails: new Map()}
     const {cursor, tails} = this.output
     for (const o of cursor.read()) {
       if (o.type !== 'output') continue
@@ -143,12 +143,12 @@ export class EngineSource implements TuiSource {
   }
 
   async approve(runId: string, key: string, decision: {by: string; comment?: string}): Promise<void> {
-    completeWait(this.ws, runId, key, {payload: approvalPayload('approved', decision.by, decision.comment), source: 'cli', by: decision.by, decision: 'approved'})
+    await completeWait(this.ws, runId, key, {payload: approvalPayload('approved', decision.by, decision.comment), source: 'cli', by: decision.by, decision: 'approved'})
     this.continueRun(runId)
   }
 
   async reject(runId: string, key: string, decision: {by: string; comment: string}): Promise<void> {
-    completeWait(this.ws, runId, key, {payload: approvalPayload('rejected', decision.by, decision.comment), source: 'cli', by: decision.by, decision: 'rejected'})
+    await completeWait(this.ws, runId, key, {payload: approvalPayload('rejected', decision.by, decision.comment), source: 'cli', by: decision.by, decision: 'rejected'})
     this.continueRun(runId)
   }
 
@@ -196,6 +196,6 @@ export class EngineSource implements TuiSource {
   subscribe(onChange: () => void): () => void {
     // The screen reloads what it shows whichever run changed (useLiveReload coalesces bursts).
     const watch = watchRuns(this.ws, () => onChange())
-    return () => watch.close()
+    return () => void watch.close()
   }
 }

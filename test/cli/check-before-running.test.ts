@@ -37,7 +37,7 @@ describe("Breyta's newer keys", () => {
     expect(shown.json.data.triggers).toEqual([{type: 'schedule', cron: '* * * * * *', timezone: 'UTC'}])
     await releaseFlow(t.ws, 'tick')
     const d = await spawnDaemon(t.root)
-    const fired = await until(() => listRuns(t.ws, {limit: 50}).items.find((r) => r.flow === 'tick' && r.status === 'completed'), 20_000)
+    const fired = await until(async () => (await listRuns(t.ws, {limit: 50})).items.find((r) => r.flow === 'tick' && r.status === 'completed'), 20_000)
     await d.stop()
     expect(readRunEvents(t.ws.layout, fired.id)[0]).toMatchObject({type: 'run_created', trigger: 'schedule', target: 'live'})
   }, 60_000)

@@ -31,7 +31,7 @@ it('admitQueued admits the first queued run once the slot is free and returns it
   // Driving a queued run that is not first in line, or has no slot, leaves it queued.
   expect((await driveRun(t.ws, c.id)).status).toBe('queued')
 
-  completeWait(t.ws, a.id, 'gate', {payload: fromJson({ok: true}), source: 'api'})
+  await completeWait(t.ws, a.id, 'gate', {payload: fromJson({ok: true}), source: 'api'})
   expect((await driveRun(t.ws, a.id)).status).toBe('completed')
   expect(await admitQueued(t.ws, 'gated')).toEqual([b.id])
   expect(readRunView(t.ws.layout, b.id).status).toBe('running')

@@ -37,12 +37,12 @@ async function parked(): Promise<{id: string; seq: number}> {
   return {id, seq: view.seq}
 }
 
-const complete = (id: string, n: number) => fetch(t.ws.callbackUrl(id, 'k').replace(/^http:\/\/[^/]+/, d.url), {method: 'POST', body: JSON.stringify({n}), headers: {'content-type': 'application/json'}})
+const complete = async (id: string, n: number) => fetch((await t.ws.callbacks()).callbackUrl(id, 'k').replace(/^http:\/\/[^/]+/, d.url), {method: 'POST', body: JSON.stringify({n}), headers: {'content-type': 'application/json'}})
 
 describe('GET /runs/RUN?wait=', () => {
   it('answers a parked run at once; with after=SEQ it answers when the run moves on and ends', async () => {
     const {id, seq} = await parked()
-    const status = runStatusUrl(d.url, t.ws.key, id)
+    const status = runStatusUrl(d.url, await t.ws.key(), id)
     const now = await fetch(`${status}&wait=20s`)
     expect(now.status).toBe(200)
     expect(((await now.json()) as {data: {status: string}}).data.status).toBe('waiting')
@@ -67,7 +67,7 @@ describe('GET /runs/RUN?wait=', () => {
 
   it('refuses a bad duration or sequence number with 400', async () => {
     const {id} = await parked()
-    const status = runStatusUrl(d.url, t.ws.key, id)
+    const status = runStatusUrl(d.url, await t.ws.key(), id)
     expect((await fetch(`${status}&wait=soon`)).status).toBe(400)
     expect((await fetch(`${status}&wait=1s&after=x`)).status).toBe(400)
   })

@@ -129,7 +129,7 @@ describe('schedules', () => {
     d = await spawnDaemon(t.root)
     await sleep(1500)
     await d.stop()
-    const runs = listRuns(t.ws, {limit: 500}).items
+    const runs = (await listRuns(t.ws, {limit: 500})).items
     expect(runs.every((r) => r.flow === 'tick')).toBe(true)
     expect(runs.length).toBeGreaterThanOrEqual(4)
     const seconds = runs.map((r) => r['created-at'].slice(0, 19))
@@ -151,16 +151,16 @@ describe('schedules', () => {
     const key = '0|0 0 1 1 *|UTC'
     const lastTick = `${new Date().getUTCFullYear()}-01-01T00:00:00.000Z`
     expect(first).toEqual({[key]: lastTick})
-    expect(listRuns(t.ws).items).toHaveLength(0)
+    expect((await listRuns(t.ws)).items).toHaveLength(0)
     // Pretend the daemon was down over the last two new-year ticks.
     fs.writeFileSync(marks, JSON.stringify({[key]: `${new Date().getUTCFullYear() - 2}-01-01T00:00:00.000Z`}))
     d = await spawnDaemon(t.root)
-    await until(() => listRuns(t.ws).items.length === 1)
+    await until(async () => (await listRuns(t.ws)).items.length === 1)
     await d.stop()
     expect(JSON.parse(fs.readFileSync(marks, 'utf8'))).toEqual({[key]: lastTick})
     d = await spawnDaemon(t.root)
     await sleep(500)
     await d.stop()
-    expect(listRuns(t.ws).items).toHaveLength(1)
+    expect((await listRuns(t.ws)).items).toHaveLength(1)
   })
 })

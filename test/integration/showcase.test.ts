@@ -112,7 +112,7 @@ describe('showcase flows', {timeout: 60_000}, () => {
             const ws = m[1]!
             // The person opens the TUI, finds the waiting run and presses `a` a moment later.
             const opened = await openWorkspace({explicit: ws, from: ws})
-            const w = await until(() => listOpenWaits(opened)[0], 20_000, 50)
+            const w = await until(async () => (await listOpenWaits(opened))[0], 20_000, 50)
             await sleep(500)
             return new Promise((resolve) => execFile(process.execPath, [BIN, 'waits', 'approve', w.run, w.key, '--by', 'person', '--json'], {cwd: ws}, resolve))
           })()

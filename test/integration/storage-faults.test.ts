@@ -57,7 +57,7 @@ async function parkedRun(): Promise<{root: string; runId: string; countFile: str
   const r = await cli(['flows', 'run', 'disk', '--json'], {cwd: root})
   expect(r.json.data?.status, r.stdout + r.stderr).toBe('waiting')
   const ws = await openWorkspace({explicit: root, from: root})
-  completeWait(ws, r.json.data.id, 'go', {payload: new Map(), source: 'cli'})
+  await completeWait(ws, r.json.data.id, 'go', {payload: new Map(), source: 'cli'})
   return {root, runId: r.json.data.id, countFile}
 }
 

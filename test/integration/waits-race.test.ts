@@ -19,7 +19,7 @@ it('a decision recorded while another advance holds the run lock is picked up, n
   const run = await createRun(t.ws, {slug: 'race'})
   const holder = driveRun(t.ws, run.id, {})
   await until(() => readRunView(t.ws.layout, run.id).waits.some((w) => w.key === 'ok'))
-  completeWait(t.ws, run.id, 'ok', {payload: approvalPayload('approved', 'ada', undefined), source: 'cli', by: 'ada', decision: 'approved'})
+  await completeWait(t.ws, run.id, 'ok', {payload: approvalPayload('approved', 'ada', undefined), source: 'cli', by: 'ada', decision: 'approved'})
   // The approver's own attempt finds the lock held and leaves the run to the holder.
   const approver = await driveRun(t.ws, run.id, {})
   expect(['running', 'waiting', 'completed']).toContain(approver.status)

@@ -37,7 +37,7 @@ export default class DaemonStart extends BreytaCommand {
     if (running) {
       throw new BreytaError('daemon_already_running', `a daemon already serves this workspace (pid ${running.pid}, ${running.url})`, {hint: 'Stop it with `breyta daemon stop`.', details: {pid: running.pid, url: running.url}})
     }
-    const log = ws.layout.daemonLog
+    const log = ws.local.daemonLog
     fs.mkdirSync(path.dirname(log), {recursive: true})
     const fd = fs.openSync(log, 'a')
     const args = [path.join(this.config.root, 'bin', 'run.js'), 'daemon', 'start', '--workspace', ws.root]

@@ -38,7 +38,7 @@ export default class FlowsRun extends BreytaCommand {
     const daemon = flags.wait ? await probeDaemon(ws) : await handToDaemon(ws, view.id)
     let aborted = false
     if (view.status === 'queued' && !flags.wait) {
-      const shown = this.shownRun(ws, view)
+      const shown = await this.shownRun(ws, view)
       this.note(paint.dim(`Queued behind ${shown['blocked-by']?.join(', ') || 'an active run'} (concurrency policy); ${daemon ? 'the daemon' : 'the CLI or daemon that next ends a run of this flow'} starts it when a slot frees. Follow it with \`breyta runs watch ${view.id}\`.`))
       this.say(runText(shown))
       return shown
@@ -47,7 +47,7 @@ export default class FlowsRun extends BreytaCommand {
       const progress = new RunProgress(!this.jsonEnabled())
       if (view.status === 'queued') {
         // Said even under --json (on stderr): a wait behind another run can be long.
-        process.stderr.write(`Queued behind ${withHealth(ws, view)['blocked-by']?.join(', ') || 'an active run'} of ${view.flow} (concurrency policy); waiting for a slot (--wait).\n`)
+        process.stderr.write(`Queued behind ${(await withHealth(ws, view))['blocked-by']?.join(', ') || 'an active run'} of ${view.flow} (concurrency policy); waiting for a slot (--wait).\n`)
       }
       progress.start(view.status === 'queued' ? 'queued' : daemon ? 'running in the daemon' : 'starting')
       const controller = new AbortController()
@@ -64,7 +64,7 @@ export default class FlowsRun extends BreytaCommand {
     } else {
       this.note(paint.dim(`Handed to the daemon at ${daemon!.url}.`))
     }
-    const shown = this.shownRun(ws, view)
+    const shown = await this.shownRun(ws, view)
     this.say(runText(shown))
     return runOutcome(shown, {wait: flags.wait, timeout: flags.timeout, aborted})
   }

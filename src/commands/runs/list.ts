@@ -16,7 +16,7 @@ export default class RunsList extends BreytaCommand {
 
   async run() {
     const {flags} = await this.parse(RunsList)
-    const page = listRuns(await this.workspace(), {flow: flags.flow, status: flags.status as RunStatus | undefined, limit: flags.limit, before: flags.before})
+    const page = await listRuns(await this.workspace(), {flow: flags.flow, status: flags.status as RunStatus | undefined, limit: flags.limit, before: flags.before})
     this.say(runListText(page.items, page.next))
     return page
   }

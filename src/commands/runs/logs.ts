@@ -3,7 +3,7 @@ import {BreytaCommand} from '../../cli/base-command.js'
 import {serialize} from '../../cli/envelope.js'
 import {eventLine, outputLine} from '../../cli/format/run.js'
 import {watchRun} from '../../cli/watch.js'
-import {plainEvent, readRunEvents, RunOutputCursor, type JournalEvent, type OutputItem} from '../../engine/index.js'
+import {plainEvent, runEvents, RunOutputCursor, type JournalEvent, type OutputItem} from '../../engine/index.js'
 
 export default class RunsLogs extends BreytaCommand {
   static override summary = 'Print a run\'s journal and its steps\' live output: steps, attempts, waits, log lines, program output'
@@ -38,8 +38,8 @@ export default class RunsLogs extends BreytaCommand {
       this.streamed = this.jsonEnabled()
       await watchRun(ws, args.run, onEvent, {onOutput, step: flags.step})
     } else {
-      const events = readRunEvents(ws.layout, args.run)
-      const output = new RunOutputCursor(ws.layout, args.run, flags.step).read()
+      const events = await runEvents(ws, args.run)
+      const output = new RunOutputCursor(ws, args.run, flags.step).read()
       let i = 0
       for (const e of events) {
         for (; i < output.length && output[i]!.at <= e.at; i++) onOutput(output[i]!)

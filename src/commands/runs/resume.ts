@@ -27,7 +27,7 @@ export default class RunsResume extends BreytaCommand {
       progress.stop()
     }
     await continueQueued(ws, view, (t) => this.note(t))
-    const shown = this.shownRun(ws, view)
+    const shown = await this.shownRun(ws, view)
     this.say(runText(shown))
     return runOutcome(shown, {wait: flags.wait, timeout: flags.timeout})
   }

@@ -33,7 +33,7 @@ export default class RunsRetry extends BreytaCommand {
       }
     }
     await continueQueued(ws, view, (t) => this.note(t))
-    const shown = this.shownRun(ws, view)
+    const shown = await this.shownRun(ws, view)
     this.say(runText(shown))
     return runOutcome(shown, Boolean(flags.wait))
   }

@@ -2,7 +2,7 @@ import {Args, Flags} from '@oclif/core'
 import {BreytaCommand} from '../../cli/base-command.js'
 import {graphFormatFlag} from '../../cli/flags.js'
 import {runText} from '../../cli/format/run.js'
-import {readRunEvents, readRunView, runGraph, type GraphFormat} from '../../engine/index.js'
+import {runEvents, runView, runGraph, type GraphFormat} from '../../engine/index.js'
 
 export default class RunsShow extends BreytaCommand {
   static override summary = 'Show a run: status, input, output, error, steps and waits'
@@ -18,16 +18,17 @@ export default class RunsShow extends BreytaCommand {
   async run() {
     const {args, flags} = await this.parse(RunsShow)
     const ws = await this.workspace()
-    const view = this.shownRun(ws, readRunView(ws.layout, args.run))
-    const waits = view.waits.map((w) => ({...w, 'callback-url': w.status === 'open' ? ws.callbackUrl(view.id, w.key) : null}))
+    const view = await this.shownRun(ws, await runView(ws, args.run))
+    const callbacks = await ws.callbacks()
+    const waits = view.waits.map((w) => ({...w, 'callback-url': w.status === 'open' ? callbacks.callbackUrl(view.id, w.key) : null}))
     // status-url: GET it from the daemon (SPEC §7 `GET /runs/RUN`); its token is per run.
-    const out = {...view, waits, 'status-url': ws.runStatusUrl(view.id)}
+    const out = {...view, waits, 'status-url': callbacks.runStatusUrl(view.id)}
     if (flags.graph) {
       const graph = await runGraph(ws, view.id, flags.format as GraphFormat)
       this.say(graph.graph)
       return {...out, graph}
     }
-    const cancelled = view.status === 'cancelled' ? readRunEvents(ws.layout, view.id).findLast((e) => e.type === 'run_cancelled') : undefined
+    const cancelled = view.status === 'cancelled' ? (await runEvents(ws, view.id)).findLast((e) => e.type === 'run_cancelled') : undefined
     this.say(runText(out, {steps: flags.steps, next: this.nextCommands, cancelReason: cancelled?.type === 'run_cancelled' ? cancelled.reason ?? null : null}))
     return out
   }

@@ -15,7 +15,7 @@ export default class RunsWatch extends BreytaCommand {
     const ws = await this.workspace()
     const view = await watchRun(ws, args.run, (e) => this.say(eventLine(e)))
     await continueQueued(ws, view, (t) => this.note(t))
-    const shown = this.shownRun(ws, view)
+    const shown = await this.shownRun(ws, view)
     this.say('\n' + runText(shown))
     return shown
   }

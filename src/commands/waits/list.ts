@@ -12,7 +12,7 @@ export default class WaitsList extends BreytaCommand {
 
   async run() {
     const {flags} = await this.parse(WaitsList)
-    const items = listOpenWaits(await this.workspace(), {runId: flags.run})
+    const items = await listOpenWaits(await this.workspace(), {runId: flags.run})
     if (items.length === 0) this.say('No open waits.')
     else {
       this.say(

@@ -2,7 +2,7 @@ import {Args} from '@oclif/core'
 import {BreytaCommand} from '../../cli/base-command.js'
 import {approvalLines} from '../../cli/format/approval.js'
 import {paint} from '../../cli/format/style.js'
-import {BreytaError, readRunView} from '../../engine/index.js'
+import {BreytaError, runView} from '../../engine/index.js'
 
 export default class WaitsShow extends BreytaCommand {
   static override summary = 'Show one wait: for an approval, its prompt as text and the context the flow shows with it'
@@ -15,13 +15,13 @@ export default class WaitsShow extends BreytaCommand {
   async run() {
     const {args} = await this.parse(WaitsShow)
     const ws = await this.workspace()
-    const view = readRunView(ws.layout, args.run)
+    const view = await runView(ws, args.run)
     const wait = view.waits.find((w) => w.key === args.key)
     if (wait === undefined) {
       const keys = view.waits.map((w) => w.key)
       throw new BreytaError('wait_not_found', `run ${view.id} has no wait "${args.key}"`, {hint: keys.length === 0 ? 'This run has opened no waits yet.' : `Its waits: ${keys.join(', ')}.`})
     }
-    const out = {run: view.id, flow: view.flow, ...wait, 'callback-url': wait.status === 'open' ? ws.callbackUrl(view.id, wait.key) : null}
+    const out = {run: view.id, flow: view.flow, ...wait, 'callback-url': wait.status === 'open' ? (await ws.callbacks()).callbackUrl(view.id, wait.key) : null}
     const width = Math.max(40, Math.min(process.stdout.columns || 80, 100))
     this.say(paint.bold(`${view.flow} · ${view.id} · ${wait.key}`) + paint.dim(` (${wait.status}${wait['timeout-at'] ? `, times out ${wait['timeout-at']}` : ''})`))
     if (wait.approval) {

@@ -7,15 +7,12 @@
 import {parentPort, workerData} from 'node:worker_threads'
 import {toBreytaError} from '../errors.js'
 import {advanceRun} from '../runtime/run-loop.js'
-import {muteSignals} from '../store/fs/signals.js'
-import {WorkspaceLayout} from '../store/fs/paths.js'
-import {Workspace} from '../workspace/workspace.js'
-import '../operations/releasing.js' // the live resolver and the admission hooks, as in the daemon
+import {workspaceAt} from '../workspace/workspace.js'
 
 const data = workerData as {root: string; env: NodeJS.ProcessEnv}
-const ws = new Workspace(new WorkspaceLayout(data.root))
+const ws = workspaceAt(data.root)
 // The main thread decides what happens next from the result; signals would only echo.
-muteSignals(true)
+ws.store.signals.mute(true)
 const aborts = new Map<string, AbortController>()
 
 parentPort!.on('message', (m: {type: 'advance' | 'abort'; run: string}) => {

@@ -10,10 +10,6 @@ import {fromJson} from '../edn/json.js'
 import {isBreytaError} from '../errors.js'
 import {verifyCallbackToken} from '../workspace/callback-url.js'
 import {completeWait} from '../operations/waits.js'
-import {appendAfter, readJournal} from '../store/fs/journal.js'
-import {lock} from '../store/fs/lock.js'
-import {runExists} from '../store/fs/run-store.js'
-import {signalRun} from '../store/fs/signals.js'
 import type {DaemonContext} from './context.js'
 import {errorReply, type Reply, type Request} from './http-server.js'
 
@@ -50,13 +46,13 @@ const STATUS_BY_CODE: Record<string, number> = {
 
 export async function handleCallback(ctx: DaemonContext, req: Request, runId: string, key: string): Promise<Reply> {
   if (req.method !== 'POST') return errorReply(405, 'method_not_allowed', 'use POST')
-  if (!runExists(ctx.ws.layout, runId)) return await rejected(ctx, runId, key, errorReply(404, 'run_not_found', `no run "${runId}"`), false)
+  if (!(await ctx.ws.store.runs.exists(runId))) return await rejected(ctx, runId, key, errorReply(404, 'run_not_found', `no run "${runId}"`), false)
   const token = presentedToken(req)
-  if (!token || !verifyCallbackToken(ctx.ws.key, runId, key, token)) return await rejected(ctx, runId, key, errorReply(403, 'forbidden', 'wrong or missing token for this run and key'))
+  if (!token || !verifyCallbackToken(await ctx.ws.key(), runId, key, token)) return await rejected(ctx, runId, key, errorReply(403, 'forbidden', 'wrong or missing token for this run and key'))
   const parsed = parseJsonBody(req.body)
   if (!parsed.ok) return await rejected(ctx, runId, key, errorReply(400, 'invalid_json', parsed.message))
   try {
-    completeWait(ctx.ws, runId, key, {payload: fromJson(parsed.value), source: 'callback', allowEarly: true})
+    await completeWait(ctx.ws, runId, key, {payload: fromJson(parsed.value), source: 'callback', allowEarly: true})
   } catch (err) {
     if (!isBreytaError(err)) throw err
     const status = STATUS_BY_CODE[err.code] ?? 500
@@ -79,15 +75,15 @@ async function rejected(ctx: DaemonContext, runId: string, key: string, reply: R
   const message = code === 'invalid_json' ? 'body is not valid JSON' : ((reply.body as {error?: {message?: string}}).error?.message ?? '')
   let journaled = false
   if (journal) {
-    const l = await lock(ctx.ws.layout.runLock(runId), {timeoutMs: 2000, purpose: 'callback_rejected'})
-    if (l) {
+    const lease = await ctx.ws.store.leases.acquire(runId, {timeoutMs: 2000, purpose: 'callback_rejected'})
+    if (lease) {
       try {
-        appendAfter(ctx.ws.layout.runJournal(runId), readJournal(ctx.ws.layout.runJournal(runId)), {type: 'callback_rejected', at: new Date().toISOString(), key, status: reply.status, code, message})
+        await ctx.ws.store.journals.appendAfter(runId, await ctx.ws.store.journals.read(runId), {type: 'callback_rejected', at: new Date().toISOString(), key, status: reply.status, code, message})
         journaled = true
       } finally {
-        l.release()
+        await lease.release()
       }
-      signalRun(ctx.ws.layout, runId)
+      await ctx.ws.store.signals.signal(runId)
     }
   }
   ctx.log('warn', 'callback rejected', {status: reply.status, code, run: runId, key, journaled})

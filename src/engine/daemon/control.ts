@@ -1,10 +1,8 @@
 /** Controlling a daemon from another process: wait for it to be up, stop it, report on it. */
-import fs from 'node:fs'
 import {BreytaError} from '../errors.js'
-import {pidAlive} from '../store/fs/lock.js'
+import {pidAlive} from '../shared/pid.js'
 import type {Workspace} from '../workspace/workspace.js'
 import {countRuns} from './recovery.js'
-import {readJsonFile} from '../store/fs/snapshot.js'
 import {probeDaemon} from './presence.js'
 import type {DaemonInfo} from './status.js'
 
@@ -14,12 +12,12 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 export async function waitForDaemon(ws: Workspace, pid: number, options: {timeoutMs?: number; exited?: () => boolean} = {}): Promise<DaemonInfo> {
   const deadline = Date.now() + (options.timeoutMs ?? 15_000)
   while (Date.now() < deadline) {
-    if (options.exited?.() || !pidAlive(pid)) throw new BreytaError('internal', `the daemon (pid ${pid}) exited during start-up`, {hint: `See ${ws.layout.daemonLog}.`})
+    if (options.exited?.() || !pidAlive(pid)) throw new BreytaError('internal', `the daemon (pid ${pid}) exited during start-up`, {hint: `See ${ws.local.daemonLog}.`})
     const info = await probeDaemon(ws, {timeoutMs: 1000})
     if (info?.pid === pid) return info
     await sleep(50)
   }
-  throw new BreytaError('internal', `the daemon (pid ${pid}) did not come up within ${options.timeoutMs ?? 15_000} ms`, {hint: `See ${ws.layout.daemonLog}.`})
+  throw new BreytaError('internal', `the daemon (pid ${pid}) did not come up within ${options.timeoutMs ?? 15_000} ms`, {hint: `See ${ws.local.daemonLog}.`})
 }
 
 export interface StopResult {
@@ -36,7 +34,7 @@ export async function stopDaemon(ws: Workspace, options: {graceMs?: number} = {}
   const info = await probeDaemon(ws)
   if (!info) {
     // A daemon killed with -9 left its daemon.json behind.
-    fs.rmSync(ws.layout.daemonJson, {force: true})
+    await ws.local.removeDaemonInfo()
   }
   if (!info) throw new BreytaError('daemon_not_running', 'no daemon is running for this workspace', {hint: 'Start one with `breyta daemon start --detach`.'})
   const t0 = Date.now()
@@ -62,8 +60,7 @@ export async function stopDaemon(ws: Workspace, options: {graceMs?: number} = {}
   }
   if (forced) {
     // A killed daemon cannot clean up after itself.
-    const left = readJsonFile<DaemonInfo>(ws.layout.daemonJson)
-    if (left?.pid === info.pid) fs.rmSync(ws.layout.daemonJson, {force: true})
+    await ws.local.removeDaemonInfo(info.pid)
   }
   return {stopped: true, pid: info.pid, url: info.url, forced, 'waited-ms': Date.now() - t0}
 }
@@ -81,7 +78,7 @@ export interface DaemonStatus {
 
 export async function daemonStatus(ws: Workspace): Promise<DaemonStatus> {
   const info = await probeDaemon(ws)
-  const runs = countRuns(ws)
+  const runs = await countRuns(ws)
   if (!info) return {running: false, pid: null, url: null, 'started-at': null, 'uptime-s': null, log: null, runs}
   return {
     running: true,

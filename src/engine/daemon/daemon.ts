@@ -13,17 +13,11 @@
  * removed on a clean stop. stop(): no new work, in-flight advances get a grace period and are
  * then interrupted at a safe point (the run stays resumable), then the files go.
  */
-import fs from 'node:fs'
 import os from 'node:os'
 import {BreytaError} from '../errors.js'
-import {admitQueued} from '../runtime/concurrency.js'
+import {admitQueued, hasQueuedRuns} from '../runtime/concurrency.js'
 import {projectRun, type RunView} from '../journal/projection.js'
 import {failRunNow} from '../runtime/run-loop.js'
-import {readJournal} from '../store/fs/journal.js'
-import {runExists} from '../store/fs/run-store.js'
-import {readLockOwner, tryLock, type Lock} from '../store/fs/lock.js'
-import {muteSignals} from '../store/fs/signals.js'
-import {readJsonFile, writeSnapshot} from '../store/fs/snapshot.js'
 import {TERMINAL_STATUSES} from '../journal/events.js'
 import {liveWorkspaceRedactor} from '../runtime/workspace-redactor.js'
 import type {Workspace} from '../workspace/workspace.js'
@@ -41,8 +35,6 @@ import type {DaemonInfo} from './status.js'
 import {TimerIndex} from './timers.js'
 import {watchReleases, watchSignals, type Watchers} from './watcher.js'
 import {handleWebhook} from './webhooks.js'
-
-import '../operations/releasing.js' // registers the live resolver and admission hooks
 
 export interface DaemonOptions {
   host?: string
@@ -92,34 +84,33 @@ const LOCKED_RETRY_MS = [50, 250, 1000]
 
 export async function startDaemon(ws: Workspace, options: DaemonOptions = {}): Promise<Daemon> {
   // Every line of the log and every HTTP answer passes the workspace's secrets redactor.
-  const redactor = liveWorkspaceRedactor(ws.layout, options.env ?? {})
+  const redactor = liveWorkspaceRedactor(ws.local, options.env ?? {})
   const rawLog: DaemonLog = options.log ?? (() => {})
   const log: DaemonLog = (level, message, fields) => {
     const r = redactor() // one look at the secrets files per line
     rawLog(level, r.string(message), fields === undefined ? undefined : (r.unknown(fields) as Record<string, unknown>))
   }
-  fs.mkdirSync(ws.layout.dir, {recursive: true})
   let ready: DaemonInfo | undefined
   let stopping: Promise<DaemonStats> | undefined
   // The control socket first: it is the single-instance lock a dead daemon cannot hold.
-  const control = await listenControl(ws, (req) => {
+  const control = await listenControl(ws, async (req) => {
     if (!ready || stopping) return undefined
     if (req.op === 'schedule') {
-      if (typeof req.run !== 'string' || !runExists(ws.layout, req.run)) return undefined
+      if (typeof req.run !== 'string' || !(await ws.store.runs.exists(req.run))) return undefined
       executor.schedule(req.run)
     }
     return ready
   })
-  let lock: Lock
+  let lock: {release(): void}
   let http: HttpServer
   try {
-    lock = acquire(ws)
+    lock = await acquire(ws)
   } catch (err) {
     await control.close()
     throw err
   }
   try {
-    muteSignals(true)
+    ws.store.signals.mute(true)
     const host = options.host ?? ws.config.daemon.host
     const port = options.port ?? ws.config.daemon.port
     try {
@@ -129,7 +120,7 @@ export async function startDaemon(ws: Workspace, options: DaemonOptions = {}): P
       throw new BreytaError('internal', `cannot listen on ${host}:${port}: ${e.code ?? e.message}`, {hint: e.code === 'EADDRINUSE' ? 'Another program uses that port: pick one with --port N (0 picks a free one).' : 'Check --host and --port.'})
     }
   } catch (err) {
-    muteSignals(false)
+    ws.store.signals.mute(false)
     lock.release()
     await control.close()
     throw err
@@ -147,8 +138,8 @@ export async function startDaemon(ws: Workspace, options: DaemonOptions = {}): P
   const timers = new TimerIndex((id) => executor.schedule(id))
   const lockedRetries = new Map<string, number>()
 
-  const afterView = (view: RunView) => {
-    const a = assess(ws, view)
+  const afterView = async (view: RunView) => {
+    const a = await assess(ws, view)
     timers.set(view.id, a.wakeAt)
     if (a.advance) executor.schedule(view.id)
     if (a.ended) void admitWaiting(view.flow)
@@ -190,7 +181,7 @@ export async function startDaemon(ws: Workspace, options: DaemonOptions = {}): P
    */
   async function workerDied(runId: string, err: WorkerDied): Promise<void> {
     try {
-      if (readLockOwner(ws.layout.runLock(runId))?.pid === process.pid) fs.rmSync(ws.layout.runLock(runId), {force: true})
+      await ws.store.leases.dropOwn(runId)
       if (err.exhausted && err.runs.length === 1) {
         const view = await failRunNow(ws, runId, {
           code: 'resource_exhausted',
@@ -198,7 +189,7 @@ export async function startDaemon(ws: Workspace, options: DaemonOptions = {}): P
           hint: 'Look at what the flow keeps in memory (large collections built in flow code, huge step outputs); raise config.edn :limits :heap-mb if it really needs more; then `breyta runs retry RUN`.',
           details: {'heap-mb': ws.config.limits.heapMb},
         })
-        if (view) return void afterView(view)
+        if (view) return void (await afterView(view))
       }
       executor.schedule(runId)
     } catch (e) {
@@ -209,15 +200,13 @@ export async function startDaemon(ws: Workspace, options: DaemonOptions = {}): P
   /** A run changed elsewhere (signal) or needs a look: decide from its snapshot. */
   function consider(runId: string): void {
     runChanges.notify(runId)
-    const view = readView(ws, runId)
-    if (view) afterView(view)
+    void readView(ws, runId).then((view) => view && afterView(view)).catch((err: unknown) => log('error', 'could not look at a run', {run: runId, error: String((err as Error)?.stack ?? err)}))
   }
 
   /** A run ended: queued runs of its flow may now have a slot. */
   async function admitWaiting(flow: string): Promise<void> {
     try {
-      const index = readJsonFile<{entries?: {state: string}[]}>(ws.layout.queueIndex(flow))
-      if (!index?.entries?.some((e) => e.state === 'queued')) return
+      if (!(await hasQueuedRuns(ws, flow))) return
       for (const id of await admitQueued(ws, flow)) executor.schedule(id)
     } catch (err) {
       log('warn', 'admission failed', {flow, error: (err as Error).message})
@@ -255,8 +244,8 @@ export async function startDaemon(ws: Workspace, options: DaemonOptions = {}): P
   const scheduler = new Scheduler(ctx)
   const watchers: Watchers[] = [watchSignals(ws, consider)]
   const info: DaemonInfo = {pid: process.pid, url: http.url, 'started-at': startedAt.toISOString(), host: os.hostname(), port: http.port, log: options.logFile ?? null}
-  writeSnapshot(ws.layout.daemonJson, info)
-  recovered = scanRuns(ws, (id, a) => {
+  await ws.local.writeDaemonInfo(info)
+  recovered = await scanRuns(ws, (id, a) => {
     timers.set(id, a.wakeAt)
     if (a.advance) executor.schedule(id)
   })
@@ -282,11 +271,10 @@ export async function startDaemon(ws: Workspace, options: DaemonOptions = {}): P
       await pool?.stop()
       await closing
       const final = stats()
-      const current = readJsonFile<DaemonInfo>(ws.layout.daemonJson)
-      if (current?.pid === process.pid) fs.rmSync(ws.layout.daemonJson, {force: true})
+      await ws.local.removeDaemonInfo(process.pid)
       lock.release()
       await control.close()
-      muteSignals(false)
+      ws.store.signals.mute(false)
       log('info', 'stopped', {advances: final.advances})
       resolveStopped(final)
       return final
@@ -300,16 +288,13 @@ export async function startDaemon(ws: Workspace, options: DaemonOptions = {}): P
  * daemon, so a lock file still there belongs to a dead one (its pid may even look alive: a
  * zombie or a reused pid) and is taken over.
  */
-function acquire(ws: Workspace): Lock {
-  const lock = tryLock(ws.layout.daemonLock, 'daemon')
+async function acquire(ws: Workspace): Promise<{release(): void}> {
+  const lock = await ws.local.takeDaemonLock()
   if (lock) return lock
-  fs.rmSync(ws.layout.daemonLock, {force: true})
-  const again = tryLock(ws.layout.daemonLock, 'daemon')
-  if (again) return again
   throw alreadyRunning(undefined)
 }
 
 /** The exact view of a run, from its journal (used where a snapshot could lag). */
-export function journalView(ws: Workspace, runId: string): RunView | undefined {
-  return projectRun(readJournal(ws.layout.runJournal(runId)).events)
+export async function journalView(ws: Workspace, runId: string): Promise<RunView | undefined> {
+  return projectRun((await ws.store.journals.read(runId)).events)
 }

@@ -34,7 +34,8 @@ async function ask(ws: Workspace, request: ControlRequest, timeoutMs = ANSWER_MS
       socket.destroy()
       resolve(info)
     }
-    const socket = net.createConnection({path: ws.layout.daemonSocket})
+    let reading = false
+    const socket = net.createConnection({path: ws.local.daemonSocket})
     const timer = setTimeout(() => finish(undefined), timeoutMs)
     socket.setEncoding('utf8')
     socket.on('connect', () => socket.write(JSON.stringify(request) + '\n'))
@@ -45,14 +46,19 @@ async function ask(ws: Workspace, request: ControlRequest, timeoutMs = ANSWER_MS
       try {
         const reply = JSON.parse(buf.slice(0, nl)) as {ok?: boolean; pid?: number; url?: string; 'started-at'?: string}
         if (!reply.ok || typeof reply.pid !== 'number' || typeof reply.url !== 'string') return finish(undefined)
-        const file = readJsonFile<DaemonInfo>(ws.layout.daemonJson)
-        finish({...(file?.pid === reply.pid ? file : {}), pid: reply.pid, url: reply.url, 'started-at': reply['started-at'] ?? ''})
+        const {pid, url} = reply
+        // The daemon closes the socket after its answer: that must not end the probe meanwhile.
+        reading = true
+        ws.local.readDaemonInfo().then(
+          (file) => finish({...(file?.pid === pid ? file : {}), pid, url, 'started-at': reply['started-at'] ?? ''}),
+          () => finish(undefined),
+        )
       } catch {
         finish(undefined)
       }
     })
-    socket.on('error', () => finish(undefined))
-    socket.on('close', () => finish(undefined))
+    socket.on('error', () => reading || finish(undefined))
+    socket.on('close', () => reading || finish(undefined))
   })
 }
 
@@ -72,7 +78,7 @@ export function handToDaemon(ws: Workspace, runId: string, options: {timeoutMs?:
  * answer 200 (gone, restarting): the caller then looks for itself.
  */
 export async function awaitRunChange(ws: Workspace, daemon: DaemonInfo, runId: string, afterSeq: number, ms: number, signal?: AbortSignal): Promise<boolean> {
-  const url = `${runStatusUrl(daemon.url, ws.key, runId)}&wait=${Math.max(1, Math.round(ms))}ms&after=${afterSeq}`
+  const url = `${runStatusUrl(daemon.url, await ws.key(), runId)}&wait=${Math.max(1, Math.round(ms))}ms&after=${afterSeq}`
   try {
     const res = await fetch(url, signal ? {signal} : {})
     await res.arrayBuffer()
@@ -90,7 +96,7 @@ export interface ControlServer {
  * Listen on the control socket, or throw daemon_already_running when a live daemon holds it.
  * A socket file left by a dead daemon (platforms without abstract sockets) is removed.
  */
-export async function listenControl(ws: Workspace, answer: (request: ControlRequest) => DaemonInfo | undefined): Promise<ControlServer> {
+export async function listenControl(ws: Workspace, answer: (request: ControlRequest) => Promise<DaemonInfo | undefined>): Promise<ControlServer> {
   const server = net.createServer((socket) => {
     let buf = ''
     socket.setEncoding('utf8')
@@ -101,16 +107,18 @@ export async function listenControl(ws: Workspace, answer: (request: ControlRequ
       if (buf.length > MAX_REQUEST_BYTES) return void socket.destroy()
       const nl = buf.indexOf('\n')
       if (nl < 0) return
-      let info: DaemonInfo | undefined
+      // One request per connection: what else arrives is not read.
+      socket.pause()
+      let request: ControlRequest
       try {
-        info = answer(JSON.parse(buf.slice(0, nl)) as ControlRequest)
+        request = JSON.parse(buf.slice(0, nl)) as ControlRequest
       } catch {
-        info = undefined
+        return void socket.end(JSON.stringify({ok: false}) + '\n')
       }
-      socket.end(JSON.stringify(info ? {ok: true, pid: info.pid, url: info.url, 'started-at': info['started-at']} : {ok: false}) + '\n')
+      void answer(request).catch(() => undefined).then((info) => socket.end(JSON.stringify(info ? {ok: true, pid: info.pid, url: info.url, 'started-at': info['started-at']} : {ok: false}) + '\n'))
     })
   })
-  const path = ws.layout.daemonSocket
+  const path = ws.local.daemonSocket
   const listen = () =>
     new Promise<void>((resolve, reject) => {
       server.once('error', reject)

@@ -9,8 +9,6 @@
  * - completed / failed / cancelled: nothing, but its slot may let a queued run in.
  * The start-up scan applies this to every run, keeping nothing but the timer index.
  */
-import fs from 'node:fs'
-import {readRunSnapshot, readRunView, listRunIds} from '../store/fs/run-store.js'
 import {TERMINAL_STATUSES} from '../journal/events.js'
 import type {RunView} from '../journal/projection.js'
 import type {Workspace} from '../workspace/workspace.js'
@@ -23,25 +21,25 @@ export interface Assessment {
   flow: string
 }
 
-export function hasInboxCompletion(ws: Workspace, view: RunView): boolean {
-  for (const w of view.waits) if (w.status === 'open' && fs.existsSync(ws.layout.runInboxEntry(view.id, w.key))) return true
+export async function hasInboxCompletion(ws: Workspace, view: RunView): Promise<boolean> {
+  for (const w of view.waits) if (w.status === 'open' && (await ws.store.inbox.has(view.id, w.key))) return true
   return false
 }
 
-export function assess(ws: Workspace, view: RunView, now = Date.now()): Assessment {
+export async function assess(ws: Workspace, view: RunView, now = Date.now()): Promise<Assessment> {
   const base = {flow: view.flow, wakeAt: null, ended: false, advance: false}
   if (TERMINAL_STATUSES.includes(view.status)) return {...base, ended: true}
   if (view.status === 'queued' || view.status === 'running') return {...base, advance: true}
   const wakeAt = view['wake-at']
   const due = wakeAt !== null && Date.parse(wakeAt) <= now
-  if (view.status === 'waiting') return {...base, wakeAt, advance: due || hasInboxCompletion(ws, view)}
+  if (view.status === 'waiting') return {...base, wakeAt, advance: due || (await hasInboxCompletion(ws, view))}
   return {...base, wakeAt, advance: due}
 }
 
 /** The run's snapshot, else its journal (a run created by a process that died at once). */
-export function readView(ws: Workspace, runId: string): RunView | undefined {
+export async function readView(ws: Workspace, runId: string): Promise<RunView | undefined> {
   try {
-    return readRunSnapshot(ws.layout, runId) ?? readRunView(ws.layout, runId)
+    return (await ws.store.runs.readSnapshot(runId)) ?? (await ws.store.runs.readView(runId))
   } catch {
     return undefined
   }
@@ -55,14 +53,14 @@ export interface ScanResult {
 }
 
 /** The start-up scan: every run once, newest first; only the verdict is kept. */
-export function scanRuns(ws: Workspace, apply: (runId: string, a: Assessment) => void): ScanResult {
+export async function scanRuns(ws: Workspace, apply: (runId: string, a: Assessment) => void): Promise<ScanResult> {
   const out: ScanResult = {runs: 0, advanced: 0, timers: 0, 'by-status': {}}
-  for (const id of listRunIds(ws.layout)) {
-    const view = readView(ws, id)
+  for (const id of await ws.store.runs.listIds()) {
+    const view = await readView(ws, id)
     if (!view) continue
     out.runs++
     out['by-status'][view.status] = (out['by-status'][view.status] ?? 0) + 1
-    const a = assess(ws, view)
+    const a = await assess(ws, view)
     if (a.advance) out.advanced++
     if (a.wakeAt) out.timers++
     apply(id, a)
@@ -71,10 +69,10 @@ export function scanRuns(ws: Workspace, apply: (runId: string, a: Assessment) =>
 }
 
 /** Counts of runs by status, from snapshots (for `daemon status`). */
-export function countRuns(ws: Workspace): Record<string, number> {
+export async function countRuns(ws: Workspace): Promise<Record<string, number>> {
   const counts: Record<string, number> = {}
-  for (const id of listRunIds(ws.layout)) {
-    const v = readRunSnapshot(ws.layout, id)
+  for (const id of await ws.store.runs.listIds()) {
+    const v = await ws.store.runs.readSnapshot(id)
     if (v) counts[v.status] = (counts[v.status] ?? 0) + 1
   }
   return counts

@@ -4,7 +4,7 @@
  * GitHub signature, which has no timestamp, 24 h too). A repeat gets the first run's id and
  * starts nothing, also when it arrives while the first is still starting its run.
  */
-import {readSeenWebhooks, writeSeenWebhooks, type SeenWebhook} from '../store/fs/webhook-store.js'
+import type {SeenWebhook} from '../store/types.js'
 import type {Workspace} from '../workspace/workspace.js'
 
 export const DELIVERY_TTL_MS = 24 * 60 * 60 * 1000
@@ -17,12 +17,19 @@ export interface ReplayKey {
 }
 
 export class ReplayGuard {
-  private readonly seen: Map<string, SeenWebhook>
+  private seen: Map<string, SeenWebhook> | undefined
+  private loading: Promise<Map<string, SeenWebhook>> | undefined
   private readonly starting = new Map<string, Promise<string | undefined>>()
 
-  constructor(private readonly ws: Workspace) {
-    const now = Date.now()
-    this.seen = new Map(Object.entries(readSeenWebhooks(ws.layout)).filter(([, v]) => v.until > now))
+  constructor(private readonly ws: Workspace) {}
+
+  /** What was accepted before, read once (in the daemon's first webhook). */
+  private async load(): Promise<Map<string, SeenWebhook>> {
+    this.loading ??= this.ws.store.webhooks.load().then((stored) => {
+      const now = Date.now()
+      return (this.seen = new Map(Object.entries(stored).filter(([, v]) => v.until > now)))
+    })
+    return this.loading
   }
 
   /**
@@ -30,9 +37,10 @@ export class ReplayGuard {
    * at a time per key) and remember its run under every key.
    */
   async once(keys: ReplayKey[], start: () => Promise<string | undefined>): Promise<{run: string | undefined; repeat: boolean}> {
+    const seen = this.seen ?? (await this.load())
     const now = Date.now()
     for (const {key} of keys) {
-      const hit = this.seen.get(key)
+      const hit = seen.get(key)
       if (hit && hit.until > now) return {run: hit.run, repeat: true}
       const pending = this.starting.get(key)
       if (pending) return {run: await pending, repeat: true}
@@ -42,8 +50,8 @@ export class ReplayGuard {
     try {
       const run = await started
       if (run !== undefined && keys.length > 0) {
-        for (const {key, ttlMs} of keys) this.seen.set(key, {run, until: Date.now() + ttlMs})
-        this.save()
+        for (const {key, ttlMs} of keys) seen.set(key, {run, until: Date.now() + ttlMs})
+        await this.save(seen)
       }
       return {run, repeat: false}
     } finally {
@@ -51,10 +59,10 @@ export class ReplayGuard {
     }
   }
 
-  private save(): void {
+  private async save(seen: Map<string, SeenWebhook>): Promise<void> {
     const now = Date.now()
-    for (const [k, v] of this.seen) if (v.until <= now) this.seen.delete(k)
-    while (this.seen.size > MAX_ENTRIES) this.seen.delete(this.seen.keys().next().value as string)
-    writeSeenWebhooks(this.ws.layout, Object.fromEntries(this.seen))
+    for (const [k, v] of seen) if (v.until <= now) seen.delete(k)
+    while (seen.size > MAX_ENTRIES) seen.delete(seen.keys().next().value as string)
+    await this.ws.store.webhooks.save(Object.fromEntries(seen))
   }
 }

@@ -13,17 +13,16 @@ import {parseDuration} from '../flow/duration.js'
 import type {RunView} from '../journal/projection.js'
 import {verifyRunReadToken} from '../workspace/callback-url.js'
 import {runHealth} from '../operations/health.js'
-import {readRunView, runExists} from '../store/fs/run-store.js'
 import {presentedToken} from './callbacks.js'
 import type {DaemonContext} from './context.js'
 import {errorReply, type Reply, type Request} from './http-server.js'
 
 export async function handleRunView(ctx: DaemonContext, req: Request, runId: string): Promise<Reply> {
   if (req.method !== 'GET') return errorReply(405, 'method_not_allowed', 'use GET')
-  if (!runExists(ctx.ws.layout, runId)) return errorReply(404, 'run_not_found', `no run "${runId}"`)
+  if (!(await ctx.ws.store.runs.exists(runId))) return errorReply(404, 'run_not_found', `no run "${runId}"`)
   const token = presentedToken(req)
   if (!token) return errorReply(401, 'unauthorized', 'token required: use the status-url from `breyta runs show RUN --json`')
-  if (!verifyRunReadToken(ctx.ws.key, runId, token)) return errorReply(403, 'forbidden', 'wrong token for this run')
+  if (!verifyRunReadToken(await ctx.ws.key(), runId, token)) return errorReply(403, 'forbidden', 'wrong token for this run')
   let waitMs = 0
   const wait = req.query.get('wait')
   if (wait !== null) {
@@ -36,11 +35,12 @@ export async function handleRunView(ctx: DaemonContext, req: Request, runId: str
   const afterText = req.query.get('after')
   const after = afterText === null ? -1 : Number(afterText)
   if (!Number.isSafeInteger(after) || after < -1) return errorReply(400, 'invalid_input', `after: "${afterText}" is not a journal sequence number`)
-  const view = waitMs > 0 ? await settledView(ctx, runId, after, Date.now() + waitMs) : readRunView(ctx.ws.layout, runId)
+  const view = waitMs > 0 ? await settledView(ctx, runId, after, Date.now() + waitMs) : await ctx.ws.store.runs.readView(runId)
   // A read token must never lead to a write: callback URLs go out without their tokens, also
   // where flow code put one into a step's input or output.
-  const waits = view.waits.map((w) => ({...w, 'callback-url': w.status === 'open' ? withoutToken(ctx.ws.callbackUrl(view.id, w.key)) : null}))
-  return {status: 200, body: {ok: true, data: stripTokens({...view, waits, ...runHealth(ctx.ws, view, {daemonRunning: true})})}}
+  const callbacks = await ctx.ws.callbacks()
+  const waits = view.waits.map((w) => ({...w, 'callback-url': w.status === 'open' ? withoutToken(callbacks.callbackUrl(view.id, w.key)) : null}))
+  return {status: 200, body: {ok: true, data: stripTokens({...view, waits, ...(await runHealth(ctx.ws, view, {daemonRunning: true}))})}}
 }
 
 /** Longest long poll: below the HTTP server's 30 s limit for a connection sending nothing. */
@@ -53,7 +53,7 @@ async function settledView(ctx: DaemonContext, runId: string, after: number, dea
   for (;;) {
     // Listen before reading, so a change between the read and the wait is not missed.
     const next = ctx.runChanges.wait(runId, Math.max(0, deadline - Date.now()))
-    const view = readRunView(ctx.ws.layout, runId)
+    const view = await ctx.ws.store.runs.readView(runId)
     if (settled(view, after) || Date.now() >= deadline) {
       next.cancel()
       return view

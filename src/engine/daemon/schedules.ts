@@ -44,12 +44,7 @@ export class Scheduler {
 
   /** (Re)load every flow with a live release. */
   async loadAll(): Promise<void> {
-    let slugs: string[] = []
-    try {
-      slugs = fs.readdirSync(this.ctx.ws.layout.releasesDir)
-    } catch {
-      // no releases yet
-    }
+    const slugs = await this.ctx.ws.local.releasedSlugs()
     for (const slug of new Set([...slugs, ...this.jobs.keys()])) await this.load(slug)
   }
 
@@ -59,7 +54,7 @@ export class Scheduler {
     let triggers: ScheduleTrigger[] = []
     let sha = ''
     try {
-      const source = resolveReleased(this.ctx.ws, slug)
+      const source = await resolveReleased(this.ctx.ws, slug)
       sha = source.sha256
       if (this.versions.get(slug) === sha) return
       triggers = parseFlow(source.text, {file: `releases/${slug}/v${source.version}.edn`}).triggers.filter((t): t is ScheduleTrigger => t.type === 'schedule')
@@ -95,7 +90,7 @@ export class Scheduler {
   }
 
   private async catchUp(slug: string, jobs: Job[]): Promise<void> {
-    const marks = this.readMarks(slug)
+    const marks = await this.ctx.ws.local.readScheduleMarks(slug)
     const now = new Date()
     const fresh: Job[] = []
     for (const job of jobs) {
@@ -105,10 +100,10 @@ export class Scheduler {
       else if (last && last.toISOString() > mark) await this.fire(slug, job, last)
     }
     if (fresh.length > 0) {
-      await this.withLock(slug, () => {
-        const m = this.readMarks(slug)
+      await this.ctx.ws.local.withScheduleLock(slug, async () => {
+        const m = await this.ctx.ws.local.readScheduleMarks(slug)
         for (const job of fresh) m[job.key] ??= (job.cron.previousRuns(1, now)[0] ?? now).toISOString()
-        this.writeMarks(slug, m)
+        await this.ctx.ws.local.writeScheduleMarks(slug, m)
       })
     }
   }
@@ -130,11 +125,11 @@ export class Scheduler {
     const at = tick.toISOString()
     let claimed = false
     try {
-      claimed = await this.withLock(slug, () => {
-        const marks = this.readMarks(slug)
+      claimed = await this.ctx.ws.local.withScheduleLock(slug, async () => {
+        const marks = await this.ctx.ws.local.readScheduleMarks(slug)
         if (marks[job.key] !== undefined && marks[job.key]! >= at) return false
         marks[job.key] = at
-        this.writeMarks(slug, marks)
+        await this.ctx.ws.local.writeScheduleMarks(slug, marks)
         return true
       })
     } catch (err) {
@@ -148,26 +143,6 @@ export class Scheduler {
       this.ctx.schedule(view.id)
     } catch (err) {
       this.ctx.log('warn', 'scheduled run not started', {flow: slug, tick: at, error: (err as Error).message})
-    }
-  }
-
-  private readMarks(slug: string): Record<string, string> {
-    return readJsonFile<Record<string, string>>(this.ctx.ws.layout.scheduleWatermark(slug)) ?? {}
-  }
-
-  private writeMarks(slug: string, marks: Record<string, string>): void {
-    fs.mkdirSync(this.ctx.ws.layout.schedulesDir, {recursive: true})
-    writeSnapshot(this.ctx.ws.layout.scheduleWatermark(slug), marks)
-  }
-
-  private async withLock<T>(slug: string, fn: () => T): Promise<T> {
-    fs.mkdirSync(this.ctx.ws.layout.schedulesDir, {recursive: true})
-    const l = await lock(this.ctx.ws.layout.scheduleLock(slug), {timeoutMs: 5000, purpose: 'schedule'})
-    if (!l) throw new Error(`schedule lock of "${slug}" is busy`)
-    try {
-      return fn()
-    } finally {
-      l.release()
     }
   }
 }

@@ -16,8 +16,8 @@ import {parseFlow} from '../flow/load.js'
 import {resolveReleased} from '../flow/releases.js'
 import type {FlowDefinition} from '../flow/types.js'
 import {createRun} from '../runtime/runs.js'
-import {assertSlug} from '../store/fs/paths.js'
-import {resolveSecret} from '../store/fs/secret-store.js'
+import {assertSlug} from '../store/names.js'
+import {secretEnvName} from '../shared/secret-names.js'
 import type {Workspace} from '../workspace/workspace.js'
 import {parseJsonBody} from './callbacks.js'
 import type {DaemonContext} from './context.js'
@@ -88,10 +88,10 @@ function guardFor(ws: Workspace): ReplayGuard {
 const parsed = new Map<string, FlowDefinition>()
 
 /** The live definition of `slug`, parsed once per released text. */
-function liveFlow(ctx: DaemonContext, slug: string): FlowDefinition | undefined {
+async function liveFlow(ctx: DaemonContext, slug: string): Promise<FlowDefinition | undefined> {
   let source
   try {
-    source = resolveReleased(ctx.ws, assertSlug(slug))
+    source = await resolveReleased(ctx.ws, assertSlug(slug))
   } catch {
     return undefined
   }
@@ -113,11 +113,11 @@ const STATUS_BY_CODE: Record<string, number> = {
 
 export async function handleWebhook(ctx: DaemonContext, req: Request, slug: string): Promise<Reply> {
   if (req.method !== 'POST') return errorReply(405, 'method_not_allowed', 'use POST')
-  const flow = liveFlow(ctx, slug)
+  const flow = await liveFlow(ctx, slug)
   const trigger = flow?.triggers.find((t) => t.type === 'webhook')
   if (!flow || !trigger || trigger.type !== 'webhook') return errorReply(404, 'flow_not_found', `no live flow "${slug}" with a webhook trigger`)
   if (!trigger.secret) return errorReply(403, 'forbidden', `the webhook trigger of "${slug}" names no :secret, so no caller can be verified`)
-  const secret = await resolveSecret(ctx.ws.layout, trigger.secret, ctx.env)
+  const secret = ctx.env[secretEnvName(trigger.secret)] ?? (await ctx.ws.local.readSecrets())[trigger.secret]
   if (secret === undefined || secret === '') {
     ctx.log('warn', 'webhook secret is not set', {flow: slug, secret: trigger.secret})
     return errorReply(403, 'forbidden', `secret "${trigger.secret}" is not set in this workspace`)

@@ -6,7 +6,6 @@
 import crypto from 'node:crypto'
 import {structuredPatch} from 'diff'
 import {BreytaError} from '../errors.js'
-import {readDraft} from '../store/fs/flow-store.js'
 import type {Target} from '../journal/events.js'
 import type {Workspace} from '../workspace/workspace.js'
 import {resolveReleased} from './releases.js'
@@ -51,12 +50,12 @@ export function parseDiffSide(value: string | undefined, fallback: DiffSide): Di
   throw new BreytaError('invalid_input', `"${value}" is not draft, live or a version number`, {hint: 'Use --from live --to draft, or version numbers like --from 1 --to 2.'})
 }
 
-function resolveSide(ws: Workspace, slug: string, side: DiffSide): {text: string; end: DiffEnd} {
+async function resolveSide(ws: Workspace, slug: string, side: DiffSide): Promise<{text: string; end: DiffEnd}> {
   if (side === 'draft') {
-    const text = readDraft(ws.layout, slug)
+    const text = await ws.local.readDraft(slug)
     return {text, end: {target: 'draft', version: null, sha256: crypto.createHash('sha256').update(text).digest('hex'), path: `.breyta/flows/${slug}.edn`}}
   }
-  const src = resolveReleased(ws, slug, side === 'live' ? undefined : side)
+  const src = await resolveReleased(ws, slug, side === 'live' ? undefined : side)
   return {text: src.text, end: {target: 'live', version: src.version, sha256: src.sha256, path: `.breyta/releases/${slug}/v${src.version}.edn`}}
 }
 
@@ -65,11 +64,11 @@ function label(side: DiffSide, end: DiffEnd): string {
 }
 
 /** Diff two definitions of `slug`; defaults: from live to draft. */
-export function diffFlow(ws: Workspace, slug: string, options: {from?: DiffSide; to?: DiffSide; context?: number} = {}): FlowDiff {
+export async function diffFlow(ws: Workspace, slug: string, options: {from?: DiffSide; to?: DiffSide; context?: number} = {}): Promise<FlowDiff> {
   const fromSide = options.from ?? 'live'
   const toSide = options.to ?? 'draft'
-  const a = resolveSide(ws, slug, fromSide)
-  const b = resolveSide(ws, slug, toSide)
+  const a = await resolveSide(ws, slug, fromSide)
+  const b = await resolveSide(ws, slug, toSide)
   const patch = structuredPatch(`a/${a.end.path}`, `b/${b.end.path}`, a.text, b.text, label(fromSide, a.end), label(toSide, b.end), {context: options.context ?? 3})
   const hunks: DiffHunk[] = patch.hunks.map((h) => ({'old-start': h.oldStart, 'old-lines': h.oldLines, 'new-start': h.newStart, 'new-lines': h.newLines, lines: h.lines}))
   const unified =

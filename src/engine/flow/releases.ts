@@ -5,24 +5,20 @@
  * nothing here ever changes what a started run executes.
  */
 import crypto from 'node:crypto'
-import fs from 'node:fs'
 import {BreytaError} from '../errors.js'
-import {readConnections} from '../store/fs/connection-store.js'
-import {readDraft} from '../store/fs/flow-store.js'
-import {lock} from '../store/fs/lock.js'
-import {assertSlug, type WorkspaceLayout} from '../store/fs/paths.js'
-import {createReleaseVersion, readReleaseIndex, readReleasedText, writeReleaseIndex, type ReleaseIndex, type ReleaseVersion} from '../store/fs/release-store.js'
+import {assertSlug} from '../store/names.js'
+import type {LocalFiles, ReleaseIndex, ReleaseVersion} from '../store/types.js'
 import type {Target} from '../journal/events.js'
 import type {Workspace} from '../workspace/workspace.js'
 import {parseFlow} from './load.js'
 import type {FlowDefinition} from './types.js'
 
-export type {ReleaseIndex, ReleaseVersion} from '../store/fs/release-store.js'
+export type {ReleaseIndex, ReleaseVersion} from '../store/types.js'
 
 const sha256 = (text: string): string => crypto.createHash('sha256').update(text).digest('hex')
 
-/** A resolved definition: the same shape as runs.ts's FlowSource. */
-export interface ReleasedSource {
+/** A resolved definition: the exact text a run pins, where it came from, and its sha256. */
+export interface FlowSource {
   slug: string
   text: string
   target: Target
@@ -61,23 +57,12 @@ function rel(slug: string, version: number): string {
   return `.breyta/releases/${slug}/v${version}.edn`
 }
 
-async function withReleaseLock<T>(layout: WorkspaceLayout, slug: string, fn: () => T | Promise<T>): Promise<T> {
-  fs.mkdirSync(layout.queueDir, {recursive: true})
-  const l = await lock(layout.releaseLock(slug), {timeoutMs: 30_000, purpose: 'release'})
-  if (!l) throw new BreytaError('internal', `another process has held the release lock of "${slug}" for 30s`, {hint: 'Try again; if it persists, look for a stuck breyta process.'})
-  try {
-    return await fn()
-  } finally {
-    l.release()
-  }
-}
-
 /** The release index, or flow_not_found when the flow has neither a draft nor releases. */
-export function releaseIndexOf(layout: WorkspaceLayout, slug: string): ReleaseIndex {
+export async function releaseIndexOf(local: LocalFiles, slug: string): Promise<ReleaseIndex> {
   assertSlug(slug)
-  const index = readReleaseIndex(layout, slug)
+  const index = await local.readReleaseIndex(slug)
   if (index) return index
-  readDraft(layout, slug) // flow_not_found when there is no such flow at all
+  await local.readDraft(slug) // flow_not_found when there is no such flow at all
   return {live: null, versions: []}
 }
 
@@ -87,35 +72,35 @@ export function releaseIndexOf(layout: WorkspaceLayout, slug: string): ReleaseIn
  */
 export async function releaseDraft(ws: Workspace, slug: string, options: {note?: string; promote?: boolean; now?: () => Date} = {}): Promise<ReleaseResult> {
   assertSlug(slug)
-  const text = readDraft(ws.layout, slug)
-  const connections = new Set(Object.keys(await readConnections(ws.layout)))
+  const text = await ws.local.readDraft(slug)
+  const connections = new Set(Object.keys(await ws.local.readConnections()))
   const flow = parseFlow(text, {file: `flows/${slug}.edn`, connections, maxBytes: ws.config.limits.flowBytes})
   if (flow.slug !== slug) throw new BreytaError('invalid_flow', `flows/${slug}.edn declares :slug :${flow.slug}`, {hint: 'The file name and the :slug must agree.'})
   const digest = sha256(text)
-  return withReleaseLock(ws.layout, slug, () => {
-    const index = readReleaseIndex(ws.layout, slug) ?? {live: null, versions: []}
+  return ws.local.withReleaseLock(slug, async () => {
+    const index = (await ws.local.readReleaseIndex(slug)) ?? {live: null, versions: []}
     const newest = index.versions.at(-1)
     if (newest && newest.sha256 === digest) {
       return {released: false, slug, version: newest.version, sha256: digest, note: newest.note, 'created-at': newest['created-at'], live: index.live, promoted: false, path: rel(slug, newest.version)}
     }
     const version = (newest?.version ?? 0) + 1
     const entry: ReleaseVersion = {version, sha256: digest, note: options.note ?? null, 'created-at': (options.now?.() ?? new Date()).toISOString()}
-    createReleaseVersion(ws.layout, slug, version, text)
+    await ws.local.createReleaseVersion(slug, version, text)
     const promote = options.promote !== false
     const next: ReleaseIndex = {live: promote ? version : index.live, versions: [...index.versions, entry]}
-    writeReleaseIndex(ws.layout, slug, next)
+    await ws.local.writeReleaseIndex(slug, next)
     return {released: true, slug, version, sha256: digest, note: entry.note, 'created-at': entry['created-at'], live: next.live, promoted: promote, path: rel(slug, version)}
   })
 }
 
 /** Make version N live (a rollback when N is older). Writes nothing when N is already live. */
 export async function promoteVersion(ws: Workspace, slug: string, version: number): Promise<PromoteResult> {
-  return withReleaseLock(ws.layout, slug, () => {
-    const index = releaseIndexOf(ws.layout, slug)
+  return ws.local.withReleaseLock(slug, async () => {
+    const index = await releaseIndexOf(ws.local, slug)
     if (!index.versions.some((v) => v.version === version)) throw versionNotFound(slug, version, index)
     const previous = index.live
     const changed = previous !== version
-    if (changed) writeReleaseIndex(ws.layout, slug, {...index, live: version})
+    if (changed) await ws.local.writeReleaseIndex(slug, {...index, live: version})
     return {slug, version, live: version, previous, changed}
   })
 }
@@ -129,8 +114,8 @@ function versionNotFound(slug: string, version: number, index: ReleaseIndex): Br
 }
 
 /** The text of a released version, or the live one when `version` is undefined. */
-export function resolveReleased(ws: Workspace, slug: string, version?: number): ReleasedSource {
-  const index = releaseIndexOf(ws.layout, slug)
+export async function resolveReleased(ws: Workspace, slug: string, version?: number): Promise<FlowSource> {
+  const index = await releaseIndexOf(ws.local, slug)
   let n = version
   if (n === undefined) {
     if (index.live === null) {
@@ -140,7 +125,7 @@ export function resolveReleased(ws: Workspace, slug: string, version?: number): 
     }
     n = index.live
   }
-  const released = index.versions.some((v) => v.version === n) ? readReleasedText(ws.layout, slug, n) : undefined
+  const released = index.versions.some((v) => v.version === n) ? await ws.local.readReleasedText(slug, n) : undefined
   if (released === undefined) throw versionNotFound(slug, n, index)
   return {slug, text: released.text, target: 'live', version: n, sha256: released.sha256}
 }
@@ -150,8 +135,8 @@ export interface VersionItem extends ReleaseVersion {
 }
 
 /** Released versions, newest first; `before` is the cursor (a version number) from the previous page. */
-export function listVersions(ws: Workspace, slug: string, options: {limit?: number; before?: number} = {}): {items: VersionItem[]; next: string | null; live: number | null} {
-  const index = releaseIndexOf(ws.layout, slug)
+export async function listVersions(ws: Workspace, slug: string, options: {limit?: number; before?: number} = {}): Promise<{items: VersionItem[]; next: string | null; live: number | null}> {
+  const index = await releaseIndexOf(ws.local, slug)
   const limit = options.limit ?? 20
   const all = [...index.versions].reverse().filter((v) => options.before === undefined || v.version < options.before)
   const items = all.slice(0, limit).map((v) => ({...v, live: v.version === index.live}))
@@ -159,9 +144,9 @@ export function listVersions(ws: Workspace, slug: string, options: {limit?: numb
   return {items, next: more ? String(items.at(-1)!.version) : null, live: index.live}
 }
 
-export function releaseFacts(ws: Workspace, slug: string): {live: number | null; versions: number} {
+export async function releaseFacts(ws: Workspace, slug: string): Promise<{live: number | null; versions: number}> {
   try {
-    const index = readReleaseIndex(ws.layout, slug)
+    const index = await ws.local.readReleaseIndex(slug)
     return {live: index?.live ?? null, versions: index?.versions.length ?? 0}
   } catch {
     return {live: null, versions: 0}
@@ -169,6 +154,6 @@ export function releaseFacts(ws: Workspace, slug: string): {live: number | null;
 }
 
 /** Parse a released version (for its concurrency policy). */
-export function releasedFlow(ws: Workspace, slug: string, version: number): FlowDefinition {
-  return parseFlow(resolveReleased(ws, slug, version).text, {file: `releases/${slug}/v${version}.edn`})
+export async function releasedFlow(ws: Workspace, slug: string, version: number): Promise<FlowDefinition> {
+  return parseFlow((await resolveReleased(ws, slug, version)).text, {file: `releases/${slug}/v${version}.edn`})
 }

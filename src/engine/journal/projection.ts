@@ -3,7 +3,7 @@
  * view written as a snapshot; `runs show` recomputes it from the journal so it is never stale.
  */
 import {decode, toJson, type Json} from '../edn/json.js'
-import {kebabEvent} from '../store/fs/journal.js'
+import {kebabEvent} from './casing.js'
 import type {Approval, JournalEvent, RecordedError, RunStatus, Target} from './events.js'
 
 export interface StepView {

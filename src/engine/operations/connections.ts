@@ -121,7 +121,7 @@ export async function testConnection(ws: Workspace, name: string, env: NodeJS.Pr
     callFunction: () => unavailable(),
     // Probes are http, ssh, db, llm and search steps: nothing is spawned locally.
     inheritedEnv: () => inheritedEnv(env),
-    processStarted: () => {},
+    processStarted: async () => {},
     // A probe's output is not kept: there is no run to keep it under.
     output: () => {},
     log: () => {},

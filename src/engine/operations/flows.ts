@@ -5,11 +5,9 @@ import {toJson} from '../edn/json.js'
 import {BreytaError, invalidFlow, type Problem} from '../errors.js'
 import {parseFlow, validateFlowText} from '../flow/load.js'
 import type {FlowDefinition} from '../flow/types.js'
-import {readConnections} from '../store/fs/connection-store.js'
-import {draftExists, listDraftSlugs, readDraft, writeDraft} from '../store/fs/flow-store.js'
-import {assertSlug} from '../store/fs/paths.js'
+import {releaseFacts} from '../flow/releases.js'
+import {assertSlug} from '../store/names.js'
 import type {Target} from '../journal/events.js'
-import {readSecrets} from '../store/fs/secret-store.js'
 import type {Workspace} from '../workspace/workspace.js'
 import {DEFAULT_CONFIG} from '../workspace/config.js'
 import {missingRequirements, requirementProblems} from '../runtime/requirements.js'
@@ -28,23 +26,18 @@ export interface FlowSummary {
   valid: boolean
 }
 
-/** Live/version facts per flow; the releases module registers itself here. */
-export type ReleaseFacts = (ws: Workspace, slug: string) => {live: number | null; versions: number}
-let releaseFacts: ReleaseFacts = () => ({live: null, versions: 0})
-export function setReleaseFacts(f: ReleaseFacts): void {
-  releaseFacts = f
-}
-
-export function listFlows(ws: Workspace): FlowSummary[] {
-  return listDraftSlugs(ws.layout).map((slug) => {
-    const facts = releaseFacts(ws, slug)
+export async function listFlows(ws: Workspace): Promise<FlowSummary[]> {
+  const out: FlowSummary[] = []
+  for (const slug of await ws.local.draftSlugs()) {
+    const facts = await releaseFacts(ws, slug)
     try {
-      const flow = parseFlow(readDraft(ws.layout, slug), {file: `flows/${slug}.edn`})
-      return {slug, name: flow.name, description: flow.description ?? null, triggers: flow.triggers.map((t) => t.type), ...facts, valid: true}
+      const flow = parseFlow(await ws.local.readDraft(slug), {file: `flows/${slug}.edn`})
+      out.push({slug, name: flow.name, description: flow.description ?? null, triggers: flow.triggers.map((t) => t.type), ...facts, valid: true})
     } catch {
-      return {slug, name: null, description: null, triggers: [], ...facts, valid: false}
+      out.push({slug, name: null, description: null, triggers: [], ...facts, valid: false})
     }
-  })
+  }
+  return out
 }
 
 export interface FlowDetail {
@@ -62,8 +55,8 @@ export interface FlowDetail {
   templates: string[]
 }
 
-export function showFlow(ws: Workspace, slug: string, options: {target?: Target; version?: number} = {}): FlowDetail {
-  const source = resolveFlowSource(ws, slug, options.target ?? 'draft', options.version)
+export async function showFlow(ws: Workspace, slug: string, options: {target?: Target; version?: number} = {}): Promise<FlowDetail> {
+  const source = await resolveFlowSource(ws, slug, options.target ?? 'draft', options.version)
   const flow = parseFlow(source.text, {file: `flows/${slug}.edn`})
   return {
     slug,
@@ -110,13 +103,13 @@ export function flowTemplate(slug: string): string {
 `
 }
 
-export function newFlow(ws: Workspace, slug: string): {slug: string; path: string} {
+export async function newFlow(ws: Workspace, slug: string): Promise<{slug: string; path: string}> {
   assertSlug(slug)
-  if (draftExists(ws.layout, slug)) {
-    throw new BreytaError('invalid_input', `flow "${slug}" already exists`, {hint: `Edit ${path.relative(ws.root, ws.layout.flow(slug))}, or pick another slug.`})
+  if (await ws.local.draftExists(slug)) {
+    throw new BreytaError('invalid_input', `flow "${slug}" already exists`, {hint: `Edit ${path.relative(ws.root, ws.local.draftPath(slug))}, or pick another slug.`})
   }
-  writeDraft(ws.layout, slug, flowTemplate(slug))
-  return {slug, path: ws.layout.flow(slug)}
+  await ws.local.writeDraft(slug, flowTemplate(slug))
+  return {slug, path: ws.local.draftPath(slug)}
 }
 
 export interface PushResult {
@@ -144,10 +137,10 @@ export async function pushFlow(ws: Workspace, file: string, options: {force?: bo
     throw new BreytaError('invalid_flow', err.message, {hint: `Fix the problems in details.problems (\`breyta flows validate --file ${file}\` lists them), or push anyway with --force.`, details: err.details})
   }
   assertSlug(slug!)
-  const before = draftExists(ws.layout, slug!) ? readDraft(ws.layout, slug!) : undefined
+  const before = (await ws.local.draftExists(slug!)) ? await ws.local.readDraft(slug!) : undefined
   const normalized = text.endsWith('\n') ? text : text + '\n'
-  if (before !== normalized) writeDraft(ws.layout, slug!, normalized)
-  return {slug: slug!, path: ws.layout.flow(slug!), changed: before !== normalized, sha256: sha256(normalized), warnings: result.warnings ?? [], problems}
+  if (before !== normalized) await ws.local.writeDraft(slug!, normalized)
+  return {slug: slug!, path: ws.local.draftPath(slug!), changed: before !== normalized, sha256: sha256(normalized), warnings: result.warnings ?? [], problems}
 }
 
 function readFlowFile(file: string): string {
@@ -163,11 +156,11 @@ function readFlowFile(file: string): string {
  * the connections and secrets its :requires names that the workspace lacks.
  */
 async function flowProblems(ws: Workspace | undefined, text: string, file: string): Promise<{result: ReturnType<typeof validateFlowText>; problems: Problem[]}> {
-  const workspaceConnections = ws ? await readConnections(ws.layout) : undefined
+  const workspaceConnections = ws ? await ws.local.readConnections() : undefined
   const result = validateFlowText(text, {file, connections: workspaceConnections ? new Set(Object.keys(workspaceConnections)) : undefined, maxBytes: ws?.config.limits.flowBytes ?? DEFAULT_CONFIG.limits.flowBytes})
   const problems = [...result.problems]
   if (ws && workspaceConnections && result.flow) {
-    problems.push(...requirementProblems(missingRequirements(result.flow, workspaceConnections, await readSecrets(ws.layout), process.env)))
+    problems.push(...requirementProblems(missingRequirements(result.flow, workspaceConnections, await ws.local.readSecrets(), process.env)))
   }
   return {result, problems}
 }
@@ -196,8 +189,8 @@ export async function validateFlow(ws: Workspace | undefined, target: {slug?: st
     text = readFlowFile(file)
   } else {
     if (!ws) throw new BreytaError('workspace_not_found', 'no workspace', {hint: 'Run `breyta init`, or validate a file with --file.'})
-    text = readDraft(ws.layout, target.slug!)
-    file = path.relative(ws.root, ws.layout.flow(target.slug!))
+    text = await ws.local.readDraft(target.slug!)
+    file = path.relative(ws.root, ws.local.draftPath(target.slug!))
   }
   const {result, problems} = await flowProblems(ws, text, file)
   return {

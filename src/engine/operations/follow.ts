@@ -1,8 +1,4 @@
 /** Follow a run's journal, and its steps' live output, as other processes write them (`runs watch`, `runs logs --follow`). */
-import fs from 'node:fs'
-import {readJournal} from '../store/fs/journal.js'
-import {assertRunExists} from '../store/fs/run-store.js'
-import {watchRunChanges} from '../store/fs/signals.js'
 import {TERMINAL_STATUSES, type JournalEvent} from '../journal/events.js'
 import type {Workspace} from '../workspace/workspace.js'
 import {projectRun, type RunView} from '../journal/projection.js'
@@ -19,17 +15,16 @@ export interface FollowOptions {
 
 /**
  * Call `onEvent` for every event (past ones first) until the run ends or `signal` aborts.
- * Uses fs.watch for promptness and a slow poll as a safety net (watch can miss renames). Output
- * arrives without a journal append: the run's change notice (signals.ts) says when.
+ * Uses the store's change feed for promptness (every journal append, and a step's output, rewrite
+ * the run's change notice) and a slow poll as a safety net (a watch can miss events).
  */
 export async function followRun(ws: Workspace, runId: string, onEvent: (e: JournalEvent) => void, options: FollowOptions = {}): Promise<RunView> {
-  assertRunExists(ws.layout, runId)
-  const file = ws.layout.runJournal(runId)
-  const output = options.onOutput ? new RunOutputCursor(ws.layout, runId, options.step) : undefined
+  await ws.store.runs.assertExists(runId)
+  const output = options.onOutput ? new RunOutputCursor(ws, runId, options.step) : undefined
   let seen = 0
   let events: JournalEvent[] = []
-  const drain = (): boolean => {
-    events = readJournal(file).events
+  const drain = async (): Promise<boolean> => {
+    events = (await ws.store.journals.read(runId)).events
     const fresh = events.slice(seen)
     seen = events.length
     // Read after the journal: a step's lines are on disk before its end is journaled, so they come first.
@@ -43,24 +38,41 @@ export async function followRun(ws: Workspace, runId: string, onEvent: (e: Journ
     const view = projectRun(events)
     return view !== undefined && TERMINAL_STATUSES.includes(view.status)
   }
-  if (drain() || options.signal?.aborted) return projectRun(events)!
-  await new Promise<void>((resolve) => {
-    let watcher: fs.FSWatcher | undefined
-    let changes: {close(): void} | undefined
+  if ((await drain()) || options.signal?.aborted) return projectRun(events)!
+  await new Promise<void>((resolve, reject) => {
+    let done = false
+    // One read at a time; a change during it is read right after.
+    let reading: Promise<void> | undefined
+    let again = false
+    const finish = () => {
+      done = true
+      clearInterval(timer)
+      void changes.close()
+      resolve()
+    }
     const check = () => {
-      if (drain() || options.signal?.aborted) {
-        clearInterval(timer)
-        watcher?.close()
-        changes?.close()
-        resolve()
-      }
+      if (done) return
+      if (reading) return void (again = true)
+      reading = drain().then(
+        (ended) => {
+          reading = undefined
+          if (ended || options.signal?.aborted) return finish()
+          if (again) {
+            again = false
+            check()
+          }
+        },
+        (err: unknown) => {
+          done = true
+          clearInterval(timer)
+          void changes.close()
+          reject(err)
+        },
+      )
     }
-    try {
-      watcher = fs.watch(file, check)
-    } catch {
-      watcher = undefined
-    }
-    if (output) changes = watchRunChanges(ws.layout, (id) => { if (id === runId) check() })
+    const changes = ws.store.signals.watch((id) => {
+      if (id === runId) check()
+    })
     const timer = setInterval(check, options.pollMs ?? 250)
     options.signal?.addEventListener('abort', check, {once: true})
   })

@@ -3,7 +3,6 @@ import fs from 'node:fs'
 import {BreytaError} from '../errors.js'
 import {parseFlow} from '../flow/load.js'
 import {analyzeBody, graphSteps, renderGraph, type GraphFormat, type GraphStep, type StepState} from '../flow/graph.js'
-import {readPinnedFlow, readRunView} from '../store/fs/run-store.js'
 import type {Target} from '../journal/events.js'
 import type {Workspace} from '../workspace/workspace.js'
 import type {StepView} from '../journal/projection.js'
@@ -24,15 +23,15 @@ export interface FlowGraphOptions {
 }
 
 /** The picture of a draft, a release or a file. */
-export function flowGraph(ws: Workspace | undefined, slug: string | undefined, options: FlowGraphOptions = {}): FlowGraphResult {
-  const {text, file} = graphSource(ws, slug, options)
+export async function flowGraph(ws: Workspace | undefined, slug: string | undefined, options: FlowGraphOptions = {}): Promise<FlowGraphResult> {
+  const {text, file} = await graphSource(ws, slug, options)
   const flow = parseFlow(text, {file})
   const items = analyzeBody(flow.flow)
   const format = options.format ?? 'mermaid'
   return {format, graph: renderGraph(items, format, {name: flow.slug}), steps: graphSteps(items)}
 }
 
-function graphSource(ws: Workspace | undefined, slug: string | undefined, options: FlowGraphOptions): {text: string; file: string} {
+async function graphSource(ws: Workspace | undefined, slug: string | undefined, options: FlowGraphOptions): Promise<{text: string; file: string}> {
   if (options.file !== undefined) {
     try {
       return {text: fs.readFileSync(options.file, 'utf8'), file: options.file}
@@ -42,13 +41,13 @@ function graphSource(ws: Workspace | undefined, slug: string | undefined, option
   }
   if (slug === undefined) throw new BreytaError('invalid_input', 'name a flow slug or pass --file FILE', {hint: 'breyta flows graph SLUG | --file FILE'})
   if (!ws) throw new BreytaError('workspace_not_found', 'no workspace', {hint: 'Run `breyta init`, or draw a file with --file.'})
-  return {text: resolveFlowSource(ws, slug, options.target ?? 'draft', options.version).text, file: `flows/${slug}.edn`}
+  return {text: (await resolveFlowSource(ws, slug, options.target ?? 'draft', options.version)).text, file: `flows/${slug}.edn`}
 }
 
 /** The picture of the definition a run is pinned to, each step coloured by its state in the run. */
-export function runGraph(ws: Workspace, runId: string, format: GraphFormat = 'mermaid'): FlowGraphResult {
-  const view = readRunView(ws.layout, runId)
-  const flow = parseFlow(readPinnedFlow(ws.layout, runId), {file: `runs/${runId}/flow.edn`})
+export async function runGraph(ws: Workspace, runId: string, format: GraphFormat = 'mermaid'): Promise<FlowGraphResult> {
+  const view = await ws.store.runs.readView(runId)
+  const flow = parseFlow(await ws.store.runs.readPinnedFlow(runId), {file: `runs/${runId}/flow.edn`})
   const items = analyzeBody(flow.flow)
   const states = stepStates(view.steps)
   const steps = graphSteps(items).map((s) => ({...s, state: states.get(s.id) ?? 'skipped'}))

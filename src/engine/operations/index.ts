@@ -1,10 +1,8 @@
 /**
  * The heavy half of the public API: everything that needs the validator, the interpreter, the
  * step families or the daemon. `index.ts` loads this module on the first call to one of them, so
- * `breyta runs list` never pays for it. Importing releasing.ts registers the live resolver, the
- * release facts and concurrency admission with the run operations.
+ * `breyta runs list` never pays for it.
  */
-import './releasing.js'
 
 export {cancelRun, createRun, driveRun, resumeRun, retryRun} from '../runtime/runs.js'
 export {listFlows, newFlow, pushFlow, showFlow, validateFlow} from './flows.js'

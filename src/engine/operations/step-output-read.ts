@@ -3,8 +3,8 @@
  * --follow` and the TUI. Output items are plain JSON with kebab-case keys, like journal events
  * under `--json`, so they interleave with them by `at`.
  */
-import {StepLogReader, stepLogIds, type StepLogChunk} from '../store/fs/step-log.js'
-import type {WorkspaceLayout} from '../store/fs/paths.js'
+import type {StepLogChunk} from '../store/types.js'
+import type {Workspace} from '../workspace/workspace.js'
 
 export type OutputItem =
   | {type: 'output'; step: string; seq: number; attempt: number; stream: 'stdout' | 'stderr'; line: string; at: string}
@@ -13,15 +13,16 @@ export type OutputItem =
 
 /** Reads new output of every step of a run (or one step) on each `read()`: a follower's cursor. */
 export class RunOutputCursor {
-  private readonly readers = new Map<string, StepLogReader>()
+  private readonly readers = new Map<string, {read(): StepLogChunk}>()
 
-  constructor(private readonly layout: WorkspaceLayout, private readonly runId: string, private readonly step?: string) {}
+  constructor(private readonly ws: Workspace, private readonly runId: string, private readonly step?: string) {}
 
   /** Output written since the last read, in time order. */
   read(): OutputItem[] {
-    for (const id of stepLogIds(this.layout, this.runId)) {
+    const logs = this.ws.local.stepLogs
+    for (const id of logs.ids(this.runId)) {
       if (this.step !== undefined && id !== this.step) continue
-      if (!this.readers.has(id)) this.readers.set(id, new StepLogReader(this.layout, this.runId, id))
+      if (!this.readers.has(id)) this.readers.set(id, logs.reader(this.runId, id))
     }
     const items: OutputItem[] = []
     for (const reader of this.readers.values()) items.push(...toItems(reader.read()))

@@ -2,11 +2,10 @@
 import {decode, encode, toJson, type Json} from '../edn/json.js'
 import {emap, kw, type Value} from '../edn/values.js'
 import {BreytaError} from '../errors.js'
-import {inboxHas, postToInbox, readInbox} from '../store/fs/inbox.js'
-import {readRunEvents, readRunSnapshot, readRunView} from '../store/fs/run-store.js'
 import {TERMINAL_STATUSES} from '../journal/events.js'
 import type {Workspace} from '../workspace/workspace.js'
 import {waitingIds} from './listing.js'
+import {runEvents} from './run-read.js'
 import type {RunView, WaitView} from '../journal/projection.js'
 
 export interface WaitCompletion {
@@ -37,8 +36,8 @@ function missingRequired(wait: WaitView | undefined, payload: Value, required: s
  * the loser of a race, wait_not_found for an unknown key, invalid_input for a payload that
  * fails the wait's :validation.
  */
-export function completeWait(ws: Workspace, runId: string, key: string, completion: WaitCompletion): RunView {
-  const view = readRunView(ws.layout, runId)
+export async function completeWait(ws: Workspace, runId: string, key: string, completion: WaitCompletion): Promise<RunView> {
+  const view = await ws.store.runs.readView(runId)
   const wait = view.waits.find((w) => w.key === key)
   if (wait?.status === 'cancelled') {
     throw new BreytaError('run_not_active', `run ${runId} is ${view.status}; its wait "${key}" was closed with it`, {hint: `Nothing can complete it now; start the run again with \`breyta runs retry ${runId}\`.`, details: {run: runId, key, status: view.status}})
@@ -47,7 +46,7 @@ export function completeWait(ws: Workspace, runId: string, key: string, completi
     throw alreadyCompleted(runId, key, `was already ${wait.status === 'timed-out' ? 'timed out' : 'completed'}${wait['completed-by'] ? ' by ' + wait['completed-by'] : ''}`, wait.payload, wait['completed-by'], wait['completed-at'])
   }
   if (!wait) {
-    if (inboxHas(ws.layout, runId, key)) throw earlierInInbox(ws, runId, key)
+    if (await ws.store.inbox.has(runId, key)) throw await earlierInInbox(ws, runId, key)
     if (!completion.allowEarly || TERMINAL_STATUSES.includes(view.status)) {
       throw new BreytaError('wait_not_found', `run ${runId} has no open wait "${key}"`, {hint: `Open waits: ${view.waits.filter((w) => w.status === 'open').map((w) => w.key).join(', ') || 'none'}. List them with \`breyta waits list --run ${runId}\`.`})
     }
@@ -58,12 +57,12 @@ export function completeWait(ws: Workspace, runId: string, key: string, completi
   if (wait && completion.decision && !wait.approval) {
     throw new BreytaError('invalid_input', `wait "${key}" is not an approval`, {hint: `Complete it with \`breyta waits complete ${runId} ${key} --payload JSON\`.`})
   }
-  const required = findValidation(ws, runId, key)
+  const required = await findValidation(ws, runId, key)
   const missing = missingRequired(wait, completion.payload, required)
   if (missing.length > 0) {
     throw new BreytaError('invalid_input', `payload for wait "${key}" is missing required key${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}`, {hint: 'The wait declares :validation {:required [...]}.', details: {missing}})
   }
-  const won = postToInbox(ws.layout, runId, {
+  const won = await ws.store.inbox.post(runId, {
     key,
     payload: encode(completion.payload),
     source: completion.source,
@@ -71,13 +70,13 @@ export function completeWait(ws: Workspace, runId: string, key: string, completi
     ...(completion.by ? {by: completion.by} : {}),
     ...(completion.decision ? {decision: completion.decision} : {}),
   })
-  if (!won) throw earlierInInbox(ws, runId, key)
+  if (!won) throw await earlierInInbox(ws, runId, key)
   return view
 }
 
 /** The loser of a race: the decision that won is in the inbox, not yet in the journal. */
-function earlierInInbox(ws: Workspace, runId: string, key: string): BreytaError {
-  const entry = readInbox(ws.layout, runId).find((e) => e.key === key)
+async function earlierInInbox(ws: Workspace, runId: string, key: string): Promise<BreytaError> {
+  const entry = (await ws.store.inbox.read(runId)).find((e) => e.key === key)
   return alreadyCompleted(runId, key, 'was already completed', entry ? toJson(decode(entry.payload)) : null, entry?.by ?? null, entry?.at ?? null)
 }
 
@@ -94,9 +93,9 @@ function alreadyCompleted(runId: string, key: string, what: string, payload: Jso
   })
 }
 
-function findValidation(ws: Workspace, runId: string, key: string): string[] | undefined {
+async function findValidation(ws: Workspace, runId: string, key: string): Promise<string[] | undefined> {
   // The projection keeps what people need; validation lives on the journal's wait_opened event.
-  for (const e of readRunEvents(ws.layout, runId)) if (e.type === 'wait_opened' && e.key === key) return e.validation?.required
+  for (const e of await runEvents(ws, runId)) if (e.type === 'wait_opened' && e.key === key) return e.validation?.required
   return undefined
 }
 
@@ -106,17 +105,18 @@ export interface OpenWait extends WaitView {
   'opened-at': string
 }
 
-/** Open waits, newest runs first. Reads only the runs the waiting index lists (store/fs/waiting-index.ts). */
-export function listOpenWaits(ws: Workspace, options: {runId?: string; limit?: number} = {}): OpenWait[] {
-  const ids = options.runId ? [options.runId] : waitingIds(ws)
+/** Open waits, newest runs first. Reads only the runs the waiting index lists (RunStore.waitingIds). */
+export async function listOpenWaits(ws: Workspace, options: {runId?: string; limit?: number} = {}): Promise<OpenWait[]> {
+  const ids = options.runId ? [options.runId] : await waitingIds(ws)
+  const callbacks = await ws.callbacks()
   const out: OpenWait[] = []
   for (const id of ids) {
-    const snap = options.runId ? readRunView(ws.layout, id) : readRunSnapshot(ws.layout, id)
+    const snap = options.runId ? await ws.store.runs.readView(id) : await ws.store.runs.readSnapshot(id)
     if (!snap || snap.status !== 'waiting') continue
     for (const w of snap.waits) {
       if (w.status !== 'open') continue
       const step = snap.steps.find((s) => s.id === w.step)
-      out.push({...w, 'callback-url': ws.callbackUrl(id, w.key), run: id, flow: snap.flow, 'opened-at': step?.['started-at'] ?? snap['updated-at']})
+      out.push({...w, 'callback-url': callbacks.callbackUrl(id, w.key), run: id, flow: snap.flow, 'opened-at': step?.['started-at'] ?? snap['updated-at']})
     }
     if (options.limit !== undefined && out.length >= options.limit) break
   }

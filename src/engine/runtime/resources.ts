@@ -13,8 +13,9 @@ import {printEdn} from '../edn/print.js'
 import {readEdn} from '../edn/read.js'
 import {emap, field, isMap, List, Tagged, type EdnMap, type Value} from '../edn/values.js'
 import type {ResourceAccess, ResourceRef} from '../steps/types.js'
-import type {WorkspaceLayout} from '../store/fs/paths.js'
-import {getResource, listResources, putResource, RES_SCHEME, sanitizeResourceName, type ResourceListing} from '../store/fs/resource-store.js'
+import {RES_SCHEME, sanitizeResourceName} from '../store/names.js'
+import type {ResourceListing, Store} from '../store/types.js'
+import type {Workspace} from '../workspace/workspace.js'
 
 export const DEFAULT_OUTPUT_LIMIT_BYTES = 64 * 1024
 export const TEXT_CONTENT_TYPE = 'text/plain; charset=utf-8'
@@ -27,11 +28,11 @@ type Put = ResourceAccess['put']
 type Get = ResourceAccess['get']
 
 /** The ResourceAccess of one run: puts go to resources/<run-id>/, gets read any run's. */
-export function forRun(layout: WorkspaceLayout, runId: string): ResourceAccess {
+export function forRun(store: Store, runId: string): ResourceAccess {
   return {
-    put: (data, options = {}) => putResource(layout, runId, data, options),
+    put: (data, options = {}) => store.resources.put(runId, data, options),
     get: async (uri) => {
-      const r = await getResource(layout, uri)
+      const r = await store.resources.get(uri)
       return {data: r.data, contentType: r.contentType, size: r.size}
     },
   }
@@ -169,12 +170,12 @@ export interface ResourceContent {
   data: Buffer
 }
 
-export async function readResource(ws: {layout: WorkspaceLayout}, uri: string): Promise<ResourceContent> {
-  const r = await getResource(ws.layout, uri)
-  return {uri: r.uri, size: r.size, 'content-type': r.contentType, path: r.path, data: r.data}
+export async function readResource(ws: Workspace, uri: string): Promise<ResourceContent> {
+  const r = await ws.store.resources.get(uri)
+  return {uri: r.uri, size: r.size, 'content-type': r.contentType, path: r.path ?? r.uri, data: r.data}
 }
 
 /** `resources list`: newest run first; one page (resources are few per run). */
-export async function listResourcesPage(ws: {layout: WorkspaceLayout}, options: {runId?: string} = {}): Promise<{items: ResourceListing[]; next: string | null}> {
-  return {items: await listResources(ws.layout, options), next: null}
+export async function listResourcesPage(ws: Workspace, options: {runId?: string} = {}): Promise<{items: ResourceListing[]; next: string | null}> {
+  return {items: await ws.store.resources.list(options), next: null}
 }

@@ -3,7 +3,6 @@
  * run's lock advances it. The flow body is re-evaluated from the top each time; the journal
  * (through ReplayState) makes completed steps return their recorded output without running.
  */
-import fs from 'node:fs'
 import {decode, encode, toJson, type Json} from '../edn/json.js'
 import {emap, type EdnMap, type Value} from '../edn/values.js'
 import {BreytaError, isStorageErrno, storageError, toBreytaError} from '../errors.js'
@@ -11,19 +10,16 @@ import {parseFlow} from '../flow/load.js'
 import type {FlowDefinition} from '../flow/types.js'
 import {evaluateFlow} from '../interpreter/index.js'
 import {isSuspend, Suspend} from '../interpreter/types.js'
-import {readInbox} from '../store/fs/inbox.js'
-import {JournalWriter, readJournal} from '../store/fs/journal.js'
-import {tryLock} from '../store/fs/lock.js'
-import {readPinnedFlow, writeRunSnapshot} from '../store/fs/run-store.js'
-import {noteRunChanged, signalRun} from '../store/fs/signals.js'
+import type {JournalHandle, RunLease} from '../store/types.js'
 import type {Approval, JournalEvent, NewJournalEvent, RecordedError, UnsequencedEvent} from '../journal/events.js'
 import {TERMINAL_STATUSES} from '../journal/events.js'
 import {stepExecutor} from '../steps/registry.js'
 import type {ParkRequest, StepContext} from '../steps/types.js'
-import type {Workspace} from '../workspace/workspace.js'
+import type {CallbackSigner, Workspace} from '../workspace/workspace.js'
 import {backoffDelay, recordError, retryPolicy, RunCancelled, sleep, stepTimeoutMs, withTimeout} from './attempts.js'
 import {projectRun, type RunView} from '../journal/projection.js'
 import {executorDeaths, INTERRUPTED_LOG, openStep} from './crashes.js'
+import {admitSelf, releaseSlot} from './concurrency.js'
 import {ReplayState} from './replay.js'
 import {buildStepContext, loadStepServices, type StepServices} from './step-context.js'
 import {openStepOutput} from './step-output.js'
@@ -56,23 +52,9 @@ class Parked {
   }
 }
 
-/**
- * Concurrency admission (runtime/concurrency.ts registers these): a queued run asks for a slot
- * before it executes, and a run that ended gives its slot back.
- */
-export interface QueueHooks {
-  /** Called holding the run's lock; true when the queued run was admitted (run_admitted written). */
-  admit(ws: Workspace, runId: string): Promise<boolean>
-  ended(ws: Workspace, view: RunView): Promise<void>
-}
-let queueHooks: QueueHooks | undefined
-export function setQueueHooks(hooks: QueueHooks): void {
-  queueHooks = hooks
-}
-
 /** Give an ended run's concurrency slot back at once (others would notice on their next admission). */
 export async function runEnded(ws: Workspace, view: RunView): Promise<void> {
-  if (queueHooks && TERMINAL_STATUSES.includes(view.status)) await queueHooks.ended(ws, view)
+  if (TERMINAL_STATUSES.includes(view.status)) await releaseSlot(ws, view)
 }
 
 /** Advance a run if no other process holds it; `{locked: true}` when one does. */
@@ -81,28 +63,20 @@ export async function advanceRun(ws: Workspace, runId: string, options: AdvanceO
   // Completions are checked *after* the lock is released: a decision recorded while this process
   // held the lock is either seen here, or its writer's own tryLock succeeds once we let go.
   for (let i = 0; i < 10; i++) {
-    const lock = lockRun(ws, runId)
-    if (!lock) break
+    const lease = await ws.store.leases.tryAcquire(runId, 'advance')
+    if (!lease) break
     try {
-      view = await advanceLocked(ws, runId, options)
+      view = await advanceLocked(ws, lease, options)
     } finally {
-      lock.release()
+      await lease.release()
       // After the release, so a daemon that looks at once can take the lock.
-      signalRun(ws.layout, runId)
+      await ws.store.signals.signal(runId)
     }
-    if (view.status !== 'waiting' || !hasPendingCompletion(ws, view)) break
+    if (view.status !== 'waiting' || !(await hasPendingCompletion(ws, view))) break
   }
   if (view === undefined) return {locked: true}
   await runEnded(ws, view)
   return {locked: false, view}
-}
-
-function lockRun(ws: Workspace, runId: string) {
-  try {
-    return tryLock(ws.layout.runLock(runId), 'advance')
-  } catch (err) {
-    throw isStorageErrno(err) ? storageError(err, runId) : err
-  }
 }
 
 /**
@@ -110,57 +84,58 @@ function lockRun(ws: Workspace, runId: string) {
  * `error`, naming the step it was in. Nothing happens when another process holds the run.
  */
 export async function failRunNow(ws: Workspace, runId: string, error: Omit<RecordedError, 'step'>): Promise<RunView | undefined> {
-  const lock = lockRun(ws, runId)
-  if (!lock) return undefined
+  const lease = await ws.store.leases.tryAcquire(runId, 'advance')
+  if (!lease) return undefined
   let view: RunView | undefined
   try {
-    const file = ws.layout.runJournal(runId)
-    const {events, validBytes} = readJournal(file)
+    const read = await ws.store.journals.read(runId)
+    const {events} = read
     const current = projectRun(events)
     if (!current || TERMINAL_STATUSES.includes(current.status)) return current
     const step = openStep(events)
-    const writer = JournalWriter.open(file, events.at(-1)?.seq ?? 0, validBytes, runId)
+    const journal = await ws.store.journals.open(lease, read)
     try {
-      events.push(...writer.append({type: 'run_failed', at: new Date().toISOString(), error: {...error, ...(step ? {step, message: `${error.message} (in step "${step}")`} : {})}}))
+      events.push(...(await journal.appendNow({type: 'run_failed', at: new Date().toISOString(), error: {...error, ...(step ? {step, message: `${error.message} (in step "${step}")`} : {})}})))
     } finally {
-      writer.close()
+      await journal.close()
     }
     view = projectRun(events)!
-    writeRunSnapshot(ws.layout, view)
+    await ws.store.runs.writeSnapshot(view)
   } finally {
-    lock.release()
-    signalRun(ws.layout, runId)
+    await lease.release()
+    await ws.store.signals.signal(runId)
   }
   await runEnded(ws, view)
   return view
 }
 
-function hasPendingCompletion(ws: Workspace, view: RunView): boolean {
+async function hasPendingCompletion(ws: Workspace, view: RunView): Promise<boolean> {
   const open = new Set(view.waits.filter((w) => w.status === 'open').map((w) => w.key))
-  return open.size > 0 && readInbox(ws.layout, view.id).some((e) => open.has(e.key))
+  return open.size > 0 && (await ws.store.inbox.read(view.id)).some((e) => open.has(e.key))
 }
 
-async function advanceLocked(ws: Workspace, runId: string, options: AdvanceOptions): Promise<RunView> {
+async function advanceLocked(ws: Workspace, lease: RunLease, options: AdvanceOptions): Promise<RunView> {
+  const runId = lease.runId
   const now = options.now ?? (() => new Date())
-  const file = ws.layout.runJournal(runId)
-  const {events, validBytes} = readJournal(file)
+  const read = await ws.store.journals.read(runId)
+  const {events} = read
   const view = projectRun(events)
   if (!view) throw new BreytaError('run_not_found', `run "${runId}" has no journal`)
   if (TERMINAL_STATUSES.includes(view.status)) return view
   if (view.status === 'queued') {
     // Admission first: only a run that got a slot (first in line, FIFO) executes.
-    if (!queueHooks || !(await queueHooks.admit(ws, runId))) return view
-    return advanceLocked(ws, runId, options)
+    if (!(await admitSelf(ws, runId))) return view
+    return advanceLocked(ws, lease, options)
   }
 
   // Before the first event of this advance: every secret the workspace can resolve, used or not.
-  const redactor = workspaceRedactor(ws.layout, options.env ?? process.env)
-  const writer = JournalWriter.open(file, events.at(-1)?.seq ?? 0, validBytes, runId).redactWith((e) => redactor.unknown(e) as UnsequencedEvent)
-  const runner = new Runner(ws, runId, events, writer, redactor, options, now)
+  const redactor = workspaceRedactor(ws.local, options.env ?? process.env)
+  const journal = (await ws.store.journals.open(lease, read)).redactWith((e) => redactor.unknown(e) as UnsequencedEvent)
+  const runner = new Runner(ws, runId, events, journal, redactor, options, now)
   try {
     return await runner.run(view)
   } finally {
-    runner.close()
+    await runner.close()
   }
 }
 
@@ -181,12 +156,14 @@ class Runner {
    * resumable once there is room again.
    */
   private storeFailure?: BreytaError
+  /** The last publishing of durable events (onEvent, run.json, the change notice). */
+  private publishing: Promise<void> = Promise.resolve()
 
   constructor(
     private readonly ws: Workspace,
     private readonly runId: string,
     private readonly events: JournalEvent[],
-    private readonly writer: JournalWriter,
+    private readonly writer: JournalHandle,
     private readonly redactor: Redactor,
     private readonly options: AdvanceOptions,
     private readonly now: () => Date,
@@ -195,39 +172,41 @@ class Runner {
   }
 
   async run(view: RunView): Promise<RunView> {
-    if (this.cancelRequested()) return this.finish({type: 'run_cancelled', reason: 'cancelled by request'})
+    if (await this.cancelRequested()) return this.finish({type: 'run_cancelled', reason: 'cancelled by request'})
     const deaths = executorDeaths(this.events)
     const maxCrashes = this.ws.config.limits.maxCrashes
     if (deaths >= maxCrashes) return this.finish({type: 'run_failed', error: crashedError(this.events, deaths)})
     // Unsynced: if it is lost in a crash, the next advance simply writes it again.
     this.appendUnsynced({type: view['started-at'] === null ? 'run_started' : 'run_resumed', pid: process.pid})
-    this.ingestInbox()
+    await this.ingestInbox()
     this.watchForCancel()
     let flow: FlowDefinition
     try {
-      flow = parseFlow(readPinnedFlow(this.ws.layout, this.runId), {file: `runs/${this.runId}/flow.edn`})
+      flow = parseFlow(await this.ws.store.runs.readPinnedFlow(this.runId), {file: `runs/${this.runId}/flow.edn`})
     } catch (err) {
       return this.finish({type: 'run_failed', error: recordError(err, '', 0)})
     }
-    this.services = await loadStepServices(this.ws, this.runId, flow, this.options.env ?? process.env, this.redactor)
+    // Read once per advance: the flow body and the steps sign callback URLs synchronously.
+    const callbacks: CallbackSigner = await this.ws.callbacks()
+    this.services = await loadStepServices(this.ws, this.runId, flow, this.options.env ?? process.env, this.redactor, callbacks)
     const created = this.events[0] as Extract<JournalEvent, {type: 'run_created'}>
     try {
       const output = await evaluateFlow(flow, {
         input: decode(created.input),
         runId: this.runId,
         now: created.at,
-        callbackUrl: (key) => this.ws.callbackUrl(this.runId, key),
+        callbackUrl: (key) => callbacks.callbackUrl(this.runId, key),
         step: (type, id, config, position) => this.step(flow, type, id, config, position),
       }, {budgetMs: this.ws.config.limits.computeMs})
       return this.finish({type: 'run_completed', output: this.encodeOut(output)})
     } catch (err) {
       if (this.storeFailure) throw this.storeFailure
       if (isSuspend(err)) {
-        if (this.cancelRequested()) return this.finish({type: 'run_cancelled', reason: 'cancelled by request'})
+        if (await this.cancelRequested()) return this.finish({type: 'run_cancelled', reason: 'cancelled by request'})
         return this.finish({type: 'run_parked', status: this.parked.waiting ? 'waiting' : 'sleeping', ...(this.parked.wakeAt ? {wakeAt: this.parked.wakeAt} : {})})
       }
       if (err instanceof RunCancelled || this.abort.signal.aborted) {
-        if (this.cancelRequested()) return this.finish({type: 'run_cancelled', reason: 'cancelled by request'})
+        if (await this.cancelRequested()) return this.finish({type: 'run_cancelled', reason: 'cancelled by request'})
         // The process is stopping: leave the run as it is; `runs resume` or the daemon continues it.
         // The log says it stopped on purpose, so the next advance does not count a crash.
         this.append({type: 'log', message: INTERRUPTED_LOG})
@@ -242,21 +221,22 @@ class Runner {
     }
   }
 
-  close(): void {
+  async close(): Promise<void> {
     if (this.cancelTimer) clearInterval(this.cancelTimer)
     if (this.onOuterAbort) this.options.signal?.removeEventListener('abort', this.onOuterAbort)
     this.services?.close()
-    this.writer.close()
+    await this.writer.close()
   }
 
-  private cancelRequested(): boolean {
-    return fs.existsSync(this.ws.layout.runCancelMarker(this.runId))
+  private async cancelRequested(): Promise<boolean> {
+    return (await this.ws.store.runs.cancelRequested(this.runId)) !== undefined
   }
 
-  /** Cancellation arrives as a marker file from another process; poll it cheaply. */
+  /** Cancellation arrives from another process (RunStore.requestCancel); poll it cheaply. */
   private watchForCancel(): void {
     this.cancelTimer = setInterval(() => {
-      if (this.cancelRequested()) this.abort.abort(new RunCancelled())
+      // A failed look is the same as no request: the next poll looks again.
+      this.cancelRequested().then((asked) => asked && this.abort.abort(new RunCancelled()), () => {})
     }, CANCEL_POLL_MS)
     this.cancelTimer.unref()
     const outer = this.options.signal
@@ -270,15 +250,15 @@ class Runner {
 
   /** Write events at once; they are flushed with other runs' (group commit) and count only after `durable()`. */
   private append(...events: NewJournalEvent[]): void {
-    this.store(() => this.record(this.writer.appendGrouped(...this.stamp(events))))
+    this.store(() => this.record(this.writer.append(...this.stamp(events))))
   }
 
   /**
    * Append and flush before returning (a synchronous fdatasync): for a record that something
    * acts on at once, outside this run's awaits (exec's gate opens once step_process is on disk).
    */
-  private appendNow(...events: NewJournalEvent[]): void {
-    this.store(() => this.record(this.writer.append(...this.stamp(events))))
+  private async appendNow(...events: NewJournalEvent[]): Promise<void> {
+    this.record(await this.storeAsync(() => this.writer.appendNow(...this.stamp(events))))
   }
 
   /**
@@ -295,27 +275,46 @@ class Runner {
       })
     }
     const fresh = this.unpublished.splice(0)
-    if (fresh.length === 0) return
+    // Every caller waits for the publishing before it, in the order they came: concurrent
+    // branches (flow/map) then go on in the order they asked, however long a store write takes.
+    if (fresh.length > 0) this.publishing = this.publishing.then(() => this.publish(fresh))
+    await this.publishing
+  }
+
+  private async publish(fresh: JournalEvent[]): Promise<void> {
     for (const e of fresh) this.options.onEvent?.(e)
-    this.snapshot(false)
+    await this.snapshot(false)
     // Observers (the TUI) follow a run step by step; the daemon hears only when we let go.
-    noteRunChanged(this.ws.layout, this.runId)
+    await this.ws.store.signals.noteChanged(this.runId)
   }
 
   private appendUnsynced(...events: NewJournalEvent[]): void {
     this.store(() => this.record(this.writer.appendUnsynced(...this.stamp(events))))
   }
 
-  /** Run a write to the run's files; a refusal by the disk stops the run (see storeFailure). */
+  /** Run a write to the run's store; a refusal by the storage stops the run (see storeFailure). */
   private store<T>(write: () => T): T {
     if (this.storeFailure) throw this.storeFailure
     try {
       return write()
     } catch (err) {
-      if (!isStorageErrno(err) && !(err instanceof BreytaError && err.code === 'storage_error')) throw err
-      this.storeFailure = storageError(err, this.runId)
-      throw this.storeFailure
+      throw this.failedStore(err)
     }
+  }
+
+  private async storeAsync<T>(write: () => Promise<T>): Promise<T> {
+    if (this.storeFailure) throw this.storeFailure
+    try {
+      return await write()
+    } catch (err) {
+      throw this.failedStore(err)
+    }
+  }
+
+  private failedStore(err: unknown): unknown {
+    if (!isStorageErrno(err) && !(err instanceof BreytaError && err.code === 'storage_error')) return err
+    this.storeFailure = storageError(err, this.runId)
+    return this.storeFailure
   }
 
   private stamp(events: NewJournalEvent[]): UnsequencedEvent[] {
@@ -331,21 +330,19 @@ class Runner {
     this.unpublished.push(...written)
   }
 
-  private snapshot(force: boolean): RunView {
+  private async snapshot(force: boolean): Promise<RunView> {
     const t = Date.now()
     if (!force && t - this.lastSnapshot < SNAPSHOT_INTERVAL_MS) return undefined as unknown as RunView
     this.lastSnapshot = t
     const view = projectRun(this.events)!
-    this.store(() => writeRunSnapshot(this.ws.layout, view))
+    await this.storeAsync(() => this.ws.store.runs.writeSnapshot(view))
     return view
   }
 
   private async finish(event: NewJournalEvent): Promise<RunView> {
     this.append(event)
     await this.durable()
-    if (TERMINAL_STATUSES.includes(projectRun(this.events)!.status)) {
-      fs.rmSync(this.ws.layout.runCancelMarker(this.runId), {force: true})
-    }
+    if (TERMINAL_STATUSES.includes(projectRun(this.events)!.status)) await this.ws.store.runs.clearCancel(this.runId)
     return this.snapshot(true)
   }
 
@@ -445,20 +442,20 @@ class Runner {
   }
 
   /** Move wait completions from the inbox into the journal (each key once). */
-  private ingestInbox(): void {
-    for (const entry of readInbox(this.ws.layout, this.runId)) {
+  private async ingestInbox(): Promise<void> {
+    for (const entry of await this.ws.store.inbox.read(this.runId)) {
       if (this.replay.completions.has(entry.key)) continue
       this.append({type: 'wait_completed', key: entry.key, payload: entry.payload, source: entry.source, ...(entry.by ? {by: entry.by} : {}), ...(entry.decision ? {decision: entry.decision} : {})})
     }
   }
 
-  private resumeWait(wait: Extract<JournalEvent, {type: 'wait_opened'}>, position: string): Promise<Value> {
-    if (!this.replay.completions.has(wait.key)) this.ingestInbox()
+  private async resumeWait(wait: Extract<JournalEvent, {type: 'wait_opened'}>, position: string): Promise<Value> {
+    if (!this.replay.completions.has(wait.key)) await this.ingestInbox()
     const done = this.replay.completions.get(wait.key)
     if (done) {
       const output = decode(done.payload)
       this.append({type: 'step_completed', step: wait.step, stepType: 'wait', position, attempt: 1, output: done.payload})
-      return Promise.resolve(output)
+      return output
     }
     if (wait.timeoutAt !== undefined && wait.timeoutAt <= this.now().toISOString()) {
       if (wait.onTimeout === 'continue') {

@@ -1,51 +1,29 @@
 /** Run operations: start, drive to an end, cancel, resume, retry. */
 import crypto from 'node:crypto'
-import fs from 'node:fs'
-import {decode, encode, fromJson} from '../edn/json.js'
+import {decode, encode} from '../edn/json.js'
 import {Keyword, type Value} from '../edn/values.js'
 import {BreytaError} from '../errors.js'
 import {parseFlow} from '../flow/load.js'
-import {readDraft} from '../store/fs/flow-store.js'
-import {appendAfter, appendEvents, readJournal} from '../store/fs/journal.js'
-import {lock} from '../store/fs/lock.js'
-import {newRunId} from '../store/fs/run-id.js'
-import {signalRun} from '../store/fs/signals.js'
-import {assertRunExists, createRunFiles, readPinnedFlow, readRunSnapshot, readRunView, writeRunSnapshot} from '../store/fs/run-store.js'
+import {resolveReleased, type FlowSource} from '../flow/releases.js'
 import {TERMINAL_STATUSES, type Target, type UnsequencedEvent} from '../journal/events.js'
-import {readConnections} from '../store/fs/connection-store.js'
-import {readSecrets} from '../store/fs/secret-store.js'
 import type {Workspace} from '../workspace/workspace.js'
+import {admitNewRun, type AdmissionRequest} from './concurrency.js'
 import {assertRequirements, missingRequirements} from './requirements.js'
 import {projectRun, type RunView} from '../journal/projection.js'
 import {advanceRun, runEnded, type AdvanceOptions} from './run-loop.js'
 import {recordedProcesses, stopRecordedProcesses} from './step-processes.js'
 import {workspaceRedactor} from './workspace-redactor.js'
 
-export interface FlowSource {
-  slug: string
-  text: string
-  target: Target
-  version: number | null
-  sha256: string
-}
+export type {FlowSource} from '../flow/releases.js'
 
 export function sha256(text: string): string {
   return crypto.createHash('sha256').update(text).digest('hex')
 }
 
-/** Where live versions come from; the releases module registers itself here. */
-export type LiveResolver = (ws: Workspace, slug: string, version?: number) => FlowSource
-let liveResolver: LiveResolver | undefined
-export function setLiveResolver(resolver: LiveResolver): void {
-  liveResolver = resolver
-}
-
-export function resolveFlowSource(ws: Workspace, slug: string, target: Target, version?: number): FlowSource {
-  if (target === 'live' || version !== undefined) {
-    if (!liveResolver) throw new BreytaError('no_live_version', `flow "${slug}" has no live version`, {hint: `Release it with \`breyta flows release ${slug}\`.`})
-    return liveResolver(ws, slug, version)
-  }
-  const text = readDraft(ws.layout, slug)
+/** The text a new run pins: the draft, the live version, or version N. */
+export async function resolveFlowSource(ws: Workspace, slug: string, target: Target, version?: number): Promise<FlowSource> {
+  if (target === 'live' || version !== undefined) return resolveReleased(ws, slug, version)
+  const text = await ws.local.readDraft(slug)
   return {slug, text, target: 'draft', version: null, sha256: sha256(text)}
 }
 
@@ -61,32 +39,44 @@ export interface StartOptions {
   env?: NodeJS.ProcessEnv
 }
 
+/** Admission rounds of `:cancel-previous` before giving up (other processes keep starting runs). */
+const ADMISSION_ROUNDS = 50
+
 /**
- * Admission under the flow's concurrency policy; the concurrency module registers itself here.
- * It calls `create` (queued or not) while holding the flow's queue lock, so deciding and
- * creating the run are one step for every other process; it throws for `:skip`.
+ * Admission under the flow's concurrency policy (concurrency.ts): `create` (queued or not) runs
+ * while the flow's queue is held, so deciding and creating the run are one step for every other
+ * process; `:skip` throws; `:cancel-previous` names the runs in the way, cancelled here.
  */
-export type Admission = (ws: Workspace, run: {id: string; slug: string; input: Value; source: FlowSource; concurrency: unknown}, create: (queued: boolean) => RunView) => Promise<RunView>
-let admission: Admission | undefined
-export function setAdmission(a: Admission): void {
-  admission = a
+async function admit(ws: Workspace, req: AdmissionRequest, create: (queued: boolean) => Promise<RunView>): Promise<RunView> {
+  for (let round = 0; round < ADMISSION_ROUNDS; round++) {
+    const decision = await admitNewRun(ws, req, create)
+    if ('view' in decision) return decision.view
+    for (const id of decision.cancel) {
+      try {
+        await cancelRun(ws, id, {reason: `cancelled by newer run ${req.id} (:on-conflict :cancel-previous)`})
+      } catch (err) {
+        if ((err as BreytaError).code !== 'run_not_active' && (err as BreytaError).code !== 'run_not_found') throw err
+      }
+    }
+  }
+  throw new BreytaError('internal', `could not free a slot of flow "${req.slug}" after ${ADMISSION_ROUNDS} rounds of :cancel-previous`, {hint: 'Other processes keep starting runs of this flow; try again.'})
 }
 
 /** Create a run pinned to the exact flow text it will execute. Does not execute it. */
 export async function createRun(ws: Workspace, options: StartOptions): Promise<RunView> {
-  const source = resolveFlowSource(ws, options.slug, options.target ?? 'draft', options.version)
+  const source = await resolveFlowSource(ws, options.slug, options.target ?? 'draft', options.version)
   const flow = parseFlow(source.text, {file: options.target === 'live' ? `releases/${options.slug}/v${source.version}.edn` : `flows/${options.slug}.edn`, maxBytes: ws.config.limits.flowBytes})
   if (flow.slug !== options.slug) {
     throw new BreytaError('invalid_flow', `flows/${options.slug}.edn declares :slug :${flow.slug}`, {hint: 'The file name and the :slug must agree.'})
   }
-  const [connections, secrets] = await Promise.all([readConnections(ws.layout), readSecrets(ws.layout)])
+  const [connections, secrets] = await Promise.all([ws.local.readConnections(), ws.local.readSecrets()])
   assertRequirements(flow, missingRequirements(flow, connections, secrets, options.env ?? process.env))
-  const id = newRunId()
+  const id = ws.store.runs.newRunId()
   const input = options.input ?? new Map()
   assertRequiredInputs(flow.slug, flow.requiredInputs, input)
   // An input may carry a secret (a webhook payload, a pasted token): the journal gets it redacted.
-  const redactor = workspaceRedactor(ws.layout, options.env ?? process.env, connections)
-  const create = (queued: boolean): RunView => createRunFiles(ws.layout, id, source.text, {
+  const redactor = workspaceRedactor(ws.local, options.env ?? process.env, connections)
+  const create = (queued: boolean): Promise<RunView> => ws.store.runs.create(id, source.text, {
     type: 'run_created',
     at: new Date().toISOString(),
     run: id,
@@ -100,8 +90,8 @@ export async function createRun(ws: Workspace, options: StartOptions): Promise<R
     ...(options.fromStep ? {fromStep: options.fromStep} : {}),
     ...(queued ? {queued: true} : {}),
   })
-  const view = admission ? await admission(ws, {id, slug: flow.slug, input, source, concurrency: flow.concurrency}, create) : create(false)
-  signalRun(ws.layout, view.id)
+  const view = await admit(ws, {id, slug: flow.slug, input, source, concurrency: flow.concurrency}, create)
+  await ws.store.signals.signal(view.id)
   return view
 }
 
@@ -149,7 +139,7 @@ export async function driveRun(ws: Workspace, runId: string, options: DriveOptio
   let lastSeq = -1
   for (;;) {
     const r = await advanceRun(ws, runId, options)
-    const view = r.locked ? readRunSnapshot(ws.layout, runId) ?? readRunView(ws.layout, runId) : r.view
+    const view = r.locked ? (await ws.store.runs.readSnapshot(runId)) ?? (await ws.store.runs.readView(runId)) : r.view
     if (view.status === 'queued' && options.waitForAdmission && !options.wait && !options.signal?.aborted && Date.now() < deadline) {
       await sleepMs(poll)
       continue
@@ -164,58 +154,61 @@ export async function driveRun(ws: Workspace, runId: string, options: DriveOptio
     // Waiting (or held by another process): look for a change, a due timeout, or a completion.
     let seen = view.seq
     for (;;) {
-      if (Date.now() >= deadline || options.signal?.aborted) return readRunView(ws.layout, runId)
+      if (Date.now() >= deadline || options.signal?.aborted) return ws.store.runs.readView(runId)
       const wakeAt = view['wake-at'] ? Date.parse(view['wake-at']) : Infinity
       const longPoll = Math.min(LONG_POLL_MS, deadline - Date.now(), wakeAt - Date.now())
       if (!(options.awaitChange && longPoll > 0 && (await options.awaitChange(runId, seen, longPoll, options.signal)))) await sleepMs(poll)
-      const now = readRunSnapshot(ws.layout, runId)
+      const now = await ws.store.runs.readSnapshot(runId)
       if (!now || TERMINAL_STATUSES.includes(now.status)) break
       if (now.seq !== lastSeq && now.status !== 'waiting' && now.status !== 'sleeping') break
       if (now['wake-at'] && Date.parse(now['wake-at']) <= Date.now()) break
-      if (fs.existsSync(ws.layout.runInbox(runId)) && now.status === 'waiting') {
-        const open = new Set(now.waits.filter((w) => w.status === 'open').map((w) => w.key))
-        if ([...open].some((k) => fs.existsSync(ws.layout.runInboxEntry(runId, k)))) break
-      }
+      if (now.status === 'waiting' && (await hasCompletion(ws, now))) break
       lastSeq = now.seq
       seen = now.seq
     }
   }
 }
 
+/** A completion for one of the run's open waits is in the inbox (another process decided). */
+async function hasCompletion(ws: Workspace, view: RunView): Promise<boolean> {
+  for (const w of view.waits) if (w.status === 'open' && (await ws.store.inbox.has(view.id, w.key))) return true
+  return false
+}
+
 /** Cancel a run: at once when nobody executes it, else by asking its executor to stop. */
 export async function cancelRun(ws: Workspace, runId: string, options: {reason?: string; timeoutMs?: number} = {}): Promise<RunView> {
-  assertRunExists(ws.layout, runId)
-  const current = readRunView(ws.layout, runId)
+  await ws.store.runs.assertExists(runId)
+  const current = await ws.store.runs.readView(runId)
   if (TERMINAL_STATUSES.includes(current.status)) {
     throw new BreytaError('run_not_active', `run ${runId} is already ${current.status}`, {hint: 'Only queued, running, waiting or sleeping runs can be cancelled.'})
   }
-  fs.writeFileSync(ws.layout.runCancelMarker(runId), new Date().toISOString())
-  const l = await lock(ws.layout.runLock(runId), {timeoutMs: options.timeoutMs ?? 15_000, purpose: 'cancel'})
-  if (!l) return readRunView(ws.layout, runId)
+  await ws.store.runs.requestCancel(runId, options.reason)
+  const lease = await ws.store.leases.acquire(runId, {timeoutMs: options.timeoutMs ?? 15_000, purpose: 'cancel'})
+  if (!lease) return ws.store.runs.readView(runId)
   try {
-    const read = readJournal(ws.layout.runJournal(runId))
+    const read = await ws.store.journals.read(runId)
     const {events} = read
     const view = projectRun(events)!
     if (TERMINAL_STATUSES.includes(view.status)) return view
-    // The owner died (we hold its lock): a step's process group it left running is stopped too.
+    // The owner died (we hold its lease): a step's process group it left running is stopped too.
     const at = new Date().toISOString()
     const stopped = (await stopRecordedProcesses(recordedProcesses(events), 'the run was cancelled')).map((e) => ({...e, at}) as UnsequencedEvent)
-    const written = appendAfter(ws.layout.runJournal(runId), read, ...stopped, {type: 'run_cancelled', at, reason: options.reason ?? 'cancelled by request'})
+    const written = await ws.store.journals.appendAfter(runId, read, ...stopped, {type: 'run_cancelled', at, reason: options.reason ?? 'cancelled by request'})
     const next = projectRun([...events, ...written])!
-    writeRunSnapshot(ws.layout, next)
-    fs.rmSync(ws.layout.runCancelMarker(runId), {force: true})
-    l.release()
-    signalRun(ws.layout, runId)
+    await ws.store.runs.writeSnapshot(next)
+    await ws.store.runs.clearCancel(runId)
+    await lease.release()
+    await ws.store.signals.signal(runId)
     await runEnded(ws, next)
     return next
   } finally {
-    l.release()
+    await lease.release()
   }
 }
 
 /** Continue a run whose process died, or that is parked. */
 export async function resumeRun(ws: Workspace, runId: string, options: DriveOptions = {}): Promise<RunView> {
-  const view = readRunView(ws.layout, runId)
+  const view = await ws.store.runs.readView(runId)
   if (TERMINAL_STATUSES.includes(view.status)) {
     throw new BreytaError('run_not_active', `run ${runId} is ${view.status}; there is nothing to resume`, {hint: `Start it again with \`breyta runs retry ${runId}\`.`})
   }
@@ -227,11 +220,11 @@ export async function resumeRun(ws: Workspace, runId: string, options: DriveOpti
  * before that step are reused, so the new run re-executes from there.
  */
 export async function retryRun(ws: Workspace, runId: string, options: {fromStep?: string} = {}): Promise<RunView> {
-  const old = readRunView(ws.layout, runId)
-  const events = readJournal(ws.layout.runJournal(runId)).events
+  const old = await ws.store.runs.readView(runId)
+  const events = (await ws.store.journals.read(runId)).events
   const created = events.find((e) => e.type === 'run_created')
   if (created?.type !== 'run_created') throw new BreytaError('run_not_found', `run ${runId} has no journal`)
-  const text = readPinnedFlow(ws.layout, runId)
+  const text = await ws.store.runs.readPinnedFlow(runId)
   let reuse: typeof events = []
   if (options.fromStep !== undefined) {
     const startIdx = events.findIndex((e) => e.type === 'step_started' && (e.step === options.fromStep || e.step.startsWith(options.fromStep + '[')))
@@ -240,24 +233,20 @@ export async function retryRun(ws: Workspace, runId: string, options: {fromStep?
     }
     reuse = events.slice(0, startIdx).filter((e) => e.type === 'step_completed')
   }
-  const id = newRunId()
+  const id = ws.store.runs.newRunId()
   const at = new Date().toISOString()
-  const create = (queued: boolean): RunView => {
+  const create = async (queued: boolean): Promise<RunView> => {
     const {seq: _seq, queued: _queued, ...rest} = created
-    createRunFiles(ws.layout, id, text, {...rest, at, run: id, retryOf: runId, ...(options.fromStep ? {fromStep: options.fromStep} : {}), ...(queued ? {queued: true} : {})})
+    await ws.store.runs.create(id, text, {...rest, at, run: id, retryOf: runId, ...(options.fromStep ? {fromStep: options.fromStep} : {}), ...(queued ? {queued: true} : {})})
     if (reuse.length > 0) {
-      appendEvents(
-        ws.layout.runJournal(id),
-        1,
-        ...reuse.map((e) => ({...e, at, reused: true}) as typeof e).map(({seq: _s, ...r}) => r),
-      )
-      writeRunSnapshot(ws.layout, readRunView(ws.layout, id))
+      await ws.store.journals.appendAfter(id, await ws.store.journals.read(id), ...reuse.map((e) => ({...e, at, reused: true}) as typeof e).map(({seq: _s, ...r}) => r))
+      await ws.store.runs.writeSnapshot(await ws.store.runs.readView(id))
     }
-    return readRunView(ws.layout, id)
+    return ws.store.runs.readView(id)
   }
   const source: FlowSource = {slug: created.flow, text, target: created.target, version: created.version, sha256: created.sha256}
-  const view = admission ? await admission(ws, {id, slug: created.flow, input: decode(created.input), source, concurrency: parseFlow(text).concurrency}, create) : create(false)
-  signalRun(ws.layout, view.id)
+  const view = await admit(ws, {id, slug: created.flow, input: decode(created.input), source, concurrency: parseFlow(text).concurrency}, create)
+  await ws.store.signals.signal(view.id)
   return view
 }
 

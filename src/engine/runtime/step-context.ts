@@ -3,13 +3,12 @@ import type {Value} from '../edn/values.js'
 import {BreytaError} from '../errors.js'
 import type {FlowDefinition} from '../flow/types.js'
 import {callFunction, renderTemplate} from '../interpreter/index.js'
-import {getConnection, readConnections} from '../store/fs/connection-store.js'
-import {openKvStore, type KvStore} from '../store/fs/kv-store.js'
-import {readSecrets, secretEnvName} from '../store/fs/secret-store.js'
+import {getConnection} from '../store/names.js'
+import {secretEnvName} from '../shared/secret-names.js'
 import {inheritedEnv} from '../steps/child-env.js'
 import type {RecordedProcess} from '../steps/process-group.js'
 import type {Connection, StepContext} from '../steps/types.js'
-import type {Workspace} from '../workspace/workspace.js'
+import type {CallbackSigner, Workspace} from '../workspace/workspace.js'
 import {assertRedactable, type Redactor} from './redact.js'
 import {runConnections} from './requirements.js'
 import type {StepOutput} from './step-output.js'
@@ -26,16 +25,15 @@ export interface StepServices {
   env: NodeJS.ProcessEnv
   /** Every secret value of the workspace (workspace-redactor.ts); redacted from everything journaled. */
   redactor: Redactor
-  kv: () => KvStore
+  callbacks: CallbackSigner
   close(): void
 }
 
-export async function loadStepServices(ws: Workspace, runId: string, flow: FlowDefinition, env: NodeJS.ProcessEnv, redactor: Redactor): Promise<StepServices> {
-  const [workspaceConnections, secrets] = await Promise.all([readConnections(ws.layout), readSecrets(ws.layout)])
+export async function loadStepServices(ws: Workspace, runId: string, flow: FlowDefinition, env: NodeJS.ProcessEnv, redactor: Redactor, callbacks: CallbackSigner): Promise<StepServices> {
+  const [workspaceConnections, secrets] = await Promise.all([ws.local.readConnections(), ws.local.readSecrets()])
   const connections = runConnections(flow, workspaceConnections)
   // The flow's own `:requires` connections may authenticate with basic auth too.
   addBasicAuth(redactor, connections, (name) => env[secretEnvName(name)] ?? secrets[name])
-  let kv: KvStore | undefined
   return {
     flow,
     ws,
@@ -44,9 +42,9 @@ export async function loadStepServices(ws: Workspace, runId: string, flow: FlowD
     secrets,
     env,
     redactor,
-    // Opened on first use: most runs never touch kv, and SQLite costs a few ms to open.
-    kv: () => (kv ??= openKvStore(ws.layout)),
-    close: () => kv?.close(),
+    callbacks,
+    // The store's kv is opened on its first use (most runs never touch it) and lives with the store.
+    close: () => {},
   }
 }
 
@@ -59,7 +57,7 @@ export interface StepCall {
   /** The step's live output sink (step-output.ts): redacts and writes lines itself. */
   output: StepOutput
   /** Journal a started process group (synced). */
-  processStarted: (p: RecordedProcess) => void
+  processStarted: (p: RecordedProcess) => Promise<void>
 }
 
 export function buildStepContext(services: StepServices, call: StepCall): StepContext {
@@ -84,14 +82,14 @@ export function buildStepContext(services: StepServices, call: StepCall): StepCo
       return value
     },
     connection: (name) => getConnection(services.connections, name),
-    resources: forRun(ws.layout, runId),
+    resources: forRun(ws.store, runId),
     kv: {
-      get: (ns, key) => services.kv().get(ns, key),
-      set: (ns, key, value, options) => services.kv().set(ns, key, value, options),
-      delete: (ns, key) => services.kv().delete(ns, key),
-      incr: (ns, key, by, options) => services.kv().incr(ns, key, by, options),
+      get: (ns, key) => ws.store.kv.get(ns, key),
+      set: (ns, key, value, options) => ws.store.kv.set(ns, key, value, options),
+      delete: (ns, key) => ws.store.kv.delete(ns, key),
+      incr: (ns, key, by, options) => ws.store.kv.incr(ns, key, by, options),
     },
-    callbackUrl: (key) => ws.callbackUrl(runId, key),
+    callbackUrl: (key) => services.callbacks.callbackUrl(runId, key),
     renderTemplate(id: string, data: Value): string {
       const content = flow.templates.get(id)
       if (content === undefined) throw new BreytaError('invalid_flow', `unknown template "${id}"`, {hint: 'Add it to the flow\'s :templates.'})

@@ -15,7 +15,7 @@ export async function offloadStepOutput(services: StepServices, config: EdnMap, 
   return offloadOutput(services.redactor.value(output), {
     limitBytes: services.ws.config.limits.outputBytes,
     persist: field(config, 'persist') === true,
-    put: forRun(services.ws.layout, services.runId).put,
+    put: forRun(services.ws.store, services.runId).put,
     namePrefix: stepId,
   })
 }

@@ -7,7 +7,7 @@
  * secrets with line breaks are registered JSON-escaped too (redact.ts).
  */
 import {StringDecoder} from 'node:string_decoder'
-import {StepLogWriter, type OutputStream} from '../store/fs/step-log.js'
+import type {OutputStream, StepLogs} from '../store/types.js'
 import type {StepServices} from './step-context.js'
 
 const MAX_LINE = 16 * 1024
@@ -19,7 +19,7 @@ export interface StepOutput {
 }
 
 export function openStepOutput(services: StepServices, stepId: string, attempt: number, now: () => Date): StepOutput {
-  let writer: StepLogWriter | undefined
+  let writer: ReturnType<StepLogs['writer']> | undefined
   let closed = false
   const partial: Record<OutputStream, string> = {stdout: '', stderr: ''}
   const decoders: Record<OutputStream, StringDecoder> = {stdout: new StringDecoder('utf8'), stderr: new StringDecoder('utf8')}
@@ -27,7 +27,7 @@ export function openStepOutput(services: StepServices, stepId: string, attempt: 
     // A program still printing after its step ended (timed out, being killed): not this step's log any more.
     if (closed || lines.length === 0) return
     // Opened on the first line: most steps print nothing and get no file.
-    writer ??= new StepLogWriter(services.ws.layout, services.runId, stepId, attempt, services.ws.config.limits.stepLogBytes)
+    writer ??= services.ws.local.stepLogs.writer(services.runId, stepId, attempt, services.ws.config.limits.stepLogBytes)
     writer.write(stream, lines.map((l) => services.redactor.string(l.endsWith('\r') ? l.slice(0, -1) : l)), now())
   }
   return {

@@ -5,11 +5,9 @@
  * writer, the CLI's output, the daemon's log and its HTTP answers all start from it, so a secret
  * is redacted from the first event of an advance, not only after a step resolved it.
  */
-import {statSync} from 'node:fs'
-import {readConnectionsSync} from '../store/fs/connection-store.js'
-import type {WorkspaceLayout} from '../store/fs/paths.js'
-import {envSecretValues, readSecretsSync, secretEnvName} from '../store/fs/secret-store.js'
-import type {Connection} from '../steps/types.js'
+import {envSecretValues, secretEnvName} from '../shared/secret-names.js'
+import type {Connection} from '../shared/records.js'
+import type {LocalFiles} from '../store/types.js'
 import {Redactor} from './redact.js'
 
 /** Only the process's BREYTA_SECRET_* values: for output printed before a workspace is known. */
@@ -20,11 +18,11 @@ export function envRedactor(env: NodeJS.ProcessEnv): Redactor {
 }
 
 /** Throws when secrets.edn is unreadable: a caller that cannot know the secrets must not print as if it did. */
-export function workspaceRedactor(layout: WorkspaceLayout, env: NodeJS.ProcessEnv, connections?: Record<string, Connection>): Redactor {
+export function workspaceRedactor(local: LocalFiles, env: NodeJS.ProcessEnv, connections?: Record<string, Connection>): Redactor {
   const r = envRedactor(env)
-  const file = readSecretsSync(layout)
+  const file = local.secretsNow()
   for (const v of Object.values(file)) r.add(v)
-  addBasicAuth(r, connections ?? readConnectionsQuietly(layout), (name) => env[secretEnvName(name)] ?? file[name])
+  addBasicAuth(r, connections ?? readConnectionsQuietly(local), (name) => env[secretEnvName(name)] ?? file[name])
   return r
 }
 
@@ -39,19 +37,11 @@ export function addBasicAuth(r: Redactor, connections: Record<string, Connection
 }
 
 /** A broken connections.edn fails the run that reads it; here it only means no basic-auth forms. */
-function readConnectionsQuietly(layout: WorkspaceLayout): Record<string, Connection> {
+function readConnectionsQuietly(local: LocalFiles): Record<string, Connection> {
   try {
-    return readConnectionsSync(layout)
+    return local.connectionsNow()
   } catch {
     return {}
-  }
-}
-
-function mtime(file: string): number {
-  try {
-    return statSync(file).mtimeMs
-  } catch {
-    return 0
   }
 }
 
@@ -61,15 +51,15 @@ function mtime(file: string): number {
  * the daemon runs is redacted too. A workspace whose secrets.edn cannot be read falls back to
  * the env secrets: nothing could resolve the file's secrets either.
  */
-export function liveWorkspaceRedactor(layout: WorkspaceLayout, env: NodeJS.ProcessEnv): () => Redactor {
+export function liveWorkspaceRedactor(local: LocalFiles, env: NodeJS.ProcessEnv): () => Redactor {
   let stamp = ''
   let current: Redactor | undefined
   return () => {
-    const now = `${mtime(layout.secrets)} ${mtime(layout.connections)}`
+    const now = local.secretsStamp()
     if (current === undefined || now !== stamp) {
       stamp = now
       try {
-        current = workspaceRedactor(layout, env)
+        current = workspaceRedactor(local, env)
       } catch {
         current = envRedactor(env)
       }

@@ -69,7 +69,7 @@ export const execStep: StepExecutor = {
     child.stderr?.on('data', (d: Buffer) => ctx.output('stderr', d))
     if (child.pid !== undefined && !ctx.signal.aborted) {
       try {
-        ctx.processStarted({pid: child.pid, pgid: child.pid, 'process-start': processStartTime(child.pid) ?? null})
+        await ctx.processStarted({pid: child.pid, pgid: child.pid, 'process-start': processStartTime(child.pid) ?? null})
       } catch (err) {
         // Not on record (the journal could not be written): the gate must not open.
         child.stdin?.end()

@@ -6,34 +6,16 @@
 import {BreytaError} from '../errors.js'
 import type {EdnMap, Value} from '../edn/values.js'
 import type {RecordedProcess} from './process-group.js'
+import type {Connection, KvAccess, ResourceRef} from '../shared/records.js'
 
-/** A named connection from connections.edn, as plain JSON (keywords as strings). */
-export interface Connection {
-  name: string
-  type: string
-  [key: string]: unknown
-}
-
-/** A stored artifact, as it travels inside step outputs: `{:ref "res://…" :size N :content-type "…"}`. */
-export interface ResourceRef {
-  ref: string
-  size: number
-  contentType: string
-}
+// Plain records the store speaks of too live in the leaf shared/records.ts.
+export type {Connection, KvAccess, ResourceRef} from '../shared/records.js'
 
 export interface ResourceAccess {
   /** Store bytes under this run; returns the ref map's fields. */
   put(data: Buffer | string, options?: {name?: string; contentType?: string}): Promise<ResourceRef>
   /** Read a res:// URI (any run's); refuses paths outside resources/. */
   get(uri: string): Promise<{data: Buffer; contentType: string; size: number}>
-}
-
-export interface KvAccess {
-  get(namespace: string, key: string): Promise<Value | null>
-  set(namespace: string, key: string, value: Value, options?: {ttlMs?: number}): Promise<void>
-  delete(namespace: string, key: string): Promise<boolean>
-  /** Atomic across processes; returns the new value. */
-  incr(namespace: string, key: string, by?: number, options?: {ttlMs?: number}): Promise<number>
 }
 
 export interface StepContext {
@@ -76,7 +58,7 @@ export interface StepContext {
    */
   output(stream: 'stdout' | 'stderr', chunk: Buffer | string): void
   /** Journal (synced) the process group a step started, so a later attempt can stop it first. */
-  processStarted(p: RecordedProcess): void
+  processStarted(p: RecordedProcess): Promise<void>
 }
 
 export type ParkRequest =

@@ -16,8 +16,11 @@
  */
 import type {Json} from '../edn/json.js'
 import type {Value} from '../edn/values.js'
-import type {JournalEvent, UnsequencedEvent} from '../journal/events.js'
+import type {JournalEvent, Target, UnsequencedEvent} from '../journal/events.js'
 import type {RunView} from '../journal/projection.js'
+import type {Connection, KvAccess, ResourceRef} from '../shared/records.js'
+
+export type {Connection, KvAccess, ResourceRef} from '../shared/records.js'
 
 /** The journal as read: its events and how far the good bytes go (files) or the last seq. */
 export interface JournalRead {
@@ -37,6 +40,12 @@ export interface JournalHandle {
   append(...events: UnsequencedEvent[]): JournalEvent[]
   /** Append and flush now (used where the next act must not start before the event is on disk). */
   appendNow(...events: UnsequencedEvent[]): Promise<JournalEvent[]>
+  /**
+   * Stage events that may be lost in a crash because a durable append always follows before the
+   * run moves on (the start of a pure step): no flush is asked for. An implementation may treat
+   * it as `append`.
+   */
+  appendUnsynced(...events: UnsequencedEvent[]): JournalEvent[]
   /** Resolves when everything appended so far is durable; rejects with `storage_error`. */
   durable(): Promise<void>
   /** Every event passes through `fn` (secret redaction) on its way to the store. */
@@ -68,12 +77,28 @@ export interface InboxEntry {
   at: string
 }
 
-/** One flow's concurrency queue: the runs holding or waiting for a slot, oldest first. */
+/** One active run of a flow, as the flow's queue keeps it (runtime/concurrency.ts decides with it). */
 export interface QueueEntry {
   run: string
-  key?: string
-  queued?: boolean
-  at: string
+  /** Slot group: null for singleton/unlimited, the JSON of the key values for keyed. */
+  key: string | null
+  /** Runs allowed at once in this entry's group; null = unlimited. */
+  limit: number | null
+  state: 'queued' | 'admitted'
+  /**
+   * pid of the process waiting to execute a queued run (the CLI that started it, the daemon, a
+   * `runs resume`). A queued run whose waiter is gone (Ctrl-C on `flows run`) is passed over,
+   * so it cannot block the line until someone resumes it; the daemon adopts it.
+   */
+  waiter?: number | null
+  target: Target
+  version: number | null
+}
+
+/** What a `withQueue` body returns: entries to write back (none: nothing is written) and its result. */
+export interface QueueUpdate<T> {
+  entries?: QueueEntry[]
+  result: T
 }
 
 export interface RunChangeWatch {
@@ -106,6 +131,8 @@ export interface RunStore {
   noteWaiting(runId: string, waiting: boolean): Promise<void>
   requestCancel(runId: string, reason?: string): Promise<void>
   cancelRequested(runId: string): Promise<{reason?: string} | undefined>
+  /** The run ended (or the cancel was carried out): forget the request. */
+  clearCancel(runId: string): Promise<void>
 }
 
 export interface JournalStore {
@@ -122,6 +149,8 @@ export interface LeaseStore {
   tryAcquire(runId: string, purpose?: string): Promise<RunLease | undefined>
   /** The live holder, if any (a dead holder counts as none). */
   holder(runId: string): Promise<RunOwner | undefined>
+  /** Drop a lease this process holds but lost the handle of (a daemon worker died holding it). */
+  dropOwn(runId: string): Promise<void>
 }
 
 export interface InboxStore {
@@ -132,10 +161,15 @@ export interface InboxStore {
 }
 
 export interface QueueStore {
-  /** Run `fn` holding the flow's queue lock, on the flow's queue entries; what it returns is written back. */
-  withQueue<T>(slug: string, fn: (entries: QueueEntry[]) => Promise<{entries: QueueEntry[]; result: T}>): Promise<T>
-  read(slug: string): Promise<QueueEntry[]>
-  /** Flows that have a queue with waiting runs. */
+  /**
+   * Run `fn` holding the flow's queue lock (waiting up to `timeoutMs`, else `internal`), on the
+   * flow's entries (undefined when the flow has no queue yet); the entries it returns are written
+   * back, sorted by run id. Nothing is written when it returns none or throws.
+   */
+  withQueue<T>(slug: string, fn: (entries: QueueEntry[] | undefined) => QueueUpdate<T> | Promise<QueueUpdate<T>>, options?: {timeoutMs?: number}): Promise<T>
+  /** A lock-free read; undefined when the flow has no queue. */
+  read(slug: string): Promise<QueueEntry[] | undefined>
+  /** Flows whose queue holds a queued run, sorted. */
   slugs(): Promise<string[]>
 }
 
@@ -148,11 +182,26 @@ export interface SignalStore {
   pending(): Promise<string[]>
   clear(runId: string): Promise<void>
   watch(onChange: (runId: string) => void): RunChangeWatch
+  /**
+   * The executor's side of `signal` (the daemon): each signalled run is consumed, then passed to
+   * `onRun`, as signals arrive and by a periodic sweep (a lost wake-up is found within a second).
+   */
+  consume(onRun: (runId: string) => void): RunChangeWatch
+  /** This process executes runs itself (the daemon): its changes need no `signal`, only notices. */
+  mute(on?: boolean): void
 }
 
+/** A webhook delivery id or signature already accepted, and the run its first delivery started. */
+export interface SeenWebhook {
+  run: string
+  /** Epoch ms after which the entry is forgotten. */
+  until: number
+}
+
+/** What the daemon remembers of accepted webhooks (daemon/replays.ts keeps it in memory and writes it back). */
 export interface WebhookDeliveryStore {
-  /** False when this delivery id (or signature) was seen within the window: a replay. */
-  remember(id: string, at: number, windowMs: number): Promise<boolean>
+  load(): Promise<Record<string, SeenWebhook>>
+  save(seen: Record<string, SeenWebhook>): Promise<void>
 }
 
 export interface KvEntry {
@@ -169,13 +218,8 @@ export interface KvListOptions {
   limit?: number
 }
 
-/** The workspace key-value store (the `:kv` step and `breyta kv`); every write is atomic across processes. */
-export interface KvStore {
-  get(namespace: string, key: string): Promise<Value | null>
-  set(namespace: string, key: string, value: Value, options?: {ttlMs?: number}): Promise<void>
-  delete(namespace: string, key: string): Promise<boolean>
-  /** Atomic across processes (and machines); returns the new value. */
-  incr(namespace: string, key: string, by?: number, options?: {ttlMs?: number}): Promise<number>
+/** The workspace key-value store (the `:kv` step and `breyta kv`); every write is atomic across processes (and machines). */
+export interface KvStore extends KvAccess {
   /** The full entry (with expiry) or null when absent or expired. */
   entry(namespace: string, key: string): Promise<KvEntry | null>
   /** Live keys of one namespace in key order. */
@@ -197,11 +241,14 @@ export interface StoredResource {
   data: Buffer
   size: number
   contentType: string
+  /** Where the bytes live, when they are a file (`resources get --json`). */
+  path?: string
 }
 
 /** Artifacts behind `res://<run-id>/<name>`; a URI is untrusted input and is checked before any read. */
 export interface ResourceStore {
-  put(runId: string, name: string, data: Buffer, contentType: string): Promise<ResourceListing>
+  /** Store bytes under a run (a random name unless given); re-putting a name replaces it. */
+  put(runId: string, data: Buffer | string, options?: {name?: string; contentType?: string}): Promise<ResourceRef>
   get(uri: string): Promise<StoredResource>
   list(options?: {runId?: string}): Promise<ResourceListing[]>
 }
@@ -218,7 +265,130 @@ export interface Store {
   readonly webhooks: WebhookDeliveryStore
   readonly kv: KvStore
   readonly resources: ResourceStore
-  /** The key that signs callback URLs: shared by every daemon that must accept them. */
+  /** The key that signs callback URLs: shared by every daemon that must accept them. Created on first use. */
   callbackKey(): Promise<Buffer>
   close(): Promise<void>
 }
+
+/** The released versions of a flow: the live pointer and every version, oldest first. */
+export interface ReleaseIndex {
+  /** The live version number; null when nothing was promoted yet (`--no-promote`). */
+  live: number | null
+  versions: ReleaseVersion[]
+}
+
+export interface ReleaseVersion {
+  version: number
+  /** sha256 (hex) of the version file's exact text. */
+  sha256: string
+  note: string | null
+  /** ISO-8601 UTC. */
+  'created-at': string
+}
+
+/** What `.breyta/daemon.json` says about the daemon serving this workspace. */
+export interface DaemonInfo {
+  pid: number
+  url: string
+  'started-at': string
+  host?: string
+  port?: number
+  log?: string | null
+}
+
+export type OutputStream = 'stdout' | 'stderr'
+
+export interface StepLogLine {
+  seq: number
+  at: string
+  attempt: number
+  stream: OutputStream
+  line: string
+}
+
+/** What a reader got since its last read: new lines, and how many lines before them are gone. */
+export interface StepLogChunk {
+  stepId: string
+  dropped: number
+  lines: StepLogLine[]
+}
+
+/**
+ * The live output of `:exec`/`:ssh` steps, one bounded log per step of a run. Synchronous on
+ * purpose: lines arrive in a child process's data callbacks and readers poll on every change.
+ */
+export interface StepLogs {
+  /** The step ids that have output, in the order their logs were first written. */
+  ids(runId: string): string[]
+  /** An incremental reader: each `read()` returns what arrived since the last. */
+  reader(runId: string, stepId: string): {read(): StepLogChunk}
+  /** Opened on a step's first line; `maxBytes` bounds the log (older lines rotate out). */
+  writer(runId: string, stepId: string, attempt: number, maxBytes: number): {write(stream: OutputStream, lines: string[], at: Date): void; close(): void}
+}
+
+/**
+ * What stays in the checkout or on this machine in team mode too: drafts and releases (in git),
+ * connections and secrets (never in a database), the daemon's own files. Paths appear here only
+ * where people are told them (an error's hint, `flows new`'s answer).
+ */
+export interface LocalFiles {
+  /** The directory that contains `.breyta/`. */
+  readonly root: string
+
+  draftSlugs(): Promise<string[]>
+  draftExists(slug: string): Promise<boolean>
+  /** Throws `flow_not_found` with a hint. */
+  readDraft(slug: string): Promise<string>
+  writeDraft(slug: string, text: string): Promise<void>
+  /** The draft's file, for people (messages, `flows new`). */
+  draftPath(slug: string): string
+
+  readReleaseIndex(slug: string): Promise<ReleaseIndex | undefined>
+  /** False when the bytes were already those (nothing written). */
+  writeReleaseIndex(slug: string, index: ReleaseIndex): Promise<boolean>
+  readReleasedText(slug: string, version: number): Promise<{text: string; sha256: string} | undefined>
+  createReleaseVersion(slug: string, version: number, text: string): Promise<void>
+  /** Serializes release and promote of one flow across processes; `internal` after 30 s. */
+  withReleaseLock<T>(slug: string, fn: () => T | Promise<T>): Promise<T>
+  /** Flows with a releases directory. */
+  releasedSlugs(): Promise<string[]>
+
+  readConnections(): Promise<Record<string, Connection>>
+  readSecrets(): Promise<Record<string, string>>
+  /**
+   * The one synchronous door, for the output boundary (a print or a log line redacts without
+   * awaiting): secrets and connections as they are now, parsed once while the files stay the
+   * same, and a stamp that changes when either file does. `secretsNow` throws when secrets.edn
+   * is unreadable.
+   */
+  secretsNow(): Record<string, string>
+  connectionsNow(): Record<string, Connection>
+  secretsStamp(): string
+
+  /** daemon.json as written (not checked for liveness). */
+  readDaemonInfo(): Promise<DaemonInfo | undefined>
+  writeDaemonInfo(info: DaemonInfo): Promise<void>
+  /** Remove daemon.json if it is this pid's (or unconditionally without one). */
+  removeDaemonInfo(ifPid?: number): Promise<void>
+  /** The daemon's log file, for people. */
+  readonly daemonLog: string
+  /** Calls `onFlow(slug)` when a flow's releases change (release or promote). */
+  watchReleases(onFlow: (slug: string) => void): {close(): Promise<void>}
+  /** Where the daemon's control socket listens (its liveness lock: the kernel closes it when the process dies). */
+  readonly daemonSocket: string
+  /**
+   * daemon.lock, for tools that look at files. Only the holder of the control socket asks for
+   * it, so a lock still there belongs to a dead daemon and is taken over; undefined when even
+   * that failed.
+   */
+  takeDaemonLock(): Promise<{release(): void} | undefined>
+
+  /** The daemon's schedule watermarks of one flow: trigger → the last tick fired. */
+  readScheduleMarks(slug: string): Promise<Record<string, string>>
+  writeScheduleMarks(slug: string, marks: Record<string, string>): Promise<void>
+  /** Serializes claiming a flow's schedule ticks; throws when busy for 5 s. */
+  withScheduleLock<T>(slug: string, fn: () => T | Promise<T>): Promise<T>
+
+  readonly stepLogs: StepLogs
+}
+

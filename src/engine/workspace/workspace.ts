@@ -1,21 +1,49 @@
-/** An open workspace: its layout, configuration and key. */
-import crypto from 'node:crypto'
+/** An open workspace: its store, its local files, its configuration and callback key. */
 import fs from 'node:fs'
 import {GITIGNORE_LINES, WorkspaceLayout} from '../store/fs/paths.js'
-import {readJsonFile, writeTextAtomic} from '../store/fs/snapshot.js'
+import {FsLocalFiles} from '../store/fs/local-files.js'
+import {FsStore, readOrCreateKey} from '../store/fs/fs-store.js'
+import {writeTextAtomic} from '../store/fs/snapshot.js'
+import type {LocalFiles, Store} from '../store/types.js'
 import {callbackUrl, runStatusUrl} from './callback-url.js'
 import {DEFAULT_CONFIG_TEXT, readConfig, type WorkspaceConfig} from './config.js'
 import {findWorkspace, type FindOptions} from './find.js'
 
+/** What signs and addresses callback URLs, read once (the key and daemon.json are I/O). */
+export interface CallbackSigner {
+  baseUrl: string
+  key: Buffer
+  callbackUrl(runId: string, waitKey: string): string
+  /** `GET /runs/RUN?token=…` on the daemon: the run as `runs show --json` shows it. */
+  runStatusUrl(runId: string): string
+}
+
 export class Workspace {
   private configCache?: WorkspaceConfig
-  private keyCache?: Buffer
+  private storeCache?: FsStore
+  private localCache?: FsLocalFiles
 
+  /**
+   * `layout` is the files' map for the store's own implementation (store/fs/) and for tests
+   * that look at the files; the engine reaches `.breyta/` only through `store` and `local`.
+   */
   constructor(readonly layout: WorkspaceLayout) {}
 
   /** The directory that contains `.breyta/`. */
   get root(): string {
     return this.layout.root
+  }
+
+  /** The run state (runs, journals, leases, inbox, queue, signals, kv, resources, key). */
+  get store(): Store {
+    this.storeCache ??= new FsStore(this.layout)
+    return this.storeCache
+  }
+
+  /** What stays on this machine: drafts, releases, connections, secrets, the daemon's files. */
+  get local(): LocalFiles {
+    this.localCache ??= new FsLocalFiles(this.layout)
+    return this.localCache
   }
 
   get config(): WorkspaceConfig {
@@ -24,40 +52,32 @@ export class Workspace {
   }
 
   /** Base URL of the daemon's HTTP server: config, else the running daemon, else the default. */
-  get baseUrl(): string {
+  async baseUrl(): Promise<string> {
     if (this.config.daemon.baseUrl) return this.config.daemon.baseUrl
-    const running = readJsonFile<{url?: string}>(this.layout.daemonJson)
+    const running = await this.local.readDaemonInfo()
     if (running?.url) return running.url
     return `http://${this.config.daemon.host}:${this.config.daemon.port}`
   }
 
-  callbackUrl(runId: string, waitKey: string): string {
-    return callbackUrl(this.baseUrl, this.key, runId, waitKey)
-  }
-
-  /** `GET /runs/RUN?token=…` on the daemon: the run as `runs show --json` shows it. */
-  runStatusUrl(runId: string): string {
-    return runStatusUrl(this.baseUrl, this.key, runId)
-  }
-
   /** The workspace's secret key (kept out of git) for callback tokens; created on first use. */
-  get key(): Buffer {
-    if (!this.keyCache) {
-      try {
-        this.keyCache = Buffer.from(fs.readFileSync(this.layout.key, 'utf8').trim(), 'hex')
-      } catch {
-        const key = crypto.randomBytes(32)
-        try {
-          fs.writeFileSync(this.layout.key, key.toString('hex') + '\n', {mode: 0o600, flag: 'wx'})
-          this.keyCache = key
-        } catch {
-          // Another process created it first: use theirs.
-          this.keyCache = Buffer.from(fs.readFileSync(this.layout.key, 'utf8').trim(), 'hex')
-        }
-      }
-    }
-    return this.keyCache
+  key(): Promise<Buffer> {
+    return this.store.callbackKey()
   }
+
+  async callbacks(): Promise<CallbackSigner> {
+    const [baseUrl, key] = await Promise.all([this.baseUrl(), this.key()])
+    return {
+      baseUrl,
+      key,
+      callbackUrl: (runId, waitKey) => callbackUrl(baseUrl, key, runId, waitKey),
+      runStatusUrl: (runId) => runStatusUrl(baseUrl, key, runId),
+    }
+  }
+}
+
+/** The workspace whose `.breyta/` is in `root` (a daemon worker is handed its root). */
+export function workspaceAt(root: string): Workspace {
+  return new Workspace(new WorkspaceLayout(root))
 }
 
 export async function openWorkspace(options: FindOptions): Promise<Workspace> {
@@ -93,9 +113,8 @@ export function initWorkspace(root: string): InitResult {
       created.push(file)
     }
   }
-  const ws = new Workspace(layout)
   if (!fs.existsSync(layout.key)) {
-    void ws.key
+    readOrCreateKey(layout)
     created.push(layout.key)
   }
   return {root: layout.root, dir: layout.dir, created, 'already-initialized': alreadyInitialized}

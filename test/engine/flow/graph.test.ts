@@ -49,11 +49,11 @@ describe('flows graph of the showcase flows', () => {
       const text = fs.readFileSync(path.join(SHOWCASE, file), 'utf8')
       const ids = writtenStepIds(text)
       expect(ids.length).toBeGreaterThan(0)
-      const mermaidOut = flowGraph(undefined, undefined, {file: path.join(SHOWCASE, file)})
+      const mermaidOut = await flowGraph(undefined, undefined, {file: path.join(SHOWCASE, file)})
       expect(mermaidOut.format).toBe('mermaid')
       expect(mermaidOut.steps.map((s) => s.id)).toEqual(ids)
-      const outline = flowGraph(undefined, undefined, {file: path.join(SHOWCASE, file), format: 'text'}).graph
-      const dot = flowGraph(undefined, undefined, {file: path.join(SHOWCASE, file), format: 'dot'}).graph
+      const outline = (await flowGraph(undefined, undefined, {file: path.join(SHOWCASE, file), format: 'text'})).graph
+      const dot = (await flowGraph(undefined, undefined, {file: path.join(SHOWCASE, file), format: 'dot'})).graph
       for (const id of ids) {
         expect(mermaidOut.graph).toContain(`"${id} · `)
         expect(outline).toContain(`- ${id} (`)
@@ -75,7 +75,7 @@ describe('flows graph of the showcase flows', () => {
   }
 
   it('mermaid.parse rejects a broken graph (so the acceptance above means something)', async () => {
-    const good = flowGraph(undefined, undefined, {file: path.join(SHOWCASE, 'support-handoff.edn')}).graph
+    const good = (await flowGraph(undefined, undefined, {file: path.join(SHOWCASE, 'support-handoff.edn')})).graph
     await expect(mermaid.parse(good.replace('n5{"if', 'n5{"if"{'))).rejects.toThrow()
     await expect(mermaid.parse(good.replace(' --> ', ' --> ((('))).rejects.toThrow()
   })

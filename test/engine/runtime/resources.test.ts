@@ -6,6 +6,7 @@ import {ulid} from 'ulid'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 import {emap, field, kw, type EdnMap, type Value} from '../../../src/engine/edn/values.js'
 import {forRun, isRefMap, offloadOutput, resolveRefs, serializedSize} from '../../../src/engine/runtime/resources.js'
+import {FsStore} from '../../../src/engine/store/fs/fs-store.js'
 import {WorkspaceLayout} from '../../../src/engine/store/fs/paths.js'
 
 let root: string
@@ -23,13 +24,13 @@ const LIMIT = 64 * 1024
 
 describe('offloadOutput / resolveRefs', () => {
   it('keeps small outputs inline', async () => {
-    const res = forRun(layout, run)
+    const res = forRun(new FsStore(layout), run)
     const out = emap({'exit-code': 0, stdout: 'hi', stderr: ''})
     expect(await offloadOutput(out, {limitBytes: LIMIT, persist: false, put: res.put})).toBe(out)
   })
 
   it('moves a 5 MB :stdout to a resource, keeps :exit-code inline, round-trips byte-identical', async () => {
-    const res = forRun(layout, run)
+    const res = forRun(new FsStore(layout), run)
     const big = randomBytes(3_750_000).toString('base64') // 5,000,000 chars
     const out = emap({'exit-code': 0, signal: null, stdout: big, stderr: 'small warning'})
     const off = (await offloadOutput(out, {limitBytes: LIMIT, persist: false, put: res.put, namePrefix: 'run-cmd[2]'})) as EdnMap
@@ -51,7 +52,7 @@ describe('offloadOutput / resolveRefs', () => {
   })
 
   it('offloads the biggest nested strings first and only as many as needed', async () => {
-    const res = forRun(layout, run)
+    const res = forRun(new FsStore(layout), run)
     const a = 'a'.repeat(50_000)
     const b = 'b'.repeat(40_000)
     const c = 'c'.repeat(1_000)
@@ -65,7 +66,7 @@ describe('offloadOutput / resolveRefs', () => {
   })
 
   it('stores non-map outputs and unsplittable maps whole, as EDN that resolves back to the value', async () => {
-    const res = forRun(layout, run)
+    const res = forRun(new FsStore(layout), run)
     const numbers = Array.from({length: 20_000}, (_, i) => i)
     const off = await offloadOutput(emap({n: numbers}), {limitBytes: LIMIT, persist: false, put: res.put})
     expect(isRefMap(off)).toBe(true)
@@ -77,7 +78,7 @@ describe('offloadOutput / resolveRefs', () => {
   })
 
   it('persist stores the whole output even when small', async () => {
-    const res = forRun(layout, run)
+    const res = forRun(new FsStore(layout), run)
     const out = emap({decision: kw('approved'), n: 1})
     const off = await offloadOutput(out, {limitBytes: LIMIT, persist: true, put: res.put, namePrefix: 'review'})
     expect(field(off, 'ref')).toBe(`res://${run}/review`)
@@ -86,7 +87,7 @@ describe('offloadOutput / resolveRefs', () => {
   })
 
   it('resolves binary refs to base64', async () => {
-    const res = forRun(layout, run)
+    const res = forRun(new FsStore(layout), run)
     const bytes = randomBytes(1000)
     const ref = await res.put(bytes, {name: 'img', contentType: 'image/png'})
     const config = emap({data: emap({ref: ref.ref, size: ref.size, 'content-type': ref.contentType})})

@@ -7,6 +7,7 @@ import {Redactor} from '../../../src/engine/runtime/redact.js'
 import type {StepServices} from '../../../src/engine/runtime/step-context.js'
 import {RunOutputCursor} from '../../../src/engine/operations/step-output-read.js'
 import {openStepOutput} from '../../../src/engine/runtime/step-output.js'
+import {Workspace} from '../../../src/engine/workspace/workspace.js'
 import {WorkspaceLayout} from '../../../src/engine/store/fs/paths.js'
 import {StepLogReader, StepLogWriter, stepLogFile} from '../../../src/engine/store/fs/step-log.js'
 
@@ -73,7 +74,8 @@ describe('step logs', () => {
 
   it('the step sink cuts chunks into lines, redacts each and flushes the unfinished one at the end', () => {
     const redactor = new Redactor().add('s3cr3t-token')
-    const services = {ws: {layout, config: {limits: {stepLogBytes: 1024 * 1024}}}, runId: RUN, redactor} as unknown as StepServices
+    const ws = new Workspace(layout)
+    const services = {ws: {local: ws.local, config: {limits: {stepLogBytes: 1024 * 1024}}}, runId: RUN, redactor} as unknown as StepServices
     const out = openStepOutput(services, 'agent', 1, () => AT)
     const euro = Buffer.from('€')
     out.write('stdout', Buffer.from('token=s3cr3t-'))
@@ -83,7 +85,7 @@ describe('step logs', () => {
     out.write('stderr', 'warn\n')
     out.close()
     out.write('stdout', 'after the step ended\n')
-    const lines = new RunOutputCursor(layout, RUN).read().map((o) => (o.type === 'output' ? `${o.stream}: ${o.line}` : o.type))
+    const lines = new RunOutputCursor(ws, RUN).read().map((o) => (o.type === 'output' ? `${o.stream}: ${o.line}` : o.type))
     expect(lines).toEqual(['stdout: token=*** ok', 'stdout: price 5€', 'stderr: warn', 'stdout: no newline at the end'])
   })
 })

@@ -27,15 +27,15 @@ describe('the waiting-runs index', () => {
     const id = await waitingRun(tmp)
     const index = path.join(tmp.root, '.breyta', 'runs', '.waiting')
     expect(fs.readdirSync(index)).toContain(id)
-    expect(listOpenWaits(tmp.ws)).toMatchObject([{run: id, key: 'ok', approval: {prompt: 'Go?', show: {n: 3}}}])
+    expect((await listOpenWaits(tmp.ws))).toMatchObject([{run: id, key: 'ok', approval: {prompt: 'Go?', show: {n: 3}}}])
     // Run listings skip the index directory; `--status waiting` lists from it.
-    expect(listRuns(tmp.ws).items.map((r) => r.id)).toEqual([id])
-    expect(listRuns(tmp.ws, {status: 'waiting'}).items.map((r) => r.id)).toEqual([id])
+    expect((await listRuns(tmp.ws)).items.map((r) => r.id)).toEqual([id])
+    expect((await listRuns(tmp.ws, {status: 'waiting'})).items.map((r) => r.id)).toEqual([id])
 
-    completeWait(tmp.ws, id, 'ok', {payload: approvalPayload('approved', 'ann', undefined), source: 'cli', by: 'ann', decision: 'approved'})
+    await completeWait(tmp.ws, id, 'ok', {payload: approvalPayload('approved', 'ann', undefined), source: 'cli', by: 'ann', decision: 'approved'})
     expect((await driveRun(tmp.ws, id)).status).toBe('completed')
     expect(fs.readdirSync(index)).not.toContain(id)
-    expect(listOpenWaits(tmp.ws)).toEqual([])
+    expect((await listOpenWaits(tmp.ws))).toEqual([])
   })
 
   it('backfills once for a workspace written before the index, then reads only the listed runs', async () => {
@@ -45,11 +45,11 @@ describe('the waiting-runs index', () => {
     const b = await waitingRun(tmp)
     const index = path.join(tmp.root, '.breyta', 'runs', '.waiting')
     fs.rmSync(index, {recursive: true})
-    expect(listOpenWaits(tmp.ws).map((w) => w.run)).toEqual([b, a])
+    expect((await listOpenWaits(tmp.ws)).map((w) => w.run)).toEqual([b, a])
     expect(fs.readdirSync(index).sort()).toEqual(['.complete', a, b].sort())
     // Complete now: a run missing from the index is not looked at (its snapshot is not read).
     fs.rmSync(path.join(index, a))
-    expect(listOpenWaits(tmp.ws).map((w) => w.run)).toEqual([b])
-    expect(listRuns(tmp.ws, {status: 'waiting'}).items.map((r) => r.id)).toEqual([b])
+    expect((await listOpenWaits(tmp.ws)).map((w) => w.run)).toEqual([b])
+    expect((await listRuns(tmp.ws, {status: 'waiting'})).items.map((r) => r.id)).toEqual([b])
   })
 })

@@ -7,7 +7,7 @@
 import {readEdn} from '../../edn/read.js'
 import {Keyword, isMap, type Value} from '../../edn/values.js'
 import {BreytaError, isBreytaError} from '../../errors.js'
-import type {Connection} from '../../steps/types.js'
+import type {Connection} from '../../shared/records.js'
 import {readParsed} from './file-cache.js'
 import type {WorkspaceLayout} from './paths.js'
 

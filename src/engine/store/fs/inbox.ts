@@ -5,20 +5,13 @@
  */
 import fs from 'node:fs'
 import path from 'node:path'
-import type {Json} from '../../edn/json.js'
+import type {InboxEntry} from '../types.js'
 import {writeFully} from './journal.js'
 import type {WorkspaceLayout} from './paths.js'
 import {signalRun} from './signals.js'
 import {fsyncDir} from './snapshot.js'
 
-export interface InboxEntry {
-  key: string
-  payload: Json
-  source: 'cli' | 'callback' | 'api'
-  by?: string
-  decision?: string
-  at: string
-}
+export type {InboxEntry} from '../types.js'
 
 /** Record a completion; false when one was recorded before (the loser of a race). */
 export function postToInbox(layout: WorkspaceLayout, runId: string, entry: InboxEntry): boolean {

@@ -22,33 +22,15 @@ import {lazyRequire} from '../../lazy.js'
 import {decode, encode, type Json} from '../../edn/json.js'
 import type {Value} from '../../edn/values.js'
 import {BreytaError} from '../../errors.js'
-import type {KvAccess} from '../../steps/types.js'
+import type {KvEntry, KvListOptions, KvStore as KvAccessStore} from '../types.js'
 import type {WorkspaceLayout} from './paths.js'
 
 const Database = lazyRequire<typeof DatabaseModule>('better-sqlite3')
 
-/** One stored key, as `breyta kv get --json` shows it (`expiresAt` ISO or null). */
-export interface KvEntry {
-  key: string
-  namespace: string
-  value: Value
-  expiresAt: string | null
-}
+export type {KvEntry, KvListOptions} from '../types.js'
 
-export interface KvListOptions {
-  prefix?: string
-  /** Keys strictly after this one (cursor paging). */
-  after?: string
-  limit?: number
-}
-
-export interface KvStore extends KvAccess {
-  /** The full entry (with expiry) or null when absent or expired. */
-  entry(namespace: string, key: string): Promise<KvEntry | null>
-  /** Live keys of one namespace in key order. */
-  list(namespace: string, options?: KvListOptions): Promise<KvEntry[]>
-  /** Namespaces that hold at least one live key. */
-  namespaces(): Promise<string[]>
+/** The store's KvStore over one open database, which its owner closes. */
+export interface KvStore extends KvAccessStore {
   close(): void
 }
 

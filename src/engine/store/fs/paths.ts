@@ -7,25 +7,14 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {BreytaError} from '../../errors.js'
+import {assertSlug, isRunId} from '../names.js'
 
 export const WORKSPACE_DIR = '.breyta'
 
 /** Lines of `.breyta/.gitignore`: runtime state stays out of git, definitions go in. */
 export const GITIGNORE_LINES = ['runs/', 'pinned/', 'resources/', 'kv/', 'queue/', 'logs/', 'signals/', 'schedules/', 'webhooks/', 'secrets.edn', 'daemon.json', 'workspace.key', '*.lock', '*.tmp']
 
-const SLUG = /^[a-z0-9][a-z0-9-]*$/
-const RUN_ID = /^[0-9A-HJKMNP-TV-Z]{26}$/
-
-export function assertSlug(slug: string): string {
-  if (!SLUG.test(slug)) {
-    throw new BreytaError('invalid_input', `invalid flow slug "${slug}"`, {hint: 'A slug is lower-case letters, digits and dashes, starting with a letter or digit.'})
-  }
-  return slug
-}
-
-export function isRunId(id: string): boolean {
-  return RUN_ID.test(id)
-}
+export {assertSlug, isRunId} from '../names.js'
 
 function assertRunId(id: string): string {
   if (!isRunId(id)) throw new BreytaError('run_not_found', `no run "${id}"`, {hint: 'List runs with `breyta runs list`.'})

@@ -12,22 +12,9 @@ import {emap, field, type Value} from '../../edn/values.js'
 import {readParsed} from './file-cache.js'
 import type {WorkspaceLayout} from './paths.js'
 import {writeTextAtomic} from './snapshot.js'
+import type {ReleaseIndex, ReleaseVersion} from '../types.js'
 
-export interface ReleaseVersion {
-  version: number
-  /** sha256 (hex) of the version file's exact text. */
-  sha256: string
-  note: string | null
-  /** ISO-8601 UTC. */
-  'created-at': string
-}
-
-export interface ReleaseIndex {
-  /** The live version number; null when nothing was promoted yet (`--no-promote`). */
-  live: number | null
-  /** Oldest first. */
-  versions: ReleaseVersion[]
-}
+export type {ReleaseIndex, ReleaseVersion} from '../types.js'
 
 /** release.edn text: stable key order, one version per line, trailing newline. */
 export function releaseIndexText(index: ReleaseIndex): string {

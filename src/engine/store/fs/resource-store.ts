@@ -11,16 +11,16 @@ import path from 'node:path'
 import type WriteFileAtomic from 'write-file-atomic'
 import {lazyRequire} from '../../lazy.js'
 import {BreytaError} from '../../errors.js'
-import type {ResourceRef} from '../../steps/types.js'
+import type {ResourceListing, ResourceRef} from '../types.js'
+import {RES_SCHEME, RESOURCE_NAME} from '../names.js'
 import {isRunId, type WorkspaceLayout} from './paths.js'
 
 const writeFileAtomic = lazyRequire<typeof WriteFileAtomic>('write-file-atomic')
 
-export const RES_SCHEME = 'res://'
+export {RES_SCHEME} from '../names.js'
 export const DEFAULT_CONTENT_TYPE = 'application/octet-stream'
 
 /** One path segment, never `.`/`..` or hidden (the sidecar dir is `.meta`). */
-const RESOURCE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/
 
 export interface ResourceMeta {
   'content-type': string
@@ -28,13 +28,7 @@ export interface ResourceMeta {
   'created-at': string
 }
 
-/** One row of `resources list` (SPEC §6 JSON keys). */
-export interface ResourceListing {
-  uri: string
-  size: number
-  'content-type': string
-  'created-at': string
-}
+export type {ResourceListing} from '../types.js'
 
 export interface ResourceLocation {
   runId: string
@@ -55,10 +49,7 @@ function notFound(uri: string): BreytaError {
 }
 
 /** Make any string a valid resource name (step ids carry `[i]` suffixes, for instance). */
-export function sanitizeResourceName(raw: string): string {
-  const cleaned = raw.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/-+(?=\.|$)/g, '').replace(/^[^A-Za-z0-9]+/, '').slice(0, 180)
-  return cleaned === '' ? `r-${randomBytes(6).toString('hex')}` : cleaned
-}
+export {sanitizeResourceName} from '../names.js'
 
 export function resourceUri(runId: string, name: string): string {
   return `${RES_SCHEME}${runId}/${name}`

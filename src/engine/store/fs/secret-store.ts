@@ -13,14 +13,15 @@ import {readEdn} from '../../edn/read.js'
 import {printString} from '../../edn/print.js'
 import {Keyword, isMap} from '../../edn/values.js'
 import {BreytaError, isBreytaError} from '../../errors.js'
+import {SECRET_ENV_PREFIX, secretEnvName} from '../../shared/secret-names.js'
 import {readParsed} from './file-cache.js'
+
+export {envSecretValues, SECRET_ENV_PREFIX, secretEnvName} from '../../shared/secret-names.js'
 import type {WorkspaceLayout} from './paths.js'
 
 const writeFileAtomic = lazyRequire<typeof WriteFileAtomic>('write-file-atomic')
 // Only `secrets set` locks; every command's output boundary reads this module (workspace-redactor.ts).
 const lockfile = lazyRequire<typeof Lockfile>('proper-lockfile')
-
-export const SECRET_ENV_PREFIX = 'BREYTA_SECRET_'
 
 const SECRET_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]*$/
 
@@ -40,11 +41,6 @@ export function assertSecretName(name: string): string {
   return name
 }
 
-/** `gh-token` → `BREYTA_SECRET_GH_TOKEN` (upper-cased, `-` as `_`; SPEC §4). */
-export function secretEnvName(name: string): string {
-  return SECRET_ENV_PREFIX + name.toUpperCase().replace(/-/g, '_')
-}
-
 /** The secrets in secrets.edn; a missing file is an empty set. */
 export async function readSecrets(layout: WorkspaceLayout): Promise<Record<string, string>> {
   return readSecretsSync(layout)
@@ -59,9 +55,6 @@ export function readSecretsSync(layout: WorkspaceLayout): Record<string, string>
 }
 
 /** Every BREYTA_SECRET_* value of an environment (set and non-empty). */
-export function envSecretValues(env: NodeJS.ProcessEnv): string[] {
-  return Object.entries(env).filter(([k, v]) => k.startsWith(SECRET_ENV_PREFIX) && v !== undefined && v !== '').map(([, v]) => v!)
-}
 
 function parseSecrets(layout: WorkspaceLayout, text: string): Record<string, string> {
   if (text.trim() === '') return {}

@@ -145,3 +145,45 @@ function readdir(dir: string): string[] {
     return []
   }
 }
+
+const SWEEP_MS = 1000
+
+/**
+ * The executor's side of `signalRun` (the daemon): each signalled run is consumed, then passed to
+ * `onRun`. A plain fs.watch on `signals/` (one inotify watch, events within a millisecond or
+ * two), plus a sweep every second in case the kernel dropped an event under load.
+ */
+export function consumeSignals(layout: WorkspaceLayout, onRun: (runId: string) => void): {close(): Promise<void>} {
+  const dir = layout.signalsDir
+  fs.mkdirSync(dir, {recursive: true})
+  const take = (id: string) => {
+    if (!isRunId(id)) return
+    clearSignal(layout, id)
+    onRun(id)
+  }
+  const sweep = () => {
+    for (const id of pendingSignals(layout)) take(id)
+  }
+  let watcher: fs.FSWatcher | undefined
+  const open = () => {
+    watcher = fs.watch(dir, (_event, name) => {
+      if (name && fs.existsSync(path.join(dir, name))) take(name)
+    })
+    watcher.on('error', () => {
+      watcher?.close()
+      fs.mkdirSync(dir, {recursive: true})
+      open()
+    })
+  }
+  open()
+  const timer = setInterval(sweep, SWEEP_MS)
+  timer.unref()
+  sweep()
+  return {
+    async close() {
+      clearInterval(timer)
+      watcher?.close()
+    },
+  }
+}
+

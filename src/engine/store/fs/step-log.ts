@@ -15,16 +15,9 @@ import fs from 'node:fs'
 import path from 'node:path'
 import type {WorkspaceLayout} from './paths.js'
 import {noteRunChanged} from './signals.js'
+import type {OutputStream, StepLogChunk, StepLogLine} from '../types.js'
 
-export type OutputStream = 'stdout' | 'stderr'
-
-export interface StepLogLine {
-  seq: number
-  at: string
-  attempt: number
-  stream: OutputStream
-  line: string
-}
+export type {OutputStream, StepLogChunk, StepLogLine} from '../types.js'
 
 /** Observers see new output within this; a notice costs ~6 µs, an observer's re-read more. */
 const NOTE_MS = 100
@@ -168,12 +161,6 @@ function parseLine(text: string): StepLogLine | undefined {
   }
 }
 
-/** What a reader got since its last read: new lines, and how many lines before them are gone. */
-export interface StepLogChunk {
-  stepId: string
-  dropped: number
-  lines: StepLogLine[]
-}
 
 interface FileCursor {
   ino: number

@@ -31,7 +31,7 @@ export function noteWaiting(layout: WorkspaceLayout, runId: string, waiting: boo
  * Ids of runs that may be waiting, newest first. When the index was never completed (a
  * workspace from before it), `backfill(allRunIds)` returns the waiting ones, once.
  */
-export function waitingRunIds(layout: WorkspaceLayout, backfill: (runIds: string[]) => string[]): string[] {
+export async function waitingRunIds(layout: WorkspaceLayout, backfill: (runIds: string[]) => Promise<string[]>): Promise<string[]> {
   if (!fs.existsSync(path.join(layout.waitingIndexDir, COMPLETE))) {
     let all: string[] = []
     try {
@@ -39,7 +39,7 @@ export function waitingRunIds(layout: WorkspaceLayout, backfill: (runIds: string
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
     }
-    for (const id of backfill(all)) noteWaiting(layout, id, true)
+    for (const id of await backfill(all)) noteWaiting(layout, id, true)
     fs.mkdirSync(layout.waitingIndexDir, {recursive: true})
     fs.writeFileSync(path.join(layout.waitingIndexDir, COMPLETE), '')
   }

@@ -5,13 +5,9 @@
 import fs from 'node:fs'
 import type {WorkspaceLayout} from './paths.js'
 import {readJsonFile, writeSnapshot} from './snapshot.js'
+import type {SeenWebhook} from '../types.js'
 
-export interface SeenWebhook {
-  /** The run the first delivery started. */
-  run: string
-  /** Epoch ms after which the entry is forgotten. */
-  until: number
-}
+export type {SeenWebhook} from '../types.js'
 
 export function readSeenWebhooks(layout: WorkspaceLayout): Record<string, SeenWebhook> {
   return readJsonFile<Record<string, SeenWebhook>>(layout.webhookSeen) ?? {}
