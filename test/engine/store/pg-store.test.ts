@@ -11,7 +11,7 @@ import {afterEach, describe, expect, it} from 'vitest'
 import {openDb} from '../../../src/engine/store/pg/db.js'
 import {openPgStore, type PgStore} from '../../../src/engine/store/pg/index.js'
 import {MIGRATIONS, migrate, schemaVersion} from '../../../src/engine/store/pg/schema.js'
-import {FLOW_TEXT, logEvent, newRun, storeContract, type StoreBacking} from './contract.js'
+import {eventually, FLOW_TEXT, logEvent, newRun, storeContract, type StoreBacking} from './contract.js'
 
 const PG_URL = process.env.BREYTA_TEST_PG_URL
 const SKIP = PG_URL ? false : 'BREYTA_TEST_PG_URL is not set (start one with `export BREYTA_TEST_PG_URL="$(bash test/helpers/postgres.sh)"`)'
@@ -35,7 +35,7 @@ async function pgBacking(): Promise<StoreBacking & {schema: string; stores: PgSt
   return {
     schema,
     stores,
-    async open(options = {}) {
+    async open(options: {leaseMs?: number; now?: () => number} = {}) {
       const s = await openPgStore({url: PG_URL!, schema, poolMax: 6, ...options})
       stores.push(s)
       return s
@@ -52,7 +52,7 @@ if (SKIP) {
     it.skip(`skipped: ${SKIP}`, () => {})
   })
 } else {
-  storeContract({name: 'PgStore (PostgreSQL)', backing: pgBacking, features: {leaseExpiry: true}})
+  storeContract({name: 'PgStore (PostgreSQL)', backing: pgBacking, features: {leaseExpiry: true, staleAppendRefused: true}})
 
   describe('PgStore on PostgreSQL only', () => {
     let backing: Awaited<ReturnType<typeof pgBacking>> | undefined
@@ -163,6 +163,68 @@ if (SKIP) {
       const lease = await a.leases.tryAcquire(run)
       expect(lease).toBeDefined()
       await lease!.release()
+    })
+
+    it('dropOwn drops only a lease of this process', async () => {
+      backing = await pgBacking()
+      const a = await backing.open({leaseMs: 60_000})
+      const run = await newRun(a)
+      // Another process (pid 1, alive) holds it.
+      await admin((c) => c.query(`INSERT INTO "${backing!.schema}".leases (run, holder, owner, expires_at) VALUES ($1, 'elsewhere:1:x/1', $2, now() + interval '1 hour')`, [run, JSON.stringify({pid: 1, host: 'elsewhere', since: new Date().toISOString()})]))
+      await a.leases.dropOwn(run)
+      expect(await a.leases.holder(run)).toMatchObject({pid: 1, host: 'elsewhere'})
+      expect(await a.leases.tryAcquire(run)).toBeUndefined()
+    })
+
+    it('kv expiry and the fixed incr window follow the clock exactly', async () => {
+      backing = await pgBacking()
+      let clock = Date.parse('2026-01-01T00:00:00Z')
+      const [a, b] = [await backing.open({now: () => clock}), await backing.open({now: () => clock})]
+      await a.kv.set('ns', 'k', 42, {ttlMs: 1000})
+      expect(await b.kv.entry('ns', 'k')).toMatchObject({value: 42, expiresAt: new Date(clock + 1000).toISOString()})
+      clock += 999
+      expect(await b.kv.get('ns', 'k')).toBe(42)
+      clock += 2
+      expect(await b.kv.get('ns', 'k')).toBeNull()
+      expect(await b.kv.delete('ns', 'k')).toBe(false)
+      expect(await a.kv.incr('c', 'win', 5, {ttlMs: 1000})).toBe(5)
+      clock += 600
+      expect(await b.kv.incr('c', 'win', 1, {ttlMs: 1000})).toBe(6)
+      clock += 600 // past the first incr's window: the key starts over
+      expect(await b.kv.incr('c', 'win', 1, {ttlMs: 1000})).toBe(1)
+    })
+
+    it('webhook deliveries: saves of two daemons add up; remember is one atomic check across instances', async () => {
+      backing = await pgBacking()
+      const t = Date.parse('2026-01-01T00:00:00Z')
+      const [a, b] = [await backing.open({now: () => t}), await backing.open({now: () => t})]
+      await a.webhooks.save({'delivery:a': {run: 'RA', until: t + 1000}})
+      await b.webhooks.save({'delivery:b': {run: 'RB', until: t + 1000}})
+      expect(await a.webhooks.load()).toEqual({'delivery:a': {run: 'RA', until: t + 1000}, 'delivery:b': {run: 'RB', until: t + 1000}})
+      expect(await a.webhooks.remember('d-1', 'R1', t, 1000)).toBe(true)
+      expect(await b.webhooks.remember('d-1', 'R2', t + 500, 1000)).toBe(false)
+      expect(await a.webhooks.remember('d-1', 'R3', t + 1001, 1000)).toBe(true)
+      const racers = await Promise.all(Array.from({length: 6}, (_, i) => (i % 2 === 0 ? a : b).webhooks.remember('d-race', `R${i}`, t, 1000)))
+      expect(racers.filter(Boolean)).toHaveLength(1)
+    })
+
+    it('of two daemons consuming signals, exactly one gets each signal', async () => {
+      backing = await pgBacking()
+      const [a, b, c] = [await backing.open(), await backing.open(), await backing.open()]
+      const got: string[] = []
+      const consumers = [a.signals.consume((id) => got.push(id)), b.signals.consume((id) => got.push(id))]
+      try {
+        const runs = await Promise.all(Array.from({length: 10}, () => newRun(c)))
+        for (const run of runs) await c.signals.signal(run)
+        await eventually(() => runs.every((r) => got.includes(r)))
+        // Give a duplicate a chance to arrive: one more signal round trip through both consumers.
+        const last = await newRun(c)
+        await c.signals.signal(last)
+        await eventually(() => got.includes(last))
+        expect([...got].sort()).toEqual([...runs, last].sort())
+      } finally {
+        await Promise.all(consumers.map((x) => x.close()))
+      }
     })
 
     it('an unreachable server is storage_error naming host and port, never the password', async () => {

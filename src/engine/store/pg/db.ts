@@ -101,7 +101,8 @@ export function openDb(url: string, schema: string, options: {max?: number} = {}
         } catch {
           broken = true
         }
-        throw storeError(err, where)
+        // What `fn` threw of its own (a queue body's error) goes to the caller as it was.
+        throw isDbError(err) ? storeError(err, where) : err
       } finally {
         c.release(broken)
       }
@@ -129,6 +130,14 @@ export function storeError(err: unknown, where: string, runId?: string): BreytaE
     hint: `Check that PostgreSQL at ${where} is up and reachable and that its user may write there, then ${resume}; the run stays resumable.`,
     details: {store: 'postgres', where, ...(sqlstate ? {sqlstate} : {}), ...(e.code && !sqlstate ? {errno: e.code} : {}), ...(runId ? {run: runId} : {})},
   })
+}
+
+/** Thrown by PostgreSQL or the connection to it (not by a caller's code run inside a transaction). */
+export function isDbError(err: unknown): boolean {
+  if (err instanceof pgModule().DatabaseError) return true
+  const e = err as {code?: unknown; message?: unknown}
+  if (typeof e?.code === 'string' && /^E[A-Z0-9_]+$/.test(e.code)) return true // ECONNREFUSED, ETIMEDOUT…
+  return typeof e?.message === 'string' && /^Connection terminated|^Client has encountered a connection error|^timeout exceeded when trying to connect/.test(e.message)
 }
 
 export function isUniqueViolation(err: unknown): boolean {

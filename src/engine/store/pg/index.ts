@@ -30,7 +30,7 @@ export interface PgStoreOptions extends LeaseOptions {
   schema?: string
   /** Connections in the pool (default 10). */
   poolMax?: number
-  /** Clock for kv expiry (tests). */
+  /** Clock for kv expiry and webhook windows (tests). */
   now?: () => number
 }
 
@@ -58,7 +58,7 @@ export class PgStore implements Store {
     this.signals = new PgSignalStore(db)
     this.inbox = new PgInboxStore(db, this.signals)
     this.queue = new PgQueueStore(db)
-    this.webhooks = new PgWebhookDeliveryStore(db)
+    this.webhooks = new PgWebhookDeliveryStore(db, options.now)
     this.kv = new PgKvStore(db, options.now === undefined ? {} : {now: options.now})
     this.resources = new PgResourceStore(db)
   }

@@ -19,7 +19,7 @@
  */
 import {BreytaError} from '../../errors.js'
 import type {JournalEvent, UnsequencedEvent} from '../../journal/events.js'
-import {codeEvent, kebabEvent} from '../fs/journal.js'
+import {codeEvent, kebabEvent} from '../../journal/casing.js'
 import type {JournalHandle, JournalRead, JournalStore, RunLease} from '../types.js'
 import {isUniqueViolation, storeError, type Db} from './db.js'
 import type {PgLease} from './leases.js'
@@ -171,6 +171,11 @@ export class PgJournalHandle implements JournalHandle {
     const stamped = events.map((e) => ({seq: ++this.seq, ...this.redact(e)}) as JournalEvent)
     this.committer.stage(stamped.map((e) => ({handle: this, seq: e.seq, row: toRow(e)})))
     return stamped
+  }
+
+  /** Staged like `append`: no flush is asked for; the next `durable()` covers it. */
+  appendUnsynced(...events: UnsequencedEvent[]): JournalEvent[] {
+    return this.append(...events)
   }
 
   async appendNow(...events: UnsequencedEvent[]): Promise<JournalEvent[]> {

@@ -143,6 +143,17 @@ export class PgLeaseStore implements LeaseStore {
     await this.db.query(`DELETE FROM ${this.db.t('leases')} WHERE run = $1 AND holder = $2`, [lease.runId, lease.holder])
   }
 
+  /** Drop this process's lease of a run whose handle was lost (a daemon worker died holding it); another process's stays. */
+  async dropOwn(runId: string): Promise<void> {
+    for (const lease of this.live) {
+      if (lease.runId === runId) {
+        lease.stop()
+        this.live.delete(lease)
+      }
+    }
+    await this.db.query(`DELETE FROM ${this.db.t('leases')} WHERE run = $1 AND starts_with(holder, $2)`, [runId, processHolderPrefix()])
+  }
+
   /** Stop renewing everything (the store is closing); the rows expire by themselves. */
   stopAll(): void {
     for (const lease of this.live) lease.stop()
@@ -161,7 +172,12 @@ function isDeadHere(owner: OwnerRow): boolean {
   return owner.host === os.hostname() && owner.pid !== process.pid && !pidAlive(owner.pid)
 }
 
+/** What every holder id of this process starts with. */
+function processHolderPrefix(): string {
+  return `${os.hostname()}:${process.pid}:`
+}
+
 /** This store instance's part of every holder id: host, pid and a random tag (two stores in one process differ). */
 export function holderBase(): string {
-  return `${os.hostname()}:${process.pid}:${crypto.randomBytes(4).toString('hex')}`
+  return `${processHolderPrefix()}${crypto.randomBytes(4).toString('hex')}`
 }

@@ -9,16 +9,16 @@
  * message, which PostgreSQL caps at 1 GiB; a resource is refused above 256 MiB, with a message,
  * before the server would refuse it with a less helpful one.
  */
+import {randomBytes} from 'node:crypto'
 import {BreytaError} from '../../errors.js'
-import {isRunId} from '../fs/paths.js'
-import {RES_SCHEME, resourceUri} from '../fs/resource-store.js'
-import type {ResourceListing, ResourceStore, StoredResource} from '../types.js'
+import {isRunId, RES_SCHEME, RESOURCE_NAME} from '../names.js'
+import type {ResourceListing, ResourceRef, ResourceStore, StoredResource} from '../types.js'
 import type {Db} from './db.js'
 
 export const MAX_RESOURCE_BYTES = 256 * 1024 * 1024
+export const DEFAULT_CONTENT_TYPE = 'application/octet-stream'
 
-/** The files store's name rule: one path segment, never `.`/`..` or hidden. */
-const RESOURCE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/
+const resourceUri = (runId: string, name: string) => `${RES_SCHEME}${runId}/${name}`
 
 function invalidUri(uri: string, why: string): BreytaError {
   return new BreytaError('invalid_input', `invalid resource URI "${uri}": ${why}`, {
@@ -60,23 +60,26 @@ const listing = (r: Row): ResourceListing => ({uri: resourceUri(r.run, r.name), 
 export class PgResourceStore implements ResourceStore {
   constructor(private readonly db: Db) {}
 
-  async put(runId: string, name: string, data: Buffer, contentType: string): Promise<ResourceListing> {
+  /** As the files store: a random name unless given; text defaults to text/plain, bytes to octet-stream. */
+  async put(runId: string, data: Buffer | string, options: {name?: string; contentType?: string} = {}): Promise<ResourceRef> {
     if (!isRunId(runId)) throw new BreytaError('invalid_input', `"${runId}" is not a run id`)
+    const name = options.name ?? `r-${randomBytes(8).toString('hex')}`
     if (!RESOURCE_NAME.test(name)) throw new BreytaError('invalid_input', `"${name}" is not a valid resource name`, {hint: 'Use letters, digits, ".", "_" and "-" (use sanitizeResourceName).'})
-    if (data.length > MAX_RESOURCE_BYTES) {
-      throw new BreytaError('storage_error', `resource ${resourceUri(runId, name)} is ${data.length} bytes; the PostgreSQL store keeps resources up to ${MAX_RESOURCE_BYTES} bytes`, {
+    const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data
+    const contentType = options.contentType ?? (typeof data === 'string' ? 'text/plain; charset=utf-8' : DEFAULT_CONTENT_TYPE)
+    if (buf.length > MAX_RESOURCE_BYTES) {
+      throw new BreytaError('storage_error', `resource ${resourceUri(runId, name)} is ${buf.length} bytes; the PostgreSQL store keeps resources up to ${MAX_RESOURCE_BYTES} bytes`, {
         hint: 'Keep large artifacts outside breyta (object storage, a file share) and pass their location instead.',
-        details: {run: runId, size: data.length, limit: MAX_RESOURCE_BYTES, store: 'postgres'},
+        details: {run: runId, size: buf.length, limit: MAX_RESOURCE_BYTES, store: 'postgres'},
       })
     }
     // A re-put of the same name (a retried attempt) replaces bytes and metadata together.
-    const rows = await this.db.query<Row>(
+    await this.db.query(
       `INSERT INTO ${this.db.t('resources')} (run, name, data, size, content_type, created_at) VALUES ($1, $2, $3, $4, $5, $6)
-       ON CONFLICT (run, name) DO UPDATE SET data = excluded.data, size = excluded.size, content_type = excluded.content_type, created_at = excluded.created_at
-       RETURNING run, name, size, content_type, created_at`,
-      [runId, name, data, data.length, contentType, new Date().toISOString()],
+       ON CONFLICT (run, name) DO UPDATE SET data = excluded.data, size = excluded.size, content_type = excluded.content_type, created_at = excluded.created_at`,
+      [runId, name, buf, buf.length, contentType, new Date().toISOString()],
     )
-    return listing(rows[0]!)
+    return {ref: resourceUri(runId, name), size: buf.length, contentType}
   }
 
   async get(uri: string): Promise<StoredResource> {

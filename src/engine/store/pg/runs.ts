@@ -8,7 +8,7 @@ import crypto from 'node:crypto'
 import {BreytaError} from '../../errors.js'
 import type {JournalEvent, UnsequencedEvent} from '../../journal/events.js'
 import {projectRun, type RunView} from '../../journal/projection.js'
-import {isRunId} from '../fs/paths.js'
+import {isRunId} from '../names.js'
 import {newRunId} from '../fs/run-id.js'
 import type {RunListOptions, RunStore} from '../types.js'
 import type {Db} from './db.js'
@@ -106,6 +106,10 @@ export class PgRunStore implements RunStore {
   async requestCancel(runId: string, reason?: string): Promise<void> {
     const rows = await this.db.query(`UPDATE ${this.db.t('runs')} SET cancel_requested = true, cancel_reason = coalesce(cancel_reason, $2) WHERE id = $1 RETURNING id`, [runId, reason ?? null])
     if (rows.length === 0) throw runNotFound(runId)
+  }
+
+  async clearCancel(runId: string): Promise<void> {
+    await this.db.query(`UPDATE ${this.db.t('runs')} SET cancel_requested = false, cancel_reason = NULL WHERE id = $1`, [runId])
   }
 
   async cancelRequested(runId: string): Promise<{reason?: string} | undefined> {

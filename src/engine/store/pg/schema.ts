@@ -61,6 +61,7 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE TABLE {s}.webhook_deliveries (
     id       text PRIMARY KEY,
+    run      text NOT NULL,
     until_ms bigint NOT NULL
   );
   CREATE INDEX webhook_deliveries_until ON {s}.webhook_deliveries (until_ms);
