@@ -96,7 +96,7 @@ export class PgResourceStore implements ResourceStore {
       throw new BreytaError('run_not_found', `no run "${options.runId}"`, {hint: 'List runs with `breyta runs list`.'})
     }
     const where = options.runId === undefined ? '' : 'WHERE run = $1'
-    const rows = await this.db.query<Row>(`SELECT run, name, size, content_type, created_at FROM ${this.db.t('resources')} ${where} ORDER BY run DESC, created_at, name COLLATE "C"`, options.runId === undefined ? [] : [options.runId])
+    const rows = await this.db.query<Row>(`SELECT run, name, size, content_type, created_at FROM ${this.db.t('resources')} ${where} ORDER BY run COLLATE "C" DESC, created_at, name COLLATE "C"`, options.runId === undefined ? [] : [options.runId])
     return rows.map(listing)
   }
 }

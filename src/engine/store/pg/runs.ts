@@ -55,9 +55,10 @@ export class PgRunStore implements RunStore {
     let sql = `SELECT id FROM ${this.db.t('runs')}`
     if (options.before !== undefined) {
       params.push(options.before)
-      sql += ` WHERE id < $1`
+      sql += ` WHERE id COLLATE "C" < $1`
     }
-    sql += ' ORDER BY id DESC'
+    // Byte order whatever the database's locale: ULIDs sort by time in it.
+    sql += ' ORDER BY id COLLATE "C" DESC'
     if (options.limit !== undefined) {
       params.push(options.limit)
       sql += ` LIMIT $${params.length}`
@@ -96,7 +97,7 @@ export class PgRunStore implements RunStore {
 
   /** The waiting flag is kept with every snapshot write, so there is nothing to backfill. */
   async waitingIds(): Promise<string[]> {
-    return (await this.db.query<{id: string}>(`SELECT id FROM ${this.db.t('runs')} WHERE waiting ORDER BY id DESC`)).map((r) => r.id)
+    return (await this.db.query<{id: string}>(`SELECT id FROM ${this.db.t('runs')} WHERE waiting ORDER BY id COLLATE "C" DESC`)).map((r) => r.id)
   }
 
   async noteWaiting(runId: string, waiting: boolean): Promise<void> {

@@ -97,12 +97,17 @@ export function ensureSchema(db: Db): Promise<void> {
   const id = `${db.url}\u0000${db.schema}`
   let done = migrated.get(id)
   if (done === undefined) {
-    done = migrate(db).then(() => undefined)
+    done = upToDate(db).then((current) => (current ? undefined : migrate(db).then(() => undefined)))
     migrated.set(id, done)
     // A failure (server down) is not remembered: the next use tries again.
     done.catch(() => migrated.delete(id))
   }
   return done
+}
+
+/** One read, no lock: the common case (every command of every process) costs a single query. */
+async function upToDate(db: Db): Promise<boolean> {
+  return (await schemaVersion(db)) === MIGRATIONS.length
 }
 
 export async function migrate(db: Db): Promise<{from: number; to: number}> {
@@ -130,6 +135,8 @@ export async function migrate(db: Db): Promise<{from: number; to: number}> {
 
 /** The version a store is at (0 when never migrated). */
 export async function schemaVersion(db: Db): Promise<number> {
-  const rows = await db.query<{v: number | null}>(`SELECT (SELECT max(version) FROM "${db.schema}".schema_version) AS v WHERE to_regclass($1) IS NOT NULL`, [`"${db.schema}".schema_version`])
+  const exists = await db.query<{t: string | null}>('SELECT to_regclass($1)::text AS t', [`"${db.schema}".schema_version`])
+  if (exists[0]?.t == null) return 0
+  const rows = await db.query<{v: number | null}>(`SELECT max(version) AS v FROM "${db.schema}".schema_version`)
   return rows[0]?.v ?? 0
 }

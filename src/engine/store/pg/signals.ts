@@ -33,6 +33,8 @@ export class PgSignalStore implements SignalStore {
   private readonly consumers = new Set<(runId: string) => void>()
   private listener: Client | undefined
   private reconnect: NodeJS.Timeout | undefined
+  /** Open consumers' closers, so closing the store stops their sweeps. */
+  private readonly consuming = new Set<() => Promise<void>>()
   /** See the module comment: kept for the interface, not acted on. */
   muted = false
 
@@ -88,13 +90,14 @@ export class PgSignalStore implements SignalStore {
     const timer = setInterval(sweep, SWEEP_MS)
     timer.unref()
     sweep()
-    return {
-      close: async () => {
-        closed = true
-        clearInterval(timer)
-        await this.unsubscribe(this.consumers, fn)
-      },
+    const close = async () => {
+      closed = true
+      clearInterval(timer)
+      this.consuming.delete(close)
+      await this.unsubscribe(this.consumers, fn)
     }
+    this.consuming.add(close)
+    return {close}
   }
 
   watch(onChange: (runId: string) => void): RunChangeWatch {
@@ -156,6 +159,7 @@ export class PgSignalStore implements SignalStore {
   }
 
   async close(): Promise<void> {
+    await Promise.all([...this.consuming].map((close) => close()))
     this.watchers.clear()
     this.consumers.clear()
     await this.unlisten()
