@@ -6,7 +6,7 @@
  * Usage: node test/helpers/resume-worker.mjs ROOT
  */
 import {openWorkspace, resumeRun} from '../../dist/engine/index.js'
-import '../../dist/engine/operations.js'
+import '../../dist/engine/operations/index.js'
 import 'execa'
 
 const ws = await openWorkspace({explicit: process.argv[2], from: process.argv[2]})

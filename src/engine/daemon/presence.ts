@@ -12,7 +12,6 @@ import fs from 'node:fs'
 import net from 'node:net'
 import {BreytaError} from '../errors.js'
 import {runStatusUrl} from '../workspace/callback-url.js'
-import {readJsonFile} from '../store/fs/snapshot.js'
 import type {Workspace} from '../workspace/workspace.js'
 import type {DaemonInfo} from './status.js'
 

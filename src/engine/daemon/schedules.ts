@@ -7,14 +7,11 @@
  * daemon was down fires once (not every missed tick); a trigger seen for the first time only
  * sets its watermark.
  */
-import fs from 'node:fs'
 import {Cron} from 'croner'
 import {resolveReleased} from '../flow/releases.js'
 import {parseFlow} from '../flow/load.js'
 import type {Trigger} from '../flow/types.js'
 import {createRun} from '../runtime/runs.js'
-import {lock} from '../store/fs/lock.js'
-import {readJsonFile, writeSnapshot} from '../store/fs/snapshot.js'
 import type {DaemonContext} from './context.js'
 
 type ScheduleTrigger = Extract<Trigger, {type: 'schedule'}>

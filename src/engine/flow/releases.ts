@@ -6,11 +6,11 @@
  */
 import crypto from 'node:crypto'
 import {BreytaError} from '../errors.js'
-import {assertSlug} from '../store/names.js'
 import type {LocalFiles, ReleaseIndex, ReleaseVersion} from '../store/types.js'
 import type {Target} from '../journal/events.js'
 import type {Workspace} from '../workspace/workspace.js'
 import {parseFlow} from './load.js'
+import {assertSlug} from './slug.js'
 import type {FlowDefinition} from './types.js'
 
 export type {ReleaseIndex, ReleaseVersion} from '../store/types.js'

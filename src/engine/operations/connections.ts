@@ -6,8 +6,8 @@
  */
 import {emap, kw, type EdnMap} from '../edn/values.js'
 import {BreytaError, toBreytaError} from '../errors.js'
-import {getConnection, readConnections} from '../store/fs/connection-store.js'
-import {readSecrets, secretEnvName} from '../store/fs/secret-store.js'
+import {getConnection} from '../store/names.js'
+import {secretEnvName} from '../shared/secret-names.js'
 import {stepExecutor} from '../steps/registry.js'
 import type {Connection, StepContext} from '../steps/types.js'
 import type {Workspace} from '../workspace/workspace.js'
@@ -39,7 +39,7 @@ function targetOf(c: Connection): string | null {
 }
 
 export async function listConnections(ws: Workspace, env: NodeJS.ProcessEnv): Promise<{items: ConnectionSummary[]; next: null}> {
-  const [connections, secrets] = await Promise.all([readConnections(ws.layout), readSecrets(ws.layout)])
+  const [connections, secrets] = await Promise.all([ws.local.readConnections(), ws.local.readSecrets()])
   const items = Object.values(connections)
     .sort((a, b) => (a.name < b.name ? -1 : 1))
     .map((c) => ({name: c.name, type: c.type, target: targetOf(c), secrets: secretRefs(c, secrets, env)}))
@@ -47,7 +47,7 @@ export async function listConnections(ws: Workspace, env: NodeJS.ProcessEnv): Pr
 }
 
 export async function showConnection(ws: Workspace, name: string, env: NodeJS.ProcessEnv): Promise<ConnectionSummary & {config: Connection}> {
-  const [connections, secrets] = await Promise.all([readConnections(ws.layout), readSecrets(ws.layout)])
+  const [connections, secrets] = await Promise.all([ws.local.readConnections(), ws.local.readSecrets()])
   const c = lookup(connections, name)
   return {name: c.name, type: c.type, target: targetOf(c), secrets: secretRefs(c, secrets, env), config: c}
 }
@@ -90,7 +90,7 @@ function probeFor(c: Connection): {step: string; config: EdnMap; ok: (out: unkno
 }
 
 export async function testConnection(ws: Workspace, name: string, env: NodeJS.ProcessEnv, options: {timeoutMs?: number} = {}): Promise<ConnectionTest> {
-  const [connections, secrets] = await Promise.all([readConnections(ws.layout), readSecrets(ws.layout)])
+  const [connections, secrets] = await Promise.all([ws.local.readConnections(), ws.local.readSecrets()])
   const c = lookup(connections, name)
   const started = Date.now()
   const probe = probeFor(c)

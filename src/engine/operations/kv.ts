@@ -13,7 +13,7 @@
 import {fromJson, toJson, type Json} from '../edn/json.js'
 import {BreytaError} from '../errors.js'
 import {parseDuration} from '../flow/duration.js'
-import {openKvStore, type KvEntry, type KvStore} from '../store/fs/kv-store.js'
+import type {KvEntry, KvStore} from '../store/types.js'
 import type {Workspace} from '../workspace/workspace.js'
 import type {Page} from './listing.js'
 
@@ -31,8 +31,7 @@ function view(e: KvEntry): KvEntryView {
 }
 
 function withStore<T>(ws: Workspace, fn: (store: KvStore) => Promise<T>): Promise<T> {
-  const store = openKvStore(ws.layout)
-  return fn(store).finally(() => store.close())
+  return fn(ws.store.kv)
 }
 
 function notFound(namespace: string, key: string): BreytaError {

@@ -7,8 +7,8 @@
 import {Keyword} from '../edn/values.js'
 import {BreytaError, type Problem} from '../errors.js'
 import type {FlowDefinition} from '../flow/types.js'
-import {connectionFromValue} from '../store/fs/connection-store.js'
-import {secretEnvName} from '../store/fs/secret-store.js'
+import {connectionFromValue} from '../store/names.js'
+import {secretEnvName} from '../shared/secret-names.js'
 import type {Connection} from '../steps/types.js'
 
 const SECRET_FIELDS = ['url-secret', 'webhook-secret', 'key-secret', 'token-secret']

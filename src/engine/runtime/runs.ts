@@ -250,4 +250,3 @@ export async function retryRun(ws: Workspace, runId: string, options: {fromStep?
   return view
 }
 
-export {parseInputJson} from '../operations/input.js'

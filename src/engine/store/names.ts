@@ -7,15 +7,9 @@ import {BreytaError} from '../errors.js'
 
 export {connectionFromValue, getConnection} from './fs/connection-store.js'
 
-const SLUG = /^[a-z0-9][a-z0-9-]*$/
-const RUN_ID = /^[0-9A-HJKMNP-TV-Z]{26}$/
+export {assertSlug} from '../flow/slug.js'
 
-export function assertSlug(slug: string): string {
-  if (!SLUG.test(slug)) {
-    throw new BreytaError('invalid_input', `invalid flow slug "${slug}"`, {hint: 'A slug is lower-case letters, digits and dashes, starting with a letter or digit.'})
-  }
-  return slug
-}
+const RUN_ID = /^[0-9A-HJKMNP-TV-Z]{26}$/
 
 export function isRunId(id: string): boolean {
   return RUN_ID.test(id)

@@ -296,6 +296,11 @@ export interface DaemonInfo {
   log?: string | null
 }
 
+export interface SecretListing {
+  name: string
+  source: 'env' | 'file'
+}
+
 export type OutputStream = 'stdout' | 'stderr'
 
 export interface StepLogLine {
@@ -355,6 +360,10 @@ export interface LocalFiles {
 
   readConnections(): Promise<Record<string, Connection>>
   readSecrets(): Promise<Record<string, string>>
+  /** Set one secret; concurrent sets never lose each other's value. */
+  setSecret(name: string, value: string): Promise<void>
+  /** Every secret available (env BREYTA_SECRET_* wins over the file), by name only. */
+  listSecretNames(env: NodeJS.ProcessEnv): Promise<SecretListing[]>
   /**
    * The one synchronous door, for the output boundary (a print or a log line redacts without
    * awaiting): secrets and connections as they are now, parsed once while the files stay the

@@ -1,33 +1,147 @@
 /**
- * FsStore (today's files under .breyta/) against the store contract. Two FsStore instances on one
- * workspace stand for two processes on one machine.
+ * FsStore (store/fs/fs-store.ts) as the engine sees it, through the Store interface: the
+ * guarantees a second implementation must keep too. Cross-process ones run in real processes.
  */
+import {spawn} from 'node:child_process'
+import crypto from 'node:crypto'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import {initWorkspace} from '../../../src/engine/index.js'
+import {fileURLToPath} from 'node:url'
+import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 import {FsStore} from '../../../src/engine/store/fs/fs-store.js'
 import {WorkspaceLayout} from '../../../src/engine/store/fs/paths.js'
-import {storeContract, type StoreBacking} from './contract.js'
+import type {UnsequencedEvent} from '../../../src/engine/journal/events.js'
 
-async function fsBacking(): Promise<StoreBacking> {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'breyta-store-contract-'))
-  initWorkspace(root)
-  const layout = new WorkspaceLayout(root)
-  // Daemon signals are written only while a daemon is said to run (store/fs/signals.ts).
-  fs.writeFileSync(layout.daemonJson, JSON.stringify({pid: process.pid, url: 'http://127.0.0.1:0', 'started-at': new Date().toISOString()}))
-  const stores: FsStore[] = []
-  return {
-    async open() {
-      const s = new FsStore(new WorkspaceLayout(root))
-      stores.push(s)
-      return s
-    },
-    async dispose() {
-      await Promise.all(stores.map((s) => s.close()))
-      fs.rmSync(root, {recursive: true, force: true})
-    },
-  }
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..')
+const worker = path.join(repo, 'test/helpers/fs-store-worker.ts')
+
+let root: string
+let layout: WorkspaceLayout
+let store: FsStore
+beforeEach(() => {
+  root = fs.mkdtempSync(path.join(os.tmpdir(), 'breyta-fs-store-'))
+  layout = new WorkspaceLayout(root)
+  fs.mkdirSync(layout.runsDir, {recursive: true})
+  store = new FsStore(layout)
+})
+afterEach(async () => {
+  await store.close()
+  fs.rmSync(root, {recursive: true, force: true})
+})
+
+const created = (run: string): UnsequencedEvent => ({type: 'run_created', at: new Date().toISOString(), run, flow: 'f', target: 'draft', version: null, sha256: sha('{:slug :f}'), input: {}})
+const sha = (text: string) => crypto.createHash('sha256').update(text).digest('hex')
+
+/** Start workers; resolves once each has opened the store and waits for "go". */
+function startWorker(...args: string[]) {
+  const child = spawn(process.execPath, ['--import', 'tsx', worker, root, ...args], {cwd: repo, stdio: ['pipe', 'pipe', 'inherit']})
+  let out = ''
+  const lines: ((line: string) => void)[] = []
+  child.stdout.setEncoding('utf8')
+  child.stdout.on('data', (d: string) => {
+    out += d
+    for (let i = out.indexOf('\n'); i >= 0; i = out.indexOf('\n')) {
+      const line = out.slice(0, i)
+      out = out.slice(i + 1)
+      lines.shift()?.(line)
+    }
+  })
+  const next = () => new Promise<string>((resolve) => lines.push(resolve))
+  return {child, ready: next(), done: next()}
 }
 
-storeContract({name: 'FsStore (files)', backing: fsBacking, features: {leaseExpiry: false, staleAppendRefused: false}})
+async function together(workers: ReturnType<typeof startWorker>[]): Promise<unknown[]> {
+  for (const w of workers) expect(await w.ready).toBe('ready')
+  for (const w of workers) w.child.stdin.write('go\n')
+  return Promise.all(workers.map(async (w) => JSON.parse(await w.done) as unknown))
+}
+
+describe('FsStore', () => {
+  it('inbox.post: of eight processes completing the same wait at once, exactly one wins', async () => {
+    const run = store.runs.newRunId()
+    await store.runs.create(run, '{:slug :f}', created(run))
+    const results = (await together(Array.from({length: 8}, () => startWorker('post', run, 'approve')))) as {won: boolean; pid: number}[]
+    const winners = results.filter((r) => r.won)
+    expect(winners).toHaveLength(1)
+    expect(await store.inbox.has(run, 'approve')).toBe(true)
+    expect(await store.inbox.has(run, 'other')).toBe(false)
+    // The one entry is the winner's, whole.
+    expect(await store.inbox.read(run)).toMatchObject([{key: 'approve', payload: {by: winners[0]!.pid}, source: 'api'}])
+    expect(await store.inbox.post(run, {key: 'approve', payload: null, source: 'cli', at: new Date().toISOString()})).toBe(false)
+  }, 60_000)
+
+  it('queue.withQueue: two processes read-modify-write one flow\'s queue without losing an update', async () => {
+    expect(await store.queue.read('solo')).toBeUndefined()
+    await together([startWorker('queue', 'solo', '25'), startWorker('queue', 'solo', '25')])
+    const entries = (await store.queue.read('solo'))!
+    expect(entries).toHaveLength(50)
+    expect(entries.map((e) => e.run)).toEqual([...entries.map((e) => e.run)].sort())
+    expect(await store.queue.slugs()).toEqual(['solo'])
+  }, 60_000)
+
+  it('queue.withQueue writes nothing when the body returns no entries or throws', async () => {
+    await store.queue.withQueue('q', () => ({entries: [], result: 1}))
+    expect(await store.queue.read('q')).toEqual([])
+    expect(await store.queue.withQueue('q', (entries) => ({result: entries}))).toEqual([])
+    await expect(store.queue.withQueue('q', () => {
+      throw new Error('no')
+    })).rejects.toThrow('no')
+    expect(await store.queue.read('q')).toEqual([])
+    expect(await store.queue.slugs()).toEqual([])
+  })
+
+  it('leases are exclusive, name their holder, and free on release', async () => {
+    const run = store.runs.newRunId()
+    await store.runs.create(run, '{:slug :f}', created(run))
+    const lease = (await store.leases.tryAcquire(run, 'advance'))!
+    expect(lease.runId).toBe(run)
+    expect(await store.leases.tryAcquire(run, 'advance')).toBeUndefined()
+    expect(await store.leases.acquire(run, {timeoutMs: 50})).toBeUndefined()
+    expect(await store.leases.holder(run)).toMatchObject({pid: process.pid, purpose: 'advance'})
+    await lease.release()
+    expect(await store.leases.holder(run)).toBeUndefined()
+    const again = (await store.leases.tryAcquire(run))!
+    await store.leases.dropOwn(run)
+    expect(await store.leases.holder(run)).toBeUndefined()
+    await again.release()
+  })
+
+  it('journals: grouped appends count once durable; appendAfter cuts a torn tail first', async () => {
+    const run = store.runs.newRunId()
+    await store.runs.create(run, '{:slug :f}', created(run))
+    const lease = (await store.leases.tryAcquire(run))!
+    const journal = await store.journals.open(lease, await store.journals.read(run))
+    const [started] = journal.append({type: 'run_started', at: 'a', pid: 1})
+    expect(started!.seq).toBe(2)
+    await journal.durable()
+    const [log] = await journal.appendNow({type: 'log', at: 'b', message: 'hi'})
+    expect(log!.seq).toBe(3)
+    await journal.close()
+    await lease.release()
+    fs.appendFileSync(layout.runJournal(run), '{"seq":4,"type":"lo')
+    const read = await store.journals.read(run)
+    expect(read.events.map((e) => e.seq)).toEqual([1, 2, 3])
+    await store.journals.appendAfter(run, read, {type: 'run_cancelled', at: 'c', reason: 'test'})
+    expect((await store.runs.readView(run)).status).toBe('cancelled')
+    expect((await store.journals.read(run)).events.map((e) => e.seq)).toEqual([1, 2, 3, 4])
+  })
+
+  it('a cancel request is seen until it is cleared', async () => {
+    const run = store.runs.newRunId()
+    await store.runs.create(run, '{:slug :f}', created(run))
+    expect(await store.runs.cancelRequested(run)).toBeUndefined()
+    await store.runs.requestCancel(run, 'test')
+    expect(await store.runs.cancelRequested(run)).toBeDefined()
+    expect(await new FsStore(layout).runs.cancelRequested(run)).toBeDefined()
+    await store.runs.clearCancel(run)
+    expect(await store.runs.cancelRequested(run)).toBeUndefined()
+  })
+
+  it('the callback key is made once, kept out of sight (0600), and the same for every store of the workspace', async () => {
+    const key = await store.callbackKey()
+    expect(key).toHaveLength(32)
+    expect(await new FsStore(layout).callbackKey()).toEqual(key)
+    expect(fs.statSync(layout.key).mode & 0o777).toBe(0o600)
+  })
+})

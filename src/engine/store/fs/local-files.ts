@@ -6,13 +6,13 @@ import fs from 'node:fs'
 import path from 'node:path'
 import {watch, type FSWatcher} from 'chokidar'
 import {BreytaError} from '../../errors.js'
-import type {Connection, DaemonInfo, LocalFiles, ReleaseIndex, StepLogs} from '../types.js'
+import type {Connection, DaemonInfo, LocalFiles, ReleaseIndex, SecretListing, StepLogs} from '../types.js'
 import {readConnections, readConnectionsSync} from './connection-store.js'
 import {draftExists, listDraftSlugs, readDraft, writeDraft} from './flow-store.js'
 import {lock, tryLock} from './lock.js'
 import {assertSlug, type WorkspaceLayout} from './paths.js'
 import {createReleaseVersion, readReleaseIndex, readReleasedText, writeReleaseIndex} from './release-store.js'
-import {readSecrets, readSecretsSync} from './secret-store.js'
+import {listSecretNames, readSecrets, readSecretsSync, setSecret} from './secret-store.js'
 import {StepLogReader, StepLogWriter, stepLogIds} from './step-log.js'
 import {readJsonFile, writeSnapshot} from './snapshot.js'
 
@@ -137,6 +137,14 @@ export class FsLocalFiles implements LocalFiles {
 
   readSecrets(): Promise<Record<string, string>> {
     return readSecrets(this.layout)
+  }
+
+  setSecret(name: string, value: string): Promise<void> {
+    return setSecret(this.layout, name, value)
+  }
+
+  listSecretNames(env: NodeJS.ProcessEnv): Promise<SecretListing[]> {
+    return listSecretNames(this.layout, env)
   }
 
   secretsNow(): Record<string, string> {

@@ -27,10 +27,8 @@ const SECRET_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]*$/
 
 export type SecretSource = 'env' | 'file'
 
-export interface SecretListing {
-  name: string
-  source: SecretSource
-}
+export type {SecretListing} from '../types.js'
+import type {SecretListing} from '../types.js'
 
 export function assertSecretName(name: string): string {
   if (!SECRET_NAME.test(name)) {
