@@ -4,8 +4,11 @@
  * concurrency, journal fencing on the lease, no secrets in the schema, errors without the URL.
  * Each test gets a schema of its own, dropped afterwards.
  */
+import {spawn} from 'node:child_process'
 import crypto from 'node:crypto'
 import os from 'node:os'
+import path from 'node:path'
+import {fileURLToPath} from 'node:url'
 import pg from 'pg'
 import {afterEach, describe, expect, it} from 'vitest'
 import {openDb} from '../../../src/engine/store/pg/db.js'
@@ -14,6 +17,7 @@ import {MIGRATIONS, migrate, schemaVersion} from '../../../src/engine/store/pg/s
 import {eventually, FLOW_TEXT, logEvent, newRun, storeContract, type StoreBacking} from './contract.js'
 
 const PG_URL = process.env.BREYTA_TEST_PG_URL
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..')
 const SKIP = PG_URL ? false : 'BREYTA_TEST_PG_URL is not set (start one with `export BREYTA_TEST_PG_URL="$(bash test/helpers/postgres.sh)"`)'
 
 let schemas = 0
@@ -163,6 +167,37 @@ if (SKIP) {
       const lease = await a.leases.tryAcquire(run)
       expect(lease).toBeDefined()
       await lease!.release()
+    })
+
+    it('a holder process killed with -9 loses its run: another process takes it over and continues its journal', async () => {
+      backing = await pgBacking()
+      const a = await backing.open({leaseMs: 60_000})
+      const run = await newRun(a)
+      const child = spawn(process.execPath, ['--import', 'tsx', path.join(repo, 'test/helpers/pg-lease-worker.ts'), PG_URL!, backing.schema, run, '60000'], {cwd: repo, stdio: ['ignore', 'pipe', 'inherit']})
+      const exited = new Promise((r) => child.once('exit', r))
+      try {
+        await new Promise<void>((resolve, reject) => {
+          child.stdout.setEncoding('utf8')
+          child.stdout.on('data', (d: string) => (d.includes('held') ? resolve() : reject(new Error(d))))
+          child.once('exit', (code) => reject(new Error(`worker exited ${code}`)))
+        })
+        // Alive: its lease (an hour-long one) keeps everyone else out.
+        expect(await a.leases.holder(run)).toMatchObject({pid: child.pid, purpose: 'worker'})
+        expect(await a.leases.tryAcquire(run)).toBeUndefined()
+        child.kill('SIGKILL')
+        await exited
+        // Dead on this host: taken over at once, without waiting for the expiry.
+        const lease = await a.leases.tryAcquire(run, 'takeover')
+        expect(lease).toBeDefined()
+        const h = await a.journals.open(lease!, await a.journals.read(run))
+        await h.appendNow(logEvent('after the takeover'))
+        const events = (await a.journals.read(run)).events
+        expect(events.map((e) => (e.type === 'log' ? e.message : e.type))).toEqual(['run_created', `worker ${child.pid}`, 'after the takeover'])
+        await h.close()
+        await lease!.release()
+      } finally {
+        child.kill('SIGKILL')
+      }
     })
 
     it('dropOwn drops only a lease of this process', async () => {
