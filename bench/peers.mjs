@@ -68,7 +68,11 @@ function install(names) {
   const pj = path.join(PEERS_DIR, 'package.json')
   if (!fs.existsSync(pj)) fs.writeFileSync(pj, JSON.stringify({name: 'breyta-bench-peers', private: true}, null, 2) + '\n')
   log(`npm install ${missing.map((n) => `${n}@${PINS[n]}`).join(' ')} (into ${PEERS_DIR})`)
-  const r = spawnSync('npm', ['install', '--prefix', PEERS_DIR, '--save-exact', '--no-audit', '--no-fund', '--loglevel=error', ...missing.map((n) => `${n}@${PINS[n]}`)], {encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 600_000})
+  const r = spawnSync(
+    'npm',
+    ['install', '--prefix', PEERS_DIR, '--save-exact', '--no-audit', '--no-fund', '--loglevel=error', ...missing.map((n) => `${n}@${PINS[n]}`)],
+    {encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 600_000},
+  )
   if (r.status !== 0) throw new Error(`npm install failed: ${(r.stderr || r.error?.message || '').trim().split('\n').slice(-3).join(' ')}`)
   for (const n of missing) if (installedVersion(n) !== PINS[n]) throw new Error(`npm install left ${n} at ${installedVersion(n) ?? 'nothing'}`)
 }
@@ -190,7 +194,8 @@ const breyta = {
   async up() {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'breyta-bench-peers-'))
     engine.initWorkspace(dir)
-    for (const [slug, text] of Object.entries(FLOWS)) fs.writeFileSync(path.join(dir, '.breyta', 'flows', `${slug}.edn`), typeof text === 'function' ? text(N.A) : text)
+    for (const [slug, text] of Object.entries(FLOWS))
+      fs.writeFileSync(path.join(dir, '.breyta', 'flows', `${slug}.edn`), typeof text === 'function' ? text(N.A) : text)
     if (argv.includes('--workers')) fs.writeFileSync(path.join(dir, '.breyta', 'config.edn'), `{:limits {:workers ${argValue('--workers', 0)}}}\n`)
     const ws = await engine.openWorkspace({explicit: dir, from: dir})
     for (const slug of ['one', 'three', 'cb']) await engine.releaseFlow(ws, slug)
@@ -231,9 +236,15 @@ function restatePeer() {
       const server = child(inst.bin, ['--no-logo', '--listen-mode', 'tcp'], {
         cwd: base,
         env: {
-          ...process.env, RESTATE_BASE_DIR: base, RESTATE_BIND_IP: '127.0.0.1', RESTATE_BIND_PORT: String(fabric),
-          RESTATE_INGRESS__BIND_PORT: String(ingress), RESTATE_ADMIN__BIND_PORT: String(admin),
-          RESTATE_DISABLE_TELEMETRY: 'true', RESTATE_LOG_FILTER: 'error', RESTATE_NODE_NAME: 'bench',
+          ...process.env,
+          RESTATE_BASE_DIR: base,
+          RESTATE_BIND_IP: '127.0.0.1',
+          RESTATE_BIND_PORT: String(fabric),
+          RESTATE_INGRESS__BIND_PORT: String(ingress),
+          RESTATE_ADMIN__BIND_PORT: String(admin),
+          RESTATE_DISABLE_TELEMETRY: 'true',
+          RESTATE_LOG_FILTER: 'error',
+          RESTATE_NODE_NAME: 'bench',
         },
       })
       let app
@@ -246,11 +257,21 @@ function restatePeer() {
         const adminUrl = `http://127.0.0.1:${admin}`
         const url = `http://127.0.0.1:${ingress}`
         await until('restate-server ready', async () => (await fetch(`${adminUrl}/health`)).ok && (await fetch(`${url}/restate/health`)).ok, 60_000, server)
-        app = child(process.execPath, [path.join(root, 'bench', 'peers', 'restate-app.mjs')], {env: {...process.env, BENCH_PEERS_DIR: PEERS_DIR, PORT: String(appPort)}})
+        app = child(process.execPath, [path.join(root, 'bench', 'peers', 'restate-app.mjs')], {
+          env: {...process.env, BENCH_PEERS_DIR: PEERS_DIR, PORT: String(appPort)},
+        })
         await until('restate app ready', () => app.out.includes('ready'), 30_000, app)
-        await json(await fetch(`${adminUrl}/deployments`, {method: 'POST', headers: {'content-type': 'application/json'}, body: JSON.stringify({uri: `http://127.0.0.1:${appPort}`})}), 'register deployment')
+        await json(
+          await fetch(`${adminUrl}/deployments`, {
+            method: 'POST',
+            headers: {'content-type': 'application/json'},
+            body: JSON.stringify({uri: `http://127.0.0.1:${appPort}`}),
+          }),
+          'register deployment',
+        )
         await until('restate services registered', async () => (await fetch(`${url}/cb/probe/awakeable`, {method: 'POST'})).ok, 30_000, server)
-        const post = (p, body) => fetch(url + p, body === undefined ? {method: 'POST'} : {method: 'POST', headers: {'content-type': 'application/json'}, body: JSON.stringify(body)})
+        const post = (p, body) =>
+          fetch(url + p, body === undefined ? {method: 'POST'} : {method: 'POST', headers: {'content-type': 'application/json'}, body: JSON.stringify(body)})
         const keys = new Map()
         return {
           pids: () => [server.pid, app.pid],
@@ -339,10 +360,23 @@ function dbosPeer() {
       try {
         // Default durability (fsync, synchronous_commit on): the same promise breyta keeps.
         run('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C', '--no-sync'])
-        run('pg_ctl', ['-D', data, '-l', path.join(data, 'server.log'), '-w', '-t', '60', '-o', `-c listen_addresses=127.0.0.1 -p ${pgPort} -k ${data}`, 'start'])
+        run('pg_ctl', [
+          '-D',
+          data,
+          '-l',
+          path.join(data, 'server.log'),
+          '-w',
+          '-t',
+          '60',
+          '-o',
+          `-c listen_addresses=127.0.0.1 -p ${pgPort} -k ${data}`,
+          'start',
+        ])
         pgStarted = true
         const postmaster = Number(fs.readFileSync(path.join(data, 'postmaster.pid'), 'utf8').split('\n')[0])
-        app = child(process.execPath, [path.join(root, 'bench', 'peers', 'dbos-app.mjs')], {env: {...process.env, BENCH_PEERS_DIR: PEERS_DIR, PORT: String(appPort), DBOS_URL: `postgresql://postgres@127.0.0.1:${pgPort}/breyta_bench_dbos_sys`}})
+        app = child(process.execPath, [path.join(root, 'bench', 'peers', 'dbos-app.mjs')], {
+          env: {...process.env, BENCH_PEERS_DIR: PEERS_DIR, PORT: String(appPort), DBOS_URL: `postgresql://postgres@127.0.0.1:${pgPort}/breyta_bench_dbos_sys`},
+        })
         await until('DBOS app ready', () => app.out.includes('ready'), 60_000, app)
         const url = `http://127.0.0.1:${appPort}`
         const post = (p, body = {}) => fetch(url + p, {method: 'POST', headers: {'content-type': 'application/json'}, body: JSON.stringify(body)})
@@ -392,13 +426,15 @@ async function workloadC(sys, clients, total) {
   const lat = []
   let left = total
   const t0 = performance.now()
-  await Promise.all(Array.from({length: clients}, async () => {
-    while (left-- > 0) {
-      const s = performance.now()
-      await expect(sys, await sys.start('three'), 3)
-      lat.push(performance.now() - s)
-    }
-  }))
+  await Promise.all(
+    Array.from({length: clients}, async () => {
+      while (left-- > 0) {
+        const s = performance.now()
+        await expect(sys, await sys.start('three'), 3)
+        lat.push(performance.now() - s)
+      }
+    }),
+  )
   return {perSec: (total / (performance.now() - t0)) * 1000, lat}
 }
 
@@ -468,12 +504,19 @@ function printTable({f, systems, results, cli, load, loadEnd}) {
   const w0 = 50
   const wc = 16
   const out = (a, bs, c = '', d = '') => console.log(`| ${a.padEnd(w0)} | ${bs.map((b) => b.padStart(wc)).join(' | ')} | ${c.padStart(13)} | ${d}`)
-  console.log(`breyta vs peers, workloads A–E (issue 18) — node ${process.version}, ${os.cpus().length} cores, ${REPS} interleaved repetitions${quick ? ' (--quick)' : ''}`)
+  console.log(
+    `breyta vs peers, workloads A–E (issue 18) — node ${process.version}, ${os.cpus().length} cores, ${REPS} interleaved repetitions${quick ? ' (--quick)' : ''}`,
+  )
   console.log(`load average at start ${load}, at end ${loadEnd} (the machine is shared: figures are noisy)`)
   for (const s of systems) console.log(`  ${s.name}: ${results.get(s)?.error ? `NOT MEASURED — ${results.get(s).error}` : s.version()}`)
   console.log('')
   out('workload', cols, 'breyta ÷ best', 'target')
-  out('-'.repeat(w0), cols.map(() => '-'.repeat(wc)), '-'.repeat(13), '-'.repeat(6))
+  out(
+    '-'.repeat(w0),
+    cols.map(() => '-'.repeat(wc)),
+    '-'.repeat(13),
+    '-'.repeat(6),
+  )
   for (const [label, key, better, digits, target] of rows) {
     const vals = [breyta, ...peers].map((s) => {
       const r = cell(s)
@@ -495,20 +538,28 @@ function printTable({f, systems, results, cli, load, loadEnd}) {
   }
   const growth = [breyta, ...peers].map((s) => (cell(s) && !cell(s).error ? `${((cell(s).afterPss / cell(s).idlePss - 1) * 100).toFixed(0)}%` : 'n/a'))
   out('E growth after / idle (PSS)', growth, '', 'no growth')
-  out('CLI flows run --wait (one step, no daemon) p50 ms', [cli.toFixed(0), ...peers.map(() => '–')], '', `${(cli / f.nodeMs).toFixed(1)}× node -e 0; target ≤ 2.5×`)
+  out(
+    'CLI flows run --wait (one step, no daemon) p50 ms',
+    [cli.toFixed(0), ...peers.map(() => '–')],
+    '',
+    `${(cli / f.nodeMs).toFixed(1)}× node -e 0; target ≤ 2.5×`,
+  )
   out('floor: node -e 0, p50 ms', [f.nodeMs.toFixed(1), ...peers.map(() => '')])
   out('floor: 200-byte append + fdatasync, p50 ms', [f.appendMs.toFixed(3), ...peers.map(() => '')])
   console.log('')
   console.log('A: breyta from its journal (first step start → finish); the peers from the client (one call). B–D: the same client code for all:')
   console.log('start over HTTP, then wait to see it done (breyta long poll, Restate attach, DBOS workflow handle). Medians over repetitions;')
-  console.log('B, C latency and D pool the samples of all repetitions. E: RSS/PSS summed over the system\'s processes (breyta: the daemon;')
-  console.log('Restate: restate-server + the SDK endpoint; DBOS: the node app + PostgreSQL\'s processes).')
+  console.log("B, C latency and D pool the samples of all repetitions. E: RSS/PSS summed over the system's processes (breyta: the daemon;")
+  console.log("Restate: restate-server + the SDK endpoint; DBOS: the node app + PostgreSQL's processes).")
 }
 
 // ---------------------------------------------------------------------------------------------
 
 export async function main() {
-  const load = os.loadavg().map((x) => x.toFixed(2)).join(' ')
+  const load = os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')
   const only = argv.includes('--only') ? argv[argv.indexOf('--only') + 1].toLowerCase().split(',') : undefined
   const systems = [breyta, restatePeer(), dbosPeer()].filter((s) => !only || s === breyta || only.includes(s.name.toLowerCase()))
   const results = new Map()
@@ -538,7 +589,10 @@ export async function main() {
   }
   for (const s of systems) if (!results.get(s)?.error) results.set(s, summarize(reps.get(s)))
   const cli = cliRunWait(quick ? 5 : 11)
-  const loadEnd = os.loadavg().map((x) => x.toFixed(2)).join(' ')
+  const loadEnd = os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')
   printTable({f, systems, results, cli, load, loadEnd})
 }
 

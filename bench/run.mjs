@@ -13,7 +13,10 @@ const root = fileURLToPath(new URL('..', import.meta.url))
 const args = process.argv.slice(2)
 if (args.includes('--peers') || args.includes('--soak')) {
   const soak = args.indexOf('--soak')
-  const [file, rest] = soak >= 0 ? ['soak.mjs', ['--runs', args[soak + 1], ...args.filter((a, i) => i !== soak && i !== soak + 1)]] : ['peers.mjs', args.filter((a) => a !== '--peers')]
+  const [file, rest] =
+    soak >= 0
+      ? ['soak.mjs', ['--runs', args[soak + 1], ...args.filter((a, i) => i !== soak && i !== soak + 1)]]
+      : ['peers.mjs', args.filter((a) => a !== '--peers')]
   execFileSync(process.execPath, [path.join(root, 'bench', file), ...rest], {stdio: 'inherit'})
   process.exit(0)
 }
@@ -70,7 +73,16 @@ async function fillRuns(dir, count) {
   for (let i = have; i < count; i++) {
     const id = runId.newRunId()
     const at = new Date().toISOString()
-    store.createRunFiles(ws.layout, id, text, {type: 'run_created', at, run: id, flow: 'filler', target: 'draft', version: null, sha256: crypto.createHash('sha256').update(text).digest('hex'), input: {}})
+    store.createRunFiles(ws.layout, id, text, {
+      type: 'run_created',
+      at,
+      run: id,
+      flow: 'filler',
+      target: 'draft',
+      version: null,
+      sha256: crypto.createHash('sha256').update(text).digest('hex'),
+      input: {},
+    })
   }
 }
 
@@ -89,7 +101,11 @@ line('cold start: breyta runs list --json', ms(coldStart([bin, 'runs', 'list', '
 
 for (const count of [1000, 10000]) {
   await fillRuns(dir, count)
-  line(`runs list --json --limit 20 (${count.toLocaleString('en')} runs on disk)`, ms(coldStart([bin, 'runs', 'list', '--json', '--limit', '20'], dir, 5)), 'target < 300 ms, flat in run count')
+  line(
+    `runs list --json --limit 20 (${count.toLocaleString('en')} runs on disk)`,
+    ms(coldStart([bin, 'runs', 'list', '--json', '--limit', '20'], dir, 5)),
+    'target < 300 ms, flat in run count',
+  )
 }
 fs.rmSync(dir, {recursive: true, force: true})
 
@@ -104,6 +120,7 @@ for (const extra of ['workloads.mjs', 'daemon.mjs', 'soak.mjs']) {
 // The TUI with 10,000 runs on disk (~30 s: writing the runs, then tmux). `--no-tui` skips it.
 if (!process.argv.includes('--no-tui')) {
   console.log('')
-  if (spawnSync('tmux', ['-V'], {stdio: 'ignore'}).status === 0) execFileSync(process.execPath, [path.join(root, 'bench', 'tui-rss.mjs'), '--runs', '10000', '--settle', '5'], {stdio: 'inherit'})
+  if (spawnSync('tmux', ['-V'], {stdio: 'ignore'}).status === 0)
+    execFileSync(process.execPath, [path.join(root, 'bench', 'tui-rss.mjs'), '--runs', '10000', '--settle', '5'], {stdio: 'inherit'})
   else console.log('breyta tui bench skipped: it needs tmux')
 }

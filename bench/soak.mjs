@@ -29,14 +29,21 @@ const SECRET = 'bench-secret' // what workloads.mjs's client signs webhooks with
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'breyta-bench-soak-'))
 engine.initWorkspace(dir)
-fs.writeFileSync(path.join(dir, '.breyta', 'flows', 'soak.edn'), '{:slug :soak :name "soak" :triggers [{:type :webhook :secret :bench}]\n :flow (flow/step :function :one {:code "(fn [x] (inc x))" :input 1})}\n')
+fs.writeFileSync(
+  path.join(dir, '.breyta', 'flows', 'soak.edn'),
+  '{:slug :soak :name "soak" :triggers [{:type :webhook :secret :bench}]\n :flow (flow/step :function :one {:code "(fn [x] (inc x))" :input 1})}\n',
+)
 if (process.argv.includes('--workers')) fs.writeFileSync(path.join(dir, '.breyta', 'config.edn'), `{:limits {:workers ${Number(arg('--workers'))}}}\n`)
 const ws = await engine.openWorkspace({explicit: dir, from: dir})
 await engine.releaseFlow(ws, 'soak')
 
 const nodeArgs = [...(process.env.SOAK_NODE_ARGS ?? '').split(' ').filter(Boolean), ...(heapDir ? ['--heapsnapshot-signal=SIGUSR2'] : [])]
 if (heapDir) fs.mkdirSync(heapDir, {recursive: true})
-const child = spawn(process.execPath, [...nodeArgs, bin, 'daemon', 'start', '--port', '0', '--workspace', dir], {cwd: heapDir ?? dir, stdio: ['ignore', process.env.SOAK_NODE_ARGS ? 'pipe' : 'ignore', 'pipe'], env: {...process.env, BREYTA_SECRET_BENCH: SECRET}})
+const child = spawn(process.execPath, [...nodeArgs, bin, 'daemon', 'start', '--port', '0', '--workspace', dir], {
+  cwd: heapDir ?? dir,
+  stdio: ['ignore', process.env.SOAK_NODE_ARGS ? 'pipe' : 'ignore', 'pipe'],
+  env: {...process.env, BREYTA_SECRET_BENCH: SECRET},
+})
 // A soak that fails (a run that did not complete) must not leave its daemon behind.
 process.once('exit', () => child.exitCode === null && child.signalCode === null && child.kill('SIGKILL'))
 let stderr = ''
@@ -60,7 +67,9 @@ const rssAt = new Map()
 const report = async (label, runs) => {
   const h = await health()
   if (runs !== undefined) rssAt.set(runs, rssMb())
-  console.log(`${label.padEnd(22)} daemon RSS ${rssMb().toFixed(0).padStart(4)} MB, abort listeners ${h['abort-listeners']}, active ${h.active}, advances ${h.advances}`)
+  console.log(
+    `${label.padEnd(22)} daemon RSS ${rssMb().toFixed(0).padStart(4)} MB, abort listeners ${h['abort-listeners']}, active ${h.active}, advances ${h.advances}`,
+  )
 }
 
 /** A heap snapshot of the daemon (SIGUSR2), written into heapDir; its path once complete. */
@@ -85,7 +94,10 @@ async function snapshot() {
 
 /** Count and self size of the heap's objects by constructor (or type) name. */
 function census(snap) {
-  const {node_fields: fields, node_types: [types]} = snap.data.snapshot.meta
+  const {
+    node_fields: fields,
+    node_types: [types],
+  } = snap.data.snapshot.meta
   const [ti, ni, si] = ['type', 'name', 'self_size'].map((f) => fields.indexOf(f))
   const by = new Map()
   const nodes = snap.data.nodes
@@ -139,17 +151,24 @@ await sleep(5000)
 const after = rssMb()
 await report('settled (5 s) after all')
 const growth = (after / idle - 1) * 100
-console.log(`${total.toLocaleString('en')} runs in ${secs.toFixed(1)} s (${(total / secs).toFixed(0)} runs/s, ${clients} clients); MaxListenersExceededWarning: ${stderr.includes('MaxListenersExceededWarning') ? 'YES' : 'never'}`)
+console.log(
+  `${total.toLocaleString('en')} runs in ${secs.toFixed(1)} s (${(total / secs).toFixed(0)} runs/s, ${clients} clients); MaxListenersExceededWarning: ${stderr.includes('MaxListenersExceededWarning') ? 'YES' : 'never'}`,
+)
 // A leak grows with the run count; a warm-up (JIT code, heap grown to its working size) does not.
 const tenth = rssAt.get(Math.round(total / 10))
 if (tenth !== undefined) console.log(`RSS after the first tenth of the runs ${tenth.toFixed(0)} MB → after all ${rssAt.get(total).toFixed(0)} MB`)
-console.log(`RSS idle ${idle.toFixed(0)} MB → after ${after.toFixed(0)} MB: ${growth >= 0 ? '+' : ''}${growth.toFixed(0)}% (target: within 25% of idle) ${Math.abs(growth) <= 25 ? '✓' : '✗'}`)
+console.log(
+  `RSS idle ${idle.toFixed(0)} MB → after ${after.toFixed(0)} MB: ${growth >= 0 ? '+' : ''}${growth.toFixed(0)}% (target: within 25% of idle) ${Math.abs(growth) <= 25 ? '✓' : '✗'}`,
+)
 if (heapDir) {
   const end = await snapshot()
   console.log(`heap snapshot at the end: ${end.path}`)
   const a = census(warm)
   const b = census(end)
-  const rows = [...b].map(([k, v]) => ({k, count: v.count - (a.get(k)?.count ?? 0), size: v.size - (a.get(k)?.size ?? 0)})).sort((x, y) => y.size - x.size).slice(0, 15)
+  const rows = [...b]
+    .map(([k, v]) => ({k, count: v.count - (a.get(k)?.count ?? 0), size: v.size - (a.get(k)?.size ?? 0)}))
+    .sort((x, y) => y.size - x.size)
+    .slice(0, 15)
   console.log('heap growth between the snapshots, by constructor (largest first):')
   for (const r of rows) console.log(`  ${r.k.slice(0, 60).padEnd(60)} ${String(r.count).padStart(9)} objects ${(r.size / 1024).toFixed(0).padStart(8)} KB`)
 }

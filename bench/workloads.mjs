@@ -62,7 +62,10 @@ export function floors() {
 }
 
 export async function startDaemon(dir) {
-  const child = spawn(process.execPath, [bin, 'daemon', 'start', '--port', '0', '--workspace', dir], {stdio: ['ignore', 'ignore', 'pipe'], env: {...process.env, BREYTA_SECRET_BENCH: SECRET}})
+  const child = spawn(process.execPath, [bin, 'daemon', 'start', '--port', '0', '--workspace', dir], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: {...process.env, BREYTA_SECRET_BENCH: SECRET},
+  })
   let err = ''
   child.stderr.on('data', (d) => (err += d))
   const file = path.join(dir, '.breyta', 'daemon.json')
@@ -91,14 +94,18 @@ export async function client(ws, url) {
   const token = (id) => crypto.createHmac('sha256', signer.key).update(`run\u0000${id}`).digest('base64url')
   return {
     async start(slug, body = {}) {
-      const res = await fetch(`${url}/webhooks/${slug}`, {method: 'POST', body: JSON.stringify(body), headers: {'content-type': 'application/json', authorization: `Bearer ${SECRET}`}})
+      const res = await fetch(`${url}/webhooks/${slug}`, {
+        method: 'POST',
+        body: JSON.stringify(body),
+        headers: {'content-type': 'application/json', authorization: `Bearer ${SECRET}`},
+      })
       const json = await res.json()
       if (res.status !== 202) throw new Error(`webhook answered ${res.status}: ${JSON.stringify(json)}`)
       return json.run
     },
     /** Ask until the run's status satisfies `done`: long polls, each past the journal seq the last one answered (as `flows run --wait` asks). */
     async seen(id, done) {
-      for (let after = -1; ; ) {
+      for (let after = -1; ;) {
         const res = await fetch(`${url}/runs/${id}?wait=30s&after=${after}&token=${token(id)}`)
         const json = await res.json()
         if (res.status !== 200) throw new Error(`GET /runs answered ${res.status}: ${JSON.stringify(json)}`)
@@ -142,15 +149,17 @@ async function workloadC(c, clients, total) {
   const lat = []
   let left = total
   const t0 = performance.now()
-  await Promise.all(Array.from({length: clients}, async () => {
-    while (left-- > 0) {
-      const s = performance.now()
-      const id = await c.start('three')
-      const v = await c.seen(id, (st) => TERMINAL.has(st))
-      if (v.status !== 'completed') throw new Error(`C ended ${v.status}`)
-      lat.push(performance.now() - s)
-    }
-  }))
+  await Promise.all(
+    Array.from({length: clients}, async () => {
+      while (left-- > 0) {
+        const s = performance.now()
+        const id = await c.start('three')
+        const v = await c.seen(id, (st) => TERMINAL.has(st))
+        if (v.status !== 'completed') throw new Error(`C ended ${v.status}`)
+        lat.push(performance.now() - s)
+      }
+    }),
+  )
   return {perSec: (total / (performance.now() - t0)) * 1000, lat}
 }
 
@@ -189,7 +198,8 @@ export async function workloads() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'breyta-bench-wl-'))
   engine.initWorkspace(dir)
   const stepsN = 1000
-  for (const [slug, text] of Object.entries(FLOWS)) fs.writeFileSync(path.join(dir, '.breyta', 'flows', `${slug}.edn`), typeof text === 'function' ? text(stepsN) : text)
+  for (const [slug, text] of Object.entries(FLOWS))
+    fs.writeFileSync(path.join(dir, '.breyta', 'flows', `${slug}.edn`), typeof text === 'function' ? text(stepsN) : text)
   const workers = process.argv.indexOf('--workers')
   if (workers > 0) fs.writeFileSync(path.join(dir, '.breyta', 'config.edn'), `{:limits {:workers ${Number(process.argv[workers + 1])}}}\n`)
   const ws = await engine.openWorkspace({explicit: dir, from: dir})
@@ -228,12 +238,19 @@ export function printTable(f, w, load) {
   row('C 3-step runs, 50 closed-loop clients, runs/s', w.C.perSec.toFixed(0), 'target ≥ 1.1× best peer')
   row('C latency p50 ms', w.C.p50.toFixed(0))
   row('D callback → completion seen, p50 ms', w.D.toFixed(2), 'target ≤ 0.9× best peer')
-  row('E daemon idle / after the workloads, RSS MB', `${w.idle.rss.toFixed(0)} / ${w.after.rss.toFixed(0)}`, `PSS ${w.idle.pss.toFixed(0)} / ${w.after.pss.toFixed(0)} MB`)
+  row(
+    'E daemon idle / after the workloads, RSS MB',
+    `${w.idle.rss.toFixed(0)} / ${w.after.rss.toFixed(0)}`,
+    `PSS ${w.idle.pss.toFixed(0)} / ${w.after.pss.toFixed(0)} MB`,
+  )
   row(`CLI flows run --wait (one step, no daemon), p50 ms`, w.cli.toFixed(0), `${(w.cli / f.nodeMs).toFixed(1)}× node -e 0; target ≤ 2.5×`)
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const load = os.loadavg().map((x) => x.toFixed(2)).join(' ')
+  const load = os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')
   const f = floors()
   const w = await workloads()
   printTable(f, w, load)

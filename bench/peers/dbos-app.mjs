@@ -15,26 +15,35 @@ const {DBOS} = await import(pathToFileURL(req.resolve('@dbos-inc/dbos-sdk')).hre
 
 DBOS.setConfig({name: 'breyta-bench', systemDatabaseUrl: process.env.DBOS_URL, logLevel: 'error'})
 
-const steps = DBOS.registerWorkflow(async (n) => {
-  let acc = 0
-  for (let i = 0; i < n; i++) {
-    const x = acc
-    acc = await DBOS.runStep(async () => x + 1, {name: `s${i}`})
-  }
-  return acc
-}, {name: 'steps'})
+const steps = DBOS.registerWorkflow(
+  async (n) => {
+    let acc = 0
+    for (let i = 0; i < n; i++) {
+      const x = acc
+      acc = await DBOS.runStep(async () => x + 1, {name: `s${i}`})
+    }
+    return acc
+  },
+  {name: 'steps'},
+)
 const flows = {
   one: DBOS.registerWorkflow(async () => DBOS.runStep(async () => 2, {name: 'a'}), {name: 'one'}),
-  three: DBOS.registerWorkflow(async () => {
-    const a = await DBOS.runStep(async () => 1, {name: 'a'})
-    const b = await DBOS.runStep(async () => a + 1, {name: 'b'})
-    return DBOS.runStep(async () => b + 1, {name: 'c'})
-  }, {name: 'three'}),
-  cb: DBOS.registerWorkflow(async () => {
-    await DBOS.setEvent('parked', true)
-    const r = await DBOS.recv('k', 3600)
-    return DBOS.runStep(async () => r.n, {name: 'next'})
-  }, {name: 'cb'}),
+  three: DBOS.registerWorkflow(
+    async () => {
+      const a = await DBOS.runStep(async () => 1, {name: 'a'})
+      const b = await DBOS.runStep(async () => a + 1, {name: 'b'})
+      return DBOS.runStep(async () => b + 1, {name: 'c'})
+    },
+    {name: 'three'},
+  ),
+  cb: DBOS.registerWorkflow(
+    async () => {
+      await DBOS.setEvent('parked', true)
+      const r = await DBOS.recv('k', 3600)
+      return DBOS.runStep(async () => r.n, {name: 'next'})
+    },
+    {name: 'cb'},
+  ),
 }
 
 await DBOS.launch()

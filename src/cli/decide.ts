@@ -13,6 +13,9 @@ export interface DecisionResult {
 }
 
 export async function decide(ws: Workspace, runId: string, key: string, completion: WaitCompletion): Promise<DecisionResult> {
-  const {view, 'handed-to': handedTo} = await completeWaitAndContinue(ws, runId, key, completion, {env: process.env, onQueuedStart: (id, flow) => process.stderr.write(`${queuedStartNote(id, flow)}\n`)})
+  const {view, 'handed-to': handedTo} = await completeWaitAndContinue(ws, runId, key, completion, {
+    env: process.env,
+    onQueuedStart: (id, flow) => process.stderr.write(`${queuedStartNote(id, flow)}\n`),
+  })
   return {run: runId, key, decision: completion.decision ?? null, 'continued-in': handedTo === 'daemon' ? 'daemon' : 'cli', status: view.status, view}
 }

@@ -7,11 +7,29 @@
  * parks or ends, and the change feed shows each event between; the poll of the journal
  * slows to a safety net (for a daemon that goes away mid-watch).
  */
-import {awaitRunChange, BreytaError, driveRun, followRun, probeDaemon, runView, TERMINAL_STATUSES, type DaemonInfo, type JournalEvent, type OutputItem, type RunView, type Workspace} from '../engine/index.js'
+import {
+  awaitRunChange,
+  BreytaError,
+  driveRun,
+  followRun,
+  probeDaemon,
+  runView,
+  TERMINAL_STATUSES,
+  type DaemonInfo,
+  type JournalEvent,
+  type OutputItem,
+  type RunView,
+  type Workspace,
+} from '../engine/index.js'
 import {nextCommands, withHealth} from './next-commands.js'
 
 /** `output`: also follow the steps' live output (`runs logs --follow`), optionally of one step. */
-export async function watchRun(ws: Workspace, runId: string, onEvent: (e: JournalEvent) => void, output: {onOutput?: (o: OutputItem) => void; step?: string} = {}): Promise<RunView> {
+export async function watchRun(
+  ws: Workspace,
+  runId: string,
+  onEvent: (e: JournalEvent) => void,
+  output: {onOutput?: (o: OutputItem) => void; step?: string} = {},
+): Promise<RunView> {
   const controller = new AbortController()
   const onSigint = () => controller.abort()
   process.once('SIGINT', onSigint)
@@ -29,7 +47,8 @@ export async function watchRun(ws: Workspace, runId: string, onEvent: (e: Journa
     let failure: unknown
     // The follow below ends once the journal says the run ended; the long poll only makes sure
     // it looks at once when the daemon says so (aborting `controller` makes it drain, then end).
-    if (daemon && !TERMINAL_STATUSES.includes(current.status)) driving = untilDaemonSaysEnded(ws, daemon, runId, current.seq, controller.signal).then((ended) => ended && controller.abort())
+    if (daemon && !TERMINAL_STATUSES.includes(current.status))
+      driving = untilDaemonSaysEnded(ws, daemon, runId, current.seq, controller.signal).then((ended) => ended && controller.abort())
     if (!daemon && !TERMINAL_STATUSES.includes(current.status)) {
       const why = blockingReason(current)
       if (why) process.stderr.write(`${why}\n`)
@@ -58,7 +77,7 @@ const LONG_POLL_MS = 20_000
  * (false). Each answer of a parked run is asked on past its seq, as `flows run --wait` does.
  */
 async function untilDaemonSaysEnded(ws: Workspace, daemon: DaemonInfo, runId: string, seq: number, signal: AbortSignal): Promise<boolean> {
-  for (let after = seq; !signal.aborted; ) {
+  for (let after = seq; !signal.aborted;) {
     if (!(await awaitRunChange(ws, daemon, runId, after, LONG_POLL_MS, signal))) return false
     const view = await runView(ws, runId)
     if (TERMINAL_STATUSES.includes(view.status)) return true
@@ -72,10 +91,14 @@ function blockingReason(view: Awaited<ReturnType<typeof withHealth>>): string | 
   const moves = nextCommands(view).filter((c) => !c.startsWith('breyta runs watch'))
   const then = moves.length > 0 ? ` Moves it: ${moves.join('  |  ')}` : ''
   if (view.status === 'sleeping') return `run ${view.id} sleeps until ${view['wake-at']}; no daemon runs, so this watch wakes it then.`
-  if (view.status === 'queued') return `run ${view.id} is queued behind ${view['blocked-by']?.join(', ') || 'an active run'}; no daemon runs, so this watch starts it when a slot frees.${then}`
+  if (view.status === 'queued')
+    return `run ${view.id} is queued behind ${view['blocked-by']?.join(', ') || 'an active run'}; no daemon runs, so this watch starts it when a slot frees.${then}`
   if (view.status === 'waiting') {
     const open = view.waits.filter((w) => w.status === 'open')
-    const timeouts = open.map((w) => w['timeout-at']).filter((t): t is string => t !== null).sort()
+    const timeouts = open
+      .map((w) => w['timeout-at'])
+      .filter((t): t is string => t !== null)
+      .sort()
     return `run ${view.id} is waiting on ${open.map((w) => `"${w.key}"`).join(', ')}${timeouts.length > 0 ? ` (times out ${timeouts[0]}; this watch fires it then)` : ' (no timeout)'}.${then}`
   }
   return undefined

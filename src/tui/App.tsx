@@ -21,7 +21,18 @@ import {Help} from './screens/Help.js'
 import {RunList} from './screens/RunList.js'
 import {RunView} from './screens/RunView.js'
 import {
-  bodyHeight, bottomInput, hasMore, initialState, reduce, rejectComment, runLayout, selectedIndex, shownStatus, stepIndex, waitIndex, width as frameWidth,
+  bodyHeight,
+  bottomInput,
+  hasMore,
+  initialState,
+  reduce,
+  rejectComment,
+  runLayout,
+  selectedIndex,
+  shownStatus,
+  stepIndex,
+  waitIndex,
+  width as frameWidth,
   type TuiState,
 } from './state.js'
 import type {TuiSource} from './types.js'
@@ -43,12 +54,44 @@ export interface AppProps {
   onQuit?: () => void
 }
 
-const LIST_HINTS: Hint[] = [['↑↓', 'move'], ['enter', 'open'], ['w', 'next waiting'], ['a', 'approve'], ['r', 'reject'], ['c', 'cancel'], ['/', 'filter'], ['?', 'help'], ['q', 'quit']]
-const RUN_HINTS: Hint[] = [['↑↓', 'step'], ['PgUp/Dn', 'scroll'], ['a', 'approve'], ['r', 'reject'], ['c', 'cancel'], ['esc', 'back'], ['?', 'help'], ['q', 'quit']]
-const HELP_HINTS: Hint[] = [['esc', 'close help'], ['q', 'quit']]
-const CONFIRM_HINTS: Hint[] = [['y', 'cancel the run'], ['n/esc', 'keep it running']]
-const FILTER_HINTS: Hint[] = [['enter', 'keep filter'], ['esc', 'clear filter']]
-const REJECT_HINTS: Hint[] = [['enter', 'new line'], ['ctrl-d', 'reject with this comment'], ['esc', 'do not reject']]
+const LIST_HINTS: Hint[] = [
+  ['↑↓', 'move'],
+  ['enter', 'open'],
+  ['w', 'next waiting'],
+  ['a', 'approve'],
+  ['r', 'reject'],
+  ['c', 'cancel'],
+  ['/', 'filter'],
+  ['?', 'help'],
+  ['q', 'quit'],
+]
+const RUN_HINTS: Hint[] = [
+  ['↑↓', 'step'],
+  ['PgUp/Dn', 'scroll'],
+  ['a', 'approve'],
+  ['r', 'reject'],
+  ['c', 'cancel'],
+  ['esc', 'back'],
+  ['?', 'help'],
+  ['q', 'quit'],
+]
+const HELP_HINTS: Hint[] = [
+  ['esc', 'close help'],
+  ['q', 'quit'],
+]
+const CONFIRM_HINTS: Hint[] = [
+  ['y', 'cancel the run'],
+  ['n/esc', 'keep it running'],
+]
+const FILTER_HINTS: Hint[] = [
+  ['enter', 'keep filter'],
+  ['esc', 'clear filter'],
+]
+const REJECT_HINTS: Hint[] = [
+  ['enter', 'new line'],
+  ['ctrl-d', 'reject with this comment'],
+  ['esc', 'do not reject'],
+]
 const PROMPT_HINTS = {cancel: CONFIRM_HINTS, filter: FILTER_HINTS, reject: REJECT_HINTS}
 
 function hintsFor(state: TuiState): Hint[] {
@@ -83,12 +126,20 @@ function Frame({state, now}: {state: TuiState; now: number}) {
   const {prompt} = state
   return (
     <Box flexDirection="column" width={width}>
-      <Box flexDirection="column" height={bodyHeight(state)} overflow="hidden"><Body state={state} now={now} /></Box>
+      <Box flexDirection="column" height={bodyHeight(state)} overflow="hidden">
+        <Body state={state} now={now} />
+      </Box>
       {prompt?.kind === 'filter' && <FilterInput label="/ " value={state.filter} editing hint="flow or status" width={width} />}
-      {prompt?.kind === 'reject' && bottomInput(state) && <CommentInput label={`reject ${prompt.key}, comment: `} value={prompt.comment} width={width} maxLines={1} />}
-      {prompt?.kind === 'cancel'
-        ? <Text color="yellow" bold wrap="truncate">{truncate(`Cancel run ${prompt.flow} ${prompt.runId}? (y/n)`, width)}</Text>
-        : <StatusLine message={shownStatus(state)} width={width} />}
+      {prompt?.kind === 'reject' && bottomInput(state) && (
+        <CommentInput label={`reject ${prompt.key}, comment: `} value={prompt.comment} width={width} maxLines={1} />
+      )}
+      {prompt?.kind === 'cancel' ? (
+        <Text color="yellow" bold wrap="truncate">
+          {truncate(`Cancel run ${prompt.flow} ${prompt.runId}? (y/n)`, width)}
+        </Text>
+      ) : (
+        <StatusLine message={shownStatus(state)} width={width} />
+      )}
       <KeyHints hints={hintsFor(state)} width={width} />
     </Box>
   )
@@ -100,7 +151,18 @@ function Body({state, now}: {state: TuiState; now: number}) {
   if (state.screen.name === 'run') return <OpenRun state={state} now={now} />
   const filter = state.prompt?.kind === 'filter' ? '' : state.filter
   const loading = state.runsLoading && state.runs === null
-  return <RunList runs={state.runs ?? []} selected={selectedIndex(state)} height={bodyHeight(state)} width={width} now={now} more={hasMore(state)} loading={loading} filter={filter} />
+  return (
+    <RunList
+      runs={state.runs ?? []}
+      selected={selectedIndex(state)}
+      height={bodyHeight(state)}
+      width={width}
+      now={now}
+      more={hasMore(state)}
+      loading={loading}
+      filter={filter}
+    />
+  )
 }
 
 function OpenRun({state, now}: {state: TuiState; now: number}) {
@@ -112,5 +174,16 @@ function OpenRun({state, now}: {state: TuiState; now: number}) {
     const runId = state.screen.name === 'run' ? state.screen.runId : ''
     return <Text dimColor>{truncate(state.runError ?? `loading run ${runId}…`, width)}</Text>
   }
-  return <RunView run={detail} selectedStep={stepIndex(state)} selectedWait={waitIndex(state)} scroll={state.scroll} rejectComment={rejectComment(state)} layout={layout} width={width} now={now} />
+  return (
+    <RunView
+      run={detail}
+      selectedStep={stepIndex(state)}
+      selectedWait={waitIndex(state)}
+      scroll={state.scroll}
+      rejectComment={rejectComment(state)}
+      layout={layout}
+      width={width}
+      now={now}
+    />
+  )
 }

@@ -36,14 +36,37 @@ const TAIL_LINES = 20
 
 function toDetail(view: RunView): RunDetail {
   return {
-    id: view.id, flow: view.flow, target: view.target, version: view.version, sha256: view.sha256, status: view.status,
-    input: view.input, output: view.output, error: view.error,
-    'created-at': view['created-at'], 'started-at': view['started-at'], 'finished-at': view['finished-at'],
+    id: view.id,
+    flow: view.flow,
+    target: view.target,
+    version: view.version,
+    sha256: view.sha256,
+    status: view.status,
+    input: view.input,
+    output: view.output,
+    error: view.error,
+    'created-at': view['created-at'],
+    'started-at': view['started-at'],
+    'finished-at': view['finished-at'],
     steps: view.steps.map((s) => ({
-      id: s.id, type: s.type, status: s.status, attempts: s.attempts, 'started-at': s['started-at'], 'finished-at': s['finished-at'],
-      input: s.input, output: s.output, error: s.error,
+      id: s.id,
+      type: s.type,
+      status: s.status,
+      attempts: s.attempts,
+      'started-at': s['started-at'],
+      'finished-at': s['finished-at'],
+      input: s.input,
+      output: s.output,
+      error: s.error,
     })),
-    waits: view.waits.map((w) => ({key: w.key, step: w.step, status: w.status, approval: w.approval, 'callback-url': w['callback-url'], 'timeout-at': w['timeout-at']})),
+    waits: view.waits.map((w) => ({
+      key: w.key,
+      step: w.step,
+      status: w.status,
+      approval: w.approval,
+      'callback-url': w['callback-url'],
+      'timeout-at': w['timeout-at'],
+    })),
   }
 }
 
@@ -51,8 +74,14 @@ function toSummary(s: EngineSummary, prompts: ReadonlyMap<string, string>): RunS
   const terminal = TERMINAL_STATUSES.includes(s.status)
   const approvals: ApprovalInfo[] = s.waiting.filter((w) => w.approval).map((w) => ({key: w.key, prompt: prompts.get(`${s.id}/${w.key}`) ?? ''}))
   return {
-    id: s.id, flow: s.flow, status: s.status, target: s.target, version: s.version,
-    'created-at': s['created-at'], 'started-at': s['started-at'], 'finished-at': s['finished-at'],
+    id: s.id,
+    flow: s.flow,
+    status: s.status,
+    target: s.target,
+    version: s.version,
+    'created-at': s['created-at'],
+    'started-at': s['started-at'],
+    'finished-at': s['finished-at'],
     // The engine keeps the last started step after the run ends; for a list that reads as "still at".
     'current-step': terminal ? null : s['current-step'],
     'waiting-approvals': terminal ? [] : approvals,
@@ -77,7 +106,10 @@ export class EngineSource implements TuiSource {
   private openWaitsCache: {at: number; waits: OpenWait[]} | undefined
   private output: {runId: string; cursor: RunOutputCursor; tails: Map<string, {stream: 'stdout' | 'stderr'; line: string}[]>} | undefined
 
-  constructor(private readonly ws: Workspace, private readonly options: EngineSourceOptions = {}) {}
+  constructor(
+    private readonly ws: Workspace,
+    private readonly options: EngineSourceOptions = {},
+  ) {}
 
   async listRuns(query: {limit: number; filter?: string}): Promise<{items: RunSummary[]}> {
     // Open approvals are listed across the workspace (not only the newest page), so a run
@@ -89,7 +121,11 @@ export class EngineSource implements TuiSource {
     let before: string | undefined
     let scanned = 0
     while (items.length < query.limit && scanned < MAX_SCAN) {
-      const page = await listRuns(this.ws, {limit: Math.min(200, Math.max(query.limit, 20)), ...(before ? {before} : {}), ...(waitingOnly(query.filter) ? {status: 'waiting' as const} : {})})
+      const page = await listRuns(this.ws, {
+        limit: Math.min(200, Math.max(query.limit, 20)),
+        ...(before ? {before} : {}),
+        ...(waitingOnly(query.filter) ? {status: 'waiting' as const} : {}),
+      })
       scanned += page.items.length
       for (const s of page.items) {
         if (items.length >= query.limit) break
@@ -109,14 +145,25 @@ export class EngineSource implements TuiSource {
   }
 
   /** Runs with an open approval that the page did not reach (`seen` holds the ones it did). */
-  private async olderWaitingRuns(open: OpenWait[], seen: ReadonlySet<string>, prompts: ReadonlyMap<string, string>, filter: string | undefined): Promise<RunSummary[]> {
+  private async olderWaitingRuns(
+    open: OpenWait[],
+    seen: ReadonlySet<string>,
+    prompts: ReadonlyMap<string, string>,
+    filter: string | undefined,
+  ): Promise<RunSummary[]> {
     const items: RunSummary[] = []
     for (const runId of new Set(open.map((w) => w.run))) {
       if (seen.has(runId)) continue
       // The cache only says which runs to look at; their state is read fresh.
       const view = await runView(this.ws, runId)
       if (view.status !== 'waiting') continue
-      const summary = toSummary({...view, waiting: view.waits.filter((w) => w.status === 'open').map((w) => ({key: w.key, approval: w.approval !== null, prompt: w.approval?.prompt ?? null}))}, prompts)
+      const summary = toSummary(
+        {
+          ...view,
+          waiting: view.waits.filter((w) => w.status === 'open').map((w) => ({key: w.key, approval: w.approval !== null, prompt: w.approval?.prompt ?? null})),
+        },
+        prompts,
+      )
       if (matchesFilter(summary, filter)) items.push(summary)
     }
     return items
@@ -149,11 +196,21 @@ export class EngineSource implements TuiSource {
   }
 
   async approve(runId: string, key: string, decision: {by: string; comment?: string}): Promise<void> {
-    await this.continueRun(runId, key, {payload: approvalPayload('approved', decision.by, decision.comment), source: 'cli', by: decision.by, decision: 'approved'})
+    await this.continueRun(runId, key, {
+      payload: approvalPayload('approved', decision.by, decision.comment),
+      source: 'cli',
+      by: decision.by,
+      decision: 'approved',
+    })
   }
 
   async reject(runId: string, key: string, decision: {by: string; comment: string}): Promise<void> {
-    await this.continueRun(runId, key, {payload: approvalPayload('rejected', decision.by, decision.comment), source: 'cli', by: decision.by, decision: 'rejected'})
+    await this.continueRun(runId, key, {
+      payload: approvalPayload('rejected', decision.by, decision.comment),
+      source: 'cli',
+      by: decision.by,
+      decision: 'rejected',
+    })
   }
 
   async cancel(runId: string): Promise<void> {

@@ -11,13 +11,7 @@ export type InputMode = 'normal' | 'text' | 'lines' | 'confirm' | 'help'
 type Move = 'up' | 'down' | 'pageUp' | 'pageDown' | 'home' | 'end'
 type Named = 'open' | 'back' | 'approve' | 'reject' | 'cancel' | 'filter' | 'help' | 'quit' | 'nextWait' | 'nextWaiting' | 'unfold'
 
-export type Command =
-  | {type: Move}
-  | {type: Named}
-  | {type: 'yes' | 'no'}
-  | {type: 'edit'; value: string}
-  | {type: 'submit' | 'dismiss'}
-  | {type: 'none'}
+export type Command = {type: Move} | {type: Named} | {type: 'yes' | 'no'} | {type: 'edit'; value: string} | {type: 'submit' | 'dismiss'} | {type: 'none'}
 
 const NONE: Command = {type: 'none'}
 
@@ -56,22 +50,42 @@ export function editText(value: string, input: string, key: Key, multiline = fal
 
 /** Named keys in normal mode, in the order they are tried. */
 const NORMAL_KEYS: ReadonlyArray<readonly [keyof Key, Command['type']]> = [
-  ['upArrow', 'up'], ['downArrow', 'down'], ['pageUp', 'pageUp'], ['pageDown', 'pageDown'], ['home', 'home'], ['end', 'end'],
-  ['return', 'open'], ['escape', 'back'], ['backspace', 'back'], ['delete', 'back'], ['tab', 'nextWait'],
+  ['upArrow', 'up'],
+  ['downArrow', 'down'],
+  ['pageUp', 'pageUp'],
+  ['pageDown', 'pageDown'],
+  ['home', 'home'],
+  ['end', 'end'],
+  ['return', 'open'],
+  ['escape', 'back'],
+  ['backspace', 'back'],
+  ['delete', 'back'],
+  ['tab', 'nextWait'],
 ]
 
 /** Emacs-style paging (ctrl-b / ctrl-f). */
 const CTRL_CHARS: Readonly<Record<string, Command['type']>> = {b: 'pageUp', f: 'pageDown'}
 
 const NORMAL_CHARS: Readonly<Record<string, Command['type']>> = {
-  k: 'up', j: 'down', ' ': 'pageDown', g: 'home', G: 'end',
-  a: 'approve', r: 'reject', c: 'cancel', w: 'nextWaiting', z: 'unfold', '/': 'filter', '?': 'help', q: 'quit',
+  k: 'up',
+  j: 'down',
+  ' ': 'pageDown',
+  g: 'home',
+  G: 'end',
+  a: 'approve',
+  r: 'reject',
+  c: 'cancel',
+  w: 'nextWaiting',
+  z: 'unfold',
+  '/': 'filter',
+  '?': 'help',
+  q: 'quit',
 }
 
 function normalKey(input: string, key: Key): Command {
   const named = NORMAL_KEYS.find(([flag]) => key[flag] === true)
   const type = named?.[1] ?? (key.ctrl ? CTRL_CHARS[input] : undefined) ?? (Object.hasOwn(NORMAL_CHARS, input) ? NORMAL_CHARS[input] : undefined)
-  return type === undefined ? NONE : {type} as Command
+  return type === undefined ? NONE : ({type} as Command)
 }
 
 function confirmKey(input: string, key: Key): Command {
@@ -89,10 +103,15 @@ function helpKey(input: string, key: Key): Command {
 /** `text`: the current value of the line being edited, if any. */
 export function keyToCommand(input: string, key: Key, mode: InputMode, text = ''): Command {
   switch (mode) {
-    case 'text': return editText(text, input, key, false)
-    case 'lines': return editText(text, input, key, true)
-    case 'confirm': return confirmKey(input, key)
-    case 'help': return helpKey(input, key)
-    case 'normal': return normalKey(input, key)
+    case 'text':
+      return editText(text, input, key, false)
+    case 'lines':
+      return editText(text, input, key, true)
+    case 'confirm':
+      return confirmKey(input, key)
+    case 'help':
+      return helpKey(input, key)
+    case 'normal':
+      return normalKey(input, key)
   }
 }

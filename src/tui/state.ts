@@ -13,11 +13,7 @@ import {isTerminal, openApprovals, orderRuns, type RunDetail, type RunSummary} f
 
 export type Screen = {name: 'list'} | {name: 'run'; runId: string}
 
-export type Prompt =
-  | null
-  | {kind: 'filter'}
-  | {kind: 'reject'; runId: string; key: string; comment: string}
-  | {kind: 'cancel'; runId: string; flow: string}
+export type Prompt = null | {kind: 'filter'} | {kind: 'reject'; runId: string; key: string; comment: string} | {kind: 'cancel'; runId: string; flow: string}
 
 /** An engine call the state asks for; `pending` and `done` are the status line around it. */
 export interface EngineRequest {
@@ -74,10 +70,27 @@ export type Action =
 
 export function initialState(options: {by: string; pageSize: number; size: {columns: number; rows: number}}): TuiState {
   return {
-    by: options.by, pageSize: options.pageSize, size: options.size,
-    screen: {name: 'list'}, help: false, prompt: null, status: null, filter: '', limit: options.pageSize,
-    listSel: {id: null, index: 0}, stepSel: -1, waitSel: 0, scroll: 0, unfold: false,
-    runs: null, runsLoading: true, runsError: null, detail: null, runError: null, request: null, quit: false,
+    by: options.by,
+    pageSize: options.pageSize,
+    size: options.size,
+    screen: {name: 'list'},
+    help: false,
+    prompt: null,
+    status: null,
+    filter: '',
+    limit: options.pageSize,
+    listSel: {id: null, index: 0},
+    stepSel: -1,
+    waitSel: 0,
+    scroll: 0,
+    unfold: false,
+    runs: null,
+    runsLoading: true,
+    runsError: null,
+    detail: null,
+    runError: null,
+    request: null,
+    quit: false,
   }
 }
 
@@ -149,16 +162,20 @@ export function runLayout(state: TuiState): RunViewLayout | null {
 export function inputMode(state: TuiState): InputMode {
   if (state.help) return 'help'
   switch (state.prompt?.kind) {
-    case undefined: return 'normal'
-    case 'cancel': return 'confirm'
-    case 'reject': return 'lines'
-    case 'filter': return 'text'
+    case undefined:
+      return 'normal'
+    case 'cancel':
+      return 'confirm'
+    case 'reject':
+      return 'lines'
+    case 'filter':
+      return 'text'
   }
 }
 
 /** The value the key map edits in a text mode. */
 function editedText(state: TuiState): string {
-  return state.prompt?.kind === 'filter' ? state.filter : rejectComment(state) ?? ''
+  return state.prompt?.kind === 'filter' ? state.filter : (rejectComment(state) ?? '')
 }
 
 /** The status line: the last message, else the shown screen's load error. */
@@ -255,18 +272,26 @@ function onList(state: TuiState, command: Command): TuiState {
   const at = selectedIndex(state)
   const page = Math.max(1, bodyHeight(state) - 2)
   switch (command.type) {
-    case 'up': return selectListIndex(state, at - 1)
-    case 'down': return selectListIndex(state, at + 1)
-    case 'pageUp': return selectListIndex(state, at - page)
-    case 'pageDown': return selectListIndex(state, at + page)
-    case 'home': return selectListIndex(state, 0)
-    case 'end': return selectListIndex(state, (state.runs?.length ?? 0) - 1)
+    case 'up':
+      return selectListIndex(state, at - 1)
+    case 'down':
+      return selectListIndex(state, at + 1)
+    case 'pageUp':
+      return selectListIndex(state, at - page)
+    case 'pageDown':
+      return selectListIndex(state, at + page)
+    case 'home':
+      return selectListIndex(state, 0)
+    case 'end':
+      return selectListIndex(state, (state.runs?.length ?? 0) - 1)
     case 'open': {
       const run = selectedRun(state)
       return run === undefined ? state : {...openRun(state, run.id), status: null}
     }
-    case 'back': return state.filter === '' ? state : {...state, filter: ''}
-    default: return state
+    case 'back':
+      return state.filter === '' ? state : {...state, filter: ''}
+    default:
+      return state
   }
 }
 
@@ -285,52 +310,80 @@ function moveStep(state: TuiState, to: number): TuiState {
 function onRun(state: TuiState, command: Command): TuiState {
   const open = state.detail === null ? 0 : openApprovals(state.detail).length
   switch (command.type) {
-    case 'up': return moveStep(state, stepIndex(state) - 1)
-    case 'down': return moveStep(state, stepIndex(state) + 1)
-    case 'home': return moveStep(state, 0)
-    case 'end': return moveStep(state, Number.MAX_SAFE_INTEGER)
-    case 'pageUp': return scrollDetail(state, -1)
-    case 'pageDown': return scrollDetail(state, 1)
-    case 'nextWait': return open > 1 ? {...state, waitSel: (waitIndex(state) + 1) % open} : state
-    case 'unfold': return {...state, unfold: !state.unfold}
-    case 'back': return back(state)
-    default: return state
+    case 'up':
+      return moveStep(state, stepIndex(state) - 1)
+    case 'down':
+      return moveStep(state, stepIndex(state) + 1)
+    case 'home':
+      return moveStep(state, 0)
+    case 'end':
+      return moveStep(state, Number.MAX_SAFE_INTEGER)
+    case 'pageUp':
+      return scrollDetail(state, -1)
+    case 'pageDown':
+      return scrollDetail(state, 1)
+    case 'nextWait':
+      return open > 1 ? {...state, waitSel: (waitIndex(state) + 1) % open} : state
+    case 'unfold':
+      return {...state, unfold: !state.unfold}
+    case 'back':
+      return back(state)
+    default:
+      return state
   }
 }
 
 function onNormal(state: TuiState, command: Command): TuiState {
   switch (command.type) {
-    case 'help': return {...state, help: true}
-    case 'quit': return {...state, quit: true}
-    case 'filter': return {...(state.screen.name === 'run' ? back(state) : state), prompt: {kind: 'filter'}}
-    case 'approve': return approve(state)
-    case 'reject': return startReject(state)
-    case 'nextWaiting': return jumpToWaiting(state)
-    case 'cancel': return askCancel(state)
-    default: return state.screen.name === 'list' ? onList(state, command) : onRun(state, command)
+    case 'help':
+      return {...state, help: true}
+    case 'quit':
+      return {...state, quit: true}
+    case 'filter':
+      return {...(state.screen.name === 'run' ? back(state) : state), prompt: {kind: 'filter'}}
+    case 'approve':
+      return approve(state)
+    case 'reject':
+      return startReject(state)
+    case 'nextWaiting':
+      return jumpToWaiting(state)
+    case 'cancel':
+      return askCancel(state)
+    default:
+      return state.screen.name === 'list' ? onList(state, command) : onRun(state, command)
   }
 }
 
 function onFilterPrompt(state: TuiState, command: Command): TuiState {
   switch (command.type) {
-    case 'edit': return {...state, filter: command.value, listSel: {id: null, index: 0}}
-    case 'dismiss': return {...state, filter: '', prompt: null}
-    case 'submit': return {...state, prompt: null}
-    default: return state
+    case 'edit':
+      return {...state, filter: command.value, listSel: {id: null, index: 0}}
+    case 'dismiss':
+      return {...state, filter: '', prompt: null}
+    case 'submit':
+      return {...state, prompt: null}
+    default:
+      return state
   }
 }
 
 function onRejectPrompt(state: TuiState, prompt: Extract<Prompt, {kind: 'reject'}>, command: Command): TuiState {
   switch (command.type) {
-    case 'edit': return {...state, prompt: {...prompt, comment: command.value}}
-    case 'dismiss': return {...state, prompt: null, status: info('not rejected')}
+    case 'edit':
+      return {...state, prompt: {...prompt, comment: command.value}}
+    case 'dismiss':
+      return {...state, prompt: null, status: info('not rejected')}
     case 'submit': {
       const comment = prompt.comment.trim()
       if (comment === '') return {...state, status: {tone: 'error', text: 'a rejection needs a comment (esc to go back)'}}
       const {runId, key} = prompt
-      return requestCall({...state, prompt: null}, {call: {kind: 'reject', runId, key, by: state.by, comment}, pending: `rejecting ${key}…`, done: `rejected ${key} as ${state.by}`})
+      return requestCall(
+        {...state, prompt: null},
+        {call: {kind: 'reject', runId, key, by: state.by, comment}, pending: `rejecting ${key}…`, done: `rejected ${key} as ${state.by}`},
+      )
     }
-    default: return state
+    default:
+      return state
   }
 }
 
@@ -354,13 +407,17 @@ type LoadAction = Extract<Action, {type: 'runsLoading' | 'runsLoaded' | 'runsFai
 
 function onLoad(state: TuiState, action: LoadAction): TuiState {
   switch (action.type) {
-    case 'runsLoading': return state.runsLoading ? state : {...state, runsLoading: true}
-    case 'runsLoaded': return {...state, runs: orderRuns(action.items), runsLoading: false, runsError: null}
-    case 'runsFailed': return {...state, runsError: action.error, runsLoading: false}
+    case 'runsLoading':
+      return state.runsLoading ? state : {...state, runsLoading: true}
+    case 'runsLoaded':
+      return {...state, runs: orderRuns(action.items), runsLoading: false, runsError: null}
+    case 'runsFailed':
+      return {...state, runsError: action.error, runsLoading: false}
     case 'runLoaded':
       // A late answer for a run no longer shown must not replace the one that is.
       return state.screen.name === 'run' && state.screen.runId === action.run.id ? {...state, detail: action.run, runError: null} : state
-    case 'runFailed': return {...state, runError: action.error}
+    case 'runFailed':
+      return {...state, runError: action.error}
   }
 }
 
@@ -369,9 +426,12 @@ function onEvent(state: TuiState, action: Exclude<Action, {type: 'input' | 'comm
   switch (action.type) {
     case 'resize':
       return action.columns === state.size.columns && action.rows === state.size.rows ? state : {...state, size: {columns: action.columns, rows: action.rows}}
-    case 'requestDone': return {...state, request: null, status: info(state.request?.done ?? '')}
-    case 'requestFailed': return {...state, request: null, status: {tone: 'error', text: action.error}}
-    default: return onLoad(state, action)
+    case 'requestDone':
+      return {...state, request: null, status: info(state.request?.done ?? '')}
+    case 'requestFailed':
+      return {...state, request: null, status: {tone: 'error', text: action.error}}
+    default:
+      return onLoad(state, action)
   }
 }
 

@@ -40,7 +40,15 @@ describe('runs export / import', () => {
     expect(r.json.data).toMatchObject({run: runId, flow: 'handoff', resources: 1, out: file})
     const doc = JSON.parse(fs.readFileSync(file, 'utf8'))
     expect(doc).toMatchObject({format: 'breyta-run-export', version: 1, run: runId, definition: FLOW})
-    expect(doc.events.map((e: {type: string}) => e.type)).toEqual(['run_created', 'run_started', 'step_started', 'step_completed', 'step_started', 'wait_opened', 'run_parked'])
+    expect(doc.events.map((e: {type: string}) => e.type)).toEqual([
+      'run_created',
+      'run_started',
+      'step_started',
+      'step_completed',
+      'step_started',
+      'wait_opened',
+      'run_parked',
+    ])
     expect(Buffer.from(doc.resources[0].base64, 'base64').toString()).toContain('made here')
     // without --out the document is stdout
     const stdout = await cli(['runs', 'export', runId], {cwd: from.root})

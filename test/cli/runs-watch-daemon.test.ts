@@ -24,7 +24,7 @@ afterEach(async () => {
 
 const longPolls = async () => ((await (await fetch(`${d.url}/healthz`)).json()) as {'long-polls': number})['long-polls']
 
-it('follows a parked run on the daemon\'s long poll and ends, with every event, when a callback completes it', async () => {
+it("follows a parked run on the daemon's long poll and ends, with every event, when a callback completes it", async () => {
   const started = await cli(['flows', 'run', 'w', '--json'], {cwd: t.root})
   expect(started.code).toBe(0)
   const id = started.json.data.id as string
@@ -40,7 +40,11 @@ it('follows a parked run on the daemon\'s long poll and ends, with every event, 
   // The watch waits in the daemon: one long poll open for it, and no word of driving the run.
   await until(async () => (await longPolls()) === 1, 30_000)
   await until(() => out.includes('waiting on "k"'))
-  const complete = await fetch((await t.ws.callbacks()).callbackUrl(id, 'k').replace(/^http:\/\/[^/]+/, d.url), {method: 'POST', body: JSON.stringify({n: 4}), headers: {'content-type': 'application/json'}})
+  const complete = await fetch((await t.ws.callbacks()).callbackUrl(id, 'k').replace(/^http:\/\/[^/]+/, d.url), {
+    method: 'POST',
+    body: JSON.stringify({n: 4}),
+    headers: {'content-type': 'application/json'},
+  })
   expect(complete.status).toBe(202)
 
   expect(await exited).toBe(0)

@@ -7,7 +7,17 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
-import {approvalPayload, completeWaitAndContinue, isBreytaError, readRunEvents, readRunView, spawnDetachedDaemon, startRun, TERMINAL_STATUSES, type RunView} from '../../src/engine/index.js'
+import {
+  approvalPayload,
+  completeWaitAndContinue,
+  isBreytaError,
+  readRunEvents,
+  readRunView,
+  spawnDetachedDaemon,
+  startRun,
+  TERMINAL_STATUSES,
+  type RunView,
+} from '../../src/engine/index.js'
 import {killDaemons, spawnDaemon} from '../helpers/daemon.js'
 import {tempWorkspace, until, type TempWorkspace} from '../helpers/workspace.js'
 
@@ -35,10 +45,15 @@ afterEach(async () => {
 /** The pids that started or resumed the run, from its journal. */
 const executors = (id: string): number[] =>
   readRunEvents(t.ws.layout, id).flatMap((e) => (e.type === 'run_started' || e.type === 'run_resumed' || e.type === 'run_admitted' ? [e.pid] : []))
-const ended = (id: string) => until(() => {
-  const v = readRunView(t.ws.layout, id)
-  return TERMINAL_STATUSES.includes(v.status) ? v : undefined
-}, 15_000, 10)
+const ended = (id: string) =>
+  until(
+    () => {
+      const v = readRunView(t.ws.layout, id)
+      return TERMINAL_STATUSES.includes(v.status) ? v : undefined
+    },
+    15_000,
+    10,
+  )
 const approve = {payload: approvalPayload('approved', 'ana', undefined), source: 'cli', by: 'ana', decision: 'approved' as const}
 
 describe('startRun', () => {
@@ -144,7 +159,9 @@ describe('spawnDetachedDaemon', () => {
   })
 
   it('a command that exits during start-up: internal, with the tail of the daemon log', async () => {
-    const err = await spawnDetachedDaemon(t.ws, {command: process.execPath, args: ['-e', 'console.log("no daemon here"); process.exit(3)']}).catch((e: unknown) => e)
+    const err = await spawnDetachedDaemon(t.ws, {command: process.execPath, args: ['-e', 'console.log("no daemon here"); process.exit(3)']}).catch(
+      (e: unknown) => e,
+    )
     expect(isBreytaError(err) && err.code).toBe('internal')
     expect((err as Error).message).toContain('exited during start-up')
     expect((err as Error).message).toContain('no daemon here')

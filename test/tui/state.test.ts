@@ -2,28 +2,67 @@
 import {describe, expect, it} from 'vitest'
 import type {Key} from 'ink'
 import {
-  bodyHeight, initialState, inputMode, keyToAction, reduce, runLayout, selectedIndex, selectedRun, shownStatus, stepIndex, waitIndex,
-  type Action, type TuiState,
+  bodyHeight,
+  initialState,
+  inputMode,
+  keyToAction,
+  reduce,
+  runLayout,
+  selectedIndex,
+  selectedRun,
+  shownStatus,
+  stepIndex,
+  waitIndex,
+  type Action,
+  type TuiState,
 } from '../../src/tui/state.js'
 import type {RunDetail} from '../../src/tui/types.js'
 import {fixtureRuns, run, step} from './fixtures.js'
 import {summarize} from './memory-source.js'
 
-const none: Key = {upArrow: false, downArrow: false, leftArrow: false, rightArrow: false, pageDown: false, pageUp: false, home: false, end: false,
-  return: false, escape: false, ctrl: false, shift: false, tab: false, backspace: false, delete: false, meta: false, super: false, hyper: false, capsLock: false, numLock: false}
+const none: Key = {
+  upArrow: false,
+  downArrow: false,
+  leftArrow: false,
+  rightArrow: false,
+  pageDown: false,
+  pageUp: false,
+  home: false,
+  end: false,
+  return: false,
+  escape: false,
+  ctrl: false,
+  shift: false,
+  tab: false,
+  backspace: false,
+  delete: false,
+  meta: false,
+  super: false,
+  hyper: false,
+  capsLock: false,
+  numLock: false,
+}
 
 /** A key press: a printable string, or Ink's flags for a named key. */
 type Press = string | {input?: string; key: Partial<Key>}
 const K = {
-  up: {key: {upArrow: true}}, down: {key: {downArrow: true}}, enter: {key: {return: true}}, escape: {key: {escape: true}},
-  backspace: {key: {delete: true}}, tab: {key: {tab: true}}, pageDown: {key: {pageDown: true}}, pageUp: {key: {pageUp: true}},
+  up: {key: {upArrow: true}},
+  down: {key: {downArrow: true}},
+  enter: {key: {return: true}},
+  escape: {key: {escape: true}},
+  backspace: {key: {delete: true}},
+  tab: {key: {tab: true}},
+  pageDown: {key: {pageDown: true}},
+  pageUp: {key: {pageUp: true}},
   ctrlD: {input: 'd', key: {ctrl: true}},
 } satisfies Record<string, Press>
 
 function press(state: TuiState, ...keys: Press[]): TuiState {
-  return keys.reduce((s, p) => (typeof p === 'string'
-    ? reduce(s, {type: 'input', input: p, key: none})
-    : reduce(s, {type: 'input', input: p.input ?? '', key: {...none, ...p.key}})), state)
+  return keys.reduce(
+    (s, p) =>
+      typeof p === 'string' ? reduce(s, {type: 'input', input: p, key: none}) : reduce(s, {type: 'input', input: p.input ?? '', key: {...none, ...p.key}}),
+    state,
+  )
 }
 
 const type = (state: TuiState, text: string) => press(state, ...text.split(''))
@@ -107,7 +146,13 @@ describe('run list', () => {
     expect(selectedFlow(state)).toBe('deploy-api')
     expect(selectedIndex(state)).toBe(3)
     // Now it is gone (e.g. filtered out): the row it was on stays selected, clamped to the list.
-    state = reduce(state, {type: 'runsLoaded', items: runs.filter((r) => r.id !== '01RUN0DEPLOY').slice(0, 2).map(summarize)})
+    state = reduce(state, {
+      type: 'runsLoaded',
+      items: runs
+        .filter((r) => r.id !== '01RUN0DEPLOY')
+        .slice(0, 2)
+        .map(summarize),
+    })
     expect(state.runs!.length).toBe(2)
     expect(selectedIndex(state)).toBe(1)
   })
@@ -161,7 +206,7 @@ describe('filter', () => {
 })
 
 describe('run view', () => {
-  it('opens the selected run at its current step, ignores another run\'s detail, and goes back with esc', () => {
+  it("opens the selected run at its current step, ignores another run's detail, and goes back with esc", () => {
     let state = press(loaded(), K.down, K.enter)
     expect(state.screen).toEqual({name: 'run', runId: '01RUN0DEPLOY'})
     expect(state.detail).toBeNull()
@@ -180,7 +225,7 @@ describe('run view', () => {
     expect(selectedFlow(state)).toBe('deploy-api')
   })
 
-  it('opening another run does not show the previous run\'s load error', () => {
+  it("opening another run does not show the previous run's load error", () => {
     let state = press(loaded(), K.enter)
     state = reduce(state, {type: 'runFailed', error: 'run_not_found: gone'})
     expect(shownStatus(state)?.text).toBe('run_not_found: gone')
@@ -190,7 +235,9 @@ describe('run view', () => {
 
   it('scrolls the detail pane a page at a time, within the text, and a step change scrolls back to the top', () => {
     const lines = Array.from({length: 100}, (_, i) => `line ${i}`).join('\n')
-    const long = run('01RUNLONG', 'long-output', 'completed', 1000, {steps: [step('one', 'exec', 'completed'), step('exec', 'exec', 'completed', {output: lines})]})
+    const long = run('01RUNLONG', 'long-output', 'completed', 1000, {
+      steps: [step('one', 'exec', 'completed'), step('exec', 'exec', 'completed', {output: lines})],
+    })
     let state = reduce(initialState({by: 'alice', pageSize: 50, size: {columns: 80, rows: 24}}), {type: 'runsLoaded', items: [summarize(long)]})
     state = reduce(press(state, K.enter), {type: 'runLoaded', run: long})
     const layout = runLayout(state)!
@@ -218,7 +265,7 @@ describe('run view', () => {
 })
 
 describe('approvals', () => {
-  it('a approves the selected run\'s only approval: an engine request, one at a time, then its outcome', () => {
+  it("a approves the selected run's only approval: an engine request, one at a time, then its outcome", () => {
     let state = press(loaded(), K.down, 'a')
     expect(state.request?.call).toEqual({kind: 'approve', runId: '01RUN0DEPLOY', key: 'deploy-ok', by: 'alice'})
     expect(state.status).toEqual({tone: 'info', text: 'approving deploy-ok…'})

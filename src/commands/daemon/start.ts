@@ -12,13 +12,24 @@ export default class DaemonStart extends BreytaCommand {
     host: Flags.string({description: 'Interface to bind; default 127.0.0.1 (config.edn :daemon :host)'}),
     detach: Flags.boolean({description: 'Run in the background; print {pid url log} once it is up'}),
   }
-  static override examples = ['<%= config.bin %> daemon start', '<%= config.bin %> daemon start --detach --json', '<%= config.bin %> daemon start --port 0 --host 0.0.0.0']
+  static override examples = [
+    '<%= config.bin %> daemon start',
+    '<%= config.bin %> daemon start --detach --json',
+    '<%= config.bin %> daemon start --port 0 --host 0.0.0.0',
+  ]
 
   async run() {
     const {flags} = await this.parse(DaemonStart)
     const ws = await this.workspace()
     if (flags.detach) return this.detach(ws, flags)
-    const daemon = await startDaemon(ws, {host: flags.host, port: flags.port, env: process.env, log: stderrLog(), logFile: process.env.BREYTA_DAEMON_LOG ?? null, ...(process.env.BREYTA_DAEMON_CONCURRENCY ? {concurrency: Number(process.env.BREYTA_DAEMON_CONCURRENCY)} : {})})
+    const daemon = await startDaemon(ws, {
+      host: flags.host,
+      port: flags.port,
+      env: process.env,
+      log: stderrLog(),
+      logFile: process.env.BREYTA_DAEMON_LOG ?? null,
+      ...(process.env.BREYTA_DAEMON_CONCURRENCY ? {concurrency: Number(process.env.BREYTA_DAEMON_CONCURRENCY)} : {}),
+    })
     this.say(`breyta daemon ${paint.green('listening')} on ${daemon.info.url} (pid ${daemon.info.pid}); Ctrl-C stops it`)
     const onSignal = () => void daemon.stop()
     process.on('SIGTERM', onSignal)
@@ -45,7 +56,12 @@ function stderrLog(): DaemonLog {
   const debug = Boolean(process.env.BREYTA_DEBUG)
   return (level, message, fields) => {
     if (level === 'debug' && !debug) return
-    const extra = fields ? ' ' + Object.entries(fields).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' ') : ''
+    const extra = fields
+      ? ' ' +
+        Object.entries(fields)
+          .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+          .join(' ')
+      : ''
     process.stderr.write(`${new Date().toISOString()} ${level} ${message}${extra}\n`)
   }
 }

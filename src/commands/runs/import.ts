@@ -32,6 +32,8 @@ async function readInput(file: string): Promise<string> {
     return await readFile(file, 'utf8')
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code
-    throw new BreytaError('invalid_input', `cannot read ${file}: ${code ?? (err as Error).message}`, {hint: 'Pass the path of a file written by `breyta runs export RUN --out FILE`.'})
+    throw new BreytaError('invalid_input', `cannot read ${file}: ${code ?? (err as Error).message}`, {
+      hint: 'Pass the path of a file written by `breyta runs export RUN --out FILE`.',
+    })
   }
 }

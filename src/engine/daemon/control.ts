@@ -13,7 +13,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 export async function waitForDaemon(ws: Workspace, pid: number, options: {timeoutMs?: number; exited?: () => boolean} = {}): Promise<DaemonInfo> {
   const deadline = Date.now() + (options.timeoutMs ?? 15_000)
   while (Date.now() < deadline) {
-    if (options.exited?.() || !pidAlive(pid)) throw new BreytaError('internal', `the daemon (pid ${pid}) exited during start-up`, {hint: `See ${ws.local.daemonLog}.`})
+    if (options.exited?.() || !pidAlive(pid))
+      throw new BreytaError('internal', `the daemon (pid ${pid}) exited during start-up`, {hint: `See ${ws.local.daemonLog}.`})
     const info = await probeDaemon(ws, {timeoutMs: 1000})
     if (info?.pid === pid) return info
     await sleep(50)
@@ -45,11 +46,18 @@ export interface DetachedDaemon {
 export async function spawnDetachedDaemon(ws: Workspace, options: DetachOptions): Promise<DetachedDaemon> {
   const running = await probeDaemon(ws)
   if (running) {
-    throw new BreytaError('daemon_already_running', `a daemon already serves this workspace (pid ${running.pid}, ${running.url})`, {hint: 'Stop it with `breyta daemon stop`.', details: {pid: running.pid, url: running.url}})
+    throw new BreytaError('daemon_already_running', `a daemon already serves this workspace (pid ${running.pid}, ${running.url})`, {
+      hint: 'Stop it with `breyta daemon stop`.',
+      details: {pid: running.pid, url: running.url},
+    })
   }
   const log = ws.local.daemonLog
   const fd = ws.local.openDaemonLog()
-  const child = spawn(options.command, options.args, {detached: true, stdio: ['ignore', fd.fd, fd.fd], env: {...(options.env ?? process.env), BREYTA_DAEMON_LOG: log, NO_COLOR: '1'}})
+  const child = spawn(options.command, options.args, {
+    detached: true,
+    stdio: ['ignore', fd.fd, fd.fd],
+    env: {...(options.env ?? process.env), BREYTA_DAEMON_LOG: log, NO_COLOR: '1'},
+  })
   fd.close()
   let exited: number | null = null
   child.once('exit', (code) => (exited = code ?? 1))
@@ -60,7 +68,10 @@ export async function spawnDetachedDaemon(ws: Workspace, options: DetachOptions)
   } catch (err) {
     if (exited === 4) {
       const other = await probeDaemon(ws)
-      throw new BreytaError('daemon_already_running', `a daemon already serves this workspace${other ? ` (pid ${other.pid}, ${other.url})` : ''}`, {hint: 'Stop it with `breyta daemon stop`.', details: other ? {pid: other.pid, url: other.url} : {}})
+      throw new BreytaError('daemon_already_running', `a daemon already serves this workspace${other ? ` (pid ${other.pid}, ${other.url})` : ''}`, {
+        hint: 'Stop it with `breyta daemon stop`.',
+        details: other ? {pid: other.pid, url: other.url} : {},
+      })
     }
     const tail = ws.local.daemonLogTail(6)
     throw new BreytaError('internal', `${(err as Error).message}${tail ? `\n${tail}` : ''}`, {hint: `See ${log}.`})

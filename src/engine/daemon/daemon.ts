@@ -137,7 +137,14 @@ export class Daemon {
     this.pool = workers > 0 ? new WorkerPool(ws, {size: workers, heapMb: ws.config.limits.heapMb, env: this.env, log: out.log}) : undefined
     this.executor = this.createExecutor()
     this.scheduler = new Scheduler(this.ctx)
-    this.info = {pid: process.pid, url: http.url, 'started-at': this.startedAt.toISOString(), host: os.hostname(), port: http.port, log: options.logFile ?? null}
+    this.info = {
+      pid: process.pid,
+      url: http.url,
+      'started-at': this.startedAt.toISOString(),
+      host: os.hostname(),
+      port: http.port,
+      log: options.logFile ?? null,
+    }
   }
 
   private get log(): DaemonLog {
@@ -376,7 +383,9 @@ async function listenHttp(ws: Workspace, options: DaemonOptions, claim: Claim, h
       return await startHttpServer(host, port, handler, (err) => log('error', 'http handler failed', {error: String((err as Error)?.stack ?? err)}))
     } catch (err) {
       const e = err as NodeJS.ErrnoException
-      throw new BreytaError('internal', `cannot listen on ${host}:${port}: ${e.code ?? e.message}`, {hint: e.code === 'EADDRINUSE' ? 'Another program uses that port: pick one with --port N (0 picks a free one).' : 'Check --host and --port.'})
+      throw new BreytaError('internal', `cannot listen on ${host}:${port}: ${e.code ?? e.message}`, {
+        hint: e.code === 'EADDRINUSE' ? 'Another program uses that port: pick one with --port N (0 picks a free one).' : 'Check --host and --port.',
+      })
     }
   } catch (err) {
     ws.store.signals.mute(false)

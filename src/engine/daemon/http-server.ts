@@ -58,7 +58,11 @@ function declaredTooLarge(req: http.IncomingMessage): boolean {
 
 function send(res: http.ServerResponse, reply: Reply, close = false): void {
   const text = JSON.stringify(reply.body) + '\n'
-  res.writeHead(reply.status, {'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...(close ? {connection: 'close'} : {})})
+  res.writeHead(reply.status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    ...(close ? {connection: 'close'} : {}),
+  })
   res.end(text)
 }
 
@@ -141,13 +145,16 @@ export interface HttpServer {
 
 export async function startHttpServer(host: string, port: number, handler: Handler, onError: (err: unknown) => void): Promise<HttpServer> {
   const serve = (req: http.IncomingMessage, res: http.ServerResponse) => void answer(req, res, handler, onError)
-  const server = http.createServer({
-    keepAliveTimeout: HTTP_LIMITS.keepAliveTimeoutMs,
-    headersTimeout: HTTP_LIMITS.headersTimeoutMs,
-    requestTimeout: HTTP_LIMITS.requestTimeoutMs,
-    // How often the two timeouts above are enforced (Node's default is every 30 s).
-    connectionsCheckingInterval: 1000,
-  }, serve)
+  const server = http.createServer(
+    {
+      keepAliveTimeout: HTTP_LIMITS.keepAliveTimeoutMs,
+      headersTimeout: HTTP_LIMITS.headersTimeoutMs,
+      requestTimeout: HTTP_LIMITS.requestTimeoutMs,
+      // How often the two timeouts above are enforced (Node's default is every 30 s).
+      connectionsCheckingInterval: 1000,
+    },
+    serve,
+  )
   server.maxConnections = HTTP_LIMITS.maxConnections
   // A connection that sends nothing at all (not even a first header byte) is dropped too.
   server.setTimeout(HTTP_LIMITS.requestTimeoutMs, (socket) => socket.destroy())
@@ -194,7 +201,10 @@ async function answer(req: http.IncomingMessage, res: http.ServerResponse, handl
     const url = new URL(req.url ?? '/', 'http://localhost')
     const reply = await handler({
       method: req.method ?? 'GET',
-      path: url.pathname.split('/').filter((p) => p !== '').map((p) => safeDecode(p)),
+      path: url.pathname
+        .split('/')
+        .filter((p) => p !== '')
+        .map((p) => safeDecode(p)),
       query: url.searchParams,
       headers: req.headers,
       body,

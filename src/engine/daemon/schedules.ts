@@ -64,7 +64,11 @@ export class Scheduler {
     const jobs: Job[] = []
     for (const [i, trigger] of triggers.entries()) {
       try {
-        jobs.push({key: triggerKey(i, trigger), trigger, cron: new Cron(trigger.cron, {paused: true, ...(trigger.timezone ? {timezone: trigger.timezone} : {})})})
+        jobs.push({
+          key: triggerKey(i, trigger),
+          trigger,
+          cron: new Cron(trigger.cron, {paused: true, ...(trigger.timezone ? {timezone: trigger.timezone} : {})}),
+        })
       } catch (err) {
         this.ctx.log('warn', 'bad schedule trigger', {flow: slug, cron: trigger.cron, error: (err as Error).message})
       }
@@ -110,10 +114,13 @@ export class Scheduler {
     const next = job.cron.nextRun(after)
     if (!next) return
     const delay = next.getTime() - Date.now()
-    job.timer = setTimeout(() => {
-      if (next.getTime() > Date.now()) return this.arm(slug, job, after) // clamped long delay
-      void this.fire(slug, job, next).finally(() => this.arm(slug, job, next))
-    }, Math.min(Math.max(0, delay), MAX_DELAY_MS))
+    job.timer = setTimeout(
+      () => {
+        if (next.getTime() > Date.now()) return this.arm(slug, job, after) // clamped long delay
+        void this.fire(slug, job, next).finally(() => this.arm(slug, job, next))
+      },
+      Math.min(Math.max(0, delay), MAX_DELAY_MS),
+    )
   }
 
   /** Start the run for tick `tick` unless the watermark says it was fired already. */
@@ -134,7 +141,13 @@ export class Scheduler {
     }
     if (!claimed) return
     try {
-      const view = await createRun(this.ctx.ws, {slug, target: 'live', trigger: 'schedule', env: this.ctx.env, ...(job.trigger.input === undefined ? {} : {input: job.trigger.input})})
+      const view = await createRun(this.ctx.ws, {
+        slug,
+        target: 'live',
+        trigger: 'schedule',
+        env: this.ctx.env,
+        ...(job.trigger.input === undefined ? {} : {input: job.trigger.input}),
+      })
       this.fired++
       this.ctx.log('info', 'run started by schedule', {flow: slug, run: view.id, tick: at})
       this.ctx.schedule(view.id)

@@ -58,10 +58,12 @@ export function checkWebhookAuth(req: Request, secret: string, nowMs = Date.now(
 /** `X-Breyta-Signature: sha256=…` over "TIMESTAMP.BODY", with X-Breyta-Timestamp within the skew. */
 function checkBreytaSignature(req: Request, secret: string, signature: string, nowMs: number): Auth {
   const ts = header(req, TIMESTAMP_HEADER)
-  if (ts === undefined || !/^\d{1,12}$/.test(ts)) return {kind: 'bad', message: `a signed webhook needs X-Breyta-Timestamp (unix seconds) and a signature over "TIMESTAMP.BODY"`}
+  if (ts === undefined || !/^\d{1,12}$/.test(ts))
+    return {kind: 'bad', message: `a signed webhook needs X-Breyta-Timestamp (unix seconds) and a signature over "TIMESTAMP.BODY"`}
   const sig = signature.slice(7).trim().toLowerCase()
   if (!safeEqual(sig, webhookSignature(secret, ts, req.body))) return {kind: 'bad', message: 'wrong signature'}
-  if (Math.abs(nowMs / 1000 - Number(ts)) > SIGNATURE_SKEW_S) return {kind: 'bad', message: `X-Breyta-Timestamp is more than ${SIGNATURE_SKEW_S} s from the daemon's clock`}
+  if (Math.abs(nowMs / 1000 - Number(ts)) > SIGNATURE_SKEW_S)
+    return {kind: 'bad', message: `X-Breyta-Timestamp is more than ${SIGNATURE_SKEW_S} s from the daemon's clock`}
   // Remembered a little longer than its timestamp can pass the skew check.
   return {kind: 'ok', replay: [{key: `sig:${sig}`, ttlMs: 2 * SIGNATURE_SKEW_S * 1000 + 60_000}]}
 }
@@ -122,7 +124,12 @@ export async function handleWebhook(ctx: DaemonContext, req: Request, slug: stri
   const secret = await triggerSecret(ctx, slug)
   if (typeof secret !== 'string') return secret
   const auth = checkWebhookAuth(req, secret)
-  if (auth.kind === 'none') return errorReply(401, 'unauthorized', 'send the secret as Authorization: Bearer …, or sign: X-Breyta-Signature: sha256=<hex HMAC-SHA256 of "TIMESTAMP.BODY"> with X-Breyta-Timestamp')
+  if (auth.kind === 'none')
+    return errorReply(
+      401,
+      'unauthorized',
+      'send the secret as Authorization: Bearer …, or sign: X-Breyta-Signature: sha256=<hex HMAC-SHA256 of "TIMESTAMP.BODY"> with X-Breyta-Timestamp',
+    )
   if (auth.kind === 'bad') return errorReply(403, 'forbidden', auth.message)
   const body = parseJsonBody(req.body)
   if (!body.ok) return errorReply(400, 'invalid_json', body.message)

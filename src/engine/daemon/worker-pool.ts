@@ -34,8 +34,16 @@ export interface PoolOptions {
 
 /** Thrown for the runs of a worker that died; `exhausted` when it ran out of heap. */
 export class WorkerDied extends BreytaError {
-  constructor(readonly runs: string[], readonly exhausted: boolean, cause: unknown) {
-    super(exhausted ? 'resource_exhausted' : 'internal', exhausted ? 'the run used more memory than the worker heap allows' : `the worker advancing the run died: ${(cause as Error)?.message ?? cause}`, {cause})
+  constructor(
+    readonly runs: string[],
+    readonly exhausted: boolean,
+    cause: unknown,
+  ) {
+    super(
+      exhausted ? 'resource_exhausted' : 'internal',
+      exhausted ? 'the run used more memory than the worker heap allows' : `the worker advancing the run died: ${(cause as Error)?.message ?? cause}`,
+      {cause},
+    )
   }
 }
 
@@ -95,7 +103,8 @@ export class WorkerPool {
     worker.once('exit', (code) => {
       const runs = [...slot.pending.keys()]
       const exhausted = (death as {code?: string} | undefined)?.code === 'ERR_WORKER_OUT_OF_MEMORY'
-      if (!this.stopping || runs.length > 0) this.options.log(exhausted ? 'warn' : 'error', 'worker died', {code, runs, error: String((death as Error)?.message ?? death ?? '')})
+      if (!this.stopping || runs.length > 0)
+        this.options.log(exhausted ? 'warn' : 'error', 'worker died', {code, runs, error: String((death as Error)?.message ?? death ?? '')})
       const err = new WorkerDied(runs, exhausted, death ?? new Error(`exit ${code}`))
       for (const p of slot.pending.values()) p.reject(err)
       slot.pending.clear()

@@ -55,7 +55,10 @@ export class List {
 
 /** A tagged literal other than #inst, kept as read (e.g. #uuid "…"). */
 export class Tagged {
-  constructor(readonly tag: string, readonly value: Value) {}
+  constructor(
+    readonly tag: string,
+    readonly value: Value,
+  ) {}
 }
 
 export type EdnMap = Map<Value, Value>
@@ -67,21 +70,7 @@ export interface Callable {
   readonly name?: string
 }
 
-export type Value =
-  | null
-  | boolean
-  | number
-  | bigint
-  | string
-  | Keyword
-  | Sym
-  | List
-  | Tagged
-  | Date
-  | Value[]
-  | EdnMap
-  | EdnSet
-  | Callable
+export type Value = null | boolean | number | bigint | string | Keyword | Sym | List | Tagged | Date | Value[] | EdnMap | EdnSet | Callable
 
 export const kw = Keyword.of
 export const sym = Sym.of

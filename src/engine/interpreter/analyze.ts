@@ -58,7 +58,8 @@ function patternNames(pattern: Value, names: Sym[], defaults: [Value, PathSegmen
   } else if (pattern instanceof Map) {
     for (const [k, v] of pattern) {
       if (k instanceof Keyword && NAME_LISTS.has(k) && Array.isArray(v)) {
-        for (const n of v) if (n instanceof Sym || n instanceof Keyword) names.push(Sym.of(n.name.includes('/') ? n.name.slice(n.name.indexOf('/') + 1) : n.name))
+        for (const n of v)
+          if (n instanceof Sym || n instanceof Keyword) names.push(Sym.of(n.name.includes('/') ? n.name.slice(n.name.indexOf('/') + 1) : n.name))
       } else if (k === AS) {
         if (v instanceof Sym) names.push(v)
       } else if (k === OR) {

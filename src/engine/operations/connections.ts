@@ -59,7 +59,9 @@ export async function showConnection(ws: Workspace, name: string, env: NodeJS.Pr
 function lookup(connections: Record<string, Connection>, name: string): Connection {
   if (!(name in connections)) {
     const known = Object.keys(connections)
-    throw new BreytaError('resource_not_found', `no connection "${name}" in .breyta/connections.edn`, {hint: known.length > 0 ? `Known: ${known.join(', ')}.` : 'Define it in .breyta/connections.edn (docs/agents.md shows each type).'})
+    throw new BreytaError('resource_not_found', `no connection "${name}" in .breyta/connections.edn`, {
+      hint: known.length > 0 ? `Known: ${known.join(', ')}.` : 'Define it in .breyta/connections.edn (docs/agents.md shows each type).',
+    })
   }
   return getConnection(connections, name)
 }
@@ -78,16 +80,28 @@ function probeFor(c: Connection): {step: string; config: EdnMap; ok: (out: Value
   const conn = kw(c.name)
   switch (c.type) {
     case 'http':
-      return {step: 'http', config: emap({connection: conn, path: '', method: kw('get'), 'allow-failure': true}), ok: (o) => `reachable: ${targetOf(c)} answered HTTP ${String(field(o, 'status'))}`}
+      return {
+        step: 'http',
+        config: emap({connection: conn, path: '', method: kw('get'), 'allow-failure': true}),
+        ok: (o) => `reachable: ${targetOf(c)} answered HTTP ${String(field(o, 'status'))}`,
+      }
     case 'ssh': {
       const ssh = connectionAs(sshConnection, c)
-      return {step: 'ssh', config: emap({connection: conn, command: 'true'}), ok: () => `ssh handshake with ${ssh.host}:${ssh.port ?? 22} ok: host key verified, authenticated as ${ssh.user ?? 'the default user'}`}
+      return {
+        step: 'ssh',
+        config: emap({connection: conn, command: 'true'}),
+        ok: () => `ssh handshake with ${ssh.host}:${ssh.port ?? 22} ok: host key verified, authenticated as ${ssh.user ?? 'the default user'}`,
+      }
     }
     case 'sqlite':
     case 'postgres':
       return {step: 'db', config: emap({connection: conn, query: 'select 1 as ok'}), ok: () => `connected: select 1 answered`}
     case 'llm':
-      return {step: 'llm', config: emap({connection: conn, prompt: 'Reply with the word ok.', 'max-tokens': 5}), ok: (o) => `authenticated: ${String(field(o, 'model') ?? 'the model')} answered`}
+      return {
+        step: 'llm',
+        config: emap({connection: conn, prompt: 'Reply with the word ok.', 'max-tokens': 5}),
+        ok: (o) => `authenticated: ${String(field(o, 'model') ?? 'the model')} answered`,
+      }
     case 'search':
       return {step: 'search', config: emap({connection: conn, query: 'breyta', limit: 1}), ok: () => 'authenticated: the search API answered'}
     default:
@@ -115,7 +129,10 @@ export async function testConnection(ws: Workspace, name: string, env: NodeJS.Pr
     now: () => new Date(),
     secret(secret: string): string {
       const value = env[secretEnvName(secret)] ?? secrets[secret]
-      if (value === undefined) throw new BreytaError('invalid_input', `secret "${secret}" is not set`, {hint: `Set it with \`breyta secrets set ${secret}\` or the env var ${secretEnvName(secret)}.`})
+      if (value === undefined)
+        throw new BreytaError('invalid_input', `secret "${secret}" is not set`, {
+          hint: `Set it with \`breyta secrets set ${secret}\` or the env var ${secretEnvName(secret)}.`,
+        })
       redactor.add(value)
       return value
     },
@@ -138,7 +155,14 @@ export async function testConnection(ws: Workspace, name: string, env: NodeJS.Pr
     return {name, type: c.type, verdict: 'ok', message: probe.ok(output), 'took-ms': Date.now() - started, error: null}
   } catch (err) {
     const e = toBreytaError(err)
-    return {name, type: c.type, verdict: 'failed', message: redactor.string(e.message), 'took-ms': Date.now() - started, error: {code: e.code === 'internal' ? 'step_failed' : e.code, message: redactor.string(e.message), hint: e.hint ?? null}}
+    return {
+      name,
+      type: c.type,
+      verdict: 'failed',
+      message: redactor.string(e.message),
+      'took-ms': Date.now() - started,
+      error: {code: e.code === 'internal' ? 'step_failed' : e.code, message: redactor.string(e.message), hint: e.hint ?? null},
+    }
   } finally {
     clearTimeout(timer)
   }

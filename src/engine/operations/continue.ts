@@ -75,7 +75,9 @@ export async function startRun(ws: Workspace, options: StartRunOptions): Promise
     signal: options.signal,
     env: options.env ?? process.env,
     onEvent: options.onEvent,
-    ...(daemon ? {pollMs: 50, awaitChange: (id: string, seq: number, ms: number, signal?: AbortSignal) => awaitRunChange(ws, daemon, id, seq, ms, signal)} : {}),
+    ...(daemon
+      ? {pollMs: 50, awaitChange: (id: string, seq: number, ms: number, signal?: AbortSignal) => awaitRunChange(ws, daemon, id, seq, ms, signal)}
+      : {}),
   })
   const started = await continueQueuedRuns(ws, view, {env: options.env, onStart: options.onQueuedStart})
   return {view, 'handed-to': 'this-process', daemon, started}
@@ -96,7 +98,13 @@ export type ContinuedRun = Answered<Exclude<HandedTo, 'queue'>> & {
 }
 
 /** Approve, reject or complete a wait; then the daemon, or else this process, continues the run. */
-export async function completeWaitAndContinue(ws: Workspace, runId: string, key: string, completion: WaitCompletion, options: CompleteAndContinueOptions = {}): Promise<ContinuedRun> {
+export async function completeWaitAndContinue(
+  ws: Workspace,
+  runId: string,
+  key: string,
+  completion: WaitCompletion,
+  options: CompleteAndContinueOptions = {},
+): Promise<ContinuedRun> {
   const recorded = await completeWait(ws, runId, key, completion)
   options.onRecorded?.(recorded)
   // With a daemon, it sees the inbox entry and continues the run; without one, this process does.

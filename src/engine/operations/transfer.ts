@@ -36,7 +36,8 @@ export async function exportRun(ws: Workspace, runId: string): Promise<RunExport
   await ws.store.runs.assertExists(runId)
   const {events} = await ws.store.journals.read(runId)
   const created = events[0]
-  if (created?.type !== 'run_created') throw new BreytaError('journal_corrupt', `run "${runId}" has no run_created event`, {hint: 'The run directory is incomplete; it cannot be exported.'})
+  if (created?.type !== 'run_created')
+    throw new BreytaError('journal_corrupt', `run "${runId}" has no run_created event`, {hint: 'The run directory is incomplete; it cannot be exported.'})
   const resources = []
   for (const listing of await ws.store.resources.list({runId})) {
     const r = await ws.store.resources.get(listing.uri)
@@ -61,7 +62,9 @@ export function parseRunExport(text: string, source: string): RunExport {
   try {
     raw = JSON.parse(text)
   } catch (err) {
-    throw new BreytaError('invalid_input', `${source} is not JSON: ${(err as Error).message}`, {hint: 'Pass a file written by `breyta runs export RUN --out FILE`.'})
+    throw new BreytaError('invalid_input', `${source} is not JSON: ${(err as Error).message}`, {
+      hint: 'Pass a file written by `breyta runs export RUN --out FILE`.',
+    })
   }
   const parsed = ExportDocument.safeParse(raw)
   if (!parsed.success) {
@@ -72,7 +75,8 @@ export function parseRunExport(text: string, source: string): RunExport {
     })
   }
   const doc = parsed.data
-  const bad = (why: string) => new BreytaError('invalid_input', `${source}: ${why}`, {hint: 'The export was changed after it was written; export the run again.'})
+  const bad = (why: string) =>
+    new BreytaError('invalid_input', `${source}: ${why}`, {hint: 'The export was changed after it was written; export the run again.'})
   if (!isRunId(doc.run)) throw bad(`"${doc.run}" is not a run id`)
   const sha256 = crypto.createHash('sha256').update(doc.definition).digest('hex')
   if (sha256 !== doc.sha256) throw bad(`the definition hashes to ${sha256}, not to the ${doc.sha256} the run is pinned to`)
@@ -80,7 +84,7 @@ export function parseRunExport(text: string, source: string): RunExport {
     if (e.seq !== i + 1) throw bad(`event ${i + 1} has seq ${e.seq}; the journal must be complete and in order`)
   })
   const first = doc.events[0]!
-  if (first.type !== 'run_created' || first.run !== doc.run || first.sha256 !== doc.sha256) throw bad('the first event is not this run\'s run_created')
+  if (first.type !== 'run_created' || first.run !== doc.run || first.sha256 !== doc.sha256) throw bad("the first event is not this run's run_created")
   return doc
 }
 
@@ -105,4 +109,3 @@ export async function importRun(ws: Workspace, doc: RunExport): Promise<RunView>
   await ws.store.signals.signal(doc.run)
   return view
 }
-

@@ -22,7 +22,11 @@ const optional = {
  * use the same field types (schema.ts), so a value means the same whichever way it is read.
  */
 export class StepConfig<S extends ConfigShape = ConfigShape> {
-  constructor(readonly raw: EdnMap, readonly type: string, readonly shape?: S) {}
+  constructor(
+    readonly raw: EdnMap,
+    readonly type: string,
+    readonly shape?: S,
+  ) {}
 
   has(key: string): boolean {
     return field(this.raw, key) !== undefined && field(this.raw, key) !== null
@@ -86,7 +90,8 @@ export class StepConfig<S extends ConfigShape = ConfigShape> {
     const v = this.value('ok-exit-codes')
     if (v === undefined) return [0]
     const parsed = exitCodes.safeParse(v)
-    if (!parsed.success) throw new StepError(`:${this.type} step: ${OK_EXIT_CODES_PROBLEM}`, {retryable: false, hint: 'Fix :ok-exit-codes in the step config, e.g. [0 3].'})
+    if (!parsed.success)
+      throw new StepError(`:${this.type} step: ${OK_EXIT_CODES_PROBLEM}`, {retryable: false, hint: 'Fix :ok-exit-codes in the step config, e.g. [0 3].'})
     return parsed.data
   }
 

@@ -14,7 +14,10 @@ export type {Connection}
 /** A non-empty string, else absent. */
 const text = z.string().min(1).optional().catch(undefined)
 /** A non-empty string or a number (as text), else absent: host names, users and paths may be written either way. */
-const textOrNumber = z.union([z.string().min(1), z.number().transform(String)]).optional().catch(undefined)
+const textOrNumber = z
+  .union([z.string().min(1), z.number().transform(String)])
+  .optional()
+  .catch(undefined)
 /** `:auth` as the store left it: slot → secret name (or a nested map for basic/header). */
 const auth = <T extends z.core.$ZodLooseShape>(shape: T) => z.looseObject(shape).nullish().catch(undefined)
 
@@ -23,21 +26,61 @@ export const httpConnection = z.looseObject({
   'base-url': z.string().optional().catch(undefined),
   auth: auth({
     bearer: text,
-    basic: z.looseObject({user: z.unknown().optional().transform((v) => String(v ?? '')), password: text}).optional().catch(undefined),
-    header: z.looseObject({name: z.unknown().optional().transform((v) => (v ? String(v) : undefined)), value: text}).optional().catch(undefined),
+    basic: z
+      .looseObject({
+        user: z
+          .unknown()
+          .optional()
+          .transform((v) => String(v ?? '')),
+        password: text,
+      })
+      .optional()
+      .catch(undefined),
+    header: z
+      .looseObject({
+        name: z
+          .unknown()
+          .optional()
+          .transform((v) => (v ? String(v) : undefined)),
+        value: text,
+      })
+      .optional()
+      .catch(undefined),
   }),
-  headers: z.record(z.string(), z.unknown().optional().transform((v) => String(v))).optional().catch(undefined),
+  headers: z
+    .record(
+      z.string(),
+      z
+        .unknown()
+        .optional()
+        .transform((v) => String(v)),
+    )
+    .optional()
+    .catch(undefined),
 })
 
 export const sshConnection = z.looseObject({
   host: textOrNumber,
   // Whatever was written, as a number: a bad one is reported as "not a TCP port" with its value.
-  port: z.unknown().optional().transform((v) => (v === undefined ? undefined : Number(v))),
+  port: z
+    .unknown()
+    .optional()
+    .transform((v) => (v === undefined ? undefined : Number(v))),
   user: textOrNumber,
   /** Only the string slots; the step rejects slots it does not know. */
-  auth: z.record(z.string(), z.unknown()).nullish().catch(undefined).transform((a) => Object.fromEntries(Object.entries(a ?? {}).filter((e): e is [string, string] => typeof e[1] === 'string'))),
-  'insecure-host-key': z.unknown().optional().transform((v) => v === true),
-  'host-key': z.unknown().optional().transform((v) => (v === undefined ? undefined : Array.isArray(v) ? v.map(String) : [String(v)])),
+  auth: z
+    .record(z.string(), z.unknown())
+    .nullish()
+    .catch(undefined)
+    .transform((a) => Object.fromEntries(Object.entries(a ?? {}).filter((e): e is [string, string] => typeof e[1] === 'string'))),
+  'insecure-host-key': z
+    .unknown()
+    .optional()
+    .transform((v) => v === true),
+  'host-key': z
+    .unknown()
+    .optional()
+    .transform((v) => (v === undefined ? undefined : Array.isArray(v) ? v.map(String) : [String(v)])),
   'known-hosts': textOrNumber,
 })
 

@@ -35,7 +35,9 @@ export interface DbDriver {
 const SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 /** What a driver's error carries: SQLite's code (SQLITE_BUSY) or PostgreSQL's SQLSTATE. */
-const driverError = z.object({code: z.string().optional().catch(undefined), message: z.string().optional().catch(undefined)}).catch({code: undefined, message: undefined})
+const driverError = z
+  .object({code: z.string().optional().catch(undefined), message: z.string().optional().catch(undefined)})
+  .catch({code: undefined, message: undefined})
 
 function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err)
@@ -157,7 +159,11 @@ export function postgresDriver(url: string): DbDriver {
         // SQLSTATE classes 08 (connection), 40 (serialization/deadlock), 53/57 (resources,
         // shutdown) may succeed later; syntax, constraint and data errors will not.
         const retryable = e.code === undefined || /^(08|40|53|57)/.test(e.code)
-        throw new StepError(`db (postgres): ${e.message ?? String(err)}`, {retryable, details: e.code === undefined ? undefined : {sqlstate: e.code}, cause: err})
+        throw new StepError(`db (postgres): ${e.message ?? String(err)}`, {
+          retryable,
+          details: e.code === undefined ? undefined : {sqlstate: e.code},
+          cause: err,
+        })
       } finally {
         signal.removeEventListener('abort', onAbort)
         await client.end().catch(() => undefined)

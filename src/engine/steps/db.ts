@@ -59,7 +59,8 @@ function driverFor(cfg: StepConfig<typeof dbConfig>, ctx: StepContext): DbDriver
     case 'postgres': {
       const pg = connectionAs(postgresConnection, conn)
       const url = pg['url-secret'] !== undefined ? ctx.secret(pg['url-secret']) : pg.url
-      if (url === undefined) fail(`postgres connection ${name} needs :url-secret`, 'e.g. {:pg {:type :postgres :url-secret :pg-url}} and `breyta secrets set pg-url`.')
+      if (url === undefined)
+        fail(`postgres connection ${name} needs :url-secret`, 'e.g. {:pg {:type :postgres :url-secret :pg-url}} and `breyta secrets set pg-url`.')
       return postgresDriver(url)
     }
     default:
@@ -87,9 +88,10 @@ export const dbStep: StepExecutor = {
     const statements = cfg.value('statements')
     if (statements !== undefined) {
       if (!Array.isArray(statements)) problems.push(':statements must be a vector of {:query :params} maps')
-      else statements.forEach((s, i) => {
-        if (!isMap(s) || (!new StepConfig(s, 'db').has('query') && !new StepConfig(s, 'db').has('template'))) problems.push(`:statements[${i}] needs :query`)
-      })
+      else
+        statements.forEach((s, i) => {
+          if (!isMap(s) || (!new StepConfig(s, 'db').has('query') && !new StepConfig(s, 'db').has('template'))) problems.push(`:statements[${i}] needs :query`)
+        })
     } else if (!cfg.has('query') && !cfg.has('template')) problems.push('missing :query (or :template)')
     const params = cfg.value('params')
     if (params !== undefined && !Array.isArray(params) && !isMap(params)) problems.push(':params must be a vector or a map')
@@ -114,7 +116,9 @@ export const dbStep: StepExecutor = {
     }
     const results = await driver.execute(statements, transaction, ctx.signal)
     const last = results[results.length - 1]!
-    ctx.log(`db: ${results.length} statement${results.length === 1 ? '' : 's'}${transaction ? ' in one transaction' : ''}, ${last.rowCount} row${last.rowCount === 1 ? '' : 's'}`)
+    ctx.log(
+      `db: ${results.length} statement${results.length === 1 ? '' : 's'}${transaction ? ' in one transaction' : ''}, ${last.rowCount} row${last.rowCount === 1 ? '' : 's'}`,
+    )
     if (list === undefined) return done(resultValue(last))
     const lastValue = resultValue(last)
     return done(emap({results: results.map(resultValue), rows: lastValue.get(kw('rows'))!, 'row-count': last.rowCount}))

@@ -92,10 +92,16 @@ async function openGate(child: Child, pid: number, ctx: StepContext): Promise<vo
 /** A program that never ran: not installed, or the gate's `exec` failed (127 not found, 126 not executable). */
 function notRunError(command: string[], result: ChildResult): StepError | undefined {
   if (result.failed && result.exitCode === undefined && !result.signal) {
-    return new StepError(`could not run ${command[0]}: ${result.originalMessage ?? result.shortMessage}`, {retryable: false, hint: 'Is the program installed and on PATH?'})
+    return new StepError(`could not run ${command[0]}: ${result.originalMessage ?? result.shortMessage}`, {
+      retryable: false,
+      hint: 'Is the program installed and on PATH?',
+    })
   }
   if ((result.exitCode === 127 || result.exitCode === 126) && /^breyta-exec: (line )?(\d+: )?exec: /m.test(String(result.stderr ?? ''))) {
-    return new StepError(`could not run ${command[0]}: ${result.exitCode === 127 ? 'not found' : 'permission denied'}`, {retryable: false, hint: 'Is the program installed and on PATH?'})
+    return new StepError(`could not run ${command[0]}: ${result.exitCode === 127 ? 'not found' : 'permission denied'}`, {
+      retryable: false,
+      hint: 'Is the program installed and on PATH?',
+    })
   }
   return undefined
 }
@@ -133,7 +139,12 @@ export const execStep: StepExecutor = {
     if (ctx.signal.aborted) throw ctx.signal.reason
     const notRun = notRunError(command, result)
     if (notRun) throw notRun
-    const output = emap({'exit-code': result.exitCode ?? null, signal: result.signal ?? null, stdout: String(result.stdout ?? ''), stderr: String(result.stderr ?? '')})
+    const output = emap({
+      'exit-code': result.exitCode ?? null,
+      signal: result.signal ?? null,
+      stdout: String(result.stdout ?? ''),
+      stderr: String(result.stderr ?? ''),
+    })
     const okCodes = c.okExitCodes()
     if ((result.exitCode === undefined || !okCodes.includes(result.exitCode)) && !c.get('allow-failure')) throw exitError(command, result)
     return done(output)

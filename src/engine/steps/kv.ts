@@ -32,7 +32,10 @@ export function ttlMs(v: Value | undefined): number | undefined {
   try {
     return parseDuration(v)
   } catch (err) {
-    throw new StepError(`:kv step: bad :ttl: ${err instanceof Error ? err.message : String(err)}`, {retryable: false, hint: 'Use a duration like "30s", "5m", "24h", "2d" or a number of seconds.'})
+    throw new StepError(`:kv step: bad :ttl: ${err instanceof Error ? err.message : String(err)}`, {
+      retryable: false,
+      hint: 'Use a duration like "30s", "5m", "24h", "2d" or a number of seconds.',
+    })
   }
 }
 
@@ -41,7 +44,8 @@ async function guarded<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn()
   } catch (err) {
-    if (err instanceof BreytaError && err.code === 'invalid_input') throw new StepError(`:kv step: ${err.message}`, {retryable: false, hint: err.hint, cause: err})
+    if (err instanceof BreytaError && err.code === 'invalid_input')
+      throw new StepError(`:kv step: ${err.message}`, {retryable: false, hint: err.hint, cause: err})
     throw err
   }
 }

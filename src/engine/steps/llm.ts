@@ -75,7 +75,10 @@ const part = z.object({type: z.unknown(), text: z.string().optional().catch(unde
 
 const openAiReply = z.object({
   model,
-  choices: z.tuple([z.object({message: z.object({content: z.union([z.string(), z.array(part).transform((ps) => ps.map((p) => p.text ?? '').join(''))])})})], z.unknown()),
+  choices: z.tuple(
+    [z.object({message: z.object({content: z.union([z.string(), z.array(part).transform((ps) => ps.map((p) => p.text ?? '').join(''))])})})],
+    z.unknown(),
+  ),
   usage: z.object({prompt_tokens: tokens, completion_tokens: tokens}).optional().catch(undefined),
 })
 
@@ -146,7 +149,12 @@ async function callAnthropic(conn: LlmConnection, req: ChatRequest, ctx: StepCon
   const res = await providerFetch({
     label: 'llm',
     url: joinUrl(base, /\/v1\/?$/.test(base) ? 'messages' : 'v1/messages'),
-    headers: {'Idempotency-Key': ctx.idempotencyKey, 'Breyta-Attempt': String(ctx.attempt), 'anthropic-version': ANTHROPIC_VERSION, ...(key === undefined ? {} : {'x-api-key': key})},
+    headers: {
+      'Idempotency-Key': ctx.idempotencyKey,
+      'Breyta-Attempt': String(ctx.attempt),
+      'anthropic-version': ANTHROPIC_VERSION,
+      ...(key === undefined ? {} : {'x-api-key': key}),
+    },
     json: {
       model: req.model,
       max_tokens: req.maxTokens ?? ANTHROPIC_DEFAULT_MAX_TOKENS,
@@ -160,7 +168,10 @@ async function callAnthropic(conn: LlmConnection, req: ChatRequest, ctx: StepCon
   const body = bodyAs(res, anthropicReply)
   if (body === undefined) throw new StepError(`llm: unexpected messages response: ${excerpt(res.text)}`, {retryable: false})
   return {
-    text: body.content.filter((c) => c.type === 'text').map((c) => c.text ?? '').join(''),
+    text: body.content
+      .filter((c) => c.type === 'text')
+      .map((c) => c.text ?? '')
+      .join(''),
     model: body.model ?? req.model,
     usage: {input: body.usage?.input_tokens ?? 0, output: body.usage?.output_tokens ?? 0},
     tries: res.tries,
@@ -201,7 +212,8 @@ export const llmStep: StepExecutor = {
     const cfg = new StepConfig(config, 'llm', llmConfig)
     const conn = connectionAs(llmConnection, ctx.connection(cfg.get('connection')))
     const provider = conn.provider ?? 'openai'
-    if (!PROVIDERS.includes(provider)) fail(`connection ${conn.name} has unknown :provider ${provider}`, 'Use :provider :openai (any OpenAI-compatible API) or :anthropic.')
+    if (!PROVIDERS.includes(provider))
+      fail(`connection ${conn.name} has unknown :provider ${provider}`, 'Use :provider :openai (any OpenAI-compatible API) or :anthropic.')
     const model = cfg.get('model') ?? conn.model
     if (model === undefined) fail('no :model in the step or its connection')
     const req: ChatRequest = {

@@ -75,7 +75,8 @@ async function viaHttp(cfg: NotifyConfig, ctx: StepContext): Promise<StepOutcome
 async function viaSlack(cfg: NotifyConfig, ctx: StepContext): Promise<StepOutcome> {
   const name = cfg.get('connection')
   const secretName = cfg.get('webhook-secret') ?? (name === undefined ? undefined : connectionAs(slackConnection, ctx.connection(name))['webhook-secret'])
-  if (secretName === undefined) fail(':channel :slack needs a :connection with :webhook-secret', 'e.g. connections.edn {:team {:type :slack :webhook-secret :slack-hook}}')
+  if (secretName === undefined)
+    fail(':channel :slack needs a :connection with :webhook-secret', 'e.g. connections.edn {:team {:type :slack :webhook-secret :slack-hook}}')
   const status = await postJson('notify slack', ctx.secret(secretName), {text: messageText(cfg, ctx)}, {}, ctx)
   return done(emap({delivered: true, channel: 'slack', status}))
 }

@@ -27,7 +27,13 @@ function ednField<T>(expected: string | ((v: Value) => string), read: (v: Value)
       return z.NEVER
     }
     const out = read(v)
-    if (out === undefined) ctx.issues.push({code: 'custom', message: typeof expected === 'string' ? expected : expected(v), input: v, params: {form: 'expected'} satisfies IssueForm})
+    if (out === undefined)
+      ctx.issues.push({
+        code: 'custom',
+        message: typeof expected === 'string' ? expected : expected(v),
+        input: v,
+        params: {form: 'expected'} satisfies IssueForm,
+      })
     return out ?? z.NEVER
   })
 }
@@ -77,7 +83,10 @@ export const fields = {
   /** A map of string → string (e.g. headers, env), keys and values stringified. */
   textMap: ednField('a map', readTextMap),
   /** A string, or a vector of strings (a command as words, several host-key pins). */
-  textOrTexts: ednField<string | string[]>((v) => (Array.isArray(v) ? 'a vector of strings' : 'a string'), (v) => (Array.isArray(v) ? readTexts(v) : readText(v))),
+  textOrTexts: ednField<string | string[]>(
+    (v) => (Array.isArray(v) ? 'a vector of strings' : 'a string'),
+    (v) => (Array.isArray(v) ? readTexts(v) : readText(v)),
+  ),
   /** A duration in ms ("30s", "5m", seconds as a number). */
   duration: z.custom<Value>().transform((v, ctx): number => {
     if (v === undefined || v === null) {
@@ -106,7 +115,10 @@ export function configError(type: string, key: string, error: z.ZodError): StepE
   }
   const form = issue.code === 'custom' ? z.object({form: z.enum(['expected', 'duration'])}).safeParse(issue.params).data?.form : undefined
   if (form === 'duration') {
-    return new StepError(`:${type} step: :${key}: ${issue.message}`, {retryable: false, hint: `Fix :${key} in the step config (e.g. "30s", "5m", "24h"), then run the flow again.`})
+    return new StepError(`:${type} step: :${key}: ${issue.message}`, {
+      retryable: false,
+      hint: `Fix :${key} in the step config (e.g. "30s", "5m", "24h"), then run the flow again.`,
+    })
   }
   return new StepError(`:${type} step: :${key} must be ${issue.message}`, {retryable: false, hint: `Fix :${key} in the step config.`})
 }

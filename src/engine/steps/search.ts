@@ -38,13 +38,26 @@ const text = z.string().min(1).catch('')
 
 /** Results as the provider lists them: only those with a URL count; the snippet is under `snippetKey`. */
 function hits(snippetKey: 'content' | 'description') {
-  const hit = z.object({url: z.string(), title: text, [snippetKey]: text}).transform((r): Hit => ({title: r.title ?? '', url: r.url ?? '', snippet: r[snippetKey] ?? ''}))
-  return z.array(hit.nullable().catch(null)).catch([]).optional().transform((rs) => (rs ?? []).filter((r) => r !== null))
+  const hit = z
+    .object({url: z.string(), title: text, [snippetKey]: text})
+    .transform((r): Hit => ({title: r.title ?? '', url: r.url ?? '', snippet: r[snippetKey] ?? ''}))
+  return z
+    .array(hit.nullable().catch(null))
+    .catch([])
+    .optional()
+    .transform((rs) => (rs ?? []).filter((r) => r !== null))
 }
 
 /** SearXNG with format=json; any JSON answer without results is no results. */
 const searxngReply = z.object({results: hits('content')}).catch({results: []})
-const braveReply = z.object({web: z.object({results: hits('description')}).optional().catch(undefined)}).catch({web: undefined})
+const braveReply = z
+  .object({
+    web: z
+      .object({results: hits('description')})
+      .optional()
+      .catch(undefined),
+  })
+  .catch({web: undefined})
 
 async function searxng(conn: SearchConnection, query: string, limit: number, ctx: StepContext): Promise<Hit[]> {
   const base = conn['base-url']
@@ -91,7 +104,11 @@ export const searchStep: StepExecutor = {
     if (!Number.isInteger(limit) || limit < 1) throw new StepError(':search step: :limit must be a positive integer', {retryable: false})
     const provider = conn.provider ?? 'searxng'
     const impl = PROVIDERS[provider]
-    if (impl === undefined) throw new StepError(`:search step: connection ${conn.name} has unknown :provider ${provider}`, {retryable: false, hint: 'Use :provider :searxng or :brave.'})
+    if (impl === undefined)
+      throw new StepError(`:search step: connection ${conn.name} has unknown :provider ${provider}`, {
+        retryable: false,
+        hint: 'Use :provider :searxng or :brave.',
+      })
     const results = await impl(conn, query, limit, ctx)
     ctx.log(`search ${provider}: ${results.length} result${results.length === 1 ? '' : 's'} for "${query}"`)
     return done(emap({results: results.map((r) => emap({title: r.title, url: r.url, snippet: r.snippet}))}))

@@ -28,7 +28,11 @@ export const sleepStep: StepExecutor = {
       return {kind: 'park', park: {kind: 'sleep', until: t.toISOString()}}
     }
     const ms = c.get('duration')
-    if (ms === undefined) throw new StepError(':sleep step needs :duration (e.g. "5m") or :until (an ISO time)', {retryable: false, hint: 'Add :duration or :until to the step config.'})
+    if (ms === undefined)
+      throw new StepError(':sleep step needs :duration (e.g. "5m") or :until (an ISO time)', {
+        retryable: false,
+        hint: 'Add :duration or :until to the step config.',
+      })
     return {kind: 'park', park: {kind: 'sleep', until: new Date(ctx.now().getTime() + ms).toISOString()}}
   },
 }

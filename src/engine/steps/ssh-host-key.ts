@@ -52,7 +52,15 @@ export function knownHostsName(host: string, port: number): string {
 }
 
 function globMatch(pattern: string, name: string): boolean {
-  const re = new RegExp('^' + pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.') + '$', 'i')
+  const re = new RegExp(
+    '^' +
+      pattern
+        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+        .replace(/\*/g, '.*')
+        .replace(/\?/g, '.') +
+      '$',
+    'i',
+  )
   return re.test(name)
 }
 
@@ -89,10 +97,7 @@ const ALGORITHMS_FOR_TYPE: Record<string, ServerHostKeyAlgorithm[]> = {
   'ssh-dss': ['ssh-dss'],
 }
 
-export type HostKeyPolicy =
-  | {kind: 'pinned'; fingerprints: string[]}
-  | {kind: 'known-hosts'; file: string; entries: KnownHostEntry[]}
-  | {kind: 'insecure'}
+export type HostKeyPolicy = {kind: 'pinned'; fingerprints: string[]} | {kind: 'known-hosts'; file: string; entries: KnownHostEntry[]} | {kind: 'insecure'}
 
 export type HostKeyVerdict = {ok: true} | {ok: false; reason: 'unknown' | 'mismatch' | 'revoked'; fingerprint: string; keyType: string}
 

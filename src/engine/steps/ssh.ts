@@ -121,7 +121,11 @@ function hostKeyPolicy(c: SshConfig, conn: SshConnection | undefined, workspaceR
   if (pins.length > 0) {
     const fingerprints = pins.map((p) => {
       const fp = normalizePin(p)
-      if (fp === undefined) throw new StepError(`:ssh step: :host-key "${p}" is not an OpenSSH fingerprint`, {retryable: false, hint: 'Use the form "SHA256:…" as printed by `ssh-keygen -lf` or `ssh-keyscan HOST | ssh-keygen -lf -`.'})
+      if (fp === undefined)
+        throw new StepError(`:ssh step: :host-key "${p}" is not an OpenSSH fingerprint`, {
+          retryable: false,
+          hint: 'Use the form "SHA256:…" as printed by `ssh-keygen -lf` or `ssh-keyscan HOST | ssh-keygen -lf -`.',
+        })
       return fp
     })
     return {kind: 'pinned', fingerprints}
@@ -159,10 +163,17 @@ function address(c: SshConfig, conn: SshConnection | undefined): {host: string; 
 function credentials(c: SshConfig, conn: SshConnection | undefined, ctx: StepContext): Pick<Target, 'password' | 'privateKey' | 'passphrase'> {
   const slots = authSlots(c, conn)
   for (const slot of Object.keys(slots)) {
-    if (!AUTH_SLOTS.includes(slot)) throw new StepError(`:ssh step: unknown :auth slot :${slot}`, {retryable: false, hint: 'Use {:private-key SECRET} (optionally :passphrase SECRET) or {:password SECRET}.'})
+    if (!AUTH_SLOTS.includes(slot))
+      throw new StepError(`:ssh step: unknown :auth slot :${slot}`, {
+        retryable: false,
+        hint: 'Use {:private-key SECRET} (optionally :passphrase SECRET) or {:password SECRET}.',
+      })
   }
   if (slots['private-key'] === undefined && slots.password === undefined) {
-    throw new StepError(':ssh step: no credentials', {retryable: false, hint: 'Add :auth {:private-key :my-key} or {:password :my-pass} naming secrets (`breyta secrets set NAME`).'})
+    throw new StepError(':ssh step: no credentials', {
+      retryable: false,
+      hint: 'Add :auth {:private-key :my-key} or {:password :my-pass} naming secrets (`breyta secrets set NAME`).',
+    })
   }
   const secret = (slot: string): string | undefined => (slots[slot] === undefined ? undefined : ctx.secret(slots[slot]))
   return {privateKey: secret('private-key'), passphrase: secret('passphrase'), password: secret('password')}
@@ -175,11 +186,12 @@ function resolveTarget(c: SshConfig, ctx: StepContext): Target {
 
 function hostKeyError(t: Target, v: Extract<HostKeyVerdict, {ok: false}>): StepError {
   const where = `${t.host}:${t.port}`
-  const message = v.reason === 'unknown'
-    ? `ssh: host key of ${where} is unknown (${v.keyType} ${v.fingerprint})`
-    : v.reason === 'revoked'
-      ? `ssh: host key of ${where} is revoked in known_hosts (${v.fingerprint})`
-      : `ssh: host key of ${where} does not match the expected key (got ${v.keyType} ${v.fingerprint}); someone may be intercepting the connection`
+  const message =
+    v.reason === 'unknown'
+      ? `ssh: host key of ${where} is unknown (${v.keyType} ${v.fingerprint})`
+      : v.reason === 'revoked'
+        ? `ssh: host key of ${where} is revoked in known_hosts (${v.fingerprint})`
+        : `ssh: host key of ${where} does not match the expected key (got ${v.keyType} ${v.fingerprint}); someone may be intercepting the connection`
   const source = t.hostKey.kind === 'known-hosts' ? ` or add it to ${t.hostKey.file} (ssh-keyscan -p ${t.port} ${t.host})` : ''
   return new StepError(message, {
     retryable: false,
@@ -225,7 +237,8 @@ class Capture {
 function sendKill(channel: ClientChannel): void {
   const ch = channel as unknown as {outgoing?: {id?: number; state?: string}; _client?: {_protocol?: {signal?(id: number, name: string): void}}}
   try {
-    if ((ch.outgoing?.state === 'open' || ch.outgoing?.state === 'eof') && typeof ch.outgoing.id === 'number' && ch._client?._protocol?.signal) ch._client._protocol.signal(ch.outgoing.id, 'KILL')
+    if ((ch.outgoing?.state === 'open' || ch.outgoing?.state === 'eof') && typeof ch.outgoing.id === 'number' && ch._client?._protocol?.signal)
+      ch._client._protocol.signal(ch.outgoing.id, 'KILL')
     else channel.signal('KILL')
   } catch {
     // the channel is already gone
@@ -264,7 +277,11 @@ class RemoteSession {
   private exitSignal: string | null = null
   private settleWith: (outcome: {result: RemoteResult} | {error: StepError}) => void = () => {}
 
-  constructor(private readonly t: Target, private readonly command: string, private readonly o: RemoteOptions) {}
+  constructor(
+    private readonly t: Target,
+    private readonly command: string,
+    private readonly o: RemoteOptions,
+  ) {}
 
   run(): Promise<RemoteResult> {
     return new Promise((resolve, reject) => {
@@ -312,7 +329,12 @@ class RemoteSession {
       this.conn.connect(config)
     } catch (e) {
       // ssh2 throws synchronously for e.g. an unparseable private key.
-      this.settle({error: new StepError(`ssh: ${e instanceof Error ? e.message : String(e)}`, {retryable: false, hint: 'Check the private key secret (OpenSSH or PEM format) and its :passphrase.'})})
+      this.settle({
+        error: new StepError(`ssh: ${e instanceof Error ? e.message : String(e)}`, {
+          retryable: false,
+          hint: 'Check the private key secret (OpenSSH or PEM format) and its :passphrase.',
+        }),
+      })
     }
   }
 
@@ -320,7 +342,10 @@ class RemoteSession {
     const t = this.t
     if (this.verdict !== undefined && !this.verdict.ok) return hostKeyError(t, this.verdict)
     if (e.level === 'client-authentication') {
-      return new StepError(`ssh: authentication failed for ${t.user}@${t.host}:${t.port}`, {retryable: false, hint: 'Check the secret named in :auth and that its public key is in the remote authorized_keys.'})
+      return new StepError(`ssh: authentication failed for ${t.user}@${t.host}:${t.port}`, {
+        retryable: false,
+        hint: 'Check the secret named in :auth and that its public key is in the remote authorized_keys.',
+      })
     }
     return new StepError(`ssh: cannot connect to ${t.host}:${t.port}: ${e.message}`, {cause: e})
   }
@@ -336,8 +361,14 @@ class RemoteSession {
 
   private stream(ch: ClientChannel): void {
     this.phase = {name: 'streaming', channel: ch}
-    ch.on('data', (d: Buffer) => { this.out.push(d); this.o.onOutput('stdout', d) })
-    ch.stderr.on('data', (d: Buffer) => { this.err.push(d); this.o.onOutput('stderr', d) })
+    ch.on('data', (d: Buffer) => {
+      this.out.push(d)
+      this.o.onOutput('stdout', d)
+    })
+    ch.stderr.on('data', (d: Buffer) => {
+      this.err.push(d)
+      this.o.onOutput('stderr', d)
+    })
     ch.on('exit', (code: number | null, sig?: string) => {
       this.exitCode = typeof code === 'number' ? code : null
       this.exitSignal = sig ?? null
@@ -352,7 +383,13 @@ class RemoteSession {
   }
 
   private result(): RemoteResult {
-    return {exitCode: this.exitCode, signal: this.exitSignal, stdout: this.out.text(), stderr: this.err.text(), truncated: {stdout: this.out.dropped, stderr: this.err.dropped}}
+    return {
+      exitCode: this.exitCode,
+      signal: this.exitSignal,
+      stdout: this.out.text(),
+      stderr: this.err.text(),
+      truncated: {stdout: this.out.dropped, stderr: this.err.dropped},
+    }
   }
 
   private readonly onAbort = (): void => {
@@ -360,9 +397,23 @@ class RemoteSession {
     this.aborting = true
     const t = this.t
     const reason = abortReason(this.o.signal)
-    const fail = (): void => this.settle({error: new StepError(`ssh: ${t.user}@${t.host}:${t.port} command stopped: ${reason}; the remote command was sent KILL and its channel closed`, {details: {aborted: true, reason}})}, true)
-    const timer = setTimeout(() => { this.conn.destroy(); fail() }, ABORT_GRACE_MS)
-    this.conn.once('close', () => { clearTimeout(timer); fail() })
+    const fail = (): void =>
+      this.settle(
+        {
+          error: new StepError(`ssh: ${t.user}@${t.host}:${t.port} command stopped: ${reason}; the remote command was sent KILL and its channel closed`, {
+            details: {aborted: true, reason},
+          }),
+        },
+        true,
+      )
+    const timer = setTimeout(() => {
+      this.conn.destroy()
+      fail()
+    }, ABORT_GRACE_MS)
+    this.conn.once('close', () => {
+      clearTimeout(timer)
+      fail()
+    })
     if (this.phase.name === 'streaming') this.stopChannel(this.phase.channel)
     // The command may already run remotely while its channel is on its way back to us (a
     // loaded machine): the exec callback stops it on arrival. Ending now would leave it running.
@@ -372,7 +423,11 @@ class RemoteSession {
   /** Signal first (OpenSSH >= 7.9 delivers it), then close: without a pty, closing alone would leave the remote process running. */
   private stopChannel(ch: ClientChannel): void {
     sendKill(ch)
-    try { ch.close() } catch { /* already closed */ }
+    try {
+      ch.close()
+    } catch {
+      /* already closed */
+    }
     this.conn.end()
   }
 }

@@ -34,7 +34,8 @@ export const waitStep: StepExecutor = {
     const approval = config.get(Keyword.of('approval'))
     const show = approval instanceof Map ? approval.get(Keyword.of('show')) : undefined
     // :show is evaluated like any config, so only a literal that is not a map can be wrong here.
-    if (show !== undefined && !(show instanceof Map || show instanceof List || show instanceof Sym)) problems.push(':approval :show must be a map of label to value, e.g. {:reply draft :logs (:lines logs)}')
+    if (show !== undefined && !(show instanceof Map || show instanceof List || show instanceof Sym))
+      problems.push(':approval :show must be a map of label to value, e.g. {:reply draft :logs (:lines logs)}')
     return problems
   },
   async run(config, ctx) {
@@ -46,9 +47,9 @@ export const waitStep: StepExecutor = {
     const timeoutMs = c.get('timeout')
     const approval = c.get('approval')
     const validation = c.get('validation')
-    const prompt = approval ? new StepConfig(approval, 'wait', approvalConfig).get('prompt') ?? 'Approve?' : undefined
+    const prompt = approval ? (new StepConfig(approval, 'wait', approvalConfig).get('prompt') ?? 'Approve?') : undefined
     const show = approval ? new StepConfig(approval, 'wait', approvalConfig).get('show') : undefined
-    const required = validation ? new StepConfig(validation, 'wait', validationConfig).get('required') ?? [] : undefined
+    const required = validation ? (new StepConfig(validation, 'wait', validationConfig).get('required') ?? []) : undefined
     return {
       kind: 'park',
       park: {
@@ -57,7 +58,9 @@ export const waitStep: StepExecutor = {
         onTimeout,
         ...(timeoutMs === undefined ? {} : {timeoutAt: new Date(ctx.now().getTime() + timeoutMs).toISOString()}),
         ...(c.has('default-value') ? {defaultValue: c.get('default-value')} : {}),
-        ...(prompt === undefined ? {} : {approval: {prompt, ...(show === undefined ? {} : {show: [...show].map(([k, v]): [string, Value] => [labelOf(k), v])})}}),
+        ...(prompt === undefined
+          ? {}
+          : {approval: {prompt, ...(show === undefined ? {} : {show: [...show].map(([k, v]): [string, Value] => [labelOf(k), v])})}}),
         ...(required === undefined ? {} : {validation: {required}}),
       },
     }

@@ -404,4 +404,3 @@ export interface LocalFiles {
 
   readonly stepLogs: StepLogs
 }
-

@@ -27,7 +27,15 @@ export interface WorkspaceConfig {
 
 export const DEFAULT_CONFIG: WorkspaceConfig = {
   daemon: {host: '127.0.0.1', port: 7420},
-  limits: {outputBytes: 64 * 1024, flowBytes: 1024 * 1024, maxCrashes: 3, computeMs: 30_000, workers: os.availableParallelism(), heapMb: 512, stepLogBytes: 8 * 1024 * 1024},
+  limits: {
+    outputBytes: 64 * 1024,
+    flowBytes: 1024 * 1024,
+    maxCrashes: 3,
+    computeMs: 30_000,
+    workers: os.availableParallelism(),
+    heapMb: 512,
+    stepLogBytes: 8 * 1024 * 1024,
+  },
 }
 
 /** The file `breyta init` writes; deterministic so re-running init changes nothing. */

@@ -24,12 +24,12 @@ export function ApprovalPrompt({wait, selected, rejectComment, width}: ApprovalP
   return (
     <Box flexDirection="column">
       <Text wrap="truncate">
-        <Text color="yellow" bold={selected}>{head}</Text>
+        <Text color="yellow" bold={selected}>
+          {head}
+        </Text>
         {truncate(prompt, Math.max(0, width - head.length))}
       </Text>
-      {rejectComment !== null && (
-        <CommentInput label="  reject comment: " value={rejectComment} width={width} maxLines={MAX_COMMENT_ROWS} />
-      )}
+      {rejectComment !== null && <CommentInput label="  reject comment: " value={rejectComment} width={width} maxLines={MAX_COMMENT_ROWS} />}
     </Box>
   )
 }

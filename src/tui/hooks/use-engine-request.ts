@@ -12,9 +12,12 @@ import {useLatest} from './use-latest.js'
 
 function callEngine(source: TuiSource, call: EngineRequest['call']): Promise<void> {
   switch (call.kind) {
-    case 'approve': return source.approve(call.runId, call.key, {by: call.by})
-    case 'reject': return source.reject(call.runId, call.key, {by: call.by, comment: call.comment})
-    case 'cancel': return source.cancel(call.runId)
+    case 'approve':
+      return source.approve(call.runId, call.key, {by: call.by})
+    case 'reject':
+      return source.reject(call.runId, call.key, {by: call.by, comment: call.comment})
+    case 'cancel':
+      return source.cancel(call.runId)
   }
 }
 

@@ -17,12 +17,7 @@ export type LoadEvent<T> =
   | {type: 'failed'; error: string}
 
 /** Returns `refresh`: load now (after an action), without waiting for the watcher. */
-export function useLiveReload<T>(
-  source: TuiSource,
-  load: (() => Promise<T>) | null,
-  debounceMs: number,
-  onEvent: (event: LoadEvent<T>) => void,
-): () => void {
+export function useLiveReload<T>(source: TuiSource, load: (() => Promise<T>) | null, debounceMs: number, onEvent: (event: LoadEvent<T>) => void): () => void {
   // Responses can arrive out of order; only the newest request may report.
   const generation = useRef(0)
   // The newest handler, without making `refresh` (and the subscription) change with it.

@@ -6,9 +6,12 @@ import {useLiveReload, type LoadEvent} from './use-live-reload.js'
 
 function toAction(event: LoadEvent<RunSummary[]>): Action {
   switch (event.type) {
-    case 'loading': return {type: 'runsLoading'}
-    case 'loaded': return {type: 'runsLoaded', items: event.value}
-    case 'failed': return {type: 'runsFailed', error: event.error}
+    case 'loading':
+      return {type: 'runsLoading'}
+    case 'loaded':
+      return {type: 'runsLoaded', items: event.value}
+    case 'failed':
+      return {type: 'runsFailed', error: event.error}
   }
 }
 

@@ -42,7 +42,10 @@ export function RunView({run, selectedStep, selectedWait, scroll, rejectComment,
   // The flow slug gives way first, so version and status stay visible on a narrow screen.
   const tail = `  ${version}  `
   const head = truncate(run.flow, Math.max(1, width - tail.length - run.status.length)) + tail
-  const sub = run.error !== null ? errorText(run.error) : `${run.id} · age ${formatAge(run['created-at'], now)}${duration ? ` · ran ${duration}` : ''} · ${run.steps.length} steps`
+  const sub =
+    run.error !== null
+      ? errorText(run.error)
+      : `${run.id} · age ${formatAge(run['created-at'], now)}${duration ? ` · ran ${duration}` : ''} · ${run.steps.length} steps`
   const ruleLabel = step === undefined ? '── run' : `── ${step.id} (${step.type})`
   const range = layout.lines.length > layout.detailH ? ` lines ${top + 1}-${top + visible.length}/${layout.lines.length} PgUp/PgDn` : ''
   const waitWindow = windowRange(approvals.length, selectedWait, MAX_WAIT_ROWS)
@@ -70,9 +73,13 @@ export function RunView({run, selectedStep, selectedWait, scroll, rejectComment,
           })}
         </Box>
       )}
-      <Text dimColor wrap="truncate">{truncate(ruleLabel + range + ' ' + '─'.repeat(width), width)}</Text>
+      <Text dimColor wrap="truncate">
+        {truncate(ruleLabel + range + ' ' + '─'.repeat(width), width)}
+      </Text>
       {visible.map((line, i) => (
-        <Text key={top + i} wrap="truncate">{line === '' ? ' ' : line}</Text>
+        <Text key={top + i} wrap="truncate">
+          {line === '' ? ' ' : line}
+        </Text>
       ))}
     </Box>
   )

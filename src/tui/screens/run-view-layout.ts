@@ -38,7 +38,11 @@ export function detailLines(run: RunDetail, selectedStep: number, width: number,
   const wait = run.waits.find((w) => w.step === step.id && w.status === 'open' && w.approval !== null)
   if (wait?.approval) {
     const fold = wait.approval.show ? (unfold ? ' · z folds the context' : ' · z unfolds the context') : ''
-    lines.push(`── approval ${wait.key}: a approve · r reject${fold}`, ...approvalLines(wait.approval, width, {depth: unfold ? Number.POSITIVE_INFINITY : 2}), '')
+    lines.push(
+      `── approval ${wait.key}: a approve · r reject${fold}`,
+      ...approvalLines(wait.approval, width, {depth: unfold ? Number.POSITIVE_INFINITY : 2}),
+      '',
+    )
   }
   if (step.tail !== undefined && step.tail.length > 0) {
     lines.push('── live output (newest last)', ...step.tail.map((o) => `${o.stream === 'stderr' ? 'err│' : 'out│'} ${o.line}`), '')

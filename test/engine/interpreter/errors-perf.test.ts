@@ -68,7 +68,10 @@ describe('compute budget', () => {
   test('an endless pure loop fails the run instead of blocking the engine', async () => {
     for (const body of ['(loop [i 0] (recur (inc i)))', '(loop [] (recur))', '(loop [m {}] (recur (assoc m :n (count m))))', '((fn [n] (recur n)) 0)']) {
       const started = Date.now()
-      const err = await evaluateFlow(flowDef(body), recordingHost(), budget).then(() => undefined, (e: unknown) => e as {code: string; message: string})
+      const err = await evaluateFlow(flowDef(body), recordingHost(), budget).then(
+        () => undefined,
+        (e: unknown) => e as {code: string; message: string},
+      )
       expect(err, body).toMatchObject({code: 'resource_exhausted', message: expect.stringMatching(/computed for \d+ s without reaching a step/)})
       expect(Date.now() - started, body).toBeLessThan(10_000)
     }
@@ -78,13 +81,20 @@ describe('compute budget', () => {
     // Twelve steps of 50 ms, each after 20,000 calls (a budget check or two): 600 ms in all,
     // three times the 200 ms budget, yet no stretch between two steps comes near it.
     const host = recordingHost({respond: (call) => new Promise((r) => setTimeout(() => r(call.config), 50))})
-    const out = await evaluateFlow(flowDef('(reduce (fn [acc i] (+ acc (reduce (fn [a b] (+ a b)) 0 (range 20000)) (:i (flow/step :function :s {:i i})))) 0 (range 12))'), host, budget)
+    const out = await evaluateFlow(
+      flowDef('(reduce (fn [acc i] (+ acc (reduce (fn [a b] (+ a b)) 0 (range 20000)) (:i (flow/step :function :s {:i i})))) 0 (range 12))'),
+      host,
+      budget,
+    )
     expect(out).toBe(12 * 199990000 + 66)
     expect(host.calls).toHaveLength(12)
   })
 
   test('an endless loop in a :functions entry fails the call', async () => {
     const flow = flowDef('nil', {functions: new Map([['spin', {id: 'spin', language: 'clojure', code: '(fn [x] (loop [n x] (recur (inc n))))'}]])})
-    await expect(callFunction(flow, {ref: 'spin'}, 0, budget)).rejects.toMatchObject({code: 'resource_exhausted', message: expect.stringMatching(/without reaching a step/)})
+    await expect(callFunction(flow, {ref: 'spin'}, 0, budget)).rejects.toMatchObject({
+      code: 'resource_exhausted',
+      message: expect.stringMatching(/without reaching a step/),
+    })
   })
 })

@@ -37,12 +37,23 @@ describe('step config fields', () => {
   })
 
   it('fails with the messages and hints the steps always used', () => {
-    expect(failure(() => new StepConfig(emap({}), 'x', shape).get('command'))).toMatchObject({message: ':x step: missing :command', hint: 'Add :command to the step config.', retryable: false})
+    expect(failure(() => new StepConfig(emap({}), 'x', shape).get('command'))).toMatchObject({
+      message: ':x step: missing :command',
+      hint: 'Add :command to the step config.',
+      retryable: false,
+    })
     expect(failure(() => new StepConfig(emap({command: null}), 'x', shape).get('command')).message).toBe(':x step: missing :command')
-    expect(failure(() => new StepConfig(emap({port: 'ssh'}), 'x', shape).get('port'))).toMatchObject({message: ':x step: :port must be a number', hint: 'Fix :port in the step config.'})
+    expect(failure(() => new StepConfig(emap({port: 'ssh'}), 'x', shape).get('port'))).toMatchObject({
+      message: ':x step: :port must be a number',
+      hint: 'Fix :port in the step config.',
+    })
     expect(failure(() => new StepConfig(emap({command: emap({})}), 'x', shape).get('command')).message).toBe(':x step: :command must be a string')
-    expect(failure(() => new StepConfig(emap({command: ['ls', emap({})]}), 'x', shape).get('command')).message).toBe(':x step: :command must be a vector of strings')
-    expect(failure(() => new StepConfig(emap({'allow-failure': 'yes'}), 'x', shape).get('allow-failure')).message).toBe(':x step: :allow-failure must be true or false')
+    expect(failure(() => new StepConfig(emap({command: ['ls', emap({})]}), 'x', shape).get('command')).message).toBe(
+      ':x step: :command must be a vector of strings',
+    )
+    expect(failure(() => new StepConfig(emap({'allow-failure': 'yes'}), 'x', shape).get('allow-failure')).message).toBe(
+      ':x step: :allow-failure must be true or false',
+    )
     const bad = failure(() => new StepConfig(emap({timeout: 'soon'}), 'x', shape).get('timeout'))
     expect(bad.message).toMatch(/^:x step: :timeout: invalid duration "soon"/)
     expect(bad.hint).toContain('Fix :timeout in the step config (e.g. "30s"')
@@ -72,7 +83,15 @@ describe('connection types', () => {
   })
 
   it('ssh: host and user may be numbers, port is whatever was written as a number, only string auth slots count', () => {
-    const ssh = connectionAs(sshConnection, {name: 'vm', type: 'ssh', host: 10, port: '2222', user: 'u', auth: {password: 'p', basic: {user: 'x'}}, 'host-key': 'SHA256:abc'})
+    const ssh = connectionAs(sshConnection, {
+      name: 'vm',
+      type: 'ssh',
+      host: 10,
+      port: '2222',
+      user: 'u',
+      auth: {password: 'p', basic: {user: 'x'}},
+      'host-key': 'SHA256:abc',
+    })
     expect(ssh).toMatchObject({host: '10', port: 2222, user: 'u', auth: {password: 'p'}, 'host-key': ['SHA256:abc'], 'insecure-host-key': false})
     expect(connectionAs(sshConnection, {name: 'vm', type: 'ssh', port: null}).port).toBe(0)
     expect(connectionAs(sshConnection, {name: 'vm', type: 'ssh'}).port).toBeUndefined()

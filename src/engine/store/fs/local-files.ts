@@ -120,7 +120,10 @@ export class FsLocalFiles implements LocalFiles {
   async withReleaseLock<T>(slug: string, fn: () => T | Promise<T>): Promise<T> {
     fs.mkdirSync(this.layout.queueDir, {recursive: true})
     const l = await lock(this.layout.releaseLock(slug), {timeoutMs: 30_000, purpose: 'release'})
-    if (!l) throw new BreytaError('internal', `another process has held the release lock of "${slug}" for 30s`, {hint: 'Try again; if it persists, look for a stuck breyta process.'})
+    if (!l)
+      throw new BreytaError('internal', `another process has held the release lock of "${slug}" for 30s`, {
+        hint: 'Try again; if it persists, look for a stuck breyta process.',
+      })
     try {
       return await fn()
     } finally {

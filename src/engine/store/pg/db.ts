@@ -44,7 +44,9 @@ export interface Db {
 
 export function checkSchemaName(schema: string): string {
   if (!SCHEMA_NAME.test(schema)) {
-    throw new BreytaError('invalid_input', `"${schema}" is not a usable store schema name`, {hint: 'Use lower-case letters, digits and "_", starting with a letter or "_" (at most 48 characters).'})
+    throw new BreytaError('invalid_input', `"${schema}" is not a usable store schema name`, {
+      hint: 'Use lower-case letters, digits and "_", starting with a letter or "_" (at most 48 characters).',
+    })
   }
   return schema
 }
@@ -137,7 +139,10 @@ export function isDbError(err: unknown): boolean {
   if (err instanceof pgModule().DatabaseError) return true
   const e = err as {code?: unknown; message?: unknown}
   if (typeof e?.code === 'string' && /^E[A-Z0-9_]+$/.test(e.code)) return true // ECONNREFUSED, ETIMEDOUT…
-  return typeof e?.message === 'string' && /^Connection terminated|^Client has encountered a connection error|^timeout exceeded when trying to connect/.test(e.message)
+  return (
+    typeof e?.message === 'string' &&
+    /^Connection terminated|^Client has encountered a connection error|^timeout exceeded when trying to connect/.test(e.message)
+  )
 }
 
 export function isUniqueViolation(err: unknown): boolean {
