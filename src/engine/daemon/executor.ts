@@ -37,6 +37,8 @@ export class Executor {
     // Each advance in flight listens once (removed when it ends), so up to `concurrency` at a
     // time is expected, not a leak; Node warns from 11.
     setMaxListeners(options.concurrency + 10, this.abort.signal)
+    // This thread serves HTTP too: a flush held in it would stall every client meanwhile.
+    ws.store.journals.flushOffThread?.()
   }
 
   get active(): number {

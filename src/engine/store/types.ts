@@ -141,6 +141,11 @@ export interface JournalStore {
   open(lease: RunLease, read: JournalRead): Promise<JournalHandle>
   /** Append outside a held handle (cancel of a parked run, admission, a rejected callback), after `read`. */
   appendAfter(runId: string, read: JournalRead, ...events: UnsequencedEvent[]): Promise<JournalEvent[]>
+  /**
+   * This thread also serves requests (the daemon's): never flush synchronously in it, even when
+   * one run alone is writing (files; a store that never blocks the thread has no such mode).
+   */
+  flushOffThread?(): void
 }
 
 export interface LeaseStore {

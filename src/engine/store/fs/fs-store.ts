@@ -31,7 +31,7 @@ import type {
   WebhookDeliveryStore,
 } from '../types.js'
 import {inboxHas, postToInbox, readInbox} from './inbox.js'
-import {appendAfter, JournalWriter, readJournal} from './journal.js'
+import {appendAfter, flushOffThread, JournalWriter, readJournal} from './journal.js'
 import {openKvStore, type KvStore as OpenKvStore} from './kv-store.js'
 import {isLockHeld, lock, readLockOwner, tryLock, type Lock} from './lock.js'
 import type {WorkspaceLayout} from './paths.js'
@@ -188,6 +188,7 @@ function journalStore(layout: WorkspaceLayout): JournalStore {
     open: async (held, read: JournalRead) =>
       new FileJournal(JournalWriter.open(layout.runJournal(held.runId), read.events.at(-1)?.seq ?? 0, read.validBytes, held.runId)),
     appendAfter: async (runId, read, ...events) => appendAfter(layout.runJournal(runId), {events: read.events, validBytes: read.validBytes ?? 0}, ...events),
+    flushOffThread,
   }
 }
 

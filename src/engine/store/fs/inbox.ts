@@ -9,38 +9,50 @@ import type {InboxEntry} from '../types.js'
 import {writeFully} from './journal.js'
 import type {WorkspaceLayout} from './paths.js'
 import {signalRun} from './signals.js'
-import {fsyncDir} from './snapshot.js'
+import {fsyncDirAsync} from './snapshot.js'
 
 export type {InboxEntry} from '../types.js'
 
-/** Record a completion; false when one was recorded before (the loser of a race). */
-export function postToInbox(layout: WorkspaceLayout, runId: string, entry: InboxEntry): boolean {
+let tmpSeq = 0
+
+/**
+ * Record a completion; false when one was recorded before (the loser of a race). The flushes run
+ * off the thread (a daemon answering callbacks goes on serving meanwhile); the entry's data is on
+ * disk before its link is made, and the link before this resolves.
+ */
+export async function postToInbox(layout: WorkspaceLayout, runId: string, entry: InboxEntry): Promise<boolean> {
+  let dirSynced: Promise<void> = Promise.resolve()
   if (!fs.existsSync(layout.runInbox(runId))) {
     fs.mkdirSync(layout.runInbox(runId), {recursive: true})
-    fsyncDir(layout.runDir(runId))
+    dirSynced = fsyncDirAsync(layout.runDir(runId))
   }
   const file = layout.runInboxEntry(runId, entry.key)
-  const fd = fs.openSync(file + '.tmp-' + process.pid, 'w')
+  // Its own temp file per call: posts in one process now interleave while they flush.
+  const tmp = `${file}.tmp-${process.pid}-${++tmpSeq}`
+  const fd = fs.openSync(tmp, 'w')
   // Write fully to a private temp file, then link it into place: link() fails with EEXIST if
   // another completion won, and readers never see a half-written entry.
   try {
     writeFully(fd, Buffer.from(JSON.stringify(entry)))
-    fs.fsyncSync(fd)
+    await Promise.all([dirSynced, new Promise<void>((resolve, reject) => fs.fsync(fd, (err) => (err ? reject(err) : resolve())))])
+  } catch (err) {
+    fs.rmSync(tmp, {force: true})
+    throw err
   } finally {
     fs.closeSync(fd)
   }
   try {
-    fs.linkSync(file + '.tmp-' + process.pid, file)
-    // The answer (exit 0, HTTP 202) promises the completion survives a power loss.
-    fsyncDir(layout.runInbox(runId))
-    signalRun(layout, runId)
-    return true
+    fs.linkSync(tmp, file)
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false
     throw err
   } finally {
-    fs.rmSync(file + '.tmp-' + process.pid, {force: true})
+    fs.rmSync(tmp, {force: true})
   }
+  // The answer (exit 0, HTTP 202) promises the completion survives a power loss.
+  await fsyncDirAsync(layout.runInbox(runId))
+  signalRun(layout, runId)
+  return true
 }
 
 export function readInbox(layout: WorkspaceLayout, runId: string): InboxEntry[] {

@@ -40,6 +40,17 @@ export function writeFully(fd: number, buf: Buffer): void {
  */
 let openWriters = 0
 
+/** False in a thread that also serves requests (the daemon's main thread): see flushOffThread. */
+let syncWhenAlone = true
+
+/**
+ * Never flush synchronously in this thread, even with one writer open: a thread that serves
+ * HTTP (the daemon's) would stop answering every other client for the whole fdatasync.
+ */
+export function flushOffThread(): void {
+  syncWhenAlone = false
+}
+
 interface DurableWaiter {
   upTo: number
   resolve: () => void
@@ -129,7 +140,7 @@ export class JournalWriter {
   durable(): Promise<void> {
     if (this.failed) return Promise.reject(this.failed)
     if (this.syncedTo >= this.mustSync) return Promise.resolve()
-    if (openWriters === 1 && !this.flushing) {
+    if (syncWhenAlone && openWriters === 1 && !this.flushing) {
       try {
         fs.fdatasyncSync(this.fd)
         this.syncedTo = this.size
@@ -284,7 +295,6 @@ export function readFirstEvent(file: string): JournalEvent | undefined {
   }
 }
 
-/** Append from a process that does not hold the run's writer (used under the run lock). */
 /**
  * Append after a journal just read (under the run's lock): a torn last line left by a process
  * that died mid-write is cut off first, as an advancing writer does, so the events never glue
@@ -292,15 +302,6 @@ export function readFirstEvent(file: string): JournalEvent | undefined {
  */
 export function appendAfter(file: string, read: JournalRead, ...events: UnsequencedEvent[]): JournalEvent[] {
   const w = JournalWriter.open(file, read.events.at(-1)?.seq ?? 0, read.validBytes)
-  try {
-    return w.append(...events)
-  } finally {
-    w.close()
-  }
-}
-
-export function appendEvents(file: string, lastSeq: number, ...events: UnsequencedEvent[]): JournalEvent[] {
-  const w = JournalWriter.open(file, lastSeq)
   try {
     return w.append(...events)
   } finally {

@@ -28,6 +28,65 @@ export function fsyncDir(dir: string): void {
   }
 }
 
+/** fsyncDir off the thread (libuv's pool): the thread serves other runs while the disk flushes. */
+export async function fsyncDirAsync(dir: string): Promise<void> {
+  let fd: number
+  try {
+    fd = await new Promise<number>((resolve, reject) => fs.open(dir, 'r', (err, n) => (err ? reject(err) : resolve(n))))
+  } catch {
+    return // as fsyncDir: nothing to sync
+  }
+  try {
+    await new Promise<void>((resolve, reject) => fs.fsync(fd, (err) => (err ? reject(err) : resolve())))
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    if (code !== 'EINVAL' && code !== 'EISDIR' && code !== 'EBADF') throw err
+  } finally {
+    fs.closeSync(fd)
+  }
+}
+
+interface DirFlush {
+  running: boolean
+  waiting: {resolve: () => void; reject: (err: unknown) => void}[]
+}
+
+const dirFlushes = new Map<string, DirFlush>()
+
+/**
+ * fsyncDirAsync shared by concurrent callers (group commit for a directory's entries, e.g. the
+ * `runs/` entries of runs created at once): each caller is answered by a flush that started
+ * after it asked, so its entry is covered; callers that ask while one runs share the next.
+ */
+export function fsyncDirGrouped(dir: string): Promise<void> {
+  let f = dirFlushes.get(dir)
+  if (!f) dirFlushes.set(dir, (f = {running: false, waiting: []}))
+  const flush = f
+  return new Promise<void>((resolve, reject) => {
+    flush.waiting.push({resolve, reject})
+    if (!flush.running) startDirFlush(dir, flush)
+  })
+}
+
+function startDirFlush(dir: string, f: DirFlush): void {
+  f.running = true
+  const batch = f.waiting.splice(0)
+  fsyncDirAsync(dir).then(
+    () => settle(dir, f, batch, undefined),
+    (err: unknown) => settle(dir, f, batch, err ?? new Error('fsync failed')),
+  )
+}
+
+function settle(dir: string, f: DirFlush, batch: DirFlush['waiting'], err: unknown): void {
+  f.running = false
+  for (const w of batch) {
+    if (err === undefined) w.resolve()
+    else w.reject(err)
+  }
+  if (f.waiting.length > 0) startDirFlush(dir, f)
+  else dirFlushes.delete(dir)
+}
+
 export function writeSnapshot(file: string, data: unknown): void {
   writeFileAtomic().sync(file, JSON.stringify(data, null, 2) + '\n', {fsync: true})
   fsyncDir(path.dirname(file))
