@@ -12,7 +12,7 @@ import crypto from 'node:crypto'
 import {githubSignature, SIGNATURE_SKEW_S, webhookSignature} from './signature.js'
 import {fromJson} from '../edn/json.js'
 import {isBreytaError} from '../errors.js'
-import {parseFlow} from '../flow/load.js'
+import {parseFlowOnce} from '../flow/parse-cache.js'
 import {resolveReleased} from '../flow/releases.js'
 import type {FlowDefinition} from '../flow/types.js'
 import {createRun} from '../runtime/runs.js'
@@ -93,8 +93,6 @@ function guardFor(ws: Workspace): ReplayGuard {
   return g
 }
 
-const parsed = new Map<string, FlowDefinition>()
-
 /** The live definition of `slug`, parsed once per released text. */
 async function liveFlow(ctx: DaemonContext, slug: string): Promise<FlowDefinition | undefined> {
   let source
@@ -103,11 +101,7 @@ async function liveFlow(ctx: DaemonContext, slug: string): Promise<FlowDefinitio
   } catch {
     return undefined
   }
-  const cached = parsed.get(source.sha256)
-  if (cached) return cached
-  const flow = parseFlow(source.text, {file: `releases/${slug}/v${source.version}.edn`})
-  parsed.set(source.sha256, flow)
-  return flow
+  return parseFlowOnce(source.text, source.sha256, {file: `releases/${slug}/v${source.version}.edn`})
 }
 
 const STATUS_BY_CODE: Record<string, number> = {

@@ -3,10 +3,11 @@
  * run's lock advances it. The flow body is re-evaluated from the top each time; the journal
  * (through ReplayState) makes completed steps return their recorded output without running.
  */
+import {createHash} from 'node:crypto'
 import {decode, encode, toJson, type Json} from '../edn/json.js'
 import {emap, type EdnMap, type Value} from '../edn/values.js'
 import {BreytaError, isStorageErrno, storageError, toBreytaError} from '../errors.js'
-import {parseFlow} from '../flow/load.js'
+import {parseFlowOnce} from '../flow/parse-cache.js'
 import type {FlowDefinition} from '../flow/types.js'
 import {evaluateFlow} from '../interpreter/index.js'
 import {isSuspend, Suspend} from '../interpreter/types.js'
@@ -188,7 +189,9 @@ class Runner {
     this.watchForCancel()
     let flow: FlowDefinition
     try {
-      flow = parseFlow(await this.ws.store.runs.readPinnedFlow(this.runId), {file: `runs/${this.runId}/flow.edn`})
+      const text = await this.ws.store.runs.readPinnedFlow(this.runId)
+      // Parsed once per process for each run: a run advanced again (a callback, a timer) reuses it.
+      flow = parseFlowOnce(text, createHash('sha256').update(text).digest('hex'), {file: `runs/${this.runId}/flow.edn`})
     } catch (err) {
       return this.finish({type: 'run_failed', error: recordError(err, '', 0)})
     }

@@ -4,6 +4,7 @@ import {decode, encode} from '../edn/json.js'
 import {Keyword, type Value} from '../edn/values.js'
 import {BreytaError} from '../errors.js'
 import {parseFlow} from '../flow/load.js'
+import {parseFlowOnce} from '../flow/parse-cache.js'
 import {resolveReleased, type FlowSource} from '../flow/releases.js'
 import {TERMINAL_STATUSES, type Target, type UnsequencedEvent} from '../journal/events.js'
 import type {Workspace} from '../workspace/workspace.js'
@@ -67,7 +68,7 @@ async function admit(ws: Workspace, req: AdmissionRequest, create: (queued: bool
 /** Create a run pinned to the exact flow text it will execute. Does not execute it. */
 export async function createRun(ws: Workspace, options: StartOptions): Promise<RunView> {
   const source = await resolveFlowSource(ws, options.slug, options.target ?? 'draft', options.version)
-  const flow = parseFlow(source.text, {
+  const flow = parseFlowOnce(source.text, source.sha256, {
     file: options.target === 'live' ? `releases/${options.slug}/v${source.version}.edn` : `flows/${options.slug}.edn`,
     maxBytes: ws.config.limits.flowBytes,
   })
