@@ -1,7 +1,7 @@
 /**
  * A daemon worker thread (worker-pool.ts): advances the runs the main thread hands it, so flow
  * code that computes or allocates never holds up the daemon's HTTP, timers and schedules.
- * Messages in: {type: 'advance', run} and {type: 'abort', run}; out: {type: 'done', run,
+ * Messages in: {type: 'advance', run, busy} and {type: 'abort', run}; out: {type: 'done', run,
  * result} or {type: 'failed', run, error}.
  */
 import {parentPort, workerData} from 'node:worker_threads'
@@ -15,8 +15,11 @@ const ws = workspaceAt(data.root)
 ws.store.signals.mute(true)
 const aborts = new Map<string, AbortController>()
 
-parentPort!.on('message', (m: {type: 'advance' | 'abort'; run: string}) => {
+parentPort!.on('message', (m: {type: 'advance' | 'abort'; run: string; busy?: boolean}) => {
   if (m.type === 'abort') return void aborts.get(m.run)?.abort()
+  // A run alone here flushes synchronously (fastest for it); with others waiting, flushes go to
+  // the thread pool so the runs' flushes overlap instead of queueing behind each other.
+  ws.store.journals.flushOffThread?.(m.busy === true || aborts.size > 0)
   const abort = new AbortController()
   aborts.set(m.run, abort)
   advanceRun(ws, m.run, {env: data.env, signal: abort.signal})

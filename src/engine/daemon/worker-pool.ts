@@ -69,7 +69,8 @@ export class WorkerPool {
       const done = () => signal.removeEventListener('abort', onAbort)
       slot.pending.set(runId, {resolve: (r) => (done(), resolve(r)), reject: (e) => (done(), reject(e))})
       signal.addEventListener('abort', onAbort, {once: true})
-      slot.worker.postMessage({type: 'advance', run: runId})
+      // busy: other runs wait on this worker, so its flushes should overlap (group commit).
+      slot.worker.postMessage({type: 'advance', run: runId, busy: slot.pending.size > 1})
       if (signal.aborted) onAbort()
     })
   }

@@ -142,10 +142,11 @@ export interface JournalStore {
   /** Append outside a held handle (cancel of a parked run, admission, a rejected callback), after `read`. */
   appendAfter(runId: string, read: JournalRead, ...events: UnsequencedEvent[]): Promise<JournalEvent[]>
   /**
-   * This thread also serves requests (the daemon's): never flush synchronously in it, even when
-   * one run alone is writing (files; a store that never blocks the thread has no such mode).
+   * Never flush synchronously in this thread, even when one run alone is writing: it also serves
+   * requests (the daemon's), or has more runs to advance (a busy daemon worker); `false` allows
+   * it again. Files only: a store that never blocks the thread has no such mode.
    */
-  flushOffThread?(): void
+  flushOffThread?(on?: boolean): void
 }
 
 export interface LeaseStore {

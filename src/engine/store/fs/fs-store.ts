@@ -38,7 +38,7 @@ import type {WorkspaceLayout} from './paths.js'
 import {getResource, listResources, putResource} from './resource-store.js'
 import {newRunId} from './run-id.js'
 import {assertRunExists, createRunFiles, listRunIds, readPinnedFlow, readRunSnapshot, readRunView, runExists, writeRunSnapshot} from './run-store.js'
-import {clearSignal, consumeSignals, muteSignals, noteRunChanged, pendingSignals, signalRun, watchRunChanges} from './signals.js'
+import {clearSignal, consumeSignals, muteSignals, noteRunChanged, pendingSignals, signalRunOffThread, watchRunChanges} from './signals.js'
 import {readJsonFile, writeSnapshot} from './snapshot.js'
 import {noteWaiting, waitingRunIds} from './waiting-index.js'
 import {readSeenWebhooks, writeSeenWebhooks} from './webhook-store.js'
@@ -270,7 +270,7 @@ function queueStore(layout: WorkspaceLayout): QueueStore {
 
 function signalStore(layout: WorkspaceLayout): SignalStore {
   return {
-    signal: async (runId) => signalRun(layout, runId),
+    signal: (runId) => signalRunOffThread(layout, runId),
     noteChanged: async (runId) => noteRunChanged(layout, runId),
     pending: async () => pendingSignals(layout),
     clear: async (runId) => clearSignal(layout, runId),

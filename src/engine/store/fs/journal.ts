@@ -17,6 +17,7 @@
  * `durable()` has resolved.
  */
 import fs from 'node:fs'
+import fsp from 'node:fs/promises'
 import {BreytaError, isStorageErrno, storageError} from '../../errors.js'
 import {codeEvent, kebabEvent} from '../../journal/casing.js'
 import type {JournalEvent, UnsequencedEvent} from '../../journal/events.js'
@@ -45,10 +46,12 @@ let syncWhenAlone = true
 
 /**
  * Never flush synchronously in this thread, even with one writer open: a thread that serves
- * HTTP (the daemon's) would stop answering every other client for the whole fdatasync.
+ * HTTP (the daemon's) would stop answering every other client for the whole fdatasync, and a
+ * daemon worker with more runs handed to it would flush them one after another instead of
+ * together. `on = false` allows it again (a worker with one run left).
  */
-export function flushOffThread(): void {
-  syncWhenAlone = false
+export function flushOffThread(on = true): void {
+  syncWhenAlone = !on
 }
 
 interface DurableWaiter {
@@ -293,6 +296,37 @@ export function readFirstEvent(file: string): JournalEvent | undefined {
   } finally {
     fs.closeSync(fd)
   }
+}
+
+/**
+ * A new journal with its first events, written and flushed on libuv's pool (run creation: the
+ * daemon's thread goes on serving meanwhile); `alongside` (the flush of the directory the file
+ * is in) runs at once with the file's own flush. A failed write or flush leaves the file empty.
+ */
+export async function createJournal(file: string, events: UnsequencedEvent[], alongside: () => Promise<void>): Promise<JournalEvent[]> {
+  let seq = 0
+  const stamped = events.map((e) => ({seq: ++seq, ...e}) as JournalEvent)
+  const buf = Buffer.from(stamped.map((e) => JSON.stringify(kebabEvent(e))).join('\n') + '\n')
+  let fh: fsp.FileHandle
+  try {
+    fh = await fsp.open(file, 'a')
+  } catch (err) {
+    throw isStorageErrno(err) ? storageError(err) : err
+  }
+  try {
+    for (let off = 0; off < buf.length;) {
+      const {bytesWritten} = await fh.write(buf, off, buf.length - off)
+      if (bytesWritten <= 0) throw Object.assign(new Error('write made no progress'), {code: 'ENOSPC'})
+      off += bytesWritten
+    }
+    await Promise.all([fh.datasync(), alongside()])
+  } catch (err) {
+    await fh.truncate(0).catch(() => {})
+    throw isStorageErrno(err) ? storageError(err) : err
+  } finally {
+    await fh.close()
+  }
+  return stamped
 }
 
 /**

@@ -5,13 +5,14 @@
  */
 import crypto from 'node:crypto'
 import fs from 'node:fs'
+import fsp from 'node:fs/promises'
 import path from 'node:path'
 import {BreytaError} from '../../errors.js'
 import {projectRun, type RunView} from '../../journal/projection.js'
 import type {JournalEvent, UnsequencedEvent} from '../../journal/events.js'
-import {JournalWriter, readFirstEvent, readJournal} from './journal.js'
+import {createJournal, readFirstEvent, readJournal} from './journal.js'
 import {isRunId, type WorkspaceLayout} from './paths.js'
-import {fsyncDir, fsyncDirAsync, fsyncDirGrouped, readJsonFile, writeDerivedSnapshot, writeTextAtomic} from './snapshot.js'
+import {fsyncDir, fsyncDirAsync, fsyncDirGrouped, readJsonFile, writeDerivedSnapshot, writeDerivedSnapshotOffThread, writeTextAtomic} from './snapshot.js'
 import {noteWaiting} from './waiting-index.js'
 
 /** A run's own copy of its flow text: how runs were pinned before `pinned/<sha256>.edn`. */
@@ -33,27 +34,24 @@ export function assertRunExists(layout: WorkspaceLayout, runId: string): void {
  * Create the run directory with its first event, its definition stored (once per sha256)
  * before it. Three flushes: the runs directory, the journal, the run directory (for the
  * journal's entry); run.json is derived from the journal and not flushed (issue 18: a run used
- * to cost two more fsyncs here for its own flow.edn and one for run.json). The three run at
- * once, off the thread, and the one of `runs/` is shared by the runs created meanwhile (a daemon
- * creating runs for 50 webhook clients spent half its thread in these flushes, one after
- * another); the run exists for the caller only once all three are done.
+ * to cost two more fsyncs here for its own flow.edn and one for run.json). All file work runs
+ * on libuv's pool and the three flushes at once, the one of `runs/` shared by the runs created
+ * meanwhile (a daemon creating runs for 50 webhook clients spent half its thread in these
+ * flushes, one after another, then most of the rest in mkdir, open and write). The run exists for the caller only once
+ * all three are done.
  */
 export async function createRunFiles(layout: WorkspaceLayout, runId: string, flowText: string, created: UnsequencedEvent): Promise<RunView> {
   const sha256 = crypto.createHash('sha256').update(flowText).digest('hex')
   if (created.type === 'run_created' && created.sha256 !== sha256)
     throw new Error(`run_created names sha256 ${created.sha256}, the flow text hashes to ${sha256}`)
   storeDefinition(layout, sha256, flowText)
-  fs.mkdirSync(layout.runDir(runId), {recursive: true})
-  const writer = JournalWriter.open(layout.runJournal(runId), 0, undefined, runId)
-  let events: JournalEvent[]
-  try {
-    events = writer.appendGrouped(created)
-    await Promise.all([writer.durable(), fsyncDirGrouped(layout.runsDir), fsyncDirAsync(layout.runDir(runId))])
-  } finally {
-    writer.close()
-  }
+  await fsp.mkdir(layout.runDir(runId), {recursive: true})
+  const [events] = await Promise.all([
+    createJournal(layout.runJournal(runId), [created], () => fsyncDirAsync(layout.runDir(runId))),
+    fsyncDirGrouped(layout.runsDir),
+  ])
   const view = projectRun(events)!
-  writeDerivedSnapshot(layout.runSnapshot(runId), view)
+  await writeDerivedSnapshotOffThread(layout.runSnapshot(runId), view)
   return view
 }
 

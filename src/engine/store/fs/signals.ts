@@ -22,6 +22,7 @@
  * stay (one empty file per run) without slowing the daemon's once-a-second sweep of `signals/`.
  */
 import fs from 'node:fs'
+import fsp from 'node:fs/promises'
 import path from 'node:path'
 import {isRunId, type WorkspaceLayout} from './paths.js'
 
@@ -40,6 +41,17 @@ export function signalRun(layout: WorkspaceLayout, runId: string): void {
   touch(layout.runSignal(runId), layout.signalsDir)
 }
 
+/**
+ * signalRun with its file writes on libuv's pool: for the store's `signal` (a run created, an
+ * advance let go), where the daemon's thread would otherwise wait on creating a notice file
+ * (14% of its thread under workload C). Resolves once the notices are written. Never rejects.
+ */
+export async function signalRunOffThread(layout: WorkspaceLayout, runId: string): Promise<void> {
+  await touchOffThread(layout.runChange(runId), layout.changesDir)
+  if (muted || !fs.existsSync(layout.daemonJson)) return
+  await touchOffThread(layout.runSignal(runId), layout.signalsDir)
+}
+
 /** Tell observers (not the daemon) that run `runId` changed: called after every journal append. Never throws. */
 export function noteRunChanged(layout: WorkspaceLayout, runId: string): void {
   // On failure an observer shows the change with the next one.
@@ -55,6 +67,21 @@ function touch(file: string, dir: string): void {
     try {
       fs.mkdirSync(dir, {recursive: true})
       fs.writeFileSync(file, '')
+    } catch {
+      // the caller says what covers a lost signal
+    }
+  }
+}
+
+/** touch, off the thread. */
+async function touchOffThread(file: string, dir: string): Promise<void> {
+  try {
+    await fsp.writeFile(file, '')
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') return
+    try {
+      await fsp.mkdir(dir, {recursive: true})
+      await fsp.writeFile(file, '')
     } catch {
       // the caller says what covers a lost signal
     }
