@@ -71,11 +71,16 @@ export function fsyncDirGrouped(dir: string): Promise<void> {
 
 function startDirFlush(dir: string, f: DirFlush): void {
   f.running = true
-  const batch = f.waiting.splice(0)
-  fsyncDirAsync(dir).then(
-    () => settle(dir, f, batch, undefined),
-    (err: unknown) => settle(dir, f, batch, err ?? new Error('fsync failed')),
-  )
+  fs.open(dir, 'r', (openErr, fd) => {
+    // Everyone who asked before the fsync begins is covered by it.
+    const batch = f.waiting.splice(0)
+    if (openErr) return settle(dir, f, batch, undefined) // as fsyncDir: nothing to sync
+    fs.fsync(fd, (err) => {
+      fs.closeSync(fd)
+      const code = err?.code
+      settle(dir, f, batch, err && code !== 'EINVAL' && code !== 'EISDIR' && code !== 'EBADF' ? err : undefined)
+    })
+  })
 }
 
 function settle(dir: string, f: DirFlush, batch: DirFlush['waiting'], err: unknown): void {
