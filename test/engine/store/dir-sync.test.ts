@@ -17,22 +17,24 @@ afterEach(() => {
 
 describe('fsyncDirGrouped', () => {
   it('callers asking at once share one flush; one asking while it runs gets a flush that starts after it asked', async () => {
-    const started: number[] = []
+    let started = 0
+    let release!: () => void
+    const held = new Promise<void>((r) => (release = r))
     const real = fs.fsync
+    // The first flush is held until released, so a caller can surely ask while it runs.
     vi.spyOn(fs, 'fsync').mockImplementation(((fd: number, cb: (err: NodeJS.ErrnoException | null) => void) => {
-      started.push(Date.now())
-      real(fd, cb)
+      if (++started === 1) void held.then(() => real(fd, cb))
+      else real(fd, cb)
     }) as typeof fs.fsync)
     const first = Array.from({length: 10}, () => fsyncDirGrouped(dir))
-    // The first flush has started (its open is on the pool); ask again before it ends.
-    await vi.waitFor(() => expect(started.length).toBe(1))
+    await vi.waitFor(() => expect(started).toBe(1))
     let lateDone = false
     const late = fsyncDirGrouped(dir).then(() => (lateDone = true))
+    release()
     await Promise.all(first)
-    expect(started.length).toBe(1)
     expect(lateDone).toBe(false)
     await late
-    expect(started.length).toBe(2)
+    expect(started).toBe(2)
   })
 
   it('a failed flush is reported to each caller of its round, and the next round flushes again', async () => {
