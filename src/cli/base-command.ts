@@ -75,6 +75,12 @@ export abstract class BreytaCommand extends Command {
     process.stdout.write(serialize(this.redactor().unknown(json), Boolean(process.stdout.isTTY)))
   }
 
+  /** The store's connections (kv's SQLite file) close with the command, as each kv command closed its own. */
+  protected override async finally(err: Error | undefined): Promise<unknown> {
+    await this.workspaceCache?.store.close()
+    return super.finally(err)
+  }
+
   protected override async catch(err: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
     const error = this.redactor().error(this.classify(err))
     process.exitCode = exitCodeFor(error.code)
