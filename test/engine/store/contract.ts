@@ -414,6 +414,37 @@ export function storeContract(target: ContractTarget): void {
       })
     })
 
+    describe('schedule watermarks', () => {
+      it('of many instances claiming one tick exactly one wins; a later tick is claimed again; init keeps marks already there', async () => {
+        const [a, b] = await two()
+        expect(await a.schedules.read('nightly')).toEqual({})
+        await a.schedules.init('nightly', {t0: '2026-01-01T00:00:00.000Z'})
+        await b.schedules.init('nightly', {t0: '2030-01-01T00:00:00.000Z', t1: '2026-01-01T00:00:00.000Z'})
+        expect(await b.schedules.read('nightly')).toEqual({t0: '2026-01-01T00:00:00.000Z', t1: '2026-01-01T00:00:00.000Z'})
+        const tick = '2026-01-01T00:01:00.000Z'
+        const wins = await Promise.all(Array.from({length: 8}, (_, i) => (i % 2 ? a : b).schedules.claim('nightly', 't0', tick)))
+        expect(wins.filter(Boolean)).toHaveLength(1)
+        expect(await a.schedules.claim('nightly', 't0', '2026-01-01T00:00:30.000Z')).toBe(false)
+        expect(await b.schedules.claim('nightly', 't0', '2026-01-01T00:02:00.000Z')).toBe(true)
+        // A trigger without a mark is claimed by its first tick.
+        expect(await a.schedules.claim('other', 't0', tick)).toBe(true)
+        expect(await b.schedules.read('nightly')).toEqual({t0: '2026-01-01T00:02:00.000Z', t1: '2026-01-01T00:00:00.000Z'})
+      })
+    })
+
+    describe('unfinished runs', () => {
+      it('lists the snapshots of runs that have not ended, on any instance', async () => {
+        const [a, b] = await two()
+        const open = await newRun(a)
+        const ended = await newRun(a)
+        const view = await b.runs.readView(ended)
+        await b.runs.writeSnapshot({...view, status: 'completed', seq: view.seq + 1})
+        const ids = (await b.runs.unfinished()).map((v) => v.id)
+        expect(ids).toContain(open)
+        expect(ids).not.toContain(ended)
+      })
+    })
+
     describe('callback key', () => {
       it('is created once and the same for every instance, also one opened later', async () => {
         const [a, b] = await two()
