@@ -6,15 +6,16 @@
  * out when it wakes. Side effects are counted in a file the :exec steps append to: no step that
  * the journal shows completed ever runs again.
  */
+import crypto from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest'
-import {createRun, type Workspace} from '../../src/engine/index.js'
+import {createRun, releaseFlow, type Workspace} from '../../src/engine/index.js'
 import type {JournalEvent} from '../../src/engine/journal/events.js'
 import {callbackUrl} from '../../src/engine/workspace/callback-url.js'
 import {killDaemons, spawnDaemon, type DaemonProcess} from '../helpers/daemon.js'
 import {teamCheckout, teamStore, type TeamStore} from '../helpers/team.js'
-import {until, type TempWorkspace} from '../helpers/workspace.js'
+import {sleep, until, type TempWorkspace} from '../helpers/workspace.js'
 
 const PG_URL = process.env.BREYTA_TEST_PG_URL
 
@@ -194,5 +195,65 @@ describe.skipIf(!PG_URL)('two daemons on one PostgreSQL store (BREYTA_TEST_PG_UR
       expect(advancers(evs)).toEqual([da.pid, db.pid])
     }
     await db.stop()
+  }, 90_000)
+
+  it('across both daemons: each schedule tick fires once, a webhook replay sent to the other daemon starts nothing, a singleton never overlaps', async () => {
+    const [a, b] = await machines({})
+    const spans = path.join(a.root, 'spans.log')
+    a.writeFlow('tick', `{:slug :tick :name "tick"
+ :triggers [{:type :schedule :cron "* * * * * *" :input {:from "cron"}}]
+ :flow (flow/input)}`)
+    a.writeFlow('hook', `{:slug :hook :name "hook"
+ :triggers [{:type :webhook :secret :hook-secret}]
+ :flow (flow/step :function :echo {:code "(fn [x] {:pr (:pr x)})" :input (flow/input)})}`)
+    a.writeFlow('single', `{:slug :single :name "single"
+ :concurrency {:type :singleton :on-conflict :queue}
+ :flow (flow/step :exec :work {:command ["sh" "-c" "echo \\"$BREYTA_RUN_ID start $(date +%s%N)\\" >> ${spans}; sleep 0.2; echo \\"$BREYTA_RUN_ID end $(date +%s%N)\\" >> ${spans}"]})}`)
+    for (const slug of ['tick', 'hook']) await releaseFlow(a.ws, slug)
+    // Releases are files in git: the other checkout has them too.
+    fs.cpSync(path.join(a.root, '.breyta', 'releases'), path.join(b.root, '.breyta', 'releases'), {recursive: true})
+    const secret = 'team-hook-secret'
+    const env = {BREYTA_SECRET_HOOK_SECRET: secret}
+    const da = await spawnDaemon(a.root, {env})
+    const db = await spawnDaemon(b.root, {env})
+
+    // Webhooks: a delivery id and a signature seen by one daemon are replays on the other.
+    const post = (d: DaemonProcess, body: string, headers: Record<string, string>) =>
+      fetch(`${d.url}/webhooks/hook`, {method: 'POST', body, headers: {'content-type': 'application/json', ...headers}}).then(async (r) => ({status: r.status, body: (await r.json()) as {run: string; repeat?: boolean}}))
+    const bearer = {authorization: `Bearer ${secret}`, 'x-breyta-delivery': 'team-d-1'}
+    const first = await post(da, '{"pr": 1}', bearer)
+    expect(first.status).toBe(202)
+    expect(await post(db, '{"pr": 1}', bearer)).toMatchObject({status: 200, body: {run: first.body.run, repeat: true}})
+    const ts = String(Math.floor(Date.now() / 1000))
+    const signed = {'x-breyta-signature': `sha256=${crypto.createHmac('sha256', secret).update(`${ts}.{"pr": 2}`).digest('hex')}`, 'x-breyta-timestamp': ts}
+    const both = await Promise.all([post(da, '{"pr": 2}', signed), post(db, '{"pr": 2}', signed)])
+    expect(both.map((r) => r.status).sort()).toEqual([200, 202])
+    expect(both[0]!.body.run).toBe(both[1]!.body.run)
+
+    // A singleton flow: runs queued behind each other, taken by whichever daemon admits them.
+    const singles: string[] = []
+    for (let i = 0; i < 6; i++) singles.push((await createRun(a.ws, {slug: 'single'})).id)
+    await until(async () => (await Promise.all(singles.map((id) => status(a.ws, id)))).every((st) => st === 'completed'), 30_000, 50)
+    const marks = fs.readFileSync(spans, 'utf8').split('\n').filter(Boolean).map((l) => l.split(' '))
+    const intervals = singles.map((id) => {
+      const start = marks.filter((m) => m[0] === id && m[1] === 'start')
+      const end = marks.filter((m) => m[0] === id && m[1] === 'end')
+      expect(start, id).toHaveLength(1)
+      expect(end, id).toHaveLength(1)
+      return [BigInt(start[0]![2]!), BigInt(end[0]![2]!)] as const
+    })
+    intervals.sort((x, y) => (x[0] < y[0] ? -1 : 1))
+    for (let i = 1; i < intervals.length; i++) expect(intervals[i]![0] >= intervals[i - 1]![1], `singleton runs ${i - 1} and ${i} overlap`).toBe(true)
+
+    // Schedules: by now several ticks went by with both daemons up; one run per tick.
+    await sleep(1500)
+    await Promise.all([da.stop(), db.stop()])
+    const ticks: string[] = []
+    for (const id of await a.ws.store.runs.listIds()) {
+      const v = await a.ws.store.runs.readSnapshot(id)
+      if (v?.flow === 'tick') ticks.push(v['created-at'].slice(0, 19))
+    }
+    expect(ticks.length).toBeGreaterThanOrEqual(3)
+    expect(new Set(ticks).size, `ticks: ${ticks.join(', ')}`).toBe(ticks.length)
   }, 90_000)
 })

@@ -443,6 +443,24 @@ export function storeContract(target: ContractTarget): void {
         expect(ids).toContain(open)
         expect(ids).not.toContain(ended)
       })
+
+      it('held names the runs with a live lease holder, keysOf the inbox keys of each run, for many runs in one call', async () => {
+        const [a, b] = await two()
+        const [r1, r2, r3] = [await newRun(a), await newRun(a), await newRun(a)]
+        const lease = await a.leases.tryAcquire(r1)
+        expect(await b.leases.held([r1, r2, r3])).toEqual(new Set([r1]))
+        await lease!.release()
+        expect(await b.leases.held([r1, r2, r3])).toEqual(new Set())
+        const entry = (key: string) => ({key, payload: {ok: true}, source: 'cli' as const, at: new Date().toISOString()})
+        await a.inbox.post(r2, entry('k1'))
+        await a.inbox.post(r2, entry('k2'))
+        await a.inbox.post(r3, entry('k1'))
+        const keys = await b.inbox.keysOf([r1, r2, r3])
+        expect(keys.get(r1)).toBeUndefined()
+        expect([...(keys.get(r2) ?? [])].sort()).toEqual(['k1', 'k2'])
+        expect(keys.get(r3)).toEqual(['k1'])
+        expect(await b.inbox.keysOf([])).toEqual(new Map())
+      })
     })
 
     describe('callback key', () => {
