@@ -264,7 +264,13 @@ export async function startDaemon(ws: Workspace, options: DaemonOptions = {}): P
   watchers.push(watchReleases(ws, (slug) => void scheduler.load(slug)))
   // Files have one daemon per workspace, which hears of every change; a shared store has others
   // whose runs may need taking over, and changes this daemon was not told of.
-  if (ws.store.kind === 'postgres') watchers.push(startTeamSweep(ws, options.sweepMs ?? sweepInterval(ws), {advance: (id) => executor.schedule(id), wakeAt: (id, at) => timers.set(id, at), admit: admitWaiting, log}))
+  if (ws.store.kind === 'postgres') {
+    watchers.push(startTeamSweep(ws, options.sweepMs ?? sweepInterval(ws), {advance: (id) => executor.schedule(id), wakeAt: (id, at) => timers.set(id, at), admit: admitWaiting, log}))
+    // A run another daemon advances reaches this one's long polls through the change notices
+    // every process hears (a signal goes to one daemon only).
+    const notices = ws.store.signals.watch((id) => runChanges.notify(id))
+    watchers.push({close: async () => notices.close()})
+  }
   ready = info
   let resolveStopped!: (s: DaemonStats) => void
   const stopped = new Promise<DaemonStats>((r) => (resolveStopped = r))
