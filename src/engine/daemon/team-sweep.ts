@@ -21,11 +21,15 @@ import type {Watchers} from './watcher.js'
 /** The default lease of the PostgreSQL store (store/pg/leases.ts), when config.edn sets none. */
 const DEFAULT_LEASE_MS = 15_000
 
+/** The lease of a workspace's PostgreSQL store (config.edn :store :lease, else the default). */
+export function leaseMs(ws: Workspace): number {
+  const store = ws.config.store
+  return (store.type === 'postgres' ? store.leaseMs : null) ?? DEFAULT_LEASE_MS
+}
+
 /** How often to sweep for a workspace's lease length: a third of it, within 0.5–5 s. */
 export function sweepInterval(ws: Workspace): number {
-  const store = ws.config.store
-  const leaseMs = (store.type === 'postgres' ? store.leaseMs : null) ?? DEFAULT_LEASE_MS
-  return Math.min(5000, Math.max(500, Math.floor(leaseMs / 3)))
+  return Math.min(5000, Math.max(500, Math.floor(leaseMs(ws) / 3)))
 }
 
 export interface SweepHandlers {
