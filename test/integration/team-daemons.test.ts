@@ -9,6 +9,7 @@
 import crypto from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
+import pg from 'pg'
 import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest'
 import {createRun, releaseFlow, type Workspace} from '../../src/engine/index.js'
 import type {JournalEvent} from '../../src/engine/journal/events.js'
@@ -286,5 +287,35 @@ describe.skipIf(!PG_URL)('two daemons on one PostgreSQL store (BREYTA_TEST_PG_UR
     for (const id of await a.ws.store.runs.listIds()) if ((await a.ws.store.runs.readSnapshot(id))?.flow === 'tock') ticks.push(decodeTime(id))
     expect(new Set(ticks).size).toBe(ticks.length)
     for (const t of lost) expect(ticks).toContain(t.getTime())
+  }, 60_000)
+
+  it('a webhook delivery claimed by a daemon that died before starting its run is started when it is sent again', async () => {
+    const [a] = await machines({})
+    a.writeFlow('hook', `{:slug :hook :name "hook"
+ :triggers [{:type :webhook :secret :hook-secret}]
+ :flow (flow/step :function :echo {:code "(fn [x] {:pr (:pr x)})" :input (flow/input)})}`)
+    await releaseFlow(a.ws, 'hook')
+    // The dead daemon's claims: one a minute old (abandoned), one just made (its run may still be starting).
+    const ttl = 24 * 60 * 60 * 1000
+    const c = new pg.Client({connectionString: PG_URL})
+    await c.connect()
+    try {
+      await c.query(`INSERT INTO "${store.schema}".webhook_deliveries (id, run, until_ms) VALUES ($1, $2, $3), ($4, $5, $6)`, [
+        'delivery:hook:old', '01M8MN00000000000000000000', Date.now() - 60_000 + ttl,
+        'delivery:hook:new', '01M8MN00000000000000000001', Date.now() + ttl,
+      ])
+    } finally {
+      await c.end()
+    }
+    const secret = 'team-hook-secret'
+    const d = await spawnDaemon(a.root, {env: {BREYTA_SECRET_HOOK_SECRET: secret}})
+    const post = (delivery: string) =>
+      fetch(`${d.url}/webhooks/hook`, {method: 'POST', body: '{"pr": 7}', headers: {'content-type': 'application/json', authorization: `Bearer ${secret}`, 'x-breyta-delivery': delivery}}).then(async (r) => ({status: r.status, body: (await r.json()) as {run: string}}))
+    const old = await post('old')
+    expect(old.status).toBe(202)
+    expect(await a.ws.store.runs.exists(old.body.run)).toBe(true)
+    expect(await post('old')).toMatchObject({status: 200, body: {run: old.body.run}})
+    expect(await post('new')).toMatchObject({status: 200, body: {run: '01M8MN00000000000000000001'}})
+    await d.stop()
   }, 60_000)
 })
