@@ -26,7 +26,12 @@ if (args.includes('--help') || args.includes('-h')) {
 }
 const unknown = args.filter((a) => a.startsWith('-') && !['--approve', '--reject', '--tui', '--all'].includes(a))
 const names = args.filter((a) => !a.startsWith('-'))
-if (unknown.length > 0 || names.length > 1 || (names[0] !== undefined && !DEMO_NAMES.includes(names[0])) || (args.includes('--approve') && args.includes('--reject'))) {
+if (
+  unknown.length > 0 ||
+  names.length > 1 ||
+  (names[0] !== undefined && !DEMO_NAMES.includes(names[0])) ||
+  (args.includes('--approve') && args.includes('--reject'))
+) {
   console.error(USAGE)
   process.exit(2)
 }
