@@ -1,0 +1,205 @@
+#!/usr/bin/env node
+// `npm run bench -- --store postgres` (issue 16): the same figures on the file store and on a
+// PostgreSQL store, side by side: engine overhead per step, daemon throughput with one daemon and
+// (PostgreSQL only: a file workspace has one daemon) with two daemons on one store, and callback
+// → next step latency (with two daemons, the callback goes to the daemon that did not start the
+// run). Runs against dist/ (npm run build first). PostgreSQL: BREYTA_STORE_URL, else
+// BREYTA_TEST_PG_URL, else one started here by test/helpers/postgres.sh and stopped at the end.
+import {execFileSync, spawn} from 'node:child_process'
+import crypto from 'node:crypto'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+const root = fileURLToPath(new URL('..', import.meta.url))
+const bin = path.join(root, 'bin', 'run.js')
+const engine = await import(path.join(root, 'dist', 'engine', 'index.js'))
+
+const quick = process.argv.includes('--quick')
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
+const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))]
+const median = (xs) => pct(xs, 0.5)
+
+const STEPS = quick ? 100 : 300
+const RUNS = quick ? 100 : 300
+const CALLBACKS = quick ? 20 : 50
+
+const FLOWS = {
+  steps: `{:slug :steps :name "steps"
+ :functions [{:id :inc :language :clojure :code "(fn [x] (inc x))"}]
+ :flow (loop [i 0 acc 0]
+         (if (< i ${STEPS})
+           (recur (inc i) (flow/step :function (str "s" i) {:ref :inc :input acc}))
+           acc))}\n`,
+  three: `{:slug :three :name "three"
+ :functions [{:id :inc :language :clojure :code "(fn [x] (inc x))"}]
+ :flow (let [a (flow/step :function :a {:ref :inc :input 0})
+             b (flow/step :function :b {:ref :inc :input a})
+             c (flow/step :function :c {:ref :inc :input b})]
+         c)}\n`,
+  cb: `{:slug :cb :name "cb"
+ :flow (let [r (flow/step :wait :w {:key "k"})] (flow/step :function :next {:code "(fn [x] (:n x))" :input r}))}\n`,
+}
+
+/** The PostgreSQL URL, and how to stop it if it was started here. */
+function postgres() {
+  const given = process.env.BREYTA_STORE_URL || process.env.BREYTA_TEST_PG_URL
+  if (given) return {url: given, stop: () => {}, note: 'given'}
+  try {
+    const url = execFileSync('bash', [path.join(root, 'test', 'helpers', 'postgres.sh')], {encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe']}).trim()
+    const dir = fs.readFileSync('/tmp/breyta-pg.last', 'utf8').trim()
+    return {url, stop: () => execFileSync('bash', [path.join(root, 'test', 'helpers', 'postgres.sh'), 'stop', dir], {stdio: 'ignore'}), note: 'started by test/helpers/postgres.sh'}
+  } catch (err) {
+    return {url: undefined, stop: () => {}, note: `no PostgreSQL could start: ${String(err.stderr ?? err.message).trim().split('\n').at(-1)}`}
+  }
+}
+
+/** A checkout (its own .breyta/) on the given store; postgres checkouts share `schema`. */
+async function checkout(store) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `breyta-bench-${store.kind}-`))
+  engine.initWorkspace(dir)
+  for (const [slug, text] of Object.entries(FLOWS)) fs.writeFileSync(path.join(dir, '.breyta', 'flows', `${slug}.edn`), text)
+  if (store.kind === 'postgres') {
+    const config = path.join(dir, '.breyta', 'config.edn')
+    const text = fs.readFileSync(config, 'utf8').trimEnd()
+    fs.writeFileSync(config, `${text.slice(0, -1)}\n :store {:type :postgres :url-secret :team-db :schema "${store.schema}"}}\n`)
+  }
+  return {dir, ws: await engine.openWorkspace({explicit: dir, from: dir})}
+}
+
+async function startDaemon(dir, env) {
+  const child = spawn(process.execPath, [bin, 'daemon', 'start', '--port', '0', '--workspace', dir], {stdio: ['ignore', 'ignore', 'pipe'], env: {...process.env, ...env}})
+  let err = ''
+  child.stderr.on('data', (d) => (err += d))
+  const file = path.join(dir, '.breyta', 'daemon.json')
+  const t0 = Date.now()
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`daemon exited: ${err}`)
+    if (Date.now() - t0 > 120_000) throw new Error('daemon did not come up')
+    try {
+      const info = JSON.parse(fs.readFileSync(file, 'utf8'))
+      if (info.pid === child.pid && (await fetch(info.url + '/healthz')).ok) return {child, url: info.url}
+    } catch {}
+    await sleep(20)
+  }
+}
+
+async function stopDaemon(d) {
+  if (d.child.exitCode !== null) return
+  d.child.kill('SIGTERM')
+  await new Promise((r) => d.child.once('exit', r))
+}
+
+async function until(check, timeoutMs = 60_000, stepMs = 5) {
+  const t0 = Date.now()
+  for (;;) {
+    const v = await check()
+    if (v) return v
+    if (Date.now() - t0 > timeoutMs) throw new Error('timed out')
+    await sleep(stepMs)
+  }
+}
+
+const status = async (ws, id) => (await engine.runView(ws, id)).status
+
+/** Engine overhead per step: one run of STEPS function steps, in this process. */
+async function perStep(ws) {
+  const samples = []
+  for (let i = 0; i < 3; i++) {
+    const run = await engine.createRun(ws, {slug: 'steps'})
+    const t0 = performance.now()
+    const view = await engine.driveRun(ws, run.id, {})
+    if (view.status !== 'completed' || view.output !== STEPS) throw new Error(`steps run ended ${view.status}: ${JSON.stringify(view.error)}`)
+    samples.push((performance.now() - t0) / STEPS)
+  }
+  return median(samples)
+}
+
+/** RUNS runs of the 3-step flow created by a client (as `flows run` does) while the daemons run. */
+async function throughput(ws) {
+  const ids = []
+  const t0 = Date.now()
+  for (let i = 0; i < RUNS; i++) ids.push((await engine.createRun(ws, {slug: 'three'})).id)
+  await until(async () => {
+    while (ids.length > 0 && (await status(ws, ids[0])) === 'completed') ids.shift()
+    return ids.length === 0
+  }, 300_000, 20)
+  const views = (await engine.listRuns(ws, {flow: 'three', limit: RUNS})).items
+  const end = Math.max(...views.map((v) => Date.parse(v['finished-at'])))
+  return (RUNS / (end - t0)) * 1000
+}
+
+/** Callback → the next step completed (journal time), the callback sent to `target`. */
+async function callbackLatency(ws, target) {
+  const samples = []
+  for (let i = -3; i < CALLBACKS; i++) {
+    const run = await engine.createRun(ws, {slug: 'cb'})
+    await until(async () => (await status(ws, run.id)) === 'waiting')
+    const u = new URL((await ws.callbacks()).callbackUrl(run.id, 'k'))
+    const t0 = Date.now()
+    const res = await fetch(`${target.url}${u.pathname}${u.search}`, {method: 'POST', body: JSON.stringify({n: i}), headers: {'content-type': 'application/json'}})
+    if (res.status !== 202) throw new Error(`callback answered ${res.status}`)
+    await until(async () => (await status(ws, run.id)) === 'completed')
+    const done = (await engine.runEvents(ws, run.id)).find((e) => e.type === 'step_completed' && e.step === 'next')
+    if (i >= 0) samples.push(Date.parse(done.at) - t0)
+  }
+  return samples
+}
+
+async function measure(store, env) {
+  const a = await checkout(store)
+  const out = {}
+  const daemons = []
+  try {
+    out.perStep = await perStep(a.ws)
+    daemons.push(await startDaemon(a.dir, env))
+    out.one = await throughput(a.ws)
+    out.latencyOne = await callbackLatency(a.ws, daemons[0])
+    if (store.kind === 'postgres') {
+      const b = await checkout(store)
+      try {
+        daemons.push(await startDaemon(b.dir, env))
+        out.two = await throughput(a.ws)
+        out.latencyTwo = await callbackLatency(a.ws, daemons[1])
+      } finally {
+        await stopDaemon(daemons.pop())
+        fs.rmSync(b.dir, {recursive: true, force: true})
+      }
+    }
+  } finally {
+    for (const d of daemons) await stopDaemon(d)
+    await a.ws.store.close?.()
+    fs.rmSync(a.dir, {recursive: true, force: true})
+  }
+  return out
+}
+
+console.log(`breyta store bench (issue 16) — node ${process.version}, ${os.cpus().length} cores, ${os.platform()}`)
+const pg = postgres()
+const results = {files: await measure({kind: 'files'}, {})}
+if (pg.url) {
+  const schema = `bench_${process.pid}_${crypto.randomBytes(3).toString('hex')}`
+  process.env.BREYTA_SECRET_TEAM_DB = pg.url
+  try {
+    results.postgres = await measure({kind: 'postgres', schema}, {BREYTA_SECRET_TEAM_DB: pg.url})
+  } finally {
+    try {
+      execFileSync(process.execPath, ['-e', `const pg=require('pg');const c=new pg.Client({connectionString:process.argv[1]});c.connect().then(()=>c.query('DROP SCHEMA IF EXISTS "${schema}" CASCADE')).finally(()=>c.end())`, pg.url], {cwd: root, stdio: 'ignore'})
+    } catch {}
+    pg.stop()
+  }
+}
+
+const cell = (v) => String(v).padStart(20)
+const row = (label, f) => console.log(`${label.padEnd(52)}${cell(f(results.files))}${cell(results.postgres ? f(results.postgres) : '—')}`)
+const lat = (xs) => (xs ? `${median(xs).toFixed(1)} (p90 ${pct(xs, 0.9).toFixed(0)}) ms` : 'n/a')
+console.log('')
+console.log(`${''.padEnd(52)}${cell('files')}${cell('postgres')}`)
+row(`engine overhead per step (${STEPS} function steps)`, (r) => `${r.perStep.toFixed(2)} ms`)
+row(`runs/s, one daemon (${RUNS} runs of a 3-step flow)`, (r) => `${r.one.toFixed(0)} runs/s`)
+row(`runs/s, two daemons on one store`, (r) => (r.two === undefined ? 'n/a (one daemon)' : `${r.two.toFixed(0)} runs/s`))
+row(`callback → next step, one daemon (n=${CALLBACKS})`, (r) => lat(r.latencyOne))
+row(`callback → next step, sent to the other daemon`, (r) => lat(r.latencyTwo))
+if (!pg.url) console.log(`\npostgres: skipped, ${pg.note}`)
+else console.log(`\npostgres: ${pg.note}; client creating runs in this process (engine createRun, as \`flows run\` does), finish from the journals`)
