@@ -75,6 +75,15 @@ export abstract class BreytaCommand extends Command {
     process.stdout.write(serialize(this.redactor().unknown(json), Boolean(process.stdout.isTTY)))
   }
 
+  /**
+   * The store's connections (kv's SQLite file, a PostgreSQL pool) close with the command, so the
+   * process exits at once; a store the command never opened is not opened here.
+   */
+  protected override async finally(err: Error | undefined): Promise<unknown> {
+    await this.workspaceCache?.closeStore().catch(() => {})
+    return super.finally(err)
+  }
+
   protected override async catch(err: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
     const error = this.redactor().error(this.classify(err))
     process.exitCode = exitCodeFor(error.code)

@@ -32,6 +32,7 @@ import {handleRunView} from './run-view.js'
 import {Scheduler} from './schedules.js'
 import {alreadyRunning, listenControl} from './presence.js'
 import type {DaemonInfo} from './status.js'
+import {startTeamSweep, sweepInterval} from './team-sweep.js'
 import {TimerIndex} from './timers.js'
 import {watchReleases, watchSignals, type Watchers} from './watcher.js'
 import {handleWebhook} from './webhooks.js'
@@ -50,6 +51,11 @@ export interface DaemonOptions {
   graceMs?: number
   /** Worker threads for advances (0: the main thread); default config.edn :limits :workers. */
   workers?: number
+  /**
+   * Team mode (a store shared by several daemons): how often to sweep the store for runs no
+   * daemon holds; default a third of the lease (team-sweep.ts). Not used with files.
+   */
+  sweepMs?: number
 }
 
 export interface DaemonStats {
@@ -252,6 +258,9 @@ export async function startDaemon(ws: Workspace, options: DaemonOptions = {}): P
   log('info', 'start-up scan', {...recovered})
   await scheduler.loadAll()
   watchers.push(watchReleases(ws, (slug) => void scheduler.load(slug)))
+  // Files have one daemon per workspace, which hears of every change; a shared store has others
+  // whose runs may need taking over, and changes this daemon was not told of.
+  if (ws.store.kind === 'postgres') watchers.push(startTeamSweep(ws, options.sweepMs ?? sweepInterval(ws), {onView: afterView, admit: admitWaiting, log}))
   ready = info
   let resolveStopped!: (s: DaemonStats) => void
   const stopped = new Promise<DaemonStats>((r) => (resolveStopped = r))

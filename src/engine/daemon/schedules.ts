@@ -1,9 +1,11 @@
 /**
  * Schedule triggers (`{:type :schedule :cron "…" :timezone "…" :input {…}}`) of flows with a
- * live release. croner computes the ticks (cron + timezone); a watermark per flow and trigger,
- * `.breyta/schedules/<slug>.json`, records the last tick fired, and is written *before* the run
- * is created: a crash in between loses that one run rather than firing the tick twice, so a
- * tick starts at most one run, across restarts too. On start, the latest tick missed while the
+ * live release. croner computes the ticks (cron + timezone); a watermark per flow and trigger
+ * in the store (`ws.store.schedules`: `.breyta/schedules/<slug>.json`, or a row in team mode)
+ * records the last tick fired, and is claimed atomically *before* the run is created, so of
+ * several daemons sharing a store exactly one fires each tick. A crash in between loses that
+ * one run rather than firing the tick twice, so a tick starts at most one run, across restarts
+ * too. On start, the latest tick missed while the
  * daemon was down fires once (not every missed tick); a trigger seen for the first time only
  * sets its watermark.
  */
@@ -87,22 +89,16 @@ export class Scheduler {
   }
 
   private async catchUp(slug: string, jobs: Job[]): Promise<void> {
-    const marks = await this.ctx.ws.local.readScheduleMarks(slug)
+    const marks = await this.ctx.ws.store.schedules.read(slug)
     const now = new Date()
-    const fresh: Job[] = []
+    const fresh: Record<string, string> = {}
     for (const job of jobs) {
       const last = job.cron.previousRuns(1, now)[0]
       const mark = marks[job.key]
-      if (mark === undefined) fresh.push(job)
+      if (mark === undefined) fresh[job.key] = (last ?? now).toISOString()
       else if (last && last.toISOString() > mark) await this.fire(slug, job, last)
     }
-    if (fresh.length > 0) {
-      await this.ctx.ws.local.withScheduleLock(slug, async () => {
-        const m = await this.ctx.ws.local.readScheduleMarks(slug)
-        for (const job of fresh) m[job.key] ??= (job.cron.previousRuns(1, now)[0] ?? now).toISOString()
-        await this.ctx.ws.local.writeScheduleMarks(slug, m)
-      })
-    }
+    if (Object.keys(fresh).length > 0) await this.ctx.ws.store.schedules.init(slug, fresh)
   }
 
   private arm(slug: string, job: Job, after: Date): void {
@@ -122,13 +118,7 @@ export class Scheduler {
     const at = tick.toISOString()
     let claimed = false
     try {
-      claimed = await this.ctx.ws.local.withScheduleLock(slug, async () => {
-        const marks = await this.ctx.ws.local.readScheduleMarks(slug)
-        if (marks[job.key] !== undefined && marks[job.key]! >= at) return false
-        marks[job.key] = at
-        await this.ctx.ws.local.writeScheduleMarks(slug, marks)
-        return true
-      })
+      claimed = await this.ctx.ws.store.schedules.claim(slug, job.key, at)
     } catch (err) {
       this.ctx.log('warn', 'schedule tick skipped', {flow: slug, tick: at, error: (err as Error).message})
     }

@@ -129,9 +129,9 @@ export async function handleWebhook(ctx: DaemonContext, req: Request, slug: stri
   if (!body.ok) return errorReply(400, 'invalid_json', body.message)
   let failure: Reply | undefined
   let view: Awaited<ReturnType<typeof createRun>> | undefined
-  const {run, repeat} = await guardFor(ctx.ws).once([...auth.replay, ...deliveryKeys(req, slug)], async () => {
+  const {run, repeat} = await guardFor(ctx.ws).once([...auth.replay, ...deliveryKeys(req, slug)], async (runId) => {
     try {
-      view = await createRun(ctx.ws, {slug, input: fromJson(body.value), target: 'live', trigger: 'webhook', env: ctx.env})
+      view = await createRun(ctx.ws, {slug, input: fromJson(body.value), target: 'live', trigger: 'webhook', env: ctx.env, ...(runId === undefined ? {} : {id: runId})})
       return view.id
     } catch (err) {
       if (!isBreytaError(err)) throw err

@@ -274,10 +274,10 @@ class Runner {
         throw err
       })
     }
-    const fresh = this.unpublished.splice(0)
+    const fresh = this.unpublished.splice(0).sort((a, b) => a.seq - b.seq)
     // Every caller waits for the publishing before it, in the order they came: concurrent
     // branches (flow/map) then go on in the order they asked, however long a store write takes.
-    if (fresh.length > 0) this.publishing = this.publishing.then(() => this.publish(fresh))
+    if (fresh.length > 0) this.publishing = this.publishing.catch(() => {}).then(() => this.publish(fresh))
     await this.publishing
   }
 
@@ -322,9 +322,15 @@ class Runner {
     return events.map((e) => ({...e, at}) as UnsequencedEvent)
   }
 
+  /**
+   * Keep what was written in journal order. An `appendNow` is recorded when its flush resolves,
+   * so a concurrent branch's grouped append (a later seq) may be recorded before it.
+   */
   private record(written: JournalEvent[]): void {
     for (const e of written) {
-      this.events.push(e)
+      let i = this.events.length
+      while (i > 0 && this.events[i - 1]!.seq > e.seq) i--
+      this.events.splice(i, 0, e)
       this.replay.record(e)
     }
     this.unpublished.push(...written)

@@ -129,6 +129,11 @@ export interface RunStore {
   /** Runs that are parked on a wait (an index, so `waits list` does not scan every run). */
   waitingIds(backfill: (runIds: string[]) => Promise<string[]>): Promise<string[]>
   noteWaiting(runId: string, waiting: boolean): Promise<void>
+  /**
+   * Snapshots of the runs not ended (queued, running, waiting, sleeping), for a daemon's sweep
+   * of a shared store: what no other daemon holds or will wake is taken up from them.
+   */
+  unfinished(): Promise<RunView[]>
   requestCancel(runId: string, reason?: string): Promise<void>
   cancelRequested(runId: string): Promise<{reason?: string} | undefined>
   /** The run ended (or the cancel was carried out): forget the request. */
@@ -202,6 +207,27 @@ export interface SeenWebhook {
 export interface WebhookDeliveryStore {
   load(): Promise<Record<string, SeenWebhook>>
   save(seen: Record<string, SeenWebhook>): Promise<void>
+  /**
+   * A store several daemons share has these; the guard then checks each delivery here instead
+   * of in memory, so a replay sent to another daemon is caught. `claim` records `key` for `run`
+   * unless it was accepted within its window: `first` is true for exactly one caller, and `run`
+   * is the run that has the key. `forget` drops what `run` claimed (its run was not started).
+   */
+  claim?(key: string, run: string, ttlMs: number): Promise<{run: string; first: boolean}>
+  forget?(keys: string[], run: string): Promise<void>
+}
+
+/**
+ * Schedule watermarks: the last tick fired per flow and trigger. A tick is claimed by moving its
+ * trigger's mark forward atomically, so it starts one run across every daemon of the store.
+ */
+export interface ScheduleMarkStore {
+  /** trigger key → the last tick fired (ISO-8601). */
+  read(slug: string): Promise<Record<string, string>>
+  /** Give triggers seen for the first time their mark; a mark already there stays. */
+  init(slug: string, marks: Record<string, string>): Promise<void>
+  /** Move the mark of `trigger` to `tick` when it is behind it (or absent): true for exactly one caller per tick. */
+  claim(slug: string, trigger: string, tick: string): Promise<boolean>
 }
 
 export interface KvEntry {
@@ -265,6 +291,7 @@ export interface Store {
   readonly webhooks: WebhookDeliveryStore
   readonly kv: KvStore
   readonly resources: ResourceStore
+  readonly schedules: ScheduleMarkStore
   /** The key that signs callback URLs: shared by every daemon that must accept them. Created on first use. */
   callbackKey(): Promise<Buffer>
   close(): Promise<void>
@@ -391,12 +418,6 @@ export interface LocalFiles {
    * that failed.
    */
   takeDaemonLock(): Promise<{release(): void} | undefined>
-
-  /** The daemon's schedule watermarks of one flow: trigger → the last tick fired. */
-  readScheduleMarks(slug: string): Promise<Record<string, string>>
-  writeScheduleMarks(slug: string, marks: Record<string, string>): Promise<void>
-  /** Serializes claiming a flow's schedule ticks; throws when busy for 5 s. */
-  withScheduleLock<T>(slug: string, fn: () => T | Promise<T>): Promise<T>
 
   readonly stepLogs: StepLogs
 }

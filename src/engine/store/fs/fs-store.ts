@@ -12,8 +12,9 @@ import type {JournalEvent, UnsequencedEvent} from '../../journal/events.js'
 import type {RunView} from '../../journal/projection.js'
 import type {
   InboxStore, JournalHandle, JournalRead, JournalStore, KvStore, LeaseStore, QueueEntry, QueueStore, QueueUpdate,
-  ResourceStore, RunChangeWatch, RunLease, RunOwner, RunStore, SeenWebhook, SignalStore, Store, WebhookDeliveryStore,
+  ResourceStore, RunChangeWatch, RunLease, RunOwner, RunStore, ScheduleMarkStore, SeenWebhook, SignalStore, Store, WebhookDeliveryStore,
 } from '../types.js'
+import {TERMINAL_STATUSES} from '../../journal/events.js'
 import {inboxHas, postToInbox, readInbox} from './inbox.js'
 import {appendAfter, JournalWriter, readJournal} from './journal.js'
 import {openKvStore, type KvStore as OpenKvStore} from './kv-store.js'
@@ -22,6 +23,7 @@ import type {WorkspaceLayout} from './paths.js'
 import {getResource, listResources, putResource} from './resource-store.js'
 import {newRunId} from './run-id.js'
 import {assertRunExists, createRunFiles, listRunIds, readPinnedFlow, readRunSnapshot, readRunView, runExists, writeRunSnapshot} from './run-store.js'
+import {scheduleMarkStore} from './schedule-marks.js'
 import {clearSignal, consumeSignals, muteSignals, noteRunChanged, pendingSignals, signalRun, watchRunChanges} from './signals.js'
 import {readJsonFile, writeSnapshot} from './snapshot.js'
 import {noteWaiting, waitingRunIds} from './waiting-index.js'
@@ -80,6 +82,7 @@ export class FsStore implements Store {
   readonly webhooks: WebhookDeliveryStore
   readonly kv: KvStore
   readonly resources: ResourceStore
+  readonly schedules: ScheduleMarkStore
   private kvDb?: OpenKvStore
   private key?: Buffer
 
@@ -93,6 +96,7 @@ export class FsStore implements Store {
       has: async (runId, key) => inboxHas(layout, runId, key),
     }
     this.queue = queueStore(layout)
+    this.schedules = scheduleMarkStore(layout)
     this.signals = signalStore(layout)
     this.webhooks = {
       load: async () => readSeenWebhooks(layout),
@@ -156,6 +160,14 @@ function runStore(layout: WorkspaceLayout): RunStore {
     readSnapshot: async (runId) => readRunSnapshot(layout, runId),
     writeSnapshot: async (view: RunView) => writeRunSnapshot(layout, view),
     readView: async (runId) => readRunView(layout, runId),
+    unfinished: async () => {
+      const out: RunView[] = []
+      for (const id of listRunIds(layout)) {
+        const v = readRunSnapshot(layout, id)
+        if (v && !TERMINAL_STATUSES.includes(v.status)) out.push(v)
+      }
+      return out
+    },
     readPinnedFlow: async (runId) => readPinnedFlow(layout, runId),
     waitingIds: (backfill) => waitingRunIds(layout, backfill),
     noteWaiting: async (runId, waiting) => noteWaiting(layout, runId, waiting),

@@ -46,26 +46,6 @@ export class FsLocalFiles implements LocalFiles {
     return tryLock(this.layout.daemonLock, 'daemon')
   }
 
-  async readScheduleMarks(slug: string): Promise<Record<string, string>> {
-    return readJsonFile<Record<string, string>>(this.layout.scheduleWatermark(slug)) ?? {}
-  }
-
-  async writeScheduleMarks(slug: string, marks: Record<string, string>): Promise<void> {
-    fs.mkdirSync(this.layout.schedulesDir, {recursive: true})
-    writeSnapshot(this.layout.scheduleWatermark(slug), marks)
-  }
-
-  async withScheduleLock<T>(slug: string, fn: () => T | Promise<T>): Promise<T> {
-    fs.mkdirSync(this.layout.schedulesDir, {recursive: true})
-    const l = await lock(this.layout.scheduleLock(slug), {timeoutMs: 5000, purpose: 'schedule'})
-    if (!l) throw new Error(`schedule lock of "${slug}" is busy`)
-    try {
-      return await fn()
-    } finally {
-      l.release()
-    }
-  }
-
   async draftSlugs(): Promise<string[]> {
     return listDraftSlugs(this.layout)
   }

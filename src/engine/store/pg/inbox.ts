@@ -17,6 +17,7 @@ export class PgInboxStore implements InboxStore {
   async post(runId: string, entry: InboxEntry): Promise<boolean> {
     let rows: unknown[]
     try {
+      await this.db.ready()
       rows = (await this.db.pool.query(`INSERT INTO ${this.db.t('inbox')} (run, key, entry) VALUES ($1, $2, $3) ON CONFLICT (run, key) DO NOTHING RETURNING key`, [runId, entry.key, JSON.stringify(entry)])).rows
     } catch (err) {
       if ((err as {code?: string}).code === '23503') throw new BreytaError('run_not_found', `no run "${runId}"`, {hint: 'List runs with `breyta runs list`.'})

@@ -1,0 +1,79 @@
+/**
+ * Team mode: several daemons share one store (PostgreSQL), and each must find the work nobody
+ * is doing without being told. Signals (`consume`, one daemon per signal) bring most of it at
+ * once; this periodic sweep of the unfinished runs is the safety net that makes the rest
+ * bounded in time:
+ * - running, and no live lease holder: its daemon died (kill -9, machine gone) or let go
+ *   without a word; advance it (the journal is replayed, completed steps are not run again);
+ * - queued: admit what the flow's queue lets in (the queue is in the store, so concurrency
+ *   policies hold across daemons);
+ * - waiting or sleeping: remember its wake time here too (the timer fires on every daemon that
+ *   knows it; the run's lease lets one advance it, the others find nothing left to do), and
+ *   advance it when an inbox entry completes one of its waits.
+ * The sweep runs about three times per lease, so a dead daemon's runs move on within about a
+ * lease and a third.
+ */
+import type {RunView} from '../journal/projection.js'
+import type {Workspace} from '../workspace/workspace.js'
+import type {DaemonLog} from './context.js'
+import type {Watchers} from './watcher.js'
+
+/** The default lease of the PostgreSQL store (store/pg/leases.ts), when config.edn sets none. */
+const DEFAULT_LEASE_MS = 15_000
+
+/** How often to sweep for a workspace's lease length: a third of it, within 0.5–5 s. */
+export function sweepInterval(ws: Workspace): number {
+  const store = ws.config.store
+  const leaseMs = (store.type === 'postgres' ? store.leaseMs : null) ?? DEFAULT_LEASE_MS
+  return Math.min(5000, Math.max(500, Math.floor(leaseMs / 3)))
+}
+
+export interface SweepHandlers {
+  /** Decide about a run nobody holds (daemon.ts afterView: timers, advance, admission). */
+  onView(view: RunView): Promise<void>
+  /** Admit queued runs of a flow that now have a slot. */
+  admit(flow: string): Promise<void>
+  log: DaemonLog
+}
+
+/** One pass over the unfinished runs of the store. */
+export async function sweepOnce(ws: Workspace, handlers: SweepHandlers): Promise<{runs: number; taken: number}> {
+  const flows = new Set<string>()
+  let taken = 0
+  const views = await ws.store.runs.unfinished()
+  for (const view of views) {
+    if (view.status === 'queued') {
+      flows.add(view.flow)
+      continue
+    }
+    if (await ws.store.leases.holder(view.id)) continue
+    if (view.status === 'running') taken++
+    await handlers.onView(view)
+  }
+  for (const flow of flows) await handlers.admit(flow)
+  return {runs: views.length, taken}
+}
+
+/** Sweep every `everyMs` until closed; one pass at a time. */
+export function startTeamSweep(ws: Workspace, everyMs: number, handlers: SweepHandlers): Watchers {
+  let closed = false
+  let running: Promise<void> | undefined
+  const tick = () => {
+    if (closed || running) return
+    running = sweepOnce(ws, handlers)
+      .then((r) => {
+        if (r.taken > 0) handlers.log('info', 'sweep took up runs no daemon held', {taken: r.taken, unfinished: r.runs})
+      })
+      .catch((err: unknown) => handlers.log('warn', 'sweep failed', {error: (err as Error)?.message ?? String(err)}))
+      .finally(() => (running = undefined))
+  }
+  const timer = setInterval(tick, everyMs)
+  timer.unref()
+  return {
+    close: async () => {
+      closed = true
+      clearInterval(timer)
+      await running
+    },
+  }
+}
