@@ -12,6 +12,7 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import {fileURLToPath} from 'node:url'
 import pg from 'pg'
 import {afterEach, describe, expect, it} from 'vitest'
 import {releaseFlow, type JournalEvent} from '../../src/engine/index.js'
@@ -22,6 +23,8 @@ import {dropSchema, freshSchema, PG_SKIP, PG_URL, syncCommitted, teamCheckouts, 
 import {until, type TempWorkspace} from '../helpers/workspace.js'
 
 const LEASE = '2s'
+const LEASE_MS = 2000
+const AS_HOST = fileURLToPath(new URL('../helpers/as-host.cjs', import.meta.url))
 
 /** How many runs of each webhook-started flow (290) plus the 10 schedule ticks: 300. */
 const MIX = {build: 90, call: 90, nap: 90, solo: 20} as const
@@ -96,73 +99,121 @@ describe.skipIf(!PG_URL)('team mode: three daemons on one PostgreSQL (BREYTA_TES
 
     checkouts = await teamCheckouts(3, {schema, lease: LEASE})
     const [first] = checkouts
-    for (const [slug, text] of Object.entries(flows(base, log))) {
+    // The schedule: ten ticks, the first a few seconds after the daemons will be up; released
+    // with the other flows before they start (each loads it from its own checkout).
+    const tickStart = new Date(Math.ceil((Date.now() + 8000) / 1000) * 1000)
+    for (const [slug, text] of Object.entries({...flows(base, log), tick: tickFlow(base, tickStart)})) {
       first!.writeFlow(slug, text)
       await releaseFlow(first!.ws, slug)
     }
     for (const c of checkouts.slice(1)) syncCommitted(first!.root, c.root)
 
     const env = {...teamEnv(), BREYTA_SECRET_HOOK_SECRET: HOOK_SECRET}
-    daemons = await Promise.all(checkouts.map((c) => spawnDaemon(c.root, {env})))
+    // Each daemon reports a host name of its own (helpers/as-host.cjs): three machines, as far as
+    // the leases can tell, so the killed one's runs move on only after its leases expire.
+    daemons = await Promise.all(checkouts.map((c, i) => spawnDaemon(c.root, {env: {...env, BREYTA_TEST_HOST: `machine-${i}`, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --require ${AS_HOST}`.trim()}})))
     for (const d of daemons) {
       alive.add(d)
       inFlight.set(d, new Set())
     }
+    // A daemon that came up after the first tick would only set the trigger's watermark then.
+    expect(Date.now(), 'the daemons took too long to start for the schedule window').toBeLessThan(tickStart.getTime() - 500)
 
-    // The schedule: 10 ticks a few seconds from now, released on every checkout (git pull).
-    const tickStart = new Date(Math.ceil((Date.now() + 3000) / 1000) * 1000)
-    first!.writeFlow('tick', tickFlow(base, tickStart))
-    await releaseFlow(first!.ws, 'tick')
-    for (const c of checkouts.slice(1)) syncCommitted(first!.root, c.root)
-
-    // 290 webhooks to random daemons, 12 at a time, the flows interleaved.
-    const order = Object.entries(MIX).flatMap(([slug, n]) => Array.from({length: n}, (_, i) => ({slug, n: i})))
-    order.sort(() => Math.random() - 0.5)
-    const webhookStatus: number[] = []
-    const started_ids = new Map<string, string>()
-    let next = 0
-    const poster = async () => {
-      while (next < order.length) {
-        const job = order[next++]!
-        const d = pick()
-        await send(d, async () => {
-          const res = await fetch(`${d.url}/webhooks/${job.slug}`, {method: 'POST', headers: {'content-type': 'application/json', authorization: `Bearer ${HOOK_SECRET}`}, body: JSON.stringify({n: job.n})})
-          const body = (await res.json()) as {run?: string}
-          webhookStatus.push(res.status)
-          if (body.run) started_ids.set(body.run, job.slug)
-        })
-      }
-    }
-    const posting = Promise.all(Array.from({length: 12}, poster))
-
-    // Half-way (by completed runs), and between two schedule ticks, kill daemon 1 with -9.
     const db = new pg.Pool({connectionString: PG_URL, max: 2})
     const counts = async () => {
       const rows = (await db.query(`SELECT status, count(*)::int AS n FROM "${schema}".runs GROUP BY status`)).rows as {status: string; n: number}[]
       return Object.fromEntries(rows.map((r) => [r.status, r.n])) as Record<string, number>
     }
+    /** Runs whose journal ended (what `runs show` says), whatever the listed status says. */
+    const ended = async () => Number((await db.query(`SELECT count(DISTINCT run)::int AS n FROM "${schema}".events WHERE event->>'type' IN ('run_completed', 'run_failed', 'run_cancelled')`)).rows[0].n)
+    const ticksFired = async () => Number((await db.query(`SELECT count(*)::int AS n FROM "${schema}".runs WHERE flow = 'tick'`)).rows[0].n)
+    const victimLeases = async () => (await db.query(`SELECT run FROM "${schema}".leases WHERE owner->>'host' = 'machine-1' AND expires_at > now()`)).rows.map((r: {run: string}) => r.run)
+
+    // 290 webhooks to random daemons, the flows interleaved, paced by the schedule: a tenth of
+    // them after each tick (12 requests at a time), so the kill after the fifth tick is half-way
+    // through the runs and through the schedule alike.
+    const order = Object.entries(MIX).flatMap(([slug, n]) => Array.from({length: n}, (_, i) => ({slug, n: i})))
+    order.sort(() => Math.random() - 0.5)
+    const webhookStatus: number[] = []
+    const startedIds = new Map<string, string>()
+    const post = async (jobs: {slug: string; n: number}[]) => {
+      let next = 0
+      await Promise.all(Array.from({length: 12}, async () => {
+        while (next < jobs.length) {
+          const job = jobs[next++]!
+          const d = pick()
+          await send(d, async () => {
+            const res = await fetch(`${d.url}/webhooks/${job.slug}`, {method: 'POST', headers: {'content-type': 'application/json', authorization: `Bearer ${HOOK_SECRET}`}, body: JSON.stringify({n: job.n})})
+            const body = (await res.json()) as {run?: string}
+            webhookStatus.push(res.status)
+            if (body.run) startedIds.set(body.run, job.slug)
+          })
+        }
+      }))
+    }
+    let completedAtKill = 0
     let killedAt = 0
+    /** What is left unfinished, and who holds it, for the message of a timeout. */
+    const stuck = async () => {
+      const rows = (await db.query(`SELECT r.id, r.flow, r.status, l.owner->>'host' AS host, l.expires_at > now() AS live,
+          (SELECT string_agg(e.event->>'type', ',' ORDER BY e.seq) FROM "${schema}".events e WHERE e.run = r.id AND e.seq > (SELECT max(seq) - 4 FROM "${schema}".events WHERE run = r.id)) AS last
+        FROM "${schema}".runs r LEFT JOIN "${schema}".leases l ON l.run = r.id WHERE r.status NOT IN ('completed', 'failed', 'cancelled') ORDER BY r.id LIMIT 20`)).rows
+      const loaded = daemons.map((d, i) => `daemon ${i}${alive.has(d) ? '' : ' (killed)'}: ${d.stderr().split('\n').filter((l) => l.includes('schedule')).join(' | ')}`).join('; ')
+      return `${loaded}; counts ${JSON.stringify(await counts())}, ticks ${await ticksFired()}, webhooks posted ${webhookStatus.length}, killed at ${killedAt ? new Date(killedAt).toISOString() : 'never'}; unfinished: ${JSON.stringify(rows)}`
+    }
+    const perTick = Math.ceil(order.length / TICKS)
+    const load = (async () => {
+      for (let k = 0; k < TICKS; k++) {
+        await until(async () => (await ticksFired()) > k, 30_000, 20).catch(async (err: Error) => {
+          throw new Error(`tick ${k + 1} never fired (${err.message}): ${await stuck()}`)
+        })
+        await post(order.slice(k * perTick, (k + 1) * perTick))
+      }
+    })()
+    let loadFailed: unknown
+    load.catch((err: unknown) => (loadFailed = err))
+    const loadOk = () => {
+      if (loadFailed) throw loadFailed
+    }
+
+    let heldAtDeath: string[] = []
     let victimStats = {advances: 0, active: 0}
+    const victim = daemons[1]!
+    // Away from a tick's instant, so the kill never lands between a tick's claim and its run.
+    const betweenTicks = () => Date.now() % 1000 > 250 && Date.now() % 1000 < 800
     try {
-      await until(async () => ((await counts()).completed ?? 0) >= 150, 90_000, 100)
-      await until(() => Date.now() % 1000 > 350 && Date.now() % 1000 < 650, 2000, 5)
-      const victim = daemons[1]!
-      alive.delete(victim)
-      await Promise.allSettled([...inFlight.get(victim)!])
-      // It must die with work of its own: runs it advanced, some of them still in its hands.
+      // Half-way through the schedule (and so through the runs), while daemon 1 advances runs
+      // (it holds leases), kill it with -9; it takes no new requests from then on.
+      await until(async () => loadOk() ?? (await ticksFired()) >= TICKS / 2, 60_000, 20)
+      for (;;) {
+        await until(async () => betweenTicks() && (await victimLeases()).length > 0, 20_000, 5)
+        alive.delete(victim)
+        await Promise.allSettled([...inFlight.get(victim)!])
+        if (betweenTicks()) break
+        alive.add(victim)
+      }
       victimStats = (await (await fetch(`${victim.url}/healthz`)).json()) as {advances: number; active: number}
+      completedAtKill = (await counts()).completed ?? 0
       killedAt = Date.now()
       await victim.kill9()
+      // What it held when it died (a dead process releases nothing): these wait for expiry.
+      heldAtDeath = await victimLeases()
 
-      await posting
       // Every run, the ten ticks included, reaches an end.
       await until(async () => {
-        const c = await counts()
-        const total = Object.values(c).reduce((a, b) => a + b, 0)
-        const ended = (c.completed ?? 0) + (c.failed ?? 0) + (c.cancelled ?? 0)
-        return total >= 300 && ended === total && Date.now() > tickStart.getTime() + TICKS * 1000 + 1500
-      }, 100_000, 200)
+        loadOk()
+        return (await ended()) >= 300
+      }, 90_000, 200).catch(async (err: Error) => {
+        throw new Error(`${err.message}: ${await stuck()}`)
+      })
+      await load
+      // The status every listing shows (the run's snapshot) follows its journal to the end.
+      await until(async () => ((await counts()).completed ?? 0) >= 300, 10_000, 100).catch(async () => {
+        const lagging = (await db.query(`SELECT r.id, r.flow, r.status FROM "${schema}".runs r WHERE r.status <> 'completed' AND EXISTS (SELECT 1 FROM "${schema}".events e WHERE e.run = r.id AND e.event->>'type' = 'run_completed')`)).rows
+        expect(lagging, 'runs whose journal completed but whose listed status (runs list) did not follow within 10 s').toEqual([])
+      })
     } finally {
+      await load.catch(() => {})
       await db.end()
     }
     await Promise.all(callbackSends)
@@ -178,7 +229,7 @@ describe.skipIf(!PG_URL)('team mode: three daemons on one PostgreSQL (BREYTA_TES
     expect(runs.size).toBe(300)
     const byFlow = (slug: string) => [...runs].filter(([, r]) => r.flow === slug)
     for (const [slug, n] of Object.entries(MIX)) expect(byFlow(slug)).toHaveLength(n)
-    expect([...started_ids.keys()].every((id) => runs.has(id))).toBe(true)
+    expect([...startedIds.keys()].every((id) => runs.has(id))).toBe(true)
     // Every run completes.
     expect([...runs].filter(([, r]) => r.status !== 'completed').map(([id, r]) => `${id} ${r.flow} ${r.status}`)).toEqual([])
 
@@ -230,7 +281,18 @@ describe.skipIf(!PG_URL)('team mode: three daemons on one PostgreSQL (BREYTA_TES
     created.forEach((at, i) => expect(at, `tick run ${i} created ${at - tickStart.getTime()} ms after the first tick`).toBeGreaterThanOrEqual(tickStart.getTime() + i * 1000))
     expect(ticks.every(([, r]) => (r.events[0] as {trigger?: string}).trigger === 'schedule')).toBe(true)
 
+    // The killed daemon's runs: each held lease blocked its run until it expired (never taken
+    // earlier: the store cannot know the machine is gone), then another daemon carried on.
     expect(victimStats.advances).toBeGreaterThan(0)
+    expect(heldAtDeath.length).toBeGreaterThan(0)
+    const takeover = heldAtDeath.map((id) => {
+      const after = runs.get(id)!.events.find((e) => Date.parse(e.at) > killedAt)
+      return after ? Date.parse(after.at) - killedAt : Infinity
+    })
+    console.log(`team mode: 300 runs in ${((Date.now() - started) / 1000).toFixed(1)} s; daemon 1 killed at ${((killedAt - started) / 1000).toFixed(1)} s with ${completedAtKill} runs completed (tick window ${((tickStart.getTime() - started) / 1000).toFixed(1)}–${((tickStart.getTime() + TICKS * 1000 - started) / 1000).toFixed(1)} s) holding ${heldAtDeath.length} lease(s), after ${victimStats.advances} advances; its runs moved on ${Math.min(...takeover)}–${Math.max(...takeover)} ms after the kill (lease ${LEASE_MS} ms); ${reran} step(s) ran twice (in flight at the kill); callbacks per daemon ${[0, 1, 2].map((i) => [...callbacks.values()].filter((c) => c.daemon === i).length).join('/')}`)
+    const held = heldAtDeath.map((id, i) => `${id} ${runs.get(id)!.flow} ${takeover[i]} ms`).join('; ')
+    expect(Math.min(...takeover), `runs held at death moved on too early: ${held}`).toBeGreaterThanOrEqual(LEASE_MS / 2)
+    expect(Math.max(...takeover), `runs held at death moved on too late: ${held}`).toBeLessThan(LEASE_MS * 4)
     expect(Date.now() - started).toBeLessThan(110_000)
   }, 120_000)
 })
