@@ -121,7 +121,7 @@ async function throughput(n, live) {
       while (ids.length > 0 && snapshot(ws, ids.at(-1))?.status === 'completed') ids.pop()
       return ids.length === 0
     }, 300_000, 20)
-    const views = engine.listRuns(ws, {limit: n}).items
+    const views = (await engine.listRuns(ws, {limit: n})).items
     if (views.some((v) => v.status !== 'completed')) throw new Error('a run did not complete')
     const start = live ? t0 : Math.min(...views.map((v) => Date.parse(v['started-at'])))
     const end = Math.max(...views.map((v) => Date.parse(v['finished-at'])))

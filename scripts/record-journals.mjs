@@ -69,7 +69,7 @@ const scenarios = {
       const run = await engine.createRun(ws, {slug: 'approval', input: engine.fromJson({version: '1.2.3'})})
       const parked = await engine.driveRun(ws, run.id)
       if (parked.status !== 'waiting') throw new Error(`approval: expected waiting, got ${parked.status}`)
-      engine.completeWait(ws, run.id, 'approve', {payload: engine.approvalPayload('approved', 'alice', 'ship it'), source: 'cli', by: 'alice', decision: 'approved'})
+      await engine.completeWait(ws, run.id, 'approve', {payload: engine.approvalPayload('approved', 'alice', 'ship it'), source: 'cli', by: 'alice', decision: 'approved'})
       return (await engine.driveRun(ws, run.id)).id
     },
   },

@@ -166,7 +166,7 @@ export async function runDemo(name, options = {}) {
     const failure = settled.find((x) => x.status === 'rejected')
     if (failure) throw failure.reason
     if (daemonStarted) {
-      const info = E.runningDaemon(await E.openWorkspace({explicit: workspace, from: workspace}))
+      const info = await E.runningDaemon(await E.openWorkspace({explicit: workspace, from: workspace}))
       say(c.dim(`daemon listening on ${info?.url ?? '?'} (pid ${info?.pid ?? '?'})`))
     }
     say()
@@ -178,19 +178,19 @@ export async function runDemo(name, options = {}) {
     let driver = breyta(['flows', 'run', name, '--input', inputJson, '--json'], {show: false})
     const deadline = Date.now() + timeoutMs
     for (;;) {
-      const page = E.listRuns(ws, {flow: name, limit: 1})
+      const page = await E.listRuns(ws, {flow: name, limit: 1})
       if (page.items.length > 0) {
         runId = page.items[0].id
         break
       }
       const settled = await Promise.race([driver.then((r) => r), new Promise((r) => setTimeout(() => r(undefined), 20))])
-      if (settled && settled.code !== 0 && E.listRuns(ws, {flow: name, limit: 1}).items.length === 0) {
+      if (settled && settled.code !== 0 && (await E.listRuns(ws, {flow: name, limit: 1})).items.length === 0) {
         throw new Error(`flows run failed (exit ${settled.code}): ${settled.json?.error?.message ?? settled.stderr}`)
       }
       if (Date.now() > deadline) throw new Error('the run did not start')
     }
     say(c.dim(`run ${runId} (times below are since the run was created)`))
-    started = Date.parse(E.readRunView(ws.layout, runId)['created-at']) || Date.now()
+    started = Date.parse((await E.runView(ws, runId))['created-at']) || Date.now()
 
     // Follow the journal; answer approvals; explain what happens.
     const controller = new AbortController()

@@ -93,6 +93,6 @@ export function testStepContext(options: TestContextOptions = {}): StepContext &
     log: (m) => { logs.push(m) },
     inheritedEnv: () => ({}),
     output: () => {},
-    processStarted: () => {},
+    processStarted: async () => {},
   }
 }

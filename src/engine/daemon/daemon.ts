@@ -14,7 +14,7 @@
  * then interrupted at a safe point (the run stays resumable), then the files go.
  */
 import os from 'node:os'
-import {BreytaError} from '../errors.js'
+import {BreytaError, toBreytaError} from '../errors.js'
 import {admitQueued, hasQueuedRuns} from '../runtime/concurrency.js'
 import {projectRun, type RunView} from '../journal/projection.js'
 import {failRunNow} from '../runtime/run-loop.js'
@@ -176,6 +176,10 @@ export async function startDaemon(ws: Workspace, options: DaemonOptions = {}): P
     },
     onError: (id, err) => {
       if (err instanceof WorkerDied) return void workerDied(id, err)
+      // Team mode: this daemon's lease ran out (it stalled) and another daemon took the run
+      // over; the journal's fence refused what came after. Nothing to repair here.
+      const e = toBreytaError(err)
+      if (e.code === 'storage_error' && e.details?.conflict === true) return void log('warn', 'run taken over by another daemon; this daemon wrote nothing more to it', {run: id, reason: e.details.reason})
       log('error', 'advance failed', {run: id, error: String((err as Error)?.stack ?? err)})
     },
   })
@@ -260,7 +264,13 @@ export async function startDaemon(ws: Workspace, options: DaemonOptions = {}): P
   watchers.push(watchReleases(ws, (slug) => void scheduler.load(slug)))
   // Files have one daemon per workspace, which hears of every change; a shared store has others
   // whose runs may need taking over, and changes this daemon was not told of.
-  if (ws.store.kind === 'postgres') watchers.push(startTeamSweep(ws, options.sweepMs ?? sweepInterval(ws), {onView: afterView, admit: admitWaiting, log}))
+  if (ws.store.kind === 'postgres') {
+    watchers.push(startTeamSweep(ws, options.sweepMs ?? sweepInterval(ws), {advance: (id) => executor.schedule(id), wakeAt: (id, at) => timers.set(id, at), admit: admitWaiting, log}))
+    // A run another daemon advances reaches this one's long polls through the change notices
+    // every process hears (a signal goes to one daemon only).
+    const notices = ws.store.signals.watch((id) => runChanges.notify(id))
+    watchers.push({close: async () => notices.close()})
+  }
   ready = info
   let resolveStopped!: (s: DaemonStats) => void
   const stopped = new Promise<DaemonStats>((r) => (resolveStopped = r))

@@ -13,7 +13,6 @@
  * The sweep runs about three times per lease, so a dead daemon's runs move on within about a
  * lease and a third.
  */
-import type {RunView} from '../journal/projection.js'
 import type {Workspace} from '../workspace/workspace.js'
 import type {DaemonLog} from './context.js'
 import type {Watchers} from './watcher.js'
@@ -29,28 +28,38 @@ export function sweepInterval(ws: Workspace): number {
 }
 
 export interface SweepHandlers {
-  /** Decide about a run nobody holds (daemon.ts afterView: timers, advance, admission). */
-  onView(view: RunView): Promise<void>
+  /** Advance this run (the daemon's executor; its lease decides who really does). */
+  advance(runId: string): void
+  /** Remember when to wake a parked run (the daemon's timer index). */
+  wakeAt(runId: string, at: string | null): void
   /** Admit queued runs of a flow that now have a slot. */
   admit(flow: string): Promise<void>
   log: DaemonLog
 }
 
-/** One pass over the unfinished runs of the store. */
-export async function sweepOnce(ws: Workspace, handlers: SweepHandlers): Promise<{runs: number; taken: number}> {
-  const flows = new Set<string>()
-  let taken = 0
+/**
+ * One pass over the unfinished runs of the store, in three reads whatever their number: the
+ * snapshots, which of them are held, and the inbox keys of the waiting ones.
+ */
+export async function sweepOnce(ws: Workspace, handlers: SweepHandlers, now = Date.now()): Promise<{runs: number; taken: number}> {
   const views = await ws.store.runs.unfinished()
-  for (const view of views) {
-    if (view.status === 'queued') {
-      flows.add(view.flow)
+  const held = await ws.store.leases.held(views.filter((v) => v.status !== 'queued').map((v) => v.id))
+  const free = views.filter((v) => v.status !== 'queued' && !held.has(v.id))
+  const posted = await ws.store.inbox.keysOf(free.filter((v) => v.status === 'waiting').map((v) => v.id))
+  let taken = 0
+  for (const view of free) {
+    if (view.status === 'running') {
+      taken++
+      handlers.advance(view.id)
       continue
     }
-    if (await ws.store.leases.holder(view.id)) continue
-    if (view.status === 'running') taken++
-    await handlers.onView(view)
+    const wake = view['wake-at']
+    handlers.wakeAt(view.id, wake)
+    const due = wake !== null && Date.parse(wake) <= now
+    const keys = posted.get(view.id) ?? []
+    if (due || view.waits.some((w) => w.status === 'open' && keys.includes(w.key))) handlers.advance(view.id)
   }
-  for (const flow of flows) await handlers.admit(flow)
+  for (const flow of new Set(views.filter((v) => v.status === 'queued').map((v) => v.flow))) await handlers.admit(flow)
   return {runs: views.length, taken}
 }
 

@@ -156,6 +156,8 @@ export interface LeaseStore {
   holder(runId: string): Promise<RunOwner | undefined>
   /** Drop a lease this process holds but lost the handle of (a daemon worker died holding it). */
   dropOwn(runId: string): Promise<void>
+  /** Which of these runs have a live holder (one look for many runs: a daemon's sweep). */
+  held(runIds: string[]): Promise<Set<string>>
 }
 
 export interface InboxStore {
@@ -163,6 +165,8 @@ export interface InboxStore {
   post(runId: string, entry: InboxEntry): Promise<boolean>
   read(runId: string): Promise<InboxEntry[]>
   has(runId: string, key: string): Promise<boolean>
+  /** The keys posted for each of these runs (runs with none are left out). */
+  keysOf(runIds: string[]): Promise<Map<string, string[]>>
 }
 
 export interface QueueStore {

@@ -94,6 +94,14 @@ export class FsStore implements Store {
       post: async (runId, entry) => postToInbox(layout, runId, entry),
       read: async (runId) => readInbox(layout, runId),
       has: async (runId, key) => inboxHas(layout, runId, key),
+      keysOf: async (runIds) => {
+        const out = new Map<string, string[]>()
+        for (const id of runIds) {
+          const keys = readInbox(layout, id).map((e) => e.key)
+          if (keys.length > 0) out.set(id, keys)
+        }
+        return out
+      },
     }
     this.queue = queueStore(layout)
     this.schedules = scheduleMarkStore(layout)
@@ -195,18 +203,24 @@ function leaseStore(layout: WorkspaceLayout): LeaseStore {
       throw isStorageErrno(err) ? storageError(err, runId) : err
     }
   }
+  const holder = async (runId: string): Promise<RunOwner | undefined> => {
+    const file = layout.runLock(runId)
+    if (!isLockHeld(file)) return undefined
+    const owner = readLockOwner(file)
+    // A lock file not yet written (or torn) counts as held, as isLockHeld says; its owner is unknown.
+    return owner ? {pid: owner.pid, host: owner.host, purpose: owner.purpose, since: owner.at} : {pid: 0}
+  }
   return {
     tryAcquire: async (runId, purpose) => take(runId, purpose),
     acquire: async (runId, options = {}) => {
       const l = await lock(layout.runLock(runId), {timeoutMs: options.timeoutMs ?? 10_000, purpose: options.purpose})
       return l && lease(runId, l)
     },
-    holder: async (runId): Promise<RunOwner | undefined> => {
-      const file = layout.runLock(runId)
-      if (!isLockHeld(file)) return undefined
-      const owner = readLockOwner(file)
-      // A lock file not yet written (or torn) counts as held, as isLockHeld says; its owner is unknown.
-      return owner ? {pid: owner.pid, host: owner.host, purpose: owner.purpose, since: owner.at} : {pid: 0}
+    holder,
+    held: async (runIds) => {
+      const out = new Set<string>()
+      for (const id of runIds) if (await holder(id)) out.add(id)
+      return out
     },
     dropOwn: async (runId) => {
       if (readLockOwner(layout.runLock(runId))?.pid === process.pid) fs.rmSync(layout.runLock(runId), {force: true})

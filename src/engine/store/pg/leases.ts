@@ -132,6 +132,12 @@ export class PgLeaseStore implements LeaseStore {
     return {pid: row.owner.pid, host: row.owner.host, ...(row.owner.purpose === undefined ? {} : {purpose: row.owner.purpose}), since: row.owner.since}
   }
 
+  async held(runIds: string[]): Promise<Set<string>> {
+    if (runIds.length === 0) return new Set()
+    const rows = await this.db.query<{run: string; owner: OwnerRow}>(`SELECT run, owner FROM ${this.db.t('leases')} WHERE run = ANY($1::text[]) AND expires_at > now()`, [runIds])
+    return new Set(rows.filter((r) => !isDeadHere(r.owner)).map((r) => r.run))
+  }
+
   /** Extend the lease; false when another holder has it now. */
   async renew(lease: PgLease): Promise<boolean> {
     const rows = await this.db.query(`UPDATE ${this.db.t('leases')} SET expires_at = now() + $3 * interval '1 millisecond' WHERE run = $1 AND holder = $2 RETURNING run`, [lease.runId, lease.holder, this.leaseMs])
