@@ -5,7 +5,7 @@
 // → next step latency (with two daemons, the callback goes to the daemon that did not start the
 // run). Runs against dist/ (npm run build first). PostgreSQL: BREYTA_STORE_URL, else
 // BREYTA_TEST_PG_URL, else one started here by test/helpers/postgres.sh and stopped at the end.
-import {execFileSync, spawn} from 'node:child_process'
+import {execFileSync, spawn, spawnSync} from 'node:child_process'
 import crypto from 'node:crypto'
 import fs from 'node:fs'
 import os from 'node:os'
@@ -46,13 +46,13 @@ const FLOWS = {
 function postgres() {
   const given = process.env.BREYTA_STORE_URL || process.env.BREYTA_TEST_PG_URL
   if (given) return {url: given, stop: () => {}, note: 'given'}
-  try {
-    const url = execFileSync('bash', [path.join(root, 'test', 'helpers', 'postgres.sh')], {encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe']}).trim()
-    const dir = fs.readFileSync('/tmp/breyta-pg.last', 'utf8').trim()
-    return {url, stop: () => execFileSync('bash', [path.join(root, 'test', 'helpers', 'postgres.sh'), 'stop', dir], {stdio: 'ignore'}), note: 'started by test/helpers/postgres.sh'}
-  } catch (err) {
-    return {url: undefined, stop: () => {}, note: `no PostgreSQL could start: ${String(err.stderr ?? err.message).trim().split('\n').at(-1)}`}
-  }
+  // Its own cluster's directory comes from the helper's stderr (not /tmp/breyta-pg.last, which
+  // another process starting one at the same time may have rewritten).
+  const helper = path.join(root, 'test', 'helpers', 'postgres.sh')
+  const r = spawnSync('bash', [helper], {encoding: 'utf8'})
+  const dir = /\(dir (\S+);/.exec(r.stderr ?? '')?.[1]
+  if (r.status === 0 && r.stdout.trim() && dir) return {url: r.stdout.trim(), stop: () => spawnSync('bash', [helper, 'stop', dir], {stdio: 'ignore'}), note: 'started by test/helpers/postgres.sh'}
+  return {url: undefined, stop: () => {}, note: `no PostgreSQL could start: ${String(r.stderr || r.error?.message || '').trim().split('\n').at(-1)}`}
 }
 
 /** A checkout (its own .breyta/) on the given store; postgres checkouts share `schema`. */

@@ -13,7 +13,7 @@
  *   5. the journal is followed from the shared store: which daemon (pid) did what.
  * A schema of its own (dropped at the end) keeps the demo out of a real store's tables.
  */
-import {execFile, execFileSync} from 'node:child_process'
+import {execFile, spawnSync} from 'node:child_process'
 import crypto from 'node:crypto'
 import fs from 'node:fs'
 import http from 'node:http'
@@ -38,14 +38,13 @@ const FLOW = (worker) => `{:slug :handoff
 /** BREYTA_STORE_URL, or a throwaway PostgreSQL; `reason` says why there is none. */
 function findPostgres() {
   if (process.env.BREYTA_STORE_URL) return {url: process.env.BREYTA_STORE_URL, how: 'BREYTA_STORE_URL', stop: () => {}}
-  try {
-    const url = execFileSync('bash', [PG_HELPER], {encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe']}).trim()
-    const dir = fs.readFileSync('/tmp/breyta-pg.last', 'utf8').trim()
-    return {url, how: `started by test/helpers/postgres.sh (${dir})`, stop: () => execFileSync('bash', [PG_HELPER, 'stop', dir], {stdio: 'ignore'})}
-  } catch (err) {
-    const lines = String(err.stderr ?? err.message).trim().split('\n').filter(Boolean)
-    return {url: undefined, reason: lines.at(-1) ?? 'test/helpers/postgres.sh failed'}
-  }
+  // Its own cluster's directory comes from the helper's stderr (not /tmp/breyta-pg.last, which
+  // another process starting one at the same time may have rewritten).
+  const r = spawnSync('bash', [PG_HELPER], {encoding: 'utf8'})
+  const dir = /\(dir (\S+);/.exec(r.stderr ?? '')?.[1]
+  if (r.status === 0 && r.stdout.trim() && dir) return {url: r.stdout.trim(), how: `started by test/helpers/postgres.sh (${dir})`, stop: () => spawnSync('bash', [PG_HELPER, 'stop', dir], {stdio: 'ignore'})}
+  const lines = String(r.stderr || r.error?.message || '').trim().split('\n').filter(Boolean)
+  return {url: undefined, reason: lines.at(-1) ?? 'test/helpers/postgres.sh failed'}
 }
 
 /** Run the CLI in `cwd`; resolves with {code, json, stderr}. */
@@ -53,6 +52,8 @@ function breyta(cwd, args, input) {
   return new Promise((resolve) => {
     const env = {...process.env, NO_COLOR: '1'}
     delete env.BREYTA_WORKSPACE
+    // Each machine finds the store through config.edn and its own secret, as a team would set it up.
+    delete env.BREYTA_STORE_URL
     const child = execFile(process.execPath, [BIN, ...args, '--json'], {cwd, env}, (err, stdout, stderr) => {
       let json
       try {
@@ -88,6 +89,7 @@ export async function runTeamDemo(options = {}) {
     return {status: 'no-postgres'}
   }
   say(`${c.bold('store')}      PostgreSQL, ${pg.how}`)
+  delete process.env.BREYTA_STORE_URL
 
   const schema = `demo_${crypto.randomBytes(4).toString('hex')}`
   const base = fs.mkdtempSync(path.join(os.tmpdir(), 'breyta-demo-team-'))
@@ -104,9 +106,10 @@ export async function runTeamDemo(options = {}) {
       const {job, callback} = JSON.parse(body)
       const u = new URL(callback)
       const to = `${daemons.server.url}${u.pathname}${u.search}`
+      say(`${c.magenta('worker')}   got ${job}; POST ${daemons.server.url}${u.pathname} ${c.dim('(the server\'s daemon, not the one that ran the step)')}`)
       callbacks.push(fetch(to, {method: 'POST', headers: {'content-type': 'application/json'}, body: JSON.stringify({artifact: `${job}.tar.gz`})}).then(async (r) => {
         await r.text()
-        say(`${c.magenta('worker')}   POST ${daemons.server.url}${u.pathname} ${c.dim('(the server\'s daemon, not the one that ran the step)')} → ${r.status === 202 ? c.green(String(r.status)) : c.red(String(r.status))}`)
+        say(`${c.magenta('worker')}   the server's daemon answered ${r.status === 202 ? c.green(String(r.status)) : c.red(String(r.status))}`)
         return r.status
       }))
     })
