@@ -182,7 +182,7 @@ export async function runTeamDemo(options = {}) {
     await E.followRun(ws, started.id, print, {signal: controller.signal, pollMs: 50})
     clearTimeout(timer)
     const statuses = await Promise.all(callbacks)
-    await ws.store.close?.()
+    await ws.closeStore()
 
     const shown = await must(machines.server, ['runs', 'show', started.id])
     say()
