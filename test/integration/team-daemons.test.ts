@@ -9,10 +9,13 @@
 import crypto from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
+import pg from 'pg'
 import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest'
 import {createRun, releaseFlow, type Workspace} from '../../src/engine/index.js'
 import type {JournalEvent} from '../../src/engine/journal/events.js'
+import {tickRunId} from '../../src/engine/daemon/schedules.js'
 import {callbackUrl} from '../../src/engine/workspace/callback-url.js'
+import {decodeTime} from 'ulid'
 import {killDaemons, spawnDaemon, type DaemonProcess} from '../helpers/daemon.js'
 import {teamCheckout, teamStore, type TeamStore} from '../helpers/team.js'
 import {sleep, until, type TempWorkspace} from '../helpers/workspace.js'
@@ -248,12 +251,71 @@ describe.skipIf(!PG_URL)('two daemons on one PostgreSQL store (BREYTA_TEST_PG_UR
     // Schedules: by now several ticks went by with both daemons up; one run per tick.
     await sleep(1500)
     await Promise.all([da.stop(), db.stop()])
+    // In team mode a tick's run is named by the tick (its ULID time is the tick's).
     const ticks: string[] = []
     for (const id of await a.ws.store.runs.listIds()) {
       const v = await a.ws.store.runs.readSnapshot(id)
-      if (v?.flow === 'tick') ticks.push(v['created-at'].slice(0, 19))
+      if (v?.flow === 'tick') ticks.push(new Date(decodeTime(id)).toISOString())
     }
     expect(ticks.length).toBeGreaterThanOrEqual(3)
     expect(new Set(ticks).size, `ticks: ${ticks.join(', ')}`).toBe(ticks.length)
+    for (const t of ticks) expect(t.endsWith('.000Z'), t).toBe(true)
   }, 90_000)
+
+  it('a tick claimed by a daemon that died before creating its run is started by another daemon after the lease, once', async () => {
+    const [a] = await machines({})
+    a.writeFlow('tock', `{:slug :tock :name "tock"
+ :triggers [{:type :schedule :cron "* * * * * *"}]
+ :flow (flow/input)}`)
+    await releaseFlow(a.ws, 'tock')
+    // The dead daemon: it claimed the next three ticks and created nothing.
+    const trigger = '0|* * * * * *|'
+    const first = Math.ceil(Date.now() / 1000) * 1000 + 2000
+    const lost = [0, 1, 2].map((i) => new Date(first + i * 1000))
+    for (const t of lost) expect(await a.ws.store.schedules.claim('tock', trigger, t.toISOString())).toBe(true)
+    const d = await spawnDaemon(a.root)
+    const ids = lost.map((t) => tickRunId('tock', trigger, t))
+    await until(async () => (await Promise.all(ids.map((id) => a.ws.store.runs.exists(id)))).every(Boolean), 20_000, 50)
+    // Each lost tick started after the 2 s lease had passed since it was due, not at once.
+    for (const [i, id] of ids.entries()) {
+      const created = Date.parse((await a.ws.store.runs.readSnapshot(id))!['created-at'])
+      expect(created - lost[i]!.getTime(), id).toBeGreaterThanOrEqual(2000)
+    }
+    await sleep(1200)
+    await d.stop()
+    const ticks: number[] = []
+    for (const id of await a.ws.store.runs.listIds()) if ((await a.ws.store.runs.readSnapshot(id))?.flow === 'tock') ticks.push(decodeTime(id))
+    expect(new Set(ticks).size).toBe(ticks.length)
+    for (const t of lost) expect(ticks).toContain(t.getTime())
+  }, 60_000)
+
+  it('a webhook delivery claimed by a daemon that died before starting its run is started when it is sent again', async () => {
+    const [a] = await machines({})
+    a.writeFlow('hook', `{:slug :hook :name "hook"
+ :triggers [{:type :webhook :secret :hook-secret}]
+ :flow (flow/step :function :echo {:code "(fn [x] {:pr (:pr x)})" :input (flow/input)})}`)
+    await releaseFlow(a.ws, 'hook')
+    // The dead daemon's claims: one a minute old (abandoned), one just made (its run may still be starting).
+    const ttl = 24 * 60 * 60 * 1000
+    const c = new pg.Client({connectionString: PG_URL})
+    await c.connect()
+    try {
+      await c.query(`INSERT INTO "${store.schema}".webhook_deliveries (id, run, until_ms) VALUES ($1, $2, $3), ($4, $5, $6)`, [
+        'delivery:hook:old', '01M8MN00000000000000000000', Date.now() - 60_000 + ttl,
+        'delivery:hook:new', '01M8MN00000000000000000001', Date.now() + ttl,
+      ])
+    } finally {
+      await c.end()
+    }
+    const secret = 'team-hook-secret'
+    const d = await spawnDaemon(a.root, {env: {BREYTA_SECRET_HOOK_SECRET: secret}})
+    const post = (delivery: string) =>
+      fetch(`${d.url}/webhooks/hook`, {method: 'POST', body: '{"pr": 7}', headers: {'content-type': 'application/json', authorization: `Bearer ${secret}`, 'x-breyta-delivery': delivery}}).then(async (r) => ({status: r.status, body: (await r.json()) as {run: string}}))
+    const old = await post('old')
+    expect(old.status).toBe(202)
+    expect(await a.ws.store.runs.exists(old.body.run)).toBe(true)
+    expect(await post('old')).toMatchObject({status: 200, body: {run: old.body.run}})
+    expect(await post('new')).toMatchObject({status: 200, body: {run: '01M8MN00000000000000000001'}})
+    await d.stop()
+  }, 60_000)
 })

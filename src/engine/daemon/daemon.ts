@@ -32,7 +32,7 @@ import {handleRunView} from './run-view.js'
 import {Scheduler} from './schedules.js'
 import {alreadyRunning, listenControl} from './presence.js'
 import type {DaemonInfo} from './status.js'
-import {startTeamSweep, sweepInterval} from './team-sweep.js'
+import {startTeamSweep, sweepInterval, sweepOnce} from './team-sweep.js'
 import {TimerIndex} from './timers.js'
 import {watchReleases, watchSignals, type Watchers} from './watcher.js'
 import {handleWebhook} from './webhooks.js'
@@ -255,17 +255,22 @@ export async function startDaemon(ws: Workspace, options: DaemonOptions = {}): P
   const watchers: Watchers[] = [watchSignals(ws, consider)]
   const info: DaemonInfo = {pid: process.pid, url: http.url, 'started-at': startedAt.toISOString(), host: os.hostname(), port: http.port, log: options.logFile ?? null}
   await ws.local.writeDaemonInfo(info)
-  recovered = await scanRuns(ws, (id, a) => {
-    timers.set(id, a.wakeAt)
-    if (a.advance) executor.schedule(id)
-  })
+  const team = ws.store.kind === 'postgres'
+  const sweep = {advance: (id: string) => executor.schedule(id), wakeAt: (id: string, at: string | null) => timers.set(id, at), admit: admitWaiting, log}
+  // A shared store may hold many finished runs and runs other daemons hold: read neither.
+  recovered = team
+    ? await sweepOnce(ws, sweep)
+    : await scanRuns(ws, (id, a) => {
+        timers.set(id, a.wakeAt)
+        if (a.advance) executor.schedule(id)
+      })
   log('info', 'start-up scan', {...recovered})
   await scheduler.loadAll()
   watchers.push(watchReleases(ws, (slug) => void scheduler.load(slug)))
   // Files have one daemon per workspace, which hears of every change; a shared store has others
   // whose runs may need taking over, and changes this daemon was not told of.
-  if (ws.store.kind === 'postgres') {
-    watchers.push(startTeamSweep(ws, options.sweepMs ?? sweepInterval(ws), {advance: (id) => executor.schedule(id), wakeAt: (id, at) => timers.set(id, at), admit: admitWaiting, log}))
+  if (team) {
+    watchers.push(startTeamSweep(ws, options.sweepMs ?? sweepInterval(ws), sweep))
     // A run another daemon advances reaches this one's long polls through the change notices
     // every process hears (a signal goes to one daemon only).
     const notices = ws.store.signals.watch((id) => runChanges.notify(id))

@@ -10,6 +10,8 @@ import type {Workspace} from '../workspace/workspace.js'
 export const DELIVERY_TTL_MS = 24 * 60 * 60 * 1000
 /** Bounds the file; far above any real delivery rate per day of one workspace. */
 const MAX_ENTRIES = 100_000
+/** A shared claim older than this whose run does not exist was left by a daemon that died. */
+const ABANDONED_MS = 30_000
 
 export interface ReplayKey {
   key: string
@@ -69,13 +71,18 @@ export class ReplayGuard {
   private async onceShared(
     keys: ReplayKey[],
     start: (runId?: string) => Promise<string | undefined>,
-    claim: (key: string, run: string, ttlMs: number) => Promise<{run: string; first: boolean}>,
+    claim: (key: string, run: string, ttlMs: number) => Promise<{run: string; first: boolean; until: number}>,
     forget: (keys: string[], run: string) => Promise<void>,
   ): Promise<{run: string | undefined; repeat: boolean}> {
     const runId = this.ws.store.runs.newRunId()
     const claimed: string[] = []
     for (const {key, ttlMs} of keys) {
-      const c = await claim(key, runId, ttlMs)
+      let c = await claim(key, runId, ttlMs)
+      if (!c.first && (await this.abandoned(c, ttlMs))) {
+        // Its daemon died between claiming the delivery and starting the run: take it over.
+        await forget([key], c.run)
+        c = await claim(key, runId, ttlMs)
+      }
       if (!c.first) {
         await forget(claimed, runId)
         return {run: c.run, repeat: true}
@@ -89,6 +96,11 @@ export class ReplayGuard {
       if (run === undefined) await forget(claimed, runId)
     }
     return {run, repeat: false}
+  }
+
+  /** A claim whose run was never created, made longer ago than any start takes. */
+  private async abandoned(c: {run: string; until: number}, ttlMs: number): Promise<boolean> {
+    return Date.now() - (c.until - ttlMs) > ABANDONED_MS && !(await this.ws.store.runs.exists(c.run))
   }
 
   private async save(seen: Map<string, SeenWebhook>): Promise<void> {

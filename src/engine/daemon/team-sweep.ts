@@ -15,16 +15,21 @@
  */
 import type {Workspace} from '../workspace/workspace.js'
 import type {DaemonLog} from './context.js'
+import type {ScanResult} from './recovery.js'
 import type {Watchers} from './watcher.js'
 
 /** The default lease of the PostgreSQL store (store/pg/leases.ts), when config.edn sets none. */
 const DEFAULT_LEASE_MS = 15_000
 
+/** The lease of a workspace's PostgreSQL store (config.edn :store :lease, else the default). */
+export function leaseMs(ws: Workspace): number {
+  const store = ws.config.store
+  return (store.type === 'postgres' ? store.leaseMs : null) ?? DEFAULT_LEASE_MS
+}
+
 /** How often to sweep for a workspace's lease length: a third of it, within 0.5–5 s. */
 export function sweepInterval(ws: Workspace): number {
-  const store = ws.config.store
-  const leaseMs = (store.type === 'postgres' ? store.leaseMs : null) ?? DEFAULT_LEASE_MS
-  return Math.min(5000, Math.max(500, Math.floor(leaseMs / 3)))
+  return Math.min(5000, Math.max(500, Math.floor(leaseMs(ws) / 3)))
 }
 
 export interface SweepHandlers {
@@ -37,30 +42,42 @@ export interface SweepHandlers {
   log: DaemonLog
 }
 
+export interface SweepResult extends ScanResult {
+  /** Running runs nobody held, taken up by this pass. */
+  taken: number
+}
+
 /**
  * One pass over the unfinished runs of the store, in three reads whatever their number: the
- * snapshots, which of them are held, and the inbox keys of the waiting ones.
+ * snapshots, which of them are held, and the inbox keys of the waiting ones. Also the start-up
+ * scan in team mode (finished runs, however many, are not read).
  */
-export async function sweepOnce(ws: Workspace, handlers: SweepHandlers, now = Date.now()): Promise<{runs: number; taken: number}> {
+export async function sweepOnce(ws: Workspace, handlers: SweepHandlers, now = Date.now()): Promise<SweepResult> {
   const views = await ws.store.runs.unfinished()
   const held = await ws.store.leases.held(views.filter((v) => v.status !== 'queued').map((v) => v.id))
   const free = views.filter((v) => v.status !== 'queued' && !held.has(v.id))
   const posted = await ws.store.inbox.keysOf(free.filter((v) => v.status === 'waiting').map((v) => v.id))
-  let taken = 0
+  const out: SweepResult = {runs: views.length, advanced: 0, timers: 0, 'by-status': {}, taken: 0}
+  for (const v of views) out['by-status'][v.status] = (out['by-status'][v.status] ?? 0) + 1
+  const advance = (id: string) => {
+    out.advanced++
+    handlers.advance(id)
+  }
   for (const view of free) {
     if (view.status === 'running') {
-      taken++
-      handlers.advance(view.id)
+      out.taken++
+      advance(view.id)
       continue
     }
     const wake = view['wake-at']
     handlers.wakeAt(view.id, wake)
+    if (wake !== null) out.timers++
     const due = wake !== null && Date.parse(wake) <= now
     const keys = posted.get(view.id) ?? []
-    if (due || view.waits.some((w) => w.status === 'open' && keys.includes(w.key))) handlers.advance(view.id)
+    if (due || view.waits.some((w) => w.status === 'open' && keys.includes(w.key))) advance(view.id)
   }
   for (const flow of new Set(views.filter((v) => v.status === 'queued').map((v) => v.flow))) await handlers.admit(flow)
-  return {runs: views.length, taken}
+  return out
 }
 
 /** Sweep every `everyMs` until closed; one pass at a time. */

@@ -217,7 +217,7 @@ export interface WebhookDeliveryStore {
    * unless it was accepted within its window: `first` is true for exactly one caller, and `run`
    * is the run that has the key. `forget` drops what `run` claimed (its run was not started).
    */
-  claim?(key: string, run: string, ttlMs: number): Promise<{run: string; first: boolean}>
+  claim?(key: string, run: string, ttlMs: number): Promise<{run: string; first: boolean; until: number}>
   forget?(keys: string[], run: string): Promise<void>
 }
 
