@@ -45,6 +45,8 @@ const FLOWS = {
 /** The PostgreSQL URL, and how to stop it if it was started here. */
 function postgres() {
   const given = process.env.BREYTA_STORE_URL || process.env.BREYTA_TEST_PG_URL
+  // BREYTA_STORE_URL would put the file store's checkouts on PostgreSQL too (it wins over config).
+  delete process.env.BREYTA_STORE_URL
   if (given) return {url: given, stop: () => {}, note: 'given'}
   // Its own cluster's directory comes from the helper's stderr (not /tmp/breyta-pg.last, which
   // another process starting one at the same time may have rewritten).
@@ -202,6 +204,20 @@ async function measure(store, env) {
   return out
 }
 
+async function describePostgres() {
+  // A test cluster (test/helpers/postgres.sh) runs with fsync off: say so next to its figures.
+  const {default: pgLib} = await import('pg')
+  const c = new pgLib.Client({connectionString: pg.url})
+  try {
+    await c.connect()
+    const fsync = (await c.query('SHOW fsync')).rows[0].fsync
+    const version = (await c.query('SHOW server_version')).rows[0].server_version
+    pg.note += `; PostgreSQL ${version}, fsync ${fsync}${fsync === 'off' ? ' (the file store fsyncs every journal write; with fsync on, PostgreSQL\'s figures would be lower)' : ''}`
+  } catch {} finally {
+    await c.end().catch(() => {})
+  }
+}
+
 console.log(`breyta store bench (issue 16) — node ${process.version}, ${os.cpus().length} cores, ${os.platform()}`)
 const pg = postgres()
 const results = {files: await measure({kind: 'files'}, {})}
@@ -210,6 +226,7 @@ if (pg.url) {
   process.env.BREYTA_SECRET_TEAM_DB = pg.url
   try {
     results.postgres = await measure({kind: 'postgres', schema}, {BREYTA_SECRET_TEAM_DB: pg.url})
+    await describePostgres()
   } finally {
     try {
       execFileSync(process.execPath, ['-e', `const pg=require('pg');const c=new pg.Client({connectionString:process.argv[1]});c.connect().then(()=>c.query('DROP SCHEMA IF EXISTS "${schema}" CASCADE')).finally(()=>c.end())`, pg.url], {cwd: root, stdio: 'ignore'})
