@@ -318,7 +318,9 @@ describe.skipIf(!PG_URL)('team mode: three daemons on one PostgreSQL (BREYTA_TES
     console.log(`team mode: 300 runs in ${((Date.now() - started) / 1000).toFixed(1)} s; daemon 1 killed at ${((killedAt - started) / 1000).toFixed(1)} s with ${completedAtKill} runs completed (tick window ${((tickStart.getTime() - started) / 1000).toFixed(1)}–${((tickStart.getTime() + TICKS * 1000 - started) / 1000).toFixed(1)} s), after ${victimStats.advances} advances, holding ${heldAtDeath.length} lease(s): ${report}; ${reran} step(s) ran twice (in flight at the kill); callbacks per daemon ${[0, 1, 2].map((i) => [...callbacks.values()].filter((c) => c.daemon === i).length).join('/')}`)
     expect(moved.length, `the killed daemon held only runs that had ended: ${report}`).toBeGreaterThan(0)
     expect(Math.min(...moved.map((h) => h.ms)), `runs held at death moved on before their lease expired: ${report}`).toBeGreaterThanOrEqual(LEASE_MS / 2)
-    if (advancing.length > 0) expect(Math.max(...advancing.map((h) => h.ms)), `runs held at death were not taken over within about a lease: ${report}`).toBeLessThan(LEASE_MS * 4)
+    // Bounded: the lease, a sweep, and the surviving daemons' backlog of advances (two loaded
+    // cores, ~150 unfinished runs: up to ~9 s measured) must not turn into a stall.
+    if (advancing.length > 0) expect(Math.max(...advancing.map((h) => h.ms)), `runs held at death were not taken over within a bounded time: ${report}`).toBeLessThan(LEASE_MS + 12_000)
     expect(Date.now() - started).toBeLessThan(110_000)
   }, 120_000)
 })
