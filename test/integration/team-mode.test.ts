@@ -278,7 +278,8 @@ describe.skipIf(!PG_URL)('team mode: three daemons on one PostgreSQL (BREYTA_TES
           reran++
           if (!(Math.min(...times) <= killedAt && done > killedAt)) {
             const journal = r.events.map((x) => `${x.seq}:${x.type}${'step' in x ? `(${x.step})` : ''}${'pid' in x ? `[pid ${x.pid}]` : ''}@${Date.parse(x.at) - killedAt}`).join(' ')
-            problems.push(`${id}/${e.step} ran ${times.length} times though it was not in flight at the kill: at ${times.map((t) => t - killedAt).join(', ')} ms from the kill, completed at ${done - killedAt}; daemon pids ${daemons.map((d) => d.pid).join('/')}; journal ${journal}`)
+            const fenced = daemons.map((d, i) => `daemon ${i}: ${d.stderr().split('\n').filter((l) => l.includes(id) && /taken over|fenced|conflict/i.test(l)).join(' | ')}`).join('; ')
+            problems.push(`${id}/${e.step} ran ${times.length} times though it was not in flight at the kill: at ${times.map((t) => t - killedAt).join(', ')} ms from the kill, completed at ${done - killedAt}; daemon pids ${daemons.map((d) => d.pid).join('/')}; journal ${journal}; daemon logs on it: ${fenced}`)
           }
         }
       }
