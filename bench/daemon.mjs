@@ -68,8 +68,10 @@ async function until(check, timeoutMs = 30_000, stepMs = 2) {
 // 1. Callback → next step: POST the callback URL, then read from the journal when the step
 //    after the wait completed (same clock, ms resolution).
 async function callbackLatency(n) {
-  const {dir, ws} = await workspace({cb: `{:slug :cb :name "cb"
- :flow (let [r (flow/step :wait :w {:key "k"})] (flow/step :function :next {:code "(fn [x] (:n x))" :input r}))}\n`})
+  const {dir, ws} = await workspace({
+    cb: `{:slug :cb :name "cb"
+ :flow (let [r (flow/step :wait :w {:key "k"})] (flow/step :function :next {:code "(fn [x] (:n x))" :input r}))}\n`,
+  })
   const d = await startDaemon(dir)
   const samples = []
   try {
@@ -77,7 +79,7 @@ async function callbackLatency(n) {
     for (let i = -5; i < n; i++) {
       const run = await engine.createRun(ws, {slug: 'cb'})
       await until(() => snapshot(ws, run.id)?.status === 'waiting')
-      const url = ws.callbackUrl(run.id, 'k')
+      const url = (await ws.callbacks()).callbackUrl(run.id, 'k')
       const t0 = Date.now()
       const res = await fetch(url, {method: 'POST', body: JSON.stringify({n: i}), headers: {'content-type': 'application/json'}})
       if (res.status !== 202) throw new Error(`callback answered ${res.status}`)
@@ -117,10 +119,14 @@ async function throughput(n, live) {
       for (let i = 0; i < n; i++) ids.push((await engine.createRun(ws, {slug: 'three'})).id)
       d = await startDaemon(dir)
     }
-    await until(() => {
-      while (ids.length > 0 && snapshot(ws, ids.at(-1))?.status === 'completed') ids.pop()
-      return ids.length === 0
-    }, 300_000, 20)
+    await until(
+      () => {
+        while (ids.length > 0 && snapshot(ws, ids.at(-1))?.status === 'completed') ids.pop()
+        return ids.length === 0
+      },
+      300_000,
+      20,
+    )
     const views = (await engine.listRuns(ws, {limit: n})).items
     if (views.some((v) => v.status !== 'completed')) throw new Error('a run did not complete')
     const start = live ? t0 : Math.min(...views.map((v) => Date.parse(v['started-at'])))
@@ -169,7 +175,15 @@ const lat = await callbackLatency(quick ? 20 : 100)
 line('callback-to-next-step p50', `${pct(lat, 0.5).toFixed(1)} ms`, `target < 20 ms; p90 ${pct(lat, 0.9).toFixed(1)} ms, n=${lat.length}`)
 const n = quick ? 300 : 1000
 line('daemon throughput, 3-step function flow (runs queued before start)', `${(await throughput(n, false)).toFixed(0)} runs/s`, `target >= 200 runs/s; n=${n}`)
-line('daemon throughput, 3-step function flow (client creating runs meanwhile)', `${(await throughput(n, true)).toFixed(0)} runs/s`, `target >= 200 runs/s; n=${n}, creation included`)
+line(
+  'daemon throughput, 3-step function flow (client creating runs meanwhile)',
+  `${(await throughput(n, true)).toFixed(0)} runs/s`,
+  `target >= 200 runs/s; n=${n}, creation included`,
+)
 const parkedN = quick ? 2000 : 10_000
 const mem = await parkedRss(parkedN)
-line(`daemon RSS with ${parkedN.toLocaleString('en')} runs parked on waits`, `${mem.rss.toFixed(0)} MB`, `target < 150 MB; peak ${mem.peak.toFixed(0)} MB, start-up scan to ready ${mem.readyMs} ms`)
+line(
+  `daemon RSS with ${parkedN.toLocaleString('en')} runs parked on waits`,
+  `${mem.rss.toFixed(0)} MB`,
+  `target < 150 MB; peak ${mem.peak.toFixed(0)} MB, start-up scan to ready ${mem.readyMs} ms`,
+)

@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 // npm run bench: prints the figures the issues set targets for. Runs against dist/ (built first).
+// `npm run bench -- --peers`: only workloads A–E, breyta next to Restate and DBOS (bench/peers.mjs,
+// which installs them on demand). `npm run bench -- --soak N`: only the daemon soak, N runs.
 import {execFileSync, spawnSync} from 'node:child_process'
 import crypto from 'node:crypto'
 import fs from 'node:fs'
@@ -8,6 +10,16 @@ import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
+const args = process.argv.slice(2)
+if (args.includes('--peers') || args.includes('--soak')) {
+  const soak = args.indexOf('--soak')
+  const [file, rest] =
+    soak >= 0
+      ? ['soak.mjs', ['--runs', args[soak + 1], ...args.filter((a, i) => i !== soak && i !== soak + 1)]]
+      : ['peers.mjs', args.filter((a) => a !== '--peers')]
+  execFileSync(process.execPath, [path.join(root, 'bench', file), ...rest], {stdio: 'inherit'})
+  process.exit(0)
+}
 const bin = path.join(root, 'bin', 'run.js')
 const engine = await import(path.join(root, 'dist', 'engine', 'index.js'))
 const store = await import(path.join(root, 'dist', 'engine', 'store', 'fs', 'run-store.js'))
@@ -73,7 +85,16 @@ async function fillRuns(dir, count) {
   for (let i = have; i < count; i++) {
     const id = runId.newRunId()
     const at = new Date().toISOString()
-    store.createRunFiles(ws.layout, id, text, {type: 'run_created', at, run: id, flow: 'filler', target: 'draft', version: null, sha256: crypto.createHash('sha256').update(text).digest('hex'), input: {}})
+    store.createRunFiles(ws.layout, id, text, {
+      type: 'run_created',
+      at,
+      run: id,
+      flow: 'filler',
+      target: 'draft',
+      version: null,
+      sha256: crypto.createHash('sha256').update(text).digest('hex'),
+      input: {},
+    })
   }
 }
 
@@ -92,7 +113,11 @@ line('cold start: breyta runs list --json', ms(coldStart([bin, 'runs', 'list', '
 
 for (const count of [1000, 10000]) {
   await fillRuns(dir, count)
-  line(`runs list --json --limit 20 (${count.toLocaleString('en')} runs on disk)`, ms(coldStart([bin, 'runs', 'list', '--json', '--limit', '20'], dir, 5)), 'target < 300 ms, flat in run count')
+  line(
+    `runs list --json --limit 20 (${count.toLocaleString('en')} runs on disk)`,
+    ms(coldStart([bin, 'runs', 'list', '--json', '--limit', '20'], dir, 5)),
+    'target < 300 ms, flat in run count',
+  )
 }
 fs.rmSync(dir, {recursive: true, force: true})
 
@@ -107,6 +132,7 @@ for (const extra of ['workloads.mjs', 'daemon.mjs', 'soak.mjs']) {
 // The TUI with 10,000 runs on disk (~30 s: writing the runs, then tmux). `--no-tui` skips it.
 if (!process.argv.includes('--no-tui')) {
   console.log('')
-  if (spawnSync('tmux', ['-V'], {stdio: 'ignore'}).status === 0) execFileSync(process.execPath, [path.join(root, 'bench', 'tui-rss.mjs'), '--runs', '10000', '--settle', '5'], {stdio: 'inherit'})
+  if (spawnSync('tmux', ['-V'], {stdio: 'ignore'}).status === 0)
+    execFileSync(process.execPath, [path.join(root, 'bench', 'tui-rss.mjs'), '--runs', '10000', '--settle', '5'], {stdio: 'inherit'})
   else console.log('breyta tui bench skipped: it needs tmux')
 }

@@ -29,12 +29,18 @@ const tmux = (...args) => execFileSync('tmux', ['-L', socket, ...args], {encodin
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'breyta-tui-rss-'))
 engine.initWorkspace(dir)
-fs.writeFileSync(path.join(dir, '.breyta', 'flows', 'plain.edn'), '{:slug :plain :name "Plain" :flow (flow/step :function :only {:code "(fn [x] {:n 1})" :input {}})}\n')
+fs.writeFileSync(
+  path.join(dir, '.breyta', 'flows', 'plain.edn'),
+  '{:slug :plain :name "Plain" :flow (flow/step :function :only {:code "(fn [x] {:n 1})" :input {}})}\n',
+)
 const ws = await engine.openWorkspace({explicit: dir, from: dir})
 const seed = await engine.createRun(ws, {slug: 'plain', target: 'draft'})
 if ((await engine.driveRun(ws, seed.id)).status !== 'completed') throw new Error('seed run did not complete')
 const seedDir = path.join(dir, '.breyta', 'runs', seed.id)
-const files = fs.readdirSync(seedDir).filter((f) => fs.statSync(path.join(seedDir, f)).isFile()).map((f) => [f, fs.readFileSync(path.join(seedDir, f), 'utf8')])
+const files = fs
+  .readdirSync(seedDir)
+  .filter((f) => fs.statSync(path.join(seedDir, f)).isFile())
+  .map((f) => [f, fs.readFileSync(path.join(seedDir, f), 'utf8')])
 const t0 = Date.now()
 for (let i = 1; i < count; i++) {
   const id = runIds.newRunId()
@@ -94,7 +100,12 @@ function privateMb(pid) {
 
 function measure(pids) {
   const tui = status(pids.at(-1))
-  return {...tui, pss: pids.reduce((sum, pid) => sum + pss(pid), 0), launcher: pids.length > 1 ? status(pids[0]).rss : 0, launcherPrivate: pids.length > 1 ? privateMb(pids[0]) : 0}
+  return {
+    ...tui,
+    pss: pids.reduce((sum, pid) => sum + pss(pid), 0),
+    launcher: pids.length > 1 ? status(pids[0]).rss : 0,
+    launcherPrivate: pids.length > 1 ? privateMb(pids[0]) : 0,
+  }
 }
 
 try {
@@ -111,11 +122,20 @@ try {
   await sleep(settleS * 1000)
   const settled = measure(pids)
   const base = nodeBaseline()
-  const launcher = pids.length > 1 ? ` (plus its launcher's VmRSS ${settled.launcher.toFixed(0)} MB, of which ${settled.launcherPrivate.toFixed(0)} MB its own; the rest is the node binary it shares with the TUI)` : ''
-  console.log(`breyta tui with ${count.toLocaleString('en')} runs: first paint after ${paintMs} ms (${(paintMs / base.ms).toFixed(1)}x node -e 0's ${base.ms} ms; target < 1 s)`)
+  const launcher =
+    pids.length > 1
+      ? ` (plus its launcher's VmRSS ${settled.launcher.toFixed(0)} MB, of which ${settled.launcherPrivate.toFixed(0)} MB its own; the rest is the node binary it shares with the TUI)`
+      : ''
+  console.log(
+    `breyta tui with ${count.toLocaleString('en')} runs: first paint after ${paintMs} ms (${(paintMs / base.ms).toFixed(1)}x node -e 0's ${base.ms} ms; target < 1 s)`,
+  )
   console.log(`  the TUI process's VmRSS at first paint: ${atPaint.rss.toFixed(0)} MB`)
-  console.log(`  VmRSS ${settleS} s later: ${settled.rss.toFixed(0)} MB, peak VmHWM ${settled.hwm.toFixed(0)} MB (${(settled.hwm / base.mb).toFixed(1)}x node -e 0's ${base.mb.toFixed(0)} MB; target < 100 MB)${launcher}`)
-  console.log(`  Pss of all its node processes (shared pages counted once): ${atPaint.pss.toFixed(0)} MB at first paint, ${settled.pss.toFixed(0)} MB ${settleS} s later`)
+  console.log(
+    `  VmRSS ${settleS} s later: ${settled.rss.toFixed(0)} MB, peak VmHWM ${settled.hwm.toFixed(0)} MB (${(settled.hwm / base.mb).toFixed(1)}x node -e 0's ${base.mb.toFixed(0)} MB; target < 100 MB)${launcher}`,
+  )
+  console.log(
+    `  Pss of all its node processes (shared pages counted once): ${atPaint.pss.toFixed(0)} MB at first paint, ${settled.pss.toFixed(0)} MB ${settleS} s later`,
+  )
 } finally {
   try {
     tmux('kill-server')

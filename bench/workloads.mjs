@@ -2,8 +2,8 @@
 // Workloads A–E of issue 18 (the comparison with Restate and DBOS), against one real daemon
 // (`bin/run.js daemon start --port 0`) on a throwaway workspace, next to this machine's floors.
 // Clients speak HTTP only, as a peer's clients would: a webhook starts a run, and the run is
-// "seen done" when `GET /runs/RUN?wait=30s` answers it terminal (a daemon without long poll
-// answers at once; the client then asks again after 2 ms). `--quick` for smaller counts;
+// "seen done" when `GET /runs/RUN?wait=30s&after=SEQ` answers it terminal (asked again past the
+// seq of each answer that was not). `--quick` for smaller counts;
 // `--workers N` sets config.edn :limits :workers (0: runs advance on the daemon's main thread).
 import {spawn, spawnSync} from 'node:child_process'
 import crypto from 'node:crypto'
@@ -22,7 +22,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
 const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))]
 const TERMINAL = new Set(['completed', 'failed', 'cancelled'])
 
-const FLOWS = {
+export const FLOWS = {
   steps: (n) => `{:slug :steps :name "steps"
  :functions [{:id :inc :language :clojure :code "(fn [x] (inc x))"}]
  :flow (loop [i 0 acc 0] (if (< i ${n}) (recur (inc i) (flow/step :function (str "s" i) {:ref :inc :input acc})) acc))}\n`,
@@ -61,8 +61,11 @@ export function floors() {
   return {nodeMs: pct(starts, 0.5), appendMs: pct(syncs, 0.5)}
 }
 
-async function startDaemon(dir) {
-  const child = spawn(process.execPath, [bin, 'daemon', 'start', '--port', '0', '--workspace', dir], {stdio: ['ignore', 'ignore', 'pipe'], env: {...process.env, BREYTA_SECRET_BENCH: SECRET}})
+export async function startDaemon(dir) {
+  const child = spawn(process.execPath, [bin, 'daemon', 'start', '--port', '0', '--workspace', dir], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: {...process.env, BREYTA_SECRET_BENCH: SECRET},
+  })
   let err = ''
   child.stderr.on('data', (d) => (err += d))
   const file = path.join(dir, '.breyta', 'daemon.json')
@@ -77,7 +80,7 @@ async function startDaemon(dir) {
 }
 
 /** Resident and proportional set size of a process, MB. */
-function memory(pid) {
+export function memory(pid) {
   const rss = Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024
   let pss = NaN
   try {
@@ -86,27 +89,32 @@ function memory(pid) {
   return {rss, pss}
 }
 
-function client(ws, url) {
-  const token = (id) => crypto.createHmac('sha256', ws.key).update(`run\u0000${id}`).digest('base64url')
+export async function client(ws, url) {
+  const signer = await ws.callbacks()
+  const token = (id) => crypto.createHmac('sha256', signer.key).update(`run\u0000${id}`).digest('base64url')
   return {
     async start(slug, body = {}) {
-      const res = await fetch(`${url}/webhooks/${slug}`, {method: 'POST', body: JSON.stringify(body), headers: {'content-type': 'application/json', authorization: `Bearer ${SECRET}`}})
+      const res = await fetch(`${url}/webhooks/${slug}`, {
+        method: 'POST',
+        body: JSON.stringify(body),
+        headers: {'content-type': 'application/json', authorization: `Bearer ${SECRET}`},
+      })
       const json = await res.json()
       if (res.status !== 202) throw new Error(`webhook answered ${res.status}: ${JSON.stringify(json)}`)
       return json.run
     },
-    /** Ask until the run's status satisfies `done` (long poll when the daemon offers it). */
+    /** Ask until the run's status satisfies `done`: long polls, each past the journal seq the last one answered (as `flows run --wait` asks). */
     async seen(id, done) {
-      for (;;) {
-        const res = await fetch(`${url}/runs/${id}?wait=30s&token=${token(id)}`)
+      for (let after = -1; ;) {
+        const res = await fetch(`${url}/runs/${id}?wait=30s&after=${after}&token=${token(id)}`)
         const json = await res.json()
         if (res.status !== 200) throw new Error(`GET /runs answered ${res.status}: ${JSON.stringify(json)}`)
         if (done(json.data.status)) return json.data
-        await sleep(2)
+        after = json.data.seq
       }
     },
     async callback(id, key, body) {
-      const cb = new URL(ws.callbackUrl(id, key))
+      const cb = new URL(signer.callbackUrl(id, key))
       const res = await fetch(`${url}${cb.pathname}${cb.search}`, {method: 'POST', body: JSON.stringify(body), headers: {'content-type': 'application/json'}})
       if (res.status !== 202) throw new Error(`callback answered ${res.status}`)
     },
@@ -115,7 +123,7 @@ function client(ws, url) {
 
 // A: one run of N sequential function steps, created by the engine (as `flows run` does) and
 // executed by the daemon; ms per step from its journal's start to its finish.
-async function workloadA(ws, c, n) {
+export async function workloadA(ws, c, n) {
   const run = await engine.createRun(ws, {slug: 'steps'})
   await engine.handToDaemon(ws, run.id)
   const view = await c.seen(run.id, (s) => TERMINAL.has(s))
@@ -141,15 +149,17 @@ async function workloadC(c, clients, total) {
   const lat = []
   let left = total
   const t0 = performance.now()
-  await Promise.all(Array.from({length: clients}, async () => {
-    while (left-- > 0) {
-      const s = performance.now()
-      const id = await c.start('three')
-      const v = await c.seen(id, (st) => TERMINAL.has(st))
-      if (v.status !== 'completed') throw new Error(`C ended ${v.status}`)
-      lat.push(performance.now() - s)
-    }
-  }))
+  await Promise.all(
+    Array.from({length: clients}, async () => {
+      while (left-- > 0) {
+        const s = performance.now()
+        const id = await c.start('three')
+        const v = await c.seen(id, (st) => TERMINAL.has(st))
+        if (v.status !== 'completed') throw new Error(`C ended ${v.status}`)
+        lat.push(performance.now() - s)
+      }
+    }),
+  )
   return {perSec: (total / (performance.now() - t0)) * 1000, lat}
 }
 
@@ -169,7 +179,7 @@ async function workloadD(c, n) {
 }
 
 /** `breyta flows run one --wait` without a daemon, p50 of cold CLI starts. */
-function cliRunWait(n) {
+export function cliRunWait(n) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'breyta-bench-cli-'))
   engine.initWorkspace(dir)
   fs.writeFileSync(path.join(dir, '.breyta', 'flows', 'one.edn'), FLOWS.one)
@@ -188,7 +198,8 @@ export async function workloads() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'breyta-bench-wl-'))
   engine.initWorkspace(dir)
   const stepsN = 1000
-  for (const [slug, text] of Object.entries(FLOWS)) fs.writeFileSync(path.join(dir, '.breyta', 'flows', `${slug}.edn`), typeof text === 'function' ? text(stepsN) : text)
+  for (const [slug, text] of Object.entries(FLOWS))
+    fs.writeFileSync(path.join(dir, '.breyta', 'flows', `${slug}.edn`), typeof text === 'function' ? text(stepsN) : text)
   const workers = process.argv.indexOf('--workers')
   if (workers > 0) fs.writeFileSync(path.join(dir, '.breyta', 'config.edn'), `{:limits {:workers ${Number(process.argv[workers + 1])}}}\n`)
   const ws = await engine.openWorkspace({explicit: dir, from: dir})
@@ -196,7 +207,7 @@ export async function workloads() {
   const d = await startDaemon(dir)
   const out = {}
   try {
-    const c = client(ws, d.url)
+    const c = await client(ws, d.url)
     await sleep(1000)
     out.idle = memory(d.child.pid)
     const as = []
@@ -227,12 +238,19 @@ export function printTable(f, w, load) {
   row('C 3-step runs, 50 closed-loop clients, runs/s', w.C.perSec.toFixed(0), 'target ≥ 1.1× best peer')
   row('C latency p50 ms', w.C.p50.toFixed(0))
   row('D callback → completion seen, p50 ms', w.D.toFixed(2), 'target ≤ 0.9× best peer')
-  row('E daemon idle / after the workloads, RSS MB', `${w.idle.rss.toFixed(0)} / ${w.after.rss.toFixed(0)}`, `PSS ${w.idle.pss.toFixed(0)} / ${w.after.pss.toFixed(0)} MB`)
+  row(
+    'E daemon idle / after the workloads, RSS MB',
+    `${w.idle.rss.toFixed(0)} / ${w.after.rss.toFixed(0)}`,
+    `PSS ${w.idle.pss.toFixed(0)} / ${w.after.pss.toFixed(0)} MB`,
+  )
   row(`CLI flows run --wait (one step, no daemon), p50 ms`, w.cli.toFixed(0), `${(w.cli / f.nodeMs).toFixed(1)}× node -e 0; target ≤ 2.5×`)
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const load = os.loadavg().map((x) => x.toFixed(2)).join(' ')
+  const load = os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')
   const f = floors()
   const w = await workloads()
   printTable(f, w, load)

@@ -39,7 +39,12 @@ if (args[0] === 'team' && args.length === 1) {
 }
 const unknown = args.filter((a) => a.startsWith('-') && !['--approve', '--reject', '--tui', '--all'].includes(a))
 const names = args.filter((a) => !a.startsWith('-'))
-if (unknown.length > 0 || names.length > 1 || (names[0] !== undefined && !DEMO_NAMES.includes(names[0])) || (args.includes('--approve') && args.includes('--reject'))) {
+if (
+  unknown.length > 0 ||
+  names.length > 1 ||
+  (names[0] !== undefined && !DEMO_NAMES.includes(names[0])) ||
+  (args.includes('--approve') && args.includes('--reject'))
+) {
   console.error(USAGE)
   process.exit(2)
 }

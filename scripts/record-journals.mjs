@@ -69,7 +69,12 @@ const scenarios = {
       const run = await engine.createRun(ws, {slug: 'approval', input: engine.fromJson({version: '1.2.3'})})
       const parked = await engine.driveRun(ws, run.id)
       if (parked.status !== 'waiting') throw new Error(`approval: expected waiting, got ${parked.status}`)
-      await engine.completeWait(ws, run.id, 'approve', {payload: engine.approvalPayload('approved', 'alice', 'ship it'), source: 'cli', by: 'alice', decision: 'approved'})
+      await engine.completeWait(ws, run.id, 'approve', {
+        payload: engine.approvalPayload('approved', 'alice', 'ship it'),
+        source: 'cli',
+        by: 'alice',
+        decision: 'approved',
+      })
       return (await engine.driveRun(ws, run.id)).id
     },
   },
@@ -168,7 +173,11 @@ for (const name of names.length > 0 ? names : Object.keys(scenarios)) {
     // Recorded in the run-directory layout (flow.edn beside the journal), which runs still read.
     fs.writeFileSync(path.join(target, 'flow.edn'), runStore.readPinnedFlow(ws.layout, id))
     const events = engine.readRunEvents(ws.layout, id)
-    const sha256 = (file) => crypto.createHash('sha256').update(fs.readFileSync(path.join(target, file))).digest('hex')
+    const sha256 = (file) =>
+      crypto
+        .createHash('sha256')
+        .update(fs.readFileSync(path.join(target, file)))
+        .digest('hex')
     const expected = {
       // The recorded files must stay byte for byte as they are (the test checks these).
       sha256: {'events.jsonl': sha256('events.jsonl'), 'flow.edn': sha256('flow.edn')},

@@ -13,11 +13,14 @@ if (task.trim() === '') {
   process.exit(2)
 }
 fs.mkdirSync('src', {recursive: true})
-fs.writeFileSync(path.join('src', 'health.js'), `// Added by the agent for: ${task}
+fs.writeFileSync(
+  path.join('src', 'health.js'),
+  `// Added by the agent for: ${task}
 export function health() {
   return {status: 'ok', uptime: process.uptime()}
 }
-`)
+`,
+)
 const server = path.join('src', 'server.js')
 if (fs.existsSync(server)) {
   const text = fs.readFileSync(server, 'utf8')

@@ -157,10 +157,13 @@ export async function runDemo(name, options = {}) {
     // `flows push` checks the flow's :requires against the secrets, so it goes once they are set.
     setups.push(Promise.all([...setups]).then(() => must(['flows', 'push', path.join(REPO_ROOT, 'flows', `${name}.edn`), '--json'])))
     if (scenario.needsDaemon) {
-      setups.push(breyta(['daemon', 'start', '--port', '0', '--detach', '--json'], {note: 'callbacks need an HTTP endpoint'}).then((r) => {
-        if (r.code !== 0) throw new Error(`this demo needs the daemon (\`breyta daemon start\`): ${r.json?.error?.message ?? (r.stderr.trim() || r.stdout.trim())}`)
-        daemonStarted = true
-      }))
+      setups.push(
+        breyta(['daemon', 'start', '--port', '0', '--detach', '--json'], {note: 'callbacks need an HTTP endpoint'}).then((r) => {
+          if (r.code !== 0)
+            throw new Error(`this demo needs the daemon (\`breyta daemon start\`): ${r.json?.error?.message ?? (r.stderr.trim() || r.stdout.trim())}`)
+          daemonStarted = true
+        }),
+      )
     }
     const settled = await Promise.allSettled(setups)
     const failure = settled.find((x) => x.status === 'rejected')
@@ -219,7 +222,7 @@ export async function runDemo(name, options = {}) {
       // Without a daemon the process that parked the run must let go of it first.
       if (!daemonStarted) await driver
       say(c.yellow(decision === 'approve' ? 'approving as demo…' : 'rejecting as demo…'))
-      const comment = decision === 'approve' ? scenario.approveComment ?? 'looks good' : scenario.rejectComment ?? 'not like this'
+      const comment = decision === 'approve' ? (scenario.approveComment ?? 'looks good') : (scenario.rejectComment ?? 'not like this')
       driver = breyta(['waits', decision, runId, e.key, '--by', 'demo', '--comment', comment, '--json'])
       const r = await driver
       if (r.code !== 0) say(c.red(`waits ${decision} exited ${r.code}: ${r.json?.error?.message ?? r.stderr.trim()}`))
@@ -247,8 +250,10 @@ export async function runDemo(name, options = {}) {
           return note ? explain(note) : undefined
         }
         case 'step_attempt_failed':
-          say(`${t} ${c.yellow('↻')} ${e.step} attempt ${e.attempt} failed: ${truncate(e.error.message, 80)}${e['retry-in-ms'] === undefined ? '' : ` — retry in ${e['retry-in-ms']} ms`}`)
-          return explain(scenario.explain?.(e) ?? 'the failure is journaled; the step\'s :retry policy decides whether to try again')
+          say(
+            `${t} ${c.yellow('↻')} ${e.step} attempt ${e.attempt} failed: ${truncate(e.error.message, 80)}${e['retry-in-ms'] === undefined ? '' : ` — retry in ${e['retry-in-ms']} ms`}`,
+          )
+          return explain(scenario.explain?.(e) ?? "the failure is journaled; the step's :retry policy decides whether to try again")
         case 'step_failed': {
           say(`${t} ${c.red('✗')} ${e.step}: ${e.error.message}`)
           // A program's own words say more than its exit code.
@@ -259,12 +264,15 @@ export async function runDemo(name, options = {}) {
         case 'wait_opened': {
           const prompt = e.approval ? `: ${truncate(e.approval.prompt, 100)}` : ''
           say(`${t} ${c.yellow('⏸')} waiting on "${e.key}"${prompt}`)
-          if (!e.approval) explain(scenario.explain?.(e) ?? `completes when something POSTs to this wait's callback URL (or: breyta waits complete ${runId} ${e.key})`)
+          if (!e.approval)
+            explain(scenario.explain?.(e) ?? `completes when something POSTs to this wait's callback URL (or: breyta waits complete ${runId} ${e.key})`)
           pending.push(onWait(e))
           return
         }
         case 'wait_completed':
-          return say(`${t} ${c.green('▶')} wait "${e.key}" completed by ${e.by ?? e.source}${e.decision ? ` (${e.decision})` : ''} ${c.dim('payload ' + truncate(JSON.stringify(e.payload), 80))}`)
+          return say(
+            `${t} ${c.green('▶')} wait "${e.key}" completed by ${e.by ?? e.source}${e.decision ? ` (${e.decision})` : ''} ${c.dim('payload ' + truncate(JSON.stringify(e.payload), 80))}`,
+          )
         case 'sleep_started':
           return say(`${t} ☾ ${e.step} sleeps until ${e.until}`)
         case 'run_parked':
@@ -290,7 +298,8 @@ export async function runDemo(name, options = {}) {
     const shown = await must(['runs', 'show', runId, '--json'], {show: false})
     run = shown.json.data
     status = run.status
-    if (controller.signal.aborted && !E.TERMINAL_STATUSES.includes(view.status)) say(c.red(`gave up after ${Math.round(timeoutMs / 1000)} s; the run is ${status}`))
+    if (controller.signal.aborted && !E.TERMINAL_STATUSES.includes(view.status))
+      say(c.red(`gave up after ${Math.round(timeoutMs / 1000)} s; the run is ${status}`))
 
     say()
     say(`${c.bold('status')}  ${status === 'completed' ? c.green(status) : c.red(status)}`)

@@ -69,10 +69,11 @@ export async function startServer(handler) {
     url: `http://127.0.0.1:${port}`,
     requests,
     queue,
-    close: () => new Promise((resolve) => {
-      server.closeAllConnections()
-      server.close(() => resolve(undefined))
-    }),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections()
+        server.close(() => resolve(undefined))
+      }),
   }
 }
 
@@ -88,7 +89,8 @@ export function startService(routes, options = {}) {
     return {method, parts: pattern.split('/'), fn}
   })
   return startServer((req) => {
-    if (options.bearer !== undefined && req.headers.authorization !== `Bearer ${options.bearer}`) return {status: 401, body: {error: 'bad or missing bearer token'}}
+    if (options.bearer !== undefined && req.headers.authorization !== `Bearer ${options.bearer}`)
+      return {status: 401, body: {error: 'bad or missing bearer token'}}
     const parts = req.path.split('/')
     for (const r of table) {
       if (r.method !== req.method || r.parts.length !== parts.length) continue
@@ -109,13 +111,15 @@ export function startFakeOpenAi(options) {
   const badRequest = (message) => ({status: 400, body: {error: {type: 'invalid_request_error', message}}})
   return startServer((req) => {
     if (req.method !== 'POST' || req.path !== '/v1/chat/completions') return {status: 404, body: {error: {message: `no route ${req.method} ${req.path}`}}}
-    if (req.headers.authorization !== `Bearer ${options.apiKey}`) return {status: 401, body: {error: {type: 'invalid_api_key', message: 'Incorrect API key provided'}}}
+    if (req.headers.authorization !== `Bearer ${options.apiKey}`)
+      return {status: 401, body: {error: {type: 'invalid_api_key', message: 'Incorrect API key provided'}}}
     if (!String(req.headers['content-type']).startsWith('application/json')) return badRequest('content-type must be application/json')
     const body = req.json
     if (typeof body?.model !== 'string') return badRequest('model is required')
     if (!Array.isArray(body.messages) || body.messages.length === 0) return badRequest('messages must be a non-empty array')
     for (const m of body.messages) {
-      if (!['system', 'user', 'assistant', 'tool', 'developer'].includes(String(m.role)) || typeof m.content !== 'string') return badRequest('each message needs role and string content')
+      if (!['system', 'user', 'assistant', 'tool', 'developer'].includes(String(m.role)) || typeof m.content !== 'string')
+        return badRequest('each message needs role and string content')
     }
     if (body.temperature !== undefined && typeof body.temperature !== 'number') return badRequest('temperature must be a number')
     if (body.max_tokens !== undefined && !Number.isInteger(body.max_tokens)) return badRequest('max_tokens must be an integer')
@@ -146,9 +150,8 @@ export function generateUserKey(passphrase) {
   // private key", measured: 4 of 300, locked or not), which made the ssh tests fail now and
   // then: keep only a key that parses. The SSH server's host key comes from here too.
   for (;;) {
-    const pair = passphrase === undefined
-      ? utils.generateKeyPairSync('ed25519')
-      : utils.generateKeyPairSync('ed25519', {passphrase, cipher: 'aes256-ctr', rounds: 16})
+    const pair =
+      passphrase === undefined ? utils.generateKeyPairSync('ed25519') : utils.generateKeyPairSync('ed25519', {passphrase, cipher: 'aes256-ctr', rounds: 16})
     if (!(utils.parseKey(pair.private, passphrase) instanceof Error)) return {privateKey: pair.private, publicKey: pair.public}
   }
 }
@@ -224,7 +227,9 @@ export async function startSshServer(options) {
         // ssh2's Server ignores every channel request after the client's EOF (it marks the
         // session as ending); OpenSSH's sshd still honours `signal` then, and a client that
         // sent stdin and EOF must still be able to kill its command. Undo the mark.
-        session.on('eof', () => { session._ending = false })
+        session.on('eof', () => {
+          session._ending = false
+        })
         session.on('signal', (accept, _reject, info) => {
           signals.push(info.name)
           accept?.()

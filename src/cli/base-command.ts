@@ -4,7 +4,17 @@
  * SPEC error code and exit code, and renders errors for people without a stack trace.
  */
 import {Command, Errors, Flags, type Interfaces} from '@oclif/core'
-import {BreytaError, envRedactor, exitCodeFor, liveWorkspaceRedactor, openWorkspace, toBreytaError, type Redactor, type RunView, type Workspace} from '../engine/index.js'
+import {
+  BreytaError,
+  envRedactor,
+  exitCodeFor,
+  liveWorkspaceRedactor,
+  openWorkspace,
+  toBreytaError,
+  type Redactor,
+  type RunView,
+  type Workspace,
+} from '../engine/index.js'
 import {errorDocument, okDocument, serialize} from './envelope.js'
 import {writeHumanError} from './error-text.js'
 import {nextCommands, withHealth, type ShownRun} from './next-commands.js'

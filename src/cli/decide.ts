@@ -1,6 +1,6 @@
-/** Shared by waits approve/reject/complete: record the completion, then let the run go on. */
-import {completeWait, driveRun, handToDaemon, runView, type RunView, type WaitCompletion, type Workspace} from '../engine/index.js'
-import {continueQueued} from './queued.js'
+/** Shared by waits approve/reject/complete: the engine records the completion and the run goes on; this shapes the result. */
+import {completeWaitAndContinue, type RunView, type WaitCompletion, type Workspace} from '../engine/index.js'
+import {queuedStartNote} from './queued.js'
 
 export interface DecisionResult {
   run: string
@@ -13,11 +13,9 @@ export interface DecisionResult {
 }
 
 export async function decide(ws: Workspace, runId: string, key: string, completion: WaitCompletion): Promise<DecisionResult> {
-  await completeWait(ws, runId, key, completion)
-  const daemon = await handToDaemon(ws, runId)
-  // With a daemon, it sees the inbox entry and continues the run; without one, this process does.
-  const view = daemon ? await runView(ws, runId) : await driveRun(ws, runId, {env: process.env})
-  // The run may have ended and freed its flow's slot: start what queued behind it.
-  if (!daemon) await continueQueued(ws, view, (t) => process.stderr.write(`${t}\n`))
-  return {run: runId, key, decision: completion.decision ?? null, 'continued-in': daemon ? 'daemon' : 'cli', status: view.status, view}
+  const {view, 'handed-to': handedTo} = await completeWaitAndContinue(ws, runId, key, completion, {
+    env: process.env,
+    onQueuedStart: (id, flow) => process.stderr.write(`${queuedStartNote(id, flow)}\n`),
+  })
+  return {run: runId, key, decision: completion.decision ?? null, 'continued-in': handedTo === 'daemon' ? 'daemon' : 'cli', status: view.status, view}
 }

@@ -28,7 +28,11 @@ export function okDocument<T>(data: T, next?: string[]): OkDocument<T> {
 export function errorDocument(err: BreytaError, next?: string[]): ErrorDocument {
   const {'next-commands': carried, ...rest} = err.details ?? {}
   const details = err.details === undefined ? null : rest
-  return {ok: false, error: {code: err.code, message: err.message, hint: err.hint ?? null, details}, ...withMeta(next ?? (Array.isArray(carried) ? (carried as string[]) : undefined))}
+  return {
+    ok: false,
+    error: {code: err.code, message: err.message, hint: err.hint ?? null, details},
+    ...withMeta(next ?? (Array.isArray(carried) ? (carried as string[]) : undefined)),
+  }
 }
 
 export function serialize(doc: unknown, pretty: boolean): string {

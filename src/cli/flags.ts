@@ -8,4 +8,8 @@ export const timeoutFlag = Flags.string({description: 'With --wait: stop waiting
 export const limitFlag = Flags.integer({description: 'How many items at most', min: 1, default: 20})
 export const inputFlag = Flags.string({description: 'Run input as a JSON object, e.g. \'{"pr": 1}\'', exclusive: ['input-file']})
 export const inputFileFlag = Flags.string({description: 'Read the run input (JSON) from a file, or - for stdin', exclusive: ['input']})
-export const graphFormatFlag = Flags.string({description: 'Graph format: mermaid (renders in a pull request), dot (Graphviz) or text (an outline)', options: ['mermaid', 'dot', 'text'], default: 'mermaid'})
+export const graphFormatFlag = Flags.string({
+  description: 'Graph format: mermaid (renders in a pull request), dot (Graphviz) or text (an outline)',
+  options: ['mermaid', 'dot', 'text'],
+  default: 'mermaid',
+})

@@ -22,7 +22,8 @@ export function nextCommands(view: RunView & Partial<RunHealth>): string[] {
       else out.push(`breyta waits complete ${id} ${w.key} --payload '{…}'`)
     }
   }
-  if (!view.stale && (view.status === 'queued' || view.status === 'running' || view.status === 'sleeping' || view.status === 'waiting')) out.push(`breyta runs watch ${id}`)
+  if (!view.stale && (view.status === 'queued' || view.status === 'running' || view.status === 'sleeping' || view.status === 'waiting'))
+    out.push(`breyta runs watch ${id}`)
   if (view.status === 'queued') for (const b of view['blocked-by'] ?? []) out.push(`breyta runs show ${b}`)
   if (view.status === 'failed') out.push(`breyta runs show ${id} --steps`)
   return out

@@ -33,7 +33,10 @@ export function runOutcome(view: RunView, waited: Waited | boolean): RunView {
     })
   }
   if (view.status === 'cancelled') {
-    throw new BreytaError('run_cancelled', `run ${view.id} was cancelled`, {hint: `Start it again with \`breyta runs retry ${view.id}\`.`, details: {run: view.id, view}})
+    throw new BreytaError('run_cancelled', `run ${view.id} was cancelled`, {
+      hint: `Start it again with \`breyta runs retry ${view.id}\`.`,
+      details: {run: view.id, view},
+    })
   }
   if (!TERMINAL_STATUSES.includes(view.status) && w.timeout !== undefined && !w.aborted) {
     throw new BreytaError('wait_timed_out', `stopped waiting for run ${view.id} after ${w.timeout}; it is ${view.status} and goes on`, {

@@ -104,7 +104,8 @@ export function storageError(err: unknown, runId?: string): BreytaError {
     err = cause
   }
   const e = err as NodeJS.ErrnoException
-  const what = e.code === 'EROFS' ? 'the file system is read-only' : e.code === 'EACCES' || e.code === 'EPERM' ? 'permission denied' : 'no space left on the device'
+  const what =
+    e.code === 'EROFS' ? 'the file system is read-only' : e.code === 'EACCES' || e.code === 'EPERM' ? 'permission denied' : 'no space left on the device'
   const resume = runId ? `\`breyta runs resume ${runId}\`` : '`breyta runs resume RUN` for any run it stopped'
   const fix = e.code === 'EROFS' || e.code === 'EACCES' || e.code === 'EPERM' ? 'Make .breyta writable again' : 'Free space'
   return new BreytaError('storage_error', `cannot write ${e.path ?? 'to the workspace'}: ${what} (${e.code})`, {
@@ -131,8 +132,12 @@ export function invalidFlow(problems: Problem[], file?: string): BreytaError {
   const first = problems[0]
   const where = first?.line === undefined ? '' : ` at ${first.line}:${first.column ?? 1}`
   const more = problems.length > 1 ? ` (and ${problems.length - 1} more problem${problems.length > 2 ? 's' : ''})` : ''
-  return new BreytaError('invalid_flow', `${file ? file + ': ' : ''}${first ? (first.path ? first.path + ': ' : '') + first.message + where : 'invalid flow'}${more}`, {
-    hint: 'Fix the problems listed in details.problems, then run `breyta flows validate`.',
-    details: {problems},
-  })
+  return new BreytaError(
+    'invalid_flow',
+    `${file ? file + ': ' : ''}${first ? (first.path ? first.path + ': ' : '') + first.message + where : 'invalid flow'}${more}`,
+    {
+      hint: 'Fix the problems listed in details.problems, then run `breyta flows validate`.',
+      details: {problems},
+    },
+  )
 }

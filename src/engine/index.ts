@@ -101,10 +101,20 @@ export const releaseFlow = lazy('releaseFlow')
 export const activeRuns = lazy('activeRuns')
 export const admitQueued = lazy('admitQueued')
 export const flowsWithQueuedRuns = lazy('flowsWithQueuedRuns')
+/**
+ * Who continues a run (SPEC §6): the daemon if one answers and takes it, otherwise this process.
+ * startRun creates a run (or a retry) and hands it over or drives it; completeWaitAndContinue
+ * records a decision or payload, then the run continues the same way.
+ */
+export const startRun = lazy('startRun')
+export const completeWaitAndContinue = lazy('completeWaitAndContinue')
 /** Without a daemon, the process that ended a run starts what queued behind it (the CLI and the TUI alike). */
 export const continueQueuedRuns = lazy('continueQueuedRuns')
-export type {ContinueQueuedOptions} from './daemon/queued-runs.js'
+export type {CompleteAndContinueOptions, ContinuedRun, ContinueQueuedOptions, HandedTo, StartedRun, StartRunOptions} from './operations/continue.js'
 export const startDaemon = lazy('startDaemon')
+/** `daemon start --detach`: start a daemon in the background and return once it answers. */
+export const spawnDetachedDaemon = lazy('spawnDetachedDaemon')
+export type {DetachedDaemon, DetachOptions} from './daemon/control.js'
 export const stopDaemon = lazy('stopDaemon')
 export const waitForDaemon = lazy('waitForDaemon')
 export const followRun = lazy('followRun')
@@ -125,3 +135,8 @@ export const listResourcesPage = lazy('listResourcesPage')
 export const listConnections = lazy('listConnections')
 export const showConnection = lazy('showConnection')
 export const testConnection = lazy('testConnection')
+/** `runs export` / `runs import`: one run (journal, pinned definition, resources) as a JSON document, between workspaces and stores. */
+export const exportRun = lazy('exportRun')
+export const importRun = lazy('importRun')
+export const parseRunExport = lazy('parseRunExport')
+export type {RunExport} from './operations/transfer.js'

@@ -10,17 +10,16 @@ import {
   approvalPayload,
   cancelRun,
   completeWait,
-  continueQueuedRuns,
-  driveRun,
+  completeWaitAndContinue,
   listOpenWaits,
   listRuns,
   runView,
-  handToDaemon,
   RunOutputCursor,
   watchRuns,
   type OpenWait,
   type RunSummary as EngineSummary,
   type RunView,
+  type WaitCompletion,
   type Workspace,
 } from '../engine/index.js'
 import {matchesFilter, type ApprovalInfo, type RunDetail, type RunSummary, type TuiSource} from './types.js'
@@ -37,14 +36,37 @@ const TAIL_LINES = 20
 
 function toDetail(view: RunView): RunDetail {
   return {
-    id: view.id, flow: view.flow, target: view.target, version: view.version, sha256: view.sha256, status: view.status,
-    input: view.input, output: view.output, error: view.error,
-    'created-at': view['created-at'], 'started-at': view['started-at'], 'finished-at': view['finished-at'],
+    id: view.id,
+    flow: view.flow,
+    target: view.target,
+    version: view.version,
+    sha256: view.sha256,
+    status: view.status,
+    input: view.input,
+    output: view.output,
+    error: view.error,
+    'created-at': view['created-at'],
+    'started-at': view['started-at'],
+    'finished-at': view['finished-at'],
     steps: view.steps.map((s) => ({
-      id: s.id, type: s.type, status: s.status, attempts: s.attempts, 'started-at': s['started-at'], 'finished-at': s['finished-at'],
-      input: s.input, output: s.output, error: s.error,
+      id: s.id,
+      type: s.type,
+      status: s.status,
+      attempts: s.attempts,
+      'started-at': s['started-at'],
+      'finished-at': s['finished-at'],
+      input: s.input,
+      output: s.output,
+      error: s.error,
     })),
-    waits: view.waits.map((w) => ({key: w.key, step: w.step, status: w.status, approval: w.approval, 'callback-url': w['callback-url'], 'timeout-at': w['timeout-at']})),
+    waits: view.waits.map((w) => ({
+      key: w.key,
+      step: w.step,
+      status: w.status,
+      approval: w.approval,
+      'callback-url': w['callback-url'],
+      'timeout-at': w['timeout-at'],
+    })),
   }
 }
 
@@ -52,8 +74,14 @@ function toSummary(s: EngineSummary, prompts: ReadonlyMap<string, string>): RunS
   const terminal = TERMINAL_STATUSES.includes(s.status)
   const approvals: ApprovalInfo[] = s.waiting.filter((w) => w.approval).map((w) => ({key: w.key, prompt: prompts.get(`${s.id}/${w.key}`) ?? ''}))
   return {
-    id: s.id, flow: s.flow, status: s.status, target: s.target, version: s.version,
-    'created-at': s['created-at'], 'started-at': s['started-at'], 'finished-at': s['finished-at'],
+    id: s.id,
+    flow: s.flow,
+    status: s.status,
+    target: s.target,
+    version: s.version,
+    'created-at': s['created-at'],
+    'started-at': s['started-at'],
+    'finished-at': s['finished-at'],
     // The engine keeps the last started step after the run ends; for a list that reads as "still at".
     'current-step': terminal ? null : s['current-step'],
     'waiting-approvals': terminal ? [] : approvals,
@@ -78,7 +106,10 @@ export class EngineSource implements TuiSource {
   private openWaitsCache: {at: number; waits: OpenWait[]} | undefined
   private output: {runId: string; cursor: RunOutputCursor; tails: Map<string, {stream: 'stdout' | 'stderr'; line: string}[]>} | undefined
 
-  constructor(private readonly ws: Workspace, private readonly options: EngineSourceOptions = {}) {}
+  constructor(
+    private readonly ws: Workspace,
+    private readonly options: EngineSourceOptions = {},
+  ) {}
 
   async listRuns(query: {limit: number; filter?: string}): Promise<{items: RunSummary[]}> {
     // Open approvals are listed across the workspace (not only the newest page), so a run
@@ -90,7 +121,11 @@ export class EngineSource implements TuiSource {
     let before: string | undefined
     let scanned = 0
     while (items.length < query.limit && scanned < MAX_SCAN) {
-      const page = await listRuns(this.ws, {limit: Math.min(200, Math.max(query.limit, 20)), ...(before ? {before} : {}), ...(waitingOnly(query.filter) ? {status: 'waiting' as const} : {})})
+      const page = await listRuns(this.ws, {
+        limit: Math.min(200, Math.max(query.limit, 20)),
+        ...(before ? {before} : {}),
+        ...(waitingOnly(query.filter) ? {status: 'waiting' as const} : {}),
+      })
       scanned += page.items.length
       for (const s of page.items) {
         if (items.length >= query.limit) break
@@ -105,15 +140,33 @@ export class EngineSource implements TuiSource {
       if (page.next === null) break
       before = page.next
     }
+    items.push(...(await this.olderWaitingRuns(open, seen, prompts, query.filter)))
+    return {items}
+  }
+
+  /** Runs with an open approval that the page did not reach (`seen` holds the ones it did). */
+  private async olderWaitingRuns(
+    open: OpenWait[],
+    seen: ReadonlySet<string>,
+    prompts: ReadonlyMap<string, string>,
+    filter: string | undefined,
+  ): Promise<RunSummary[]> {
+    const items: RunSummary[] = []
     for (const runId of new Set(open.map((w) => w.run))) {
       if (seen.has(runId)) continue
       // The cache only says which runs to look at; their state is read fresh.
       const view = await runView(this.ws, runId)
       if (view.status !== 'waiting') continue
-      const summary = toSummary({...view, waiting: view.waits.filter((w) => w.status === 'open').map((w) => ({key: w.key, approval: w.approval !== null, prompt: w.approval?.prompt ?? null}))}, prompts)
-      if (matchesFilter(summary, query.filter)) items.push(summary)
+      const summary = toSummary(
+        {
+          ...view,
+          waiting: view.waits.filter((w) => w.status === 'open').map((w) => ({key: w.key, approval: w.approval !== null, prompt: w.approval?.prompt ?? null})),
+        },
+        prompts,
+      )
+      if (matchesFilter(summary, filter)) items.push(summary)
     }
-    return {items}
+    return items
   }
 
   private async openApprovalWaits(): Promise<OpenWait[]> {
@@ -143,13 +196,21 @@ export class EngineSource implements TuiSource {
   }
 
   async approve(runId: string, key: string, decision: {by: string; comment?: string}): Promise<void> {
-    await completeWait(this.ws, runId, key, {payload: approvalPayload('approved', decision.by, decision.comment), source: 'cli', by: decision.by, decision: 'approved'})
-    this.continueRun(runId)
+    await this.continueRun(runId, key, {
+      payload: approvalPayload('approved', decision.by, decision.comment),
+      source: 'cli',
+      by: decision.by,
+      decision: 'approved',
+    })
   }
 
   async reject(runId: string, key: string, decision: {by: string; comment: string}): Promise<void> {
-    await completeWait(this.ws, runId, key, {payload: approvalPayload('rejected', decision.by, decision.comment), source: 'cli', by: decision.by, decision: 'rejected'})
-    this.continueRun(runId)
+    await this.continueRun(runId, key, {
+      payload: approvalPayload('rejected', decision.by, decision.comment),
+      source: 'cli',
+      by: decision.by,
+      decision: 'rejected',
+    })
   }
 
   async cancel(runId: string): Promise<void> {
@@ -158,30 +219,34 @@ export class EngineSource implements TuiSource {
 
   /**
    * SPEC §6: after a decision the run continues in the daemon if one runs, otherwise in this
-   * process. It runs in the background so the screen stays responsive and shows it progress.
+   * process (completeWaitAndContinue decides, as for the CLI). Resolves once the decision is
+   * recorded; the run goes on in the background so the screen stays responsive and shows it progress.
    */
-  private continueRun(runId: string): void {
-    if (this.driving.has(runId)) return
-    const env = this.options.env ?? process.env
+  private continueRun(runId: string, key: string, completion: WaitCompletion): Promise<void> {
+    if (this.driving.has(runId)) {
+      // A drive of this run is under way here already: a second would only find it locked.
+      completeWait(this.ws, runId, key, completion)
+      return Promise.resolve()
+    }
     const started: string[] = []
-    // Handed over only when the daemon acknowledges it (never judged by its pid alone). Driven
-    // here, the run may end and free its flow's slot: start what queued behind it, as the CLI does.
-    const done = handToDaemon(this.ws, runId)
-      .then(async (daemon) => {
-        if (daemon) return
-        const view = await driveRun(this.ws, runId, {env})
-        const onStart = (id: string): void => {
+    return new Promise<void>((recorded, refused) => {
+      const done = completeWaitAndContinue(this.ws, runId, key, completion, {
+        env: this.options.env ?? process.env,
+        onRecorded: () => recorded(),
+        onQueuedStart: (id) => {
           this.startedQueued.add(id)
           started.push(id)
-        }
-        await continueQueuedRuns(this.ws, view, {env, onStart})
+        },
       })
-      .catch(() => undefined) // its failure is in the journal, which the screen shows
-      .finally(() => {
-        this.driving.delete(runId)
-        for (const id of started) this.startedQueued.delete(id)
-      })
-    this.driving.set(runId, done)
+        // Before the decision is recorded a failure is the caller's (wait_already_completed…); after
+        // it, the run's failure is in the journal, which the screen shows.
+        .then(() => undefined, refused)
+        .finally(() => {
+          this.driving.delete(runId)
+          for (const id of started) this.startedQueued.delete(id)
+        })
+      this.driving.set(runId, done)
+    })
   }
 
   /** Runs still being continued by this process (the command waits for them before exiting). */

@@ -139,9 +139,21 @@ export function openApprovals(run: RunDetail): WaitInfo[] {
 export function matchesFilter(run: Pick<RunSummary, 'flow' | 'status'>, filter: string | undefined): boolean {
   const flow = run.flow.toLowerCase()
   const status = run.status.toLowerCase()
-  return (filter ?? '').trim().toLowerCase().split(/\s+/).filter(Boolean).every((word) => {
-    if (word.startsWith('status:')) return status === word.slice(7)
-    if (word.startsWith('flow:')) return flow.includes(word.slice(5))
-    return flow.includes(word) || status.includes(word)
-  })
+  return (filter ?? '')
+    .trim()
+    .toLowerCase()
+    .split(/\s+/)
+    .filter(Boolean)
+    .every((word) => {
+      if (word.startsWith('status:')) return status === word.slice(7)
+      if (word.startsWith('flow:')) return flow.includes(word.slice(5))
+      return flow.includes(word) || status.includes(word)
+    })
+}
+
+/** Runs with an open approval first (oldest request first: it has waited longest), then newest first. */
+export function orderRuns(runs: readonly RunSummary[]): RunSummary[] {
+  const needs = (r: RunSummary) => r['waiting-approvals'].length > 0
+  const byCreated = (a: RunSummary, b: RunSummary) => (a['created-at'] < b['created-at'] ? 1 : a['created-at'] > b['created-at'] ? -1 : 0)
+  return [...runs.filter(needs).sort((a, b) => -byCreated(a, b)), ...runs.filter((r) => !needs(r)).sort(byCreated)]
 }

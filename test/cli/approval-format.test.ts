@@ -30,7 +30,22 @@ describe('approval text', () => {
 
   it('renders :show as text or a tree, folding what is nested deeper than the depth', () => {
     const show = {reply: 'Hi,\n\nthanks', n: 3, deep: {a: {b: {c: 1}}, list: ['x', 'y']}}
-    expect(approvalLines({prompt: 'OK?', show}, 40)).toEqual(['OK?', '', '── context', 'reply:', '  Hi,', '', '  thanks', 'n: 3', 'deep:', '  a:', '    b: {…1 key}', '  list:', '    - x', '    - y'])
+    expect(approvalLines({prompt: 'OK?', show}, 40)).toEqual([
+      'OK?',
+      '',
+      '── context',
+      'reply:',
+      '  Hi,',
+      '',
+      '  thanks',
+      'n: 3',
+      'deep:',
+      '  a:',
+      '    b: {…1 key}',
+      '  list:',
+      '    - x',
+      '    - y',
+    ])
     expect(approvalLines({prompt: 'OK?', show}, 40, {depth: Infinity})).toContain('      c: 1')
   })
 })

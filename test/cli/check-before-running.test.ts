@@ -29,10 +29,13 @@ const file = (name: string, text: string) => {
 
 describe("Breyta's newer keys", () => {
   it('a :schedules entry in the newer shape fires through the daemon', async () => {
-    t.writeFlow('tick', `{:slug :tick :name "tick"
+    t.writeFlow(
+      'tick',
+      `{:slug :tick :name "tick"
  :schedules [{:id :every-second :label "Every second" :invocation :default :enabled true :cron "* * * * * *" :timezone "UTC"}]
  :flow (flow/step :exec :hello {:command ["sh" "-c" "echo tick"]})}
-`)
+`,
+    )
     const shown = await run('flows', 'show', 'tick')
     expect(shown.json.data.triggers).toEqual([{type: 'schedule', cron: '* * * * * *', timezone: 'UTC'}])
     await releaseFlow(t.ws, 'tick')
@@ -43,21 +46,29 @@ describe("Breyta's newer keys", () => {
   }, 60_000)
 
   it(':enabled false leaves a schedule out; :interfaces :manual and :webhook are triggers', async () => {
-    t.writeFlow('mix', `{:slug :mix :name "mix"
+    t.writeFlow(
+      'mix',
+      `{:slug :mix :name "mix"
  :schedules [{:id :off :cron "0 9 * * *" :enabled false}]
  :interfaces {:manual [{:id :run :label "Run"}] :webhook [{:id :orders :enabled true :auth {:secret :hook-secret}}]}
  :flow (flow/input)}
-`)
+`,
+    )
     expect((await run('flows', 'show', 'mix')).json.data.triggers).toEqual([{type: 'manual'}, {type: 'webhook', secret: 'hook-secret'}])
     t.writeFlow('mcp', `{:slug :mcp :name "mcp" :interfaces {:mcp [{:id :tool}]} :flow (flow/input)}`)
     const v = await run('flows', 'validate', 'mcp')
     expect([v.code, v.json.error?.code]).toEqual([2, 'invalid_flow'])
-    expect(v.json.error!.details.problems).toMatchObject([{path: 'interfaces.mcp', message: ':mcp interfaces are not supported locally (use :manual or :webhook)', line: 1}])
+    expect(v.json.error!.details.problems).toMatchObject([
+      {path: 'interfaces.mcp', message: ':mcp interfaces are not supported locally (use :manual or :webhook)', line: 1},
+    ])
   })
 
   it(':ok-exit-codes [0 3] lets an exit 3 pass (exec); without it the step fails', async () => {
-    t.writeFlow('three', `{:slug :three :name "three"
- :flow (let [r (flow/step :exec :e {:command ["sh" "-c" "echo out; exit 3"] :ok-exit-codes [0 3]})] {:code (:exit-code r) :out (:stdout r)})}`)
+    t.writeFlow(
+      'three',
+      `{:slug :three :name "three"
+ :flow (let [r (flow/step :exec :e {:command ["sh" "-c" "echo out; exit 3"] :ok-exit-codes [0 3]})] {:code (:exit-code r) :out (:stdout r)})}`,
+    )
     const ok = await run('flows', 'run', 'three', '--wait')
     expect(ok.code).toBe(0)
     expect(ok.json.data).toMatchObject({status: 'completed', output: {code: 3, out: 'out\n'}})
@@ -70,9 +81,12 @@ describe("Breyta's newer keys", () => {
   })
 
   it(':invocations required inputs are checked when a run starts (invalid_input naming the field)', async () => {
-    t.writeFlow('order', `{:slug :order :name "order"
+    t.writeFlow(
+      'order',
+      `{:slug :order :name "order"
  :invocations {:default {:inputs [{:name :order-id :type :text :required true :label "Order ID"}]}}
- :flow (flow/input)}`)
+ :flow (flow/input)}`,
+    )
     const missing = await run('flows', 'run', 'order')
     expect(missing.code).toBe(2)
     expect(missing.json.error).toMatchObject({code: 'invalid_input', details: {missing: ['order-id'], flow: 'order'}})
@@ -96,7 +110,13 @@ describe('validate and push', () => {
     expect(bad.code).toBe(2)
     expect(bad.json.error!.details.problems).toEqual([
       {path: 'descripton', message: 'unknown top-level key :descripton; did you mean :description?', line: 2, column: 14, file: expect.any(String)},
-      {path: 'flow[nap].timout', message: 'unknown :sleep step key :timout; did you mean :timeout?', line: 3, column: expect.any(Number), file: expect.any(String)},
+      {
+        path: 'flow[nap].timout',
+        message: 'unknown :sleep step key :timout; did you mean :timeout?',
+        line: 3,
+        column: expect.any(Number),
+        file: expect.any(String),
+      },
     ])
   })
 
@@ -108,10 +128,15 @@ describe('validate and push', () => {
   })
 
   it('push refuses what validate refuses (a missing connection, with line/column) unless --force', async () => {
-    const f = file('c.edn', `{:slug :c :name "c"
- :flow (flow/step :http :get {:connection :nowhere :path "/x"})}`)
+    const f = file(
+      'c.edn',
+      `{:slug :c :name "c"
+ :flow (flow/step :http :get {:connection :nowhere :path "/x"})}`,
+    )
     const v = await run('flows', 'validate', '--file', f)
-    expect(v.json.error!.details.problems).toMatchObject([{path: 'flow[get].connection', line: 2, message: expect.stringContaining('unknown connection :nowhere')}])
+    expect(v.json.error!.details.problems).toMatchObject([
+      {path: 'flow[get].connection', line: 2, message: expect.stringContaining('unknown connection :nowhere')},
+    ])
     const pushed = await run('flows', 'push', f)
     expect([pushed.code, pushed.json.error?.code]).toEqual([2, 'invalid_flow'])
     const noFile = (ps: {file?: string}[]) => ps.map(({file: _f, ...p}) => p)
@@ -146,14 +171,19 @@ describe('resource refs', () => {
     const counted = await run('flows', 'run', 'big', '--wait')
     expect(counted.code).toBe(5)
     expect(counted.json.error!.details.error.message).toMatch(/^count: got a resource ref \(res:\/\/.*, 70000 bytes\) where its content was meant/)
-    t.writeFlow('big2', `{:slug :big2 :name "big2"
+    t.writeFlow(
+      'big2',
+      `{:slug :big2 :name "big2"
  :functions [{:id :len :language :clojure :code "(fn [s] (count s))"}]
- :flow (let [r ${gen}] (flow/step :function :len {:ref :len :input (:stdout r)}))}`)
+ :flow (let [r ${gen}] (flow/step :function :len {:ref :len :input (:stdout r)}))}`,
+    )
     const resolved = await run('flows', 'run', 'big2', '--wait')
     expect(resolved.json.data).toMatchObject({status: 'completed', output: 70000})
     t.writeFlow('big3', `{:slug :big3 :name "big3" :flow (let [r ${gen}] (clojure.string/split-lines (:stdout r)))}`)
     const split = await run('flows', 'run', 'big3', '--wait')
-    expect(split.json.error!.details.error.message).toMatch(/^clojure\.string\/split-lines: got a resource ref \(res:\/\/.*, 70000 bytes\) where its content was meant/)
+    expect(split.json.error!.details.error.message).toMatch(
+      /^clojure\.string\/split-lines: got a resource ref \(res:\/\/.*, 70000 bytes\) where its content was meant/,
+    )
     t.writeFlow('big4', `{:slug :big4 :name "big4" :flow (let [r ${gen}] [(:size (:stdout r)) (:content-type (:stdout r))])}`)
     expect((await run('flows', 'run', 'big4', '--wait')).json.data).toMatchObject({status: 'completed', output: [70000, 'text/plain; charset=utf-8']})
   })

@@ -32,14 +32,17 @@ beforeAll(async () => {
       s.close(() => resolve(port))
     })
   })
-  fs.writeFileSync(t.ws.layout.connections, `{:web   {:type :http :base-url "${web.url}"}
+  fs.writeFileSync(
+    t.ws.layout.connections,
+    `{:web   {:type :http :base-url "${web.url}"}
  :down  {:type :http :base-url "http://127.0.0.1:${closedPort}"}
  :vm    {:type :ssh :host "127.0.0.1" :port ${ssh.port} :user "agent" :auth {:password :vm-pass} :host-key "${ssh.fingerprint}"}
  :wrong {:type :ssh :host "127.0.0.1" :port ${ssh.port} :user "agent" :auth {:password :vm-pass} :host-key "SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}
  :model {:type :llm :provider :openai :base-url "${llm.url}/v1" :model "gpt-test" :auth {:api-key :openai-key}}
  :main  {:type :sqlite :path "data/main.db"}
  :team  {:type :slack :webhook-secret :slack-hook}}
-`)
+`,
+  )
   await setSecret(t.ws.layout, 'vm-pass', PASSWORD)
   await setSecret(t.ws.layout, 'openai-key', API_KEY)
 })
@@ -55,7 +58,12 @@ describe('breyta connections', () => {
     const r = await run('connections', 'list')
     expect(r.code).toBe(0)
     expect(r.json.data.items.map((c: {name: string}) => c.name)).toEqual(['down', 'main', 'model', 'team', 'vm', 'web', 'wrong'])
-    expect(r.json.data.items.find((c: {name: string}) => c.name === 'vm')).toEqual({name: 'vm', type: 'ssh', target: '127.0.0.1', secrets: [{name: 'vm-pass', source: 'file'}]})
+    expect(r.json.data.items.find((c: {name: string}) => c.name === 'vm')).toEqual({
+      name: 'vm',
+      type: 'ssh',
+      target: '127.0.0.1',
+      secrets: [{name: 'vm-pass', source: 'file'}],
+    })
     expect(r.json.data.items.find((c: {name: string}) => c.name === 'team').secrets).toEqual([{name: 'slack-hook', source: null}])
     expect(r.stdout).not.toContain(PASSWORD)
     expect(r.stdout).not.toContain(API_KEY)
@@ -63,7 +71,12 @@ describe('breyta connections', () => {
 
   it('show NAME: the definition; an unknown name is resource_not_found (exit 3)', async () => {
     const shown = await run('connections', 'show', 'model')
-    expect(shown.json.data).toMatchObject({name: 'model', type: 'llm', config: {auth: {'api-key': 'openai-key'}}, secrets: [{name: 'openai-key', source: 'file'}]})
+    expect(shown.json.data).toMatchObject({
+      name: 'model',
+      type: 'llm',
+      config: {auth: {'api-key': 'openai-key'}},
+      secrets: [{name: 'openai-key', source: 'file'}],
+    })
     const missing = await run('connections', 'show', 'nope')
     expect([missing.code, missing.json.error?.code]).toEqual([3, 'resource_not_found'])
   })

@@ -44,7 +44,10 @@ describe('every answer is one JSON document', () => {
   it('a missing argument is named, a bad flag value is given in full (invalid_input, exit 2)', async () => {
     const missing = await run('runs', 'show')
     expect(missing.code).toBe(2)
-    expect(missing.json).toEqual({ok: false, error: {code: 'invalid_input', message: 'missing required argument: RUN (Run id)', hint: 'See `breyta runs show --help`.', details: null}})
+    expect(missing.json).toEqual({
+      ok: false,
+      error: {code: 'invalid_input', message: 'missing required argument: RUN (Run id)', hint: 'See `breyta runs show --help`.', details: null},
+    })
     const bad = await run('runs', 'list', '--limit', 'abc')
     expect(bad.code).toBe(2)
     expect(bad.json.error).toMatchObject({code: 'invalid_input', message: 'Parsing --limit: Expected an integer but received: abc'})
@@ -69,7 +72,15 @@ describe('deadlines are results', () => {
   it('--timeout without --wait, --timeout abc and --timeout 0 are invalid_input (exit 2)', async () => {
     t.writeFlow('nap', NAP)
     const without = await run('flows', 'run', 'nap', '--timeout', '5s')
-    expect([without.code, without.json.error]).toEqual([2, {code: 'invalid_input', message: '--timeout only applies with --wait', hint: 'Add --wait (e.g. `--wait --timeout 5m`), or drop --timeout.', details: null}])
+    expect([without.code, without.json.error]).toEqual([
+      2,
+      {
+        code: 'invalid_input',
+        message: '--timeout only applies with --wait',
+        hint: 'Add --wait (e.g. `--wait --timeout 5m`), or drop --timeout.',
+        details: null,
+      },
+    ])
     const abc = await run('flows', 'run', 'nap', '--wait', '--timeout', 'abc')
     expect([abc.code, abc.json.error?.code]).toEqual([2, 'invalid_input'])
     expect(abc.json.error!.message).toContain('--timeout "abc"')
@@ -90,7 +101,14 @@ describe('nothing blocks without saying why', () => {
     const watched = await cli(['runs', 'watch', parked.json.data.id, '--json'], {cwd: t.root, timeoutMs: 10_000})
     expect(Date.now() - started).toBeLessThan(10_000)
     expect(watched.code).toBe(0)
-    expect(watched.json.data).toMatchObject({id: parked.json.data.id, status: 'completed', output: {done: true}, stale: false, overdue: false, 'blocked-by': null})
+    expect(watched.json.data).toMatchObject({
+      id: parked.json.data.id,
+      status: 'completed',
+      output: {done: true},
+      stale: false,
+      overdue: false,
+      'blocked-by': null,
+    })
     expect(watched.stderr).toContain('no daemon runs, so this watch wakes it then')
   })
 
@@ -104,7 +122,10 @@ describe('nothing blocks without saying why', () => {
     child.stderr!.resume()
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
     expect(code).toBe(0)
-    const lines = stdout.trim().split('\n').map((l) => JSON.parse(l) as {type: string})
+    const lines = stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as {type: string})
     expect(lines[0]!.type).toBe('run_created')
     expect(lines.at(-1)!.type).toBe('run_completed')
   })
@@ -121,7 +142,9 @@ describe('nothing blocks without saying why', () => {
     expect((second.json as {meta?: unknown}).meta).toEqual({'next-commands': [`breyta runs watch ${secondId}`, `breyta runs show ${firstId}`]})
 
     const shown = await run('runs', 'show', firstId)
-    expect((shown.json as {meta?: unknown}).meta).toEqual({'next-commands': [`breyta waits approve ${firstId} gate`, `breyta waits reject ${firstId} gate --comment "…"`, `breyta runs watch ${firstId}`]})
+    expect((shown.json as {meta?: unknown}).meta).toEqual({
+      'next-commands': [`breyta waits approve ${firstId} gate`, `breyta waits reject ${firstId} gate --comment "…"`, `breyta runs watch ${firstId}`],
+    })
 
     // The CLI that ends the blocker starts the queued run (no daemon, its starter is gone).
     const approved = await run('waits', 'approve', firstId, 'gate')
@@ -169,7 +192,10 @@ describe('state tells the truth', () => {
     expect((await run('waits', 'approve', id, 'gate', '--by', 'alice', '--comment', 'ok')).code).toBe(0)
     const again = await run('waits', 'reject', id, 'gate', '--by', 'bob')
     expect(again.code).toBe(4)
-    expect(again.json.error).toMatchObject({code: 'wait_already_completed', details: {run: id, key: 'gate', decision: 'approved', by: 'alice', comment: 'ok', at: expect.any(String)}})
+    expect(again.json.error).toMatchObject({
+      code: 'wait_already_completed',
+      details: {run: id, key: 'gate', decision: 'approved', by: 'alice', comment: 'ok', at: expect.any(String)},
+    })
 
     const b = await run('flows', 'run', 'solo')
     const cancelled = await run('runs', 'cancel', b.json.data.id)
@@ -216,8 +242,11 @@ describe('state tells the truth', () => {
 })
 
 describe('people see the cause', () => {
-  it('human `runs show` and `--steps` print a failed exec step\'s stderr tail; a cancelled run its reason', async () => {
-    t.writeFlow('fails', `{:slug :fails :name "Fails" :flow (flow/step :exec :build {:command ["sh" "-c" "echo compiling; echo 'error: missing semicolon' >&2; exit 2"]})}`)
+  it("human `runs show` and `--steps` print a failed exec step's stderr tail; a cancelled run its reason", async () => {
+    t.writeFlow(
+      'fails',
+      `{:slug :fails :name "Fails" :flow (flow/step :exec :build {:command ["sh" "-c" "echo compiling; echo 'error: missing semicolon' >&2; exit 2"]})}`,
+    )
     const failed = await run('flows', 'run', 'fails', '--wait')
     const id = failed.json.error!.details.run as string
     const shown = await cli(['runs', 'show', id], {cwd: t.root})

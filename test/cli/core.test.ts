@@ -44,7 +44,24 @@ describe('a realistic flow end to end', () => {
 
     const shown = await run(['runs', 'show', r.json.data.id])
     const view = shown.json.data
-    expect(Object.keys(view)).toEqual(expect.arrayContaining(['id', 'flow', 'target', 'version', 'sha256', 'status', 'input', 'output', 'error', 'created-at', 'started-at', 'finished-at', 'steps', 'waits']))
+    expect(Object.keys(view)).toEqual(
+      expect.arrayContaining([
+        'id',
+        'flow',
+        'target',
+        'version',
+        'sha256',
+        'status',
+        'input',
+        'output',
+        'error',
+        'created-at',
+        'started-at',
+        'finished-at',
+        'steps',
+        'waits',
+      ]),
+    )
     // The order the flow defines: steps appear as they first started, and flow/map launches its
     // items by index (detail[2] only once one of the first two, :concurrency 2, has finished).
     expect(view.steps.map((s: {id: string}) => s.id)).toEqual(['list-issues', 'top', 'detail[0]', 'detail[1]', 'detail[2]', 'echo'])
@@ -67,11 +84,14 @@ describe('a realistic flow end to end', () => {
 describe('durability', () => {
   it('kill -9 during a sleep, then `runs resume` completes without re-running finished steps', async () => {
     const log = path.join(t.root, 'executions.log')
-    t.writeFlow('sleepy', `{:slug :sleepy :name "Sleepy"
+    t.writeFlow(
+      'sleepy',
+      `{:slug :sleepy :name "Sleepy"
  :flow (let [a (flow/step :exec :first {:command ["sh" "-c" "echo first >> ${log}; echo one"]})
              _ (flow/step :sleep :nap {:duration "3s"})
              b (flow/step :exec :second {:command ["sh" "-c" "echo second >> ${log}; echo two"]})]
-         {:a (:stdout a) :b (:stdout b)})}`)
+         {:a (:stdout a) :b (:stdout b)})}`,
+    )
     const child = spawnCli(['flows', 'run', 'sleepy', '--wait', '--json'], {cwd: t.root})
     const id = await until(() => {
       const runs = fs.existsSync(path.join(t.root, '.breyta/runs')) ? fs.readdirSync(path.join(t.root, '.breyta/runs')) : []
@@ -90,15 +110,22 @@ describe('durability', () => {
     expect(resumed.json.data.status).toBe('completed')
     expect(resumed.json.data.output).toEqual({a: 'one\n', b: 'two\n'})
     expect(fs.readFileSync(log, 'utf8')).toBe('first\nsecond\n')
-    expect(resumed.json.data.steps.map((s: {id: string; attempts: number}) => [s.id, s.attempts])).toEqual([['first', 1], ['nap', 1], ['second', 1]])
+    expect(resumed.json.data.steps.map((s: {id: string; attempts: number}) => [s.id, s.attempts])).toEqual([
+      ['first', 1],
+      ['nap', 1],
+      ['second', 1],
+    ])
   })
 
   it('a step killed mid-flight runs again with the next attempt; completed steps do not', async () => {
     const log = path.join(t.root, 'executions.log')
-    t.writeFlow('midflight', `{:slug :midflight :name "Mid-flight"
+    t.writeFlow(
+      'midflight',
+      `{:slug :midflight :name "Mid-flight"
  :flow (let [a (flow/step :exec :first {:command ["sh" "-c" "echo first >> ${log}"]})
              b (flow/step :exec :slow {:command ["sh" "-c" "echo slow >> ${log}; sleep 2"]})]
-         :done)}`)
+         :done)}`,
+    )
     const child = spawnCli(['flows', 'run', 'midflight', '--wait'], {cwd: t.root})
     await until(() => fs.existsSync(log) && fs.readFileSync(log, 'utf8').includes('slow'))
     child.kill('SIGKILL')
@@ -114,18 +141,24 @@ describe('durability', () => {
 describe('retries and failures', () => {
   it('a step that fails twice then succeeds completes with attempts 3', async () => {
     const counter = path.join(t.root, 'n')
-    t.writeFlow('flaky', `{:slug :flaky :name "Flaky"
+    t.writeFlow(
+      'flaky',
+      `{:slug :flaky :name "Flaky"
  :flow (flow/step :exec :try {:command ["sh" "-c" "echo x >> ${counter}; [ $(wc -l < ${counter}) -ge 3 ]"]
-                              :retry {:max-attempts 5 :backoff "20ms" :factor 2}})}`)
+                              :retry {:max-attempts 5 :backoff "20ms" :factor 2}})}`,
+    )
     const r = await run(['flows', 'run', 'flaky', '--wait'])
     expect(r.code).toBe(0)
     expect(r.json.data.steps[0]).toMatchObject({id: 'try', status: 'completed', attempts: 3})
   })
 
   it('a step that keeps failing fails the run with step_failed naming the step; --wait exits 5', async () => {
-    t.writeFlow('broken', `{:slug :broken :name "Broken"
+    t.writeFlow(
+      'broken',
+      `{:slug :broken :name "Broken"
  :flow (do (flow/step :exec :ok {:command ["true"]})
-           (flow/step :exec :boom {:command ["sh" "-c" "echo bad >&2; exit 7"] :retry {:max-attempts 2 :backoff "10ms"}}))}`)
+           (flow/step :exec :boom {:command ["sh" "-c" "echo bad >&2; exit 7"] :retry {:max-attempts 2 :backoff "10ms"}}))}`,
+    )
     const r = await run(['flows', 'run', 'broken', '--wait'])
     expect(r.code).toBe(5)
     expect(r.json.ok).toBe(false)
@@ -139,16 +172,22 @@ describe('retries and failures', () => {
 
   it('http 5xx is retried; the run records each attempt', async () => {
     server.failNext('/issues/4', 2)
-    t.writeFlow('http-retry', `{:slug :http-retry :name "HTTP retry"
- :flow (:body (flow/step :http :get {:url "${server.url}/issues/4" :retry {:max-attempts 3 :backoff "10ms"}}))}`)
+    t.writeFlow(
+      'http-retry',
+      `{:slug :http-retry :name "HTTP retry"
+ :flow (:body (flow/step :http :get {:url "${server.url}/issues/4" :retry {:max-attempts 3 :backoff "10ms"}}))}`,
+    )
     const r = await run(['flows', 'run', 'http-retry', '--wait'])
     expect(r.json.data.output).toMatchObject({id: 4})
     expect(r.json.data.steps[0].attempts).toBe(3)
   })
 
   it('a step :timeout kills the whole process tree and fails the step', async () => {
-    t.writeFlow('slowpoke', `{:slug :slowpoke :name "Slow"
- :flow (flow/step :exec :hang {:command ["sh" "-c" "sleep 30 & sleep 30; wait"] :timeout "300ms"})}`)
+    t.writeFlow(
+      'slowpoke',
+      `{:slug :slowpoke :name "Slow"
+ :flow (flow/step :exec :hang {:command ["sh" "-c" "sleep 30 & sleep 30; wait"] :timeout "300ms"})}`,
+    )
     const started = Date.now()
     const r = await run(['flows', 'run', 'slowpoke', '--wait'])
     expect(Date.now() - started).toBeLessThan(15_000)
@@ -177,7 +216,11 @@ describe('bad input', () => {
     expect(r.code).toBe(2)
     const problems = r.json.error!.details.problems as {path: string; message: string; line: number; column: number}[]
     expect(problems.length).toBe(3)
-    expect(problems.map((p) => [p.line, p.column])).toEqual([[1, 17], [2, 23], [3, 58]])
+    expect(problems.map((p) => [p.line, p.column])).toEqual([
+      [1, 17],
+      [2, 23],
+      [3, 58],
+    ])
     expect(problems[1]!.message).toMatch(/unknown step type :teleport/)
   })
 
@@ -229,11 +272,14 @@ describe('cancel and retry', () => {
 
   it('retry --from-step reuses the outputs recorded before that step', async () => {
     const log = path.join(t.root, 'calls.log')
-    t.writeFlow('steps3', `{:slug :steps3 :name "Three"
+    t.writeFlow(
+      'steps3',
+      `{:slug :steps3 :name "Three"
  :flow (let [a (flow/step :exec :a {:command ["sh" "-c" "echo a >> ${log}; echo A"]})
              b (flow/step :exec :b {:command ["sh" "-c" "echo b >> ${log}; echo B"]})
              c (flow/step :exec :c {:command ["sh" "-c" "echo c >> ${log}; echo C"]})]
-         (str (:stdout a) (:stdout b) (:stdout c)))}`)
+         (str (:stdout a) (:stdout b) (:stdout c)))}`,
+    )
     const first = await run(['flows', 'run', 'steps3', '--wait'])
     expect(first.json.data.output).toBe('A\nB\nC\n')
     const again = await run(['runs', 'retry', first.json.data.id, '--from-step', 'b', '--wait'])

@@ -36,7 +36,9 @@ const COVERED_ELSEWHERE = new Set(['storage_error', 'run_crashed'])
 
 /** One scenario per code: the CLI answer whose error (or, for run errors, whose run's error) has that code. */
 const scenarios: Record<string, () => Promise<{answer: Answer; error?: {code: string; hint?: string | null}}>> = {
-  workspace_not_found: async () => ({answer: await cli(['runs', 'list', '--json'], {cwd: fs.mkdtempSync(path.join(os.tmpdir(), 'breyta-nows-')), env: {BREYTA_WORKSPACE: ''}})}),
+  workspace_not_found: async () => ({
+    answer: await cli(['runs', 'list', '--json'], {cwd: fs.mkdtempSync(path.join(os.tmpdir(), 'breyta-nows-')), env: {BREYTA_WORKSPACE: ''}}),
+  }),
   invalid_input: async () => ({answer: await run('flows', 'run', 'gate', '--input', '[1]')}),
   invalid_flow: async () => {
     t.writeFlow('broken', `{:slug :broken :name "b" :flow (flow/step :sleep :s {:duration "0s"})}`)
@@ -111,7 +113,10 @@ const scenarios: Record<string, () => Promise<{answer: Answer; error?: {code: st
     const r = await run('flows', 'run', 'gate')
     const id = r.json.data.id as string
     // The pinned definition changed under a parked run: the replay meets another step.
-    fs.writeFileSync(path.join(t.root, '.breyta', 'runs', id, 'flow.edn'), `{:slug :gate :name "gate" :flow (let [x (flow/step :sleep :other {:duration "1s"})] x)}`)
+    fs.writeFileSync(
+      path.join(t.root, '.breyta', 'runs', id, 'flow.edn'),
+      `{:slug :gate :name "gate" :flow (let [x (flow/step :sleep :other {:duration "1s"})] x)}`,
+    )
     await run('waits', 'complete', id, 'ok')
     const answer = await run('runs', 'show', id)
     return {answer, error: answer.json.data.error}
@@ -124,14 +129,18 @@ it('every SPEC error code (but internal) has a scenario here', () => {
   expect(codes.filter((c) => !(c in scenarios))).toEqual([])
 })
 
-it.each(codes)('%s comes with its exit code and a hint that fits (not the bug hint)', async (code) => {
-  const {answer, error} = await scenarios[code]!()
-  const shown = error ?? answer.json.error
-  expect(shown?.code, `${code}: ${answer.stdout}`).toBe(code)
-  if (!error) expect(answer.code, code).toBe((ERROR_EXIT_CODES as Record<string, number>)[code])
-  expect(shown?.hint, `${code} has a hint`).toBeTruthy()
-  expect(shown?.hint, `${code}: ${shown?.hint}`).not.toMatch(BUG_HINT)
-}, 60_000)
+it.each(codes)(
+  '%s comes with its exit code and a hint that fits (not the bug hint)',
+  async (code) => {
+    const {answer, error} = await scenarios[code]!()
+    const shown = error ?? answer.json.error
+    expect(shown?.code, `${code}: ${answer.stdout}`).toBe(code)
+    if (!error) expect(answer.code, code).toBe((ERROR_EXIT_CODES as Record<string, number>)[code])
+    expect(shown?.hint, `${code} has a hint`).toBeTruthy()
+    expect(shown?.hint, `${code}: ${shown?.hint}`).not.toMatch(BUG_HINT)
+  },
+  60_000,
+)
 
 it('hints fit the case: exhausted retries count the attempts, flow-code errors say fix the flow, a bad URL is named', async () => {
   const boom = await run('flows', 'run', 'boom', '--wait')

@@ -30,19 +30,26 @@ function badKeys(v: unknown, at = '$'): string[] {
 it('every --json output of every command has only kebab-case keys', async () => {
   const outputs: [string, unknown][] = []
   const run = async (...args: string[]) => {
-    const r = await cli([...args, '--json'], {cwd: t.root, env: {BREYTA_WORKSPACE: ''}, input: args[1] === 'set' && args[0] === 'secrets' ? 'a-long-enough-secret-value' : undefined})
+    const r = await cli([...args, '--json'], {
+      cwd: t.root,
+      env: {BREYTA_WORKSPACE: ''},
+      input: args[1] === 'set' && args[0] === 'secrets' ? 'a-long-enough-secret-value' : undefined,
+    })
     outputs.push([args.join(' '), r.json])
     return r
   }
   const flow = path.join(t.root, 'tour.edn')
-  fs.writeFileSync(flow, `{:slug :tour :name "Tour"
+  fs.writeFileSync(
+    flow,
+    `{:slug :tour :name "Tour"
  :concurrency {:type :singleton :on-conflict :queue}
  :flow (let [input (flow/input)
              a     (flow/step :exec :first {:command ["sh" "-c" "echo hello"] :persist true :retry {:max-attempts 2 :backoff "10ms"}})
              ok    (flow/step :wait :approve {:key "approve" :approval {:prompt "Go?"} :timeout "1h"})
              b     (flow/step :wait :done {:key "done" :timeout "1h"})]
          {:said (:stdout a) :decision (:decision ok) :payload b})}
-`)
+`,
+  )
   await run('init')
   await run('flows', 'push', flow)
   await run('flows', 'validate', 'tour')
@@ -80,7 +87,10 @@ it('every --json output of every command has only kebab-case keys', async () => 
   await run('runs', 'lst')
   await run('runs', 'show')
   await run('tui')
-  fs.writeFileSync(path.join(t.root, '.breyta', 'connections.edn'), '{:main-db {:type :sqlite :path "data/main.db"} :gh {:type :http :base-url "http://127.0.0.1:1" :auth {:bearer :gh-token}}}\n')
+  fs.writeFileSync(
+    path.join(t.root, '.breyta', 'connections.edn'),
+    '{:main-db {:type :sqlite :path "data/main.db"} :gh {:type :http :base-url "http://127.0.0.1:1" :auth {:bearer :gh-token}}}\n',
+  )
   await run('connections', 'list')
   await run('connections', 'show', 'gh')
   await run('connections', 'test', 'main-db')

@@ -12,7 +12,12 @@ import {putResource} from '../../src/engine/store/fs/resource-store.js'
 
 const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/run.js')
 
-interface Result {code: number; stdout: Buffer; stderr: string; json: any}
+interface Result {
+  code: number
+  stdout: Buffer
+  stderr: string
+  json: any
+}
 
 /** Async spawn (never execFileSync), with stdin and raw stdout bytes. */
 function breyta(cwd: string, args: string[], options: {stdin?: string; env?: Record<string, string>} = {}): Promise<Result> {
@@ -21,12 +26,18 @@ function breyta(cwd: string, args: string[], options: {stdin?: string; env?: Rec
     const out: Buffer[] = []
     let err = ''
     child.stdout.on('data', (d: Buffer) => out.push(d))
-    child.stderr.on('data', (d: Buffer) => { err += d.toString() })
+    child.stderr.on('data', (d: Buffer) => {
+      err += d.toString()
+    })
     child.stdin.end(options.stdin ?? '')
     child.on('close', (code) => {
       const stdout = Buffer.concat(out)
       let json
-      try { json = JSON.parse(stdout.toString('utf8')) } catch { json = undefined }
+      try {
+        json = JSON.parse(stdout.toString('utf8'))
+      } catch {
+        json = undefined
+      }
       resolve({code: code ?? 1, stdout, stderr: err, json})
     })
   })
@@ -52,7 +63,16 @@ describe('breyta secrets / resources', () => {
     expect(fs.statSync(layout.secrets).mode & 0o777).toBe(0o600)
     expect(fs.readFileSync(layout.secrets, 'utf8')).toContain('"stdin-secret-value"')
     const list = await breyta(dir, ['secrets', 'list', '--json'], {env: {BREYTA_SECRET_GH_TOKEN: 'env-secret-value'}})
-    expect(list.json).toEqual({ok: true, data: {items: [{name: 'gh-token', source: 'env'}, {name: 'vm-pass', source: 'file'}], next: null}})
+    expect(list.json).toEqual({
+      ok: true,
+      data: {
+        items: [
+          {name: 'gh-token', source: 'env'},
+          {name: 'vm-pass', source: 'file'},
+        ],
+        next: null,
+      },
+    })
     expect(list.stdout.toString()).not.toMatch(/secret-value/)
     const human = await breyta(dir, ['secrets', 'list'])
     expect(human.stdout.toString()).toContain('vm-pass')

@@ -67,7 +67,10 @@ describe('store selection', () => {
   it('an unreachable server: storage_error naming host and port, never the password', async () => {
     const t = await workspace('{:store {:type :postgres :url-secret :team-db}}\n')
     const port = await closedPort()
-    const r = await cli(['runs', 'list', '--json'], {cwd: t.root, env: {BREYTA_STORE_URL: '', BREYTA_SECRET_TEAM_DB: `postgresql://breyta:hunter2@127.0.0.1:${port}/team`}})
+    const r = await cli(['runs', 'list', '--json'], {
+      cwd: t.root,
+      env: {BREYTA_STORE_URL: '', BREYTA_SECRET_TEAM_DB: `postgresql://breyta:hunter2@127.0.0.1:${port}/team`},
+    })
     expect(r.code).toBe(1)
     expect(r.json.error).toMatchObject({code: 'storage_error', details: {store: 'postgres', where: `127.0.0.1:${port}/team`}})
     expect(r.json.error?.message).toContain(`127.0.0.1:${port}`)
@@ -82,7 +85,11 @@ describe('store selection', () => {
 
   it('commands that never touch run state work before the store is reachable (setting the URL secret itself)', async () => {
     const t = await workspace('{:store {:type :postgres :url-secret :team-db}}\n')
-    const r = await cli(['secrets', 'set', 'team-db', '--json'], {cwd: t.root, env: {BREYTA_STORE_URL: '', BREYTA_SECRET_TEAM_DB: ''}, input: `postgresql://u:pw@127.0.0.1:${await closedPort()}/x\n`})
+    const r = await cli(['secrets', 'set', 'team-db', '--json'], {
+      cwd: t.root,
+      env: {BREYTA_STORE_URL: '', BREYTA_SECRET_TEAM_DB: ''},
+      input: `postgresql://u:pw@127.0.0.1:${await closedPort()}/x\n`,
+    })
     expect(r.json.ok, JSON.stringify(r.json)).toBe(true)
   })
 })
@@ -98,9 +105,12 @@ describe.skipIf(!PG_URL)('store selection on PostgreSQL (BREYTA_TEST_PG_URL)', (
     const a = await teamCheckout(store)
     const b = await teamCheckout(store)
     temps.push(a, b)
-    a.writeFlow('ask', `{:slug :ask :name "ask"
+    a.writeFlow(
+      'ask',
+      `{:slug :ask :name "ask"
  :flow (let [ok (flow/step :wait :approve {:key "approve" :approval {:prompt "go?"}})]
-         (flow/step :function :done {:code "(fn [m] {:by (:by m)})" :input ok}))}`)
+         (flow/step :function :done {:code "(fn [m] {:by (:by m)})" :input ok}))}`,
+    )
     const timed = async (args: string[], cwd: string) => {
       const started = Date.now()
       const r = await cli(args, {cwd, env: {BREYTA_STORE_URL: ''}})

@@ -32,7 +32,10 @@ interface Expected {
   events: string[]
 }
 
-const names = fs.readdirSync(HISTORIES).filter((n) => fs.statSync(path.join(HISTORIES, n)).isDirectory()).sort()
+const names = fs
+  .readdirSync(HISTORIES)
+  .filter((n) => fs.statSync(path.join(HISTORIES, n)).isDirectory())
+  .sort()
 const expectedOf = (name: string): Expected => JSON.parse(fs.readFileSync(path.join(HISTORIES, name, 'expected.json'), 'utf8'))
 const recorded = (name: string, file: string) => fs.readFileSync(path.join(HISTORIES, name, file))
 
@@ -48,13 +51,17 @@ async function withHistory(name: string, keep?: (lines: string[]) => string[]): 
   t = await tempWorkspace('breyta-replay-')
   const dir = t.ws.layout.runDir(run)
   fs.mkdirSync(dir, {recursive: true})
-  const lines = recorded(name, 'events.jsonl').toString('utf8').split('\n').filter((l) => l !== '')
+  const lines = recorded(name, 'events.jsonl')
+    .toString('utf8')
+    .split('\n')
+    .filter((l) => l !== '')
   fs.writeFileSync(path.join(dir, 'events.jsonl'), (keep ? keep(lines) : lines).map((l) => l + '\n').join(''))
   fs.writeFileSync(path.join(dir, 'flow.edn'), recorded(name, 'flow.edn'))
   return {t, id: run}
 }
 
-const stepsOf = (id: string, ws: TempWorkspace) => readRunView(ws.ws.layout, id).steps.map((s) => ({id: s.id, type: s.type, status: s.status, attempts: s.attempts}))
+const stepsOf = (id: string, ws: TempWorkspace) =>
+  readRunView(ws.ws.layout, id).steps.map((s) => ({id: s.id, type: s.type, status: s.status, attempts: s.attempts}))
 
 it('has the recorded histories (steps, a wait, flow/map, a retry, a crash)', () => {
   expect(names).toEqual(['approval', 'crash', 'flow-map', 'retry', 'steps'])
@@ -85,7 +92,9 @@ describe.each(names)('recorded history %s', (name) => {
     expect(view.error).toBeNull()
     expect(view).toMatchObject({status: 'completed', output: expected.output})
     expect(stepsOf(id, t)).toEqual(expected.steps)
-    const appended = readRunEvents(t.ws.layout, id).slice(expected.events.length - 1).map((e) => e.type)
+    const appended = readRunEvents(t.ws.layout, id)
+      .slice(expected.events.length - 1)
+      .map((e) => e.type)
     expect(appended).toEqual(['run_resumed', 'run_completed'])
   })
 })
@@ -98,7 +107,10 @@ describe('recorded crash', () => {
     const {t, id} = await withHistory('crash', (lines) => lines.slice(0, crashAt))
     const cut = readRunView(t.ws.layout, id)
     expect(cut.status).toBe('running')
-    expect(cut.steps.map((s) => [s.id, s.status, s.attempts])).toEqual([['prepare', 'completed', 1], ['work', 'running', 1]])
+    expect(cut.steps.map((s) => [s.id, s.status, s.attempts])).toEqual([
+      ['prepare', 'completed', 1],
+      ['work', 'running', 1],
+    ])
     // The step's command prints "second" once it finds this file (its first attempt made it).
     fs.writeFileSync(path.join(t.root, 'started'), '')
     const view = await driveRun(t.ws, id)
@@ -108,6 +120,10 @@ describe('recorded crash', () => {
     // `step_process_stopped` when an earlier copy had to be stopped): bookkeeping for the
     // one-copy guarantee that the recorded history predates. Every other event matches.
     const bookkeeping = new Set(['step_process', 'step_process_stopped'])
-    expect(readRunEvents(t.ws.layout, id).map((e) => e.type).filter((type) => !bookkeeping.has(type))).toEqual(expected.events)
+    expect(
+      readRunEvents(t.ws.layout, id)
+        .map((e) => e.type)
+        .filter((type) => !bookkeeping.has(type)),
+    ).toEqual(expected.events)
   })
 })

@@ -34,24 +34,30 @@ export async function spawnDaemon(root: string, options: {env?: NodeJS.ProcessEn
   let err = ''
   child.stdout!.on('data', (d) => (out += d))
   child.stderr!.on('data', (d) => (err += d))
-  const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => {
-    live.delete(child)
-    resolve(code ?? signal ?? -1)
-  }))
+  const exited = new Promise<number | string>((resolve) =>
+    child.once('exit', (code, signal) => {
+      live.delete(child)
+      resolve(code ?? signal ?? -1)
+    }),
+  )
   let url = ''
   if (options.waitUp !== false) {
     const file = path.join(root, '.breyta', 'daemon.json')
-    url = await until(async () => {
-      if (child.exitCode !== null) throw new Error(`daemon exited ${child.exitCode}: ${out}\n${err}`)
-      try {
-        const info = JSON.parse(fs.readFileSync(file, 'utf8'))
-        if (info.pid !== child.pid) return undefined
-        const res = await fetch(info.url + '/healthz')
-        return res.ok ? (info.url as string) : undefined
-      } catch {
-        return undefined
-      }
-    }, 15_000, 20)
+    url = await until(
+      async () => {
+        if (child.exitCode !== null) throw new Error(`daemon exited ${child.exitCode}: ${out}\n${err}`)
+        try {
+          const info = JSON.parse(fs.readFileSync(file, 'utf8'))
+          if (info.pid !== child.pid) return undefined
+          const res = await fetch(info.url + '/healthz')
+          return res.ok ? (info.url as string) : undefined
+        } catch {
+          return undefined
+        }
+      },
+      15_000,
+      20,
+    )
   }
   return {
     child,

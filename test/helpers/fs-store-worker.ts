@@ -18,7 +18,10 @@ if (op === 'post') {
   // N read-modify-writes of the flow's queue, each adding one entry: none may be lost.
   for (let i = 0; i < Number(b); i++) {
     await store.queue.withQueue(a!, (entries) => ({
-      entries: [...(entries ?? []), {run: `${process.pid}-${i}`, key: null, limit: 1, state: 'queued' as const, waiter: process.pid, target: 'draft' as const, version: null}],
+      entries: [
+        ...(entries ?? []),
+        {run: `${process.pid}-${i}`, key: null, limit: 1, state: 'queued' as const, waiter: process.pid, target: 'draft' as const, version: null},
+      ],
       result: undefined,
     }))
   }

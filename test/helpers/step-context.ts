@@ -42,9 +42,15 @@ export function memoryKv(): KvAccess {
   const data = new Map<string, Value>()
   const k = (ns: string, key: string) => `${ns}\u0000${key}`
   return {
-    async get(ns, key) { return data.get(k(ns, key)) ?? null },
-    async set(ns, key, value) { data.set(k(ns, key), value) },
-    async delete(ns, key) { return data.delete(k(ns, key)) },
+    async get(ns, key) {
+      return data.get(k(ns, key)) ?? null
+    },
+    async set(ns, key, value) {
+      data.set(k(ns, key), value)
+    },
+    async delete(ns, key) {
+      return data.delete(k(ns, key))
+    },
     async incr(ns, key, by = 1) {
       const next = Number(data.get(k(ns, key)) ?? 0) + by
       data.set(k(ns, key), next)
@@ -89,8 +95,12 @@ export function testStepContext(options: TestContextOptions = {}): StepContext &
       if (t === undefined) throw new BreytaError('invalid_input', `unknown template ${id}`)
       return t
     },
-    async callFunction() { throw new Error('callFunction is not available in this test context') },
-    log: (m) => { logs.push(m) },
+    async callFunction() {
+      throw new Error('callFunction is not available in this test context')
+    },
+    log: (m) => {
+      logs.push(m)
+    },
     inheritedEnv: () => ({}),
     output: () => {},
     processStarted: async () => {},

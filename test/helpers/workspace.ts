@@ -44,18 +44,23 @@ export interface CliResult {
 /** Run `bin/run.js ARGS` in `cwd` (async: never block the event loop of in-process servers). */
 export function cli(args: string[], options: {cwd: string; env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = execFile(process.execPath, [BIN, ...args], {cwd: options.cwd, env: {...process.env, NO_COLOR: '1', ...options.env}, timeout: options.timeoutMs ?? 60_000, maxBuffer: 64 * 1024 * 1024}, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as {code?: unknown}).code === 'number' ? ((err as {code: number}).code) : 1) : 0
-      let json: CliResult['json'] = {ok: false}
-      if (args.includes('--json')) {
-        try {
-          json = JSON.parse(stdout)
-        } catch {
-          return reject(new Error(`not one JSON document on stdout (exit ${code}):\n${stdout}\nstderr:\n${stderr}`))
+    const child = execFile(
+      process.execPath,
+      [BIN, ...args],
+      {cwd: options.cwd, env: {...process.env, NO_COLOR: '1', ...options.env}, timeout: options.timeoutMs ?? 60_000, maxBuffer: 64 * 1024 * 1024},
+      (err, stdout, stderr) => {
+        const code = err ? (typeof (err as {code?: unknown}).code === 'number' ? (err as {code: number}).code : 1) : 0
+        let json: CliResult['json'] = {ok: false}
+        if (args.includes('--json')) {
+          try {
+            json = JSON.parse(stdout)
+          } catch {
+            return reject(new Error(`not one JSON document on stdout (exit ${code}):\n${stdout}\nstderr:\n${stderr}`))
+          }
         }
-      }
-      resolve({code, stdout, stderr, json})
-    })
+        resolve({code, stdout, stderr, json})
+      },
+    )
     if (options.input !== undefined) child.stdin?.end(options.input)
     else child.stdin?.end()
   })

@@ -40,7 +40,10 @@ it('a wrong token, bad JSON and a payload failing validation are logged and jour
   const text = await cli(['runs', 'logs', id], {cwd: t.root})
   expect(text.stdout).toContain('callback for "done" rejected: 403 forbidden')
   await until(() => (d.stderr().match(/callback rejected/g) ?? []).length >= 3)
-  const lines = d.stderr().split('\n').filter((l) => l.includes('callback rejected'))
+  const lines = d
+    .stderr()
+    .split('\n')
+    .filter((l) => l.includes('callback rejected'))
   expect(lines[0]).toContain('status=403')
   expect(lines[0]).toContain(`run=${id}`)
   expect(lines[0]).toContain('key=done')

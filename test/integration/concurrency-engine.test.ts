@@ -38,7 +38,10 @@ it('admitQueued admits the first queued run once the slot is free and returns it
   expect(readRunEvents(t.ws.layout, b.id).map((e) => e.type)).toEqual(['run_created', 'run_admitted'])
   expect(await admitQueued(t.ws, 'gated')).toEqual([]) // b holds the slot now
   expect((await driveRun(t.ws, b.id)).status).toBe('waiting')
-  expect((await activeRuns(t.ws, 'gated')).map((e) => [e.run, e.state])).toEqual([[b.id, 'admitted'], [c.id, 'queued']])
+  expect((await activeRuns(t.ws, 'gated')).map((e) => [e.run, e.state])).toEqual([
+    [b.id, 'admitted'],
+    [c.id, 'queued'],
+  ])
 })
 
 it('a queued run whose starter is gone (killed, or returned at once) is picked up by the next CLI that ends a run of the flow', async () => {

@@ -13,7 +13,8 @@ let t: TempWorkspace
 const run = (...args: string[]) => cli([...args, '--json'], {cwd: t.root, timeoutMs: 120_000})
 const events = (id: string): JournalEvent[] => readRunEvents(t.ws.layout, id)
 const at = (evs: JournalEvent[], type: JournalEvent['type']) => evs.find((e) => e.type === type)?.at
-const indexOf = (slug: string) => JSON.parse(fs.readFileSync(path.join(t.root, '.breyta', 'queue', `${slug}.json`), 'utf8')).entries as {run: string; state: string}[]
+const indexOf = (slug: string) =>
+  JSON.parse(fs.readFileSync(path.join(t.root, '.breyta', 'queue', `${slug}.json`), 'utf8')).entries as {run: string; state: string}[]
 const status = async (id: string) => (await run('runs', 'show', id)).json.data.status as string
 
 /** A flow that parks on wait "gate" (so a run holds its slot until the test lets it go). */
@@ -32,13 +33,23 @@ afterEach(() => t.cleanup())
 
 describe('singleton :queue', () => {
   it('ten concurrent `flows run --wait` processes: all ten complete, never two at once, FIFO by run id', async () => {
-    t.writeFlow('solo', `{:slug :solo
+    // Each run's work waits for the go file: the first run holds the slot until all ten exist,
+    // so the other nine meet it however slowly their processes start on a loaded machine.
+    const go = path.join(t.root, 'go')
+    t.writeFlow(
+      'solo',
+      `{:slug :solo
  :name "solo"
  :concurrency {:type :singleton :on-conflict :queue}
- :flow (flow/step :exec :work {:command ["sleep" "0.2"]})}
-`)
+ :flow (flow/step :exec :work {:command ["sh" "-c" "while [ ! -e '${go}' ]; do sleep 0.02; done; sleep 0.2"]})}
+`,
+    )
     const started = Date.now()
-    const results = await Promise.all(Array.from({length: 10}, () => run('flows', 'run', 'solo', '--wait')))
+    const pending = Promise.all(Array.from({length: 10}, () => run('flows', 'run', 'solo', '--wait')))
+    const runsDir = path.join(t.root, '.breyta', 'runs')
+    await until(() => fs.readdirSync(runsDir).filter((n) => /^[0-9A-Z]{26}$/.test(n)).length >= 10, 120_000)
+    fs.writeFileSync(go, '')
+    const results = await pending
     const elapsed = Date.now() - started
     for (const r of results) {
       expect(r.code, r.stderr).toBe(0)
@@ -50,7 +61,13 @@ describe('singleton :queue', () => {
     const windows = ids.map((id) => {
       const evs = events(id)
       const created = evs[0] as Extract<JournalEvent, {type: 'run_created'}>
-      return {id, queued: created.queued === true, created: created.at, start: at(evs, 'run_admitted') ?? at(evs, 'run_started')!, end: at(evs, 'run_completed')!}
+      return {
+        id,
+        queued: created.queued === true,
+        created: created.at,
+        start: at(evs, 'run_admitted') ?? at(evs, 'run_started')!,
+        end: at(evs, 'run_completed')!,
+      }
     })
     // At most one run was started directly; the others queued and were admitted.
     expect(windows.filter((w) => !w.queued).length).toBeLessThanOrEqual(1)
@@ -58,7 +75,10 @@ describe('singleton :queue', () => {
     windows.sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0))
     for (let i = 1; i < windows.length; i++) {
       // The next run's window opens only after the previous one's closed (ISO strings compare in time order).
-      expect(windows[i]!.start >= windows[i - 1]!.end, `${windows[i]!.id} started ${windows[i]!.start} before ${windows[i - 1]!.id} ended ${windows[i - 1]!.end}`).toBe(true)
+      expect(
+        windows[i]!.start >= windows[i - 1]!.end,
+        `${windows[i]!.id} started ${windows[i]!.start} before ${windows[i - 1]!.id} ended ${windows[i - 1]!.end}`,
+      ).toBe(true)
     }
     // FIFO: no queued run was admitted while one with an older id already waited in line. (An id
     // is made before its process gets the queue lock, so under load a run can join the line
@@ -72,7 +92,9 @@ describe('singleton :queue', () => {
     expect(indexOf('solo')).toEqual([])
     const span = Date.parse(windows.at(-1)!.end) - Date.parse(windows[0]!.start)
     const busy = windows.reduce((sum, w) => sum + Date.parse(w.end) - Date.parse(w.start), 0)
-    console.log(`10 concurrent singleton runs (0.2 s sleep each): wall ${elapsed} ms, first start → last end ${span} ms, sum of run windows ${busy} ms, handoff gaps ${span - busy} ms total`)
+    console.log(
+      `10 concurrent singleton runs (0.2 s sleep each): wall ${elapsed} ms, first start → last end ${span} ms, sum of run windows ${busy} ms, handoff gaps ${span - busy} ms total`,
+    )
   }, 180_000)
 })
 
@@ -115,11 +137,14 @@ describe(':on-conflict', () => {
   }, 60_000)
 
   it(':cancel-previous stops a run that is executing in another process before the new one starts', async () => {
-    t.writeFlow('busy', `{:slug :busy
+    t.writeFlow(
+      'busy',
+      `{:slug :busy
  :name "busy"
  :concurrency {:type :singleton :on-conflict :cancel-previous}
  :flow (flow/step :exec :work {:command ["sleep" (str (:secs (flow/input)))]})}
-`)
+`,
+    )
     const long = spawnCli(['flows', 'run', 'busy', '--input', '{"secs": 30}', '--json'], {cwd: t.root})
     let out = ''
     long.stdout.on('data', (d) => (out += d))
@@ -164,13 +189,24 @@ describe('keyed', () => {
     expect((await run('runs', 'show', a3)).json.data).toMatchObject({id: a3, status: 'waiting', input: {repo: 'a', n: 3}})
     const a3events = events(a3)
     expect(at(a3events, 'run_admitted')! >= at(events(a1.json.data.id), 'run_completed')!).toBe(true)
-    expect(indexOf('per-repo').map((e) => [e.run, e.state]).sort()).toEqual([[a2.json.data.id, 'admitted'], [a3, 'admitted'], [b1.json.data.id, 'admitted']].sort())
+    expect(
+      indexOf('per-repo')
+        .map((e) => [e.run, e.state])
+        .sort(),
+    ).toEqual(
+      [
+        [a2.json.data.id, 'admitted'],
+        [a3, 'admitted'],
+        [b1.json.data.id, 'admitted'],
+      ].sort(),
+    )
   }, 90_000)
 })
 
 describe(':on-new-version', () => {
   it(':supersede cancels live runs on other versions when a version is promoted; draft runs are left alone', async () => {
-    const text = (marker: string) => gated('sup', '{:type :unlimited :on-new-version :supersede}').replace('{:input input :ok ok}', `{:marker "${marker}" :ok ok}`)
+    const text = (marker: string) =>
+      gated('sup', '{:type :unlimited :on-new-version :supersede}').replace('{:input input :ok ok}', `{:marker "${marker}" :ok ok}`)
     t.writeFlow('sup', text('one'))
     expect((await run('flows', 'release', 'sup')).json.data.version).toBe(1)
     const live1 = await run('flows', 'run', 'sup', '--target', 'live')
@@ -206,12 +242,15 @@ describe(':on-new-version', () => {
 
 describe('runs retry --from-step', () => {
   it('reuses the outputs recorded before the step and executes from it', async () => {
-    t.writeFlow('steps', `{:slug :steps
+    t.writeFlow(
+      'steps',
+      `{:slug :steps
  :name "steps"
  :flow (let [a (flow/step :exec :a {:command ["node" "-e" "process.stdout.write(String(process.hrtime.bigint()))"]})
              b (flow/step :exec :b {:command ["node" "-e" "process.stdout.write(String(process.hrtime.bigint()))"]})]
          {:a (:stdout a) :b (:stdout b)})}
-`)
+`,
+    )
     const first = await run('flows', 'run', 'steps', '--wait')
     expect(first.code).toBe(0)
     const retry = await run('runs', 'retry', first.json.data.id, '--from-step', 'b', '--wait')

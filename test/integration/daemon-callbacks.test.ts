@@ -54,11 +54,15 @@ describe('callbacks through the daemon', () => {
     expect(r.code).toBe(0)
     const id = r.json.data.id as string
     const statuses = new Set<string>()
-    const final = await until(() => {
-      const v = readRunView(t.ws.layout, id)
-      statuses.add(v.status)
-      return v.status === 'completed' || v.status === 'failed' ? v : undefined
-    }, 20_000, 10)
+    const final = await until(
+      () => {
+        const v = readRunView(t.ws.layout, id)
+        statuses.add(v.status)
+        return v.status === 'completed' || v.status === 'failed' ? v : undefined
+      },
+      20_000,
+      10,
+    )
     expect(statuses.has('waiting')).toBe(true)
     expect(final.status).toBe('completed')
     expect(final.output).toEqual({got: 42})
@@ -70,7 +74,8 @@ describe('callbacks through the daemon', () => {
 
   it('answers 403 wrong token, 404 unknown run, 400 bad JSON, 413 over 1 MiB, then 202 once and 409 after', async () => {
     const {id, url} = await startWaiting()
-    const post = (u: string, body: string | Buffer, headers: Record<string, string> = {'content-type': 'application/json'}) => fetch(u, {method: 'POST', body, headers}).then(async (r) => ({status: r.status, body: await r.json().catch(() => null)}))
+    const post = (u: string, body: string | Buffer, headers: Record<string, string> = {'content-type': 'application/json'}) =>
+      fetch(u, {method: 'POST', body, headers}).then(async (r) => ({status: r.status, body: await r.json().catch(() => null)}))
     expect((await post(url.replace(/token=[^&]+/, 'token=AAAA'), '{}')).status).toBe(403)
     expect((await post(url.replace(/token=[^&]+/, ''), '{}')).status).toBe(403)
     // A token for another key of this run is wrong for this key.
@@ -103,7 +108,20 @@ describe('callbacks through the daemon', () => {
     try {
       const plain = await run('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}', '-X', 'POST', '--data-binary', `@${big}`, url])
       expect(plain.stdout).toBe('413')
-      const chunked = await run('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}', '-H', 'Transfer-Encoding: chunked', '-X', 'POST', '--data-binary', `@${big}`, url]).catch((e) => e)
+      const chunked = await run('curl', [
+        '-s',
+        '-o',
+        '/dev/null',
+        '-w',
+        '%{http_code}',
+        '-H',
+        'Transfer-Encoding: chunked',
+        '-X',
+        'POST',
+        '--data-binary',
+        `@${big}`,
+        url,
+      ]).catch((e) => e)
       expect(chunked.stdout).toBe('413')
     } finally {
       fs.rmSync(big, {force: true})
@@ -111,13 +129,16 @@ describe('callbacks through the daemon', () => {
   })
 
   it('a callback that arrives before its wait opens is kept and used (fast worker)', async () => {
-    t.writeFlow('early', `{:slug :early :name "early"
+    t.writeFlow(
+      'early',
+      `{:slug :early :name "early"
  :flow (let [url (flow/callback-url "fast")
              _ (flow/step :exec :kick {:command ["curl" "-s" "-X" "POST" "-d" "{\\"fast\\":true}" url]})
              _ (flow/step :exec :slow {:command ["sleep" "0.3"]})
              r (flow/step :wait :w {:key "fast"})]
          r)}
-`)
+`,
+    )
     const r = await cli(['flows', 'run', 'early', '--json'], {cwd: t.root})
     const id = r.json.data.id as string
     const v = await until(() => {
@@ -150,10 +171,13 @@ describe('callbacks through the daemon', () => {
   })
 
   it("the read token's run view holds no write token, not even one flow code put into a step", async () => {
-    t.writeFlow('leaky', `{:slug :leaky :name "leaky"
+    t.writeFlow(
+      'leaky',
+      `{:slug :leaky :name "leaky"
  :flow (let [u (flow/callback-url "k")]
          (flow/step :function :f {:code "(fn [x] x)" :input {:url u :note (str "call " u)}})
-         (flow/step :wait :w {:key "k" :timeout "60s"}))}`)
+         (flow/step :wait :w {:key "k" :timeout "60s"}))}`,
+    )
     const r = await cli(['flows', 'run', 'leaky', '--wait', '--timeout', '1ms', '--json'], {cwd: t.root})
     const id = r.json.data?.id ?? r.json.error?.details?.run?.id
     const show = await until(async () => {

@@ -19,7 +19,10 @@ afterEach(async () => {
 
 describe('crash loops', () => {
   it('killing the daemon 3 times while a run is mid-step ends that run run_crashed, not a fourth death', async () => {
-    t.writeFlow('stuck', '{:slug :stuck :name "stuck" :flow (do (flow/step :function :before {:code "(fn [_] 1)"}) (flow/step :exec :hang {:command ["sleep" "30"]}) :never)}')
+    t.writeFlow(
+      'stuck',
+      '{:slug :stuck :name "stuck" :flow (do (flow/step :function :before {:code "(fn [_] 1)"}) (flow/step :exec :hang {:command ["sleep" "30"]}) :never)}',
+    )
     t.writeFlow('fine', '{:slug :fine :name "fine" :flow (flow/step :function :f {:code "(fn [_] :ok)"})}')
     const stuck = await createRun(t.ws, {slug: 'stuck'})
     for (let k = 1; k <= 3; k++) {

@@ -26,7 +26,9 @@ describe('daemon crash safety', () => {
   it(`survives ${KILLS} kill -9 at random moments`, async () => {
     const log = path.join(t.root, 'executions.log')
     const exec = (ms: number) => `{:command ["sh" "-c" "sleep ${ms / 1000}; echo \\"$BREYTA_RUN_ID $BREYTA_STEP_ID\\" >> ${log}"]}`
-    t.writeFlow('crashy', `{:slug :crashy :name "crashy"
+    t.writeFlow(
+      'crashy',
+      `{:slug :crashy :name "crashy"
  :flow (let [a (flow/step :exec :a ${exec(150)})
              b (flow/step :function :b {:code "(fn [x] (inc x))" :input 1})
              c (flow/step :exec :c ${exec(100)})
@@ -34,7 +36,8 @@ describe('daemon crash safety', () => {
              z (flow/step :sleep :nap {:duration "300ms"})
              e (flow/step :exec :e ${exec(80)})]
          {:b b :n (count m)})}
-`)
+`,
+    )
     // Kills this close together can land before a run gets anywhere several times in a row,
     // which is what the crash-loop guard counts (daemon-crash-loop.test.ts); here every run
     // must survive them all.
@@ -68,7 +71,10 @@ describe('daemon crash safety', () => {
         const completed = events.filter((e) => e.type === 'step_completed' && e.step === step)
         expect(completed, `${id} ${step}`).toHaveLength(1)
         // Nothing started again after the step completed…
-        expect(starts.every((s) => s.seq < completed[0]!.seq), `${id} ${step} restarted after completion`).toBe(true)
+        expect(
+          starts.every((s) => s.seq < completed[0]!.seq),
+          `${id} ${step} restarted after completion`,
+        ).toBe(true)
         // …and every execution belongs to a recorded attempt (a killed attempt may have run: at-least-once).
         const n = executions.get(`${id} ${step}`) ?? 0
         expect(n, `${id} ${step}`).toBeGreaterThanOrEqual(1)

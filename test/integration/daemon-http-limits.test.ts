@@ -59,7 +59,10 @@ describe('the daemon under slow and unfinished requests', () => {
     const chunk = Buffer.alloc(256 * 1024, 'x')
     for (let i = 0; i < 250; i++) await open(port, 'POST /callbacks/01ARZ3NDEKTSV4RRFFQ69G5FAV/k?token=x HTTP/1.1\r\nHost: a\r\nX-Slow: ')
     for (let i = 0; i < 250; i++) {
-      const s = await open(port, 'POST /callbacks/01ARZ3NDEKTSV4RRFFQ69G5FAV/k?token=x HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\nContent-Length: 1048576\r\n\r\n')
+      const s = await open(
+        port,
+        'POST /callbacks/01ARZ3NDEKTSV4RRFFQ69G5FAV/k?token=x HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\nContent-Length: 1048576\r\n\r\n',
+      )
       s.write(chunk)
     }
     // Until the daemon has taken in what it will keep: the shared body budget is full (64 MiB

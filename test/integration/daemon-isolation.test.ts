@@ -57,18 +57,26 @@ describe('runs in worker threads', () => {
       probes.push(r.ms)
     }
     const shown = await cli(['runs', 'show', waiting.id, '--json'], {cwd: t.root})
-    const cb = await timed(() => fetch(shown.json.data.waits[0]['callback-url'], {method: 'POST', body: '{"n": 7}', headers: {'content-type': 'application/json'}}))
+    const cb = await timed(() =>
+      fetch(shown.json.data.waits[0]['callback-url'], {method: 'POST', body: '{"n": 7}', headers: {'content-type': 'application/json'}}),
+    )
     expect(cb.status).toBe(202)
-    const done = await until(() => {
-      const v = readRunView(t.ws.layout, waiting.id)
-      return v.status === 'completed' ? v : undefined
-    }, 20_000, 20)
+    const done = await until(
+      () => {
+        const v = readRunView(t.ws.layout, waiting.id)
+        return v.status === 'completed' ? v : undefined
+      },
+      20_000,
+      20,
+    )
     expect(done.output).toBe(7)
     // All of that happened while the other run was still computing.
     expect(readRunView(t.ws.layout, spin.id).status).toBe('running')
     expect(Date.now() - t0).toBeLessThan(20_000)
     probes.sort((a, b) => a - b)
-    console.log(`healthz while a run computes: median ${probes[50]!.toFixed(1)} ms, p95 ${probes[95]!.toFixed(1)} ms, max ${probes[99]!.toFixed(1)} ms; callback ${cb.ms.toFixed(1)} ms`)
+    console.log(
+      `healthz while a run computes: median ${probes[50]!.toFixed(1)} ms, p95 ${probes[95]!.toFixed(1)} ms, max ${probes[99]!.toFixed(1)} ms; callback ${cb.ms.toFixed(1)} ms`,
+    )
     // On this shared 2-core machine the scheduler alone can stall any process for tens of
     // ms now and then, and the callback waits for two fsyncs; so 95 of 100 probes must be under
     // 100 ms, and nothing may wait on the computation (which would take seconds).
@@ -76,10 +84,14 @@ describe('runs in worker threads', () => {
     expect(probes[99]).toBeLessThan(1000)
     expect(cb.ms).toBeLessThan(1000)
 
-    const spun = await until(() => {
-      const v = readRunView(t.ws.layout, spin.id)
-      return v.status === 'completed' ? v : undefined
-    }, 120_000, 200)
+    const spun = await until(
+      () => {
+        const v = readRunView(t.ws.layout, spin.id)
+        return v.status === 'completed' ? v : undefined
+      },
+      120_000,
+      200,
+    )
     expect(typeof spun.output).toBe('number')
     const events = readRunEvents(t.ws.layout, spin.id)
     const computedMs = Date.parse(events.at(-1)!.at) - Date.parse(events.find((e) => e.type === 'run_started')!.at)
@@ -94,10 +106,14 @@ describe('runs in worker threads', () => {
     t.writeFlow('fine', '{:slug :fine :name "fine" :flow (flow/step :function :f {:code "(fn [_] :ok)"})}')
     const d = await spawnDaemon(t.root)
     const hog = await createRun(t.ws, {slug: 'hog'})
-    const failed = await until(() => {
-      const v = readRunView(t.ws.layout, hog.id)
-      return v.status === 'failed' ? v : undefined
-    }, 60_000, 100)
+    const failed = await until(
+      () => {
+        const v = readRunView(t.ws.layout, hog.id)
+        return v.status === 'failed' ? v : undefined
+      },
+      60_000,
+      100,
+    )
     expect(failed.error).toMatchObject({code: 'resource_exhausted', message: expect.stringContaining('48 MB'), hint: expect.stringContaining(':heap-mb')})
     expect((await fetch(`${d.url}/healthz`)).status).toBe(200)
     const fine = await createRun(t.ws, {slug: 'fine'})

@@ -60,7 +60,11 @@ describe('daemon liveness', () => {
     if (!fs.existsSync('/proc/self/stat')) return ctx.skip('needs /proc to see the zombie')
     t.writeFlow('hi', '{:slug :hi :name "Hi" :flow (flow/step :function :one {:code "(fn [_] 1)"})}')
     // The daemon's parent is `sleep`, which never reaps it: killed, it stays a zombie.
-    const parent = spawn('sh', ['-c', `"${process.execPath}" "${BIN}" daemon start --port 0 --workspace "${t.root}" >/dev/null 2>&1 & echo $! ; exec sleep 600`], {stdio: ['ignore', 'pipe', 'ignore']})
+    const parent = spawn(
+      'sh',
+      ['-c', `"${process.execPath}" "${BIN}" daemon start --port 0 --workspace "${t.root}" >/dev/null 2>&1 & echo $! ; exec sleep 600`],
+      {stdio: ['ignore', 'pipe', 'ignore']},
+    )
     let out = ''
     parent.stdout!.on('data', (d) => (out += d))
     try {

@@ -37,7 +37,12 @@ async function parked(): Promise<{id: string; seq: number}> {
   return {id, seq: view.seq}
 }
 
-const complete = async (id: string, n: number) => fetch((await t.ws.callbacks()).callbackUrl(id, 'k').replace(/^http:\/\/[^/]+/, d.url), {method: 'POST', body: JSON.stringify({n}), headers: {'content-type': 'application/json'}})
+const complete = async (id: string, n: number) =>
+  fetch((await t.ws.callbacks()).callbackUrl(id, 'k').replace(/^http:\/\/[^/]+/, d.url), {
+    method: 'POST',
+    body: JSON.stringify({n}),
+    headers: {'content-type': 'application/json'},
+  })
 
 describe('GET /runs/RUN?wait=', () => {
   it('answers a parked run at once; with after=SEQ it answers when the run moves on and ends', async () => {
@@ -80,7 +85,12 @@ describe('flows run --wait with a daemon', () => {
     child.stdout.on('data', (b: Buffer) => (out += b))
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
     await until(async () => (await longPolls()) === 1, 30_000)
-    const id = await until(() => fs.readdirSync(t.ws.layout.runsDir).filter((r) => /^[0-9A-Z]{26}$/.test(r)).find((r) => readRunView(t.ws.layout, r).status === 'waiting'))
+    const id = await until(() =>
+      fs
+        .readdirSync(t.ws.layout.runsDir)
+        .filter((r) => /^[0-9A-Z]{26}$/.test(r))
+        .find((r) => readRunView(t.ws.layout, r).status === 'waiting'),
+    )
     expect((await complete(id, 9)).status).toBe(202)
     expect(await exited).toBe(0)
     expect(JSON.parse(out).data).toMatchObject({id, status: 'completed', output: {got: 9}})

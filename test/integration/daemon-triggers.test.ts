@@ -30,7 +30,11 @@ describe('webhooks', () => {
     await releaseFlow(t.ws, 'plain')
     const secret = 's3cret-value'
     const d = await spawnDaemon(t.root, {env: {BREYTA_SECRET_HOOK_SECRET: secret}})
-    const post = (slug: string, body: string, headers: Record<string, string>) => fetch(`${d.url}/webhooks/${slug}`, {method: 'POST', body, headers: {'content-type': 'application/json', ...headers}}).then(async (r) => ({status: r.status, body: await r.json()}))
+    const post = (slug: string, body: string, headers: Record<string, string>) =>
+      fetch(`${d.url}/webhooks/${slug}`, {method: 'POST', body, headers: {'content-type': 'application/json', ...headers}}).then(async (r) => ({
+        status: r.status,
+        body: await r.json(),
+      }))
 
     const bearer = await post('hook', '{"pr": 7}', {authorization: `Bearer ${secret}`})
     expect(bearer.status).toBe(202)
@@ -41,7 +45,10 @@ describe('webhooks', () => {
     const signed = await post('hook', body, {'x-breyta-signature': `sha256=${sig}`, 'x-breyta-timestamp': ts})
     expect(signed.status).toBe(202)
 
-    for (const [r, pr] of [[bearer, 7], [signed, 8]] as const) {
+    for (const [r, pr] of [
+      [bearer, 7],
+      [signed, 8],
+    ] as const) {
       const v = await until(() => {
         const v = readRunView(t.ws.layout, r.body.run)
         return v.status === 'completed' ? v : undefined
@@ -76,7 +83,11 @@ describe('webhook replays', () => {
     await releaseFlow(t.ws, 'hook')
     const secret = 'replay-secret'
     const d = await spawnDaemon(t.root, {env: {BREYTA_SECRET_HOOK_SECRET: secret}})
-    const post = (body: string, headers: Record<string, string>) => fetch(`${d.url}/webhooks/hook`, {method: 'POST', body, headers: {'content-type': 'application/json', ...headers}}).then(async (r) => ({status: r.status, body: await r.json()}))
+    const post = (body: string, headers: Record<string, string>) =>
+      fetch(`${d.url}/webhooks/hook`, {method: 'POST', body, headers: {'content-type': 'application/json', ...headers}}).then(async (r) => ({
+        status: r.status,
+        body: await r.json(),
+      }))
     const runsOf = () => fs.readdirSync(t.ws.layout.runsDir).length
 
     const body = '{"pr": 1}'
@@ -114,10 +125,13 @@ describe('webhook replays', () => {
 
 describe('schedules', () => {
   it('fire once per tick with the trigger input, across a kill -9 and a restart; only live flows', async () => {
-    t.writeFlow('tick', `{:slug :tick :name "tick"
+    t.writeFlow(
+      'tick',
+      `{:slug :tick :name "tick"
  :triggers [{:type :schedule :cron "* * * * * *" :timezone "Europe/Oslo" :input {:from "cron"}}]
  :flow (flow/input)}
-`)
+`,
+    )
     t.writeFlow('draft-tick', `{:slug :draft-tick :name "d" :triggers [{:type :schedule :cron "* * * * * *"}] :flow (flow/input)}`)
     await releaseFlow(t.ws, 'tick')
     let d = await spawnDaemon(t.root)

@@ -21,10 +21,14 @@ afterEach(async () => {
 })
 
 const ended = (id: string, ms = 15_000) =>
-  until(() => {
-    const v = readRunView(t.ws.layout, id)
-    return v.status === 'completed' || v.status === 'failed' || v.status === 'cancelled' ? v : undefined
-  }, ms, 10)
+  until(
+    () => {
+      const v = readRunView(t.ws.layout, id)
+      return v.status === 'completed' || v.status === 'failed' || v.status === 'cancelled' ? v : undefined
+    },
+    ms,
+    10,
+  )
 
 async function waitingRun(): Promise<string> {
   const r = await cli(['flows', 'run', 'ap', '--json'], {cwd: t.root})

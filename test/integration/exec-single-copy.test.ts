@@ -39,10 +39,12 @@ async function warmWorker(root: string): Promise<Worker> {
   workers.add(child)
   let out = ''
   child.stdout!.on('data', (d) => (out += d))
-  const result = new Promise<{status: string; output: unknown} | null>((resolve) => child.once('exit', (code) => {
-    workers.delete(child)
-    resolve(code === 0 ? JSON.parse(out.split('\n')[1]!) : null)
-  }))
+  const result = new Promise<{status: string; output: unknown} | null>((resolve) =>
+    child.once('exit', (code) => {
+      workers.delete(child)
+      resolve(code === 0 ? JSON.parse(out.split('\n')[1]!) : null)
+    }),
+  )
   await until(() => out.startsWith('ready\n') || child.exitCode !== null, 60_000, 5)
   return {child, result, go: (runId) => child.stdin!.end(runId + '\n')}
 }
@@ -122,7 +124,9 @@ describe(':exec across crashes', () => {
     // The kills did land on running children, and the next attempt stopped them first.
     expect(stopped).toBeGreaterThan(0)
     expect(starts).toBeGreaterThan(KILLS)
-    console.log(`${KILLS} kills (${missed} more landed after the step completed): ${stopped} live copies stopped before a new attempt, ${starts} child starts, ${Date.now() - began} ms`)
+    console.log(
+      `${KILLS} kills (${missed} more landed after the step completed): ${stopped} live copies stopped before a new attempt, ${starts} child starts, ${Date.now() - began} ms`,
+    )
   }, 120_000)
 
   it('`runs cancel` stops the step process a dead owner left running, and the journal says so', async () => {
@@ -144,7 +148,13 @@ describe(':exec across crashes', () => {
     expect(cancelled.json).toMatchObject({ok: true, data: {status: 'cancelled'}})
     expect(groupAlive(recorded)).toBe(false)
     const events = readRunEvents(t.ws.layout, run.id)
-    expect(events.find((e) => e.type === 'step_process_stopped')).toMatchObject({step: 'agent', attempt: 1, pgid: recorded.pgid, signal: 'SIGTERM', reason: 'the run was cancelled'})
+    expect(events.find((e) => e.type === 'step_process_stopped')).toMatchObject({
+      step: 'agent',
+      attempt: 1,
+      pgid: recorded.pgid,
+      signal: 'SIGTERM',
+      reason: 'the run was cancelled',
+    })
     expect(events.at(-1)!.type).toBe('run_cancelled')
   })
 })

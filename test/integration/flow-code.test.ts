@@ -24,12 +24,15 @@ describe('for with steps', () => {
   it('kill -9 in the third iteration, then `runs resume` runs only the unfinished one', async () => {
     const log = path.join(t.root, 'iterations.log')
     // Iteration 3 blocks until release-me exists, so the kill lands inside it.
-    t.writeFlow('loop', `{:slug :loop :name "Loop"
+    t.writeFlow(
+      'loop',
+      `{:slug :loop :name "Loop"
  :flow (for [x [1 2 3 4] :when (not= x 4)]
          (let [r (flow/step :exec :work {:command ["sh" "-c" (str "echo " x " >> ${log}; "
                                                                  "if [ " x " = 3 ]; then while [ ! -f release-me ]; do sleep 0.05; done; fi; "
                                                                  "echo " (* x 10))]})]
-           (parse-long (clojure.string/trim (:stdout r)))))}`)
+           (parse-long (clojure.string/trim (:stdout r)))))}`,
+    )
     const child = spawnCli(['flows', 'run', 'loop', '--wait', '--json'], {cwd: t.root})
     await until(() => fs.existsSync(log) && fs.readFileSync(log, 'utf8').includes('3'), 30_000)
     child.kill('SIGKILL')
@@ -42,7 +45,11 @@ describe('for with steps', () => {
     expect(resumed.json.data).toMatchObject({status: 'completed', output: [10, 20, 30]})
     // 1 and 2 finished before the kill and come from the journal; 3 runs again (at least once).
     expect(fs.readFileSync(log, 'utf8')).toBe('1\n2\n3\n3\n')
-    expect(resumed.json.data.steps.map((s: {id: string; attempts: number}) => [s.id, s.attempts])).toEqual([['work[0]', 1], ['work[1]', 1], ['work[2]', 2]])
+    expect(resumed.json.data.steps.map((s: {id: string; attempts: number}) => [s.id, s.attempts])).toEqual([
+      ['work[0]', 1],
+      ['work[1]', 1],
+      ['work[2]', 2],
+    ])
     expect(readRunEvents(t.ws.layout, id).some((e) => e.type === 'run_resumed')).toBe(true)
   }, 90_000)
 })
@@ -50,13 +57,16 @@ describe('for with steps', () => {
 describe('resolving before running', () => {
   it('flows validate --json reports a typo in a branch that never runs, with line, column and a did-you-mean', async () => {
     const file = path.join(t.root, 'typo.edn')
-    fs.writeFileSync(file, `{:slug :typo
+    fs.writeFileSync(
+      file,
+      `{:slug :typo
  :name "Typo"
  :flow (if (:never (flow/input))
          (clojure.string/uppercase (:name (flow/input)))
          (let [items [1 2]]
            (count itmes)))}
-`)
+`,
+    )
     const r = await run('flows', 'validate', '--file', file)
     expect(r.code).toBe(2)
     expect(r.json.error!.code).toBe('invalid_flow')
@@ -68,11 +78,14 @@ describe('resolving before running', () => {
 
   it('flows validate reports an unknown name in :functions code at its place in the file', async () => {
     const file = path.join(t.root, 'fns.edn')
-    fs.writeFileSync(file, `{:slug :fns
+    fs.writeFileSync(
+      file,
+      `{:slug :fns
  :name "Fns"
  :functions [{:id :shout :code "(fn [s] (str/uppercase s))"}]
  :flow (flow/step :function :loud {:ref :shout :input "hi"})}
-`)
+`,
+    )
     const r = await run('flows', 'validate', '--file', file)
     expect(r.code).toBe(2)
     expect(r.json.error!.details.problems).toEqual([
@@ -83,12 +96,15 @@ describe('resolving before running', () => {
 
 describe('errors in flow code', () => {
   it('a run failing in flow code names the form with its line and column, in runs show and --json', async () => {
-    t.writeFlow('fails', `{:slug :fails
+    t.writeFlow(
+      'fails',
+      `{:slug :fails
  :name "Fails"
  :flow (let [n (:n (flow/input))]
          (for [x (range 2)]
            (+ x (inc n))))}
-`)
+`,
+    )
     const r = await run('flows', 'run', 'fails', '--wait')
     expect(r.code).toBe(5)
     const id = r.json.error!.details.run

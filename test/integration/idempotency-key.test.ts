@@ -35,9 +35,12 @@ afterEach(async () => {
 describe('idempotency key', () => {
   it('is the same on a retried attempt and on the attempt re-sent after a crash between send and journal', async () => {
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/charge`
-    t.writeFlow('charge', `{:slug :charge :name "Charge"
+    t.writeFlow(
+      'charge',
+      `{:slug :charge :name "Charge"
  :flow (flow/step :http :charge {:url "${url}" :method :post :json {:amount 5} :retry {:max-attempts 5 :backoff "10ms"}})}
-`)
+`,
+    )
     const run = await createRun(t.ws, {slug: 'charge'})
     const resume = spawnCli(['runs', 'resume', run.id, '--json'], {cwd: t.root})
     const exited = new Promise((r) => resume.once('exit', r))

@@ -23,10 +23,13 @@ const run = (args: string[]) => cli([...args, '--json'], {cwd: t.root})
 describe('wait keys', () => {
   it('two 400-character keys that differ only at the end are two waits, each completed once', async () => {
     const prefix = 'k'.repeat(390)
-    t.writeFlow('long', `{:slug :long :name "long"
+    t.writeFlow(
+      'long',
+      `{:slug :long :name "long"
  :flow (let [a (flow/step :wait :a {:key "${prefix}-first"})
              b (flow/step :wait :b {:key "${prefix}-second"})]
-         [(:n a) (:n b)])}`)
+         [(:n a) (:n b)])}`,
+    )
     const r = await run(['flows', 'run', 'long'])
     expect(r.json.data?.status).toBe('waiting')
     const id = r.json.data.id
@@ -94,7 +97,11 @@ describe('the compute budget', () => {
     t.writeFlow('spin', '{:slug :spin :name "spin" :flow (do (flow/step :function :f {:code "(fn [_] 1)"}) (loop [i 0] (recur (inc i))))}')
     const r = await run(['flows', 'run', 'spin'])
     expect(r.json.data?.status, r.stdout).toBe('failed')
-    expect(r.json.data.error).toMatchObject({code: 'resource_exhausted', message: expect.stringMatching(/without reaching a step.* in \(inc i\)/), hint: expect.stringContaining(':compute-ms')})
+    expect(r.json.data.error).toMatchObject({
+      code: 'resource_exhausted',
+      message: expect.stringMatching(/without reaching a step.* in \(inc i\)/),
+      hint: expect.stringContaining(':compute-ms'),
+    })
   })
 })
 
@@ -105,10 +112,14 @@ describe('a long-lived daemon', () => {
     const ids: string[] = []
     // Created here (the daemon sees them through its signals), so the daemon runs many at once.
     for (let i = 0; i < 40; i++) ids.push((await createRun(t.ws, {slug: 'one'})).id)
-    await until(async () => {
-      const h = await (await fetch(`${d.url}/healthz`)).json()
-      return h.active === 0 && ids.every((id) => JSON.parse(fs.readFileSync(t.ws.layout.runSnapshot(id), 'utf8')).status === 'completed') ? h : undefined
-    }, 60_000, 100)
+    await until(
+      async () => {
+        const h = await (await fetch(`${d.url}/healthz`)).json()
+        return h.active === 0 && ids.every((id) => JSON.parse(fs.readFileSync(t.ws.layout.runSnapshot(id), 'utf8')).status === 'completed') ? h : undefined
+      },
+      60_000,
+      100,
+    )
     const h = await (await fetch(`${d.url}/healthz`)).json()
     expect(h['abort-listeners']).toBe(0)
     expect(d.stderr()).not.toContain('MaxListenersExceededWarning')

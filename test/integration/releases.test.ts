@@ -47,11 +47,21 @@ describe('flows release', () => {
   it('writes v1.edn (the draft exactly) and a deterministic release.edn; an unchanged draft releases nothing and git sees nothing new', async () => {
     const r = await run('flows', 'release', 'pin', '--note', 'first cut')
     expect(r.code).toBe(0)
-    expect(r.json.data).toMatchObject({released: true, slug: 'pin', version: 1, live: 1, promoted: true, note: 'first cut', path: '.breyta/releases/pin/v1.edn'})
+    expect(r.json.data).toMatchObject({
+      released: true,
+      slug: 'pin',
+      version: 1,
+      live: 1,
+      promoted: true,
+      note: 'first cut',
+      path: '.breyta/releases/pin/v1.edn',
+    })
     const dir = path.join(t.root, '.breyta', 'releases', 'pin')
     expect(fs.readFileSync(path.join(dir, 'v1.edn'), 'utf8')).toBe(pinFlow('A'))
     const index = fs.readFileSync(path.join(dir, 'release.edn'), 'utf8')
-    expect(index).toBe(`{:live     1\n :versions [{:version 1 :sha256 "${r.json.data.sha256}" :note "first cut" :created-at "${r.json.data['created-at']}"}]}\n`)
+    expect(index).toBe(
+      `{:live     1\n :versions [{:version 1 :sha256 "${r.json.data.sha256}" :note "first cut" :created-at "${r.json.data['created-at']}"}]}\n`,
+    )
 
     git('add', '-A')
     git('commit', '-q', '-m', 'release v1')
@@ -131,7 +141,11 @@ describe('flows release', () => {
   it('promote v1 back: new live runs use v1, while a run started on v2 finishes on v2 when resumed', async () => {
     const v2 = await run('flows', 'release', 'pin', '--note', 'marker B')
     expect(v2.json.data).toMatchObject({released: true, version: 2, live: 2})
-    expect(git('status', '--porcelain').split('\n').filter(Boolean).sort()).toEqual([' M .breyta/flows/pin.edn', ' M .breyta/releases/pin/release.edn', '?? .breyta/releases/pin/v2.edn'])
+    expect(git('status', '--porcelain').split('\n').filter(Boolean).sort()).toEqual([
+      ' M .breyta/flows/pin.edn',
+      ' M .breyta/releases/pin/release.edn',
+      '?? .breyta/releases/pin/v2.edn',
+    ])
 
     const parked = await run('flows', 'run', 'pin', '--target', 'live', '--input', '{"park": true}')
     expect(parked.json.data).toMatchObject({status: 'waiting', version: 2})
@@ -151,7 +165,14 @@ describe('flows release', () => {
     // Without a daemon, completing the wait continues (resumes) the run in that CLI process.
     const resumed = await run('runs', 'show', id)
     expect(resumed.code).toBe(0)
-    expect(resumed.json.data).toMatchObject({id, status: 'completed', target: 'live', version: 2, sha256: v2.json.data.sha256, output: {marker: 'B', gate: {ok: true}}})
+    expect(resumed.json.data).toMatchObject({
+      id,
+      status: 'completed',
+      target: 'live',
+      version: 2,
+      sha256: v2.json.data.sha256,
+      output: {marker: 'B', gate: {ok: true}},
+    })
   })
 
   it('lists versions newest first with the live flag, pages with --before, and shows a version by number', async () => {

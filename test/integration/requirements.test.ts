@@ -30,7 +30,10 @@ describe(':requires', () => {
       expect.stringContaining('secret "tracker-token"'),
       expect.stringContaining('connection :db is required'),
     ])
-    await expect(createRun(t.ws, {slug: 'needs', env: {}})).rejects.toMatchObject({code: 'invalid_input', details: {missing: expect.arrayContaining([{kind: 'secret', name: 'tracker-token', slot: 'tracker'}])}})
+    await expect(createRun(t.ws, {slug: 'needs', env: {}})).rejects.toMatchObject({
+      code: 'invalid_input',
+      details: {missing: expect.arrayContaining([{kind: 'secret', name: 'tracker-token', slot: 'tracker'}])},
+    })
     expect(fs.readdirSync(t.ws.layout.runsDir)).toEqual([])
   })
 

@@ -48,10 +48,15 @@ const secret = (label: string) => `${label}-${crypto.randomBytes(9).toString('he
 /** `grep -r -F` for each value; the lines that match (empty when none does). */
 function grep(values: string[], dirs: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile('grep', ['-r', '-F', '-n', '--exclude=secrets.edn', ...values.flatMap((v) => ['-e', v]), ...dirs], {maxBuffer: 64 * 1024 * 1024}, (err, stdout) => {
-      if (err && (err as {code?: number}).code !== 1) return reject(err)
-      resolve(stdout)
-    })
+    execFile(
+      'grep',
+      ['-r', '-F', '-n', '--exclude=secrets.edn', ...values.flatMap((v) => ['-e', v]), ...dirs],
+      {maxBuffer: 64 * 1024 * 1024},
+      (err, stdout) => {
+        if (err && (err as {code?: number}).code !== 1) return reject(err)
+        resolve(stdout)
+      },
+    )
   })
 }
 
@@ -62,20 +67,29 @@ describe('secrets', () => {
     const unusedFile = secret('unused-file')
     const unusedEnv = secret('unused-env')
     const env = {BREYTA_SECRET_API_TOKEN: envToken, BREYTA_SECRET_NEVER_USED: unusedEnv}
-    for (const [name, value] of [['api-pass', filePass], ['spare', unusedFile]]) {
+    for (const [name, value] of [
+      ['api-pass', filePass],
+      ['spare', unusedFile],
+    ]) {
       expect((await cli(['secrets', 'set', name!, '--json'], {cwd: t.root, input: value})).json.ok).toBe(true)
     }
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-    fs.writeFileSync(path.join(t.root, '.breyta', 'connections.edn'), `{:api {:type :http :base-url "${url}"
-       :auth {:basic {:user "alice" :password :api-pass} :header {:name "x-api-key" :value :api-token}}}}\n`)
-    t.writeFlow('leaky', `{:slug :leaky :name "Leaky"
+    fs.writeFileSync(
+      path.join(t.root, '.breyta', 'connections.edn'),
+      `{:api {:type :http :base-url "${url}"
+       :auth {:basic {:user "alice" :password :api-pass} :header {:name "x-api-key" :value :api-token}}}}\n`,
+    )
+    t.writeFlow(
+      'leaky',
+      `{:slug :leaky :name "Leaky"
  :flow (let [before (flow/step :http :before {:connection :api :path "/echo"})
              ok (flow/step :wait :go {:key "go" :approval {:prompt "Go?"}})
              echo (flow/step :http :echo {:connection :api :path "/echo"})
              shown (flow/step :exec :env {:command ["sh" "-c" "env; echo \\"token=$API_TOKEN pass=$PASS\\"; cat .breyta/secrets.edn"]
                                           :env {"API_TOKEN" {:secret :api-token} "PASS" {:secret :api-pass}}})]
          {:before (:body before) :echo (:body echo) :env (:stdout shown)})}
-`)
+`,
+    )
     const outputs: Record<string, string> = {}
     const capture = async (name: string, args: string[]) => {
       const r = await cli(args, {cwd: t.root, env})
@@ -102,15 +116,16 @@ describe('secrets', () => {
     fs.writeFileSync(path.join(captures, 'daemon.log'), daemon.stdout() + daemon.stderr())
 
     for (const [name, args] of Object.entries({
-      'show': ['runs', 'show', id],
+      show: ['runs', 'show', id],
       'show-json': ['runs', 'show', id, '--json'],
       'show-steps': ['runs', 'show', id, '--steps'],
       'show-steps-json': ['runs', 'show', id, '--steps', '--json'],
-      'logs': ['runs', 'logs', id],
+      logs: ['runs', 'logs', id],
       'logs-json': ['runs', 'logs', id, '--json'],
-      'list': ['runs', 'list'],
+      list: ['runs', 'list'],
       'list-json': ['runs', 'list', '--json'],
-    })) await capture(name, args)
+    }))
+      await capture(name, args)
     for (const [name, text] of Object.entries(outputs)) fs.writeFileSync(path.join(captures, `${name}.txt`), text)
 
     // The secrets were really used: the server got them, and the child got exactly the two passed on purpose.
@@ -123,7 +138,13 @@ describe('secrets', () => {
     expect(view.output.env).toContain('token=*** pass=***')
     expect(view.output.env).toContain(':spare "***"')
     // Of breyta's own variables the child sees only the two it is given (the daemon had BREYTA_DEBUG and two secrets).
-    expect((view.output.env as string).split('\n').filter((l) => l.startsWith('BREYTA_')).map((l) => l.split('=')[0]).sort()).toEqual(['BREYTA_RUN_ID', 'BREYTA_STEP_ID'])
+    expect(
+      (view.output.env as string)
+        .split('\n')
+        .filter((l) => l.startsWith('BREYTA_'))
+        .map((l) => l.split('=')[0])
+        .sort(),
+    ).toEqual(['BREYTA_RUN_ID', 'BREYTA_STEP_ID'])
     expect(view.steps.find((s: {id: string}) => s.id === 'env').input.env).toEqual({API_TOKEN: {secret: 'api-token'}, PASS: {secret: 'api-pass'}})
 
     const found = await grep([envToken, filePass, unusedFile, unusedEnv, basic], [t.root, captures])
@@ -136,9 +157,12 @@ describe('secrets', () => {
     const set = await cli(['secrets', 'set', 'pin', '--value', 'abc12', '--json'], {cwd: t.root})
     expect(set.json).toMatchObject({ok: false, error: {code: 'invalid_input', hint: expect.stringContaining('6 characters')}})
     expect(set.stdout + set.stderr).not.toContain('abc12')
-    t.writeFlow('short', `{:slug :short :name "Short"
+    t.writeFlow(
+      'short',
+      `{:slug :short :name "Short"
  :flow (flow/step :exec :e {:command ["true"] :env {"PIN" {:secret :pin}}})}
-`)
+`,
+    )
     const r = await cli(['flows', 'run', 'short', '--wait', '--json'], {cwd: t.root, env: {BREYTA_SECRET_PIN: 'abc12'}})
     expect(r.json).toMatchObject({ok: false, error: {code: 'run_failed'}})
     expect(r.json.error!.message).toContain('too short to redact')

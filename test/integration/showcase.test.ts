@@ -19,7 +19,12 @@ interface DemoResult {
   workspace: string
   runId: string
   status: string
-  run: {status: string; output: any; steps: {id: string; type: string; status: string; attempts: number}[]; waits: {key: string; status: string; 'completed-by': string | null}[]}
+  run: {
+    status: string
+    output: any
+    steps: {id: string; type: string; status: string; attempts: number}[]
+    waits: {key: string; status: string; 'completed-by': string | null}[]
+  }
   servers: Record<string, any>
   secrets: Record<string, string>
 }
@@ -52,7 +57,9 @@ describe('showcase flows', {timeout: 60_000}, () => {
   it('every flow in flows/ validates', async () => {
     const files = fs.readdirSync(path.join(REPO_ROOT, 'flows')).filter((f) => f.endsWith('.edn'))
     expect(files).toEqual(expect.arrayContaining(['hello.edn', 'support-handoff.edn', 'content-pipeline.edn', 'agent-pr.edn', 'remote-agent.edn']))
-    const results = await Promise.all(files.map((file) => cli(['flows', 'validate', '--file', path.join(REPO_ROOT, 'flows', file), '--json'], {cwd: REPO_ROOT})))
+    const results = await Promise.all(
+      files.map((file) => cli(['flows', 'validate', '--file', path.join(REPO_ROOT, 'flows', file), '--json'], {cwd: REPO_ROOT})),
+    )
     results.forEach((r, i) => {
       expect(r.code, `${files[i]}: ${r.stdout}`).toBe(0)
       expect(r.json.data.valid, files[i]).toBe(true)
@@ -69,16 +76,34 @@ describe('showcase flows', {timeout: 60_000}, () => {
     const r = await demo('support-handoff')
     expect(r.status, r.lines.join('\n')).toBe('completed')
     expect(r.run.output).toMatchObject({ticket: 'T-1042', severity: 'high', replied: true, 'reply-id': 'reply-5521', incident: 'inc-42', credit: 'cr-1007'})
-    expect(r.run.steps.map((s) => s.id)).toEqual(['triage', 'gather-logs', 'draft-reply', 'approve-reply', 'update-support', 'update-status', 'credit-billing', 'tell-team'])
+    expect(r.run.steps.map((s) => s.id)).toEqual([
+      'triage',
+      'gather-logs',
+      'draft-reply',
+      'approve-reply',
+      'update-support',
+      'update-status',
+      'credit-billing',
+      'tell-team',
+    ])
     expect(r.run.waits[0]).toMatchObject({key: 'approve-reply', status: 'completed', 'completed-by': 'demo'})
     // The reviewer saw the triage and the errors the draft was built from (:approval :show).
-    expect(r.run.waits[0]).toMatchObject({approval: {show: {triage: {severity: 'high', area: 'payments'}, errors: expect.arrayContaining([expect.objectContaining({message: expect.any(String)})])}}})
+    expect(r.run.waits[0]).toMatchObject({
+      approval: {
+        show: {triage: {severity: 'high', area: 'payments'}, errors: expect.arrayContaining([expect.objectContaining({message: expect.any(String)})])},
+      },
+    })
     expect(r.lines).toContain('approving as demo…')
     // Each event is narrated at its own time since the run was created, not when it was printed.
     const events = readRunEvents((await openWorkspace({explicit: r.workspace, from: r.workspace})).layout, r.runId)
     const created = Date.parse(events[0]!.at)
-    const expected = events.filter((e) => e.type === 'step_started' && e.attempt === 1).map((e) => `+${((Date.parse(e.at) - created) / 1000).toFixed(2)}s ▶ ${(e as {step: string}).step} `)
-    const narrated = r.lines.map((l) => l.trim()).filter((l) => / ▶ [\w-]+ \(/.test(l)).map((l) => l.replace(/\(.*$/, ''))
+    const expected = events
+      .filter((e) => e.type === 'step_started' && e.attempt === 1)
+      .map((e) => `+${((Date.parse(e.at) - created) / 1000).toFixed(2)}s ▶ ${(e as {step: string}).step} `)
+    const narrated = r.lines
+      .map((l) => l.trim())
+      .filter((l) => / ▶ [\w-]+ \(/.test(l))
+      .map((l) => l.replace(/\(.*$/, ''))
     expect(narrated).toEqual(expected)
     expect(r.lines.find((l) => l.includes(' created support-handoff'))?.trim()).toMatch(/^\+0\.00s /)
     expect(new Set(narrated.map((l) => l.split(' ')[0])).size).toBeGreaterThan(1)
@@ -168,7 +193,9 @@ describe('showcase flows', {timeout: 60_000}, () => {
   })
 
   it('npm run demo rejects an unknown name with usage (exit 2)', async () => {
-    const code = await new Promise<number>((resolve) => execFile(process.execPath, [path.join(REPO_ROOT, 'scripts', 'demo.mjs'), 'nope'], (err) => resolve(err ? Number((err as {code?: number}).code) : 0)))
+    const code = await new Promise<number>((resolve) =>
+      execFile(process.execPath, [path.join(REPO_ROOT, 'scripts', 'demo.mjs'), 'nope'], (err) => resolve(err ? Number((err as {code?: number}).code) : 0)),
+    )
     expect(code).toBe(2)
   })
 })

@@ -37,13 +37,19 @@ describe(':ssh in a run', () => {
     fs.writeFileSync(path.join(remote, 'big.txt'), big)
     // A remote command that (carelessly) prints the secret: it must be redacted.
     fs.writeFileSync(path.join(remote, 'leak.txt'), `password is ${PASSWORD}\n`)
-    fs.writeFileSync(tw.ws.layout.connections, `{:vm {:type :ssh :host "127.0.0.1" :port ${server.port} :user "agent"
-      :auth {:password :vm-pass} :host-key "${server.fingerprint}"}}\n`)
+    fs.writeFileSync(
+      tw.ws.layout.connections,
+      `{:vm {:type :ssh :host "127.0.0.1" :port ${server.port} :user "agent"
+      :auth {:password :vm-pass} :host-key "${server.fingerprint}"}}\n`,
+    )
     await setSecret(tw.ws.layout, 'vm-pass', PASSWORD)
-    tw.writeFlow('remote', `{:slug :remote :name "Remote"
+    tw.writeFlow(
+      'remote',
+      `{:slug :remote :name "Remote"
  :flow (let [big  (flow/step :ssh :big {:connection :vm :command "cat ${remote}/big.txt"})
              leak (flow/step :ssh :leak {:connection :vm :command "cat ${remote}/leak.txt"})]
-         {:exit (:exit-code big) :stdout (:stdout big) :leak (:stdout leak)})}\n`)
+         {:exit (:exit-code big) :stdout (:stdout big) :leak (:stdout leak)})}\n`,
+    )
   })
   afterAll(async () => {
     await server.close()

@@ -129,11 +129,14 @@ describe('a damaged journal', () => {
   afterEach(() => t.cleanup())
 
   it('a malformed middle line gives journal_corrupt (file and line) and the file is left byte for byte', async () => {
-    t.writeFlow('three', `{:slug :three :name "Three"
+    t.writeFlow(
+      'three',
+      `{:slug :three :name "Three"
      :flow (do (flow/step :function :one {:code "(fn [_] 1)"})
                (flow/step :function :two {:code "(fn [_] 2)"})
                (flow/step :function :three {:code "(fn [_] 3)"})
-               :ok)}`)
+               :ok)}`,
+    )
     const r = await cli(['flows', 'run', 'three', '--wait', '--json'], {cwd: t.root})
     expect(r.json.data?.status).toBe('completed')
     const runId = r.json.data.id as string

@@ -42,18 +42,27 @@ function executions(log: string): Map<string, number> {
 
 /** Every step completed once, nothing started after it completed, and it ran at most once per recorded start. */
 function expectEachStepOnce(runId: string, evs: JournalEvent[], steps: string[], ran: Map<string, number>, sideEffects = steps): void {
-  expect(evs.map((e) => e.seq), runId).toEqual(evs.map((_, i) => i + 1))
+  expect(
+    evs.map((e) => e.seq),
+    runId,
+  ).toEqual(evs.map((_, i) => i + 1))
   for (const step of steps) {
     const starts = evs.filter((e) => e.type === 'step_started' && e.step === step)
     const done = evs.filter((e) => e.type === 'step_completed' && e.step === step)
     expect(done, `${runId} ${step}`).toHaveLength(1)
-    expect(starts.every((s) => s.seq < done[0]!.seq), `${runId} ${step} started again after it completed`).toBe(true)
+    expect(
+      starts.every((s) => s.seq < done[0]!.seq),
+      `${runId} ${step} started again after it completed`,
+    ).toBe(true)
     if (!sideEffects.includes(step)) continue
     const n = ran.get(`${runId} ${step}`) ?? 0
     expect(n, `${runId} ${step}`).toBeGreaterThanOrEqual(1)
     expect(n, `${runId} ${step}`).toBeLessThanOrEqual(starts.length)
   }
-  expect(evs.filter((e) => e.type === 'run_completed'), runId).toHaveLength(1)
+  expect(
+    evs.filter((e) => e.type === 'run_completed'),
+    runId,
+  ).toHaveLength(1)
 }
 
 /** pids of the daemons that started or resumed the run. */
@@ -88,14 +97,20 @@ describe.skipIf(!PG_URL)('two daemons on one PostgreSQL store (BREYTA_TEST_PG_UR
 
   it('runs complete on either daemon; a callback sent to the daemon that did not start the run is accepted there', async () => {
     const [a, b] = await machines({})
-    a.writeFlow('handoff', `{:slug :handoff :name "handoff"
+    a.writeFlow(
+      'handoff',
+      `{:slug :handoff :name "handoff"
  :flow (let [x (flow/step :exec :a ${append(log, 'a')})
              ok (flow/step :wait :go {:key "go"})
              y (flow/step :exec :b ${append(log, 'b')})]
-         {:by (:by ok)})}`)
+         {:by (:by ok)})}`,
+    )
     const da = await spawnDaemon(a.root)
     const db = await spawnDaemon(b.root)
-    const url = new Map<number, string>([[da.pid, da.url], [db.pid, db.url]])
+    const url = new Map<number, string>([
+      [da.pid, da.url],
+      [db.pid, db.url],
+    ])
     const ids: string[] = []
     for (let i = 0; i < 10; i++) ids.push((await createRun(a.ws, {slug: 'handoff'})).id)
     await until(async () => (await Promise.all(ids.map((id) => status(a.ws, id)))).every((s) => s === 'waiting'), 30_000, 50)
@@ -106,7 +121,11 @@ describe.skipIf(!PG_URL)('two daemons on one PostgreSQL store (BREYTA_TEST_PG_UR
       const starter = advancers(await events(a.ws, id))[0]!
       const other = starter === da.pid ? db : da
       expect(url.has(starter), `${id} started by a daemon of this test`).toBe(true)
-      const res = await fetch(callbackUrl(other.url, key, id, 'go'), {method: 'POST', headers: {'content-type': 'application/json'}, body: JSON.stringify({by: `via ${other.pid}`})})
+      const res = await fetch(callbackUrl(other.url, key, id, 'go'), {
+        method: 'POST',
+        headers: {'content-type': 'application/json'},
+        body: JSON.stringify({by: `via ${other.pid}`}),
+      })
       expect(res.status, `${id} callback to the other daemon`).toBe(202)
     }
     await until(async () => (await Promise.all(ids.map((id) => status(a.ws, id)))).every((s) => s === 'completed'), 30_000, 50)
@@ -127,19 +146,26 @@ describe.skipIf(!PG_URL)('two daemons on one PostgreSQL store (BREYTA_TEST_PG_UR
 
   it('kill -9 of a daemon mid-run: the other finishes its runs; no completed step runs again', async () => {
     const [a, b] = await machines({})
-    a.writeFlow('slow', `{:slug :slow :name "slow"
+    a.writeFlow(
+      'slow',
+      `{:slug :slow :name "slow"
  :flow (let [x (flow/step :exec :a ${append(log, 'a')})
              y (flow/step :exec :b ${append(log, 'b', 'sleep 1; ')})
              z (flow/step :exec :c ${append(log, 'c')})]
-         {:done true})}`)
+         {:done true})}`,
+    )
     const da = await spawnDaemon(a.root)
     const ids: string[] = []
     for (let i = 0; i < 6; i++) ids.push((await createRun(a.ws, {slug: 'slow'})).id)
     // Every run is on daemon A, inside step b (a done, its side effect written).
-    await until(async () => {
-      for (const id of ids) if (!(await events(a.ws, id)).some((e) => e.type === 'step_started' && e.step === 'b')) return false
-      return true
-    }, 30_000, 20)
+    await until(
+      async () => {
+        for (const id of ids) if (!(await events(a.ws, id)).some((e) => e.type === 'step_started' && e.step === 'b')) return false
+        return true
+      },
+      30_000,
+      20,
+    )
     const db = await spawnDaemon(b.root)
     const killedAt = Date.now()
     await da.kill9()
@@ -161,18 +187,25 @@ describe.skipIf(!PG_URL)('two daemons on one PostgreSQL store (BREYTA_TEST_PG_UR
 
   it('a daemon frozen past its lease loses its runs to the other and, woken, writes nothing more to them', async () => {
     const [a, b] = await machines({})
-    a.writeFlow('slow', `{:slug :slow :name "slow"
+    a.writeFlow(
+      'slow',
+      `{:slug :slow :name "slow"
  :flow (let [x (flow/step :exec :a ${append(log, 'a')})
              y (flow/step :exec :b ${append(log, 'b', 'sleep 1; ')})
              z (flow/step :exec :c ${append(log, 'c')})]
-         {:done true})}`)
+         {:done true})}`,
+    )
     const da = await spawnDaemon(a.root)
     const ids: string[] = []
     for (let i = 0; i < 4; i++) ids.push((await createRun(a.ws, {slug: 'slow'})).id)
-    await until(async () => {
-      for (const id of ids) if (!(await events(a.ws, id)).some((e) => e.type === 'step_started' && e.step === 'b')) return false
-      return true
-    }, 30_000, 20)
+    await until(
+      async () => {
+        for (const id of ids) if (!(await events(a.ws, id)).some((e) => e.type === 'step_started' && e.step === 'b')) return false
+        return true
+      },
+      30_000,
+      20,
+    )
     const db = await spawnDaemon(b.root)
     // Alive but silent: its leases are not renewed, and its pid is alive, so only expiry frees them.
     da.child.kill('SIGSTOP')
@@ -203,15 +236,24 @@ describe.skipIf(!PG_URL)('two daemons on one PostgreSQL store (BREYTA_TEST_PG_UR
   it('across both daemons: each schedule tick fires once, a webhook replay sent to the other daemon starts nothing, a singleton never overlaps', async () => {
     const [a, b] = await machines({})
     const spans = path.join(a.root, 'spans.log')
-    a.writeFlow('tick', `{:slug :tick :name "tick"
+    a.writeFlow(
+      'tick',
+      `{:slug :tick :name "tick"
  :triggers [{:type :schedule :cron "* * * * * *" :input {:from "cron"}}]
- :flow (flow/input)}`)
-    a.writeFlow('hook', `{:slug :hook :name "hook"
+ :flow (flow/input)}`,
+    )
+    a.writeFlow(
+      'hook',
+      `{:slug :hook :name "hook"
  :triggers [{:type :webhook :secret :hook-secret}]
- :flow (flow/step :function :echo {:code "(fn [x] {:pr (:pr x)})" :input (flow/input)})}`)
-    a.writeFlow('single', `{:slug :single :name "single"
+ :flow (flow/step :function :echo {:code "(fn [x] {:pr (:pr x)})" :input (flow/input)})}`,
+    )
+    a.writeFlow(
+      'single',
+      `{:slug :single :name "single"
  :concurrency {:type :singleton :on-conflict :queue}
- :flow (flow/step :exec :work {:command ["sh" "-c" "echo \\"$BREYTA_RUN_ID start $(date +%s%N)\\" >> ${spans}; sleep 0.2; echo \\"$BREYTA_RUN_ID end $(date +%s%N)\\" >> ${spans}"]})}`)
+ :flow (flow/step :exec :work {:command ["sh" "-c" "echo \\"$BREYTA_RUN_ID start $(date +%s%N)\\" >> ${spans}; sleep 0.2; echo \\"$BREYTA_RUN_ID end $(date +%s%N)\\" >> ${spans}"]})}`,
+    )
     for (const slug of ['tick', 'hook']) await releaseFlow(a.ws, slug)
     // Releases are files in git: the other checkout has them too.
     fs.cpSync(path.join(a.root, '.breyta', 'releases'), path.join(b.root, '.breyta', 'releases'), {recursive: true})
@@ -222,7 +264,10 @@ describe.skipIf(!PG_URL)('two daemons on one PostgreSQL store (BREYTA_TEST_PG_UR
 
     // Webhooks: a delivery id and a signature seen by one daemon are replays on the other.
     const post = (d: DaemonProcess, body: string, headers: Record<string, string>) =>
-      fetch(`${d.url}/webhooks/hook`, {method: 'POST', body, headers: {'content-type': 'application/json', ...headers}}).then(async (r) => ({status: r.status, body: (await r.json()) as {run: string; repeat?: boolean}}))
+      fetch(`${d.url}/webhooks/hook`, {method: 'POST', body, headers: {'content-type': 'application/json', ...headers}}).then(async (r) => ({
+        status: r.status,
+        body: (await r.json()) as {run: string; repeat?: boolean},
+      }))
     const bearer = {authorization: `Bearer ${secret}`, 'x-breyta-delivery': 'team-d-1'}
     const first = await post(da, '{"pr": 1}', bearer)
     expect(first.status).toBe(202)
@@ -237,7 +282,11 @@ describe.skipIf(!PG_URL)('two daemons on one PostgreSQL store (BREYTA_TEST_PG_UR
     const singles: string[] = []
     for (let i = 0; i < 6; i++) singles.push((await createRun(a.ws, {slug: 'single'})).id)
     await until(async () => (await Promise.all(singles.map((id) => status(a.ws, id)))).every((st) => st === 'completed'), 30_000, 50)
-    const marks = fs.readFileSync(spans, 'utf8').split('\n').filter(Boolean).map((l) => l.split(' '))
+    const marks = fs
+      .readFileSync(spans, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.split(' '))
     const intervals = singles.map((id) => {
       const start = marks.filter((m) => m[0] === id && m[1] === 'start')
       const end = marks.filter((m) => m[0] === id && m[1] === 'end')
@@ -264,9 +313,12 @@ describe.skipIf(!PG_URL)('two daemons on one PostgreSQL store (BREYTA_TEST_PG_UR
 
   it('a tick claimed by a daemon that died before creating its run is started by another daemon after the lease, once', async () => {
     const [a] = await machines({})
-    a.writeFlow('tock', `{:slug :tock :name "tock"
+    a.writeFlow(
+      'tock',
+      `{:slug :tock :name "tock"
  :triggers [{:type :schedule :cron "* * * * * *"}]
- :flow (flow/input)}`)
+ :flow (flow/input)}`,
+    )
     await releaseFlow(a.ws, 'tock')
     // The dead daemon: it claimed the next three ticks and created nothing.
     const trigger = '0|* * * * * *|'
@@ -291,9 +343,12 @@ describe.skipIf(!PG_URL)('two daemons on one PostgreSQL store (BREYTA_TEST_PG_UR
 
   it('a webhook delivery claimed by a daemon that died before starting its run is started when it is sent again', async () => {
     const [a] = await machines({})
-    a.writeFlow('hook', `{:slug :hook :name "hook"
+    a.writeFlow(
+      'hook',
+      `{:slug :hook :name "hook"
  :triggers [{:type :webhook :secret :hook-secret}]
- :flow (flow/step :function :echo {:code "(fn [x] {:pr (:pr x)})" :input (flow/input)})}`)
+ :flow (flow/step :function :echo {:code "(fn [x] {:pr (:pr x)})" :input (flow/input)})}`,
+    )
     await releaseFlow(a.ws, 'hook')
     // The dead daemon's claims: one a minute old (abandoned), one just made (its run may still be starting).
     const ttl = 24 * 60 * 60 * 1000
@@ -301,8 +356,12 @@ describe.skipIf(!PG_URL)('two daemons on one PostgreSQL store (BREYTA_TEST_PG_UR
     await c.connect()
     try {
       await c.query(`INSERT INTO "${store.schema}".webhook_deliveries (id, run, until_ms) VALUES ($1, $2, $3), ($4, $5, $6)`, [
-        'delivery:hook:old', '01M8MN00000000000000000000', Date.now() - 60_000 + ttl,
-        'delivery:hook:new', '01M8MN00000000000000000001', Date.now() + ttl,
+        'delivery:hook:old',
+        '01M8MN00000000000000000000',
+        Date.now() - 60_000 + ttl,
+        'delivery:hook:new',
+        '01M8MN00000000000000000001',
+        Date.now() + ttl,
       ])
     } finally {
       await c.end()
@@ -310,7 +369,11 @@ describe.skipIf(!PG_URL)('two daemons on one PostgreSQL store (BREYTA_TEST_PG_UR
     const secret = 'team-hook-secret'
     const d = await spawnDaemon(a.root, {env: {BREYTA_SECRET_HOOK_SECRET: secret}})
     const post = (delivery: string) =>
-      fetch(`${d.url}/webhooks/hook`, {method: 'POST', body: '{"pr": 7}', headers: {'content-type': 'application/json', authorization: `Bearer ${secret}`, 'x-breyta-delivery': delivery}}).then(async (r) => ({status: r.status, body: (await r.json()) as {run: string}}))
+      fetch(`${d.url}/webhooks/hook`, {
+        method: 'POST',
+        body: '{"pr": 7}',
+        headers: {'content-type': 'application/json', authorization: `Bearer ${secret}`, 'x-breyta-delivery': delivery},
+      }).then(async (r) => ({status: r.status, body: (await r.json()) as {run: string}}))
     const old = await post('old')
     expect(old.status).toBe(202)
     expect(await a.ws.store.runs.exists(old.body.run)).toBe(true)

@@ -10,12 +10,15 @@ afterEach(() => t.cleanup())
 
 it('a decision recorded while another advance holds the run lock is picked up, not dropped', async () => {
   // Item 0 parks on an approval at once; item 1 keeps the advance (and the lock) busy for a while.
-  t.writeFlow('race', `{:slug :race :name "Race"
+  t.writeFlow(
+    'race',
+    `{:slug :race :name "Race"
  :flow (flow/map [0 1]
          (fn [i] (if (= i 0)
                    (:decision (flow/step :wait :ok {:key "ok" :approval {:prompt "Go?"}}))
                    (:stdout (flow/step :exec :busy {:command ["sh" "-c" "sleep 1; printf done"]}))))
-         {:concurrency 2})}`)
+         {:concurrency 2})}`,
+  )
   const run = await createRun(t.ws, {slug: 'race'})
   const holder = driveRun(t.ws, run.id, {})
   await until(() => readRunView(t.ws.layout, run.id).waits.some((w) => w.key === 'ok'))

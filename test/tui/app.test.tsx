@@ -74,15 +74,29 @@ describe('run list', () => {
 
 describe('run view', () => {
   it('shows an approval as text with its context, folded until z, and scrolls it', async () => {
-    const prompt = 'Send this reply to Acme?\n\nHi Acme team,\n\nThanks for the **report**. ' + 'We rolled the deploy back and are watching it closely. '.repeat(3) + '\n\n- a credit is on its way\n- we will write again'
+    const prompt =
+      'Send this reply to Acme?\n\nHi Acme team,\n\nThanks for the **report**. ' +
+      'We rolled the deploy back and are watching it closely. '.repeat(3) +
+      '\n\n- a credit is on its way\n- we will write again'
     const reply = run('01RUN0REPLY', 'support', 'waiting', 1, {
       steps: [step('draft', 'llm', 'completed'), step('approve-reply', 'wait', 'waiting')],
-      waits: [{key: 'approve-reply', step: 'approve-reply', status: 'open', approval: {prompt, show: {ticket: {id: 'T-1', customer: {name: 'Acme', plan: {tier: 'gold'}}}}}, 'callback-url': null, 'timeout-at': null}],
+      waits: [
+        {
+          key: 'approve-reply',
+          step: 'approve-reply',
+          status: 'open',
+          approval: {prompt, show: {ticket: {id: 'T-1', customer: {name: 'Acme', plan: {tier: 'gold'}}}}},
+          'callback-url': null,
+          'timeout-at': null,
+        },
+      ],
     })
     const {press, frame, shows} = await setup({runs: [reply]})
     await press(KEYS.enter)
     await shows('── approval approve-reply')
-    const rows = frame().split('\n').map((l) => l.trim())
+    const rows = frame()
+      .split('\n')
+      .map((l) => l.trim())
     for (const line of ['Send this reply to Acme?', 'Hi Acme team,', '• a credit is on its way']) expect(rows).toContain(line)
     expect(frame()).not.toContain('\\n')
     expect(frame()).not.toContain('**')
@@ -110,7 +124,7 @@ describe('run view', () => {
     expect(f).toContain('approve? deploy-ok: Deploy api to prod?')
   })
 
-  it('moves between steps and shows each one\'s output and error', async () => {
+  it("moves between steps and shows each one's output and error", async () => {
     const {press, frame, shows} = await setup()
     await press(KEYS.down, KEYS.enter)
     await shows('deploy-api  v3 live')
@@ -150,7 +164,7 @@ describe('run view', () => {
 })
 
 describe('approvals', () => {
-  it('approves a run\'s only open approval from the list, as the given user', async () => {
+  it("approves a run's only open approval from the list, as the given user", async () => {
     const {press, frame, source, shows} = await setup()
     await press(KEYS.down, 'a')
     await shows('approved deploy-ok as alice')
@@ -344,7 +358,9 @@ describe('80x24', () => {
     const huge = 'x'.repeat(500)
     const runs = [
       run('01RUN0WIDE', `a-very-long-flow-slug-${huge}`, 'waiting', 1000, {
-        steps: Array.from({length: 30}, (_, i) => step(`step-with-a-long-id-${i}-${huge}`, 'http', 'completed', {output: {text: huge, nested: {deep: [huge, huge]}}})),
+        steps: Array.from({length: 30}, (_, i) =>
+          step(`step-with-a-long-id-${i}-${huge}`, 'http', 'completed', {output: {text: huge, nested: {deep: [huge, huge]}}}),
+        ),
         waits: [approval2(`key-${huge}`, `prompt ${huge}`)],
       }),
       ...Array.from({length: 60}, (_, i) => run(`01RUN${i}`, `flow-${i}`, 'running', i * 1000, {steps: [step(`current-${huge}`, 'exec', 'running')]})),

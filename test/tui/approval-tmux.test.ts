@@ -20,10 +20,12 @@ const FLOW = `{:slug :reply
          {:decision (:decision ok) :comment (:comment ok)})}
 `
 
-
 const term = terminal('approval-e2e', 'approval')
 const {tmux, screen, until} = term
-const lines = () => screen().split('\n').map((l) => l.trim())
+const lines = () =>
+  screen()
+    .split('\n')
+    .map((l) => l.trim())
 
 describe.skipIf(!hasTmux())('an approval in the TUI and in waits show', () => {
   let dir: string
@@ -57,13 +59,32 @@ describe.skipIf(!hasTmux())('an approval in the TUI and in waits show', () => {
     const listed = await breyta(dir, ['waits', 'list'])
     expect(listed.stdout).toContain('approval: Send this reply to Acme? …')
 
-    tmux('new-session', '-d', '-x', '100', '-y', '30', '-s', 'approval', '-c', dir,
-      `${process.execPath} ${CLI} tui --by e2e-reviewer; echo "TUI-EXIT=$?"; sleep 60`)
+    tmux(
+      'new-session',
+      '-d',
+      '-x',
+      '100',
+      '-y',
+      '30',
+      '-s',
+      'approval',
+      '-c',
+      dir,
+      `${process.execPath} ${CLI} tui --by e2e-reviewer; echo "TUI-EXIT=$?"; sleep 60`,
+    )
     await until('the waiting run', () => screen().includes('approve? approve-reply: Send this reply to Acme?'))
     tmux('send-keys', '-t', 'approval', 'Enter')
     await until('the approval pane', () => screen().includes('── approval approve-reply'))
     // Real line breaks: each paragraph and list item on a line of its own, no escapes.
-    for (const line of ['Send this reply to Acme?', 'Hi Acme team,', 'Thanks for the report. The 500s came from a bad deploy.', '• we rolled it back', '• a credit is on its way', '── context', 'reply:']) {
+    for (const line of [
+      'Send this reply to Acme?',
+      'Hi Acme team,',
+      'Thanks for the report. The 500s came from a bad deploy.',
+      '• we rolled it back',
+      '• a credit is on its way',
+      '── context',
+      'reply:',
+    ]) {
       expect(lines(), `"${line}" on its own line in:\n${screen()}`).toContain(line)
     }
     expect(screen()).not.toContain('\\n')

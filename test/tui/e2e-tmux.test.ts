@@ -16,7 +16,6 @@ const FLOW = `{:slug :approve-me
          (flow/step :function :after {:code "(fn [x] {:done x})" :input {:decision (:decision ok)}}))}
 `
 
-
 const term = terminal('tui-e2e', 'tui')
 const {tmux, screen, until} = term
 
@@ -37,8 +36,7 @@ describe.skipIf(!hasTmux())('breyta tui in tmux', () => {
     const runId = JSON.parse(started.stdout).data.id as string
     expect(JSON.parse(started.stdout).data.status).toBe('waiting')
 
-    tmux('new-session', '-d', '-x', '80', '-y', '24', '-s', 'tui', '-c', dir,
-      `${process.execPath} ${CLI} tui --by e2e-user; echo "TUI-EXIT=$?"; sleep 60`)
+    tmux('new-session', '-d', '-x', '80', '-y', '24', '-s', 'tui', '-c', dir, `${process.execPath} ${CLI} tui --by e2e-user; echo "TUI-EXIT=$?"; sleep 60`)
     await until('the waiting run', () => screen().includes('approve? ship: Ship it?'))
     expect(screen()).toContain('breyta runs (1) · 1 waiting on approval')
 
@@ -57,8 +55,11 @@ describe.skipIf(!hasTmux())('breyta tui in tmux', () => {
     expect(screen()).toMatch(/after\s+function\s+completed/)
     for (const line of screen().split('\n')) expect(line.length).toBeLessThanOrEqual(80)
 
-    const journal = fs.readFileSync(path.join(dir, '.breyta', 'runs', runId, 'events.jsonl'), 'utf8')
-      .trim().split('\n').map((l) => JSON.parse(l) as {type: string; by?: string; decision?: string; key?: string})
+    const journal = fs
+      .readFileSync(path.join(dir, '.breyta', 'runs', runId, 'events.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as {type: string; by?: string; decision?: string; key?: string})
     expect(journal.find((e) => e.type === 'wait_completed')).toMatchObject({key: 'ship', by: 'e2e-user', decision: 'approved'})
     expect(journal.at(-1)?.type).toBe('run_completed')
 

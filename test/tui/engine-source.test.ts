@@ -65,7 +65,13 @@ describe('EngineSource', () => {
     const all = await source.listRuns({limit: 10})
     expect(all.items.map((r) => r.id).sort()).toEqual([gated, ...plainIds].sort())
     const row = all.items.find((r) => r.id === gated)!
-    expect(row).toMatchObject({flow: 'gated', status: 'waiting', target: 'draft', 'current-step': 'gate', 'waiting-approvals': [{key: 'ship', prompt: 'Ship it?'}]})
+    expect(row).toMatchObject({
+      flow: 'gated',
+      status: 'waiting',
+      target: 'draft',
+      'current-step': 'gate',
+      'waiting-approvals': [{key: 'ship', prompt: 'Ship it?'}],
+    })
     expect(all.items.find((r) => r.id === plainIds[0])).toMatchObject({status: 'completed', 'current-step': null, 'waiting-approvals': []})
 
     // A page of two newest runs still includes the older run that waits on a person.
@@ -84,7 +90,22 @@ describe('EngineSource', () => {
     const detail = await new EngineSource(ws).getRun(id)
     expect(detail.steps.map((s) => [s.id, s.type, s.status])).toEqual([['gate', 'wait', 'waiting']])
     expect(detail.waits).toEqual([expect.objectContaining({key: 'ship', status: 'open', approval: {prompt: 'Ship it?'}})])
-    expect(Object.keys(detail).sort()).toEqual(['created-at', 'error', 'finished-at', 'flow', 'id', 'input', 'output', 'sha256', 'started-at', 'status', 'steps', 'target', 'version', 'waits'])
+    expect(Object.keys(detail).sort()).toEqual([
+      'created-at',
+      'error',
+      'finished-at',
+      'flow',
+      'id',
+      'input',
+      'output',
+      'sha256',
+      'started-at',
+      'status',
+      'steps',
+      'target',
+      'version',
+      'waits',
+    ])
     await expect(new EngineSource(ws).getRun('01ZZZZZZZZZZZZZZZZZZZZZZZZ')).rejects.toMatchObject({code: expect.stringMatching(/not_found/)})
   })
 

@@ -7,7 +7,18 @@ const ago = (ms: number) => new Date(NOW - ms).toISOString()
 const MIN = 60_000
 
 export function step(id: string, type: string, status: string, extra: Partial<StepInfo> = {}): StepInfo {
-  return {id, type, status, attempts: 1, 'started-at': ago(5 * MIN), 'finished-at': status === 'completed' ? ago(4 * MIN) : null, input: {id}, output: null, error: null, ...extra}
+  return {
+    id,
+    type,
+    status,
+    attempts: 1,
+    'started-at': ago(5 * MIN),
+    'finished-at': status === 'completed' ? ago(4 * MIN) : null,
+    input: {id},
+    output: null,
+    error: null,
+    ...extra,
+  }
 }
 
 export function approval(key: string, prompt: string): WaitInfo {
@@ -16,8 +27,21 @@ export function approval(key: string, prompt: string): WaitInfo {
 
 export function run(id: string, flow: string, status: RunDetail['status'], createdAgo: number, extra: Partial<RunDetail> = {}): RunDetail {
   return {
-    id, flow, status, target: 'live', version: 3, sha256: 'abc', input: {pr: 1}, output: null, error: null,
-    'created-at': ago(createdAgo), 'started-at': ago(createdAgo), 'finished-at': null, steps: [], waits: [], ...extra,
+    id,
+    flow,
+    status,
+    target: 'live',
+    version: 3,
+    sha256: 'abc',
+    input: {pr: 1},
+    output: null,
+    error: null,
+    'created-at': ago(createdAgo),
+    'started-at': ago(createdAgo),
+    'finished-at': null,
+    steps: [],
+    waits: [],
+    ...extra,
   }
 }
 

@@ -75,6 +75,9 @@ export async function setup(options: {runs?: RunDetail[]; props?: Partial<AppPro
   }
   const type = async (text: string) => press(...text.split(''))
   /** The row of the list that is selected (marked with ›). */
-  const selectedRow = () => frame().split('\n').find((line) => line.startsWith('›')) ?? ''
+  const selectedRow = () =>
+    frame()
+      .split('\n')
+      .find((line) => line.startsWith('›')) ?? ''
   return {source, app, frame, press, type, selectedRow, shows, settle}
 }

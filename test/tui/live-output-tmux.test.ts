@@ -17,7 +17,6 @@ const FLOW = `{:slug :ticker
  :flow (flow/step :exec :tick {:command ["sh" "-c" "for i in 1 2 3 4 5; do echo tick-$i; if [ $i = 3 ]; then while [ ! -e release ]; do sleep 0.1; done; fi; sleep 1; done; echo done >&2"]})}
 `
 
-
 /** A CLI child whose stdout is collected as it streams. */
 function start(cwd: string, args: string[]): {child: ChildProcess; out: () => string; exited: Promise<number>} {
   const child = spawn(process.execPath, [CLI, ...args], {cwd, env: {...process.env, NO_COLOR: '1'}, stdio: ['ignore', 'pipe', 'pipe']})
@@ -55,7 +54,12 @@ describe.skipIf(!hasTmux())('live step output in the TUI and runs logs --follow'
       runId = fs.existsSync(runsDir) ? (fs.readdirSync(runsDir).find((n) => /^[0-9A-Z]{26}$/.test(n)) ?? '') : ''
       return runId !== '' && fs.existsSync(path.join(runsDir, runId, 'events.jsonl'))
     })
-    const journal = () => fs.readFileSync(path.join(runsDir, runId, 'events.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as {type: string; step?: string})
+    const journal = () =>
+      fs
+        .readFileSync(path.join(runsDir, runId, 'events.jsonl'), 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as {type: string; step?: string})
     const tickCompleted = () => journal().some((e) => e.type === 'step_completed' && e.step === 'tick')
 
     const follow = start(dir, ['runs', 'logs', runId, '--follow'])
@@ -72,7 +76,11 @@ describe.skipIf(!hasTmux())('live step output in the TUI and runs logs --follow'
     expect(tickCompleted()).toBe(false)
     expect(screen()).toContain('── live output')
     expect(follow.out()).not.toContain('tick-4')
-    const jsonLines = followJson.out().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>)
+    const jsonLines = followJson
+      .out()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
     expect(jsonLines).toContainEqual(expect.objectContaining({type: 'output', step: 'tick', stream: 'stdout', line: 'tick-3', seq: 3, attempt: 1}))
     expect(jsonLines[0]).toMatchObject({type: 'run_created'})
 
@@ -86,7 +94,11 @@ describe.skipIf(!hasTmux())('live step output in the TUI and runs logs --follow'
     expect(human).toContain('tick stderr│ done')
     expect(human.indexOf('tick stdout│ tick-5')).toBeLessThan(human.indexOf('✓ tick'))
     // --follow --json: only lines, no envelope after them.
-    const all = followJson.out().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>)
+    const all = followJson
+      .out()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
     expect(all.filter((o) => o.type === 'output').map((o) => o.line)).toEqual(['tick-1', 'tick-2', 'tick-3', 'tick-4', 'tick-5', 'done'])
     expect(all.at(-1)).toMatchObject({type: 'run_completed'})
     // The step's result stays as before.

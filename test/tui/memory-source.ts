@@ -18,7 +18,7 @@ export function summarize(run: RunDetail): RunSummary {
     'created-at': run['created-at'],
     'started-at': run['started-at'],
     'finished-at': run['finished-at'],
-    'current-step': isTerminal(run.status) ? null : current?.id ?? null,
+    'current-step': isTerminal(run.status) ? null : (current?.id ?? null),
     'waiting-approvals': run.waits.filter((w) => w.status === 'open' && w.approval).map((w) => ({key: w.key, prompt: w.approval!.prompt})),
   }
 }

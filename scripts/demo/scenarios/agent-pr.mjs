@@ -68,25 +68,31 @@ export default {
     const repos = await makeRepos(workspace, gitEnv)
     const forgeToken = secretValue('ghp')
     const pulls = []
-    servers.forge = await startService({
-      'POST /repos/:owner/:repo/pulls': (req, p) => {
-        const number = 17 + pulls.length
-        pulls.push({number, ...req.json, state: 'open'})
-        return {status: 201, body: {number, state: 'open', html_url: `https://forge.example.test/${p.owner}/${p.repo}/pull/${number}`, head: {ref: req.json?.head}}}
+    servers.forge = await startService(
+      {
+        'POST /repos/:owner/:repo/pulls': (req, p) => {
+          const number = 17 + pulls.length
+          pulls.push({number, ...req.json, state: 'open'})
+          return {
+            status: 201,
+            body: {number, state: 'open', html_url: `https://forge.example.test/${p.owner}/${p.repo}/pull/${number}`, head: {ref: req.json?.head}},
+          }
+        },
+        'PUT /repos/:owner/:repo/pulls/:n/merge': (req, p) => {
+          const pr = pulls.find((x) => String(x.number) === p.n)
+          if (!pr) return {status: 404, body: {message: 'Not Found'}}
+          pr.state = 'merged'
+          return {status: 200, body: {merged: true, sha: req.json?.sha, message: 'Pull Request successfully merged'}}
+        },
+        'PATCH /repos/:owner/:repo/pulls/:n': (_req, p) => {
+          const pr = pulls.find((x) => String(x.number) === p.n)
+          if (!pr) return {status: 404, body: {message: 'Not Found'}}
+          pr.state = 'closed'
+          return {status: 200, body: {number: pr.number, state: 'closed'}}
+        },
       },
-      'PUT /repos/:owner/:repo/pulls/:n/merge': (req, p) => {
-        const pr = pulls.find((x) => String(x.number) === p.n)
-        if (!pr) return {status: 404, body: {message: 'Not Found'}}
-        pr.state = 'merged'
-        return {status: 200, body: {merged: true, sha: req.json?.sha, message: 'Pull Request successfully merged'}}
-      },
-      'PATCH /repos/:owner/:repo/pulls/:n': (_req, p) => {
-        const pr = pulls.find((x) => String(x.number) === p.n)
-        if (!pr) return {status: 404, body: {message: 'Not Found'}}
-        pr.state = 'closed'
-        return {status: 200, body: {number: pr.number, state: 'closed'}}
-      },
-    }, {bearer: forgeToken})
+      {bearer: forgeToken},
+    )
     servers.forge.pulls = pulls
     const key = generateUserKey()
     servers.vm = await startSshServer({users: {deploy: {publicKey: key.publicKey}}, env: gitEnv})
@@ -110,8 +116,9 @@ export default {
     }
   },
   explain(e) {
-    if (e.type === 'step_completed' && e.step === 'run-agent') return 'the agent\'s stdout is recorded; on a replay the agent is not run again'
-    if (e.type === 'step_completed' && e.step === 'deploy') return 'ssh checked the VM\'s host key against the pinned SHA256 fingerprint before logging in with the key from secrets'
+    if (e.type === 'step_completed' && e.step === 'run-agent') return "the agent's stdout is recorded; on a replay the agent is not run again"
+    if (e.type === 'step_completed' && e.step === 'deploy')
+      return "ssh checked the VM's host key against the pinned SHA256 fingerprint before logging in with the key from secrets"
     return undefined
   },
   summary(_run, servers) {

@@ -32,7 +32,7 @@ export default {
   title: 'ingest → flow/map fan-out → render callback → review → publish twice (with retries)',
   about: [
     'Three drafts in inbox/ are counted (exec), enriched by two services per article in parallel',
-    '(flow/map, :concurrency 2), rendered by a slow service that POSTs back to the run\'s callback',
+    "(flow/map, :concurrency 2), rendered by a slow service that POSTs back to the run's callback",
     'URL (the daemon receives it), reviewed by a person, then published to a blog and a newsletter',
     'whose API answers 503 once (:retry).',
   ],
@@ -67,14 +67,23 @@ export default {
       },
     })
     servers.render.callbacks = []
-    servers.blog = await startService({
-      'POST /posts': (req) => ({status: 201, body: {ids: (req.json?.posts ?? []).map((p, i) => `post-${100 + i}`)}}),
-    }, {bearer: blogToken})
+    servers.blog = await startService(
+      {
+        'POST /posts': (req) => ({status: 201, body: {ids: (req.json?.posts ?? []).map((p, i) => `post-${100 + i}`)}}),
+      },
+      {bearer: blogToken},
+    )
     servers.newsletter = await startService({'POST /campaigns': () => ({status: 201, body: {id: 'cmp-7', state: 'scheduled'}})})
     // The newsletter API is having a moment: the first call gets a 503.
     servers.newsletter.queue.push({status: 503, headers: {'retry-after': '0'}, body: {error: 'service unavailable, try again'}})
     return {
-      endpoints: {taxonomy: servers.taxonomy.url, readability: servers.readability.url, render: servers.render.url, blog: servers.blog.url, newsletter: servers.newsletter.url},
+      endpoints: {
+        taxonomy: servers.taxonomy.url,
+        readability: servers.readability.url,
+        render: servers.render.url,
+        blog: servers.blog.url,
+        newsletter: servers.newsletter.url,
+      },
       connections: `{:taxonomy    {:type :http :base-url "${servers.taxonomy.url}"}
  :readability {:type :http :base-url "${servers.readability.url}"}
  :render      {:type :http :base-url "${servers.render.url}"}
@@ -86,9 +95,12 @@ export default {
     }
   },
   explain(e) {
-    if (e.type === 'step_completed' && e.step === 'start-render') return 'the render service got (flow/callback-url "rendered") and answers 202 at once; it will POST back when done'
-    if (e.type === 'wait_opened' && e.key === 'rendered') return 'the run parks; the render service POSTs to /callbacks/RUN/rendered?token=… on the daemon, which resumes it'
-    if (e.type === 'step_attempt_failed' && e.step === 'publish-newsletter') return 'a 503 is retryable: :retry {:max-attempts 3 :backoff "500ms"} tries again; both attempts stay in the journal'
+    if (e.type === 'step_completed' && e.step === 'start-render')
+      return 'the render service got (flow/callback-url "rendered") and answers 202 at once; it will POST back when done'
+    if (e.type === 'wait_opened' && e.key === 'rendered')
+      return 'the run parks; the render service POSTs to /callbacks/RUN/rendered?token=… on the daemon, which resumes it'
+    if (e.type === 'step_attempt_failed' && e.step === 'publish-newsletter')
+      return 'a 503 is retryable: :retry {:max-attempts 3 :backoff "500ms"} tries again; both attempts stay in the journal'
     if (e.type === 'step_completed' && e.step === 'parse') return 'from here on, a crash costs nothing: `breyta runs resume RUN` replays these recorded results'
     return undefined
   },
@@ -96,7 +108,7 @@ export default {
     const cb = servers.render?.callbacks ?? []
     return [
       `render callback POSTs: ${cb.map((x) => x.status).join(', ') || 'none'}; newsletter requests: ${servers.newsletter?.requests.length ?? 0} (the first answered 503)`,
-      'Resumability: kill the run\'s process at any step, then `breyta runs resume RUN`; recorded steps are not re-run.',
+      "Resumability: kill the run's process at any step, then `breyta runs resume RUN`; recorded steps are not re-run.",
     ]
   },
 }

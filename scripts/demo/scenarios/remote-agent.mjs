@@ -33,9 +33,11 @@ export default {
     }
   },
   explain(e) {
-    if (e.type === 'step_completed' && e.step === 'start-worker') return 'the ssh step returned at once: the worker runs detached on the VM (nohup … &) with CALLBACK_URL in its env'
-    if (e.type === 'wait_opened' && e.key === 'agent-done') return 'parked: no process and no ssh connection while the worker runs; it will POST to /callbacks/RUN/agent-done?token=… on the daemon'
-    if (e.type === 'step_completed' && e.step === 'agent-done') return 'the wait\'s output is exactly what the worker posted; the steps after it use it'
+    if (e.type === 'step_completed' && e.step === 'start-worker')
+      return 'the ssh step returned at once: the worker runs detached on the VM (nohup … &) with CALLBACK_URL in its env'
+    if (e.type === 'wait_opened' && e.key === 'agent-done')
+      return 'parked: no process and no ssh connection while the worker runs; it will POST to /callbacks/RUN/agent-done?token=… on the daemon'
+    if (e.type === 'step_completed' && e.step === 'agent-done') return "the wait's output is exactly what the worker posted; the steps after it use it"
     return undefined
   },
   summary(_run, servers) {

@@ -78,7 +78,8 @@ export function promptLines(prompt: string, width: number): string[] {
     const quote = /^\s*>\s?(.*)$/.exec(line)
     if (heading) out.push(...wrapLine(plainInline(heading[1]!), width))
     else if (bullet) out.push(...wrapLine(`${bullet[1]}• ${plainInline(bullet[2]!)}`, width, bullet[1] + '  '))
-    else if (numbered) out.push(...wrapLine(`${numbered[1]}${numbered[2]} ${plainInline(numbered[3]!)}`, width, numbered[1] + ' '.repeat(numbered[2]!.length + 1)))
+    else if (numbered)
+      out.push(...wrapLine(`${numbered[1]}${numbered[2]} ${plainInline(numbered[3]!)}`, width, numbered[1] + ' '.repeat(numbered[2]!.length + 1)))
     else if (quote) out.push(...wrapLine(`│ ${plainInline(quote[1]!)}`, width, '│ '))
     else out.push(...wrapLine(plainInline(line), width))
   }
@@ -116,7 +117,10 @@ function entryLines(label: string, value: Json, pad: string, width: number, dept
 function treeLines(value: Json[] | {[key: string]: Json}, pad: string, width: number, depth: number, maxDepth: number): string[] {
   if (Array.isArray(value)) {
     return value.flatMap((item) => {
-      if (isScalar(item)) return typeof item === 'string' ? promptLines(item, width - pad.length - 2).map((l, i) => `${pad}${i === 0 ? '- ' : '  '}${l}`) : [`${pad}- ${scalarText(item)}`]
+      if (isScalar(item))
+        return typeof item === 'string'
+          ? promptLines(item, width - pad.length - 2).map((l, i) => `${pad}${i === 0 ? '- ' : '  '}${l}`)
+          : [`${pad}- ${scalarText(item)}`]
       if (depth >= maxDepth) return [`${pad}- ${folded(item)}`]
       return [`${pad}-`, ...treeLines(item, pad + '  ', width, depth + 1, maxDepth)]
     })

@@ -33,8 +33,11 @@ export class RunProgress {
     process.stderr.write(`\r\u001B[2K${FRAMES[this.frame]} ${this.text}  ${this.done} step${this.done === 1 ? '' : 's'} done`)
   }
 
+  /** Clears the line; a no-op when not started (or already stopped). */
   stop(): void {
-    if (this.timer) clearInterval(this.timer)
-    if (this.enabled) process.stderr.write('\r\u001B[2K')
+    if (!this.timer) return
+    clearInterval(this.timer)
+    this.timer = undefined
+    process.stderr.write('\r\u001B[2K')
   }
 }

@@ -22,7 +22,12 @@ export function runListText(items: RunSummary[], next: string | null): string {
 function stderrTail(error: {details?: Record<string, unknown>} | null, lines = 8): string | undefined {
   const tail = error?.details?.['stderr-tail']
   if (typeof tail !== 'string' || tail.trim() === '') return undefined
-  return tail.trimEnd().split('\n').slice(-lines).map((l) => `       | ${l}`).join('\n')
+  return tail
+    .trimEnd()
+    .split('\n')
+    .slice(-lines)
+    .map((l) => `       | ${l}`)
+    .join('\n')
 }
 
 type Shown = RunView & {stale?: boolean; overdue?: boolean; 'blocked-by'?: string[] | null}
@@ -34,7 +39,8 @@ export function runText(view: Shown, options: {steps?: boolean; next?: string[];
     `input  ${truncate(json(view.input), 200)}`,
   ]
   if (view.status === 'completed') lines.push(`output ${truncate(json(view.output), options.steps ? 10_000 : 400)}`)
-  if (view.error) lines.push(paint.red(`error  [${view.error.code}] ${view.error.message}`) + (view.error.hint ? paint.dim(`\n       hint: ${view.error.hint}`) : ''))
+  if (view.error)
+    lines.push(paint.red(`error  [${view.error.code}] ${view.error.message}`) + (view.error.hint ? paint.dim(`\n       hint: ${view.error.hint}`) : ''))
   const failedStep = view.steps.find((s) => s.status === 'failed' && s.error)
   const tail = stderrTail(view.error) ?? stderrTail(failedStep?.error ?? null)
   if (tail && !options.steps) lines.push(paint.dim(`stderr (last lines of ${failedStep?.id ?? 'the step'}):`), tail)
@@ -48,13 +54,29 @@ export function runText(view: Shown, options: {steps?: boolean; next?: string[];
     lines.push(
       table(
         ['step', 'type', 'status', 'attempts', 'took'],
-        view.steps.map((s) => [s.id, s.type, statusText(s.status === 'retrying' ? 'running' : s.status), String(s.attempts), duration(s['started-at'], s['finished-at'])]),
+        view.steps.map((s) => [
+          s.id,
+          s.type,
+          statusText(s.status === 'retrying' ? 'running' : s.status),
+          String(s.attempts),
+          duration(s['started-at'], s['finished-at']),
+        ]),
       ).trimEnd(),
     )
   }
   for (const w of view.waits.filter((x) => x.status === 'open')) {
-    lines.push(paint.yellow(`\nwaiting on "${w.key}"`) + (w.approval ? `: ${w.approval.prompt}` : '') + (w['timeout-at'] ? paint.dim(` (times out ${w['timeout-at']})`) : ''))
-    lines.push(paint.dim(w.approval ? `  breyta waits approve ${view.id} ${w.key}   |   breyta waits reject ${view.id} ${w.key} --comment "…"` : `  breyta waits complete ${view.id} ${w.key} --payload '{…}'`))
+    lines.push(
+      paint.yellow(`\nwaiting on "${w.key}"`) +
+        (w.approval ? `: ${w.approval.prompt}` : '') +
+        (w['timeout-at'] ? paint.dim(` (times out ${w['timeout-at']})`) : ''),
+    )
+    lines.push(
+      paint.dim(
+        w.approval
+          ? `  breyta waits approve ${view.id} ${w.key}   |   breyta waits reject ${view.id} ${w.key} --comment "…"`
+          : `  breyta waits complete ${view.id} ${w.key} --payload '{…}'`,
+      ),
+    )
   }
   if (options.steps) {
     for (const s of view.steps) {
@@ -73,7 +95,8 @@ export function runText(view: Shown, options: {steps?: boolean; next?: string[];
 /** A line of a step's live output: `HH:MM:SS.mmm step stdout│ text` (stderr in yellow). */
 export function outputLine(o: OutputItem): string {
   const t = paint.dim(o.at.slice(11, 23))
-  if (o.type === 'output_dropped') return `${t} ${paint.dim(`${o.step} … ${o.lines} earlier line${o.lines === 1 ? '' : 's'} dropped (config.edn :limits :step-log-bytes)`)}`
+  if (o.type === 'output_dropped')
+    return `${t} ${paint.dim(`${o.step} … ${o.lines} earlier line${o.lines === 1 ? '' : 's'} dropped (config.edn :limits :step-log-bytes)`)}`
   const prefix = `${o.step} ${o.stream}│`
   return `${t} ${o.stream === 'stderr' ? paint.yellow(prefix) : paint.dim(prefix)} ${o.line}`
 }

@@ -17,7 +17,10 @@ const hook: Hook.CommandNotFound = async function (opts) {
   // "runs lst RUN": the id oclif tried may have taken an argument as a word; try shorter prefixes.
   for (let n = words.length - 1; suggestions.length === 0 && n >= 1; n--) suggestions = closest(words.slice(0, n).join(' '), ids)
   const error = new BreytaError('unknown_command', `unknown command "${typed}"`, {
-    hint: suggestions.length > 0 ? `Did you mean ${suggestions.map((s) => `\`breyta ${s}\``).join(' or ')}? See \`breyta --help\`.` : 'See `breyta --help` for the commands.',
+    hint:
+      suggestions.length > 0
+        ? `Did you mean ${suggestions.map((s) => `\`breyta ${s}\``).join(' or ')}? See \`breyta --help\`.`
+        : 'See `breyta --help` for the commands.',
     details: {command: typed, suggestions: suggestions.map((s) => `breyta ${s}`)},
   })
   process.exitCode = exitCodeFor(error.code)

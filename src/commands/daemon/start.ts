@@ -1,10 +1,8 @@
-import {spawn} from 'node:child_process'
-import fs from 'node:fs'
 import path from 'node:path'
 import {Flags} from '@oclif/core'
 import {BreytaCommand} from '../../cli/base-command.js'
 import {paint} from '../../cli/format/style.js'
-import {BreytaError, probeDaemon, startDaemon, waitForDaemon, type DaemonLog, type Workspace} from '../../engine/index.js'
+import {spawnDetachedDaemon, startDaemon, type DaemonLog, type Workspace} from '../../engine/index.js'
 
 export default class DaemonStart extends BreytaCommand {
   static override summary = 'Start the daemon: callbacks, webhooks, schedules, timers and queued runs'
@@ -14,13 +12,24 @@ export default class DaemonStart extends BreytaCommand {
     host: Flags.string({description: 'Interface to bind; default 127.0.0.1 (config.edn :daemon :host)'}),
     detach: Flags.boolean({description: 'Run in the background; print {pid url log} once it is up'}),
   }
-  static override examples = ['<%= config.bin %> daemon start', '<%= config.bin %> daemon start --detach --json', '<%= config.bin %> daemon start --port 0 --host 0.0.0.0']
+  static override examples = [
+    '<%= config.bin %> daemon start',
+    '<%= config.bin %> daemon start --detach --json',
+    '<%= config.bin %> daemon start --port 0 --host 0.0.0.0',
+  ]
 
   async run() {
     const {flags} = await this.parse(DaemonStart)
     const ws = await this.workspace()
     if (flags.detach) return this.detach(ws, flags)
-    const daemon = await startDaemon(ws, {host: flags.host, port: flags.port, env: process.env, log: stderrLog(), logFile: process.env.BREYTA_DAEMON_LOG ?? null, ...(process.env.BREYTA_DAEMON_CONCURRENCY ? {concurrency: Number(process.env.BREYTA_DAEMON_CONCURRENCY)} : {})})
+    const daemon = await startDaemon(ws, {
+      host: flags.host,
+      port: flags.port,
+      env: process.env,
+      log: stderrLog(),
+      logFile: process.env.BREYTA_DAEMON_LOG ?? null,
+      ...(process.env.BREYTA_DAEMON_CONCURRENCY ? {concurrency: Number(process.env.BREYTA_DAEMON_CONCURRENCY)} : {}),
+    })
     this.say(`breyta daemon ${paint.green('listening')} on ${daemon.info.url} (pid ${daemon.info.pid}); Ctrl-C stops it`)
     const onSignal = () => void daemon.stop()
     process.on('SIGTERM', onSignal)
@@ -33,33 +42,12 @@ export default class DaemonStart extends BreytaCommand {
   }
 
   private async detach(ws: Workspace, flags: {port?: number; host?: string}) {
-    const running = await probeDaemon(ws)
-    if (running) {
-      throw new BreytaError('daemon_already_running', `a daemon already serves this workspace (pid ${running.pid}, ${running.url})`, {hint: 'Stop it with `breyta daemon stop`.', details: {pid: running.pid, url: running.url}})
-    }
-    const log = ws.local.daemonLog
-    fs.mkdirSync(path.dirname(log), {recursive: true})
-    const fd = fs.openSync(log, 'a')
     const args = [path.join(this.config.root, 'bin', 'run.js'), 'daemon', 'start', '--workspace', ws.root]
     if (flags.port !== undefined) args.push('--port', String(flags.port))
     if (flags.host !== undefined) args.push('--host', flags.host)
-    const child = spawn(process.execPath, args, {detached: true, stdio: ['ignore', fd, fd], env: {...process.env, BREYTA_DAEMON_LOG: log, NO_COLOR: '1'}})
-    fs.closeSync(fd)
-    let exited: number | null = null
-    child.once('exit', (code) => (exited = code ?? 1))
-    child.unref()
-    try {
-      const info = await waitForDaemon(ws, child.pid!, {exited: () => exited !== null})
-      this.say(`breyta daemon ${paint.green('started')} on ${info.url} (pid ${info.pid}); log: ${log}`)
-      return {pid: info.pid, url: info.url, 'started-at': info['started-at'], log}
-    } catch (err) {
-      if (exited === 4) {
-        const other = await probeDaemon(ws)
-        throw new BreytaError('daemon_already_running', `a daemon already serves this workspace${other ? ` (pid ${other.pid}, ${other.url})` : ''}`, {hint: 'Stop it with `breyta daemon stop`.', details: other ? {pid: other.pid, url: other.url} : {}})
-      }
-      const tail = fs.readFileSync(log, 'utf8').split('\n').slice(-6).join('\n').trim()
-      throw new BreytaError('internal', `${(err as Error).message}${tail ? `\n${tail}` : ''}`, {hint: `See ${log}.`})
-    }
+    const started = await spawnDetachedDaemon(ws, {command: process.execPath, args, env: process.env})
+    this.say(`breyta daemon ${paint.green('started')} on ${started.url} (pid ${started.pid}); log: ${started.log}`)
+    return started
   }
 }
 
@@ -68,7 +56,12 @@ function stderrLog(): DaemonLog {
   const debug = Boolean(process.env.BREYTA_DEBUG)
   return (level, message, fields) => {
     if (level === 'debug' && !debug) return
-    const extra = fields ? ' ' + Object.entries(fields).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' ') : ''
+    const extra = fields
+      ? ' ' +
+        Object.entries(fields)
+          .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+          .join(' ')
+      : ''
     process.stderr.write(`${new Date().toISOString()} ${level} ${message}${extra}\n`)
   }
 }

@@ -10,7 +10,10 @@ export default class DaemonStatus extends BreytaCommand {
   async run() {
     await this.parse(DaemonStatus)
     const status = await daemonStatus(await this.workspace())
-    const counts = Object.entries(status.runs).map(([k, v]) => `${k} ${v}`).join(', ') || 'no runs'
+    const counts =
+      Object.entries(status.runs)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ') || 'no runs'
     if (status.running) this.say(`daemon ${paint.green('running')}: pid ${status.pid}, ${status.url}, up ${status['uptime-s']} s\nruns: ${counts}`)
     else this.say(`daemon ${paint.dim('not running')}\nruns: ${counts}`)
     return status

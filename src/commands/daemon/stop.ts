@@ -5,7 +5,8 @@ import {stopDaemon} from '../../engine/index.js'
 
 export default class DaemonStop extends BreytaCommand {
   static override summary = 'Stop the running daemon (SIGTERM, then SIGKILL after a grace period)'
-  static override description = 'In-flight runs are interrupted at a safe point and resumed by the next daemon (or `breyta runs resume`). No daemon running: daemon_not_running (exit 1).'
+  static override description =
+    'In-flight runs are interrupted at a safe point and resumed by the next daemon (or `breyta runs resume`). No daemon running: daemon_not_running (exit 1).'
   static override flags = {grace: Flags.string({description: 'How long to wait before SIGKILL', default: '15s'})}
   static override examples = ['<%= config.bin %> daemon stop', '<%= config.bin %> daemon stop --grace 5s --json']
 

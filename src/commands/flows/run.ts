@@ -6,9 +6,9 @@ import {RunProgress} from '../../cli/format/progress.js'
 import {runText} from '../../cli/format/run.js'
 import {paint} from '../../cli/format/style.js'
 import {withHealth} from '../../cli/next-commands.js'
-import {continueQueued} from '../../cli/queued.js'
+import {queuedStartNote} from '../../cli/queued.js'
 import {runOutcome, waitTimeoutMs} from '../../cli/run-outcome.js'
-import {awaitRunChange, BreytaError, createRun, driveRun, handToDaemon, parseInputObject, probeDaemon, type Target} from '../../engine/index.js'
+import {BreytaError, parseInputObject, startRun, type StartedRun, type Target} from '../../engine/index.js'
 
 export default class FlowsRun extends BreytaCommand {
   static override summary = 'Start a run of a flow'
@@ -33,40 +33,46 @@ export default class FlowsRun extends BreytaCommand {
     const timeoutMs = waitTimeoutMs(flags)
     const ws = await this.workspace()
     const input = readInput(flags)
-    let view = await createRun(ws, {slug: args.slug, input, target: (flags.target as Target | undefined) ?? 'draft', version: flags.version, trigger: 'cli'})
-    // Handed over only when the daemon acknowledges it; a dead daemon never strands a run.
-    const daemon = flags.wait ? await probeDaemon(ws) : await handToDaemon(ws, view.id)
-    let aborted = false
-    if (view.status === 'queued' && !flags.wait) {
-      const shown = await this.shownRun(ws, view)
-      this.note(paint.dim(`Queued behind ${shown['blocked-by']?.join(', ') || 'an active run'} (concurrency policy); ${daemon ? 'the daemon' : 'the CLI or daemon that next ends a run of this flow'} starts it when a slot frees. Follow it with \`breyta runs watch ${view.id}\`.`))
+    const progress = new RunProgress(!this.jsonEnabled())
+    const controller = new AbortController()
+    const onSigint = () => controller.abort()
+    let started: StartedRun
+    try {
+      started = await startRun(ws, {
+        run: {slug: args.slug, input, target: (flags.target as Target | undefined) ?? 'draft', version: flags.version, trigger: 'cli'},
+        wait: flags.wait,
+        timeoutMs,
+        signal: controller.signal,
+        env: process.env,
+        onEvent: progress.onEvent,
+        onDrive: async (view, daemon) => {
+          if (view.status === 'queued') {
+            // Said even under --json (on stderr): a wait behind another run can be long.
+            process.stderr.write(`Queued behind ${(await withHealth(ws, view))['blocked-by']?.join(', ') || 'an active run'} of ${view.flow} (concurrency policy); waiting for a slot (--wait).\n`)
+          }
+          progress.start(view.status === 'queued' ? 'queued' : daemon ? 'running in the daemon' : 'starting')
+          process.once('SIGINT', onSigint)
+        },
+        onQueuedStart: (id, flow) => {
+          progress.stop()
+          process.off('SIGINT', onSigint)
+          this.note(paint.dim(queuedStartNote(id, flow)))
+        },
+      })
+    } finally {
+      progress.stop()
+      process.off('SIGINT', onSigint)
+    }
+    const {view} = started
+    const shown = await this.shownRun(ws, view)
+    if (started['handed-to'] === 'queue') {
+      this.note(paint.dim(`Queued behind ${shown['blocked-by']?.join(', ') || 'an active run'} (concurrency policy); ${started.daemon ? 'the daemon' : 'the CLI or daemon that next ends a run of this flow'} starts it when a slot frees. Follow it with \`breyta runs watch ${view.id}\`.`))
       this.say(runText(shown))
       return shown
     }
-    if (!daemon || flags.wait) {
-      const progress = new RunProgress(!this.jsonEnabled())
-      if (view.status === 'queued') {
-        // Said even under --json (on stderr): a wait behind another run can be long.
-        process.stderr.write(`Queued behind ${(await withHealth(ws, view))['blocked-by']?.join(', ') || 'an active run'} of ${view.flow} (concurrency policy); waiting for a slot (--wait).\n`)
-      }
-      progress.start(view.status === 'queued' ? 'queued' : daemon ? 'running in the daemon' : 'starting')
-      const controller = new AbortController()
-      const onSigint = () => controller.abort()
-      process.once('SIGINT', onSigint)
-      try {
-        view = await driveRun(ws, view.id, {wait: flags.wait, waitForAdmission: !daemon, timeoutMs, signal: controller.signal, env: process.env, onEvent: progress.onEvent, ...(daemon ? {pollMs: 50, awaitChange: (id, seq, ms, signal) => awaitRunChange(ws, daemon, id, seq, ms, signal)} : {})})
-      } finally {
-        aborted = controller.signal.aborted
-        progress.stop()
-        process.off('SIGINT', onSigint)
-      }
-      await continueQueued(ws, view, (t) => this.note(paint.dim(t)))
-    } else {
-      this.note(paint.dim(`Handed to the daemon at ${daemon!.url}.`))
-    }
-    const shown = await this.shownRun(ws, view)
+    if (started['handed-to'] === 'daemon') this.note(paint.dim(`Handed to the daemon at ${started.daemon.url}.`))
     this.say(runText(shown))
-    return runOutcome(shown, {wait: flags.wait, timeout: flags.timeout, aborted})
+    return runOutcome(shown, {wait: flags.wait, timeout: flags.timeout, aborted: controller.signal.aborted})
   }
 }
 

@@ -11,7 +11,8 @@ function short(text: string, max = 60): string {
 
 export default class KvList extends BreytaCommand {
   static override summary = 'List keys in a namespace'
-  static override description = 'Keys in key order. With --json: {items:[{key namespace value expires-at}], next}; pass next back as --cursor for the following page.'
+  static override description =
+    'Keys in key order. With --json: {items:[{key namespace value expires-at}], next}; pass next back as --cursor for the following page.'
   static override flags = {
     namespace: namespaceFlag,
     prefix: Flags.string({description: 'Only keys starting with this'}),
@@ -25,7 +26,12 @@ export default class KvList extends BreytaCommand {
     const page = await kvList(await this.workspace(), flags.namespace, {prefix: flags.prefix, limit: flags.limit, cursor: flags.cursor})
     if (page.items.length === 0) this.say(`No keys in namespace ${flags.namespace}${flags.prefix ? ` starting with ${flags.prefix}` : ''}.`)
     else {
-      this.say(table(['key', 'value', 'expires'], page.items.map((e) => [e.key, short(typeof e.value === 'string' ? e.value : JSON.stringify(e.value)), e['expires-at'] ?? '-'])))
+      this.say(
+        table(
+          ['key', 'value', 'expires'],
+          page.items.map((e) => [e.key, short(typeof e.value === 'string' ? e.value : JSON.stringify(e.value)), e['expires-at'] ?? '-']),
+        ),
+      )
       if (page.next !== null) this.note(paint.dim(`More: --cursor ${page.next}`))
     }
     return page

@@ -5,7 +5,8 @@ import {kvSet} from '../../engine/index.js'
 
 export default class KvSet extends BreytaCommand {
   static override summary = 'Store VALUE under KEY'
-  static override description = 'VALUE is read as JSON when it parses (42, true, {"a":1}); anything else is stored as a string. Use --ttl to make the key expire.'
+  static override description =
+    'VALUE is read as JSON when it parses (42, true, {"a":1}); anything else is stored as a string. Use --ttl to make the key expire.'
   static override args = {
     key: Args.string({description: 'Key', required: true}),
     value: Args.string({description: 'Value (JSON or plain text)', required: true}),

@@ -6,10 +6,14 @@ import {readResource} from '../../engine/index.js'
 
 export default class ResourcesGet extends BreytaCommand {
   static override summary = 'Write the bytes of a res:// resource to a file or stdout'
-  static override description = 'With --out FILE the bytes go to FILE; without it they go to stdout, unchanged (binary safe). With --json nothing but the envelope is printed: {uri size content-type path}, where path is FILE with --out, else where the resource is stored.'
+  static override description =
+    'With --out FILE the bytes go to FILE; without it they go to stdout, unchanged (binary safe). With --json nothing but the envelope is printed: {uri size content-type path}, where path is FILE with --out, else where the resource is stored.'
   static override args = {uri: Args.string({description: 'Resource URI, res://<run-id>/<name>', required: true})}
   static override flags = {out: Flags.string({char: 'o', description: 'Write the bytes to this file'})}
-  static override examples = ['<%= config.bin %> resources get res://01JABC…/build.stdout --out build.log', '<%= config.bin %> resources get res://01JABC…/report > report.txt']
+  static override examples = [
+    '<%= config.bin %> resources get res://01JABC…/build.stdout --out build.log',
+    '<%= config.bin %> resources get res://01JABC…/report > report.txt',
+  ]
 
   async run() {
     const {args, flags} = await this.parse(ResourcesGet)

@@ -19,7 +19,13 @@ export default class ResourcesList extends BreytaCommand {
     const {flags} = await this.parse(ResourcesList)
     const page = await listResourcesPage(await this.workspace(), {runId: flags.run})
     if (page.items.length === 0) this.say(flags.run ? `No resources for run ${flags.run}.` : 'No resources.')
-    else this.say(table(['uri', 'size', 'content-type', 'created'], page.items.map((r) => [r.uri, human(r.size), r['content-type'], r['created-at']])))
+    else
+      this.say(
+        table(
+          ['uri', 'size', 'content-type', 'created'],
+          page.items.map((r) => [r.uri, human(r.size), r['content-type'], r['created-at']]),
+        ),
+      )
     return page
   }
 }

@@ -6,7 +6,8 @@ import {cancelRun} from '../../engine/index.js'
 
 export default class RunsCancel extends BreytaCommand {
   static override summary = 'Cancel a queued, running, waiting or sleeping run'
-  static override description = 'A running step is stopped (its process group is killed); the run ends `cancelled` and its open waits with it. Already finished runs give run_not_active (exit 4). Without a daemon, a run queued behind it starts in this process.'
+  static override description =
+    'A running step is stopped (its process group is killed); the run ends `cancelled` and its open waits with it. Already finished runs give run_not_active (exit 4). Without a daemon, a run queued behind it starts in this process.'
   static override args = {run: Args.string({description: 'Run id', required: true})}
   static override examples = ['<%= config.bin %> runs cancel 01JABC…']
 

@@ -6,14 +6,22 @@ import {watchRun} from '../../cli/watch.js'
 import {plainEvent, runEvents, RunOutputCursor, type JournalEvent, type OutputItem} from '../../engine/index.js'
 
 export default class RunsLogs extends BreytaCommand {
-  static override summary = 'Print a run\'s journal and its steps\' live output: steps, attempts, waits, log lines, program output'
-  static override description = 'Journal events interleave with the stdout and stderr lines of `:exec` and `:ssh` steps (prefixed `STEP stdout│`), which are kept as they arrive, the newest config.edn :limits :step-log-bytes per step. With --follow it keeps printing both until the run ends; with --follow --json it prints one JSON object per line as things happen (journal events, and `{"type":"output","step","seq","attempt","stream","line","at"}` / `{"type":"output_dropped","step","lines","at"}` items) instead of one envelope at the end.'
+  static override summary = "Print a run's journal and its steps' live output: steps, attempts, waits, log lines, program output"
+  static override description =
+    'Journal events interleave with the stdout and stderr lines of `:exec` and `:ssh` steps (prefixed `STEP stdout│`), which are kept as they arrive, the newest config.edn :limits :step-log-bytes per step. With --follow it keeps printing both until the run ends; with --follow --json it prints one JSON object per line as things happen (journal events, and `{"type":"output","step","seq","attempt","stream","line","at"}` / `{"type":"output_dropped","step","lines","at"}` items) instead of one envelope at the end.'
   static override args = {run: Args.string({description: 'Run id', required: true})}
   static override flags = {
-    follow: Flags.boolean({char: 'f', description: 'Keep printing new events and output until the run ends (without a daemon, fires its due timers as `runs watch` does)'}),
-    step: Flags.string({description: 'Only this step\'s events and output (a step id as journaled, e.g. build or review[2])'}),
+    follow: Flags.boolean({
+      char: 'f',
+      description: 'Keep printing new events and output until the run ends (without a daemon, fires its due timers as `runs watch` does)',
+    }),
+    step: Flags.string({description: "Only this step's events and output (a step id as journaled, e.g. build or review[2])"}),
   }
-  static override examples = ['<%= config.bin %> runs logs 01JABC…', '<%= config.bin %> runs logs 01JABC… --follow', '<%= config.bin %> runs logs 01JABC… --step build --follow --json']
+  static override examples = [
+    '<%= config.bin %> runs logs 01JABC…',
+    '<%= config.bin %> runs logs 01JABC… --follow',
+    '<%= config.bin %> runs logs 01JABC… --step build --follow --json',
+  ]
 
   /** --follow --json: the lines already went out one by one; no envelope after them. */
   private streamed = false

@@ -9,7 +9,8 @@ import {resumeRun} from '../../engine/index.js'
 
 export default class RunsResume extends BreytaCommand {
   static override summary = 'Continue a run whose process died, or a parked run whose time has come'
-  static override description = 'Replays the journal: steps that completed return their recorded output and are not run again; a step that was interrupted runs again with the next attempt number.'
+  static override description =
+    'Replays the journal: steps that completed return their recorded output and are not run again; a step that was interrupted runs again with the next attempt number.'
   static override args = {run: Args.string({description: 'Run id', required: true})}
   static override flags = {wait: waitFlag, timeout: timeoutFlag}
   static override examples = ['<%= config.bin %> runs resume 01JABC…', '<%= config.bin %> runs resume 01JABC… --wait --json']

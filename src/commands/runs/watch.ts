@@ -6,7 +6,8 @@ import {watchRun} from '../../cli/watch.js'
 
 export default class RunsWatch extends BreytaCommand {
   static override summary = 'Follow a run live until it completes, fails or is cancelled'
-  static override description = 'Prints each journal event as it happens. With --json, prints nothing until the run ends, then the run (the same shape as `runs show --json`). Without a daemon this process fires the run\'s due sleeps and wait timeouts and starts it when queued, as --wait does; what it waits on is said on stderr. A stale run (its process is gone) ends the watch at once: run_not_active (exit 4) with `breyta runs resume RUN` in meta.next-commands. Ctrl-C stops watching; the run goes on.'
+  static override description =
+    "Prints each journal event as it happens. With --json, prints nothing until the run ends, then the run (the same shape as `runs show --json`). Without a daemon this process fires the run's due sleeps and wait timeouts and starts it when queued, as --wait does; what it waits on is said on stderr. A stale run (its process is gone) ends the watch at once: run_not_active (exit 4) with `breyta runs resume RUN` in meta.next-commands. Ctrl-C stops watching; the run goes on."
   static override args = {run: Args.string({description: 'Run id', required: true})}
   static override examples = ['<%= config.bin %> runs watch 01JABC…', '<%= config.bin %> runs watch 01JABC… --json']
 

@@ -6,12 +6,15 @@ import {setSecretValue} from '../../engine/index.js'
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = []
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer)
-  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '')
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '')
 }
 
 export default class SecretsSet extends BreytaCommand {
   static override summary = 'Store a secret value in .breyta/secrets.edn (mode 0600, git-ignored)'
-  static override description = 'The value comes from --value or, without it, from stdin (so it stays out of shell history). It is never printed. An env variable BREYTA_SECRET_<NAME> (upper-cased, "-" as "_") takes precedence over the file.'
+  static override description =
+    'The value comes from --value or, without it, from stdin (so it stays out of shell history). It is never printed. An env variable BREYTA_SECRET_<NAME> (upper-cased, "-" as "_") takes precedence over the file.'
   static override args = {name: Args.string({description: 'Secret name, e.g. gh-token', required: true})}
   static override flags = {value: Flags.string({description: 'The value (prefer stdin: it keeps the value out of shell history)'})}
   static override examples = [

@@ -18,7 +18,14 @@ export default class WaitsList extends BreytaCommand {
       this.say(
         table(
           ['run', 'flow', 'key', 'kind', 'opened', 'times out'],
-          items.map((w) => [w.run, w.flow, w.key, w.approval ? paint.yellow(`approval: ${firstLine(w.approval.prompt)}`) : 'callback', age(w['opened-at']), w['timeout-at'] ?? '-']),
+          items.map((w) => [
+            w.run,
+            w.flow,
+            w.key,
+            w.approval ? paint.yellow(`approval: ${firstLine(w.approval.prompt)}`) : 'callback',
+            age(w['opened-at']),
+            w['timeout-at'] ?? '-',
+          ]),
         ),
       )
       if (items.some((w) => w.approval)) this.say(paint.dim('Read an approval in full (prompt and context): breyta waits show RUN KEY'))

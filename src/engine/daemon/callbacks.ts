@@ -48,7 +48,8 @@ export async function handleCallback(ctx: DaemonContext, req: Request, runId: st
   if (req.method !== 'POST') return errorReply(405, 'method_not_allowed', 'use POST')
   if (!(await ctx.ws.store.runs.exists(runId))) return await rejected(ctx, runId, key, errorReply(404, 'run_not_found', `no run "${runId}"`), false)
   const token = presentedToken(req)
-  if (!token || !verifyCallbackToken(await ctx.ws.key(), runId, key, token)) return await rejected(ctx, runId, key, errorReply(403, 'forbidden', 'wrong or missing token for this run and key'))
+  if (!token || !verifyCallbackToken(await ctx.ws.key(), runId, key, token))
+    return await rejected(ctx, runId, key, errorReply(403, 'forbidden', 'wrong or missing token for this run and key'))
   const parsed = parseJsonBody(req.body)
   if (!parsed.ok) return await rejected(ctx, runId, key, errorReply(400, 'invalid_json', parsed.message))
   try {
@@ -78,7 +79,14 @@ async function rejected(ctx: DaemonContext, runId: string, key: string, reply: R
     const lease = await ctx.ws.store.leases.acquire(runId, {timeoutMs: 2000, purpose: 'callback_rejected'})
     if (lease) {
       try {
-        await ctx.ws.store.journals.appendAfter(runId, await ctx.ws.store.journals.read(runId), {type: 'callback_rejected', at: new Date().toISOString(), key, status: reply.status, code, message})
+        await ctx.ws.store.journals.appendAfter(runId, await ctx.ws.store.journals.read(runId), {
+          type: 'callback_rejected',
+          at: new Date().toISOString(),
+          key,
+          status: reply.status,
+          code,
+          message,
+        })
         journaled = true
       } finally {
         await lease.release()

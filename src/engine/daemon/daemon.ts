@@ -30,9 +30,9 @@ import {assess, readView, scanRuns, type ScanResult} from './recovery.js'
 import {RunChanges} from './run-changes.js'
 import {handleRunView} from './run-view.js'
 import {Scheduler} from './schedules.js'
-import {alreadyRunning, listenControl} from './presence.js'
+import {alreadyRunning, listenControl, type ControlRequest, type ControlServer} from './presence.js'
 import type {DaemonInfo} from './status.js'
-import {startTeamSweep, sweepInterval, sweepOnce} from './team-sweep.js'
+import {startTeamSweep, sweepInterval, sweepOnce, type SweepHandlers} from './team-sweep.js'
 import {TimerIndex} from './timers.js'
 import {watchReleases, watchSignals, type Watchers} from './watcher.js'
 import {handleWebhook} from './webhooks.js'
@@ -77,119 +77,181 @@ export interface DaemonStats {
   'long-polls': number
 }
 
-export interface Daemon {
-  info: DaemonInfo
-  stats(): DaemonStats
-  /** Resolves when the daemon has stopped (after stop()). */
-  stopped: Promise<DaemonStats>
-  stop(): Promise<DaemonStats>
-}
-
 const DEFAULT_CONCURRENCY = 32
 const LOCKED_RETRY_MS = [50, 250, 1000]
 
 export async function startDaemon(ws: Workspace, options: DaemonOptions = {}): Promise<Daemon> {
-  // Every line of the log and every HTTP answer passes the workspace's secrets redactor.
-  const redactor = liveWorkspaceRedactor(ws.local, options.env ?? {})
-  const rawLog: DaemonLog = options.log ?? (() => {})
-  const log: DaemonLog = (level, message, fields) => {
-    const r = redactor() // one look at the secrets files per line
-    rawLog(level, r.string(message), fields === undefined ? undefined : (r.unknown(fields) as Record<string, unknown>))
+  return Daemon.start(ws, options)
+}
+
+/** What only one daemon holds: the control socket (the single-instance lock) and daemon.lock. */
+interface Claim {
+  control: ControlServer
+  lock: {release(): void}
+}
+
+/**
+ * One daemon and its parts: the claim on the workspace, the HTTP server and its routes, the
+ * executor (queue admission, worker pool, locked runs), the timers, the schedules, the watchers,
+ * the start-up recovery and the shutdown. Built by `Daemon.start`, stopped by `stop()`.
+ */
+export class Daemon {
+  readonly info: DaemonInfo
+  private readonly env: NodeJS.ProcessEnv
+  private readonly startedAt = new Date()
+  private readonly runChanges = new RunChanges()
+  private readonly ctx: DaemonContext
+  private readonly timers: TimerIndex
+  private readonly pool: WorkerPool | undefined
+  private readonly executor: Executor
+  private readonly scheduler: Scheduler
+  private readonly watchers: Watchers[] = []
+  /** How often a run held by another process was looked at again (see locked()). */
+  private readonly lockedRetries = new Map<string, number>()
+  private recovered: ScanResult | null = null
+  /** Set once the start-up scan is done: the control socket takes runs from then on. */
+  private ready: DaemonInfo | undefined
+  private stopping: Promise<DaemonStats> | undefined
+  private resolveStopped: (s: DaemonStats) => void = () => {}
+  /** Resolves when the daemon has stopped (after stop()). */
+  readonly stopped = new Promise<DaemonStats>((r) => (this.resolveStopped = r))
+
+  /** Claim the workspace, listen, then recover, load schedules and watch; throws daemon_already_running. */
+  static async start(ws: Workspace, options: DaemonOptions): Promise<Daemon> {
+    const out = redactedLog(ws, options)
+    // Late-bound: the control socket refuses until the daemon is ready, and no HTTP request is
+    // handled before it exists (nothing is awaited between listening and building it).
+    let daemon: Daemon | undefined
+    const claim = await claimWorkspace(ws, async (req) => daemon?.answerControl(req))
+    const http = await listenHttp(ws, options, claim, async (req) => (daemon ? daemon.handle(req) : errorReply(503, 'busy', 'the daemon is starting')), out.log)
+    daemon = new Daemon(ws, options, out, claim, http)
+    await daemon.begin()
+    return daemon
   }
-  let ready: DaemonInfo | undefined
-  let stopping: Promise<DaemonStats> | undefined
-  // The control socket first: it is the single-instance lock a dead daemon cannot hold.
-  const control = await listenControl(ws, async (req) => {
-    if (!ready || stopping) return undefined
+
+  private constructor(
+    private readonly ws: Workspace,
+    private readonly options: DaemonOptions,
+    private readonly out: RedactedLog,
+    private readonly claim: Claim,
+    private readonly http: HttpServer,
+  ) {
+    this.env = options.env ?? {}
+    this.ctx = {ws, env: this.env, log: out.log, schedule: (id) => this.executor.schedule(id), runChanges: this.runChanges}
+    this.timers = new TimerIndex((id) => this.executor.schedule(id))
+    const workers = options.workers ?? ws.config.limits.workers
+    this.pool = workers > 0 ? new WorkerPool(ws, {size: workers, heapMb: ws.config.limits.heapMb, env: this.env, log: out.log}) : undefined
+    this.executor = this.createExecutor()
+    this.scheduler = new Scheduler(this.ctx)
+    this.info = {
+      pid: process.pid,
+      url: http.url,
+      'started-at': this.startedAt.toISOString(),
+      host: os.hostname(),
+      port: http.port,
+      log: options.logFile ?? null,
+    }
+  }
+
+  private get log(): DaemonLog {
+    return this.out.log
+  }
+
+  /** daemon.json, the start-up scan, schedules and watchers; then the control socket takes runs. */
+  private async begin(): Promise<void> {
+    const {ws, info} = this
+    this.watchers.push(watchSignals(ws, (id) => this.consider(id)))
+    await ws.local.writeDaemonInfo(info)
+    await this.recover()
+    await this.scheduler.loadAll()
+    this.watchers.push(watchReleases(ws, (slug) => void this.scheduler.load(slug)))
+    if (this.team) this.watchTeam()
+    this.ready = info
+    this.log('info', 'listening', {url: this.http.url, pid: process.pid})
+  }
+
+  // --- control socket ---
+
+  /** A ping or a hand-over on the control socket: the daemon's info, or undefined to refuse. */
+  private async answerControl(req: ControlRequest): Promise<DaemonInfo | undefined> {
+    const {ws} = this
+    if (!this.ready || this.stopping) return undefined
     if (req.op === 'schedule') {
       if (typeof req.run !== 'string' || !(await ws.store.runs.exists(req.run))) return undefined
-      executor.schedule(req.run)
+      this.executor.schedule(req.run)
     }
-    return ready
-  })
-  let lock: {release(): void}
-  let http: HttpServer
-  try {
-    lock = await acquire(ws)
-  } catch (err) {
-    await control.close()
-    throw err
+    return this.ready
   }
-  try {
-    ws.store.signals.mute(true)
-    const host = options.host ?? ws.config.daemon.host
-    const port = options.port ?? ws.config.daemon.port
-    try {
-      http = await startHttpServer(host, port, async (req) => redactReply(await route(req)), (err) => log('error', 'http handler failed', {error: String((err as Error)?.stack ?? err)}))
-    } catch (err) {
-      const e = err as NodeJS.ErrnoException
-      throw new BreytaError('internal', `cannot listen on ${host}:${port}: ${e.code ?? e.message}`, {hint: e.code === 'EADDRINUSE' ? 'Another program uses that port: pick one with --port N (0 picks a free one).' : 'Check --host and --port.'})
+
+  // --- HTTP ---
+
+  /** Every HTTP answer passes the workspace's secrets redactor. */
+  private async handle(req: Request): Promise<Reply> {
+    const reply = await this.route(req)
+    return {...reply, body: this.out.redactor().unknown(reply.body)}
+  }
+
+  private async route(req: Request): Promise<Reply> {
+    const {ctx} = this
+    const [head, a, b, ...rest] = req.path
+    if (head === 'healthz' && a === undefined) return {status: 200, body: {ok: true, ...this.stats()}}
+    if (head === 'callbacks' && a !== undefined && b !== undefined && rest.length === 0) return handleCallback(ctx, req, a, b)
+    if (head === 'webhooks' && a !== undefined && b === undefined) return handleWebhook(ctx, req, a)
+    if (head === 'runs' && a !== undefined && b === undefined) return handleRunView(ctx, req, a)
+    return errorReply(404, 'not_found', `no route ${req.method} /${req.path.join('/')}`)
+  }
+
+  // --- executor: advances, queue admission, worker pool ---
+
+  private createExecutor(): Executor {
+    const pool = this.pool
+    return new Executor(this.ws, {
+      concurrency: this.options.concurrency ?? DEFAULT_CONCURRENCY,
+      advance: {env: this.env},
+      ...(pool ? {advanceIn: (id: string, signal: AbortSignal) => pool.advance(id, signal)} : {}),
+      onAdvanced: (view) => this.advanced(view),
+      onLocked: (id) => this.locked(id),
+      onError: (id, err) => {
+        if (err instanceof WorkerDied) return void this.workerDied(id, err)
+        // Team mode: this daemon's lease ran out (it stalled) and another daemon took the run
+        // over; the journal's fence refused what came after. Nothing to repair here.
+        const e = toBreytaError(err)
+        if (e.code === 'storage_error' && e.details?.conflict === true) {
+          return void this.log('warn', 'run taken over by another daemon; this daemon wrote nothing more to it', {run: id, reason: e.details.reason})
+        }
+        this.log('error', 'advance failed', {run: id, error: String((err as Error)?.stack ?? err)})
+      },
+    })
+  }
+
+  private advanced(view: RunView): void {
+    this.runChanges.notify(view.id)
+    this.lockedRetries.delete(view.id)
+    this.timers.set(view.id, TERMINAL_STATUSES.includes(view.status) ? null : view['wake-at'])
+    if (TERMINAL_STATUSES.includes(view.status)) {
+      this.log('debug', `run ${view.status}`, {run: view.id, flow: view.flow})
+      void this.admitWaiting(view.flow)
     }
-  } catch (err) {
-    ws.store.signals.mute(false)
-    lock.release()
-    await control.close()
-    throw err
   }
 
-  function redactReply(reply: Reply): Reply {
-    return {...reply, body: redactor().unknown(reply.body)}
+  /**
+   * Another process holds the run; it signals when it lets go. Look again a few times in case
+   * that signal raced ahead of the release.
+   */
+  private locked(id: string): void {
+    const n = this.lockedRetries.get(id) ?? 0
+    if (n >= LOCKED_RETRY_MS.length) return void this.lockedRetries.delete(id)
+    this.lockedRetries.set(id, n + 1)
+    setTimeout(() => this.consider(id), LOCKED_RETRY_MS[n]).unref()
   }
-
-  const startedAt = new Date()
-  const env = options.env ?? {}
-  let recovered: ScanResult | null = null
-  const runChanges = new RunChanges()
-  const ctx: DaemonContext = {ws, env, log, schedule: (id) => executor.schedule(id), runChanges}
-  const timers = new TimerIndex((id) => executor.schedule(id))
-  const lockedRetries = new Map<string, number>()
-
-  const afterView = async (view: RunView) => {
-    const a = await assess(ws, view)
-    timers.set(view.id, a.wakeAt)
-    if (a.advance) executor.schedule(view.id)
-    if (a.ended) void admitWaiting(view.flow)
-  }
-
-  const workers = options.workers ?? ws.config.limits.workers
-  const pool = workers > 0 ? new WorkerPool(ws, {size: workers, heapMb: ws.config.limits.heapMb, env, log}) : undefined
-  const executor: Executor = new Executor(ws, {
-    concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
-    advance: {env},
-    ...(pool ? {advanceIn: (id: string, signal: AbortSignal) => pool.advance(id, signal)} : {}),
-    onAdvanced: (view) => {
-      runChanges.notify(view.id)
-      lockedRetries.delete(view.id)
-      timers.set(view.id, TERMINAL_STATUSES.includes(view.status) ? null : view['wake-at'])
-      if (TERMINAL_STATUSES.includes(view.status)) {
-        log('debug', `run ${view.status}`, {run: view.id, flow: view.flow})
-        void admitWaiting(view.flow)
-      }
-    },
-    onLocked: (id) => {
-      // Another process holds the run; it signals when it lets go. Look again a few times in
-      // case that signal raced ahead of the release.
-      const n = lockedRetries.get(id) ?? 0
-      if (n >= LOCKED_RETRY_MS.length) return void lockedRetries.delete(id)
-      lockedRetries.set(id, n + 1)
-      setTimeout(() => consider(id), LOCKED_RETRY_MS[n]).unref()
-    },
-    onError: (id, err) => {
-      if (err instanceof WorkerDied) return void workerDied(id, err)
-      // Team mode: this daemon's lease ran out (it stalled) and another daemon took the run
-      // over; the journal's fence refused what came after. Nothing to repair here.
-      const e = toBreytaError(err)
-      if (e.code === 'storage_error' && e.details?.conflict === true) return void log('warn', 'run taken over by another daemon; this daemon wrote nothing more to it', {run: id, reason: e.details.reason})
-      log('error', 'advance failed', {run: id, error: String((err as Error)?.stack ?? err)})
-    },
-  })
 
   /**
    * The worker advancing `runId` died. Its run lock names this process, so it is cleared here.
    * Out of heap with this run alone on it: the run is the cause and fails resource_exhausted.
    * Otherwise it is advanced again; a run that keeps killing workers ends run_crashed.
    */
-  async function workerDied(runId: string, err: WorkerDied): Promise<void> {
+  private async workerDied(runId: string, err: WorkerDied): Promise<void> {
+    const {ws} = this
     try {
       await ws.store.leases.dropOwn(runId)
       if (err.exhausted && err.runs.length === 1) {
@@ -199,40 +261,89 @@ export async function startDaemon(ws: Workspace, options: DaemonOptions = {}): P
           hint: 'Look at what the flow keeps in memory (large collections built in flow code, huge step outputs); raise config.edn :limits :heap-mb if it really needs more; then `breyta runs retry RUN`.',
           details: {'heap-mb': ws.config.limits.heapMb},
         })
-        if (view) return void (await afterView(view))
+        if (view) return void (await this.afterView(view))
       }
-      executor.schedule(runId)
+      this.executor.schedule(runId)
     } catch (e) {
-      log('error', 'could not end a run after its worker died', {run: runId, error: String((e as Error)?.stack ?? e)})
+      this.log('error', 'could not end a run after its worker died', {run: runId, error: String((e as Error)?.stack ?? e)})
     }
-  }
-
-  /** A run changed elsewhere (signal) or needs a look: decide from its snapshot. */
-  function consider(runId: string): void {
-    runChanges.notify(runId)
-    void readView(ws, runId).then((view) => view && afterView(view)).catch((err: unknown) => log('error', 'could not look at a run', {run: runId, error: String((err as Error)?.stack ?? err)}))
   }
 
   /** A run ended: queued runs of its flow may now have a slot. */
-  async function admitWaiting(flow: string): Promise<void> {
+  private async admitWaiting(flow: string): Promise<void> {
+    const {ws} = this
     try {
       if (!(await hasQueuedRuns(ws, flow))) return
-      for (const id of await admitQueued(ws, flow)) executor.schedule(id)
+      for (const id of await admitQueued(ws, flow)) this.executor.schedule(id)
     } catch (err) {
-      log('warn', 'admission failed', {flow, error: (err as Error).message})
+      this.log('warn', 'admission failed', {flow, error: (err as Error).message})
     }
   }
 
-  async function route(req: Request): Promise<Reply> {
-    const [head, a, b, ...rest] = req.path
-    if (head === 'healthz' && a === undefined) return {status: 200, body: {ok: true, ...stats()}}
-    if (head === 'callbacks' && a !== undefined && b !== undefined && rest.length === 0) return handleCallback(ctx, req, a, b)
-    if (head === 'webhooks' && a !== undefined && b === undefined) return handleWebhook(ctx, req, a)
-    if (head === 'runs' && a !== undefined && b === undefined) return handleRunView(ctx, req, a)
-    return errorReply(404, 'not_found', `no route ${req.method} /${req.path.join('/')}`)
+  // --- watcher, timers, recovery ---
+
+  /** A run changed elsewhere (signal) or needs a look: decide from its snapshot. */
+  private consider(runId: string): void {
+    this.runChanges.notify(runId)
+    void readView(this.ws, runId)
+      .then((view) => view && this.afterView(view))
+      .catch((err: unknown) => this.log('error', 'could not look at a run', {run: runId, error: String((err as Error)?.stack ?? err)}))
   }
 
-  function stats(): DaemonStats {
+  private async afterView(view: RunView): Promise<void> {
+    const a = await assess(this.ws, view)
+    this.timers.set(view.id, a.wakeAt)
+    if (a.advance) this.executor.schedule(view.id)
+    if (a.ended) void this.admitWaiting(view.flow)
+  }
+
+  /**
+   * Every run left running by a dead process is advanced again; every parked run gets its timer.
+   * A shared store may hold many finished runs and runs other daemons hold: team mode reads
+   * neither (a sweep of the unfinished runs).
+   */
+  private async recover(): Promise<void> {
+    this.recovered = this.team
+      ? await sweepOnce(this.ws, this.sweepHandlers())
+      : await scanRuns(this.ws, (id, a) => {
+          this.timers.set(id, a.wakeAt)
+          if (a.advance) this.executor.schedule(id)
+        })
+    this.log('info', 'start-up scan', {...this.recovered})
+  }
+
+  // --- team mode: other daemons share the store ---
+
+  /** Files have one daemon per workspace; a shared store has others (store.kind postgres). */
+  private get team(): boolean {
+    return this.ws.store.kind === 'postgres'
+  }
+
+  private sweepHandlers(): SweepHandlers {
+    return {
+      advance: (id) => this.executor.schedule(id),
+      wakeAt: (id, at) => this.timers.set(id, at),
+      admit: (flow) => this.admitWaiting(flow),
+      log: this.log,
+    }
+  }
+
+  /**
+   * The sweep takes up runs nobody holds (a dead daemon's, changes this daemon was not told
+   * of); long polls hear runs other daemons advance through the change notices every process
+   * hears (a signal goes to one daemon only).
+   */
+  private watchTeam(): void {
+    const {ws} = this
+    this.watchers.push(startTeamSweep(ws, this.options.sweepMs ?? sweepInterval(ws), this.sweepHandlers()))
+    const notices = ws.store.signals.watch((id) => this.runChanges.notify(id))
+    this.watchers.push({close: async () => notices.close()})
+  }
+
+  // --- stats and shutdown ---
+
+  stats(): DaemonStats {
+    const {http, executor, startedAt} = this
     return {
       pid: process.pid,
       url: http.url,
@@ -240,71 +351,95 @@ export async function startDaemon(ws: Workspace, options: DaemonOptions = {}): P
       'uptime-s': Math.round((Date.now() - startedAt.getTime()) / 1000),
       active: executor.active,
       queued: executor.queued,
-      timers: timers.size,
+      timers: this.timers.size,
       advances: executor.advances,
-      'schedules-fired': scheduler.fired,
-      recovered,
+      'schedules-fired': this.scheduler.fired,
+      recovered: this.recovered,
       http: http.load(),
       'rss-mb': Math.round(process.memoryUsage.rss() / 1024 / 1024),
       'abort-listeners': executor.abortListeners,
-      'long-polls': runChanges.waiting,
+      'long-polls': this.runChanges.waiting,
     }
   }
 
-  const scheduler = new Scheduler(ctx)
-  const watchers: Watchers[] = [watchSignals(ws, consider)]
-  const info: DaemonInfo = {pid: process.pid, url: http.url, 'started-at': startedAt.toISOString(), host: os.hostname(), port: http.port, log: options.logFile ?? null}
-  await ws.local.writeDaemonInfo(info)
-  const team = ws.store.kind === 'postgres'
-  const sweep = {advance: (id: string) => executor.schedule(id), wakeAt: (id: string, at: string | null) => timers.set(id, at), admit: admitWaiting, log}
-  // A shared store may hold many finished runs and runs other daemons hold: read neither.
-  recovered = team
-    ? await sweepOnce(ws, sweep)
-    : await scanRuns(ws, (id, a) => {
-        timers.set(id, a.wakeAt)
-        if (a.advance) executor.schedule(id)
-      })
-  log('info', 'start-up scan', {...recovered})
-  await scheduler.loadAll()
-  watchers.push(watchReleases(ws, (slug) => void scheduler.load(slug)))
-  // Files have one daemon per workspace, which hears of every change; a shared store has others
-  // whose runs may need taking over, and changes this daemon was not told of.
-  if (team) {
-    watchers.push(startTeamSweep(ws, options.sweepMs ?? sweepInterval(ws), sweep))
-    // A run another daemon advances reaches this one's long polls through the change notices
-    // every process hears (a signal goes to one daemon only).
-    const notices = ws.store.signals.watch((id) => runChanges.notify(id))
-    watchers.push({close: async () => notices.close()})
+  /** No new work; in-flight advances get a grace period, then are interrupted at a safe point. */
+  stop(): Promise<DaemonStats> {
+    return (this.stopping ??= this.shutdown())
   }
-  ready = info
-  let resolveStopped!: (s: DaemonStats) => void
-  const stopped = new Promise<DaemonStats>((r) => (resolveStopped = r))
-  const stop = () =>
-    (stopping ??= (async () => {
-      log('info', 'stopping')
-      scheduler.stop()
-      timers.stop()
-      await Promise.all(watchers.map((w) => w.close()))
-      const closing = http.close()
-      const grace = options.graceMs ?? 3000
-      // A worker busy computing cannot take the interrupt; past a second grace it is terminated
-      // (its runs stay resumable, the lock it held is cleared in workerDied).
-      const hard = setTimeout(() => void pool?.stop(), 2 * grace)
-      await executor.stop(grace)
-      clearTimeout(hard)
-      await pool?.stop()
-      await closing
-      const final = stats()
-      await ws.local.removeDaemonInfo(process.pid)
-      lock.release()
-      await control.close()
-      ws.store.signals.mute(false)
-      log('info', 'stopped', {advances: final.advances})
-      resolveStopped(final)
-      return final
-    })())
-  log('info', 'listening', {url: http.url, pid: process.pid})
-  return {info, stats, stopped, stop}
+
+  private async shutdown(): Promise<DaemonStats> {
+    const {ws, pool, claim, options} = this
+    this.log('info', 'stopping')
+    this.scheduler.stop()
+    this.timers.stop()
+    await Promise.all(this.watchers.map((w) => w.close()))
+    const closing = this.http.close()
+    const grace = options.graceMs ?? 3000
+    // A worker busy computing cannot take the interrupt; past a second grace it is terminated
+    // (its runs stay resumable, the lock it held is cleared in workerDied).
+    const hard = setTimeout(() => void pool?.stop(), 2 * grace)
+    await this.executor.stop(grace)
+    clearTimeout(hard)
+    await pool?.stop()
+    await closing
+    const final = this.stats()
+    await ws.local.removeDaemonInfo(process.pid)
+    claim.lock.release()
+    await claim.control.close()
+    ws.store.signals.mute(false)
+    this.log('info', 'stopped', {advances: final.advances})
+    this.resolveStopped(final)
+    return final
+  }
+}
+
+interface RedactedLog {
+  log: DaemonLog
+  redactor: ReturnType<typeof liveWorkspaceRedactor>
+}
+
+/** Every line of the log passes the workspace's secrets redactor. */
+function redactedLog(ws: Workspace, options: DaemonOptions): RedactedLog {
+  const redactor = liveWorkspaceRedactor(ws.local, options.env ?? {})
+  const rawLog: DaemonLog = options.log ?? (() => {})
+  const log: DaemonLog = (level, message, fields) => {
+    const r = redactor() // one look at the secrets files per line
+    rawLog(level, r.string(message), fields === undefined ? undefined : (r.unknown(fields) as Record<string, unknown>))
+  }
+  return {log, redactor}
+}
+
+/** The control socket first: it is the single-instance lock a dead daemon cannot hold. Then daemon.lock. */
+async function claimWorkspace(ws: Workspace, answer: (req: ControlRequest) => Promise<DaemonInfo | undefined>): Promise<Claim> {
+  const control = await listenControl(ws, answer)
+  try {
+    return {control, lock: await acquire(ws)}
+  } catch (err) {
+    await control.close()
+    throw err
+  }
+}
+
+/** The HTTP server on the configured host and port; on failure the claim is given up. */
+async function listenHttp(ws: Workspace, options: DaemonOptions, claim: Claim, handler: (req: Request) => Promise<Reply>, log: DaemonLog): Promise<HttpServer> {
+  try {
+    ws.store.signals.mute(true)
+    const host = options.host ?? ws.config.daemon.host
+    const port = options.port ?? ws.config.daemon.port
+    try {
+      return await startHttpServer(host, port, handler, (err) => log('error', 'http handler failed', {error: String((err as Error)?.stack ?? err)}))
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException
+      throw new BreytaError('internal', `cannot listen on ${host}:${port}: ${e.code ?? e.message}`, {
+        hint: e.code === 'EADDRINUSE' ? 'Another program uses that port: pick one with --port N (0 picks a free one).' : 'Check --host and --port.',
+      })
+    }
+  } catch (err) {
+    ws.store.signals.mute(false)
+    claim.lock.release()
+    await claim.control.close()
+    throw err
+  }
 }
 
 /**

@@ -91,7 +91,9 @@ export class Executor {
     try {
       for (;;) {
         this.again.delete(runId)
-        const r = this.options.advanceIn ? await this.options.advanceIn(runId, this.abort.signal) : await advanceRun(this.ws, runId, {...this.options.advance, signal: this.abort.signal})
+        const r = this.options.advanceIn
+          ? await this.options.advanceIn(runId, this.abort.signal)
+          : await advanceRun(this.ws, runId, {...this.options.advance, signal: this.abort.signal})
         this.advances++
         if (r.locked) this.options.onLocked(runId)
         else this.options.onAdvanced(r.view)

@@ -58,7 +58,11 @@ function declaredTooLarge(req: http.IncomingMessage): boolean {
 
 function send(res: http.ServerResponse, reply: Reply, close = false): void {
   const text = JSON.stringify(reply.body) + '\n'
-  res.writeHead(reply.status, {'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...(close ? {connection: 'close'} : {})})
+  res.writeHead(reply.status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    ...(close ? {connection: 'close'} : {}),
+  })
   res.end(text)
 }
 
@@ -140,38 +144,17 @@ export interface HttpServer {
 }
 
 export async function startHttpServer(host: string, port: number, handler: Handler, onError: (err: unknown) => void): Promise<HttpServer> {
-  const serve = (req: http.IncomingMessage, res: http.ServerResponse) => {
-    void (async () => {
-      try {
-        if (declaredTooLarge(req)) return refuse(req, res)
-        const body = await readBody(req, res)
-        if (body === 'too-large') return refuse(req, res)
-        if (body === 'busy') {
-          send(res, errorReply(503, 'busy', 'too many request bodies in flight; send it again shortly'), true)
-          return void req.destroy()
-        }
-        const url = new URL(req.url ?? '/', 'http://localhost')
-        const reply = await handler({
-          method: req.method ?? 'GET',
-          path: url.pathname.split('/').filter((p) => p !== '').map((p) => safeDecode(p)),
-          query: url.searchParams,
-          headers: req.headers,
-          body,
-        })
-        send(res, reply)
-      } catch (err) {
-        onError(err)
-        if (!res.headersSent) send(res, errorReply(500, 'internal', (err as Error).message ?? String(err)), true)
-      }
-    })()
-  }
-  const server = http.createServer({
-    keepAliveTimeout: HTTP_LIMITS.keepAliveTimeoutMs,
-    headersTimeout: HTTP_LIMITS.headersTimeoutMs,
-    requestTimeout: HTTP_LIMITS.requestTimeoutMs,
-    // How often the two timeouts above are enforced (Node's default is every 30 s).
-    connectionsCheckingInterval: 1000,
-  }, serve)
+  const serve = (req: http.IncomingMessage, res: http.ServerResponse) => void answer(req, res, handler, onError)
+  const server = http.createServer(
+    {
+      keepAliveTimeout: HTTP_LIMITS.keepAliveTimeoutMs,
+      headersTimeout: HTTP_LIMITS.headersTimeoutMs,
+      requestTimeout: HTTP_LIMITS.requestTimeoutMs,
+      // How often the two timeouts above are enforced (Node's default is every 30 s).
+      connectionsCheckingInterval: 1000,
+    },
+    serve,
+  )
   server.maxConnections = HTTP_LIMITS.maxConnections
   // A connection that sends nothing at all (not even a first header byte) is dropped too.
   server.setTimeout(HTTP_LIMITS.requestTimeoutMs, (socket) => socket.destroy())
@@ -188,13 +171,7 @@ export async function startHttpServer(host: string, port: number, handler: Handl
     open++
     socket.once('close', () => open--)
   })
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(port, host, () => {
-      server.off('error', reject)
-      resolve()
-    })
-  })
+  await listen(server, port, host)
   const actual = (server.address() as AddressInfo).port
   const shownHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host
   return {
@@ -209,6 +186,44 @@ export async function startHttpServer(host: string, port: number, handler: Handl
         setTimeout(() => server.closeAllConnections(), 1000).unref()
       }),
   }
+}
+
+/** One request: refuse a body over the caps, else read it and pass it to the handler. */
+async function answer(req: http.IncomingMessage, res: http.ServerResponse, handler: Handler, onError: (err: unknown) => void): Promise<void> {
+  try {
+    if (declaredTooLarge(req)) return refuse(req, res)
+    const body = await readBody(req, res)
+    if (body === 'too-large') return refuse(req, res)
+    if (body === 'busy') {
+      send(res, errorReply(503, 'busy', 'too many request bodies in flight; send it again shortly'), true)
+      return void req.destroy()
+    }
+    const url = new URL(req.url ?? '/', 'http://localhost')
+    const reply = await handler({
+      method: req.method ?? 'GET',
+      path: url.pathname
+        .split('/')
+        .filter((p) => p !== '')
+        .map((p) => safeDecode(p)),
+      query: url.searchParams,
+      headers: req.headers,
+      body,
+    })
+    send(res, reply)
+  } catch (err) {
+    onError(err)
+    if (!res.headersSent) send(res, errorReply(500, 'internal', (err as Error).message ?? String(err)), true)
+  }
+}
+
+function listen(server: http.Server, port: number, host: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(port, host, () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
 }
 
 function safeDecode(s: string): string {

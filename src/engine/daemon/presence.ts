@@ -19,7 +19,7 @@ import type {DaemonInfo} from './status.js'
 const ANSWER_MS = 3000
 const MAX_REQUEST_BYTES = 4096
 
-type ControlRequest = {op: 'ping'} | {op: 'schedule'; run: string}
+export type ControlRequest = {op: 'ping'} | {op: 'schedule'; run: string}
 
 /** Ask the daemon; undefined when none answers (nothing listens, or no answer in time). */
 async function ask(ws: Workspace, request: ControlRequest, timeoutMs = ANSWER_MS): Promise<DaemonInfo | undefined> {
@@ -114,7 +114,9 @@ export async function listenControl(ws: Workspace, answer: (request: ControlRequ
       } catch {
         return void socket.end(JSON.stringify({ok: false}) + '\n')
       }
-      void answer(request).catch(() => undefined).then((info) => socket.end(JSON.stringify(info ? {ok: true, pid: info.pid, url: info.url, 'started-at': info['started-at']} : {ok: false}) + '\n'))
+      void answer(request)
+        .catch(() => undefined)
+        .then((info) => socket.end(JSON.stringify(info ? {ok: true, pid: info.pid, url: info.url, 'started-at': info['started-at']} : {ok: false}) + '\n'))
     })
   })
   const path = ws.local.daemonSocket
@@ -145,8 +147,12 @@ export async function listenControl(ws: Workspace, answer: (request: ControlRequ
 }
 
 export function alreadyRunning(running: DaemonInfo | undefined): BreytaError {
-  return new BreytaError('daemon_already_running', running ? `a daemon already serves this workspace (pid ${running.pid}, ${running.url})` : 'a daemon is starting or already serves this workspace', {
-    hint: 'Stop it with `breyta daemon stop`, or see it with `breyta daemon status`.',
-    details: running ? {pid: running.pid, url: running.url} : {},
-  })
+  return new BreytaError(
+    'daemon_already_running',
+    running ? `a daemon already serves this workspace (pid ${running.pid}, ${running.url})` : 'a daemon is starting or already serves this workspace',
+    {
+      hint: 'Stop it with `breyta daemon stop`, or see it with `breyta daemon status`.',
+      details: running ? {pid: running.pid, url: running.url} : {},
+    },
+  )
 }

@@ -70,7 +70,11 @@ export class Scheduler {
     const jobs: Job[] = []
     for (const [i, trigger] of triggers.entries()) {
       try {
-        jobs.push({key: triggerKey(i, trigger), trigger, cron: new Cron(trigger.cron, {paused: true, ...(trigger.timezone ? {timezone: trigger.timezone} : {})})})
+        jobs.push({
+          key: triggerKey(i, trigger),
+          trigger,
+          cron: new Cron(trigger.cron, {paused: true, ...(trigger.timezone ? {timezone: trigger.timezone} : {})}),
+        })
       } catch (err) {
         this.ctx.log('warn', 'bad schedule trigger', {flow: slug, cron: trigger.cron, error: (err as Error).message})
       }
@@ -112,10 +116,13 @@ export class Scheduler {
     const next = job.cron.nextRun(after)
     if (!next) return
     const delay = next.getTime() - Date.now()
-    job.timer = setTimeout(() => {
-      if (next.getTime() > Date.now()) return this.arm(slug, job, after) // clamped long delay
-      void this.fire(slug, job, next).finally(() => this.arm(slug, job, next))
-    }, Math.min(Math.max(0, delay), MAX_DELAY_MS))
+    job.timer = setTimeout(
+      () => {
+        if (next.getTime() > Date.now()) return this.arm(slug, job, after) // clamped long delay
+        void this.fire(slug, job, next).finally(() => this.arm(slug, job, next))
+      },
+      Math.min(Math.max(0, delay), MAX_DELAY_MS),
+    )
   }
 
   /**
@@ -150,7 +157,14 @@ export class Scheduler {
 
   private async start(slug: string, job: Job, at: string, runId: string | undefined): Promise<void> {
     try {
-      const view = await createRun(this.ctx.ws, {slug, target: 'live', trigger: 'schedule', env: this.ctx.env, ...(job.trigger.input === undefined ? {} : {input: job.trigger.input}), ...(runId === undefined ? {} : {id: runId})})
+      const view = await createRun(this.ctx.ws, {
+        slug,
+        target: 'live',
+        trigger: 'schedule',
+        env: this.ctx.env,
+        ...(job.trigger.input === undefined ? {} : {input: job.trigger.input}),
+        ...(runId === undefined ? {} : {id: runId}),
+      })
       this.fired++
       this.ctx.log('info', 'run started by schedule', {flow: slug, run: view.id, tick: at})
       this.ctx.schedule(view.id)

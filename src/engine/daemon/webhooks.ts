@@ -50,23 +50,31 @@ export function checkWebhookAuth(req: Request, secret: string, nowMs = Date.now(
   const github = header(req, GITHUB_SIGNATURE_HEADER)
   if (!auth && !signature && !github) return {kind: 'none'}
   if (auth?.startsWith('Bearer ') && safeEqual(auth.slice(7).trim(), secret)) return {kind: 'ok', replay: []}
-  if (signature?.startsWith('sha256=')) {
-    const ts = header(req, TIMESTAMP_HEADER)
-    if (ts === undefined || !/^\d{1,12}$/.test(ts)) return {kind: 'bad', message: `a signed webhook needs X-Breyta-Timestamp (unix seconds) and a signature over "TIMESTAMP.BODY"`}
-    const sig = signature.slice(7).trim().toLowerCase()
-    if (!safeEqual(sig, webhookSignature(secret, ts, req.body))) return {kind: 'bad', message: 'wrong signature'}
-    if (Math.abs(nowMs / 1000 - Number(ts)) > SIGNATURE_SKEW_S) return {kind: 'bad', message: `X-Breyta-Timestamp is more than ${SIGNATURE_SKEW_S} s from the daemon's clock`}
-    // Remembered a little longer than its timestamp can pass the skew check.
-    return {kind: 'ok', replay: [{key: `sig:${sig}`, ttlMs: 2 * SIGNATURE_SKEW_S * 1000 + 60_000}]}
-  }
-  if (github?.startsWith('sha256=')) {
-    if (header(req, 'x-github-delivery') === undefined) return {kind: 'bad', message: 'X-Hub-Signature-256 comes with X-GitHub-Delivery'}
-    const sig = github.slice(7).trim().toLowerCase()
-    if (!safeEqual(sig, githubSignature(secret, req.body))) return {kind: 'bad', message: 'wrong signature'}
-    // No timestamp is signed, so the signature itself is what a replay repeats.
-    return {kind: 'ok', replay: [{key: `gh:${sig}`, ttlMs: DELIVERY_TTL_MS}]}
-  }
+  if (signature?.startsWith('sha256=')) return checkBreytaSignature(req, secret, signature, nowMs)
+  if (github?.startsWith('sha256=')) return checkGithubSignature(req, secret, github)
   return {kind: 'bad', message: 'wrong bearer token or signature'}
+}
+
+/** `X-Breyta-Signature: sha256=…` over "TIMESTAMP.BODY", with X-Breyta-Timestamp within the skew. */
+function checkBreytaSignature(req: Request, secret: string, signature: string, nowMs: number): Auth {
+  const ts = header(req, TIMESTAMP_HEADER)
+  if (ts === undefined || !/^\d{1,12}$/.test(ts))
+    return {kind: 'bad', message: `a signed webhook needs X-Breyta-Timestamp (unix seconds) and a signature over "TIMESTAMP.BODY"`}
+  const sig = signature.slice(7).trim().toLowerCase()
+  if (!safeEqual(sig, webhookSignature(secret, ts, req.body))) return {kind: 'bad', message: 'wrong signature'}
+  if (Math.abs(nowMs / 1000 - Number(ts)) > SIGNATURE_SKEW_S)
+    return {kind: 'bad', message: `X-Breyta-Timestamp is more than ${SIGNATURE_SKEW_S} s from the daemon's clock`}
+  // Remembered a little longer than its timestamp can pass the skew check.
+  return {kind: 'ok', replay: [{key: `sig:${sig}`, ttlMs: 2 * SIGNATURE_SKEW_S * 1000 + 60_000}]}
+}
+
+/** GitHub's `X-Hub-Signature-256: sha256=…` over the raw body, with its X-GitHub-Delivery. */
+function checkGithubSignature(req: Request, secret: string, github: string): Auth {
+  if (header(req, 'x-github-delivery') === undefined) return {kind: 'bad', message: 'X-Hub-Signature-256 comes with X-GitHub-Delivery'}
+  const sig = github.slice(7).trim().toLowerCase()
+  if (!safeEqual(sig, githubSignature(secret, req.body))) return {kind: 'bad', message: 'wrong signature'}
+  // No timestamp is signed, so the signature itself is what a replay repeats.
+  return {kind: 'ok', replay: [{key: `gh:${sig}`, ttlMs: DELIVERY_TTL_MS}]}
 }
 
 function deliveryKeys(req: Request, slug: string): ReplayKey[] {
@@ -113,6 +121,23 @@ const STATUS_BY_CODE: Record<string, number> = {
 
 export async function handleWebhook(ctx: DaemonContext, req: Request, slug: string): Promise<Reply> {
   if (req.method !== 'POST') return errorReply(405, 'method_not_allowed', 'use POST')
+  const secret = await triggerSecret(ctx, slug)
+  if (typeof secret !== 'string') return secret
+  const auth = checkWebhookAuth(req, secret)
+  if (auth.kind === 'none')
+    return errorReply(
+      401,
+      'unauthorized',
+      'send the secret as Authorization: Bearer …, or sign: X-Breyta-Signature: sha256=<hex HMAC-SHA256 of "TIMESTAMP.BODY"> with X-Breyta-Timestamp',
+    )
+  if (auth.kind === 'bad') return errorReply(403, 'forbidden', auth.message)
+  const body = parseJsonBody(req.body)
+  if (!body.ok) return errorReply(400, 'invalid_json', body.message)
+  return startOnce(ctx, req, slug, auth.replay, body.value)
+}
+
+/** The secret that the live flow's webhook trigger names, or the reply refusing the request. */
+async function triggerSecret(ctx: DaemonContext, slug: string): Promise<string | Reply> {
   const flow = await liveFlow(ctx, slug)
   const trigger = flow?.triggers.find((t) => t.type === 'webhook')
   if (!flow || !trigger || trigger.type !== 'webhook') return errorReply(404, 'flow_not_found', `no live flow "${slug}" with a webhook trigger`)
@@ -122,16 +147,23 @@ export async function handleWebhook(ctx: DaemonContext, req: Request, slug: stri
     ctx.log('warn', 'webhook secret is not set', {flow: slug, secret: trigger.secret})
     return errorReply(403, 'forbidden', `secret "${trigger.secret}" is not set in this workspace`)
   }
-  const auth = checkWebhookAuth(req, secret)
-  if (auth.kind === 'none') return errorReply(401, 'unauthorized', 'send the secret as Authorization: Bearer …, or sign: X-Breyta-Signature: sha256=<hex HMAC-SHA256 of "TIMESTAMP.BODY"> with X-Breyta-Timestamp')
-  if (auth.kind === 'bad') return errorReply(403, 'forbidden', auth.message)
-  const body = parseJsonBody(req.body)
-  if (!body.ok) return errorReply(400, 'invalid_json', body.message)
+  return secret
+}
+
+/** Start the run unless this delivery (or signature) was seen: a replay answers with the first run. */
+async function startOnce(ctx: DaemonContext, req: Request, slug: string, replay: ReplayKey[], input: unknown): Promise<Reply> {
   let failure: Reply | undefined
   let view: Awaited<ReturnType<typeof createRun>> | undefined
-  const {run, repeat} = await guardFor(ctx.ws).once([...auth.replay, ...deliveryKeys(req, slug)], async (runId) => {
+  const {run, repeat} = await guardFor(ctx.ws).once([...replay, ...deliveryKeys(req, slug)], async (runId) => {
     try {
-      view = await createRun(ctx.ws, {slug, input: fromJson(body.value), target: 'live', trigger: 'webhook', env: ctx.env, ...(runId === undefined ? {} : {id: runId})})
+      view = await createRun(ctx.ws, {
+        slug,
+        input: fromJson(input),
+        target: 'live',
+        trigger: 'webhook',
+        env: ctx.env,
+        ...(runId === undefined ? {} : {id: runId}),
+      })
       return view.id
     } catch (err) {
       if (!isBreytaError(err)) throw err

@@ -12,6 +12,9 @@ import {BreytaError, toBreytaError, type ErrorJson} from '../errors.js'
 import type {AdvanceResult} from '../runtime/run-loop.js'
 import type {Workspace} from '../workspace/workspace.js'
 
+/** Per worker; 3× a semi-space (V8), so semi-spaces of at most 2 MB. */
+const YOUNG_GENERATION_MB = 6
+
 interface Pending {
   resolve(r: AdvanceResult): void
   reject(err: unknown): void
@@ -31,8 +34,16 @@ export interface PoolOptions {
 
 /** Thrown for the runs of a worker that died; `exhausted` when it ran out of heap. */
 export class WorkerDied extends BreytaError {
-  constructor(readonly runs: string[], readonly exhausted: boolean, cause: unknown) {
-    super(exhausted ? 'resource_exhausted' : 'internal', exhausted ? 'the run used more memory than the worker heap allows' : `the worker advancing the run died: ${(cause as Error)?.message ?? cause}`, {cause})
+  constructor(
+    readonly runs: string[],
+    readonly exhausted: boolean,
+    cause: unknown,
+  ) {
+    super(
+      exhausted ? 'resource_exhausted' : 'internal',
+      exhausted ? 'the run used more memory than the worker heap allows' : `the worker advancing the run died: ${(cause as Error)?.message ?? cause}`,
+      {cause},
+    )
   }
 }
 
@@ -71,7 +82,10 @@ export class WorkerPool {
   private spawn(): Slot {
     const worker = new Worker(new URL('./advance-worker.js', import.meta.url), {
       workerData: {root: this.ws.root, env: this.options.env},
-      resourceLimits: {maxOldGenerationSizeMb: this.options.heapMb},
+      // A small young generation: V8 otherwise grows each isolate's semi-spaces to 16 MB under
+      // load and keeps them, so each worker's RSS grows by ~35 MB once and never gives it back
+      // (the soak's RSS after vs idle, issue 18). An advance allocates little that lives long.
+      resourceLimits: {maxOldGenerationSizeMb: this.options.heapMb, maxYoungGenerationSizeMb: YOUNG_GENERATION_MB},
       // The worker's own output goes where the daemon's goes.
       stdout: false,
       stderr: false,
@@ -89,7 +103,8 @@ export class WorkerPool {
     worker.once('exit', (code) => {
       const runs = [...slot.pending.keys()]
       const exhausted = (death as {code?: string} | undefined)?.code === 'ERR_WORKER_OUT_OF_MEMORY'
-      if (!this.stopping || runs.length > 0) this.options.log(exhausted ? 'warn' : 'error', 'worker died', {code, runs, error: String((death as Error)?.message ?? death ?? '')})
+      if (!this.stopping || runs.length > 0)
+        this.options.log(exhausted ? 'warn' : 'error', 'worker died', {code, runs, error: String((death as Error)?.message ?? death ?? '')})
       const err = new WorkerDied(runs, exhausted, death ?? new Error(`exit ${code}`))
       for (const p of slot.pending.values()) p.reject(err)
       slot.pending.clear()

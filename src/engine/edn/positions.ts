@@ -101,7 +101,8 @@ export function recordFormPositions(value: unknown, node: Node, file: string | u
   // Collections only: keywords and symbols are interned, so one object stands for every use.
   const items = Array.isArray(value) ? value : value instanceof Map ? [...value].flat() : value instanceof Set ? [...value] : (value as {items?: unknown}).items
   if (!Array.isArray(items)) return
-  if (!FORM_POSITIONS.has(value)) FORM_POSITIONS.set(value, file === undefined ? {line: node.line, column: node.column} : {file, line: node.line, column: node.column})
+  if (!FORM_POSITIONS.has(value))
+    FORM_POSITIONS.set(value, file === undefined ? {line: node.line, column: node.column} : {file, line: node.line, column: node.column})
   items.forEach((item, i) => {
     const child = node.children[i]
     if (child !== undefined) recordFormPositions(item, child, file)

@@ -72,7 +72,22 @@ const NOT_EDN: Record<string, string> = {
 /** Characters that end a token. */
 function isDelimiter(c: number): boolean {
   // space \t \n \r \f , " ; ( ) [ ] { }
-  return c === 32 || c === 9 || c === 10 || c === 13 || c === 12 || c === 44 || c === 34 || c === 59 || c === 40 || c === 41 || c === 91 || c === 93 || c === 123 || c === 125
+  return (
+    c === 32 ||
+    c === 9 ||
+    c === 10 ||
+    c === 13 ||
+    c === 12 ||
+    c === 44 ||
+    c === 34 ||
+    c === 59 ||
+    c === 40 ||
+    c === 41 ||
+    c === 91 ||
+    c === 93 ||
+    c === 123 ||
+    c === 125
+  )
 }
 
 function preview(text: string): string {
@@ -90,7 +105,10 @@ class Scanner {
   readonly edits: Edit[] = []
   readonly root: Node
 
-  constructor(private readonly text: string, private readonly options: ScanOptions = {}) {
+  constructor(
+    private readonly text: string,
+    private readonly options: ScanOptions = {},
+  ) {
     this.root = {kind: 'list', start: 0, end: text.length, line: 1, column: 1, text: '', children: []}
     this.stack = [{node: this.root, opener: '', closer: '', prefixes: []}]
   }
@@ -237,14 +255,19 @@ class Scanner {
 
   private checkCollection(node: Node): void {
     if (node.kind === 'map') this.checkMap(node)
-    else if (node.kind === 'set') this.checkDistinct(node.children, (n, first) => `duplicate set member ${preview(this.source(n))} (first at ${first.line}:${first.column})`)
+    else if (node.kind === 'set')
+      this.checkDistinct(node.children, (n, first) => `duplicate set member ${preview(this.source(n))} (first at ${first.line}:${first.column})`)
   }
 
   private checkMap(node: Node): void {
     const kids = node.children
     if (kids.length % 2 === 1) {
       const key = kids[kids.length - 1]!
-      this.problem(key.line, key.column, `map key ${preview(this.source(key))} has no value (odd number of forms in the map opened at ${node.line}:${node.column})`)
+      this.problem(
+        key.line,
+        key.column,
+        `map key ${preview(this.source(key))} has no value (odd number of forms in the map opened at ${node.line}:${node.column})`,
+      )
     }
     const keys: Node[] = []
     for (let k = 0; k + 1 < kids.length; k += 2) keys.push(kids[k]!)
@@ -336,7 +359,7 @@ class Scanner {
       segment = j
     }
     if (j >= t.length) {
-      this.problem(line, column, 'unterminated string: no closing \'"\' before the end of the input')
+      this.problem(line, column, "unterminated string: no closing '\"' before the end of the input")
       this.unterminatedString = true
       this.i = t.length
       return
@@ -358,7 +381,10 @@ class Scanner {
       append(String.fromCharCode(parseInt(t.slice(at + 2, at + 6), 16)))
       return at + 6
     }
-    this.problemHere(at, e === 'u' ? `invalid unicode escape '\\u${t.slice(at + 2, at + 6)}' in string (needs 4 hex digits)` : `invalid escape '\\${e}' in string`)
+    this.problemHere(
+      at,
+      e === 'u' ? `invalid unicode escape '\\u${t.slice(at + 2, at + 6)}' in string (needs 4 hex digits)` : `invalid escape '\\${e}' in string`,
+    )
     if (e === '\n') this.newline(at + 1)
     return at + 2
   }
@@ -421,7 +447,8 @@ class Scanner {
     const end = this.tokenEnd(start + 2)
     const name = t.slice(start + 1, end)
     this.i = end
-    const value = name.length === 1 ? name : NAMED_CHARS[name] ?? (/^u[0-9a-fA-F]{4}$/.test(name) ? String.fromCharCode(parseInt(name.slice(1), 16)) : undefined)
+    const value =
+      name.length === 1 ? name : (NAMED_CHARS[name] ?? (/^u[0-9a-fA-F]{4}$/.test(name) ? String.fromCharCode(parseInt(name.slice(1), 16)) : undefined))
     if (value === undefined) return this.problemHere(start, `invalid character literal '\\${preview(name)}'`)
     // edn-data reads delimiters and some names after '\' wrongly; \uXXXX it reads right.
     if (!/^[A-Za-z0-9]$/.test(name) && !/^u[0-9a-fA-F]{4}$/.test(name)) {
@@ -443,13 +470,14 @@ class Scanner {
     if (next === '#') return this.specialNumber()
     if (next === '(') {
       if (this.options.code !== true) this.problemHere(start, "'#(...)' anonymous functions are not EDN; write (fn [x] ...)")
-      else if (this.stack.some((f) => f.fnLiteral === true)) this.problemHere(start, "'#(...)' cannot be nested in another '#(...)'; write (fn [x] ...) for one of them")
+      else if (this.stack.some((f) => f.fnLiteral === true))
+        this.problemHere(start, "'#(...)' cannot be nested in another '#(...)'; write (fn [x] ...) for one of them")
       this.open('list', '#(', ')', 2)
       this.top().fnLiteral = this.options.code === true
       return
     }
     if (next === '"') {
-      this.problemHere(start, "regular expressions ('#\"...\"') are not EDN")
+      this.problemHere(start, 'regular expressions (\'#"..."\') are not EDN')
       this.i++
       return this.string()
     }

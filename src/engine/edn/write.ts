@@ -40,7 +40,10 @@ function items(v: Value[] | List | Set<Value>, layout: Layout): Value[] {
   if (v instanceof List) return v.items
   const members = [...v]
   if (!layout.sortKeys) return members
-  return members.map((m) => [flat(m, layout), m] as const).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([, m]) => m)
+  return members
+    .map((m) => [flat(m, layout), m] as const)
+    .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+    .map(([, m]) => m)
 }
 
 function brackets(v: Value[] | List | Set<Value>): [string, string] {
@@ -52,9 +55,22 @@ function brackets(v: Value[] | List | Set<Value>): [string, string] {
 /** The one-line form (unlike printEdn, map entries are separated by spaces, not commas). */
 function flat(v: Value, layout: Layout): string {
   if (!isCollection(v)) return printEdn(v)
-  if (v instanceof Map) return '{' + entries(v, layout).map(([k, val]) => k + ' ' + flat(val, layout)).join(' ') + '}'
+  if (v instanceof Map)
+    return (
+      '{' +
+      entries(v, layout)
+        .map(([k, val]) => k + ' ' + flat(val, layout))
+        .join(' ') +
+      '}'
+    )
   const [open, close] = brackets(v)
-  return open + items(v, layout).map((x) => flat(x, layout)).join(' ') + close
+  return (
+    open +
+    items(v, layout)
+      .map((x) => flat(x, layout))
+      .join(' ') +
+    close
+  )
 }
 
 /** Print `v` starting at column `col` (0-based); continuation lines are indented to fit. */
@@ -81,7 +97,13 @@ function layoutSeq(v: Value[] | List | Set<Value>, col: number, layout: Layout):
   const [open, close] = brackets(v)
   const inner = col + open.length
   const pad = ' '.repeat(inner)
-  return open + items(v, layout).map((x) => layoutValue(x, inner, layout)).join('\n' + pad) + close
+  return (
+    open +
+    items(v, layout)
+      .map((x) => layoutValue(x, inner, layout))
+      .join('\n' + pad) +
+    close
+  )
 }
 
 /** Write a value as EDN text for a committed file: deterministic, readable, newline-terminated. */

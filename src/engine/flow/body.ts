@@ -130,4 +130,3 @@ function stepType(w: Walk, v: Value | undefined, at: Path, label: string): strin
   w.problems.add(at, `unknown step type :${v.name} (${knownTypes})`, label)
   return undefined
 }
-

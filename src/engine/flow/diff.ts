@@ -47,7 +47,9 @@ export function parseDiffSide(value: string | undefined, fallback: DiffSide): Di
   if (v === 'draft' || v === 'live') return v
   const m = /^v?(\d+)$/.exec(v)
   if (m && Number(m[1]) >= 1) return Number(m[1])
-  throw new BreytaError('invalid_input', `"${value}" is not draft, live or a version number`, {hint: 'Use --from live --to draft, or version numbers like --from 1 --to 2.'})
+  throw new BreytaError('invalid_input', `"${value}" is not draft, live or a version number`, {
+    hint: 'Use --from live --to draft, or version numbers like --from 1 --to 2.',
+  })
 }
 
 async function resolveSide(ws: Workspace, slug: string, side: DiffSide): Promise<{text: string; end: DiffEnd}> {
@@ -69,8 +71,16 @@ export async function diffFlow(ws: Workspace, slug: string, options: {from?: Dif
   const toSide = options.to ?? 'draft'
   const a = await resolveSide(ws, slug, fromSide)
   const b = await resolveSide(ws, slug, toSide)
-  const patch = structuredPatch(`a/${a.end.path}`, `b/${b.end.path}`, a.text, b.text, label(fromSide, a.end), label(toSide, b.end), {context: options.context ?? 3})
-  const hunks: DiffHunk[] = patch.hunks.map((h) => ({'old-start': h.oldStart, 'old-lines': h.oldLines, 'new-start': h.newStart, 'new-lines': h.newLines, lines: h.lines}))
+  const patch = structuredPatch(`a/${a.end.path}`, `b/${b.end.path}`, a.text, b.text, label(fromSide, a.end), label(toSide, b.end), {
+    context: options.context ?? 3,
+  })
+  const hunks: DiffHunk[] = patch.hunks.map((h) => ({
+    'old-start': h.oldStart,
+    'old-lines': h.oldLines,
+    'new-start': h.newStart,
+    'new-lines': h.newLines,
+    lines: h.lines,
+  }))
   const unified =
     hunks.length === 0
       ? ''

@@ -20,7 +20,8 @@ export class DurationError extends Error {
 function fromText(text: string): number {
   const s = text.trim()
   if (SECONDS.test(s)) return Number(s) * 1000
-  if (!DURATION.test(s)) throw new DurationError(`invalid duration ${JSON.stringify(text)}: use e.g. "30s", "5m", "24h", "2d", "1h30m", "500ms" or a number of seconds`)
+  if (!DURATION.test(s))
+    throw new DurationError(`invalid duration ${JSON.stringify(text)}: use e.g. "30s", "5m", "24h", "2d", "1h30m", "500ms" or a number of seconds`)
   const ms = parse(s)
   if (ms === null || !Number.isFinite(ms)) throw new DurationError(`invalid duration ${JSON.stringify(text)}`)
   return ms

@@ -71,15 +71,37 @@ function walkCall(form: List): Item[] {
   if (head === QUOTE) return []
   if (head === STEP) return [...args.flatMap(walk), {kind: 'step', step: stepOf(args)}]
   if (head instanceof Sym) {
-    if (IF_FORMS.has(head)) return branch(`${head.name} ${short(args[0])}`, args[0], [['then', args[1]], ['else', args[2]]])
-    if (WHEN_FORMS.has(head)) return branch(`${head.name} ${short(args[0])}`, args[0], [['then', args.slice(1)], ['else', undefined]])
-    if (head.name === 'cond') return branch('cond', undefined, pairs(args, 0, (t) => (t instanceof Keyword ? t.name : short(t))))
+    if (IF_FORMS.has(head))
+      return branch(`${head.name} ${short(args[0])}`, args[0], [
+        ['then', args[1]],
+        ['else', args[2]],
+      ])
+    if (WHEN_FORMS.has(head))
+      return branch(`${head.name} ${short(args[0])}`, args[0], [
+        ['then', args.slice(1)],
+        ['else', undefined],
+      ])
+    if (head.name === 'cond')
+      return branch(
+        'cond',
+        undefined,
+        pairs(args, 0, (t) => (t instanceof Keyword ? t.name : short(t))),
+      )
     if (head.name === 'case') return branch(`case ${short(args[0])}`, args[0], pairs(args, 1, short, 'default'))
     if (head.name === 'condp') return branch(`condp ${short(args[0])} ${short(args[1])}`, args.slice(0, 2), pairs(args, 2, short, 'default'))
-    if (head === FLOW_MAP) return fanOut(`flow/map over ${short(args[0])}`, [args[0], args[2]], fnBody(args[1]))
+    if (head === FLOW_MAP)
+      return fanOut(
+        `flow/map over ${short(args[0])}`,
+        [args[0], args[2]].filter((v) => v !== undefined),
+        fnBody(args[1]),
+      )
     if (EACH_FORMS.has(head)) {
       const bindings = Array.isArray(args[0]) ? args[0] : []
-      return fanOut(`${head.name} ${short(bindings)}`, bindings.filter((_, i) => i % 2 === 1), args.slice(1))
+      return fanOut(
+        `${head.name} ${short(bindings)}`,
+        bindings.filter((_, i) => i % 2 === 1),
+        args.slice(1),
+      )
     }
   }
   return form.items.flatMap(walk)
@@ -214,7 +236,17 @@ function mermaid(items: Item[], states?: Map<string, StepState>): string {
   for (const n of nodes) {
     const label = n.step ? stepLabel(n.step) : n.label
     const shape =
-      n.kind === 'start' || n.kind === 'end' ? ['([', '])'] : n.kind === 'branch' ? ['{', '}'] : n.kind === 'fan-out' ? ['[/', '/]'] : n.kind === 'join' ? ['[\\', '/]'] : n.step?.wait ? ['{{', '}}'] : ['[', ']']
+      n.kind === 'start' || n.kind === 'end'
+        ? ['([', '])']
+        : n.kind === 'branch'
+          ? ['{', '}']
+          : n.kind === 'fan-out'
+            ? ['[/', '/]']
+            : n.kind === 'join'
+              ? ['[\\', '/]']
+              : n.step?.wait
+                ? ['{{', '}}']
+                : ['[', ']']
     lines.push(`  ${n.id}${shape[0]}${mermaidText(label)}${shape[1]}`)
   }
   for (const e of edges) lines.push(`  ${e.from} -->${e.label === undefined ? '' : `|${mermaidText(e.label)}|`} ${e.to}`)
@@ -231,14 +263,30 @@ function mermaid(items: Item[], states?: Map<string, StepState>): string {
   return lines.join('\n') + '\n'
 }
 
-const DOT_FILL: Record<StepState, string> = {completed: '#d3f9d8', running: '#d0ebff', waiting: '#fff3bf', failed: '#ffe3e3', cancelled: '#e9ecef', skipped: '#f8f9fa'}
+const DOT_FILL: Record<StepState, string> = {
+  completed: '#d3f9d8',
+  running: '#d0ebff',
+  waiting: '#fff3bf',
+  failed: '#ffe3e3',
+  cancelled: '#e9ecef',
+  skipped: '#f8f9fa',
+}
 
 function dot(items: Item[], name: string, states?: Map<string, StepState>): string {
   const {nodes, edges} = toNodes(items)
   const q = (s: string) => JSON.stringify(s)
   const lines = [`digraph ${q(name)} {`, '  rankdir=TB;', '  node [fontname="Helvetica"];']
   for (const n of nodes) {
-    const shape = n.kind === 'start' || n.kind === 'end' ? 'oval' : n.kind === 'branch' ? 'diamond' : n.kind === 'fan-out' || n.kind === 'join' ? 'parallelogram' : n.step?.wait ? 'hexagon' : 'box'
+    const shape =
+      n.kind === 'start' || n.kind === 'end'
+        ? 'oval'
+        : n.kind === 'branch'
+          ? 'diamond'
+          : n.kind === 'fan-out' || n.kind === 'join'
+            ? 'parallelogram'
+            : n.step?.wait
+              ? 'hexagon'
+              : 'box'
     const state = n.step && states ? (states.get(n.step.id) ?? 'skipped') : undefined
     const fill = state ? ` style=filled fillcolor=${q(DOT_FILL[state])}` : ''
     lines.push(`  ${n.id} [label=${q(n.step ? stepLabel(n.step) : n.label)} shape=${shape}${fill}];`)

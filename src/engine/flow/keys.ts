@@ -9,9 +9,21 @@ import {closest} from '../suggest.js'
 import type {Path, Problems} from './problems.js'
 
 export const TOP_LEVEL_KEYS = [
-  'slug', 'name', 'description', 'concurrency', 'triggers', 'requires', 'templates', 'functions', 'flow',
+  'slug',
+  'name',
+  'description',
+  'concurrency',
+  'triggers',
+  'requires',
+  'templates',
+  'functions',
+  'flow',
   // Breyta's newer keys (docs/breyta-compat): triggers and the run-input contract; display keys.
-  'interfaces', 'invocations', 'schedules', 'tags', 'icon',
+  'interfaces',
+  'invocations',
+  'schedules',
+  'tags',
+  'icon',
 ] as const
 
 /** Keys every step config takes (SPEC §4). */
@@ -28,7 +40,21 @@ export const STEP_KEYS: Record<string, readonly string[]> = {
   notify: ['channel', 'connection', 'path', 'url', 'headers', 'message', 'template', 'data'],
   kv: ['op', 'key', 'value', 'ttl', 'namespace', 'by'],
   sleep: ['duration', 'until'],
-  ssh: ['host', 'port', 'user', 'connection', 'auth', 'host-key', 'known-hosts', 'insecure-host-key', 'command', 'env', 'stdin', 'allow-failure', 'ok-exit-codes'],
+  ssh: [
+    'host',
+    'port',
+    'user',
+    'connection',
+    'auth',
+    'host-key',
+    'known-hosts',
+    'insecure-host-key',
+    'command',
+    'env',
+    'stdin',
+    'allow-failure',
+    'ok-exit-codes',
+  ],
   exec: ['command', 'cwd', 'env', 'stdin', 'allow-failure', 'ok-exit-codes'],
 }
 

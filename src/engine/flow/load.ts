@@ -29,7 +29,17 @@ export function validateFlowText(text: string, options: ValidateOptions = {}): V
   if (options.maxBytes !== undefined && text.length > options.maxBytes / 4) {
     const bytes = Buffer.byteLength(text)
     if (bytes > options.maxBytes) {
-      return {problems: [{path: '', message: `the flow is ${bytes} bytes; the limit is ${options.maxBytes} (config.edn :limits :flow-bytes)`, line: 1, column: 1, ...(options.file ? {file: options.file} : {})}]}
+      return {
+        problems: [
+          {
+            path: '',
+            message: `the flow is ${bytes} bytes; the limit is ${options.maxBytes} (config.edn :limits :flow-bytes)`,
+            line: 1,
+            column: 1,
+            ...(options.file ? {file: options.file} : {}),
+          },
+        ],
+      }
     }
   }
   let read: PositionedValue

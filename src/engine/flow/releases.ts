@@ -75,13 +75,24 @@ export async function releaseDraft(ws: Workspace, slug: string, options: {note?:
   const text = await ws.local.readDraft(slug)
   const connections = new Set(Object.keys(await ws.local.readConnections()))
   const flow = parseFlow(text, {file: `flows/${slug}.edn`, connections, maxBytes: ws.config.limits.flowBytes})
-  if (flow.slug !== slug) throw new BreytaError('invalid_flow', `flows/${slug}.edn declares :slug :${flow.slug}`, {hint: 'The file name and the :slug must agree.'})
+  if (flow.slug !== slug)
+    throw new BreytaError('invalid_flow', `flows/${slug}.edn declares :slug :${flow.slug}`, {hint: 'The file name and the :slug must agree.'})
   const digest = sha256(text)
   return ws.local.withReleaseLock(slug, async () => {
     const index = (await ws.local.readReleaseIndex(slug)) ?? {live: null, versions: []}
     const newest = index.versions.at(-1)
     if (newest && newest.sha256 === digest) {
-      return {released: false, slug, version: newest.version, sha256: digest, note: newest.note, 'created-at': newest['created-at'], live: index.live, promoted: false, path: rel(slug, newest.version)}
+      return {
+        released: false,
+        slug,
+        version: newest.version,
+        sha256: digest,
+        note: newest.note,
+        'created-at': newest['created-at'],
+        live: index.live,
+        promoted: false,
+        path: rel(slug, newest.version),
+      }
     }
     const version = (newest?.version ?? 0) + 1
     const entry: ReleaseVersion = {version, sha256: digest, note: options.note ?? null, 'created-at': (options.now?.() ?? new Date()).toISOString()}
@@ -89,7 +100,17 @@ export async function releaseDraft(ws: Workspace, slug: string, options: {note?:
     const promote = options.promote !== false
     const next: ReleaseIndex = {live: promote ? version : index.live, versions: [...index.versions, entry]}
     await ws.local.writeReleaseIndex(slug, next)
-    return {released: true, slug, version, sha256: digest, note: entry.note, 'created-at': entry['created-at'], live: next.live, promoted: promote, path: rel(slug, version)}
+    return {
+      released: true,
+      slug,
+      version,
+      sha256: digest,
+      note: entry.note,
+      'created-at': entry['created-at'],
+      live: next.live,
+      promoted: promote,
+      path: rel(slug, version),
+    }
   })
 }
 
@@ -108,7 +129,10 @@ export async function promoteVersion(ws: Workspace, slug: string, version: numbe
 function versionNotFound(slug: string, version: number, index: ReleaseIndex): BreytaError {
   const known = index.versions.map((v) => v.version)
   return new BreytaError('version_not_found', `flow "${slug}" has no version ${version}`, {
-    hint: known.length === 0 ? `Release it first with \`breyta flows release ${slug}\`.` : `Released versions: ${known.join(', ')} (see \`breyta flows versions ${slug}\`).`,
+    hint:
+      known.length === 0
+        ? `Release it first with \`breyta flows release ${slug}\`.`
+        : `Released versions: ${known.join(', ')} (see \`breyta flows versions ${slug}\`).`,
     details: {slug, version, versions: known},
   })
 }
@@ -120,7 +144,10 @@ export async function resolveReleased(ws: Workspace, slug: string, version?: num
   if (n === undefined) {
     if (index.live === null) {
       throw new BreytaError('no_live_version', `flow "${slug}" has no live version`, {
-        hint: index.versions.length === 0 ? `Release the draft with \`breyta flows release ${slug}\`, or run it with --target draft.` : `Promote one with \`breyta flows promote ${slug} --version ${index.versions.at(-1)!.version}\`.`,
+        hint:
+          index.versions.length === 0
+            ? `Release the draft with \`breyta flows release ${slug}\`, or run it with --target draft.`
+            : `Promote one with \`breyta flows promote ${slug} --version ${index.versions.at(-1)!.version}\`.`,
       })
     }
     n = index.live
@@ -135,7 +162,11 @@ export interface VersionItem extends ReleaseVersion {
 }
 
 /** Released versions, newest first; `before` is the cursor (a version number) from the previous page. */
-export async function listVersions(ws: Workspace, slug: string, options: {limit?: number; before?: number} = {}): Promise<{items: VersionItem[]; next: string | null; live: number | null}> {
+export async function listVersions(
+  ws: Workspace,
+  slug: string,
+  options: {limit?: number; before?: number} = {},
+): Promise<{items: VersionItem[]; next: string | null; live: number | null}> {
   const index = await releaseIndexOf(ws.local, slug)
   const limit = options.limit ?? 20
   const all = [...index.versions].reverse().filter((v) => options.before === undefined || v.version < options.before)

@@ -58,7 +58,13 @@ export function checkConcurrency(problems: Problems, v: Value | undefined): Conc
   // Breyta's `:key-field :pr` is `:key [:pr]`.
   const keyField = get(v, 'key-field')
   const key = get(v, 'key') ?? (keyField instanceof Keyword ? [keyField] : keyField)
-  return {type, key: checkConcurrencyKey(problems, [...at, get(v, 'key') === undefined && keyField !== undefined ? 'key-field' : 'key'], key), max: isPositiveInteger(max) ? Number(max) : 1, onConflict, onNewVersion}
+  return {
+    type,
+    key: checkConcurrencyKey(problems, [...at, get(v, 'key') === undefined && keyField !== undefined ? 'key-field' : 'key'], key),
+    max: isPositiveInteger(max) ? Number(max) : 1,
+    onConflict,
+    onNewVersion,
+  }
 }
 
 /** `:key [:repo [:pr :number]]` → [['repo'], ['pr', 'number']]. */
@@ -70,7 +76,12 @@ function checkConcurrencyKey(problems: Problems, at: Path, v: Value | undefined)
   }
   const paths: string[][] = []
   v.forEach((entry, i) => {
-    const path = entry instanceof Keyword ? [entry.name] : Array.isArray(entry) && entry.length > 0 && entry.every((k) => k instanceof Keyword) ? entry.map((k) => (k as Keyword).name) : undefined
+    const path =
+      entry instanceof Keyword
+        ? [entry.name]
+        : Array.isArray(entry) && entry.length > 0 && entry.every((k) => k instanceof Keyword)
+          ? entry.map((k) => (k as Keyword).name)
+          : undefined
     if (path === undefined) problems.add([...at, i], `must be a keyword or a vector of keywords, not ${describe(entry)}`)
     else paths.push(path)
   })
@@ -87,7 +98,11 @@ export function checkTriggers(problems: Problems, v: Value | undefined): Trigger
     if (name === 'manual') triggers.push({type: 'manual'})
     else if (name === 'schedule') triggers.push(checkSchedule(problems, at, m))
     else if (name === 'webhook') triggers.push(checkWebhook(problems, at, m))
-    else problems.add([...at, 'type'], `${type === undefined ? 'missing :type' : `unknown trigger type ${describe(type)}`}: use one of ${keywordList(TRIGGER_TYPES)}`)
+    else
+      problems.add(
+        [...at, 'type'],
+        `${type === undefined ? 'missing :type' : `unknown trigger type ${describe(type)}`}: use one of ${keywordList(TRIGGER_TYPES)}`,
+      )
   }
   return triggers
 }
@@ -96,9 +111,11 @@ export function checkSchedule(problems: Problems, at: Path, m: EdnMap): Trigger 
   const cron = get(m, 'cron')
   const timezone = get(m, 'timezone')
   const input = get(m, 'input')
-  if (timezone !== undefined && typeof timezone !== 'string') problems.add([...at, 'timezone'], `must be a timezone name string like "Europe/Oslo", not ${describe(timezone)}`)
+  if (timezone !== undefined && typeof timezone !== 'string')
+    problems.add([...at, 'timezone'], `must be a timezone name string like "Europe/Oslo", not ${describe(timezone)}`)
   const tz = typeof timezone === 'string' ? timezone : undefined
-  if (typeof cron !== 'string') problems.add([...at, 'cron'], cron === undefined ? 'a schedule trigger needs :cron, like "0 9 * * 1-5"' : `must be a cron string, not ${describe(cron)}`)
+  if (typeof cron !== 'string')
+    problems.add([...at, 'cron'], cron === undefined ? 'a schedule trigger needs :cron, like "0 9 * * 1-5"' : `must be a cron string, not ${describe(cron)}`)
   else {
     const problem = checkCron(cron, tz)
     if (problem !== undefined) problems.add([...at, problem.startsWith('unknown timezone') ? 'timezone' : 'cron'], problem)
@@ -150,7 +167,8 @@ export function checkTemplates(problems: Problems, v: Value | undefined): Map<st
     const id = nameOf(get(m, 'id'))
     const content = get(m, 'content')
     if (id === undefined) problems.add([...at, 'id'], 'a template needs :id (a keyword)')
-    if (typeof content !== 'string') problems.add([...at, 'content'], content === undefined ? 'a template needs :content (a string)' : `must be a string, not ${describe(content)}`)
+    if (typeof content !== 'string')
+      problems.add([...at, 'content'], content === undefined ? 'a template needs :content (a string)' : `must be a string, not ${describe(content)}`)
     if (id !== undefined && uniqueId(problems, seen, id, [...at, 'id'], 'template') && typeof content === 'string') out.set(id, content)
   }
   return out
@@ -163,7 +181,8 @@ export function checkFunctions(problems: Problems, v: Value | undefined): Map<st
     const id = nameOf(get(m, 'id'))
     if (id === undefined) problems.add([...at, 'id'], 'a function needs :id (a keyword)')
     const language = get(m, 'language')
-    if (language !== undefined && !(language instanceof Keyword && language.name === 'clojure')) problems.add([...at, 'language'], `must be :clojure, not ${describe(language)}`)
+    if (language !== undefined && !(language instanceof Keyword && language.name === 'clojure'))
+      problems.add([...at, 'language'], `must be :clojure, not ${describe(language)}`)
     const code = get(m, 'code')
     const codeOk = checkFunctionCode(problems, [...at, 'code'], code)
     if (id !== undefined && uniqueId(problems, seen, id, [...at, 'id'], 'function') && codeOk) out.set(id, {id, language: 'clojure', code: code as string})

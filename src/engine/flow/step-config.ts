@@ -56,12 +56,14 @@ function checkRetry(retry: Value | undefined, add: (key: string, message: string
     if (name === undefined || !RETRY_KEYS.has(name)) add('retry', `unknown :retry key ${describe(k)} (use :max-attempts, :backoff, :factor)`)
   }
   const attempts = get(retry, 'max-attempts')
-  if (attempts !== undefined && !computed(attempts) && !isPositiveInteger(attempts)) add('retry', `:max-attempts must be a positive integer, not ${describe(attempts)}`)
+  if (attempts !== undefined && !computed(attempts) && !isPositiveInteger(attempts))
+    add('retry', `:max-attempts must be a positive integer, not ${describe(attempts)}`)
   const backoff = get(retry, 'backoff')
   const backoffProblem = backoff === undefined || computed(backoff) ? undefined : durationProblem(backoff)
   if (backoffProblem !== undefined) add('retry', `:backoff: ${backoffProblem}`)
   const factor = get(retry, 'factor')
-  if (factor !== undefined && !computed(factor) && !(typeof factor === 'number' && factor >= 1)) add('retry', `:factor must be a number of at least 1, not ${describe(factor)}`)
+  if (factor !== undefined && !computed(factor) && !(typeof factor === 'number' && factor >= 1))
+    add('retry', `:factor must be a number of at least 1, not ${describe(factor)}`)
 }
 
 function checkRefs(site: StepSite, refs: StepRefs, add: (key: string, message: string) => void): void {

@@ -15,10 +15,7 @@ export type Concurrency =
       onNewVersion: 'drain' | 'supersede'
     }
 
-export type Trigger =
-  | {type: 'manual'}
-  | {type: 'schedule'; cron: string; timezone?: string; input?: Value}
-  | {type: 'webhook'; secret?: string}
+export type Trigger = {type: 'manual'} | {type: 'schedule'; cron: string; timezone?: string; input?: Value} | {type: 'webhook'; secret?: string}
 
 export interface Requirement {
   slot: string

@@ -46,7 +46,10 @@ export function validateFlowValue(value: Value, locator: Locator, options: Valid
 /** Problems sorted by where they are in the file (stable; unplaced ones last). */
 function inTextOrder(problems: Problem[]): Problem[] {
   const at = (p: Problem): number => (p.line === undefined ? Number.MAX_SAFE_INTEGER : p.line * 1e6 + (p.column ?? 0))
-  return problems.map((p, i) => ({p, i})).sort((a, b) => at(a.p) - at(b.p) || a.i - b.i).map(({p}) => p)
+  return problems
+    .map((p, i) => ({p, i}))
+    .sort((a, b) => at(a.p) - at(b.p) || a.i - b.i)
+    .map(({p}) => p)
 }
 
 function checkFlowMap(problems: Problems, m: EdnMap, options: ValidateOptions): FlowDefinition {
@@ -56,7 +59,11 @@ function checkFlowMap(problems: Problems, m: EdnMap, options: ValidateOptions): 
   const concurrency = checkConcurrency(problems, get(m, 'concurrency'))
   checkKeys(problems, m, TOP_LEVEL_KEYS, [], 'top-level')
   // Breyta's :interfaces and :schedules are triggers too (one list, whichever key declared them).
-  const triggers = [...checkTriggers(problems, get(m, 'triggers')), ...checkInterfaces(problems, get(m, 'interfaces')), ...checkSchedules(problems, get(m, 'schedules'))]
+  const triggers = [
+    ...checkTriggers(problems, get(m, 'triggers')),
+    ...checkInterfaces(problems, get(m, 'interfaces')),
+    ...checkSchedules(problems, get(m, 'schedules')),
+  ]
   const requiredInputs = checkInvocations(problems, get(m, 'invocations'))
   const requires = checkRequires(problems, get(m, 'requires'))
   const templates = checkTemplates(problems, get(m, 'templates'))

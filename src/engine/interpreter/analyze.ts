@@ -58,7 +58,8 @@ function patternNames(pattern: Value, names: Sym[], defaults: [Value, PathSegmen
   } else if (pattern instanceof Map) {
     for (const [k, v] of pattern) {
       if (k instanceof Keyword && NAME_LISTS.has(k) && Array.isArray(v)) {
-        for (const n of v) if (n instanceof Sym || n instanceof Keyword) names.push(Sym.of(n.name.includes('/') ? n.name.slice(n.name.indexOf('/') + 1) : n.name))
+        for (const n of v)
+          if (n instanceof Sym || n instanceof Keyword) names.push(Sym.of(n.name.includes('/') ? n.name.slice(n.name.indexOf('/') + 1) : n.name))
       } else if (k === AS) {
         if (v instanceof Sym) names.push(v)
       } else if (k === OR) {
@@ -109,7 +110,7 @@ class Analyzer {
   }
 
   /** `[p1 e1 p2 e2 …]`: each expression sees the names bound before it. */
-  private bindings(b: Value, scope: Scope, at: PathSegment[]): Scope {
+  private bindings(b: Value | undefined, scope: Scope, at: PathSegment[]): Scope {
     if (!Array.isArray(b)) return scope
     let s: Scope = scope
     // An odd vector is the form's own syntax error; its last name still counts as bound.
@@ -193,7 +194,7 @@ class Analyzer {
     }
   }
 
-  private comprehension(b: Value, scope: Scope, at: PathSegment[]): Scope {
+  private comprehension(b: Value | undefined, scope: Scope, at: PathSegment[]): Scope {
     if (!Array.isArray(b)) return scope
     let s: Scope = scope
     for (let i = 0; i < b.length; i += 2) {

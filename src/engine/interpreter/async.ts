@@ -33,7 +33,12 @@ async function mapRest<T, U>(items: readonly T[], f: (x: T, i: number) => MaybeA
 }
 
 /** Left fold with a possibly async step; stops early once `done(acc)` (Clojure's `reduced`). */
-export function reduceMaybe<T, A>(items: readonly T[], init: A, f: (acc: A, x: T, i: number) => MaybeAsync<A>, done: (acc: A) => boolean = never): MaybeAsync<A> {
+export function reduceMaybe<T, A>(
+  items: readonly T[],
+  init: A,
+  f: (acc: A, x: T, i: number) => MaybeAsync<A>,
+  done: (acc: A) => boolean = never,
+): MaybeAsync<A> {
   let acc = init
   for (let i = 0; i < items.length && !done(acc); i++) {
     const r = f(acc, items[i]!, i)
@@ -47,7 +52,13 @@ function never(): boolean {
   return false
 }
 
-async function reduceRest<T, A>(items: readonly T[], f: (acc: A, x: T, i: number) => MaybeAsync<A>, i: number, p: Promise<A>, done: (acc: A) => boolean): Promise<A> {
+async function reduceRest<T, A>(
+  items: readonly T[],
+  f: (acc: A, x: T, i: number) => MaybeAsync<A>,
+  i: number,
+  p: Promise<A>,
+  done: (acc: A) => boolean,
+): Promise<A> {
   let acc = await p
   for (let j = i + 1; j < items.length && !done(acc); j++) acc = await f(acc, items[j]!, j)
   return acc
@@ -66,7 +77,13 @@ export function findMaybe<T>(items: readonly T[], f: (x: T, i: number) => MaybeA
   return [-1, null]
 }
 
-async function findRest<T>(items: readonly T[], f: (x: T, i: number) => MaybeAsync<Value>, stop: (r: Value) => boolean, i: number, p: Promise<Value>): Promise<[number, Value]> {
+async function findRest<T>(
+  items: readonly T[],
+  f: (x: T, i: number) => MaybeAsync<Value>,
+  stop: (r: Value) => boolean,
+  i: number,
+  p: Promise<Value>,
+): Promise<[number, Value]> {
   let r = await p
   if (stop(r)) return [i, r]
   for (let j = i + 1; j < items.length; j++) {

@@ -21,7 +21,10 @@ export function tick(ctx: Ctx): void {
     throw new EvalError(
       `flow code computed for ${Math.round(spent / 1000)} s without reaching a step (the limit is ${Math.round(run.budgetMs / 1000)} s): an endless loop? Heavy work belongs in an :exec step`,
       undefined,
-      {code: 'resource_exhausted', hint: 'Fix the loop, move the work into an :exec step, or raise config.edn :limits :compute-ms; then `breyta runs retry RUN`.'},
+      {
+        code: 'resource_exhausted',
+        hint: 'Fix the loop, move the work into an :exec step, or raise config.edn :limits :compute-ms; then `breyta runs retry RUN`.',
+      },
     )
   }
 }

@@ -28,7 +28,8 @@ function assoc1(name: string, coll: Value, k: Value, v: Value): Value {
   if (coll === null) return new Map([[k, v]])
   if (coll instanceof Map) return mapAssoc(coll, k, v)
   if (Array.isArray(coll)) {
-    if (typeof k !== 'number' || !Number.isInteger(k) || k < 0 || k > coll.length) throw fnError(name, `index ${formText(k)} out of bounds for a vector of ${coll.length}`)
+    if (typeof k !== 'number' || !Number.isInteger(k) || k < 0 || k > coll.length)
+      throw fnError(name, `index ${formText(k)} out of bounds for a vector of ${coll.length}`)
     const out = coll.slice()
     out[k] = v
     return out
@@ -277,14 +278,20 @@ def('disj', 1, Infinity, (args) => {
 
 def('update-vals', 2, 2, (args, ctx) => {
   const entries = [...expectMap(args[0]!, 'update-vals')]
-  return andThen(mapMaybe(entries, ([, v]) => invoke(args[1]!, [v], ctx)), (vs) => new Map(entries.map(([k], i) => [k, vs[i]!])))
+  return andThen(
+    mapMaybe(entries, ([, v]) => invoke(args[1]!, [v], ctx)),
+    (vs) => new Map(entries.map(([k], i) => [k, vs[i]!])),
+  )
 })
 
 def('update-keys', 2, 2, (args, ctx) => {
   const entries = [...expectMap(args[0]!, 'update-keys')]
-  return andThen(mapMaybe(entries, ([k]) => invoke(args[1]!, [k], ctx)), (ks) => {
-    const m: EdnMap = new Map()
-    entries.forEach(([, v], i) => mapPut(m, ks[i]!, v))
-    return m
-  })
+  return andThen(
+    mapMaybe(entries, ([k]) => invoke(args[1]!, [k], ctx)),
+    (ks) => {
+      const m: EdnMap = new Map()
+      entries.forEach(([, v], i) => mapPut(m, ks[i]!, v))
+      return m
+    },
+  )
 })

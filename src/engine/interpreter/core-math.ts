@@ -28,13 +28,35 @@ function fold(name: string, args: Value[], init: Num, op: (x: number, y: number)
   return acc
 }
 
-def('+', 0, Infinity, (args) => fold('+', args, 0, (x, y) => x + y, (x, y) => x + y))
-def('*', 0, Infinity, (args) => fold('*', args, 1, (x, y) => x * y, (x, y) => x * y))
+def('+', 0, Infinity, (args) =>
+  fold(
+    '+',
+    args,
+    0,
+    (x, y) => x + y,
+    (x, y) => x + y,
+  ),
+)
+def('*', 0, Infinity, (args) =>
+  fold(
+    '*',
+    args,
+    1,
+    (x, y) => x * y,
+    (x, y) => x * y,
+  ),
+)
 
 def('-', 1, Infinity, (args) => {
   const first = expectNumber(args[0]!, '-')
   if (args.length === 1) return -first
-  return fold('-', args.slice(1), first, (x, y) => x - y, (x, y) => x - y)
+  return fold(
+    '-',
+    args.slice(1),
+    first,
+    (x, y) => x - y,
+    (x, y) => x - y,
+  )
 })
 
 function divide(a: Num, b: Num): Num {
@@ -78,8 +100,24 @@ def('mod', 2, 2, (args) => {
   return m !== 0 && m < 0 !== b < 0 ? m + b : m
 })
 
-def('inc', 1, 1, (args) => combine('inc', expectNumber(args[0]!, 'inc'), 1, (x, y) => x + y, (x, y) => x + y))
-def('dec', 1, 1, (args) => combine('dec', expectNumber(args[0]!, 'dec'), 1, (x, y) => x - y, (x, y) => x - y))
+def('inc', 1, 1, (args) =>
+  combine(
+    'inc',
+    expectNumber(args[0]!, 'inc'),
+    1,
+    (x, y) => x + y,
+    (x, y) => x + y,
+  ),
+)
+def('dec', 1, 1, (args) =>
+  combine(
+    'dec',
+    expectNumber(args[0]!, 'dec'),
+    1,
+    (x, y) => x - y,
+    (x, y) => x - y,
+  ),
+)
 def('abs', 1, 1, (args) => {
   const n = expectNumber(args[0]!, 'abs')
   return n < 0 ? -n : n

@@ -20,7 +20,13 @@ function mapColls(name: string, args: Value[], ctx: Ctx): MaybeAsync<Value[]> {
   if (colls.length === 1) return mapMaybe(colls[0]!, (x) => invoke(f, [x], ctx))
   const n = Math.min(...colls.map((c) => c.length))
   const idx = Array.from({length: n}, (_, i) => i)
-  return mapMaybe(idx, (i) => invoke(f, colls.map((c) => c[i]!), ctx))
+  return mapMaybe(idx, (i) =>
+    invoke(
+      f,
+      colls.map((c) => c[i]!),
+      ctx,
+    ),
+  )
 }
 
 def('map', 2, Infinity, (args, ctx) => mapColls('map', args, ctx))
@@ -31,13 +37,21 @@ def('map-indexed', 2, 2, (args, ctx) => mapMaybe(toSeq(args[1]!, 'map-indexed'),
 /** Keep items whose predicate result passes `keep`. */
 function select(name: string, args: Value[], ctx: Ctx, keep: boolean): MaybeAsync<Value[]> {
   const xs = toSeq(args[1]!, name)
-  return andThen(mapMaybe(xs, (x) => invoke(args[0]!, [x], ctx)), (rs) => xs.filter((_, i) => truthy(rs[i]!) === keep))
+  return andThen(
+    mapMaybe(xs, (x) => invoke(args[0]!, [x], ctx)),
+    (rs) => xs.filter((_, i) => truthy(rs[i]!) === keep),
+  )
 }
 
 def('filter', 2, 2, (args, ctx) => select('filter', args, ctx, true))
 def('filterv', 2, 2, (args, ctx) => select('filterv', args, ctx, true))
 def('remove', 2, 2, (args, ctx) => select('remove', args, ctx, false))
-def('keep', 2, 2, (args, ctx) => andThen(mapMaybe(toSeq(args[1]!, 'keep'), (x) => invoke(args[0]!, [x], ctx)), (rs) => rs.filter((r) => r !== null)))
+def('keep', 2, 2, (args, ctx) =>
+  andThen(
+    mapMaybe(toSeq(args[1]!, 'keep'), (x) => invoke(args[0]!, [x], ctx)),
+    (rs) => rs.filter((r) => r !== null),
+  ),
+)
 
 /** `(reduced x)`: a value that ends a reduce early; reduce returns x. */
 export class Reduced {
@@ -55,22 +69,51 @@ def('unreduced', 1, 1, (args) => unreduced(args[0]!))
 def('reduce', 2, 3, (args, ctx) => {
   const f = args[0]!
   const xs = toSeq(args[args.length - 1]!, 'reduce')
-  if (args.length === 3) return andThen(reduceMaybe<Value, Value>(xs, args[1]!, (acc, x) => invoke(f, [acc, x], ctx), isReduced), unreduced)
+  if (args.length === 3)
+    return andThen(
+      reduceMaybe<Value, Value>(xs, args[1]!, (acc, x) => invoke(f, [acc, x], ctx), isReduced),
+      unreduced,
+    )
   if (xs.length === 0) return invoke(f, [], ctx)
-  return andThen(reduceMaybe<Value, Value>(xs.slice(1), xs[0]!, (acc, x) => invoke(f, [acc, x], ctx), isReduced), unreduced)
+  return andThen(
+    reduceMaybe<Value, Value>(xs.slice(1), xs[0]!, (acc, x) => invoke(f, [acc, x], ctx), isReduced),
+    unreduced,
+  )
 })
 
 def('reduce-kv', 3, 3, (args, ctx) => {
   const c = args[2]!
   const entries: [Value, Value][] = c instanceof Map ? toSeq(c, 'reduce-kv').map((e) => e as [Value, Value]) : toSeq(c, 'reduce-kv').map((x, i) => [i, x])
-  return andThen(reduceMaybe<[Value, Value], Value>(entries, args[1]!, (acc, [k, v]) => invoke(args[0]!, [acc, k, v], ctx), isReduced), unreduced)
+  return andThen(
+    reduceMaybe<[Value, Value], Value>(entries, args[1]!, (acc, [k, v]) => invoke(args[0]!, [acc, k, v], ctx), isReduced),
+    unreduced,
+  )
 })
 
-def('keep-indexed', 2, 2, (args, ctx) => andThen(mapMaybe(toSeq(args[1]!, 'keep-indexed'), (x, i) => invoke(args[0]!, [i, x], ctx)), (rs) => rs.filter((r) => r !== null)))
+def('keep-indexed', 2, 2, (args, ctx) =>
+  andThen(
+    mapMaybe(toSeq(args[1]!, 'keep-indexed'), (x, i) => invoke(args[0]!, [i, x], ctx)),
+    (rs) => rs.filter((r) => r !== null),
+  ),
+)
 
-def('run!', 2, 2, (args, ctx) => andThen(mapMaybe(toSeq(args[1]!, 'run!'), (x) => invoke(args[0]!, [x], ctx)), () => null))
+def('run!', 2, 2, (args, ctx) =>
+  andThen(
+    mapMaybe(toSeq(args[1]!, 'run!'), (x) => invoke(args[0]!, [x], ctx)),
+    () => null,
+  ),
+)
 
-def('not-every?', 2, 2, (args, ctx) => andThen(findMaybe(toSeq(args[1]!, 'not-every?'), (x) => invoke(args[0]!, [x], ctx), (r) => !truthy(r)), ([i]) => i >= 0))
+def('not-every?', 2, 2, (args, ctx) =>
+  andThen(
+    findMaybe(
+      toSeq(args[1]!, 'not-every?'),
+      (x) => invoke(args[0]!, [x], ctx),
+      (r) => !truthy(r),
+    ),
+    ([i]) => i >= 0,
+  ),
+)
 
 def('complement', 1, 1, (args) => new Builtin('complement', 0, Infinity, (xs, ctx) => andThen(invoke(args[0]!, xs, ctx), (r) => !truthy(r))))
 
@@ -80,44 +123,83 @@ def('dedupe', 1, 1, (args) => toSeq(args[0]!, 'dedupe').filter((x, i, xs) => i =
 
 def('partition-by', 2, 2, (args, ctx) => {
   const xs = toSeq(args[1]!, 'partition-by')
-  return andThen(mapMaybe(xs, (x) => invoke(args[0]!, [x], ctx)), (keys) => {
-    const out: Value[][] = []
-    xs.forEach((x, i) => {
-      if (i > 0 && equals(keys[i]!, keys[i - 1]!)) out.at(-1)!.push(x)
-      else out.push([x])
-    })
-    return out
-  })
+  return andThen(
+    mapMaybe(xs, (x) => invoke(args[0]!, [x], ctx)),
+    (keys) => {
+      const out: Value[][] = []
+      xs.forEach((x, i) => {
+        if (i > 0 && equals(keys[i]!, keys[i - 1]!)) out.at(-1)!.push(x)
+        else out.push([x])
+      })
+      return out
+    },
+  )
 })
 
 /** max-key/min-key: the last item with the greatest (least) key, as Clojure picks on ties. */
 function extremeKey(name: string, better: (a: number, b: number) => boolean): void {
   def(name, 2, Infinity, (args, ctx) => {
     const xs = args.slice(1)
-    return andThen(mapMaybe(xs, (x) => invoke(args[0]!, [x], ctx)), (keys) => {
-      let best = 0
-      for (let i = 1; i < xs.length; i++) {
-        const k = Number(expectNumber(keys[i]!, name))
-        if (!better(Number(expectNumber(keys[best]!, name)), k)) best = i
-      }
-      if (xs.length === 1) expectNumber(keys[0]!, name)
-      return xs[best]!
-    })
+    return andThen(
+      mapMaybe(xs, (x) => invoke(args[0]!, [x], ctx)),
+      (keys) => {
+        let best = 0
+        for (let i = 1; i < xs.length; i++) {
+          const k = Number(expectNumber(keys[i]!, name))
+          if (!better(Number(expectNumber(keys[best]!, name)), k)) best = i
+        }
+        if (xs.length === 1) expectNumber(keys[0]!, name)
+        return xs[best]!
+      },
+    )
   })
 }
 extremeKey('max-key', (best, k) => best > k)
 extremeKey('min-key', (best, k) => best < k)
 
-def('some', 2, 2, (args, ctx) => andThen(findMaybe(toSeq(args[1]!, 'some'), (x) => invoke(args[0]!, [x], ctx), truthy), ([, r]) => (truthy(r) ? r : null)))
-def('every?', 2, 2, (args, ctx) => andThen(findMaybe(toSeq(args[1]!, 'every?'), (x) => invoke(args[0]!, [x], ctx), (r) => !truthy(r)), ([i]) => i < 0))
-def('not-any?', 2, 2, (args, ctx) => andThen(findMaybe(toSeq(args[1]!, 'not-any?'), (x) => invoke(args[0]!, [x], ctx), truthy), ([i]) => i < 0))
+def('some', 2, 2, (args, ctx) =>
+  andThen(
+    findMaybe(toSeq(args[1]!, 'some'), (x) => invoke(args[0]!, [x], ctx), truthy),
+    ([, r]) => (truthy(r) ? r : null),
+  ),
+)
+def('every?', 2, 2, (args, ctx) =>
+  andThen(
+    findMaybe(
+      toSeq(args[1]!, 'every?'),
+      (x) => invoke(args[0]!, [x], ctx),
+      (r) => !truthy(r),
+    ),
+    ([i]) => i < 0,
+  ),
+)
+def('not-any?', 2, 2, (args, ctx) =>
+  andThen(
+    findMaybe(toSeq(args[1]!, 'not-any?'), (x) => invoke(args[0]!, [x], ctx), truthy),
+    ([i]) => i < 0,
+  ),
+)
 def('take-while', 2, 2, (args, ctx) => {
   const xs = toSeq(args[1]!, 'take-while')
-  return andThen(findMaybe(xs, (x) => invoke(args[0]!, [x], ctx), (r) => !truthy(r)), ([i]) => (i < 0 ? xs.slice() : xs.slice(0, i)))
+  return andThen(
+    findMaybe(
+      xs,
+      (x) => invoke(args[0]!, [x], ctx),
+      (r) => !truthy(r),
+    ),
+    ([i]) => (i < 0 ? xs.slice() : xs.slice(0, i)),
+  )
 })
 def('drop-while', 2, 2, (args, ctx) => {
   const xs = toSeq(args[1]!, 'drop-while')
-  return andThen(findMaybe(xs, (x) => invoke(args[0]!, [x], ctx), (r) => !truthy(r)), ([i]) => (i < 0 ? [] : xs.slice(i)))
+  return andThen(
+    findMaybe(
+      xs,
+      (x) => invoke(args[0]!, [x], ctx),
+      (r) => !truthy(r),
+    ),
+    ([i]) => (i < 0 ? [] : xs.slice(i)),
+  )
 })
 
 const RANGE_LIMIT = 10_000_000
@@ -167,15 +249,18 @@ def('frequencies', 1, 1, (args) => {
 
 def('group-by', 2, 2, (args, ctx) => {
   const xs = toSeq(args[1]!, 'group-by')
-  return andThen(mapMaybe(xs, (x) => invoke(args[0]!, [x], ctx)), (keys) => {
-    const m: EdnMap = new Map()
-    xs.forEach((x, i) => {
-      const group = mapGet(m, keys[i]!) as Value[] | undefined
-      if (group === undefined) mapPut(m, keys[i]!, [x])
-      else group.push(x)
-    })
-    return m
-  })
+  return andThen(
+    mapMaybe(xs, (x) => invoke(args[0]!, [x], ctx)),
+    (keys) => {
+      const m: EdnMap = new Map()
+      xs.forEach((x, i) => {
+        const group = mapGet(m, keys[i]!) as Value[] | undefined
+        if (group === undefined) mapPut(m, keys[i]!, [x])
+        else group.push(x)
+      })
+      return m
+    },
+  )
 })
 
 /** A Clojure comparator: numbers give the order; a predicate like `>` means "a before b". */
@@ -199,10 +284,13 @@ def('sort', 1, 2, (args, ctx) => {
 def('sort-by', 2, 3, (args, ctx) => {
   const xs = toSeq(args.at(-1)!, 'sort-by')
   const cmp = args.length === 3 ? comparator(args[1]!, ctx) : compare
-  return andThen(mapMaybe(xs, (x) => invoke(args[0]!, [x], ctx)), (keys) => {
-    const order = xs.map((_, i) => i).sort((i, j) => cmp(keys[i]!, keys[j]!))
-    return sorted(order.map((i) => xs[i]!))
-  })
+  return andThen(
+    mapMaybe(xs, (x) => invoke(args[0]!, [x], ctx)),
+    (keys) => {
+      const order = xs.map((_, i) => i).sort((i, j) => cmp(keys[i]!, keys[j]!))
+      return sorted(order.map((i) => xs[i]!))
+    },
+  )
 })
 
 def('interleave', 0, Infinity, (args) => {
@@ -256,7 +344,13 @@ def('apply', 2, Infinity, (args, ctx) => invoke(args[0]!, [...args.slice(1, -1),
 
 def('fnil', 2, 4, (args) => {
   const defaults = args.slice(1)
-  return new Builtin('fnil', 1, Infinity, (xs, ctx) => invoke(args[0]!, xs.map((x, i) => (x === null && i < defaults.length ? defaults[i]! : x)), ctx))
+  return new Builtin('fnil', 1, Infinity, (xs, ctx) =>
+    invoke(
+      args[0]!,
+      xs.map((x, i) => (x === null && i < defaults.length ? defaults[i]! : x)),
+      ctx,
+    ),
+  )
 })
 
 def('not', 1, 1, (args) => !truthy(args[0]!))
@@ -284,7 +378,14 @@ def('split-at', 2, 2, (args) => {
 
 def('split-with', 2, 2, (args, ctx) => {
   const xs = toSeq(args[1]!, 'split-with')
-  return andThen(findMaybe(xs, (x) => invoke(args[0]!, [x], ctx), (r) => !truthy(r)), ([i]) => (i < 0 ? [xs.slice(), []] : [xs.slice(0, i), xs.slice(i)]))
+  return andThen(
+    findMaybe(
+      xs,
+      (x) => invoke(args[0]!, [x], ctx),
+      (r) => !truthy(r),
+    ),
+    ([i]) => (i < 0 ? [xs.slice(), []] : [xs.slice(0, i), xs.slice(i)]),
+  )
 })
 
 def('take-nth', 2, 2, (args) => {
@@ -296,18 +397,37 @@ def('take-nth', 2, 2, (args) => {
 def('ffirst', 1, 1, (args) => toSeq(toSeq(args[0]!, 'ffirst')[0] ?? null, 'ffirst')[0] ?? null)
 
 /** (some-fn p q): like (or (p x) (p y) (q x) …): the first truthy result, else the last one. */
-def('some-fn', 1, Infinity, (preds) => new Builtin('some-fn', 0, Infinity, (xs, ctx) => {
-  const calls = preds.flatMap((p) => xs.map((x) => [p, x] as const))
-  let last: Value = null
-  const call = ([p, x]: readonly [Value, Value]): MaybeAsync => andThen(invoke(p, [x], ctx), (r) => (last = r))
-  return andThen(findMaybe(calls, call, truthy), ([i, r]) => (i >= 0 ? r : last))
-}))
+def(
+  'some-fn',
+  1,
+  Infinity,
+  (preds) =>
+    new Builtin('some-fn', 0, Infinity, (xs, ctx) => {
+      const calls = preds.flatMap((p) => xs.map((x) => [p, x] as const))
+      let last: Value = null
+      const call = ([p, x]: readonly [Value, Value]): MaybeAsync => andThen(invoke(p, [x], ctx), (r) => (last = r))
+      return andThen(findMaybe(calls, call, truthy), ([i, r]) => (i >= 0 ? r : last))
+    }),
+)
 
 /** (every-pred p q): true when every predicate holds for every argument. */
-def('every-pred', 1, Infinity, (preds) => new Builtin('every-pred', 0, Infinity, (xs, ctx) => {
-  const calls = preds.flatMap((p) => xs.map((x) => [p, x] as const))
-  return andThen(findMaybe(calls, ([p, x]) => invoke(p, [x], ctx), (r) => !truthy(r)), ([i]) => i < 0)
-}))
+def(
+  'every-pred',
+  1,
+  Infinity,
+  (preds) =>
+    new Builtin('every-pred', 0, Infinity, (xs, ctx) => {
+      const calls = preds.flatMap((p) => xs.map((x) => [p, x] as const))
+      return andThen(
+        findMaybe(
+          calls,
+          ([p, x]) => invoke(p, [x], ctx),
+          (r) => !truthy(r),
+        ),
+        ([i]) => i < 0,
+      )
+    }),
+)
 
 def('seq?', 1, 1, (args) => args[0] instanceof List)
 def('symbol?', 1, 1, (args) => args[0] instanceof Sym)

@@ -53,7 +53,10 @@ defSet('superset?', 2, 2, (args) => {
 
 defSet('select', 2, 2, (args, ctx) => {
   const xs = [...setOf(args[1]!, 'clojure.set/select')]
-  return andThen(mapMaybe(xs, (x) => invoke(args[0]!, [x], ctx)), (rs) => new Set(xs.filter((_, i) => truthy(rs[i]!))))
+  return andThen(
+    mapMaybe(xs, (x) => invoke(args[0]!, [x], ctx)),
+    (rs) => new Set(xs.filter((_, i) => truthy(rs[i]!))),
+  )
 })
 
 function relation(v: Value, name: string): EdnMap[] {
@@ -89,7 +92,9 @@ function renameKeys(m: EdnMap, kmap: EdnMap): EdnMap {
   return out
 }
 
-defSet('rename-keys', 2, 2, (args) => (args[0] === null ? null : renameKeys(expectMap(args[0]!, 'clojure.set/rename-keys'), expectMap(args[1]!, 'clojure.set/rename-keys'))))
+defSet('rename-keys', 2, 2, (args) =>
+  args[0] === null ? null : renameKeys(expectMap(args[0]!, 'clojure.set/rename-keys'), expectMap(args[1]!, 'clojure.set/rename-keys')),
+)
 
 defSet('rename', 2, 2, (args) => {
   const kmap = expectMap(args[1]!, 'clojure.set/rename')
@@ -122,7 +127,10 @@ defSet('join', 2, 3, (args) => {
   const ys = relation(args[1]!, 'clojure.set/join')
   const out: EdnSet = new Set()
   if (xs.length === 0 || ys.length === 0) return out
-  const km: [Value, Value][] = args.length === 3 ? [...expectMap(args[2]!, 'clojure.set/join')] : [...xs[0]!.keys()].filter((k) => lookup(ys[0]!, k, undefined as unknown as Value) !== undefined).map((k) => [k, k])
+  const km: [Value, Value][] =
+    args.length === 3
+      ? [...expectMap(args[2]!, 'clojure.set/join')]
+      : [...xs[0]!.keys()].filter((k) => lookup(ys[0]!, k, undefined as unknown as Value) !== undefined).map((k) => [k, k])
   for (const x of xs) {
     for (const y of ys) {
       if (!km.every(([a, b]) => equals(lookup(x, a, null), lookup(y, b, null)))) continue

@@ -50,7 +50,9 @@ def('namespace', 1, 1, (args) => nameParts(args[0]!, 'namespace')[0])
 
 defString('join', 1, 2, (args) => {
   const sep = args.length === 2 ? strOf(args[0]!, 'clojure.string/join') : ''
-  return toSeq(args.at(-1)!, 'clojure.string/join').map((x) => strOf(x, 'clojure.string/join')).join(sep)
+  return toSeq(args.at(-1)!, 'clojure.string/join')
+    .map((x) => strOf(x, 'clojure.string/join'))
+    .join(sep)
 })
 
 /** As Clojure: when the separator matched, trailing empty strings go (so (split "," ",") is []). */

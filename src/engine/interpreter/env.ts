@@ -30,7 +30,10 @@ export class Fiber {
    * @param prefix position prefix ("" at top level, "4[2]" for item 2 of the map at "4")
    * @param idSuffix appended to step ids ("" at top level, "[2]", nested "[1][2]")
    */
-  constructor(readonly prefix: string, readonly idSuffix: string) {}
+  constructor(
+    readonly prefix: string,
+    readonly idSuffix: string,
+  ) {}
 
   /** The next deterministic position in this fiber. */
   nextPosition(): string {

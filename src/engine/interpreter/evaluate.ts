@@ -158,7 +158,8 @@ export function apply(f: Value, args: Value[], ctx: Ctx): MaybeAsync {
   if (Array.isArray(f)) {
     arity('vector', args, 1, 1)
     const i = args[0]!
-    if (typeof i !== 'number' || !Number.isInteger(i) || i < 0 || i >= f.length) throw fnError('vector', `index ${printEdn(i)} out of bounds (count ${f.length})`)
+    if (typeof i !== 'number' || !Number.isInteger(i) || i < 0 || i >= f.length)
+      throw fnError('vector', `index ${printEdn(i)} out of bounds (count ${f.length})`)
     return f[i]!
   }
   throw new EvalError(`cannot call ${describe(f)} as a function`)
@@ -181,7 +182,8 @@ function applyBuiltin(f: Builtin, args: Value[], ctx: Ctx): MaybeAsync {
 function toEvalError(err: unknown, name: string, ctx: Ctx): unknown {
   if (isBreytaError(err) || isSuspend(err)) return err
   if (typeof err === 'object' && err !== null && ctx.run.hostErrors.has(err)) return err
-  const message = err instanceof RangeError && /call stack/i.test(err.message) ? 'recursion too deep (use loop/recur)' : err instanceof Error ? err.message : String(err)
+  const message =
+    err instanceof RangeError && /call stack/i.test(err.message) ? 'recursion too deep (use loop/recur)' : err instanceof Error ? err.message : String(err)
   return fnError(name, message)
 }
 
@@ -237,6 +239,5 @@ export function invokeSync(f: Value, args: Value[], ctx: Ctx, what: string): Val
   }
   return r
 }
-
 
 setDefaultEvaluator(evaluate)

@@ -86,7 +86,8 @@ def('flow/map', 2, 3, (args, ctx) => {
   const opts = args[2] ?? null
   const c = opts instanceof Map ? field(opts, 'concurrency') : undefined
   if (opts !== null && !(opts instanceof Map)) throw fnError('flow/map', `options must be a map like {:concurrency 4}, got ${describe(opts)}`)
-  if (c !== undefined && c !== null && !(typeof c === 'number' && Number.isInteger(c) && c > 0)) throw fnError('flow/map', `:concurrency must be a positive integer, got ${describe(c)}`)
+  if (c !== undefined && c !== null && !(typeof c === 'number' && Number.isInteger(c) && c > 0))
+    throw fnError('flow/map', `:concurrency must be a positive integer, got ${describe(c)}`)
   const concurrency = typeof c === 'number' ? c : DEFAULT_MAP_CONCURRENCY
   return runMap(items, args[1]!, concurrency, ctx.fiber.nextPosition(), ctx)
 })

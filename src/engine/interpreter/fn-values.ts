@@ -52,4 +52,3 @@ export function isRecur(v: unknown): v is Recur {
 export function recurNotInTail(): EvalError {
   return new EvalError('recur: can only be used in tail position of loop or fn')
 }
-

@@ -113,7 +113,7 @@ async function compileFunction(flow: FlowDefinition, fn: {ref?: string; code?: s
   let code = fn.code
   if (fn.ref !== undefined) {
     const def = flow.functions.get(fn.ref)
-    if (def === undefined) throw new BreytaError('run_failed', `unknown function '${fn.ref}'`, {hint: 'Add it to the flow\'s :functions or fix the :ref.'})
+    if (def === undefined) throw new BreytaError('run_failed', `unknown function '${fn.ref}'`, {hint: "Add it to the flow's :functions or fix the :ref."})
     code = def.code
   }
   if (code === undefined || code.trim() === '') throw new BreytaError('run_failed', 'a function needs :ref or :code')

@@ -13,7 +13,6 @@ import {Env, type Ctx} from './env.js'
 import {EvalError, formText} from './eval-error.js'
 import {apply, evalAll, evalBody, evaluate} from './evaluate.js'
 
-
 function define(name: string, handler: SpecialForm): void {
   SPECIAL.set(Sym.of(name), handler)
 }
@@ -119,7 +118,15 @@ define('and', (form, env, ctx) => andFrom(form.items, 1, env, ctx))
 define('or', (form, env, ctx) => orFrom(form.items, 1, env, ctx))
 
 /** if-let and friends; `test` is truthiness, or "not nil" for if-some / when-some. */
-function ifLet(name: string, form: List, env: Env, ctx: Ctx, then_: (e: Env) => MaybeAsync, else_: () => MaybeAsync, test: (v: Value) => boolean = truthy): MaybeAsync {
+function ifLet(
+  name: string,
+  form: List,
+  env: Env,
+  ctx: Ctx,
+  then_: (e: Env) => MaybeAsync,
+  else_: () => MaybeAsync,
+  test: (v: Value) => boolean = truthy,
+): MaybeAsync {
   const b = bindingVector(form, name)
   if (b.length !== 2) throw syntax(name, 'expects exactly one binding', form)
   return andThen(evaluate(b[1]!, env, ctx), (v) => (test(v) ? then_(bindOne(b[0]!, v, env, ctx)) : else_()))
@@ -127,19 +134,53 @@ function ifLet(name: string, form: List, env: Env, ctx: Ctx, then_: (e: Env) => 
 
 define('if-let', (form, env, ctx) => {
   if (form.items.length < 3 || form.items.length > 4) throw syntax('if-let', 'expects (if-let [x expr] then else?)', form)
-  return ifLet('if-let', form, env, ctx, (e) => evaluate(form.items[2]!, e, ctx), () => (form.items.length === 4 ? evaluate(form.items[3]!, env, ctx) : null))
+  return ifLet(
+    'if-let',
+    form,
+    env,
+    ctx,
+    (e) => evaluate(form.items[2]!, e, ctx),
+    () => (form.items.length === 4 ? evaluate(form.items[3]!, env, ctx) : null),
+  )
 })
 
-define('when-let', (form, env, ctx) => ifLet('when-let', form, env, ctx, (e) => evalBody(form.items, 2, e, ctx), () => null))
+define('when-let', (form, env, ctx) =>
+  ifLet(
+    'when-let',
+    form,
+    env,
+    ctx,
+    (e) => evalBody(form.items, 2, e, ctx),
+    () => null,
+  ),
+)
 
 const isSome = (v: Value) => v !== null
 
 define('if-some', (form, env, ctx) => {
   if (form.items.length < 3 || form.items.length > 4) throw syntax('if-some', 'expects (if-some [x expr] then else?)', form)
-  return ifLet('if-some', form, env, ctx, (e) => evaluate(form.items[2]!, e, ctx), () => (form.items.length === 4 ? evaluate(form.items[3]!, env, ctx) : null), isSome)
+  return ifLet(
+    'if-some',
+    form,
+    env,
+    ctx,
+    (e) => evaluate(form.items[2]!, e, ctx),
+    () => (form.items.length === 4 ? evaluate(form.items[3]!, env, ctx) : null),
+    isSome,
+  )
 })
 
-define('when-some', (form, env, ctx) => ifLet('when-some', form, env, ctx, (e) => evalBody(form.items, 2, e, ctx), () => null, isSome))
+define('when-some', (form, env, ctx) =>
+  ifLet(
+    'when-some',
+    form,
+    env,
+    ctx,
+    (e) => evalBody(form.items, 2, e, ctx),
+    () => null,
+    isSome,
+  ),
+)
 
 /** (when-first [x coll] body): body with x the first item, when coll has one. */
 define('when-first', (form, env, ctx) => {
@@ -342,6 +383,33 @@ for (const name of UNSUPPORTED_FORMS) {
 }
 
 export const SPECIAL_FORMS: readonly string[] = [
-  'quote', 'do', 'if', 'if-not', 'when', 'when-not', 'let', 'cond', 'condp', 'case', 'and', 'or', 'if-let', 'when-let', 'if-some', 'when-some', 'when-first', 'fn', 'loop', 'recur',
-  '->', '->>', 'some->', 'some->>', 'cond->', 'cond->>', 'as->', 'for', 'doseq',
+  'quote',
+  'do',
+  'if',
+  'if-not',
+  'when',
+  'when-not',
+  'let',
+  'cond',
+  'condp',
+  'case',
+  'and',
+  'or',
+  'if-let',
+  'when-let',
+  'if-some',
+  'when-some',
+  'when-first',
+  'fn',
+  'loop',
+  'recur',
+  '->',
+  '->>',
+  'some->',
+  'some->>',
+  'cond->',
+  'cond->>',
+  'as->',
+  'for',
+  'doseq',
 ]

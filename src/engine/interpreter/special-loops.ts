@@ -28,7 +28,8 @@ function clauses(form: List, name: string): Clause[] {
   const cached = parsed.get(form)
   if (cached !== undefined) return cached
   const b = form.items[1]
-  if (!Array.isArray(b) || b.length % 2 !== 0 || b.length === 0) throw new EvalError(`${name}: expects a binding vector like [x coll] with an even number of forms`, form)
+  if (!Array.isArray(b) || b.length % 2 !== 0 || b.length === 0)
+    throw new EvalError(`${name}: expects a binding vector like [x coll] with an even number of forms`, form)
   const out: Clause[] = []
   for (let i = 0; i < b.length; i += 2) {
     const k = b[i]!
@@ -76,7 +77,10 @@ function comprehend(form: List, name: string, env: Env, ctx: Ctx, body: (env: En
             destructure(c.pattern, x, inner, ctx)
             return walk(i + 1, inner)
           }
-          return andThen(findMaybe(items, each, (r) => r === false), () => true)
+          return andThen(
+            findMaybe(items, each, (r) => r === false),
+            () => true,
+          )
         })
     }
   }

@@ -41,4 +41,3 @@ export function kebabEvent(e: object): Record<string, unknown> {
 export function codeEvent(e: object): JournalEvent {
   return rename(e, 1) as unknown as JournalEvent
 }
-

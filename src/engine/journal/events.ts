@@ -33,7 +33,19 @@ interface Base {
 
 export type JournalEvent = Base &
   (
-    | {type: 'run_created'; run: string; flow: string; target: Target; version: number | null; sha256: string; input: Json; retryOf?: string; fromStep?: string; trigger?: string; queued?: boolean}
+    | {
+        type: 'run_created'
+        run: string
+        flow: string
+        target: Target
+        version: number | null
+        sha256: string
+        input: Json
+        retryOf?: string
+        fromStep?: string
+        trigger?: string
+        queued?: boolean
+      }
     | {type: 'run_started'; pid: number}
     /** A queued run got a slot under its flow's concurrency policy (written under the queue lock). */
     | {type: 'run_admitted'; pid: number}
@@ -46,7 +58,17 @@ export type JournalEvent = Base &
     | {type: 'step_process_stopped'; step: string; position: string; attempt: number; pid: number; pgid: number; signal: 'SIGTERM' | 'SIGKILL'; reason: string}
     | {type: 'step_completed'; step: string; stepType: string; position: string; attempt: number; output: Json; meta?: Json; reused?: boolean}
     | {type: 'step_failed'; step: string; position: string; attempt: number; error: RecordedError}
-    | {type: 'wait_opened'; step: string; position: string; key: string; timeoutAt?: string; onTimeout: 'fail' | 'continue'; defaultValue?: Json; approval?: Approval; validation?: {required: string[]}}
+    | {
+        type: 'wait_opened'
+        step: string
+        position: string
+        key: string
+        timeoutAt?: string
+        onTimeout: 'fail' | 'continue'
+        defaultValue?: Json
+        approval?: Approval
+        validation?: {required: string[]}
+      }
     | {type: 'wait_completed'; key: string; payload: Json; source: 'cli' | 'callback' | 'timeout' | 'api'; by?: string; decision?: string}
     | {type: 'sleep_started'; step: string; position: string; until: string}
     | {type: 'run_parked'; status: 'waiting' | 'sleeping'; wakeAt?: string}

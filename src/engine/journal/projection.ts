@@ -57,7 +57,10 @@ export interface RunView {
 }
 
 /** The fields `runs list` returns per run. */
-export type RunSummary = Pick<RunView, 'id' | 'flow' | 'target' | 'version' | 'status' | 'created-at' | 'started-at' | 'finished-at' | 'updated-at' | 'current-step' | 'error'> & {
+export type RunSummary = Pick<
+  RunView,
+  'id' | 'flow' | 'target' | 'version' | 'status' | 'created-at' | 'started-at' | 'finished-at' | 'updated-at' | 'current-step' | 'error'
+> & {
   /** Open waits; `prompt` is set for approvals. */
   waiting: {key: string; approval: boolean; prompt: string | null}[]
 }
@@ -207,7 +210,8 @@ function applyEvent(view: RunView, steps: Map<string, StepView>, waits: Map<stri
       view.status = 'cancelled'
       view['finished-at'] = e.at
       view['wake-at'] = null
-      for (const s of steps.values()) if (s.status === 'running' || s.status === 'waiting' || s.status === 'sleeping' || s.status === 'retrying') s.status = 'cancelled'
+      for (const s of steps.values())
+        if (s.status === 'running' || s.status === 'waiting' || s.status === 'sleeping' || s.status === 'retrying') s.status = 'cancelled'
       closeWaits(waits)
       break
     default:

@@ -4,10 +4,11 @@
  * connection, so the verdict means what a run will meet: http reachability, an ssh handshake with
  * the host key checked and auth, a db `select 1`, an llm or search call that proves the key.
  */
-import {emap, kw, type EdnMap} from '../edn/values.js'
+import {emap, field, kw, type EdnMap, type Value} from '../edn/values.js'
 import {BreytaError, toBreytaError} from '../errors.js'
 import {getConnection} from '../store/names.js'
 import {secretEnvName} from '../shared/secret-names.js'
+import {connectionAs, sshConnection} from '../steps/connection-types.js'
 import {stepExecutor} from '../steps/registry.js'
 import type {Connection, StepContext} from '../steps/types.js'
 import type {Workspace} from '../workspace/workspace.js'
@@ -34,7 +35,10 @@ function secretRefs(c: Connection, secrets: Record<string, string>, env: NodeJS.
 }
 
 function targetOf(c: Connection): string | null {
-  for (const k of ['base-url', 'host', 'path', 'url']) if (typeof c[k] === 'string') return c[k] as string
+  for (const k of ['base-url', 'host', 'path', 'url']) {
+    const v = c[k]
+    if (typeof v === 'string') return v
+  }
   return null
 }
 
@@ -55,7 +59,9 @@ export async function showConnection(ws: Workspace, name: string, env: NodeJS.Pr
 function lookup(connections: Record<string, Connection>, name: string): Connection {
   if (!(name in connections)) {
     const known = Object.keys(connections)
-    throw new BreytaError('resource_not_found', `no connection "${name}" in .breyta/connections.edn`, {hint: known.length > 0 ? `Known: ${known.join(', ')}.` : 'Define it in .breyta/connections.edn (docs/agents.md shows each type).'})
+    throw new BreytaError('resource_not_found', `no connection "${name}" in .breyta/connections.edn`, {
+      hint: known.length > 0 ? `Known: ${known.join(', ')}.` : 'Define it in .breyta/connections.edn (docs/agents.md shows each type).',
+    })
   }
   return getConnection(connections, name)
 }
@@ -70,18 +76,32 @@ export interface ConnectionTest {
 }
 
 /** The step call that proves a connection of each type works, as cheaply as it can be done. */
-function probeFor(c: Connection): {step: string; config: EdnMap; ok: (out: unknown) => string} | {skip: string} {
+function probeFor(c: Connection): {step: string; config: EdnMap; ok: (out: Value) => string} | {skip: string} {
   const conn = kw(c.name)
   switch (c.type) {
     case 'http':
-      return {step: 'http', config: emap({connection: conn, path: '', method: kw('get'), 'allow-failure': true}), ok: (o) => `reachable: ${targetOf(c)} answered HTTP ${(o as Map<unknown, unknown>).get(kw('status'))}`}
-    case 'ssh':
-      return {step: 'ssh', config: emap({connection: conn, command: 'true'}), ok: () => `ssh handshake with ${c.host}:${c.port ?? 22} ok: host key verified, authenticated as ${c.user ?? 'the default user'}`}
+      return {
+        step: 'http',
+        config: emap({connection: conn, path: '', method: kw('get'), 'allow-failure': true}),
+        ok: (o) => `reachable: ${targetOf(c)} answered HTTP ${String(field(o, 'status'))}`,
+      }
+    case 'ssh': {
+      const ssh = connectionAs(sshConnection, c)
+      return {
+        step: 'ssh',
+        config: emap({connection: conn, command: 'true'}),
+        ok: () => `ssh handshake with ${ssh.host}:${ssh.port ?? 22} ok: host key verified, authenticated as ${ssh.user ?? 'the default user'}`,
+      }
+    }
     case 'sqlite':
     case 'postgres':
       return {step: 'db', config: emap({connection: conn, query: 'select 1 as ok'}), ok: () => `connected: select 1 answered`}
     case 'llm':
-      return {step: 'llm', config: emap({connection: conn, prompt: 'Reply with the word ok.', 'max-tokens': 5}), ok: (o) => `authenticated: ${String((o as Map<unknown, unknown>).get(kw('model')) ?? 'the model')} answered`}
+      return {
+        step: 'llm',
+        config: emap({connection: conn, prompt: 'Reply with the word ok.', 'max-tokens': 5}),
+        ok: (o) => `authenticated: ${String(field(o, 'model') ?? 'the model')} answered`,
+      }
     case 'search':
       return {step: 'search', config: emap({connection: conn, query: 'breyta', limit: 1}), ok: () => 'authenticated: the search API answered'}
     default:
@@ -109,7 +129,10 @@ export async function testConnection(ws: Workspace, name: string, env: NodeJS.Pr
     now: () => new Date(),
     secret(secret: string): string {
       const value = env[secretEnvName(secret)] ?? secrets[secret]
-      if (value === undefined) throw new BreytaError('invalid_input', `secret "${secret}" is not set`, {hint: `Set it with \`breyta secrets set ${secret}\` or the env var ${secretEnvName(secret)}.`})
+      if (value === undefined)
+        throw new BreytaError('invalid_input', `secret "${secret}" is not set`, {
+          hint: `Set it with \`breyta secrets set ${secret}\` or the env var ${secretEnvName(secret)}.`,
+        })
       redactor.add(value)
       return value
     },
@@ -132,7 +155,14 @@ export async function testConnection(ws: Workspace, name: string, env: NodeJS.Pr
     return {name, type: c.type, verdict: 'ok', message: probe.ok(output), 'took-ms': Date.now() - started, error: null}
   } catch (err) {
     const e = toBreytaError(err)
-    return {name, type: c.type, verdict: 'failed', message: redactor.string(e.message), 'took-ms': Date.now() - started, error: {code: e.code === 'internal' ? 'step_failed' : e.code, message: redactor.string(e.message), hint: e.hint ?? null}}
+    return {
+      name,
+      type: c.type,
+      verdict: 'failed',
+      message: redactor.string(e.message),
+      'took-ms': Date.now() - started,
+      error: {code: e.code === 'internal' ? 'step_failed' : e.code, message: redactor.string(e.message), hint: e.hint ?? null},
+    }
   } finally {
     clearTimeout(timer)
   }

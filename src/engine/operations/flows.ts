@@ -78,10 +78,16 @@ export async function showFlow(ws: Workspace, slug: string, options: {target?: T
 function stepCalls(flow: FlowDefinition): {id: string; type: string}[] {
   const out: {id: string; type: string}[] = []
   const walk = (v: unknown): void => {
-    const items = Array.isArray(v) ? v : v && typeof v === 'object' && 'items' in v ? (v as {items: unknown[]}).items : v instanceof Map ? [...v.values()] : undefined
+    const items = Array.isArray(v)
+      ? v
+      : v && typeof v === 'object' && 'items' in v
+        ? (v as {items: unknown[]}).items
+        : v instanceof Map
+          ? [...v.values()]
+          : undefined
     if (!items) return
     const [head, type, id] = items as {name?: string}[]
-    if (!Array.isArray(v) && head?.name === 'flow/step' && type?.name) out.push({type: type.name, id: typeof id === 'string' ? id : id?.name ?? '?'})
+    if (!Array.isArray(v) && head?.name === 'flow/step' && type?.name) out.push({type: type.name, id: typeof id === 'string' ? id : (id?.name ?? '?')})
     for (const x of items) walk(x)
   }
   walk(flow.flow)
@@ -106,7 +112,9 @@ export function flowTemplate(slug: string): string {
 export async function newFlow(ws: Workspace, slug: string): Promise<{slug: string; path: string}> {
   assertSlug(slug)
   if (await ws.local.draftExists(slug)) {
-    throw new BreytaError('invalid_input', `flow "${slug}" already exists`, {hint: `Edit ${path.relative(ws.root, ws.local.draftPath(slug))}, or pick another slug.`})
+    throw new BreytaError('invalid_input', `flow "${slug}" already exists`, {
+      hint: `Edit ${path.relative(ws.root, ws.local.draftPath(slug))}, or pick another slug.`,
+    })
   }
   await ws.local.writeDraft(slug, flowTemplate(slug))
   return {slug, path: ws.local.draftPath(slug)}
@@ -134,7 +142,10 @@ export async function pushFlow(ws: Workspace, file: string, options: {force?: bo
   const slug = result.flow?.slug ?? (options.force ? declaredSlug(text) : undefined)
   if (problems.length > 0 && (!options.force || slug === undefined)) {
     const err = invalidFlow(problems, path.basename(file))
-    throw new BreytaError('invalid_flow', err.message, {hint: `Fix the problems in details.problems (\`breyta flows validate --file ${file}\` lists them), or push anyway with --force.`, details: err.details})
+    throw new BreytaError('invalid_flow', err.message, {
+      hint: `Fix the problems in details.problems (\`breyta flows validate --file ${file}\` lists them), or push anyway with --force.`,
+      details: err.details,
+    })
   }
   assertSlug(slug!)
   const before = (await ws.local.draftExists(slug!)) ? await ws.local.readDraft(slug!) : undefined
@@ -155,9 +166,17 @@ function readFlowFile(file: string): string {
  * What `flows validate` reports, and so what `flows push` refuses: the flow's own problems, then
  * the connections and secrets its :requires names that the workspace lacks.
  */
-async function flowProblems(ws: Workspace | undefined, text: string, file: string): Promise<{result: ReturnType<typeof validateFlowText>; problems: Problem[]}> {
+async function flowProblems(
+  ws: Workspace | undefined,
+  text: string,
+  file: string,
+): Promise<{result: ReturnType<typeof validateFlowText>; problems: Problem[]}> {
   const workspaceConnections = ws ? await ws.local.readConnections() : undefined
-  const result = validateFlowText(text, {file, connections: workspaceConnections ? new Set(Object.keys(workspaceConnections)) : undefined, maxBytes: ws?.config.limits.flowBytes ?? DEFAULT_CONFIG.limits.flowBytes})
+  const result = validateFlowText(text, {
+    file,
+    connections: workspaceConnections ? new Set(Object.keys(workspaceConnections)) : undefined,
+    maxBytes: ws?.config.limits.flowBytes ?? DEFAULT_CONFIG.limits.flowBytes,
+  })
   const problems = [...result.problems]
   if (ws && workspaceConnections && result.flow) {
     problems.push(...requirementProblems(missingRequirements(result.flow, workspaceConnections, await ws.local.readSecrets(), process.env)))

@@ -13,7 +13,10 @@ export function parseInputJson(text: string, what: string): Value {
   }
   const deep = tooDeep(parsed)
   if (deep !== undefined) {
-    throw new BreytaError('invalid_input', `${what} nests deeper than ${MAX_NESTING} levels (at ${deep})`, {hint: `Flatten the input; at most ${MAX_NESTING} levels of arrays and objects.`, details: {path: deep, 'max-nesting': MAX_NESTING}})
+    throw new BreytaError('invalid_input', `${what} nests deeper than ${MAX_NESTING} levels (at ${deep})`, {
+      hint: `Flatten the input; at most ${MAX_NESTING} levels of arrays and objects.`,
+      details: {path: deep, 'max-nesting': MAX_NESTING},
+    })
   }
   return fromJson(parsed)
 }
@@ -23,7 +26,9 @@ export function parseInputObject(text: string, what: string): Value {
   const value = parseInputJson(text, what)
   if (!(value instanceof Map)) {
     const kind = text.trim().startsWith('[') ? 'an array' : 'not an object'
-    throw new BreytaError('invalid_input', `${what} must be a JSON object, but it is ${kind}`, {hint: 'Pass a JSON object, e.g. --input \'{"pr": 1}\' (wrap a list: \'{"items": [1, 2]}\').'})
+    throw new BreytaError('invalid_input', `${what} must be a JSON object, but it is ${kind}`, {
+      hint: 'Pass a JSON object, e.g. --input \'{"pr": 1}\' (wrap a list: \'{"items": [1, 2]}\').',
+    })
   }
   return value
 }

@@ -17,7 +17,6 @@ import type {KvEntry, KvStore} from '../store/types.js'
 import type {Workspace} from '../workspace/workspace.js'
 import type {Page} from './listing.js'
 
-
 /** The `--json` shape of one key: `{key namespace value expires-at}`. */
 export interface KvEntryView {
   key: string

@@ -15,7 +15,11 @@ export type OutputItem =
 export class RunOutputCursor {
   private readonly readers = new Map<string, {read(): StepLogChunk}>()
 
-  constructor(private readonly ws: Workspace, private readonly runId: string, private readonly step?: string) {}
+  constructor(
+    private readonly ws: Workspace,
+    private readonly runId: string,
+    private readonly step?: string,
+  ) {}
 
   /** Output written since the last read, in time order. */
   read(): OutputItem[] {
@@ -36,4 +40,3 @@ function toItems(chunk: StepLogChunk): OutputItem[] {
   for (const l of chunk.lines) items.push({type: 'output', step: chunk.stepId, seq: l.seq, attempt: l.attempt, stream: l.stream, line: l.line, at: l.at})
   return items
 }
-

@@ -40,27 +40,49 @@ export async function completeWait(ws: Workspace, runId: string, key: string, co
   const view = await ws.store.runs.readView(runId)
   const wait = view.waits.find((w) => w.key === key)
   if (wait?.status === 'cancelled') {
-    throw new BreytaError('run_not_active', `run ${runId} is ${view.status}; its wait "${key}" was closed with it`, {hint: `Nothing can complete it now; start the run again with \`breyta runs retry ${runId}\`.`, details: {run: runId, key, status: view.status}})
+    throw new BreytaError('run_not_active', `run ${runId} is ${view.status}; its wait "${key}" was closed with it`, {
+      hint: `Nothing can complete it now; start the run again with \`breyta runs retry ${runId}\`.`,
+      details: {run: runId, key, status: view.status},
+    })
   }
   if (wait && wait.status !== 'open') {
-    throw alreadyCompleted(runId, key, `was already ${wait.status === 'timed-out' ? 'timed out' : 'completed'}${wait['completed-by'] ? ' by ' + wait['completed-by'] : ''}`, wait.payload, wait['completed-by'], wait['completed-at'])
+    throw alreadyCompleted(
+      runId,
+      key,
+      `was already ${wait.status === 'timed-out' ? 'timed out' : 'completed'}${wait['completed-by'] ? ' by ' + wait['completed-by'] : ''}`,
+      wait.payload,
+      wait['completed-by'],
+      wait['completed-at'],
+    )
   }
   if (!wait) {
     if (await ws.store.inbox.has(runId, key)) throw await earlierInInbox(ws, runId, key)
     if (!completion.allowEarly || TERMINAL_STATUSES.includes(view.status)) {
-      throw new BreytaError('wait_not_found', `run ${runId} has no open wait "${key}"`, {hint: `Open waits: ${view.waits.filter((w) => w.status === 'open').map((w) => w.key).join(', ') || 'none'}. List them with \`breyta waits list --run ${runId}\`.`})
+      throw new BreytaError('wait_not_found', `run ${runId} has no open wait "${key}"`, {
+        hint: `Open waits: ${
+          view.waits
+            .filter((w) => w.status === 'open')
+            .map((w) => w.key)
+            .join(', ') || 'none'
+        }. List them with \`breyta waits list --run ${runId}\`.`,
+      })
     }
   }
   if (TERMINAL_STATUSES.includes(view.status)) {
     throw new BreytaError('run_not_active', `run ${runId} is ${view.status}`, {hint: 'Waits of a finished run cannot be completed.'})
   }
   if (wait && completion.decision && !wait.approval) {
-    throw new BreytaError('invalid_input', `wait "${key}" is not an approval`, {hint: `Complete it with \`breyta waits complete ${runId} ${key} --payload JSON\`.`})
+    throw new BreytaError('invalid_input', `wait "${key}" is not an approval`, {
+      hint: `Complete it with \`breyta waits complete ${runId} ${key} --payload JSON\`.`,
+    })
   }
   const required = await findValidation(ws, runId, key)
   const missing = missingRequired(wait, completion.payload, required)
   if (missing.length > 0) {
-    throw new BreytaError('invalid_input', `payload for wait "${key}" is missing required key${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}`, {hint: 'The wait declares :validation {:required [...]}.', details: {missing}})
+    throw new BreytaError('invalid_input', `payload for wait "${key}" is missing required key${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}`, {
+      hint: 'The wait declares :validation {:required [...]}.',
+      details: {missing},
+    })
   }
   const won = await ws.store.inbox.post(runId, {
     key,
@@ -89,7 +111,15 @@ function alreadyCompleted(runId: string, key: string, what: string, payload: Jso
   const decision = typeof p.decision === 'string' ? p.decision : null
   return new BreytaError('wait_already_completed', `wait "${key}" of run ${runId} ${what}${decision ? ` (${decision})` : ''}`, {
     hint: `A wait can be completed once; see the run with \`breyta runs show ${runId}\`.`,
-    details: {run: runId, key, decision, by: (typeof p.by === 'string' ? p.by : null) ?? by, at: (typeof p.at === 'string' ? p.at : null) ?? at, comment: typeof p.comment === 'string' ? p.comment : null, payload},
+    details: {
+      run: runId,
+      key,
+      decision,
+      by: (typeof p.by === 'string' ? p.by : null) ?? by,
+      at: (typeof p.at === 'string' ? p.at : null) ?? at,
+      comment: typeof p.comment === 'string' ? p.comment : null,
+      payload,
+    },
   })
 }
 

@@ -35,7 +35,7 @@ export function stepTimeoutMs(config: EdnMap): number | undefined {
 /** Raised inside a step when its timeout fires. */
 export class StepTimeout extends StepError {
   constructor(_stepId: string, ms: number) {
-    super(`timed out after ${ms} ms`, {hint: 'Raise the step\'s :timeout or make the work faster.', details: {'timeout-ms': ms}})
+    super(`timed out after ${ms} ms`, {hint: "Raise the step's :timeout or make the work faster.", details: {'timeout-ms': ms}})
   }
 }
 
@@ -81,7 +81,10 @@ export function recordError(err: unknown, step: string, attempt: number): Record
   const retryable = err instanceof StepError ? err.retryable : e.code === 'internal' || e.code === 'step_failed'
   // Something a step family did not foresee: most often its config (inputs built from nil), so
   // the hint points there first, not at breyta.
-  const hint = e.code === 'internal' ? `The step threw an unexpected error; check its input with \`breyta runs show RUN --steps\`. If the input is right, report it as a bug (DEBUG=breyta prints a stack trace).` : e.hint
+  const hint =
+    e.code === 'internal'
+      ? `The step threw an unexpected error; check its input with \`breyta runs show RUN --steps\`. If the input is right, report it as a bug (DEBUG=breyta prints a stack trace).`
+      : e.hint
   return {
     code: e.code === 'internal' ? 'step_failed' : e.code,
     message: e.message,

@@ -46,10 +46,14 @@ function assertKeyPaths(c: Concurrency, slug: string, input: Value): void {
     for (const k of path) v = field(v, k)
     if (v === undefined || v === null) {
       const shown = path.map((k) => ':' + k).join(' ')
-      throw new BreytaError('invalid_input', `flow "${slug}" limits runs per key (:concurrency {:type :keyed :key [[${shown}]]}), but the run input has no [${shown}]`, {
-        hint: `Give the run input that field, e.g. --input '${JSON.stringify(path.reduceRight<unknown>((inner, k) => ({[k]: inner}), '…'))}'.`,
-        details: {path, flow: slug},
-      })
+      throw new BreytaError(
+        'invalid_input',
+        `flow "${slug}" limits runs per key (:concurrency {:type :keyed :key [[${shown}]]}), but the run input has no [${shown}]`,
+        {
+          hint: `Give the run input that field, e.g. --input '${JSON.stringify(path.reduceRight<unknown>((inner, k) => ({[k]: inner}), '…'))}'.`,
+          details: {path, flow: slug},
+        },
+      )
     }
   }
 }
@@ -75,7 +79,14 @@ async function entryFor(ws: Workspace, view: RunView): Promise<QueueEntry> {
     // an unreadable pinned flow cannot run either; it counts as unlimited
   }
   const input = view.input
-  return {run: view.id, key: concurrencyKey(c, fromJson(input)), limit: limitOf(c), state: view.status === 'queued' ? 'queued' : 'admitted', target: view.target, version: view.version}
+  return {
+    run: view.id,
+    key: concurrencyKey(c, fromJson(input)),
+    limit: limitOf(c),
+    state: view.status === 'queued' ? 'queued' : 'admitted',
+    target: view.target,
+    version: view.version,
+  }
 }
 
 /**
@@ -158,7 +169,15 @@ export async function admitNewRun(ws: Workspace, req: AdmissionRequest, create: 
   assertKeyPaths(c, req.slug, req.input)
   const key = concurrencyKey(c, req.input)
   const limit = limitOf(c)
-  const entry = (state: QueueEntry['state']): QueueEntry => ({run: req.id, key, limit, state, ...(state === 'queued' ? {waiter: process.pid} : {}), target: req.source.target, version: req.source.version})
+  const entry = (state: QueueEntry['state']): QueueEntry => ({
+    run: req.id,
+    key,
+    limit,
+    state,
+    ...(state === 'queued' ? {waiter: process.pid} : {}),
+    target: req.source.target,
+    version: req.source.version,
+  })
   // Unlimited flows have no slots to count: no lock, no index write on the hot path. Their
   // active runs are found by a scan when `:supersede` needs them (see unindexedLiveRuns).
   if (limit === null) return {view: await create(false)}
@@ -177,10 +196,14 @@ export async function admitNewRun(ws: Workspace, req: AdmissionRequest, create: 
     }
     if (onConflict === 'skip') {
       const active = [...admitted, ...queued].map((e) => e.run)
-      const skip = new BreytaError('run_not_active', `flow "${req.slug}" already has ${active.length === 1 ? 'an active run' : `${active.length} active runs`}${key === null ? '' : ` for key ${key}`} and its concurrency policy skips new runs (:on-conflict :skip); no run was created`, {
-        hint: `Wait for ${active.join(', ')} to finish (\`breyta runs show ${active[0]}\`), or cancel it with \`breyta runs cancel ${active[0]}\`.`,
-        details: {flow: req.slug, key: key === null ? null : JSON.parse(key), active, policy: 'skip'},
-      })
+      const skip = new BreytaError(
+        'run_not_active',
+        `flow "${req.slug}" already has ${active.length === 1 ? 'an active run' : `${active.length} active runs`}${key === null ? '' : ` for key ${key}`} and its concurrency policy skips new runs (:on-conflict :skip); no run was created`,
+        {
+          hint: `Wait for ${active.join(', ')} to finish (\`breyta runs show ${active[0]}\`), or cancel it with \`breyta runs cancel ${active[0]}\`.`,
+          details: {flow: req.slug, key: key === null ? null : JSON.parse(key), active, policy: 'skip'},
+        },
+      )
       // The pruned index is still written: what was read from the journals stays known.
       return {entries, result: {skip}}
     }
@@ -215,25 +238,29 @@ export async function admitSelf(ws: Workspace, runId: string): Promise<boolean> 
   if (await plainlyBlocked(ws, view.flow, runId)) return false
   let entered = false
   try {
-    return await ws.store.queue.withQueue(view.flow, async (stored): Promise<QueueUpdate<boolean>> => {
-      entered = true
-      const known = stored?.find((e) => e.run === runId)
-      const entries = await loadIndex(ws, view.flow, stored, (e) => e.limit !== null && (known === undefined || e.key === known.key))
-      const before = JSON.stringify(entries)
-      let me = entries.find((e) => e.run === runId)
-      if (!me) {
-        me = await entryFor(ws, view)
-        entries.push(me)
-      }
-      me.waiter = process.pid
-      const {admitted, queued} = group(entries, me.key, true)
-      const free = me.limit === null || admitted.length < me.limit
-      const first = me.limit === null || queued[0]?.run === runId
-      if (!free || !first) return {...(before !== JSON.stringify(entries) ? {entries} : {}), result: false}
-      const ok = await markAdmitted(ws, runId)
-      if (ok) me.state = 'admitted'
-      return {entries, result: ok}
-    }, {timeoutMs: 2000})
+    return await ws.store.queue.withQueue(
+      view.flow,
+      async (stored): Promise<QueueUpdate<boolean>> => {
+        entered = true
+        const known = stored?.find((e) => e.run === runId)
+        const entries = await loadIndex(ws, view.flow, stored, (e) => e.limit !== null && (known === undefined || e.key === known.key))
+        const before = JSON.stringify(entries)
+        let me = entries.find((e) => e.run === runId)
+        if (!me) {
+          me = await entryFor(ws, view)
+          entries.push(me)
+        }
+        me.waiter = process.pid
+        const {admitted, queued} = group(entries, me.key, true)
+        const free = me.limit === null || admitted.length < me.limit
+        const first = me.limit === null || queued[0]?.run === runId
+        if (!free || !first) return {...(before !== JSON.stringify(entries) ? {entries} : {}), result: false}
+        const ok = await markAdmitted(ws, runId)
+        if (ok) me.state = 'admitted'
+        return {entries, result: ok}
+      },
+      {timeoutMs: 2000},
+    )
   } catch (err) {
     if (entered) throw err
     return false // the queue is busy: the next poll tries again
@@ -308,7 +335,11 @@ export async function hasQueuedRuns(ws: Workspace, slug: string): Promise<boolea
 export async function releaseSlot(ws: Workspace, view: RunView): Promise<void> {
   if (!TERMINAL_STATUSES.includes(view.status) || (await ws.store.queue.read(view.flow)) === undefined) return
   try {
-    await ws.store.queue.withQueue(view.flow, async (stored) => ({entries: await loadIndex(ws, view.flow, stored, (e) => e.run === view.id), result: undefined}), {timeoutMs: 5000})
+    await ws.store.queue.withQueue(
+      view.flow,
+      async (stored) => ({entries: await loadIndex(ws, view.flow, stored, (e) => e.run === view.id), result: undefined}),
+      {timeoutMs: 5000},
+    )
   } catch {
     // the next admission prunes it anyway
   }

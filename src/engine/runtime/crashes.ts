@@ -12,7 +12,15 @@ import type {JournalEvent} from '../journal/events.js'
 /** The log message an advance leaves when its process stops it on purpose. */
 export const INTERRUPTED_LOG = 'interrupted: the process stopped; the run is resumable'
 
-const PROGRESS = new Set<JournalEvent['type']>(['step_completed', 'step_failed', 'step_attempt_failed', 'wait_opened', 'wait_completed', 'sleep_started', 'run_admitted'])
+const PROGRESS = new Set<JournalEvent['type']>([
+  'step_completed',
+  'step_failed',
+  'step_attempt_failed',
+  'wait_opened',
+  'wait_completed',
+  'sleep_started',
+  'run_admitted',
+])
 const CLEAN_END = new Set<JournalEvent['type']>(['run_parked', 'run_completed', 'run_failed', 'run_cancelled'])
 
 /** The step the journal shows started and not finished last (where an executor was when it died). */

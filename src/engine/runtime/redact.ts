@@ -66,7 +66,13 @@ export class Redactor {
   /** Longest first, so a secret that contains another is replaced whole. */
   private regex(): RegExp | null {
     if (this.secrets.size === 0) return null
-    this.pattern ??= new RegExp([...this.secrets].sort((a, b) => b.length - a.length).map(escapeRegExp).join('|'), 'g')
+    this.pattern ??= new RegExp(
+      [...this.secrets]
+        .sort((a, b) => b.length - a.length)
+        .map(escapeRegExp)
+        .join('|'),
+      'g',
+    )
     return this.pattern
   }
 

@@ -79,10 +79,14 @@ export class ReplayState {
   lookup(position: string, stepType: string, step: string): RecordedStep | undefined {
     const r = this.byPosition.get(position)
     if (r && (r.step !== step || r.stepType !== stepType)) {
-      throw new BreytaError('nondeterminism', `step at position ${position} was :${r.stepType} "${r.step}" when recorded, but the flow now calls :${stepType} "${step}"`, {
-        hint: 'The flow body must make the same step calls on replay. Start a new run (`breyta runs retry`) to use the changed definition.',
-        details: {position, recorded: {step: r.step, type: r.stepType}, now: {step, type: stepType}},
-      })
+      throw new BreytaError(
+        'nondeterminism',
+        `step at position ${position} was :${r.stepType} "${r.step}" when recorded, but the flow now calls :${stepType} "${step}"`,
+        {
+          hint: 'The flow body must make the same step calls on replay. Start a new run (`breyta runs retry`) to use the changed definition.',
+          details: {position, recorded: {step: r.step, type: r.stepType}, now: {step, type: stepType}},
+        },
+      )
     }
     return r
   }

@@ -52,7 +52,12 @@ export interface Missing {
   slot: string
 }
 
-export function missingRequirements(flow: FlowDefinition, connections: Record<string, Connection>, secrets: Record<string, string>, env: NodeJS.ProcessEnv): Missing[] {
+export function missingRequirements(
+  flow: FlowDefinition,
+  connections: Record<string, Connection>,
+  secrets: Record<string, string>,
+  env: NodeJS.ProcessEnv,
+): Missing[] {
   const missing: Missing[] = []
   const have = runConnections(flow, connections)
   for (const r of flow.requires) {
@@ -80,8 +85,12 @@ export function requirementProblems(missing: Missing[]): Problem[] {
 
 export function assertRequirements(flow: FlowDefinition, missing: Missing[]): void {
   if (missing.length === 0) return
-  throw new BreytaError('invalid_input', `flow "${flow.slug}" cannot start: ${describeMissing(missing[0]!)}${missing.length > 1 ? ` (and ${missing.length - 1} more)` : ''}`, {
-    hint: 'Define the connections in .breyta/connections.edn and set the secrets with `breyta secrets set NAME`.',
-    details: {missing},
-  })
+  throw new BreytaError(
+    'invalid_input',
+    `flow "${flow.slug}" cannot start: ${describeMissing(missing[0]!)}${missing.length > 1 ? ` (and ${missing.length - 1} more)` : ''}`,
+    {
+      hint: 'Define the connections in .breyta/connections.edn and set the secrets with `breyta secrets set NAME`.',
+      details: {missing},
+    },
+  )
 }

@@ -91,9 +91,8 @@ function pathName(prefix: string | undefined, at: PathStep[]): string | undefine
 }
 
 async function storeWhole(output: Value, put: Put, name: string | undefined): Promise<Value> {
-  const ref = typeof output === 'string'
-    ? await put(output, {name, contentType: TEXT_CONTENT_TYPE})
-    : await put(printEdn(output), {name, contentType: EDN_CONTENT_TYPE})
+  const ref =
+    typeof output === 'string' ? await put(output, {name, contentType: TEXT_CONTENT_TYPE}) : await put(printEdn(output), {name, contentType: EDN_CONTENT_TYPE})
   return refMap(ref)
 }
 

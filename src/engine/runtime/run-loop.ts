@@ -95,7 +95,13 @@ export async function failRunNow(ws: Workspace, runId: string, error: Omit<Recor
     const step = openStep(events)
     const journal = await ws.store.journals.open(lease, read)
     try {
-      events.push(...(await journal.appendNow({type: 'run_failed', at: new Date().toISOString(), error: {...error, ...(step ? {step, message: `${error.message} (in step "${step}")`} : {})}})))
+      events.push(
+        ...(await journal.appendNow({
+          type: 'run_failed',
+          at: new Date().toISOString(),
+          error: {...error, ...(step ? {step, message: `${error.message} (in step "${step}")`} : {})},
+        })),
+      )
     } finally {
       await journal.close()
     }
@@ -191,19 +197,27 @@ class Runner {
     this.services = await loadStepServices(this.ws, this.runId, flow, this.options.env ?? process.env, this.redactor, callbacks)
     const created = this.events[0] as Extract<JournalEvent, {type: 'run_created'}>
     try {
-      const output = await evaluateFlow(flow, {
-        input: decode(created.input),
-        runId: this.runId,
-        now: created.at,
-        callbackUrl: (key) => callbacks.callbackUrl(this.runId, key),
-        step: (type, id, config, position) => this.step(flow, type, id, config, position),
-      }, {budgetMs: this.ws.config.limits.computeMs})
+      const output = await evaluateFlow(
+        flow,
+        {
+          input: decode(created.input),
+          runId: this.runId,
+          now: created.at,
+          callbackUrl: (key) => callbacks.callbackUrl(this.runId, key),
+          step: (type, id, config, position) => this.step(flow, type, id, config, position),
+        },
+        {budgetMs: this.ws.config.limits.computeMs},
+      )
       return this.finish({type: 'run_completed', output: this.encodeOut(output)})
     } catch (err) {
       if (this.storeFailure) throw this.storeFailure
       if (isSuspend(err)) {
         if (await this.cancelRequested()) return this.finish({type: 'run_cancelled', reason: 'cancelled by request'})
-        return this.finish({type: 'run_parked', status: this.parked.waiting ? 'waiting' : 'sleeping', ...(this.parked.wakeAt ? {wakeAt: this.parked.wakeAt} : {})})
+        return this.finish({
+          type: 'run_parked',
+          status: this.parked.waiting ? 'waiting' : 'sleeping',
+          ...(this.parked.wakeAt ? {wakeAt: this.parked.wakeAt} : {}),
+        })
       }
       if (err instanceof RunCancelled || this.abort.signal.aborted) {
         if (await this.cancelRequested()) return this.finish({type: 'run_cancelled', reason: 'cancelled by request'})
@@ -216,7 +230,13 @@ class Runner {
       const e = toBreytaError(err)
       const step = (e.details?.step as string | undefined) ?? undefined
       const hint = e.hint ?? (e.code === 'run_failed' ? FLOW_CODE_HINT : undefined)
-      const error: RecordedError = {code: e.code, message: e.message, ...(hint ? {hint} : {}), ...(e.details ? {details: e.details} : {}), ...(step ? {step} : {})}
+      const error: RecordedError = {
+        code: e.code,
+        message: e.message,
+        ...(hint ? {hint} : {}),
+        ...(e.details ? {details: e.details} : {}),
+        ...(step ? {step} : {}),
+      }
       return this.finish({type: 'run_failed', error})
     }
   }
@@ -236,7 +256,10 @@ class Runner {
   private watchForCancel(): void {
     this.cancelTimer = setInterval(() => {
       // A failed look is the same as no request: the next poll looks again.
-      this.cancelRequested().then((asked) => asked && this.abort.abort(new RunCancelled()), () => {})
+      this.cancelRequested().then(
+        (asked) => asked && this.abort.abort(new RunCancelled()),
+        () => {},
+      )
     }, CANCEL_POLL_MS)
     this.cancelTimer.unref()
     const outer = this.options.signal
@@ -356,7 +379,10 @@ class Runner {
   private approvalOut(a: {prompt: string; show?: [string, Value][]}): Approval {
     const redact = (v: Value): Value => (this.services ? redactValue(this.services, v) : v)
     const prompt = redact(a.prompt)
-    return {prompt: typeof prompt === 'string' ? prompt : a.prompt, ...(a.show ? {show: Object.fromEntries(a.show.map(([k, v]) => [k, toJson(redact(v))]))} : {})}
+    return {
+      prompt: typeof prompt === 'string' ? prompt : a.prompt,
+      ...(a.show ? {show: Object.fromEntries(a.show.map(([k, v]) => [k, toJson(redact(v))]))} : {}),
+    }
   }
 
   private encodeOut(v: Value): Json {
@@ -373,7 +399,10 @@ class Runner {
     if (record?.failed) throw stepFailure(record.failed.error)
     const executor = stepExecutor(type)
     if (!executor) {
-      throw new BreytaError('invalid_flow', `unknown step type :${type} (step "${id}")`, {hint: 'Run `breyta flows validate` to see the known step types.', details: {step: id}})
+      throw new BreytaError('invalid_flow', `unknown step type :${type} (step "${id}")`, {
+        hint: 'Run `breyta flows validate` to see the known step types.',
+        details: {step: id},
+      })
     }
     const cfg: EdnMap = config instanceof Map ? config : new Map()
     if (record?.wait) return this.resumeWait(record.wait, position)
@@ -388,23 +417,38 @@ class Runner {
       else this.append(started)
       if (!executor.pure) await this.durable()
       try {
-        const outcome = await withTimeout(async (signal) => {
-          const output = openStepOutput(this.services!, id, attempt, this.now)
-          const ctx: StepContext = buildStepContext(this.services!, {
-            stepId: id, attempt, signal, now: this.now, output,
-            log: (message) => this.append({type: 'log', step: id, message}),
-            processStarted: (p) => this.appendNow({type: 'step_process', step: id, position, attempt, ...p}),
-          })
-          try {
-            return await executor.run(await resolveConfigRefs(this.services!, cfg, ctx), ctx)
-          } finally {
-            // Before the step's end is journaled: a reader sees its last line before it completes.
-            output.close()
-          }
-        }, {timeoutMs, outer: this.abort.signal, stepId: id})
+        const outcome = await withTimeout(
+          async (signal) => {
+            const output = openStepOutput(this.services!, id, attempt, this.now)
+            const ctx: StepContext = buildStepContext(this.services!, {
+              stepId: id,
+              attempt,
+              signal,
+              now: this.now,
+              output,
+              log: (message) => this.append({type: 'log', step: id, message}),
+              processStarted: (p) => this.appendNow({type: 'step_process', step: id, position, attempt, ...p}),
+            })
+            try {
+              return await executor.run(await resolveConfigRefs(this.services!, cfg, ctx), ctx)
+            } finally {
+              // Before the step's end is journaled: a reader sees its last line before it completes.
+              output.close()
+            }
+          },
+          {timeoutMs, outer: this.abort.signal, stepId: id},
+        )
         if (outcome.kind === 'park') return this.park(outcome.park, id, type, position, attempt)
         const output = await offloadStepOutput(this.services!, cfg, outcome.output, id)
-        this.append({type: 'step_completed', step: id, stepType: type, position, attempt, output: this.encodeOut(output), ...(outcome.meta ? {meta: encode(outcome.meta as unknown as Value)} : {})})
+        this.append({
+          type: 'step_completed',
+          step: id,
+          stepType: type,
+          position,
+          attempt,
+          output: this.encodeOut(output),
+          ...(outcome.meta ? {meta: encode(outcome.meta as unknown as Value)} : {}),
+        })
         return output
       } catch (err) {
         if (err instanceof RunCancelled) throw err
@@ -437,7 +481,11 @@ class Runner {
       return this.resumeSleep(id, type, req.until, position, attempt)
     }
     const opened = {
-      type: 'wait_opened' as const, step: id, position, key: req.key, onTimeout: req.onTimeout,
+      type: 'wait_opened' as const,
+      step: id,
+      position,
+      key: req.key,
+      onTimeout: req.onTimeout,
       ...(req.timeoutAt ? {timeoutAt: req.timeoutAt} : {}),
       ...(req.defaultValue !== undefined ? {defaultValue: encode(req.defaultValue)} : {}),
       ...(req.approval ? {approval: this.approvalOut(req.approval)} : {}),
@@ -451,7 +499,14 @@ class Runner {
   private async ingestInbox(): Promise<void> {
     for (const entry of await this.ws.store.inbox.read(this.runId)) {
       if (this.replay.completions.has(entry.key)) continue
-      this.append({type: 'wait_completed', key: entry.key, payload: entry.payload, source: entry.source, ...(entry.by ? {by: entry.by} : {}), ...(entry.decision ? {decision: entry.decision} : {})})
+      this.append({
+        type: 'wait_completed',
+        key: entry.key,
+        payload: entry.payload,
+        source: entry.source,
+        ...(entry.by ? {by: entry.by} : {}),
+        ...(entry.decision ? {decision: entry.decision} : {}),
+      })
     }
   }
 
@@ -472,7 +527,12 @@ class Runner {
         )
         return Promise.resolve(decode(payload))
       }
-      const error: RecordedError = {code: 'step_failed', message: `wait "${wait.key}" (step "${wait.step}") timed out at ${wait.timeoutAt}`, step: wait.step, hint: 'Give the wait a longer :timeout, or :on-timeout :continue with a :default-value.'}
+      const error: RecordedError = {
+        code: 'step_failed',
+        message: `wait "${wait.key}" (step "${wait.step}") timed out at ${wait.timeoutAt}`,
+        step: wait.step,
+        hint: 'Give the wait a longer :timeout, or :on-timeout :continue with a :default-value.',
+      }
       this.append({type: 'step_failed', step: wait.step, position, attempt: 1, error})
       return Promise.reject(stepFailure(error))
     }
@@ -504,7 +564,8 @@ function crashedError(events: readonly JournalEvent[], deaths: number): Recorded
 }
 
 /** Flow code that failed fails the same way on every run of that definition: retrying cannot help. */
-const FLOW_CODE_HINT = 'The flow\'s own code failed (details.form shows where): fix the flow, push it, and start a new run with `breyta flows run SLUG`; `breyta runs retry` reruns the same definition and would fail the same way.'
+const FLOW_CODE_HINT =
+  "The flow's own code failed (details.form shows where): fix the flow, push it, and start a new run with `breyta flows run SLUG`; `breyta runs retry` reruns the same definition and would fail the same way."
 
 /** The last of several attempts failed: say how many ran, instead of "add :retry". */
 function exhausted(error: RecordedError & {retryable: boolean}, attempts: number, max: number): RecordedError & {retryable: boolean} {
@@ -518,5 +579,8 @@ function exhausted(error: RecordedError & {retryable: boolean}, attempts: number
 
 function stepFailure(error: RecordedError): BreytaError {
   const message = error.step ? `step "${error.step}" failed: ${error.message}` : error.message
-  return new BreytaError('step_failed', message, {hint: error.hint, details: {...(error.details ?? {}), step: error.step, attempt: error.attempt, cause: error.code}})
+  return new BreytaError('step_failed', message, {
+    hint: error.hint,
+    details: {...(error.details ?? {}), step: error.step, attempt: error.attempt, cause: error.code},
+  })
 }

@@ -61,13 +61,18 @@ async function admit(ws: Workspace, req: AdmissionRequest, create: (queued: bool
       }
     }
   }
-  throw new BreytaError('internal', `could not free a slot of flow "${req.slug}" after ${ADMISSION_ROUNDS} rounds of :cancel-previous`, {hint: 'Other processes keep starting runs of this flow; try again.'})
+  throw new BreytaError('internal', `could not free a slot of flow "${req.slug}" after ${ADMISSION_ROUNDS} rounds of :cancel-previous`, {
+    hint: 'Other processes keep starting runs of this flow; try again.',
+  })
 }
 
 /** Create a run pinned to the exact flow text it will execute. Does not execute it. */
 export async function createRun(ws: Workspace, options: StartOptions): Promise<RunView> {
   const source = await resolveFlowSource(ws, options.slug, options.target ?? 'draft', options.version)
-  const flow = parseFlow(source.text, {file: options.target === 'live' ? `releases/${options.slug}/v${source.version}.edn` : `flows/${options.slug}.edn`, maxBytes: ws.config.limits.flowBytes})
+  const flow = parseFlow(source.text, {
+    file: options.target === 'live' ? `releases/${options.slug}/v${source.version}.edn` : `flows/${options.slug}.edn`,
+    maxBytes: ws.config.limits.flowBytes,
+  })
   if (flow.slug !== options.slug) {
     throw new BreytaError('invalid_flow', `flows/${options.slug}.edn declares :slug :${flow.slug}`, {hint: 'The file name and the :slug must agree.'})
   }
@@ -78,20 +83,21 @@ export async function createRun(ws: Workspace, options: StartOptions): Promise<R
   assertRequiredInputs(flow.slug, flow.requiredInputs, input)
   // An input may carry a secret (a webhook payload, a pasted token): the journal gets it redacted.
   const redactor = workspaceRedactor(ws.local, options.env ?? process.env, connections)
-  const create = (queued: boolean): Promise<RunView> => ws.store.runs.create(id, source.text, {
-    type: 'run_created',
-    at: new Date().toISOString(),
-    run: id,
-    flow: flow.slug,
-    target: source.target,
-    version: source.version,
-    sha256: source.sha256,
-    input: redactor.json(encode(input)),
-    ...(options.trigger ? {trigger: options.trigger} : {}),
-    ...(options.retryOf ? {retryOf: options.retryOf} : {}),
-    ...(options.fromStep ? {fromStep: options.fromStep} : {}),
-    ...(queued ? {queued: true} : {}),
-  })
+  const create = (queued: boolean): Promise<RunView> =>
+    ws.store.runs.create(id, source.text, {
+      type: 'run_created',
+      at: new Date().toISOString(),
+      run: id,
+      flow: flow.slug,
+      target: source.target,
+      version: source.version,
+      sha256: source.sha256,
+      input: redactor.json(encode(input)),
+      ...(options.trigger ? {trigger: options.trigger} : {}),
+      ...(options.retryOf ? {retryOf: options.retryOf} : {}),
+      ...(options.fromStep ? {fromStep: options.fromStep} : {}),
+      ...(queued ? {queued: true} : {}),
+    })
   const view = await admit(ws, {id, slug: flow.slug, input, source, concurrency: flow.concurrency}, create)
   await ws.store.signals.signal(view.id)
   return view
@@ -100,14 +106,18 @@ export async function createRun(ws: Workspace, options: StartOptions): Promise<R
 /** Breyta's `:invocations` required inputs: a run without one is refused before it exists. */
 function assertRequiredInputs(slug: string, required: string[] | undefined, input: Value): void {
   const missing = (required ?? []).filter((name) => {
-    const v = input instanceof Map ? input.get(Keyword.of(name)) ?? input.get(name) : undefined
+    const v = input instanceof Map ? (input.get(Keyword.of(name)) ?? input.get(name)) : undefined
     return v === undefined || v === null
   })
   if (missing.length === 0) return
-  throw new BreytaError('invalid_input', `flow "${slug}" requires input ${missing.map((n) => `"${n}"`).join(', ')} (:invocations), but the run input has no ${missing.length === 1 ? 'such field' : 'such fields'}`, {
-    hint: `Pass it, e.g. --input '${JSON.stringify(Object.fromEntries(missing.map((n) => [n, '…'])))}'.`,
-    details: {missing, flow: slug},
-  })
+  throw new BreytaError(
+    'invalid_input',
+    `flow "${slug}" requires input ${missing.map((n) => `"${n}"`).join(', ')} (:invocations), but the run input has no ${missing.length === 1 ? 'such field' : 'such fields'}`,
+    {
+      hint: `Pass it, e.g. --input '${JSON.stringify(Object.fromEntries(missing.map((n) => [n, '…'])))}'.`,
+      details: {missing, flow: slug},
+    },
+  )
 }
 
 export interface DriveOptions extends AdvanceOptions {
@@ -141,7 +151,7 @@ export async function driveRun(ws: Workspace, runId: string, options: DriveOptio
   let lastSeq = -1
   for (;;) {
     const r = await advanceRun(ws, runId, options)
-    const view = r.locked ? (await ws.store.runs.readSnapshot(runId)) ?? (await ws.store.runs.readView(runId)) : r.view
+    const view = r.locked ? ((await ws.store.runs.readSnapshot(runId)) ?? (await ws.store.runs.readView(runId))) : r.view
     if (view.status === 'queued' && options.waitForAdmission && !options.wait && !options.signal?.aborted && Date.now() < deadline) {
       await sleepMs(poll)
       continue
@@ -182,7 +192,9 @@ export async function cancelRun(ws: Workspace, runId: string, options: {reason?:
   await ws.store.runs.assertExists(runId)
   const current = await ws.store.runs.readView(runId)
   if (TERMINAL_STATUSES.includes(current.status)) {
-    throw new BreytaError('run_not_active', `run ${runId} is already ${current.status}`, {hint: 'Only queued, running, waiting or sleeping runs can be cancelled.'})
+    throw new BreytaError('run_not_active', `run ${runId} is already ${current.status}`, {
+      hint: 'Only queued, running, waiting or sleeping runs can be cancelled.',
+    })
   }
   await ws.store.runs.requestCancel(runId, options.reason)
   const lease = await ws.store.leases.acquire(runId, {timeoutMs: options.timeoutMs ?? 15_000, purpose: 'cancel'})
@@ -212,7 +224,9 @@ export async function cancelRun(ws: Workspace, runId: string, options: {reason?:
 export async function resumeRun(ws: Workspace, runId: string, options: DriveOptions = {}): Promise<RunView> {
   const view = await ws.store.runs.readView(runId)
   if (TERMINAL_STATUSES.includes(view.status)) {
-    throw new BreytaError('run_not_active', `run ${runId} is ${view.status}; there is nothing to resume`, {hint: `Start it again with \`breyta runs retry ${runId}\`.`})
+    throw new BreytaError('run_not_active', `run ${runId} is ${view.status}; there is nothing to resume`, {
+      hint: `Start it again with \`breyta runs retry ${runId}\`.`,
+    })
   }
   return driveRun(ws, runId, options)
 }
@@ -231,7 +245,9 @@ export async function retryRun(ws: Workspace, runId: string, options: {fromStep?
   if (options.fromStep !== undefined) {
     const startIdx = events.findIndex((e) => e.type === 'step_started' && (e.step === options.fromStep || e.step.startsWith(options.fromStep + '[')))
     if (startIdx < 0) {
-      throw new BreytaError('invalid_input', `run ${runId} has no step "${options.fromStep}"`, {hint: `Steps: ${old.steps.map((s) => s.id).join(', ') || 'none'}`})
+      throw new BreytaError('invalid_input', `run ${runId} has no step "${options.fromStep}"`, {
+        hint: `Steps: ${old.steps.map((s) => s.id).join(', ') || 'none'}`,
+      })
     }
     reuse = events.slice(0, startIdx).filter((e) => e.type === 'step_completed')
   }
@@ -239,9 +255,20 @@ export async function retryRun(ws: Workspace, runId: string, options: {fromStep?
   const at = new Date().toISOString()
   const create = async (queued: boolean): Promise<RunView> => {
     const {seq: _seq, queued: _queued, ...rest} = created
-    await ws.store.runs.create(id, text, {...rest, at, run: id, retryOf: runId, ...(options.fromStep ? {fromStep: options.fromStep} : {}), ...(queued ? {queued: true} : {})})
+    await ws.store.runs.create(id, text, {
+      ...rest,
+      at,
+      run: id,
+      retryOf: runId,
+      ...(options.fromStep ? {fromStep: options.fromStep} : {}),
+      ...(queued ? {queued: true} : {}),
+    })
     if (reuse.length > 0) {
-      await ws.store.journals.appendAfter(id, await ws.store.journals.read(id), ...reuse.map((e) => ({...e, at, reused: true}) as typeof e).map(({seq: _s, ...r}) => r))
+      await ws.store.journals.appendAfter(
+        id,
+        await ws.store.journals.read(id),
+        ...reuse.map((e) => ({...e, at, reused: true}) as typeof e).map(({seq: _s, ...r}) => r),
+      )
       await ws.store.runs.writeSnapshot(await ws.store.runs.readView(id))
     }
     return ws.store.runs.readView(id)
@@ -251,4 +278,3 @@ export async function retryRun(ws: Workspace, runId: string, options: {fromStep?
   await ws.store.signals.signal(view.id)
   return view
 }
-

@@ -29,7 +29,14 @@ export interface StepServices {
   close(): void
 }
 
-export async function loadStepServices(ws: Workspace, runId: string, flow: FlowDefinition, env: NodeJS.ProcessEnv, redactor: Redactor, callbacks: CallbackSigner): Promise<StepServices> {
+export async function loadStepServices(
+  ws: Workspace,
+  runId: string,
+  flow: FlowDefinition,
+  env: NodeJS.ProcessEnv,
+  redactor: Redactor,
+  callbacks: CallbackSigner,
+): Promise<StepServices> {
   const [workspaceConnections, secrets] = await Promise.all([ws.local.readConnections(), ws.local.readSecrets()])
   const connections = runConnections(flow, workspaceConnections)
   // The flow's own `:requires` connections may authenticate with basic auth too.
@@ -75,7 +82,9 @@ export function buildStepContext(services: StepServices, call: StepCall): StepCo
     secret(name: string): string {
       const value = services.env[secretEnvName(name)] ?? services.secrets[name]
       if (value === undefined) {
-        throw new BreytaError('invalid_input', `secret "${name}" is not set`, {hint: `Set it with \`breyta secrets set ${name}\` or the env var ${secretEnvName(name)}.`})
+        throw new BreytaError('invalid_input', `secret "${name}" is not set`, {
+          hint: `Set it with \`breyta secrets set ${name}\` or the env var ${secretEnvName(name)}.`,
+        })
       }
       assertRedactable(name, value)
       services.redactor.add(value)
@@ -92,7 +101,7 @@ export function buildStepContext(services: StepServices, call: StepCall): StepCo
     callbackUrl: (key) => services.callbacks.callbackUrl(runId, key),
     renderTemplate(id: string, data: Value): string {
       const content = flow.templates.get(id)
-      if (content === undefined) throw new BreytaError('invalid_flow', `unknown template "${id}"`, {hint: 'Add it to the flow\'s :templates.'})
+      if (content === undefined) throw new BreytaError('invalid_flow', `unknown template "${id}"`, {hint: "Add it to the flow's :templates."})
       return renderTemplate(content, data)
     },
     callFunction: (fn, input) => callFunction(flow, fn, input),

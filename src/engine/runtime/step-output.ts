@@ -28,7 +28,11 @@ export function openStepOutput(services: StepServices, stepId: string, attempt: 
     if (closed || lines.length === 0) return
     // Opened on the first line: most steps print nothing and get no file.
     writer ??= services.ws.local.stepLogs.writer(services.runId, stepId, attempt, services.ws.config.limits.stepLogBytes)
-    writer.write(stream, lines.map((l) => services.redactor.string(l.endsWith('\r') ? l.slice(0, -1) : l)), now())
+    writer.write(
+      stream,
+      lines.map((l) => services.redactor.string(l.endsWith('\r') ? l.slice(0, -1) : l)),
+      now(),
+    )
   }
   return {
     write(stream, chunk) {

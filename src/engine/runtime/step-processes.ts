@@ -19,7 +19,9 @@ export function recordedProcesses(events: readonly JournalEvent[], position?: st
     else if (e.type === 'step_process_stopped') stopped.add(`${e.position} ${e.pgid} ${e.attempt}`)
     else if (e.type === 'step_completed' || e.type === 'step_failed') finished.add(e.position)
   }
-  return procs.filter((p) => !stopped.has(`${p.position} ${p.pgid} ${p.attempt}`) && (position === undefined ? !finished.has(p.position) : p.position === position))
+  return procs.filter(
+    (p) => !stopped.has(`${p.position} ${p.pgid} ${p.attempt}`) && (position === undefined ? !finished.has(p.position) : p.position === position),
+  )
 }
 
 /** Stop those still alive; the events to journal, one per group stopped. */
@@ -28,7 +30,8 @@ export async function stopRecordedProcesses(procs: readonly StepProcess[], reaso
   for (const p of procs) {
     if (!groupAlive(p)) continue
     const signal = await stopGroup(p, graceMs)
-    if (signal !== null) out.push({type: 'step_process_stopped', step: p.step, position: p.position, attempt: p.attempt, pid: p.pid, pgid: p.pgid, signal, reason})
+    if (signal !== null)
+      out.push({type: 'step_process_stopped', step: p.step, position: p.position, attempt: p.attempt, pid: p.pid, pgid: p.pgid, signal, reason})
   }
   return out
 }

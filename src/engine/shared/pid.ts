@@ -27,4 +27,3 @@ function isZombie(pid: number): boolean {
   const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3)
   return state === 'Z' || state === 'X'
 }
-

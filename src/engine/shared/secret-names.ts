@@ -9,5 +9,7 @@ export function secretEnvName(name: string): string {
 
 /** Every BREYTA_SECRET_* value of an environment (redacted wherever they could show). */
 export function envSecretValues(env: NodeJS.ProcessEnv): string[] {
-  return Object.entries(env).filter(([k, v]) => k.startsWith(SECRET_ENV_PREFIX) && v !== undefined && v !== '').map(([, v]) => v!)
+  return Object.entries(env)
+    .filter(([k, v]) => k.startsWith(SECRET_ENV_PREFIX) && v !== undefined && v !== '')
+    .map(([, v]) => v!)
 }

@@ -1,11 +1,32 @@
-/** Typed reads of a step's EDN config map, with messages that name the key. */
+/** Reads of a step's EDN config map, typed by its shape, with messages that name the key. */
+import type {z} from 'zod'
 import {toJson, type Json} from '../edn/json.js'
-import {field, isMap, Keyword, List, Sym, type EdnMap, type Value} from '../edn/values.js'
-import {parseDuration} from '../flow/duration.js'
+import {field, List, Sym, type EdnMap, type Value} from '../edn/values.js'
+import {configError, exitCodes, fields, type ConfigShape} from './schema.js'
 import {StepError} from './types.js'
 
-export class StepConfig {
-  constructor(readonly raw: EdnMap, readonly type: string) {}
+/** The field types of the untyped readers below, absent allowed. */
+const optional = {
+  text: fields.text.optional(),
+  number: fields.number.optional(),
+  boolean: fields.boolean.optional(),
+  map: fields.map.optional(),
+  duration: fields.duration.optional(),
+  texts: fields.texts.optional(),
+  textMap: fields.textMap.optional(),
+}
+
+/**
+ * A step's config map, read field by field when the step needs each one. With the step's
+ * `ConfigShape`, `get` returns the field parsed to its declared type; the untyped readers below
+ * use the same field types (schema.ts), so a value means the same whichever way it is read.
+ */
+export class StepConfig<S extends ConfigShape = ConfigShape> {
+  constructor(
+    readonly raw: EdnMap,
+    readonly type: string,
+    readonly shape?: S,
+  ) {}
 
   has(key: string): boolean {
     return field(this.raw, key) !== undefined && field(this.raw, key) !== null
@@ -17,39 +38,34 @@ export class StepConfig {
     return v === null ? undefined : v
   }
 
-  private fail(key: string, expected: string): never {
-    throw new StepError(`:${this.type} step: :${key} must be ${expected}`, {retryable: false, hint: `Fix :${key} in the step config.`})
+  /** A field of the step's shape, parsed (absent or nil is undefined for optional fields). */
+  get<K extends keyof S & string>(key: K): z.output<S[K]> {
+    const schema = this.shape?.[key]
+    if (schema === undefined) throw new Error(`:${this.type} step: :${key} is not in the config shape`)
+    return this.read(key, schema)
+  }
+
+  /** A field through a schema: its value, or the StepError that names the key. */
+  read<T extends z.ZodType>(key: string, schema: T): z.output<T> {
+    const parsed = schema.safeParse(this.value(key))
+    if (!parsed.success) throw configError(this.type, key, parsed.error)
+    return parsed.data
   }
 
   string(key: string): string | undefined {
-    const v = this.value(key)
-    if (v === undefined) return undefined
-    if (typeof v === 'string') return v
-    if (v instanceof Keyword) return v.name
-    if (typeof v === 'number' || typeof v === 'bigint') return String(v)
-    return this.fail(key, 'a string')
+    return this.read(key, optional.text)
   }
 
   requireString(key: string): string {
-    const v = this.string(key)
-    if (v === undefined) throw new StepError(`:${this.type} step: missing :${key}`, {retryable: false, hint: `Add :${key} to the step config.`})
-    return v
+    return this.read(key, fields.text)
   }
 
   number(key: string): number | undefined {
-    const v = this.value(key)
-    if (v === undefined) return undefined
-    if (typeof v === 'number') return v
-    if (typeof v === 'bigint') return Number(v)
-    if (typeof v === 'string' && v.trim() !== '' && !Number.isNaN(Number(v))) return Number(v)
-    return this.fail(key, 'a number')
+    return this.read(key, optional.number)
   }
 
   boolean(key: string): boolean | undefined {
-    const v = this.value(key)
-    if (v === undefined) return undefined
-    if (typeof v === 'boolean') return v
-    return this.fail(key, 'true or false')
+    return this.read(key, optional.boolean)
   }
 
   /** A keyword or string, returned as its name: `:post` → "post". */
@@ -58,21 +74,12 @@ export class StepConfig {
   }
 
   map(key: string): EdnMap | undefined {
-    const v = this.value(key)
-    if (v === undefined) return undefined
-    if (isMap(v)) return v
-    return this.fail(key, 'a map')
+    return this.read(key, optional.map)
   }
 
   /** A duration in ms ("30s", "5m", seconds as a number); a bad one is the flow's mistake, not retried. */
   duration(key: string): number | undefined {
-    const v = this.value(key)
-    if (v === undefined) return undefined
-    try {
-      return parseDuration(v)
-    } catch (err) {
-      throw new StepError(`:${this.type} step: :${key}: ${(err as Error).message}`, {retryable: false, hint: `Fix :${key} in the step config (e.g. "30s", "5m", "24h"), then run the flow again.`})
-    }
+    return this.read(key, optional.duration)
   }
 
   /**
@@ -82,9 +89,10 @@ export class StepConfig {
   okExitCodes(): number[] {
     const v = this.value('ok-exit-codes')
     if (v === undefined) return [0]
-    const problem = okExitCodesProblem(v)
-    if (problem !== undefined) throw new StepError(`:${this.type} step: ${problem}`, {retryable: false, hint: 'Fix :ok-exit-codes in the step config, e.g. [0 3].'})
-    return (v as (number | bigint)[]).map(Number)
+    const parsed = exitCodes.safeParse(v)
+    if (!parsed.success)
+      throw new StepError(`:${this.type} step: ${OK_EXIT_CODES_PROBLEM}`, {retryable: false, hint: 'Fix :ok-exit-codes in the step config, e.g. [0 3].'})
+    return parsed.data
   }
 
   /** Validation of `:ok-exit-codes` as written; one computed when the step runs is checked then. */
@@ -97,22 +105,12 @@ export class StepConfig {
 
   /** A vector of strings (keywords and numbers allowed). */
   strings(key: string): string[] | undefined {
-    const v = this.value(key)
-    if (v === undefined) return undefined
-    if (!Array.isArray(v)) return this.fail(key, 'a vector of strings')
-    return v.map((x) => (x instanceof Keyword ? x.name : typeof x === 'string' || typeof x === 'number' ? String(x) : this.fail(key, 'a vector of strings')))
+    return this.read(key, optional.texts)
   }
 
   /** A map of string → string (e.g. headers, env), keys and values stringified. */
   stringMap(key: string): Record<string, string> | undefined {
-    const m = this.map(key)
-    if (m === undefined) return undefined
-    const out: Record<string, string> = {}
-    for (const [k, v] of m) {
-      const name = k instanceof Keyword ? k.name : String(k)
-      out[name] = v instanceof Keyword ? v.name : typeof v === 'string' ? v : JSON.stringify(toJson(v))
-    }
-    return out
+    return this.read(key, optional.textMap)
   }
 
   /** The SPEC §6 JSON view of a value (for bodies sent over the wire). */
@@ -122,8 +120,9 @@ export class StepConfig {
   }
 }
 
+const OK_EXIT_CODES_PROBLEM = ':ok-exit-codes must be a non-empty vector of exit codes (integers 0–255), e.g. [0 3]'
+
 /** The problem with an `:ok-exit-codes` value (a vector of integers 0–255), if any. */
 export function okExitCodesProblem(v: Value): string | undefined {
-  const ok = Array.isArray(v) && v.length > 0 && v.every((x) => (typeof x === 'number' || typeof x === 'bigint') && Number.isInteger(Number(x)) && Number(x) >= 0 && Number(x) <= 255)
-  return ok ? undefined : ':ok-exit-codes must be a non-empty vector of exit codes (integers 0–255), e.g. [0 3]'
+  return exitCodes.safeParse(v).success ? undefined : OK_EXIT_CODES_PROBLEM
 }

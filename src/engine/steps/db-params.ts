@@ -4,7 +4,7 @@
  * spliced into the SQL text.
  */
 import {toJson} from '../edn/json.js'
-import {Keyword, type EdnMap, type Value} from '../edn/values.js'
+import {isMap, Keyword, type Value} from '../edn/values.js'
 import {StepError} from './types.js'
 
 export type Params = {kind: 'none'} | {kind: 'positional'; values: Value[]} | {kind: 'named'; values: Map<string, Value>}
@@ -12,12 +12,69 @@ export type Params = {kind: 'none'} | {kind: 'positional'; values: Value[]} | {k
 export function readParams(v: Value | undefined): Params {
   if (v === undefined || v === null) return {kind: 'none'}
   if (Array.isArray(v)) return {kind: 'positional', values: v}
-  if (v instanceof Map) {
+  if (isMap(v)) {
     const values = new Map<string, Value>()
-    for (const [k, val] of v as EdnMap) values.set(k instanceof Keyword ? k.name : String(k), val)
+    for (const [k, val] of v) values.set(k instanceof Keyword ? k.name : String(k), val)
     return {kind: 'named', values}
   }
   throw new StepError(':db step: :params must be a vector (positional) or a map (named)', {retryable: false})
+}
+
+const isIdentStart = (c: string | undefined): boolean => c !== undefined && /[A-Za-z_]/.test(c)
+const isIdent = (c: string | undefined): boolean => c !== undefined && /[A-Za-z0-9_-]/.test(c)
+
+/**
+ * Where text that cannot hold a placeholder ends, if such text starts at `i`: a string literal
+ * or quoted identifier, a comment, a dollar-quoted body, or a `::type` cast.
+ */
+function opaqueEnd(sql: string, i: number): number | undefined {
+  const c = sql[i]
+  const next = sql[i + 1]
+  if (c === "'" || c === '"') return quotedEnd(sql, i, c)
+  if (c === '-' && next === '-') {
+    const end = sql.indexOf('\n', i)
+    return end < 0 ? sql.length : end
+  }
+  if (c === '/' && next === '*') {
+    const end = sql.indexOf('*/', i + 2)
+    return end < 0 ? sql.length : end + 2
+  }
+  if (c === '$') {
+    // $tag$ … $tag$ (dollar quoting); $1 passes through untouched; $name is a placeholder.
+    const tag = /^\$([A-Za-z_][A-Za-z0-9_]*)?\$/.exec(sql.slice(i))
+    if (tag) {
+      const end = sql.indexOf(tag[0], i + tag[0].length)
+      return end < 0 ? sql.length : end + tag[0].length
+    }
+  }
+  if (c === ':' && next === ':') return i + 2
+  return undefined
+}
+
+/**
+ * '…' and "…" with doubled-quote escapes; E'…' backslash escapes are covered because a
+ * backslash-escaped quote is followed by more text up to the real closing quote.
+ */
+function quotedEnd(sql: string, i: number, quote: string): number {
+  let j = i + 1
+  while (j < sql.length) {
+    if (sql[j] === '\\' && quote === "'" && /[eE]/.test(sql[i - 1] ?? '')) j += 2
+    else if (sql[j] === quote && sql[j + 1] === quote) j += 2
+    else if (sql[j] === quote) break
+    else j++
+  }
+  return j + 1
+}
+
+/** A `:name` / `@name` / `$name` placeholder at `i`: its name and where it ends. */
+function placeholderAt(sql: string, i: number): {name: string; end: number} | undefined {
+  const c = sql[i]
+  if ((c !== ':' && c !== '@' && c !== '$') || !isIdentStart(sql[i + 1]) || isIdent(sql[i - 1])) return undefined
+  let j = i + 1
+  while (j < sql.length && isIdent(sql[j])) j++
+  // A trailing '-' is more likely an operator than part of a name.
+  while (sql[j - 1] === '-') j--
+  return {name: sql.slice(i + 1, j), end: j}
 }
 
 /**
@@ -29,74 +86,24 @@ export function namedToPositional(sql: string, values: Map<string, Value>): {tex
   const order: string[] = []
   let out = ''
   let i = 0
-  const n = sql.length
-  const isIdentStart = (c: string | undefined) => c !== undefined && /[A-Za-z_]/.test(c)
-  const isIdent = (c: string | undefined) => c !== undefined && /[A-Za-z0-9_-]/.test(c)
-  while (i < n) {
-    const c = sql[i]!
-    const next = sql[i + 1]
-    // '…' and "…" with doubled-quote escapes; E'…' backslash escapes are covered because a
-    // backslash-escaped quote is followed by more text up to the real closing quote.
-    if (c === "'" || c === '"') {
-      let j = i + 1
-      while (j < n) {
-        if (sql[j] === '\\' && c === "'" && /[eE]/.test(sql[i - 1] ?? '')) j += 2
-        else if (sql[j] === c && sql[j + 1] === c) j += 2
-        else if (sql[j] === c) break
-        else j++
-      }
-      out += sql.slice(i, j + 1)
-      i = j + 1
+  while (i < sql.length) {
+    const opaque = opaqueEnd(sql, i)
+    if (opaque !== undefined) {
+      out += sql.slice(i, opaque)
+      i = opaque
       continue
     }
-    if (c === '-' && next === '-') {
-      const end = sql.indexOf('\n', i)
-      const j = end < 0 ? n : end
-      out += sql.slice(i, j)
-      i = j
+    const placeholder = placeholderAt(sql, i)
+    if (placeholder === undefined) {
+      out += sql[i]
+      i++
       continue
     }
-    if (c === '/' && next === '*') {
-      const end = sql.indexOf('*/', i + 2)
-      const j = end < 0 ? n : end + 2
-      out += sql.slice(i, j)
-      i = j
-      continue
-    }
-    if (c === '$') {
-      // $tag$ … $tag$ (dollar quoting); $1 passes through untouched; $name is a placeholder.
-      const tag = /^\$([A-Za-z_][A-Za-z0-9_]*)?\$/.exec(sql.slice(i))
-      if (tag) {
-        const end = sql.indexOf(tag[0], i + tag[0].length)
-        const j = end < 0 ? n : end + tag[0].length
-        out += sql.slice(i, j)
-        i = j
-        continue
-      }
-    }
-    if (c === ':' && next === ':') {
-      out += '::'
-      i += 2
-      continue
-    }
-    if ((c === ':' || c === '@' || c === '$') && isIdentStart(next) && !isIdent(sql[i - 1])) {
-      let j = i + 1
-      while (j < n && isIdent(sql[j])) j++
-      // A trailing '-' is more likely an operator than part of a name.
-      while (sql[j - 1] === '-') j--
-      const name = sql.slice(i + 1, j)
-      if (!values.has(name)) throw new StepError(`:db step: the query uses ${c}${name} but :params has no :${name}`, {retryable: false})
-      let index = order.indexOf(name)
-      if (index < 0) {
-        order.push(name)
-        index = order.length - 1
-      }
-      out += `$${index + 1}`
-      i = j
-      continue
-    }
-    out += c
-    i++
+    const {name, end} = placeholder
+    if (!values.has(name)) throw new StepError(`:db step: the query uses ${sql[i]}${name} but :params has no :${name}`, {retryable: false})
+    if (!order.includes(name)) order.push(name)
+    out += `$${order.indexOf(name) + 1}`
+    i = end
   }
   return {text: out, values: order.map((name) => values.get(name) ?? null)}
 }

@@ -18,6 +18,8 @@ import path from 'node:path'
 import {fromJson} from '../edn/json.js'
 import {emap, isMap, kw, type EdnMap, type Value} from '../edn/values.js'
 import {StepConfig} from './config.js'
+import {fields, type ConfigShape} from './schema.js'
+import {connectionAs, postgresConnection, sqliteConnection} from './connection-types.js'
 import {postgresDriver, sqliteDriver, type DbDriver, type Statement, type StatementResult} from './db-drivers.js'
 import {readParams} from './db-params.js'
 import {done, StepError, type StepContext, type StepExecutor, type StepOutcome} from './types.js'
@@ -25,23 +27,40 @@ import {done, StepError, type StepContext, type StepExecutor, type StepOutcome} 
 /** The embedded default database, relative to the workspace root. */
 export const DEFAULT_SQLITE_PATH = 'data/breyta.db'
 
+/** One statement: `:query`, or `:template` + `:data`, plus `:params` (a vector or a map). */
+const statementConfig = {
+  query: fields.text.optional(),
+  template: fields.text,
+  data: fields.value.optional(),
+  params: fields.value.optional(),
+} satisfies ConfigShape
+
+/** The step's config: one statement, or `:statements` (each a statementConfig map). */
+const dbConfig = {
+  ...statementConfig,
+  connection: fields.text.optional(),
+  statements: fields.value.optional(),
+  transaction: fields.boolean.optional(),
+} satisfies ConfigShape
+
 function fail(message: string, hint?: string): never {
   throw new StepError(`:db step: ${message}`, {retryable: false, hint})
 }
 
-function driverFor(cfg: StepConfig, ctx: StepContext): DbDriver {
-  const name = cfg.string('connection')
+function driverFor(cfg: StepConfig<typeof dbConfig>, ctx: StepContext): DbDriver {
+  const name = cfg.get('connection')
   if (name === undefined) return sqliteDriver(path.resolve(ctx.workspaceRoot, DEFAULT_SQLITE_PATH))
   const conn = ctx.connection(name)
   switch (conn.type) {
     case 'sqlite': {
-      const file = typeof conn.path === 'string' && conn.path !== '' ? conn.path : DEFAULT_SQLITE_PATH
+      const file = connectionAs(sqliteConnection, conn).path ?? DEFAULT_SQLITE_PATH
       return sqliteDriver(path.resolve(ctx.workspaceRoot, file))
     }
     case 'postgres': {
-      const secret = conn['url-secret']
-      const url = typeof secret === 'string' && secret !== '' ? ctx.secret(secret) : typeof conn.url === 'string' ? conn.url : undefined
-      if (url === undefined) fail(`postgres connection ${name} needs :url-secret`, 'e.g. {:pg {:type :postgres :url-secret :pg-url}} and `breyta secrets set pg-url`.')
+      const pg = connectionAs(postgresConnection, conn)
+      const url = pg['url-secret'] !== undefined ? ctx.secret(pg['url-secret']) : pg.url
+      if (url === undefined)
+        fail(`postgres connection ${name} needs :url-secret`, 'e.g. {:pg {:type :postgres :url-secret :pg-url}} and `breyta secrets set pg-url`.')
       return postgresDriver(url)
     }
     default:
@@ -50,10 +69,10 @@ function driverFor(cfg: StepConfig, ctx: StepContext): DbDriver {
 }
 
 /** One statement from a config map: `:query`, or `:template` + `:data`, plus `:params`. */
-function statement(cfg: StepConfig, ctx: StepContext, where = ''): Statement {
-  const sql = cfg.string('query') ?? (cfg.has('template') ? ctx.renderTemplate(cfg.requireString('template'), cfg.value('data') ?? emap({})) : undefined)
+function statement(cfg: StepConfig<typeof statementConfig>, ctx: StepContext, where = ''): Statement {
+  const sql = cfg.get('query') ?? (cfg.has('template') ? ctx.renderTemplate(cfg.get('template'), cfg.get('data') ?? emap({})) : undefined)
   if (sql === undefined || sql.trim() === '') fail(`${where}needs :query or :template`)
-  return {sql, params: readParams(cfg.value('params'))}
+  return {sql, params: readParams(cfg.get('params'))}
 }
 
 function resultValue(r: StatementResult): EdnMap {
@@ -69,9 +88,10 @@ export const dbStep: StepExecutor = {
     const statements = cfg.value('statements')
     if (statements !== undefined) {
       if (!Array.isArray(statements)) problems.push(':statements must be a vector of {:query :params} maps')
-      else statements.forEach((s, i) => {
-        if (!isMap(s) || (!new StepConfig(s, 'db').has('query') && !new StepConfig(s, 'db').has('template'))) problems.push(`:statements[${i}] needs :query`)
-      })
+      else
+        statements.forEach((s, i) => {
+          if (!isMap(s) || (!new StepConfig(s, 'db').has('query') && !new StepConfig(s, 'db').has('template'))) problems.push(`:statements[${i}] needs :query`)
+        })
     } else if (!cfg.has('query') && !cfg.has('template')) problems.push('missing :query (or :template)')
     const params = cfg.value('params')
     if (params !== undefined && !Array.isArray(params) && !isMap(params)) problems.push(':params must be a vector or a map')
@@ -79,16 +99,16 @@ export const dbStep: StepExecutor = {
   },
 
   async run(config: EdnMap, ctx: StepContext): Promise<StepOutcome> {
-    const cfg = new StepConfig(config, 'db')
+    const cfg = new StepConfig(config, 'db', dbConfig)
     const driver = driverFor(cfg, ctx)
-    const transaction = cfg.boolean('transaction') === true
-    const list = cfg.value('statements')
+    const transaction = cfg.get('transaction') === true
+    const list = cfg.get('statements')
     let statements: Statement[]
     if (list !== undefined) {
       if (!Array.isArray(list)) fail(':statements must be a vector of {:query :params} maps')
       statements = list.map((s: Value, i) => {
         if (!isMap(s)) fail(`:statements[${i}] must be a map`)
-        return statement(new StepConfig(s, 'db'), ctx, `:statements[${i}] `)
+        return statement(new StepConfig(s, 'db', statementConfig), ctx, `:statements[${i}] `)
       })
       if (statements.length === 0) fail(':statements is empty')
     } else {
@@ -96,7 +116,9 @@ export const dbStep: StepExecutor = {
     }
     const results = await driver.execute(statements, transaction, ctx.signal)
     const last = results[results.length - 1]!
-    ctx.log(`db: ${results.length} statement${results.length === 1 ? '' : 's'}${transaction ? ' in one transaction' : ''}, ${last.rowCount} row${last.rowCount === 1 ? '' : 's'}`)
+    ctx.log(
+      `db: ${results.length} statement${results.length === 1 ? '' : 's'}${transaction ? ' in one transaction' : ''}, ${last.rowCount} row${last.rowCount === 1 ? '' : 's'}`,
+    )
     if (list === undefined) return done(resultValue(last))
     const lastValue = resultValue(last)
     return done(emap({results: results.map(resultValue), rows: lastValue.get(kw('rows'))!, 'row-count': last.rowCount}))

@@ -18,12 +18,101 @@
 import path from 'node:path'
 import {emap, List, Sym} from '../edn/values.js'
 import {envProblems, stepEnv} from './child-env.js'
+import type {execa} from 'execa'
 import {StepConfig} from './config.js'
 import {KILL_GRACE_MS, killGroup, processStartTime} from './process-group.js'
-import {done, StepError, type StepExecutor} from './types.js'
+import {fields, type ConfigShape} from './schema.js'
+import {done, StepError, type StepContext, type StepExecutor} from './types.js'
 
 /** The gate: wait for the go line (EOF means the parent died: do not run), then become the program. */
 const GATE = ['/bin/sh', '-c', 'IFS= read -r _ || exit 125; exec "$@"', 'breyta-exec']
+
+/** The step's config (`:env` is read by child-env, `:ok-exit-codes` by StepConfig). */
+const execConfig = {
+  command: fields.texts.optional(),
+  cwd: fields.text.optional(),
+  stdin: fields.text.optional(),
+  'allow-failure': fields.boolean.optional(),
+} satisfies ConfigShape
+type ExecConfig = StepConfig<typeof execConfig>
+
+type Child = ReturnType<typeof execa>
+type ChildResult = Awaited<Child>
+
+/**
+ * Start the program behind the gate, kill its group on abort, stream its output to the live log,
+ * and open the gate once the group is journaled. Returns the child; the caller owns `onAbort`.
+ */
+async function start(command: string[], c: ExecConfig, ctx: StepContext): Promise<{child: Child; onAbort: () => void}> {
+  const cwd = path.resolve(ctx.workspaceRoot, c.get('cwd') ?? '.')
+  const env = {...ctx.inheritedEnv(), ...stepEnv(c, ctx), BREYTA_RUN_ID: ctx.runId, BREYTA_STEP_ID: ctx.stepId}
+  // execa costs ~130 ms to import: load it when a step actually runs a program.
+  const {execa} = await import('execa')
+  const child = execa(GATE[0]!, [...GATE.slice(1), ...command], {
+    cwd,
+    env,
+    extendEnv: false,
+    stdin: 'pipe',
+    reject: false,
+    detached: true,
+    stripFinalNewline: false,
+    maxBuffer: 64 * 1024 * 1024,
+  })
+  const onAbort = () => {
+    killGroup(child.pid, 'SIGTERM')
+    setTimeout(() => killGroup(child.pid, 'SIGKILL'), KILL_GRACE_MS).unref()
+  }
+  ctx.signal.addEventListener('abort', onAbort, {once: true})
+  // The signal may have fired before the listener existed (a short timeout, or a cancel,
+  // while execa was still loading on a busy machine): kill at once rather than never.
+  if (ctx.signal.aborted) onAbort()
+  // A program that exits without reading its stdin closes the pipe under us: not an error.
+  child.stdin?.on('error', () => {})
+  // Live output for people watching; execa still buffers the whole of both for the result.
+  child.stdout?.on('data', (d: Buffer) => ctx.output('stdout', d))
+  child.stderr?.on('data', (d: Buffer) => ctx.output('stderr', d))
+  if (child.pid !== undefined && !ctx.signal.aborted) await openGate(child, child.pid, ctx)
+  child.stdin?.end(c.get('stdin') ?? '')
+  return {child, onAbort}
+}
+
+/** Journal the group, then let the gate run the program; unjournaled, it must never run. */
+async function openGate(child: Child, pid: number, ctx: StepContext): Promise<void> {
+  try {
+    await ctx.processStarted({pid, pgid: pid, 'process-start': processStartTime(pid) ?? null})
+  } catch (err) {
+    // Not on record (the journal could not be written): the gate must not open.
+    child.stdin?.end()
+    killGroup(pid, 'SIGKILL')
+    throw err
+  }
+  child.stdin?.write('\n')
+}
+
+/** A program that never ran: not installed, or the gate's `exec` failed (127 not found, 126 not executable). */
+function notRunError(command: string[], result: ChildResult): StepError | undefined {
+  if (result.failed && result.exitCode === undefined && !result.signal) {
+    return new StepError(`could not run ${command[0]}: ${result.originalMessage ?? result.shortMessage}`, {
+      retryable: false,
+      hint: 'Is the program installed and on PATH?',
+    })
+  }
+  if ((result.exitCode === 127 || result.exitCode === 126) && /^breyta-exec: (line )?(\d+: )?exec: /m.test(String(result.stderr ?? ''))) {
+    return new StepError(`could not run ${command[0]}: ${result.exitCode === 127 ? 'not found' : 'permission denied'}`, {
+      retryable: false,
+      hint: 'Is the program installed and on PATH?',
+    })
+  }
+  return undefined
+}
+
+function exitError(command: string[], result: ChildResult): StepError {
+  const tail = String(result.stderr ?? '').slice(-500)
+  return new StepError(`${command[0]} exited with ${result.signal ?? result.exitCode}`, {
+    hint: 'Set :allow-failure true to handle a non-zero exit in the flow, or list the exit codes that mean success in :ok-exit-codes (e.g. [0 3]).',
+    details: {'exit-code': result.exitCode ?? null, signal: result.signal ?? null, 'stderr-tail': tail},
+  })
+}
 
 export const execStep: StepExecutor = {
   type: 'exec',
@@ -37,48 +126,10 @@ export const execStep: StepExecutor = {
     return Array.isArray(cmd) && cmd.length > 0 ? problems : [...problems, ':command must be a non-empty vector, e.g. ["git" "status"]']
   },
   async run(config, ctx) {
-    const c = new StepConfig(config, 'exec')
-    const command = c.strings('command')
+    const c = new StepConfig(config, 'exec', execConfig)
+    const command = c.get('command')
     if (!command || command.length === 0) throw new StepError(':exec :command must be a non-empty vector', {retryable: false})
-    const cwd = path.resolve(ctx.workspaceRoot, c.string('cwd') ?? '.')
-    const env = {...ctx.inheritedEnv(), ...stepEnv(c, ctx), BREYTA_RUN_ID: ctx.runId, BREYTA_STEP_ID: ctx.stepId}
-    // execa costs ~130 ms to import: load it when a step actually runs a program.
-    const {execa} = await import('execa')
-    const child = execa(GATE[0]!, [...GATE.slice(1), ...command], {
-      cwd,
-      env,
-      extendEnv: false,
-      stdin: 'pipe',
-      reject: false,
-      detached: true,
-      stripFinalNewline: false,
-      maxBuffer: 64 * 1024 * 1024,
-    })
-    const onAbort = () => {
-      killGroup(child.pid, 'SIGTERM')
-      setTimeout(() => killGroup(child.pid, 'SIGKILL'), KILL_GRACE_MS).unref()
-    }
-    ctx.signal.addEventListener('abort', onAbort, {once: true})
-    // The signal may have fired before the listener existed (a short timeout, or a cancel,
-    // while execa was still loading on a busy machine): kill at once rather than never.
-    if (ctx.signal.aborted) onAbort()
-    // A program that exits without reading its stdin closes the pipe under us: not an error.
-    child.stdin?.on('error', () => {})
-    // Live output for people watching; execa still buffers the whole of both for the result.
-    child.stdout?.on('data', (d: Buffer) => ctx.output('stdout', d))
-    child.stderr?.on('data', (d: Buffer) => ctx.output('stderr', d))
-    if (child.pid !== undefined && !ctx.signal.aborted) {
-      try {
-        await ctx.processStarted({pid: child.pid, pgid: child.pid, 'process-start': processStartTime(child.pid) ?? null})
-      } catch (err) {
-        // Not on record (the journal could not be written): the gate must not open.
-        child.stdin?.end()
-        killGroup(child.pid, 'SIGKILL')
-        throw err
-      }
-      child.stdin?.write('\n')
-    }
-    child.stdin?.end(c.string('stdin') ?? '')
+    const {child, onAbort} = await start(command, c, ctx)
     let result
     try {
       result = await child
@@ -86,22 +137,16 @@ export const execStep: StepExecutor = {
       ctx.signal.removeEventListener('abort', onAbort)
     }
     if (ctx.signal.aborted) throw ctx.signal.reason
-    if (result.failed && result.exitCode === undefined && !result.signal) {
-      throw new StepError(`could not run ${command[0]}: ${result.originalMessage ?? result.shortMessage}`, {retryable: false, hint: 'Is the program installed and on PATH?'})
-    }
-    // The gate's `exec` failed: the shell says so on stderr with 127 (not found) or 126 (not executable).
-    if ((result.exitCode === 127 || result.exitCode === 126) && /^breyta-exec: (line )?(\d+: )?exec: /m.test(String(result.stderr ?? ''))) {
-      throw new StepError(`could not run ${command[0]}: ${result.exitCode === 127 ? 'not found' : 'permission denied'}`, {retryable: false, hint: 'Is the program installed and on PATH?'})
-    }
-    const output = emap({'exit-code': result.exitCode ?? null, signal: result.signal ?? null, stdout: String(result.stdout ?? ''), stderr: String(result.stderr ?? '')})
+    const notRun = notRunError(command, result)
+    if (notRun) throw notRun
+    const output = emap({
+      'exit-code': result.exitCode ?? null,
+      signal: result.signal ?? null,
+      stdout: String(result.stdout ?? ''),
+      stderr: String(result.stderr ?? ''),
+    })
     const okCodes = c.okExitCodes()
-    if ((result.exitCode === undefined || !okCodes.includes(result.exitCode)) && !c.boolean('allow-failure')) {
-      const tail = String(result.stderr ?? '').slice(-500)
-      throw new StepError(`${command[0]} exited with ${result.signal ?? result.exitCode}`, {
-        hint: 'Set :allow-failure true to handle a non-zero exit in the flow, or list the exit codes that mean success in :ok-exit-codes (e.g. [0 3]).',
-        details: {'exit-code': result.exitCode ?? null, signal: result.signal ?? null, 'stderr-tail': tail},
-      })
-    }
+    if ((result.exitCode === undefined || !okCodes.includes(result.exitCode)) && !c.get('allow-failure')) throw exitError(command, result)
     return done(output)
   },
 }

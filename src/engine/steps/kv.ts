@@ -11,9 +11,20 @@ import {BreytaError} from '../errors.js'
 import {parseDuration} from '../flow/duration.js'
 import {kw, type EdnMap, type Value} from '../edn/values.js'
 import {StepConfig} from './config.js'
+import {fields, type ConfigShape} from './schema.js'
 import {done, StepError, type StepContext, type StepExecutor, type StepOutcome} from './types.js'
 
 const OPS = ['get', 'set', 'delete', 'incr']
+
+/** `:ttl` goes through ttlMs, whose message says "bad :ttl". */
+const kvConfig = {
+  op: fields.text,
+  key: fields.text,
+  namespace: fields.text.optional(),
+  ttl: fields.value.optional(),
+  value: fields.value.optional(),
+  by: fields.number.optional(),
+} satisfies ConfigShape
 
 /** "30s" / "5m" / "24h" / "2d" / "250ms", or a number of seconds → milliseconds (SPEC §3 grammar). */
 export function ttlMs(v: Value | undefined): number | undefined {
@@ -21,7 +32,10 @@ export function ttlMs(v: Value | undefined): number | undefined {
   try {
     return parseDuration(v)
   } catch (err) {
-    throw new StepError(`:kv step: bad :ttl: ${(err as Error).message}`, {retryable: false, hint: 'Use a duration like "30s", "5m", "24h", "2d" or a number of seconds.'})
+    throw new StepError(`:kv step: bad :ttl: ${err instanceof Error ? err.message : String(err)}`, {
+      retryable: false,
+      hint: 'Use a duration like "30s", "5m", "24h", "2d" or a number of seconds.',
+    })
   }
 }
 
@@ -30,7 +44,8 @@ async function guarded<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn()
   } catch (err) {
-    if (err instanceof BreytaError && err.code === 'invalid_input') throw new StepError(`:kv step: ${err.message}`, {retryable: false, hint: err.hint, cause: err})
+    if (err instanceof BreytaError && err.code === 'invalid_input')
+      throw new StepError(`:kv step: ${err.message}`, {retryable: false, hint: err.hint, cause: err})
     throw err
   }
 }
@@ -52,31 +67,31 @@ export const kvStep: StepExecutor = {
       try {
         ttlMs(ttl)
       } catch (err) {
-        problems.push((err as Error).message.replace(/^:kv step: /, ''))
+        problems.push((err instanceof Error ? err.message : String(err)).replace(/^:kv step: /, ''))
       }
     }
     return problems
   },
 
   async run(config: EdnMap, ctx: StepContext): Promise<StepOutcome> {
-    const cfg = new StepConfig(config, 'kv')
-    const op = cfg.requireString('op')
-    const key = cfg.requireString('key')
-    const ns = cfg.string('namespace') ?? ctx.flowSlug
-    const ttl = ttlMs(cfg.value('ttl'))
+    const cfg = new StepConfig(config, 'kv', kvConfig)
+    const op = cfg.get('op')
+    const key = cfg.get('key')
+    const ns = cfg.get('namespace') ?? ctx.flowSlug
+    const ttl = ttlMs(cfg.get('ttl'))
     const options = ttl === undefined ? {} : {ttlMs: ttl}
     switch (op) {
       case 'get':
         return done(await guarded(() => ctx.kv.get(ns, key)))
       case 'set': {
-        const value = cfg.value('value') ?? null
+        const value = cfg.get('value') ?? null
         await guarded(() => ctx.kv.set(ns, key, value, options))
         return done(value)
       }
       case 'delete':
         return done(await guarded(() => ctx.kv.delete(ns, key)))
       case 'incr': {
-        const by = cfg.number('by') ?? 1
+        const by = cfg.get('by') ?? 1
         return done(await guarded(() => ctx.kv.incr(ns, key, by, options)))
       }
       default:

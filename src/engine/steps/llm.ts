@@ -9,11 +9,31 @@
  *   - anthropic: POST {base-url}/v1/messages (default base https://api.anthropic.com); a
  *     base-url that already ends in `/v1` gets just `/messages`, so both spellings work.
  */
+import {z} from 'zod'
 import {fromJson} from '../edn/json.js'
 import {emap, isMap, type EdnMap, type Value} from '../edn/values.js'
 import {StepConfig} from './config.js'
-import {excerpt, failForStatus, joinUrl, providerFetch} from './provider-fetch.js'
-import {done, StepError, type Connection, type StepContext, type StepExecutor, type StepOutcome} from './types.js'
+import {fields, type ConfigShape} from './schema.js'
+import {connectionAs, llmConnection} from './connection-types.js'
+import {bodyAs, excerpt, failForStatus, joinUrl, providerFetch} from './provider-fetch.js'
+import {done, StepError, type StepContext, type StepExecutor, type StepOutcome} from './types.js'
+
+type LlmConnection = z.output<typeof llmConnection>
+
+/** The step's config; `:messages` is read by readMessages, which names the message at fault. */
+const llmConfig = {
+  connection: fields.text,
+  model: fields.text.optional(),
+  system: fields.text.optional(),
+  messages: fields.value.optional(),
+  prompt: fields.text.optional(),
+  template: fields.text,
+  data: fields.value.optional(),
+  temperature: fields.number.optional(),
+  'max-tokens': fields.number.optional(),
+  json: fields.boolean.optional(),
+} satisfies ConfigShape
+type LlmConfig = StepConfig<typeof llmConfig>
 
 interface ChatMessage {
   role: string
@@ -47,12 +67,29 @@ function fail(message: string, hint?: string): never {
   throw new StepError(`:llm step: ${message}`, {retryable: false, hint})
 }
 
-function str(v: unknown): string | undefined {
-  return typeof v === 'string' && v !== '' ? v : undefined
-}
+/** What a provider sent that we read; anything odd in a field reads as absent (usage as 0). */
+const model = z.string().optional().catch(undefined)
+const tokens = z.number().optional().catch(undefined)
+/** Some compatibles return content as an array of parts; only the text ones count. */
+const part = z.object({type: z.unknown(), text: z.string().optional().catch(undefined)}).catch({type: undefined, text: undefined})
 
-function readMessages(cfg: StepConfig): ChatMessage[] {
-  const v = cfg.value('messages')
+const openAiReply = z.object({
+  model,
+  choices: z.tuple(
+    [z.object({message: z.object({content: z.union([z.string(), z.array(part).transform((ps) => ps.map((p) => p.text ?? '').join(''))])})})],
+    z.unknown(),
+  ),
+  usage: z.object({prompt_tokens: tokens, completion_tokens: tokens}).optional().catch(undefined),
+})
+
+const anthropicReply = z.object({
+  model,
+  content: z.array(part),
+  usage: z.object({input_tokens: tokens, output_tokens: tokens}).optional().catch(undefined),
+})
+
+function readMessages(cfg: LlmConfig): ChatMessage[] {
+  const v = cfg.get('messages')
   if (!Array.isArray(v)) fail(':messages must be a vector of {:role :content} maps')
   return v.map((m, i) => {
     if (!isMap(m)) fail(`:messages[${i}] must be a map with :role and :content`)
@@ -65,26 +102,25 @@ function readMessages(cfg: StepConfig): ChatMessage[] {
 }
 
 /** The conversation from :messages, :prompt, or :template + :data (in that order of precedence). */
-function conversation(cfg: StepConfig, ctx: StepContext): ChatMessage[] {
+function conversation(cfg: LlmConfig, ctx: StepContext): ChatMessage[] {
   const messages = cfg.has('messages') ? readMessages(cfg) : []
-  const prompt = cfg.string('prompt') ?? (cfg.has('template') ? ctx.renderTemplate(cfg.requireString('template'), cfg.value('data') ?? emap({})) : undefined)
+  const prompt = cfg.get('prompt') ?? (cfg.has('template') ? ctx.renderTemplate(cfg.get('template'), cfg.get('data') ?? emap({})) : undefined)
   if (prompt !== undefined) messages.push({role: 'user', content: prompt})
   if (messages.length === 0) fail('needs :prompt, :messages or :template', 'Add :prompt "…" to the step config.')
   return messages
 }
 
-function apiKey(conn: Connection, ctx: StepContext): string | undefined {
-  const auth = conn.auth as Record<string, unknown> | undefined
-  const name = str(auth?.['api-key'])
+function apiKey(conn: LlmConnection, ctx: StepContext): string | undefined {
+  const name = conn.auth?.['api-key']
   return name === undefined ? undefined : ctx.secret(name)
 }
 
-async function callOpenAi(conn: Connection, req: ChatRequest, ctx: StepContext): Promise<Reply & {tries: number}> {
+async function callOpenAi(conn: LlmConnection, req: ChatRequest, ctx: StepContext): Promise<Reply & {tries: number}> {
   const key = apiKey(conn, ctx)
   const messages = req.system === undefined ? req.messages : [{role: 'system', content: req.system}, ...req.messages]
   const res = await providerFetch({
     label: 'llm',
-    url: joinUrl(str(conn['base-url']) ?? 'https://api.openai.com/v1', 'chat/completions'),
+    url: joinUrl(conn['base-url'] ?? 'https://api.openai.com/v1', 'chat/completions'),
     headers: {'Idempotency-Key': ctx.idempotencyKey, 'Breyta-Attempt': String(ctx.attempt), ...(key === undefined ? {} : {authorization: `Bearer ${key}`})},
     json: {
       model: req.model,
@@ -95,28 +131,30 @@ async function callOpenAi(conn: Connection, req: ChatRequest, ctx: StepContext):
     signal: ctx.signal,
   })
   if (res.status < 200 || res.status >= 300) failForStatus('llm', res)
-  const body = res.body as {model?: string; choices?: {message?: {content?: unknown}}[]; usage?: Record<string, number>} | undefined
-  const content = body?.choices?.[0]?.message?.content
-  // Some compatibles return content as an array of parts; keep only the text ones.
-  const text = typeof content === 'string' ? content : Array.isArray(content) ? content.map((p: {text?: string}) => p.text ?? '').join('') : undefined
-  if (text === undefined) throw new StepError(`llm: unexpected chat completion response: ${excerpt(res.text)}`, {retryable: false})
+  const body = bodyAs(res, openAiReply)
+  if (body === undefined) throw new StepError(`llm: unexpected chat completion response: ${excerpt(res.text)}`, {retryable: false})
   return {
-    text,
-    model: body?.model ?? req.model,
-    usage: {input: body?.usage?.prompt_tokens ?? 0, output: body?.usage?.completion_tokens ?? 0},
+    text: body.choices[0].message.content,
+    model: body.model ?? req.model,
+    usage: {input: body.usage?.prompt_tokens ?? 0, output: body.usage?.completion_tokens ?? 0},
     tries: res.tries,
   }
 }
 
-async function callAnthropic(conn: Connection, req: ChatRequest, ctx: StepContext): Promise<Reply & {tries: number}> {
+async function callAnthropic(conn: LlmConnection, req: ChatRequest, ctx: StepContext): Promise<Reply & {tries: number}> {
   const key = apiKey(conn, ctx)
-  const base = str(conn['base-url']) ?? 'https://api.anthropic.com'
+  const base = conn['base-url'] ?? 'https://api.anthropic.com'
   // Anthropic takes the system prompt as a field, not a message.
   const systems = [req.system, ...req.messages.filter((m) => m.role === 'system').map((m) => m.content)].filter((s): s is string => s !== undefined)
   const res = await providerFetch({
     label: 'llm',
     url: joinUrl(base, /\/v1\/?$/.test(base) ? 'messages' : 'v1/messages'),
-    headers: {'Idempotency-Key': ctx.idempotencyKey, 'Breyta-Attempt': String(ctx.attempt), 'anthropic-version': ANTHROPIC_VERSION, ...(key === undefined ? {} : {'x-api-key': key})},
+    headers: {
+      'Idempotency-Key': ctx.idempotencyKey,
+      'Breyta-Attempt': String(ctx.attempt),
+      'anthropic-version': ANTHROPIC_VERSION,
+      ...(key === undefined ? {} : {'x-api-key': key}),
+    },
     json: {
       model: req.model,
       max_tokens: req.maxTokens ?? ANTHROPIC_DEFAULT_MAX_TOKENS,
@@ -127,10 +165,13 @@ async function callAnthropic(conn: Connection, req: ChatRequest, ctx: StepContex
     signal: ctx.signal,
   })
   if (res.status < 200 || res.status >= 300) failForStatus('llm', res)
-  const body = res.body as {model?: string; content?: {type?: string; text?: string}[]; usage?: Record<string, number>} | undefined
-  if (!Array.isArray(body?.content)) throw new StepError(`llm: unexpected messages response: ${excerpt(res.text)}`, {retryable: false})
+  const body = bodyAs(res, anthropicReply)
+  if (body === undefined) throw new StepError(`llm: unexpected messages response: ${excerpt(res.text)}`, {retryable: false})
   return {
-    text: body.content.filter((c) => c.type === 'text').map((c) => c.text ?? '').join(''),
+    text: body.content
+      .filter((c) => c.type === 'text')
+      .map((c) => c.text ?? '')
+      .join(''),
     model: body.model ?? req.model,
     usage: {input: body.usage?.input_tokens ?? 0, output: body.usage?.output_tokens ?? 0},
     tries: res.tries,
@@ -145,7 +186,7 @@ export function parseJsonReply(text: string): unknown {
   try {
     return JSON.parse(t)
   } catch (err) {
-    throw new StepError(`llm: :json true but the reply is not valid JSON (${(err as Error).message}): ${excerpt(text, 200)}`, {
+    throw new StepError(`llm: :json true but the reply is not valid JSON (${err instanceof Error ? err.message : String(err)}): ${excerpt(text, 200)}`, {
       retryable: false,
       hint: 'Ask for JSON only in the prompt, or drop :json true and parse :text yourself.',
     })
@@ -168,21 +209,22 @@ export const llmStep: StepExecutor = {
   },
 
   async run(config: EdnMap, ctx: StepContext): Promise<StepOutcome> {
-    const cfg = new StepConfig(config, 'llm')
-    const conn = ctx.connection(cfg.requireString('connection'))
-    const provider = str(conn.provider) ?? 'openai'
-    if (!PROVIDERS.includes(provider)) fail(`connection ${conn.name} has unknown :provider ${provider}`, 'Use :provider :openai (any OpenAI-compatible API) or :anthropic.')
-    const model = cfg.string('model') ?? str(conn.model)
+    const cfg = new StepConfig(config, 'llm', llmConfig)
+    const conn = connectionAs(llmConnection, ctx.connection(cfg.get('connection')))
+    const provider = conn.provider ?? 'openai'
+    if (!PROVIDERS.includes(provider))
+      fail(`connection ${conn.name} has unknown :provider ${provider}`, 'Use :provider :openai (any OpenAI-compatible API) or :anthropic.')
+    const model = cfg.get('model') ?? conn.model
     if (model === undefined) fail('no :model in the step or its connection')
     const req: ChatRequest = {
       model,
-      system: cfg.string('system'),
+      system: cfg.get('system'),
       messages: conversation(cfg, ctx),
-      temperature: cfg.number('temperature'),
-      maxTokens: cfg.number('max-tokens'),
+      temperature: cfg.get('temperature'),
+      maxTokens: cfg.get('max-tokens'),
     }
     const reply = provider === 'anthropic' ? await callAnthropic(conn, req, ctx) : await callOpenAi(conn, req, ctx)
-    const json: Value = cfg.boolean('json') === true ? fromJson(parseJsonReply(reply.text)) : null
+    const json: Value = cfg.get('json') === true ? fromJson(parseJsonReply(reply.text)) : null
     const usage = {input: reply.usage.input, output: reply.usage.output, total: reply.usage.input + reply.usage.output}
     ctx.log(`llm ${provider} ${reply.model}: ${usage.input} in / ${usage.output} out tokens${reply.tries > 1 ? ` after ${reply.tries} tries` : ''}`)
     return done(

@@ -13,26 +13,38 @@
 import {toJson} from '../edn/json.js'
 import {emap, isMap, isVector, type EdnMap} from '../edn/values.js'
 import {StepConfig} from './config.js'
+import {fields, type ConfigShape} from './schema.js'
+import {connectionAs, httpConnection, slackConnection} from './connection-types.js'
 import {failForStatus, joinUrl, providerFetch} from './provider-fetch.js'
 import {done, StepError, type StepContext, type StepExecutor, type StepOutcome} from './types.js'
 
 const CHANNELS = ['http', 'slack', 'stdout']
 
+/** The step's config; `:message` is text, or a map or vector sent as JSON. */
+const notifyConfig = {
+  channel: fields.text.optional(),
+  message: fields.text,
+  template: fields.text,
+  data: fields.value.optional(),
+  url: fields.text.optional(),
+  connection: fields.text.optional(),
+  path: fields.text.optional(),
+  headers: fields.textMap.optional(),
+  'webhook-secret': fields.text.optional(),
+} satisfies ConfigShape
+type NotifyConfig = StepConfig<typeof notifyConfig>
+
 function fail(message: string, hint?: string): never {
   throw new StepError(`:notify step: ${message}`, {retryable: false, hint})
 }
 
-function str(v: unknown): string | undefined {
-  return typeof v === 'string' && v !== '' ? v : undefined
-}
-
 /** The message as text (templates rendered; maps and vectors as JSON text). */
-function messageText(cfg: StepConfig, ctx: StepContext): string {
-  if (cfg.has('template')) return ctx.renderTemplate(cfg.requireString('template'), cfg.value('data') ?? emap({}))
+function messageText(cfg: NotifyConfig, ctx: StepContext): string {
+  if (cfg.has('template')) return ctx.renderTemplate(cfg.get('template'), cfg.get('data') ?? emap({}))
   const m = cfg.value('message')
   if (m === undefined) fail('needs :message or :template', 'Add :message "…" to the step config.')
   if (isMap(m) || isVector(m)) return JSON.stringify(toJson(m))
-  return cfg.requireString('message')
+  return cfg.get('message')
 }
 
 async function postJson(label: string, url: string, body: unknown, headers: Record<string, string>, ctx: StepContext): Promise<number> {
@@ -41,17 +53,17 @@ async function postJson(label: string, url: string, body: unknown, headers: Reco
   return res.status
 }
 
-async function viaHttp(cfg: StepConfig, ctx: StepContext): Promise<StepOutcome> {
-  const headers: Record<string, string> = {'Idempotency-Key': ctx.idempotencyKey, 'Breyta-Attempt': String(ctx.attempt), ...cfg.stringMap('headers')}
-  let url = cfg.string('url')
+async function viaHttp(cfg: NotifyConfig, ctx: StepContext): Promise<StepOutcome> {
+  const headers: Record<string, string> = {'Idempotency-Key': ctx.idempotencyKey, 'Breyta-Attempt': String(ctx.attempt), ...cfg.get('headers')}
+  let url = cfg.get('url')
   if (url === undefined) {
-    const name = cfg.string('connection')
+    const name = cfg.get('connection')
     if (name === undefined) fail(':channel :http needs :url or :connection (+ :path)')
-    const conn = ctx.connection(name)
-    const base = str(conn['base-url'])
-    if (base === undefined) fail(`connection ${name} has no :base-url`)
-    url = joinUrl(base, cfg.string('path') ?? '')
-    const bearer = str((conn.auth as Record<string, unknown> | undefined)?.bearer)
+    const conn = connectionAs(httpConnection, ctx.connection(name))
+    const base = conn['base-url']
+    if (base === undefined || base === '') fail(`connection ${name} has no :base-url`)
+    url = joinUrl(base, cfg.get('path') ?? '')
+    const bearer = conn.auth?.bearer
     if (bearer !== undefined) headers.authorization = `Bearer ${ctx.secret(bearer)}`
   }
   const raw = cfg.value('message')
@@ -60,10 +72,11 @@ async function viaHttp(cfg: StepConfig, ctx: StepContext): Promise<StepOutcome> 
   return done(emap({delivered: true, channel: 'http', status}))
 }
 
-async function viaSlack(cfg: StepConfig, ctx: StepContext): Promise<StepOutcome> {
-  const name = cfg.string('connection')
-  const secretName = cfg.string('webhook-secret') ?? (name === undefined ? undefined : str(ctx.connection(name)['webhook-secret']))
-  if (secretName === undefined) fail(':channel :slack needs a :connection with :webhook-secret', 'e.g. connections.edn {:team {:type :slack :webhook-secret :slack-hook}}')
+async function viaSlack(cfg: NotifyConfig, ctx: StepContext): Promise<StepOutcome> {
+  const name = cfg.get('connection')
+  const secretName = cfg.get('webhook-secret') ?? (name === undefined ? undefined : connectionAs(slackConnection, ctx.connection(name))['webhook-secret'])
+  if (secretName === undefined)
+    fail(':channel :slack needs a :connection with :webhook-secret', 'e.g. connections.edn {:team {:type :slack :webhook-secret :slack-hook}}')
   const status = await postJson('notify slack', ctx.secret(secretName), {text: messageText(cfg, ctx)}, {}, ctx)
   return done(emap({delivered: true, channel: 'slack', status}))
 }
@@ -84,8 +97,8 @@ export const notifyStep: StepExecutor = {
   },
 
   async run(config: EdnMap, ctx: StepContext): Promise<StepOutcome> {
-    const cfg = new StepConfig(config, 'notify')
-    const channel = cfg.keyword('channel')
+    const cfg = new StepConfig(config, 'notify', notifyConfig)
+    const channel = cfg.get('channel')
     switch (channel) {
       case 'http':
         return viaHttp(cfg, ctx)

@@ -4,6 +4,7 @@
  * `:retry`) because providers tell us *when* to come back (Retry-After), and a rate limit
  * should not burn one of the user's journaled attempts.
  */
+import {z} from 'zod'
 import {StepError} from './types.js'
 
 export interface ProviderRequest {
@@ -72,6 +73,37 @@ export function excerpt(text: string, max = 300): string {
   return t.length > max ? t.slice(0, max) + '…' : t
 }
 
+/** One try: the answer and its text, or the error fetch failed with (an abort throws instead). */
+async function send(req: ProviderRequest, headers: Record<string, string>): Promise<{res: Response; text: string} | {error: unknown}> {
+  let res: Response
+  try {
+    res = await fetch(req.url, {
+      method: req.method ?? (req.json === undefined ? 'GET' : 'POST'),
+      headers,
+      body: req.json === undefined ? undefined : JSON.stringify(req.json),
+      signal: req.signal,
+    })
+  } catch (error) {
+    if (req.signal.aborted) throw abortError(req.signal)
+    return {error}
+  }
+  return {res, text: await res.text()}
+}
+
+function jsonOrUndefined(text: string): unknown {
+  if (text === '') return undefined
+  try {
+    return JSON.parse(text)
+  } catch {
+    return undefined
+  }
+}
+
+function requestFailed(req: ProviderRequest, err: unknown): StepError {
+  const cause = err instanceof Error ? (withCause.safeParse(err).data?.cause.message ?? err.message) : String(err)
+  return new StepError(`${req.label}: request to ${new URL(req.url).origin} failed: ${cause}`, {cause: err})
+}
+
 /**
  * Send the request, retrying 429/5xx and connection errors up to `maxTries` times. Returns the
  * last response whatever its status; callers decide what a non-2xx means for them.
@@ -85,40 +117,31 @@ export async function providerFetch(req: ProviderRequest): Promise<ProviderRespo
   let lastError: unknown
   for (let attempt = 1; attempt <= maxTries; attempt++) {
     if (req.signal.aborted) throw abortError(req.signal)
-    let res: Response
-    try {
-      res = await fetch(req.url, {
-        method: req.method ?? (req.json === undefined ? 'GET' : 'POST'),
-        headers,
-        body: req.json === undefined ? undefined : JSON.stringify(req.json),
-        signal: req.signal,
-      })
-    } catch (err) {
-      if (req.signal.aborted) throw abortError(req.signal)
-      lastError = err
-      if (attempt < maxTries) {
-        await sleep(Math.min(base * 2 ** (attempt - 1), maxDelay), req.signal)
-        continue
-      }
-      const cause = err instanceof Error ? ((err.cause as Error | undefined)?.message ?? err.message) : String(err)
-      throw new StepError(`${req.label}: request to ${new URL(req.url).origin} failed: ${cause}`, {cause: err})
-    }
-    const text = await res.text()
-    if (isRetryableStatus(res.status) && attempt < maxTries) {
-      const wait = retryAfterMs(res.headers.get('retry-after')) ?? base * 2 ** (attempt - 1)
-      await sleep(Math.min(wait, maxDelay), req.signal)
+    const backoff = base * 2 ** (attempt - 1)
+    const sent = await send(req, headers)
+    if ('error' in sent) {
+      lastError = sent.error
+      if (attempt === maxTries) throw requestFailed(req, sent.error)
+      await sleep(Math.min(backoff, maxDelay), req.signal)
       continue
     }
-    let body: unknown
-    try {
-      body = text === '' ? undefined : JSON.parse(text)
-    } catch {
-      body = undefined
+    if (isRetryableStatus(sent.res.status) && attempt < maxTries) {
+      await sleep(Math.min(retryAfterMs(sent.res.headers.get('retry-after')) ?? backoff, maxDelay), req.signal)
+      continue
     }
-    return {status: res.status, headers: res.headers, text, body, tries: attempt}
+    return {status: sent.res.status, headers: sent.res.headers, text: sent.text, body: jsonOrUndefined(sent.text), tries: attempt}
   }
   /* c8 ignore next */
   throw new StepError(`${req.label}: request failed`, {cause: lastError})
+}
+
+/** fetch's TypeError says only "fetch failed"; the reason (ECONNREFUSED, a DNS miss) is its cause. */
+const withCause = z.object({cause: z.object({message: z.string()})})
+
+/** The JSON body read through a provider's schema; undefined when it was not JSON or not that shape. */
+export function bodyAs<T extends z.ZodType>(res: ProviderResponse, schema: T): z.output<T> | undefined {
+  const parsed = schema.safeParse(res.body)
+  return parsed.success ? parsed.data : undefined
 }
 
 /** Fail the step for a non-2xx answer; 4xx other than 408/429 will not get better on retry. */

@@ -12,19 +12,7 @@ import {notifyStep} from './notify.js'
 import {searchStep} from './search.js'
 import {sshStep} from './ssh.js'
 
-const executors: StepExecutor[] = [
-  functionStep,
-  httpStep,
-  execStep,
-  sleepStep,
-  waitStep,
-  llmStep,
-  searchStep,
-  dbStep,
-  kvStep,
-  notifyStep,
-  sshStep,
-]
+const executors: StepExecutor[] = [functionStep, httpStep, execStep, sleepStep, waitStep, llmStep, searchStep, dbStep, kvStep, notifyStep, sshStep]
 
 const byType = new Map<string, StepExecutor>(executors.map((e) => [e.type, e]))
 

@@ -2,7 +2,13 @@
 import {List, Sym} from '../edn/values.js'
 import {durationProblem} from '../flow/duration.js'
 import {StepConfig} from './config.js'
+import {fields, type ConfigShape} from './schema.js'
 import {StepError, type StepExecutor} from './types.js'
+
+const sleepConfig = {
+  until: fields.text.optional(),
+  duration: fields.duration.optional(),
+} satisfies ConfigShape
 
 export const sleepStep: StepExecutor = {
   type: 'sleep',
@@ -14,15 +20,19 @@ export const sleepStep: StepExecutor = {
     return problem === undefined ? [] : [`:duration: ${problem}`]
   },
   async run(config, ctx) {
-    const c = new StepConfig(config, 'sleep')
-    const until = c.string('until')
+    const c = new StepConfig(config, 'sleep', sleepConfig)
+    const until = c.get('until')
     if (until !== undefined) {
       const t = new Date(until)
       if (Number.isNaN(t.getTime())) throw new StepError(`:sleep :until "${until}" is not an ISO time`, {retryable: false})
       return {kind: 'park', park: {kind: 'sleep', until: t.toISOString()}}
     }
-    const ms = c.duration('duration')
-    if (ms === undefined) throw new StepError(':sleep step needs :duration (e.g. "5m") or :until (an ISO time)', {retryable: false, hint: 'Add :duration or :until to the step config.'})
+    const ms = c.get('duration')
+    if (ms === undefined)
+      throw new StepError(':sleep step needs :duration (e.g. "5m") or :until (an ISO time)', {
+        retryable: false,
+        hint: 'Add :duration or :until to the step config.',
+      })
     return {kind: 'park', park: {kind: 'sleep', until: new Date(ctx.now().getTime() + ms).toISOString()}}
   },
 }

@@ -4,6 +4,7 @@
  * `@revoked` honoured). Kept apart from ssh.ts because it is pure parsing and comparison.
  */
 import {createHash, createHmac, timingSafeEqual} from 'node:crypto'
+import type {ServerHostKeyAlgorithm} from 'ssh2'
 
 /** OpenSSH's fingerprint format: `SHA256:` + base64 of sha256(key blob) without padding. */
 export function fingerprintOf(keyBlob: Buffer): string {
@@ -36,8 +37,8 @@ export function parseKnownHosts(text: string): KnownHostEntry[] {
     const line = raw.trim()
     if (line === '' || line.startsWith('#')) continue
     const fields = line.split(/\s+/)
-    let marker: KnownHostEntry['marker']
-    if (fields[0] === '@revoked' || fields[0] === '@cert-authority') marker = fields.shift()!.slice(1) as KnownHostEntry['marker']
+    const marker = fields[0] === '@revoked' ? 'revoked' : fields[0] === '@cert-authority' ? 'cert-authority' : undefined
+    if (marker !== undefined) fields.shift()
     const [patterns, keyType, key] = fields
     if (patterns === undefined || keyType === undefined || key === undefined) continue
     out.push({marker, patterns, keyType, key: Buffer.from(key, 'base64')})
@@ -51,7 +52,15 @@ export function knownHostsName(host: string, port: number): string {
 }
 
 function globMatch(pattern: string, name: string): boolean {
-  const re = new RegExp('^' + pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.') + '$', 'i')
+  const re = new RegExp(
+    '^' +
+      pattern
+        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+        .replace(/\*/g, '.*')
+        .replace(/\?/g, '.') +
+      '$',
+    'i',
+  )
   return re.test(name)
 }
 
@@ -79,7 +88,7 @@ export function hostMatches(patterns: string, host: string, port: number): boole
 }
 
 /** Host-key algorithms that ssh2 understands for each known_hosts key type. */
-const ALGORITHMS_FOR_TYPE: Record<string, string[]> = {
+const ALGORITHMS_FOR_TYPE: Record<string, ServerHostKeyAlgorithm[]> = {
   'ssh-ed25519': ['ssh-ed25519'],
   'ecdsa-sha2-nistp256': ['ecdsa-sha2-nistp256'],
   'ecdsa-sha2-nistp384': ['ecdsa-sha2-nistp384'],
@@ -88,10 +97,7 @@ const ALGORITHMS_FOR_TYPE: Record<string, string[]> = {
   'ssh-dss': ['ssh-dss'],
 }
 
-export type HostKeyPolicy =
-  | {kind: 'pinned'; fingerprints: string[]}
-  | {kind: 'known-hosts'; file: string; entries: KnownHostEntry[]}
-  | {kind: 'insecure'}
+export type HostKeyPolicy = {kind: 'pinned'; fingerprints: string[]} | {kind: 'known-hosts'; file: string; entries: KnownHostEntry[]} | {kind: 'insecure'}
 
 export type HostKeyVerdict = {ok: true} | {ok: false; reason: 'unknown' | 'mismatch' | 'revoked'; fingerprint: string; keyType: string}
 
@@ -120,7 +126,7 @@ export function checkHostKey(policy: HostKeyPolicy, host: string, port: number, 
  * Ask the server for a key type we already know for this host, as OpenSSH does; otherwise a
  * server with several host keys may present one that known_hosts does not list.
  */
-export function preferredHostKeyAlgorithms(policy: HostKeyPolicy, host: string, port: number): string[] | undefined {
+export function preferredHostKeyAlgorithms(policy: HostKeyPolicy, host: string, port: number): ServerHostKeyAlgorithm[] | undefined {
   if (policy.kind !== 'known-hosts') return undefined
   const types = new Set(policy.entries.filter((e) => e.marker === undefined && hostMatches(e.patterns, host, port)).map((e) => e.keyType))
   const algos = [...types].flatMap((t) => ALGORITHMS_FOR_TYPE[t] ?? [])

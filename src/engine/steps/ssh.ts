@@ -26,13 +26,16 @@ import {readFileSync} from 'node:fs'
 import {homedir} from 'node:os'
 import path from 'node:path'
 import type Ssh2Module from 'ssh2'
-import type {ClientChannel, ConnectConfig} from 'ssh2'
+import type {Client, ClientChannel, ConnectConfig} from 'ssh2'
+import type {z} from 'zod'
 import {lazyRequire} from '../lazy.js'
 import {emap, type EdnMap} from '../edn/values.js'
 import {envProblems, stepEnv} from './child-env.js'
 import {StepConfig} from './config.js'
+import {connectionAs, sshConnection} from './connection-types.js'
+import {fields, type ConfigShape} from './schema.js'
 import {checkHostKey, normalizePin, parseKnownHosts, preferredHostKeyAlgorithms, type HostKeyPolicy, type HostKeyVerdict} from './ssh-host-key.js'
-import {done, StepError, type Connection, type StepContext, type StepExecutor} from './types.js'
+import {done, StepError, type StepContext, type StepExecutor} from './types.js'
 
 const ssh2 = lazyRequire<typeof Ssh2Module>('ssh2')
 
@@ -41,6 +44,23 @@ export const MAX_CAPTURE_BYTES = 50 * 1024 * 1024
 const STDERR_TAIL_BYTES = 2048
 /** After KILL + close, how long to wait for the server to drop the connection before failing. */
 const ABORT_GRACE_MS = 2000
+
+/** The step's config (`:env` is read by child-env, `:ok-exit-codes` by StepConfig). */
+const sshConfig = {
+  command: fields.textOrTexts,
+  connection: fields.text.optional(),
+  host: fields.text.optional(),
+  port: fields.number.optional(),
+  user: fields.text.optional(),
+  auth: fields.textMap.optional(),
+  'insecure-host-key': fields.boolean.optional(),
+  'host-key': fields.textOrTexts.optional(),
+  'known-hosts': fields.text.optional(),
+  stdin: fields.text.optional(),
+  'allow-failure': fields.boolean.optional(),
+  pty: fields.boolean.optional(),
+} satisfies ConfigShape
+type SshConfig = StepConfig<typeof sshConfig>
 
 interface Target {
   host: string
@@ -65,9 +85,9 @@ export function shellQuote(word: string): string {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`
 }
 
-function buildCommand(c: StepConfig, ctx: StepContext): string {
-  const raw = c.value('command')
-  const command = Array.isArray(raw) ? (c.strings('command') ?? []).map(shellQuote).join(' ') : c.requireString('command')
+function buildCommand(c: SshConfig, ctx: StepContext): string {
+  const words = c.get('command')
+  const command = Array.isArray(words) ? words.map(shellQuote).join(' ') : words
   if (command.trim() === '') throw new StepError(':ssh step: :command is empty', {retryable: false})
   const env = stepEnv(c, ctx)
   if (env === undefined || Object.keys(env).length === 0) return command
@@ -78,31 +98,39 @@ function buildCommand(c: StepConfig, ctx: StepContext): string {
   return `export ${assigns.join(' ')}; ${command}`
 }
 
-function str(v: unknown): string | undefined {
-  return typeof v === 'string' && v !== '' ? v : typeof v === 'number' ? String(v) : undefined
+type SshConnection = z.output<typeof sshConnection>
+
+const AUTH_SLOTS = ['private-key', 'password', 'passphrase']
+
+/** The connection's :auth slots, overridden slot by slot by the step's. */
+function authSlots(c: SshConfig, conn: SshConnection | undefined): Record<string, string> {
+  return {...conn?.auth, ...c.get('auth')}
 }
 
-function authSlots(c: StepConfig, conn: Connection | undefined): Record<string, string> {
-  const fromConn = conn?.auth !== undefined && typeof conn.auth === 'object' && conn.auth !== null ? (conn.auth as Record<string, unknown>) : {}
-  const merged: Record<string, string> = {}
-  for (const [k, v] of Object.entries(fromConn)) if (typeof v === 'string') merged[k] = v
-  return {...merged, ...(c.stringMap('auth') ?? {})}
+/** The step's :host-key pins (a string or a vector), else the connection's. */
+function hostKeyPins(c: SshConfig, conn: SshConnection | undefined): string[] {
+  const pins = c.get('host-key')
+  if (pins === undefined) return conn?.['host-key'] ?? []
+  return Array.isArray(pins) ? pins : [pins]
 }
 
-function hostKeyPolicy(c: StepConfig, conn: Connection | undefined, workspaceRoot: string): HostKeyPolicy {
-  const insecure = c.boolean('insecure-host-key') ?? (conn?.['insecure-host-key'] === true)
+function hostKeyPolicy(c: SshConfig, conn: SshConnection | undefined, workspaceRoot: string): HostKeyPolicy {
+  const insecure = c.get('insecure-host-key') ?? conn?.['insecure-host-key'] === true
   if (insecure) return {kind: 'insecure'}
-  const rawPins = c.value('host-key') === undefined ? conn?.['host-key'] : Array.isArray(c.value('host-key')) ? c.strings('host-key') : c.requireString('host-key')
-  const pins = rawPins === undefined ? [] : Array.isArray(rawPins) ? rawPins.map(String) : [String(rawPins)]
+  const pins = hostKeyPins(c, conn)
   if (pins.length > 0) {
     const fingerprints = pins.map((p) => {
       const fp = normalizePin(p)
-      if (fp === undefined) throw new StepError(`:ssh step: :host-key "${p}" is not an OpenSSH fingerprint`, {retryable: false, hint: 'Use the form "SHA256:…" as printed by `ssh-keygen -lf` or `ssh-keyscan HOST | ssh-keygen -lf -`.'})
+      if (fp === undefined)
+        throw new StepError(`:ssh step: :host-key "${p}" is not an OpenSSH fingerprint`, {
+          retryable: false,
+          hint: 'Use the form "SHA256:…" as printed by `ssh-keygen -lf` or `ssh-keyscan HOST | ssh-keygen -lf -`.',
+        })
       return fp
     })
     return {kind: 'pinned', fingerprints}
   }
-  const configured = c.string('known-hosts') ?? str(conn?.['known-hosts'])
+  const configured = c.get('known-hosts') ?? conn?.['known-hosts']
   const file = configured === undefined ? path.join(homedir(), '.ssh', 'known_hosts') : path.resolve(workspaceRoot, configured)
   let text = ''
   try {
@@ -113,43 +141,57 @@ function hostKeyPolicy(c: StepConfig, conn: Connection | undefined, workspaceRoo
   return {kind: 'known-hosts', file, entries: parseKnownHosts(text)}
 }
 
-function resolveTarget(c: StepConfig, ctx: StepContext): Target {
-  const connName = c.string('connection')
-  const conn = connName === undefined ? undefined : ctx.connection(connName)
-  if (conn !== undefined && conn.type !== 'ssh') {
-    throw new StepError(`:ssh step: connection :${connName} is a :${conn.type} connection, not :ssh`, {retryable: false})
-  }
-  const host = c.string('host') ?? str(conn?.host)
+function sshConnectionOf(c: SshConfig, ctx: StepContext): SshConnection | undefined {
+  const connName = c.get('connection')
+  if (connName === undefined) return undefined
+  const conn = ctx.connection(connName)
+  if (conn.type !== 'ssh') throw new StepError(`:ssh step: connection :${connName} is a :${conn.type} connection, not :ssh`, {retryable: false})
+  return connectionAs(sshConnection, conn)
+}
+
+/** Step keys win over the connection's; host, port and user end up in the one place they are checked. */
+function address(c: SshConfig, conn: SshConnection | undefined): {host: string; port: number; user: string} {
+  const host = c.get('host') ?? conn?.host
   if (host === undefined) throw new StepError(':ssh step: missing :host (or a :connection that has one)', {retryable: false})
-  const port = c.number('port') ?? (conn?.port === undefined ? 22 : Number(conn.port))
+  const port = c.get('port') ?? conn?.port ?? 22
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new StepError(`:ssh step: :port ${port} is not a TCP port`, {retryable: false})
-  const user = c.string('user') ?? str(conn?.user)
+  const user = c.get('user') ?? conn?.user
   if (user === undefined) throw new StepError(':ssh step: missing :user (or a :connection that has one)', {retryable: false})
+  return {host, port, user}
+}
+
+function credentials(c: SshConfig, conn: SshConnection | undefined, ctx: StepContext): Pick<Target, 'password' | 'privateKey' | 'passphrase'> {
   const slots = authSlots(c, conn)
   for (const slot of Object.keys(slots)) {
-    if (!['private-key', 'password', 'passphrase'].includes(slot)) throw new StepError(`:ssh step: unknown :auth slot :${slot}`, {retryable: false, hint: 'Use {:private-key SECRET} (optionally :passphrase SECRET) or {:password SECRET}.'})
+    if (!AUTH_SLOTS.includes(slot))
+      throw new StepError(`:ssh step: unknown :auth slot :${slot}`, {
+        retryable: false,
+        hint: 'Use {:private-key SECRET} (optionally :passphrase SECRET) or {:password SECRET}.',
+      })
   }
   if (slots['private-key'] === undefined && slots.password === undefined) {
-    throw new StepError(':ssh step: no credentials', {retryable: false, hint: 'Add :auth {:private-key :my-key} or {:password :my-pass} naming secrets (`breyta secrets set NAME`).'})
+    throw new StepError(':ssh step: no credentials', {
+      retryable: false,
+      hint: 'Add :auth {:private-key :my-key} or {:password :my-pass} naming secrets (`breyta secrets set NAME`).',
+    })
   }
-  return {
-    host,
-    port,
-    user,
-    privateKey: slots['private-key'] === undefined ? undefined : ctx.secret(slots['private-key']),
-    passphrase: slots.passphrase === undefined ? undefined : ctx.secret(slots.passphrase),
-    password: slots.password === undefined ? undefined : ctx.secret(slots.password),
-    hostKey: hostKeyPolicy(c, conn, ctx.workspaceRoot),
-  }
+  const secret = (slot: string): string | undefined => (slots[slot] === undefined ? undefined : ctx.secret(slots[slot]))
+  return {privateKey: secret('private-key'), passphrase: secret('passphrase'), password: secret('password')}
+}
+
+function resolveTarget(c: SshConfig, ctx: StepContext): Target {
+  const conn = sshConnectionOf(c, ctx)
+  return {...address(c, conn), ...credentials(c, conn, ctx), hostKey: hostKeyPolicy(c, conn, ctx.workspaceRoot)}
 }
 
 function hostKeyError(t: Target, v: Extract<HostKeyVerdict, {ok: false}>): StepError {
   const where = `${t.host}:${t.port}`
-  const message = v.reason === 'unknown'
-    ? `ssh: host key of ${where} is unknown (${v.keyType} ${v.fingerprint})`
-    : v.reason === 'revoked'
-      ? `ssh: host key of ${where} is revoked in known_hosts (${v.fingerprint})`
-      : `ssh: host key of ${where} does not match the expected key (got ${v.keyType} ${v.fingerprint}); someone may be intercepting the connection`
+  const message =
+    v.reason === 'unknown'
+      ? `ssh: host key of ${where} is unknown (${v.keyType} ${v.fingerprint})`
+      : v.reason === 'revoked'
+        ? `ssh: host key of ${where} is revoked in known_hosts (${v.fingerprint})`
+        : `ssh: host key of ${where} does not match the expected key (got ${v.keyType} ${v.fingerprint}); someone may be intercepting the connection`
   const source = t.hostKey.kind === 'known-hosts' ? ` or add it to ${t.hostKey.file} (ssh-keyscan -p ${t.port} ${t.host})` : ''
   return new StepError(message, {
     retryable: false,
@@ -195,89 +237,76 @@ class Capture {
 function sendKill(channel: ClientChannel): void {
   const ch = channel as unknown as {outgoing?: {id?: number; state?: string}; _client?: {_protocol?: {signal?(id: number, name: string): void}}}
   try {
-    if ((ch.outgoing?.state === 'open' || ch.outgoing?.state === 'eof') && typeof ch.outgoing.id === 'number' && ch._client?._protocol?.signal) ch._client._protocol.signal(ch.outgoing.id, 'KILL')
+    if ((ch.outgoing?.state === 'open' || ch.outgoing?.state === 'eof') && typeof ch.outgoing.id === 'number' && ch._client?._protocol?.signal)
+      ch._client._protocol.signal(ch.outgoing.id, 'KILL')
     else channel.signal('KILL')
   } catch {
     // the channel is already gone
   }
 }
 
-function runRemote(t: Target, command: string, stdin: string | undefined, signal: AbortSignal, pty: boolean, onOutput: StepContext['output']): Promise<RemoteResult> {
-  return new Promise((resolve, reject) => {
-    const conn = new (ssh2().Client)()
-    const out = new Capture()
-    const err = new Capture()
-    let verdict: HostKeyVerdict | undefined
-    let channel: ClientChannel | undefined
-    let execRequested = false
-    let exitCode: number | null = null
-    let exitSignal: string | null = null
-    let settled = false
-    // Once aborting, only the abort path may settle: the channel/connection closes it causes
-    // must not be reported as a normal exit or a dropped connection.
-    let aborting = false
-    const finish = (fn: () => void, fromAbort = false): void => {
-      if (settled || (aborting && !fromAbort)) return
-      settled = true
-      signal.removeEventListener('abort', onAbort)
-      fn()
-    }
-    function onAbort(): void {
-      if (settled || aborting) return
-      aborting = true
-      const reason = abortReason(signal)
-      const fail = (): void => finish(() => reject(new StepError(`ssh: ${t.user}@${t.host}:${t.port} command stopped: ${reason}; the remote command was sent KILL and its channel closed`, {details: {aborted: true, reason}})), true)
-      const timer = setTimeout(() => { conn.destroy(); fail() }, ABORT_GRACE_MS)
-      conn.once('close', () => { clearTimeout(timer); fail() })
-      if (channel !== undefined) stopChannel(channel)
-      // The command may already run remotely while its channel is on its way back to us (a
-      // loaded machine): the exec callback stops it on arrival. Ending now would leave it running.
-      else if (!execRequested) conn.end()
-    }
-    /** Signal first (OpenSSH >= 7.9 delivers it), then close: without a pty, closing alone would leave the remote process running. */
-    function stopChannel(ch: ClientChannel): void {
-      sendKill(ch)
-      try { ch.close() } catch { /* already closed */ }
-      conn.end()
-    }
-    if (signal.aborted) {
-      aborting = true
-      return finish(() => reject(new StepError(`ssh: not started: ${abortReason(signal)}`, {details: {aborted: true}})), true)
-    }
-    signal.addEventListener('abort', onAbort, {once: true})
+interface RemoteOptions {
+  stdin: string | undefined
+  signal: AbortSignal
+  pty: boolean
+  onOutput: StepContext['output']
+}
 
-    conn.on('ready', () => {
-      execRequested = true
-      conn.exec(command, pty ? {pty: true} : {}, (e, ch) => {
-        if (aborting) return e ? conn.end() : stopChannel(ch)
-        if (e) return finish(() => reject(new StepError(`ssh: could not start the command on ${t.host}: ${e.message}`, {cause: e})))
-        channel = ch
-        ch.on('data', (d: Buffer) => { out.push(d); onOutput('stdout', d) })
-        ch.stderr.on('data', (d: Buffer) => { err.push(d); onOutput('stderr', d) })
-        ch.on('exit', (code: number | null, sig?: string) => {
-          exitCode = typeof code === 'number' ? code : null
-          exitSignal = sig ?? null
-        })
-        ch.on('close', () => {
-          conn.end()
-          finish(() => resolve({exitCode, signal: exitSignal, stdout: out.text(), stderr: err.text(), truncated: {stdout: out.dropped, stderr: err.dropped}}))
-        })
-        // Always send EOF so a command that reads stdin does not wait forever.
-        if (stdin === undefined) ch.end()
-        else ch.end(stdin)
-      })
-    })
-    conn.on('error', (e: Error & {level?: string}) => {
-      finish(() => {
-        if (verdict !== undefined && !verdict.ok) return reject(hostKeyError(t, verdict))
-        if (e.level === 'client-authentication') {
-          return reject(new StepError(`ssh: authentication failed for ${t.user}@${t.host}:${t.port}`, {retryable: false, hint: 'Check the secret named in :auth and that its public key is in the remote authorized_keys.'}))
-        }
-        reject(new StepError(`ssh: cannot connect to ${t.host}:${t.port}: ${e.message}`, {cause: e}))
-      })
-    })
-    conn.on('close', () => finish(() => reject(new StepError(`ssh: connection to ${t.host}:${t.port} closed before the command finished`))))
+/**
+ * Where a session is: connecting → exec requested → streaming (the channel is ours). What an
+ * abort must do depends on it: before exec, end the connection; while the exec reply is in
+ * flight, wait for the channel and stop it on arrival (the command may already run remotely);
+ * once streaming, KILL and close the channel.
+ */
+type Phase = {name: 'connecting'} | {name: 'exec-requested'} | {name: 'streaming'; channel: ClientChannel}
 
+/**
+ * One command over one ssh connection. It settles once: with the result when the channel
+ * closes, or with the first failure (connect, auth, host key, exec, a dropped connection, abort).
+ */
+class RemoteSession {
+  private readonly conn: Client = new (ssh2().Client)()
+  private readonly out = new Capture()
+  private readonly err = new Capture()
+  private phase: Phase = {name: 'connecting'}
+  /** Once aborting, only the abort path may settle: the channel/connection closes it causes must not be reported as a normal exit or a dropped connection. */
+  private aborting = false
+  private settled = false
+  private verdict: HostKeyVerdict | undefined
+  private exitCode: number | null = null
+  private exitSignal: string | null = null
+  private settleWith: (outcome: {result: RemoteResult} | {error: StepError}) => void = () => {}
+
+  constructor(
+    private readonly t: Target,
+    private readonly command: string,
+    private readonly o: RemoteOptions,
+  ) {}
+
+  run(): Promise<RemoteResult> {
+    return new Promise((resolve, reject) => {
+      this.settleWith = (outcome) => ('result' in outcome ? resolve(outcome.result) : reject(outcome.error))
+      if (this.o.signal.aborted) {
+        this.aborting = true
+        return this.settle({error: new StepError(`ssh: not started: ${abortReason(this.o.signal)}`, {details: {aborted: true}})}, true)
+      }
+      this.o.signal.addEventListener('abort', this.onAbort, {once: true})
+      this.conn.on('ready', () => this.requestExec())
+      this.conn.on('error', (e: Error & {level?: string}) => this.settle({error: this.connectError(e)}))
+      this.conn.on('close', () => this.settle({error: new StepError(`ssh: connection to ${this.t.host}:${this.t.port} closed before the command finished`)}))
+      this.connect()
+    })
+  }
+
+  private settle(outcome: {result: RemoteResult} | {error: StepError}, fromAbort = false): void {
+    if (this.settled || (this.aborting && !fromAbort)) return
+    this.settled = true
+    this.o.signal.removeEventListener('abort', this.onAbort)
+    this.settleWith(outcome)
+  }
+
+  private connect(): void {
+    const t = this.t
     const serverHostKey = preferredHostKeyAlgorithms(t.hostKey, t.host, t.port)
     const config: ConnectConfig = {
       host: t.host,
@@ -291,18 +320,120 @@ function runRemote(t: Target, command: string, stdin: string | undefined, signal
       keepaliveInterval: 15_000,
       keepaliveCountMax: 4,
       hostVerifier: (key: Buffer) => {
-        verdict = checkHostKey(t.hostKey, t.host, t.port, key)
-        return verdict.ok
+        this.verdict = checkHostKey(t.hostKey, t.host, t.port, key)
+        return this.verdict.ok
       },
-      ...(serverHostKey === undefined ? {} : {algorithms: {serverHostKey: serverHostKey as NonNullable<ConnectConfig['algorithms']>['serverHostKey']}}),
+      ...(serverHostKey === undefined ? {} : {algorithms: {serverHostKey}}),
     }
     try {
-      conn.connect(config)
+      this.conn.connect(config)
     } catch (e) {
       // ssh2 throws synchronously for e.g. an unparseable private key.
-      finish(() => reject(new StepError(`ssh: ${(e as Error).message}`, {retryable: false, hint: 'Check the private key secret (OpenSSH or PEM format) and its :passphrase.'})))
+      this.settle({
+        error: new StepError(`ssh: ${e instanceof Error ? e.message : String(e)}`, {
+          retryable: false,
+          hint: 'Check the private key secret (OpenSSH or PEM format) and its :passphrase.',
+        }),
+      })
     }
-  })
+  }
+
+  private connectError(e: Error & {level?: string}): StepError {
+    const t = this.t
+    if (this.verdict !== undefined && !this.verdict.ok) return hostKeyError(t, this.verdict)
+    if (e.level === 'client-authentication') {
+      return new StepError(`ssh: authentication failed for ${t.user}@${t.host}:${t.port}`, {
+        retryable: false,
+        hint: 'Check the secret named in :auth and that its public key is in the remote authorized_keys.',
+      })
+    }
+    return new StepError(`ssh: cannot connect to ${t.host}:${t.port}: ${e.message}`, {cause: e})
+  }
+
+  private requestExec(): void {
+    this.phase = {name: 'exec-requested'}
+    this.conn.exec(this.command, this.o.pty ? {pty: true} : {}, (e, ch) => {
+      if (this.aborting) return e ? this.conn.end() : this.stopChannel(ch)
+      if (e) return this.settle({error: new StepError(`ssh: could not start the command on ${this.t.host}: ${e.message}`, {cause: e})})
+      this.stream(ch)
+    })
+  }
+
+  private stream(ch: ClientChannel): void {
+    this.phase = {name: 'streaming', channel: ch}
+    ch.on('data', (d: Buffer) => {
+      this.out.push(d)
+      this.o.onOutput('stdout', d)
+    })
+    ch.stderr.on('data', (d: Buffer) => {
+      this.err.push(d)
+      this.o.onOutput('stderr', d)
+    })
+    ch.on('exit', (code: number | null, sig?: string) => {
+      this.exitCode = typeof code === 'number' ? code : null
+      this.exitSignal = sig ?? null
+    })
+    ch.on('close', () => {
+      this.conn.end()
+      this.settle({result: this.result()})
+    })
+    // Always send EOF so a command that reads stdin does not wait forever.
+    if (this.o.stdin === undefined) ch.end()
+    else ch.end(this.o.stdin)
+  }
+
+  private result(): RemoteResult {
+    return {
+      exitCode: this.exitCode,
+      signal: this.exitSignal,
+      stdout: this.out.text(),
+      stderr: this.err.text(),
+      truncated: {stdout: this.out.dropped, stderr: this.err.dropped},
+    }
+  }
+
+  private readonly onAbort = (): void => {
+    if (this.settled || this.aborting) return
+    this.aborting = true
+    const t = this.t
+    const reason = abortReason(this.o.signal)
+    const fail = (): void =>
+      this.settle(
+        {
+          error: new StepError(`ssh: ${t.user}@${t.host}:${t.port} command stopped: ${reason}; the remote command was sent KILL and its channel closed`, {
+            details: {aborted: true, reason},
+          }),
+        },
+        true,
+      )
+    const timer = setTimeout(() => {
+      this.conn.destroy()
+      fail()
+    }, ABORT_GRACE_MS)
+    this.conn.once('close', () => {
+      clearTimeout(timer)
+      fail()
+    })
+    if (this.phase.name === 'streaming') this.stopChannel(this.phase.channel)
+    // The command may already run remotely while its channel is on its way back to us (a
+    // loaded machine): the exec callback stops it on arrival. Ending now would leave it running.
+    else if (this.phase.name === 'connecting') this.conn.end()
+  }
+
+  /** Signal first (OpenSSH >= 7.9 delivers it), then close: without a pty, closing alone would leave the remote process running. */
+  private stopChannel(ch: ClientChannel): void {
+    sendKill(ch)
+    try {
+      ch.close()
+    } catch {
+      /* already closed */
+    }
+    this.conn.end()
+  }
+}
+
+function runRemote(t: Target, command: string, options: RemoteOptions): Promise<RemoteResult> {
+  return new RemoteSession(t, command, options).run()
 }
 
 function tail(s: string, bytes: number): string {
@@ -321,12 +452,12 @@ export const sshStep: StepExecutor = {
   },
 
   async run(config, ctx) {
-    const c = new StepConfig(config, 'ssh')
+    const c = new StepConfig(config, 'ssh', sshConfig)
     const command = buildCommand(c, ctx)
     const target = resolveTarget(c, ctx)
-    const stdin = c.string('stdin')
-    const allowFailure = c.boolean('allow-failure') ?? false
-    const r = await runRemote(target, command, stdin, ctx.signal, c.boolean('pty') ?? false, ctx.output)
+    const stdin = c.get('stdin')
+    const allowFailure = c.get('allow-failure') ?? false
+    const r = await runRemote(target, command, {stdin, signal: ctx.signal, pty: c.get('pty') ?? false, onOutput: ctx.output})
     if (r.truncated.stdout > 0 || r.truncated.stderr > 0) {
       ctx.log(`ssh: output over ${MAX_CAPTURE_BYTES} bytes was dropped (stdout ${r.truncated.stdout}, stderr ${r.truncated.stderr} bytes)`)
     }

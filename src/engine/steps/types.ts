@@ -75,9 +75,7 @@ export type ParkRequest =
       validation?: {required: string[]}
     }
 
-export type StepOutcome =
-  | {kind: 'done'; output: Value; meta?: Record<string, unknown>}
-  | {kind: 'park'; park: ParkRequest}
+export type StepOutcome = {kind: 'done'; output: Value; meta?: Record<string, unknown>} | {kind: 'park'; park: ParkRequest}
 
 export interface StepExecutor {
   /** The step type keyword's name, e.g. `http`. */

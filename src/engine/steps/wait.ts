@@ -5,10 +5,23 @@
  */
 import {Keyword, List, Sym, type Value} from '../edn/values.js'
 import {StepConfig} from './config.js'
+import {fields, type ConfigShape} from './schema.js'
 import {StepError, type StepExecutor} from './types.js'
 
 /** The longest wait key (characters); any key up to it has its own inbox entry (store/fs/paths.ts). */
 export const MAX_WAIT_KEY_LENGTH = 4096
+
+/** `:approval` and `:validation` are maps read with their own shapes. */
+const waitConfig = {
+  key: fields.text,
+  'on-timeout': fields.text.optional(),
+  timeout: fields.duration.optional(),
+  approval: fields.map.optional(),
+  validation: fields.map.optional(),
+  'default-value': fields.value.optional(),
+} satisfies ConfigShape
+const approvalConfig = {prompt: fields.text.optional(), show: fields.map.optional()} satisfies ConfigShape
+const validationConfig = {required: fields.texts.optional()} satisfies ConfigShape
 
 export const waitStep: StepExecutor = {
   type: 'wait',
@@ -21,21 +34,22 @@ export const waitStep: StepExecutor = {
     const approval = config.get(Keyword.of('approval'))
     const show = approval instanceof Map ? approval.get(Keyword.of('show')) : undefined
     // :show is evaluated like any config, so only a literal that is not a map can be wrong here.
-    if (show !== undefined && !(show instanceof Map || show instanceof List || show instanceof Sym)) problems.push(':approval :show must be a map of label to value, e.g. {:reply draft :logs (:lines logs)}')
+    if (show !== undefined && !(show instanceof Map || show instanceof List || show instanceof Sym))
+      problems.push(':approval :show must be a map of label to value, e.g. {:reply draft :logs (:lines logs)}')
     return problems
   },
   async run(config, ctx) {
-    const c = new StepConfig(config, 'wait')
-    const key = c.requireString('key')
+    const c = new StepConfig(config, 'wait', waitConfig)
+    const key = c.get('key')
     if (key.length > MAX_WAIT_KEY_LENGTH) throw new StepError(`wait :key is ${key.length} characters long; at most ${MAX_WAIT_KEY_LENGTH}`, {retryable: false})
-    const onTimeout = c.keyword('on-timeout') ?? 'fail'
+    const onTimeout = c.get('on-timeout') ?? 'fail'
     if (onTimeout !== 'fail' && onTimeout !== 'continue') throw new StepError(':on-timeout must be :fail or :continue', {retryable: false})
-    const timeoutMs = c.duration('timeout')
-    const approval = c.map('approval')
-    const validation = c.map('validation')
-    const prompt = approval ? new StepConfig(approval, 'wait').string('prompt') ?? 'Approve?' : undefined
-    const show = approval ? new StepConfig(approval, 'wait').map('show') : undefined
-    const required = validation ? new StepConfig(validation, 'wait').strings('required') ?? [] : undefined
+    const timeoutMs = c.get('timeout')
+    const approval = c.get('approval')
+    const validation = c.get('validation')
+    const prompt = approval ? (new StepConfig(approval, 'wait', approvalConfig).get('prompt') ?? 'Approve?') : undefined
+    const show = approval ? new StepConfig(approval, 'wait', approvalConfig).get('show') : undefined
+    const required = validation ? (new StepConfig(validation, 'wait', validationConfig).get('required') ?? []) : undefined
     return {
       kind: 'park',
       park: {
@@ -43,8 +57,10 @@ export const waitStep: StepExecutor = {
         key,
         onTimeout,
         ...(timeoutMs === undefined ? {} : {timeoutAt: new Date(ctx.now().getTime() + timeoutMs).toISOString()}),
-        ...(c.has('default-value') ? {defaultValue: c.value('default-value')!} : {}),
-        ...(prompt === undefined ? {} : {approval: {prompt, ...(show === undefined ? {} : {show: [...show].map(([k, v]) => [labelOf(k), v] as [string, Value])})}}),
+        ...(c.has('default-value') ? {defaultValue: c.get('default-value')} : {}),
+        ...(prompt === undefined
+          ? {}
+          : {approval: {prompt, ...(show === undefined ? {} : {show: [...show].map(([k, v]): [string, Value] => [labelOf(k), v])})}}),
         ...(required === undefined ? {} : {validation: {required}}),
       },
     }

@@ -20,6 +20,10 @@ export const RES_SCHEME = 'res://'
 export const RESOURCE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/
 
 export function sanitizeResourceName(raw: string): string {
-  const cleaned = raw.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/-+(?=\.|$)/g, '').replace(/^[^A-Za-z0-9]+/, '').slice(0, 180)
+  const cleaned = raw
+    .replace(/[^A-Za-z0-9._-]+/g, '-')
+    .replace(/-+(?=\.|$)/g, '')
+    .replace(/^[^A-Za-z0-9]+/, '')
+    .slice(0, 180)
   return cleaned === '' ? `r-${randomBytes(6).toString('hex')}` : cleaned
 }

@@ -412,6 +412,10 @@ export interface LocalFiles {
   removeDaemonInfo(ifPid?: number): Promise<void>
   /** The daemon's log file, for people. */
   readonly daemonLog: string
+  /** The log opened for appending (its directory made), for a detached daemon's stdout and stderr. */
+  openDaemonLog(): {fd: number; close(): void}
+  /** The last `lines` lines of the daemon's log ('' when there is none). */
+  daemonLogTail(lines: number): string
   /** Calls `onFlow(slug)` when a flow's releases change (release or promote). */
   watchReleases(onFlow: (slug: string) => void): {close(): Promise<void>}
   /** Where the daemon's control socket listens (its liveness lock: the kernel closes it when the process dies). */
@@ -425,4 +429,3 @@ export interface LocalFiles {
 
   readonly stepLogs: StepLogs
 }
-

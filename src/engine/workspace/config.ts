@@ -46,7 +46,15 @@ export interface WorkspaceConfig {
 export const DEFAULT_CONFIG: WorkspaceConfig = {
   store: {type: 'files'},
   daemon: {host: '127.0.0.1', port: 7420},
-  limits: {outputBytes: 64 * 1024, flowBytes: 1024 * 1024, maxCrashes: 3, computeMs: 30_000, workers: os.availableParallelism(), heapMb: 512, stepLogBytes: 8 * 1024 * 1024},
+  limits: {
+    outputBytes: 64 * 1024,
+    flowBytes: 1024 * 1024,
+    maxCrashes: 3,
+    computeMs: 30_000,
+    workers: os.availableParallelism(),
+    heapMb: 512,
+    stepLogBytes: 8 * 1024 * 1024,
+  },
 }
 
 /** The file `breyta init` writes; deterministic so re-running init changes nothing. */
@@ -112,19 +120,22 @@ function readStoreConfig(v: Value | undefined, file: string): StoreConfig {
   if (type !== 'postgres') throw storeProblem(file, `:store :type must be :files or :postgres${type === undefined ? '' : `, not :${type}`}`)
   const secret = field(v, 'url-secret')
   const urlSecret = name(secret)
-  if (secret !== undefined && (urlSecret === undefined || urlSecret === '')) throw storeProblem(file, ':store :url-secret must name a secret, like :team-db')
+  if (secret !== undefined && !urlSecret) throw storeProblem(file, ':store :url-secret must name a secret, like :team-db')
   const schema = field(v, 'schema')
   if (schema !== undefined && typeof schema !== 'string') throw storeProblem(file, ':store :schema must be a string')
-  const lease = field(v, 'lease')
-  let leaseMs: number | null = null
-  if (lease !== undefined) {
-    try {
-      leaseMs = parseDuration(lease)
-    } catch (err) {
-      if (!(err instanceof DurationError)) throw err
-      throw storeProblem(file, `:store :lease: ${err.message}`)
-    }
-    if (leaseMs < 500) throw storeProblem(file, ':store :lease must be at least 500ms (the holder renews it three times per lease)')
+  return {type: 'postgres', urlSecret: urlSecret ?? null, schema: schema ?? null, leaseMs: readLease(field(v, 'lease'), file)}
+}
+
+/** `:store :lease`: a duration of at least 500 ms (its holder renews it three times per lease). */
+function readLease(lease: Value | undefined, file: string): number | null {
+  if (lease === undefined) return null
+  let ms: number
+  try {
+    ms = parseDuration(lease)
+  } catch (err) {
+    if (!(err instanceof DurationError)) throw err
+    throw storeProblem(file, `:store :lease: ${err.message}`)
   }
-  return {type: 'postgres', urlSecret: urlSecret ?? null, schema: typeof schema === 'string' ? schema : null, leaseMs}
+  if (ms < 500) throw storeProblem(file, ':store :lease must be at least 500ms (the holder renews it three times per lease)')
+  return ms
 }

@@ -31,7 +31,9 @@ export function findWorkspace(options: FindOptions): WorkspaceLayout {
   if (named !== undefined && named !== '') {
     const root = asRoot(named)
     if (!hasWorkspace(root)) {
-      throw new BreytaError('workspace_not_found', `no breyta workspace at ${root}`, {hint: `Run \`breyta init\` in ${root}, or point --workspace at a directory that has .breyta/.`})
+      throw new BreytaError('workspace_not_found', `no breyta workspace at ${root}`, {
+        hint: `Run \`breyta init\` in ${root}, or point --workspace at a directory that has .breyta/.`,
+      })
     }
     return new WorkspaceLayout(root)
   }
@@ -42,5 +44,7 @@ export function findWorkspace(options: FindOptions): WorkspaceLayout {
     if (parent === dir) break
     dir = parent
   }
-  throw new BreytaError('workspace_not_found', `no .breyta/ workspace in ${path.resolve(options.from)} or any parent directory`, {hint: 'Run `breyta init` to create one here, or pass --workspace DIR.'})
+  throw new BreytaError('workspace_not_found', `no .breyta/ workspace in ${path.resolve(options.from)} or any parent directory`, {
+    hint: 'Run `breyta init` to create one here, or pass --workspace DIR.',
+  })
 }

@@ -51,7 +51,10 @@ export class Workspace {
    * `invalid_input` when the selection is bad (its secret missing, not a PostgreSQL URL).
    */
   get store(): Store {
-    this.storeCache ??= openStore(this.layout, this.local, this.config.store, {env: this.options.env ?? process.env, ...(this.options.poolMax === undefined ? {} : {poolMax: this.options.poolMax})})
+    this.storeCache ??= openStore(this.layout, this.local, this.config.store, {
+      env: this.options.env ?? process.env,
+      ...(this.options.poolMax === undefined ? {} : {poolMax: this.options.poolMax}),
+    })
     return this.storeCache
   }
 

@@ -6,9 +6,7 @@ import {truncate} from '../format.js'
 import type {WaitInfo} from '../types.js'
 import {promptLines} from '../../cli/format/approval.js'
 import {CommentInput} from './CommentInput.js'
-
-/** Rows of a reject comment shown while it is typed (RunView's layout reserves them). */
-export const MAX_COMMENT_ROWS = 3
+import {MAX_COMMENT_ROWS} from '../screens/run-view-layout.js'
 
 export interface ApprovalPromptProps {
   wait: WaitInfo
@@ -26,12 +24,12 @@ export function ApprovalPrompt({wait, selected, rejectComment, width}: ApprovalP
   return (
     <Box flexDirection="column">
       <Text wrap="truncate">
-        <Text color="yellow" bold={selected}>{head}</Text>
+        <Text color="yellow" bold={selected}>
+          {head}
+        </Text>
         {truncate(prompt, Math.max(0, width - head.length))}
       </Text>
-      {rejectComment !== null && (
-        <CommentInput label="  reject comment: " value={rejectComment} width={width} maxLines={MAX_COMMENT_ROWS} />
-      )}
+      {rejectComment !== null && <CommentInput label="  reject comment: " value={rejectComment} width={width} maxLines={MAX_COMMENT_ROWS} />}
     </Box>
   )
 }

@@ -2,15 +2,11 @@
 // @jsxImportSource react
 /**
  * A multi-line comment field (the reject comment): the last `maxLines` lines, the cursor at
- * the end. Controlled, like FilterInput: the app's key map edits the value.
+ * the end (commentRows in run-view-layout.ts says how many rows that is). Controlled, like
+ * FilterInput: the app's key map edits the value.
  */
 import {Box, Text} from 'ink'
 import {truncate} from '../format.js'
-
-/** Rows the field takes for a value (the layout reserves them). */
-export function commentRows(value: string, maxLines: number): number {
-  return Math.min(maxLines, value.split('\n').length)
-}
 
 export function CommentInput({label, value, width, maxLines}: {label: string; value: string; width: number; maxLines: number}) {
   const lines = value.split('\n')

@@ -24,7 +24,7 @@ export interface StepTimelineProps {
 }
 
 export function StepTimeline({steps, selected, height, width, now}: StepTimelineProps) {
-  if (steps.length === 0) return <Text dimColor>  no steps yet</Text>
+  if (steps.length === 0) return <Text dimColor> no steps yet</Text>
   const {start, end} = windowRange(steps.length, selected, height)
   // Fixed columns at the right; the step id gets whatever is left.
   const typeW = 9
@@ -42,8 +42,7 @@ export function StepTimeline({steps, selected, height, width, now}: StepTimeline
           <Text key={`${index}:${step.id}`} wrap="truncate" inverse={isSel}>
             {isSel ? '›' : ' '}
             <Text color={statusColor(step.status)}>{` ${SYMBOLS[step.status] ?? '·'} `}</Text>
-            {cell(step.id, idW)} {cell(step.type, typeW)} <Text color={statusColor(step.status)}>{cell(step.status, statusW)}</Text>{' '}
-            {truncate(dur, durW + 4)}
+            {cell(step.id, idW)} {cell(step.type, typeW)} <Text color={statusColor(step.status)}>{cell(step.status, statusW)}</Text> {truncate(dur, durW + 4)}
           </Text>
         )
       })}

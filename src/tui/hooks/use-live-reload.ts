@@ -2,55 +2,44 @@
  * Load something through the TuiSource and load it again whenever the source reports a
  * change. A write burst (a run appending ten journal lines) coalesces into one reload: the
  * first event arms a timer and later ones ride on it, so a steady stream of changes still
- * reaches the screen within `debounceMs` instead of being postponed forever.
+ * reaches the screen within `debounceMs` instead of being postponed forever. What a load
+ * brings is reported to `onEvent` (the app turns it into a state action); nothing is kept here.
  */
-import {useCallback, useEffect, useRef, useState} from 'react'
+import {useCallback, useEffect, useRef} from 'react'
 import {describeError} from '../format.js'
 import type {TuiSource} from '../types.js'
+import {useLatest} from './use-latest.js'
 
-export interface LiveState<T> {
-  data: T | null
-  /** The last load's failure, already formatted for the status line. */
-  error: string | null
-  loading: boolean
-  /** Load now (after an action), without waiting for the watcher. */
-  refresh: () => void
-}
+export type LoadEvent<T> =
+  | {type: 'loading'}
+  | {type: 'loaded'; value: T}
+  /** The failure, already formatted for the status line. */
+  | {type: 'failed'; error: string}
 
-export function useLiveReload<T>(
-  source: TuiSource,
-  load: (() => Promise<T>) | null,
-  debounceMs: number,
-): LiveState<T> {
-  const [data, setData] = useState<T | null>(null)
-  const [error, setError] = useState<string | null>(null)
-  const [loading, setLoading] = useState(load !== null)
-  // Responses can arrive out of order; only the newest request may update state.
+/** Returns `refresh`: load now (after an action), without waiting for the watcher. */
+export function useLiveReload<T>(source: TuiSource, load: (() => Promise<T>) | null, debounceMs: number, onEvent: (event: LoadEvent<T>) => void): () => void {
+  // Responses can arrive out of order; only the newest request may report.
   const generation = useRef(0)
+  // The newest handler, without making `refresh` (and the subscription) change with it.
+  const report = useLatest(onEvent)
 
   const refresh = useCallback(() => {
     if (load === null) return
     const mine = ++generation.current
-    setLoading(true)
+    report.current({type: 'loading'})
     load().then(
       (value) => {
-        if (mine !== generation.current) return
-        setData(value)
-        setError(null)
-        setLoading(false)
+        if (mine === generation.current) report.current({type: 'loaded', value})
       },
-      (error_: unknown) => {
-        if (mine !== generation.current) return
-        setError(describeError(error_))
-        setLoading(false)
+      (error: unknown) => {
+        if (mine === generation.current) report.current({type: 'failed', error: describeError(error)})
       },
     )
-  }, [load])
+  }, [load, report])
 
   useEffect(() => {
     if (load === null) {
       generation.current++
-      setData(null)
       return
     }
     refresh()
@@ -70,5 +59,5 @@ export function useLiveReload<T>(
     }
   }, [source, load, refresh, debounceMs])
 
-  return {data, error, loading, refresh}
+  return refresh
 }

@@ -5,7 +5,10 @@
 import {useEffect, useState} from 'react'
 import {useStdout} from 'ink'
 
-export interface Size {columns: number; rows: number}
+export interface Size {
+  columns: number
+  rows: number
+}
 
 export function useTerminalSize(override: Partial<Size> = {}): Size {
   const {stdout} = useStdout()

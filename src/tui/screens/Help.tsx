@@ -11,12 +11,12 @@ const KEYS: ReadonlyArray<readonly [string, string]> = [
   ['enter', 'open the selected run'],
   ['esc / ⌫', 'back; in the list, clear the filter'],
   ['tab', 'run view: select the next open approval'],
-  ['a', 'approve the run\'s open approval (or the selected one)'],
+  ['a', "approve the run's open approval (or the selected one)"],
   ['r', 'reject it: type a comment (enter: new line), ctrl-d rejects, esc cancels'],
   ['c', 'cancel the run (asks y/n)'],
   ['/', 'filter: words match flow or status; status:waiting flow:deploy match one'],
   ['w', 'jump to the next run waiting on a person'],
-  ['z', 'run view: unfold / fold an approval\'s context tree'],
+  ['z', "run view: unfold / fold an approval's context tree"],
   ['?', 'this help'],
   ['q', 'quit'],
 ]
@@ -33,7 +33,9 @@ export function Help({width, by}: {width: number; by: string}) {
         </Text>
       ))}
       <Text> </Text>
-      <Text dimColor wrap="truncate">{truncate(`Decisions are recorded as made by "${by}". The screen follows changes from the daemon and the CLI.`, width)}</Text>
+      <Text dimColor wrap="truncate">
+        {truncate(`Decisions are recorded as made by "${by}". The screen follows changes from the daemon and the CLI.`, width)}
+      </Text>
       <Text dimColor>esc or ? closes this help</Text>
     </Box>
   )

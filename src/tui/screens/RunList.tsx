@@ -9,16 +9,6 @@ import {StatusBadge} from '../components/StatusBadge.js'
 import {cell, clamp, formatAge, truncate, windowRange} from '../format.js'
 import type {RunSummary} from '../types.js'
 
-/** Runs with an open approval first (oldest request first: it has waited longest), then newest first. */
-export function orderRuns(runs: readonly RunSummary[]): RunSummary[] {
-  const needs = (r: RunSummary) => r['waiting-approvals'].length > 0
-  const byCreated = (a: RunSummary, b: RunSummary) => (a['created-at'] < b['created-at'] ? 1 : a['created-at'] > b['created-at'] ? -1 : 0)
-  return [
-    ...runs.filter(needs).sort((a, b) => -byCreated(a, b)),
-    ...runs.filter((r) => !needs(r)).sort(byCreated),
-  ]
-}
-
 export interface RunListProps {
   runs: readonly RunSummary[]
   selected: number
@@ -49,18 +39,24 @@ export function RunList({runs, selected, height, width, now, more, loading, filt
     waitingCount > 0 ? `${waitingCount} waiting on approval` : '',
     filter !== '' ? `filter: ${filter}` : '',
     loading ? 'loading…' : '',
-  ].filter(Boolean).join(' · ')
+  ]
+    .filter(Boolean)
+    .join(' · ')
   const rowsH = Math.max(1, height - 2)
   const {start, end} = windowRange(runs.length, selected, rowsH)
 
   return (
     <Box flexDirection="column">
-      <Text bold wrap="truncate">{truncate(title, width)}</Text>
+      <Text bold wrap="truncate">
+        {truncate(title, width)}
+      </Text>
       <Text dimColor wrap="truncate">
         {'  ' + cell('FLOW', flowW) + ' ' + cell('STATUS', statusW) + ' ' + cell('AGE', ageW) + ' ' + cell('STEP', stepW)}
       </Text>
       {runs.length === 0 && !loading && (
-        <Text dimColor>{truncate(filter === '' ? '  no runs yet: start one with `breyta flows run SLUG`' : '  no runs match the filter (esc clears it)', width)}</Text>
+        <Text dimColor>
+          {truncate(filter === '' ? '  no runs yet: start one with `breyta flows run SLUG`' : '  no runs match the filter (esc clears it)', width)}
+        </Text>
       )}
       {runs.slice(start, end).map((run, i) => {
         const index = start + i
@@ -69,9 +65,10 @@ export function RunList({runs, selected, height, width, now, more, loading, filt
         return (
           <Text key={run.id} wrap="truncate" inverse={isSel}>
             {isSel ? '› ' : '  '}
-            <Text color={waiting ? 'yellow' : undefined} bold={waiting}>{cell(run.flow, flowW)}</Text>{' '}
-            <StatusBadge status={run.status} width={statusW} />{' '}
-            {formatAge(run['created-at'], now).padStart(ageW)}{' '}
+            <Text color={waiting ? 'yellow' : undefined} bold={waiting}>
+              {cell(run.flow, flowW)}
+            </Text>{' '}
+            <StatusBadge status={run.status} width={statusW} /> {formatAge(run['created-at'], now).padStart(ageW)}{' '}
             <Text color={waiting ? 'yellow' : undefined}>{cell(stepColumn(run), stepW)}</Text>
           </Text>
         )

@@ -159,7 +159,12 @@ describe('readEdn: values', () => {
 
   it('reads nil, commas as whitespace and a top-level scalar', () => {
     expect(readEdn('nil')).toBe(null)
-    expect(readEdn('{:a 1, :b 2}')).toEqual(new Map<Value, Value>([[kw('a'), 1], [kw('b'), 2]]))
+    expect(readEdn('{:a 1, :b 2}')).toEqual(
+      new Map<Value, Value>([
+        [kw('a'), 1],
+        [kw('b'), 2],
+      ]),
+    )
     expect(readEdn('  "x"  ')).toBe('x')
   })
 })

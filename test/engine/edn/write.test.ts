@@ -68,7 +68,10 @@ describe('writeEdn', () => {
       emap({inst: new Date('2024-01-31T09:00:00.000Z'), uuid: new Tagged('uuid', 'f81d4fae-7dec-11d0-a765-00a0c91e6bf6')}),
       new List([sym('fn'), [sym('x')], new List([sym('inc'), sym('x')])]),
       emap({nested: emap({deeper: emap({list: Array.from({length: 40}, (_, i) => 'item-' + i)})})}),
-      new Map<Value, Value>([[[1, 2], 'vector key'], ['string key', new Set([1, 'a', kw('b')])]]),
+      new Map<Value, Value>([
+        [[1, 2], 'vector key'],
+        ['string key', new Set([1, 'a', kw('b')])],
+      ]),
     ]
     for (const v of values) expect(equals(readEdn(writeEdn(v)), v), writeEdn(v)).toBe(true)
   })
@@ -78,4 +81,3 @@ describe('writeEdn', () => {
     for (const line of text.split('\n')) expect(line.length).toBeLessThanOrEqual(100)
   })
 })
-

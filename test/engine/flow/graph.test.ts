@@ -194,7 +194,8 @@ describe('the commands', () => {
     expect((await cli(['flows', 'release', 'gated', '--json'], {cwd: tmp.root})).code).toBe(0)
     const draft = fs.readFileSync(path.join(tmp.root, '.breyta', 'flows', 'gated.edn'), 'utf8')
     tmp.writeFlow('gated', draft.replace(':drop', ':discard'))
-    const ids = async (args: string[]) => (await cli(['flows', 'graph', 'gated', ...args, '--json'], {cwd: tmp.root})).json.data.steps.map((s: {id: string}) => s.id)
+    const ids = async (args: string[]) =>
+      (await cli(['flows', 'graph', 'gated', ...args, '--json'], {cwd: tmp.root})).json.data.steps.map((s: {id: string}) => s.id)
     expect(await ids([])).toEqual(['prepare', 'approve', 'ship', 'discard'])
     expect(await ids(['--target', 'live'])).toEqual(['prepare', 'approve', 'ship', 'drop'])
     expect(await ids(['--version', '1'])).toEqual(['prepare', 'approve', 'ship', 'drop'])

@@ -48,7 +48,11 @@ describe('the valid fixture (every top-level key)', () => {
     const min = parseFlow(flow('(flow/input)'))
     expect(min.concurrency).toEqual({type: 'unlimited', onNewVersion: 'drain'})
     expect([min.triggers, min.requires, min.templates.size, min.functions.size, min.description]).toEqual([[], [], 0, 0, undefined])
-    expect(parseFlow(flow('(flow/input)', ' :concurrency {:type :singleton}')).concurrency).toEqual({type: 'singleton', onConflict: 'queue', onNewVersion: 'drain'})
+    expect(parseFlow(flow('(flow/input)', ' :concurrency {:type :singleton}')).concurrency).toEqual({
+      type: 'singleton',
+      onConflict: 'queue',
+      onNewVersion: 'drain',
+    })
     expect(parseFlow(flow('(flow/input)', ' :concurrency {:type :keyed :key [:repo]}')).concurrency).toEqual({
       type: 'keyed',
       key: [['repo']],
@@ -63,7 +67,7 @@ describe('the valid fixture (every top-level key)', () => {
   })
 
   it("unwraps a quoted body written as '(...)", () => {
-    const def2 = parseFlow(flow("'(do (flow/step :sleep :nap {:duration \"5m\"}))"))
+    const def2 = parseFlow(flow('\'(do (flow/step :sleep :nap {:duration "5m"}))'))
     expect((def2.flow as List).items[0]).toBe(sym('do'))
   })
 })
@@ -124,9 +128,13 @@ describe('checks on the :flow body', () => {
   })
 
   it('allows repeated ids inside fn and loop bodies, not outside', () => {
-    const ok = flow('(do (flow/map [1 2] (fn [x] (do (flow/step :sleep :s {:duration 1}) (flow/step :sleep :s {:duration 1}))))\n (loop [i 0] (flow/step :sleep :s {:duration 1})))')
+    const ok = flow(
+      '(do (flow/map [1 2] (fn [x] (do (flow/step :sleep :s {:duration 1}) (flow/step :sleep :s {:duration 1}))))\n (loop [i 0] (flow/step :sleep :s {:duration 1})))',
+    )
     expect(validateFlowText(ok).problems).toEqual([])
-    expect(problems(flow('(do (flow/step :sleep :s {:duration 1})\n     (flow/step :sleep :s {:duration 1}))')).map(([l, c, p]) => [l, c, p])).toEqual([[3, 24, 'flow[s]']])
+    expect(problems(flow('(do (flow/step :sleep :s {:duration 1})\n     (flow/step :sleep :s {:duration 1}))')).map(([l, c, p]) => [l, c, p])).toEqual([
+      [3, 24, 'flow[s]'],
+    ])
   })
 
   it('allows the same id once in each branch of if/cond/case, not twice in one branch', () => {
@@ -139,7 +147,7 @@ describe('checks on the :flow body', () => {
   })
 
   it('skips quoted data and computed ids and configs', () => {
-    expect(validateFlowText(flow("(do '(flow/step :nope :x {}) (flow/step :http (str \"a\" 1) (flow/input)))")).problems).toEqual([])
+    expect(validateFlowText(flow('(do \'(flow/step :nope :x {}) (flow/step :http (str "a" 1) (flow/input)))')).problems).toEqual([])
   })
 
   it('checks the shape of a step call', () => {
@@ -164,8 +172,13 @@ describe('checks on the :flow body', () => {
   })
 
   it('checks :template and :connection refs, counting :requires slots as connections', () => {
-    const text = flow('(do (flow/step :llm :ask {:connection :model :template :nope}) (flow/step :http :get {:connection :gh :path "/"}))', '\n :requires [{:slot :gh}]')
-    expect(problems(text, {connections: new Set(['model'])}).map(([, , p, m]) => `${p}: ${m}`)).toEqual(['flow[ask].template: unknown template :nope (none are defined)'])
+    const text = flow(
+      '(do (flow/step :llm :ask {:connection :model :template :nope}) (flow/step :http :get {:connection :gh :path "/"}))',
+      '\n :requires [{:slot :gh}]',
+    )
+    expect(problems(text, {connections: new Set(['model'])}).map(([, , p, m]) => `${p}: ${m}`)).toEqual([
+      'flow[ask].template: unknown template :nope (none are defined)',
+    ])
     expect(problems(text, {connections: new Set()}).map(([, , p]) => p)).toEqual(['flow[ask].connection', 'flow[ask].template'])
     // Without a connection list, connections are not checked.
     expect(problems(text).map(([, , p]) => p)).toEqual(['flow[ask].template'])

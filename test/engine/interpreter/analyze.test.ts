@@ -8,8 +8,14 @@ const messages = (code: string) => analyze(readEdn(code, {code: true})).map((u) 
 
 describe('analyze', () => {
   test('every unbound name, in every branch, with its path', () => {
-    expect(unbound('(if false undefined-thing (foo 1))')).toEqual([['undefined-thing', [2]], ['foo', [3, 0]]])
-    expect(unbound('{:a x :b [y]}')).toEqual([['x', ['a']], ['y', ['b', 0]]])
+    expect(unbound('(if false undefined-thing (foo 1))')).toEqual([
+      ['undefined-thing', [2]],
+      ['foo', [3, 0]],
+    ])
+    expect(unbound('{:a x :b [y]}')).toEqual([
+      ['x', ['a']],
+      ['y', ['b', 0]],
+    ])
   })
 
   test('binding forms and destructuring bind what they should, and only there', () => {
@@ -28,7 +34,10 @@ describe('analyze', () => {
 
   test('quoted data and case constants are not resolved', () => {
     expect(unbound("(do '(foo bar) (quote baz))")).toEqual([])
-    expect(unbound('(case x a 1 (b c) 2 d)')).toEqual([['x', [1]], ['d', [6]]])
+    expect(unbound('(case x a 1 (b c) 2 d)')).toEqual([
+      ['x', [1]],
+      ['d', [6]],
+    ])
   })
 
   test('messages: unknown function or symbol, a did-you-mean when one is close, unsupported forms', () => {

@@ -31,12 +31,22 @@ describe('for', () => {
 
   test('steps inside run in order, with ids suffixed by iteration as flow/map does', async () => {
     const host = recordingHost({respond: (c) => (c.config as Map<unknown, unknown>).get(kw('x')) as number})
-    const out = await code(`(let [a (flow/step :f :before {})
+    const out = await code(
+      `(let [a (flow/step :f :before {})
                                  r (for [x [1 2 3] :when (not= x 2) y [:p :q]] (flow/step :f :fetch {:x x}))
                                  z (flow/step :f :after {})]
-                             r)`, host)
+                             r)`,
+      host,
+    )
     expect(out).toBe('[1 1 3 3]')
-    expect(host.calls.map((c) => `${c.position} ${c.id}`)).toEqual(['0 before', '1[0].0 fetch[0]', '1[1].0 fetch[1]', '1[2].0 fetch[2]', '1[3].0 fetch[3]', '2 after'])
+    expect(host.calls.map((c) => `${c.position} ${c.id}`)).toEqual([
+      '0 before',
+      '1[0].0 fetch[0]',
+      '1[1].0 fetch[1]',
+      '1[2].0 fetch[2]',
+      '1[3].0 fetch[3]',
+      '2 after',
+    ])
   })
 
   test('syntax errors name the form', async () => {
@@ -50,7 +60,10 @@ describe('doseq and run!', () => {
   test('doseq runs steps in order and returns nil', async () => {
     const host = recordingHost()
     expect(await code('(doseq [x [1 2] y [:a]] (flow/step :f :s {:x x :y y}))', host)).toBe('nil')
-    expect(host.calls.map((c) => [c.id, c.position])).toEqual([['s[0]', '0[0].0'], ['s[1]', '0[1].0']])
+    expect(host.calls.map((c) => [c.id, c.position])).toEqual([
+      ['s[0]', '0[0].0'],
+      ['s[1]', '0[1].0'],
+    ])
   })
 
   test('run! calls f for each item in order and returns nil', async () => {
@@ -170,7 +183,10 @@ describe('the bugs behind the differential test', () => {
 
   test('a typo in a branch that is not taken fails before the run, at its form', async () => {
     const host = recordingHost()
-    await expect(run('(do (flow/step :f :first {}) (if false undefined-thing 1))', host)).rejects.toMatchObject({code: 'run_failed', message: "unknown symbol 'undefined-thing' in (if false undefined-thing 1)"})
+    await expect(run('(do (flow/step :f :first {}) (if false undefined-thing 1))', host)).rejects.toMatchObject({
+      code: 'run_failed',
+      message: "unknown symbol 'undefined-thing' in (if false undefined-thing 1)",
+    })
     expect(host.calls).toEqual([])
   })
 })

@@ -48,14 +48,13 @@ describe('errors', () => {
 })
 
 describe('performance', () => {
-  test('a 1,000-step loop costs far under 1 ms of engine time per step', async () => {
+  // Its speed is measured by `npm run bench` (workload A, ms per step), never by a timed test.
+  test('a 1,000-step loop calls each step once, in order, with its own position', async () => {
     const body = '(loop [i 0 acc []] (if (< i 1000) (recur (inc i) (conj acc (:i (flow/step :function (str "s" i) {:input {:i i}})))) (count acc)))'
     const host = recordingHost({respond: (c) => emap({i: c.position})})
-    await run(body, host) // warm up the JIT
-    const started = performance.now()
-    expect(await run(body, recordingHost({respond: (c) => emap({i: c.position})}))).toBe(1000)
-    const perStep = (performance.now() - started) / 1000
-    expect(perStep).toBeLessThan(0.2)
+    expect(await run(body, host)).toBe(1000)
+    expect(host.calls.map((c) => c.id)).toEqual(Array.from({length: 1000}, (_, i) => `s${i}`))
+    expect(new Set(host.calls.map((c) => c.position)).size).toBe(1000)
   })
 
   test('a pure loop of a million iterations does not grow the stack', async () => {
@@ -69,7 +68,10 @@ describe('compute budget', () => {
   test('an endless pure loop fails the run instead of blocking the engine', async () => {
     for (const body of ['(loop [i 0] (recur (inc i)))', '(loop [] (recur))', '(loop [m {}] (recur (assoc m :n (count m))))', '((fn [n] (recur n)) 0)']) {
       const started = Date.now()
-      const err = await evaluateFlow(flowDef(body), recordingHost(), budget).then(() => undefined, (e: unknown) => e as {code: string; message: string})
+      const err = await evaluateFlow(flowDef(body), recordingHost(), budget).then(
+        () => undefined,
+        (e: unknown) => e as {code: string; message: string},
+      )
       expect(err, body).toMatchObject({code: 'resource_exhausted', message: expect.stringMatching(/computed for \d+ s without reaching a step/)})
       expect(Date.now() - started, body).toBeLessThan(10_000)
     }
@@ -79,13 +81,20 @@ describe('compute budget', () => {
     // Twelve steps of 50 ms, each after 20,000 calls (a budget check or two): 600 ms in all,
     // three times the 200 ms budget, yet no stretch between two steps comes near it.
     const host = recordingHost({respond: (call) => new Promise((r) => setTimeout(() => r(call.config), 50))})
-    const out = await evaluateFlow(flowDef('(reduce (fn [acc i] (+ acc (reduce (fn [a b] (+ a b)) 0 (range 20000)) (:i (flow/step :function :s {:i i})))) 0 (range 12))'), host, budget)
+    const out = await evaluateFlow(
+      flowDef('(reduce (fn [acc i] (+ acc (reduce (fn [a b] (+ a b)) 0 (range 20000)) (:i (flow/step :function :s {:i i})))) 0 (range 12))'),
+      host,
+      budget,
+    )
     expect(out).toBe(12 * 199990000 + 66)
     expect(host.calls).toHaveLength(12)
   })
 
   test('an endless loop in a :functions entry fails the call', async () => {
     const flow = flowDef('nil', {functions: new Map([['spin', {id: 'spin', language: 'clojure', code: '(fn [x] (loop [n x] (recur (inc n))))'}]])})
-    await expect(callFunction(flow, {ref: 'spin'}, 0, budget)).rejects.toMatchObject({code: 'resource_exhausted', message: expect.stringMatching(/without reaching a step/)})
+    await expect(callFunction(flow, {ref: 'spin'}, 0, budget)).rejects.toMatchObject({
+      code: 'resource_exhausted',
+      message: expect.stringMatching(/without reaching a step/),
+    })
   })
 })

@@ -29,7 +29,10 @@ describe('flow/ functions', () => {
 
   test('a repeated step id gets #2, #3 (loops and branches), deterministically', async () => {
     const host = recordingHost()
-    await run('(do (loop [i 0] (when (< i 3) (flow/step :f :poll {:i i}) (recur (inc i)))) (if true (flow/step :f :x {}) nil) (when true (flow/step :f :x {})))', host)
+    await run(
+      '(do (loop [i 0] (when (< i 3) (flow/step :f :poll {:i i}) (recur (inc i)))) (if true (flow/step :f :x {}) nil) (when true (flow/step :f :x {})))',
+      host,
+    )
     expect(host.calls.map((c) => [c.id, c.position])).toEqual([
       ['poll', '0'],
       ['poll#2', '1'],
@@ -41,11 +44,14 @@ describe('flow/ functions', () => {
 
   test('flow/map bounds concurrency and returns results in order', async () => {
     // Later items answer sooner, so completion order differs from item order.
-    const host = recordingHost({tick: true, respond: async (c) => {
-      const x = (c.config as Map<unknown, unknown>).get(kw('x')) as number
-      for (let i = 0; i < 10 - x; i++) await new Promise((r) => setImmediate(r))
-      return x * 10
-    }})
+    const host = recordingHost({
+      tick: true,
+      respond: async (c) => {
+        const x = (c.config as Map<unknown, unknown>).get(kw('x')) as number
+        for (let i = 0; i < 10 - x; i++) await new Promise((r) => setImmediate(r))
+        return x * 10
+      },
+    })
     expect(await show('(flow/map (range 10) (fn [x] (flow/step :http :fetch {:x x})) {:concurrency 3})', host)).toBe('[0 10 20 30 40 50 60 70 80 90]')
     expect(host.maxInFlight).toBe(3)
     expect(host.calls.map((c) => c.id).sort()).toEqual([...Array(10).keys()].map((i) => `fetch[${i}]`).sort())
@@ -90,11 +96,16 @@ describe('flow/ functions', () => {
   })
 
   test('flow/map: a Suspend lets the other items run and settle, then is rethrown', async () => {
-    const host = recordingHost({tick: true, respond: (c) => {
-      if (c.type === 'wait') throw new Suspend(`wait ${c.id}`)
-      return 'ok'
-    }})
-    const err = await run('(flow/map [1 2 3] (fn [x] (if (= x 1) (flow/step :wait :approve {}) (flow/step :http :work {:x x}))) {:concurrency 1})', host).catch((e: unknown) => e)
+    const host = recordingHost({
+      tick: true,
+      respond: (c) => {
+        if (c.type === 'wait') throw new Suspend(`wait ${c.id}`)
+        return 'ok'
+      },
+    })
+    const err = await run('(flow/map [1 2 3] (fn [x] (if (= x 1) (flow/step :wait :approve {}) (flow/step :http :work {:x x}))) {:concurrency 1})', host).catch(
+      (e: unknown) => e,
+    )
     expect(err).toBeInstanceOf(Suspend)
     expect(host.calls.map((c) => c.id)).toEqual(['approve[0]', 'work[1]', 'work[2]'])
   })
@@ -105,14 +116,17 @@ describe('flow/ functions', () => {
       for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r))
       settled++
     }
-    const host = recordingHost({tick: true, respond: async (c) => {
-      const x = (c.config as Map<unknown, unknown>).get(kw('x')) as number
-      if (x === 0) throw new Suspend('zero waits')
-      if (x === 2) throw new BreytaError('step_failed', 'two failed')
-      await slowly()
-      if (x === 1) throw new BreytaError('step_failed', 'one failed')
-      return x
-    }})
+    const host = recordingHost({
+      tick: true,
+      respond: async (c) => {
+        const x = (c.config as Map<unknown, unknown>).get(kw('x')) as number
+        if (x === 0) throw new Suspend('zero waits')
+        if (x === 2) throw new BreytaError('step_failed', 'two failed')
+        await slowly()
+        if (x === 1) throw new BreytaError('step_failed', 'one failed')
+        return x
+      },
+    })
     const err = await run('(flow/map [0 1 2 3] (fn [x] (flow/step :http :s {:x x})))', host).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(BreytaError)
     expect((err as BreytaError).message).toBe('one failed')
@@ -120,9 +134,11 @@ describe('flow/ functions', () => {
   })
 
   test('flow/map launches no new items after a failure', async () => {
-    const host = recordingHost({respond: () => {
-      throw new BreytaError('step_failed', 'nope')
-    }})
+    const host = recordingHost({
+      respond: () => {
+        throw new BreytaError('step_failed', 'nope')
+      },
+    })
     await expect(run('(flow/map [0 1 2] (fn [x] (flow/step :http :s {:x x})) {:concurrency 1})', host)).rejects.toThrow('nope')
     expect(host.calls.map((c) => c.id)).toEqual(['s[0]'])
   })
@@ -133,17 +149,21 @@ describe('flow/ functions', () => {
   })
 
   test('a Suspend from a top-level step propagates unchanged', async () => {
-    const host = recordingHost({respond: () => {
-      throw new Suspend('waiting')
-    }})
+    const host = recordingHost({
+      respond: () => {
+        throw new Suspend('waiting')
+      },
+    })
     await expect(run('(let [x (flow/step :wait :w {})] (inc x))', host)).rejects.toBeInstanceOf(Suspend)
   })
 
   test('host errors pass through untouched', async () => {
     const boom = new Error('disk full')
-    const host = recordingHost({respond: () => {
-      throw boom
-    }})
+    const host = recordingHost({
+      respond: () => {
+        throw boom
+      },
+    })
     await expect(run('(:a (flow/step :http :s {}))', host)).rejects.toBe(boom)
   })
 

@@ -32,8 +32,14 @@ describe('callFunction', () => {
 
   test('unknown refs, non-functions and runtime errors are run_failed', async () => {
     await expect(callFunction(flow, {ref: 'missing'}, null)).rejects.toMatchObject({code: 'run_failed', message: "unknown function 'missing'"})
-    await expect(callFunction(flow, {ref: 'not-fn'}, null)).rejects.toMatchObject({code: 'run_failed', message: expect.stringMatching(/must evaluate to a function/)})
-    await expect(callFunction(flow, {code: '(fn [x] (inc x))'}, 'a')).rejects.toMatchObject({code: 'run_failed', message: expect.stringMatching(/^inc: expected a number/)})
+    await expect(callFunction(flow, {ref: 'not-fn'}, null)).rejects.toMatchObject({
+      code: 'run_failed',
+      message: expect.stringMatching(/must evaluate to a function/),
+    })
+    await expect(callFunction(flow, {code: '(fn [x] (inc x))'}, 'a')).rejects.toMatchObject({
+      code: 'run_failed',
+      message: expect.stringMatching(/^inc: expected a number/),
+    })
   })
 
   test('the same function is reused (compiled once per flow and id)', async () => {
@@ -46,7 +52,9 @@ describe('callFunction', () => {
 })
 
 describe('renderTemplate', () => {
-  const data = readEdn('{:repo "breyta" :pr {:number 12 :labels [:bug "ui"]} "title" "Fix" :items [{:title "one"} {:title "two"}] :n 1.5 :ok true :kw :done :none nil}')
+  const data = readEdn(
+    '{:repo "breyta" :pr {:number 12 :labels [:bug "ui"]} "title" "Fix" :items [{:title "one"} {:title "two"}] :n 1.5 :ok true :kw :done :none nil}',
+  )
 
   test('interpolates keyword keys, string keys and vector indexes', () => {
     expect(renderTemplate('{{repo}}#{{pr.number}}: {{title}} / {{items.1.title}}', data)).toBe('breyta#12: Fix / two')

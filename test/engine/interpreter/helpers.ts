@@ -75,7 +75,11 @@ export async function show(body: string, host: FlowHost = recordingHost()): Prom
 }
 
 /** The BreytaError a body fails with (fails the test when it succeeds). */
-export async function failure(body: string, host: FlowHost = recordingHost(), extra: Partial<FlowDefinition> = {}): Promise<{code: string; message: string; details?: Record<string, unknown>}> {
+export async function failure(
+  body: string,
+  host: FlowHost = recordingHost(),
+  extra: Partial<FlowDefinition> = {},
+): Promise<{code: string; message: string; details?: Record<string, unknown>}> {
   try {
     await run(body, host, extra)
   } catch (err) {

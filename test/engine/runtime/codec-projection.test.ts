@@ -7,14 +7,28 @@ import type {JournalEvent} from '../../../src/engine/journal/events.js'
 
 describe('lossless journal encoding', () => {
   it('round-trips every EDN kind exactly', () => {
-    const v = readEdn('{:k :v, "s" "~tilde", :n 12345678901234567890N, :f 1.5, :set #{1 :a "b"}, :list (1 2), [1 2] {:nested [nil true]}, :inst #inst "2026-01-01T00:00:00Z", :tag #uuid "f81d4fae-7dec-11d0-a765-00a0c91e6bf6"}')
+    const v = readEdn(
+      '{:k :v, "s" "~tilde", :n 12345678901234567890N, :f 1.5, :set #{1 :a "b"}, :list (1 2), [1 2] {:nested [nil true]}, :inst #inst "2026-01-01T00:00:00Z", :tag #uuid "f81d4fae-7dec-11d0-a765-00a0c91e6bf6"}',
+    )
     const back = decode(JSON.parse(JSON.stringify(encode(v))))
     expect(equals(back, v)).toBe(true)
   })
 
   it('keeps keywords and strings apart', () => {
-    const back = decode(encode(new Map<never, never>([[kw('decision') as never, kw('approved') as never], ['decision' as never, 'approved' as never]])))
-    expect(back).toEqual(new Map<unknown, unknown>([[kw('decision'), kw('approved')], ['decision', 'approved']]))
+    const back = decode(
+      encode(
+        new Map<never, never>([
+          [kw('decision') as never, kw('approved') as never],
+          ['decision' as never, 'approved' as never],
+        ]),
+      ),
+    )
+    expect(back).toEqual(
+      new Map<unknown, unknown>([
+        [kw('decision'), kw('approved')],
+        ['decision', 'approved'],
+      ]),
+    )
   })
 })
 
@@ -31,7 +45,13 @@ describe('the SPEC §6 JSON mapping', () => {
   it('leaves values that are already EDN alone', () => {
     const list = new List([1])
     const tagged = new Tagged('x', 1)
-    expect(fromJson({a: kw('k'), l: list, t: tagged})).toEqual(new Map<unknown, unknown>([[kw('a'), kw('k')], [kw('l'), list], [kw('t'), tagged]]))
+    expect(fromJson({a: kw('k'), l: list, t: tagged})).toEqual(
+      new Map<unknown, unknown>([
+        [kw('a'), kw('k')],
+        [kw('l'), list],
+        [kw('t'), tagged],
+      ]),
+    )
   })
 })
 
@@ -62,8 +82,26 @@ describe('projection', () => {
   it('records who completed a wait, with the decision as a string in JSON', () => {
     const done = projectRun([
       ...events,
-      {seq: 10, at: at(4), type: 'wait_completed', key: 'ok', payload: {'~:decision': '~:approved', '~:by': 'ada'}, source: 'cli', by: 'ada', decision: 'approved'},
-      {seq: 11, at: at(4), type: 'step_completed', step: 'ok', stepType: 'wait', position: '1', attempt: 1, output: {'~:decision': '~:approved', '~:by': 'ada'}},
+      {
+        seq: 10,
+        at: at(4),
+        type: 'wait_completed',
+        key: 'ok',
+        payload: {'~:decision': '~:approved', '~:by': 'ada'},
+        source: 'cli',
+        by: 'ada',
+        decision: 'approved',
+      },
+      {
+        seq: 11,
+        at: at(4),
+        type: 'step_completed',
+        step: 'ok',
+        stepType: 'wait',
+        position: '1',
+        attempt: 1,
+        output: {'~:decision': '~:approved', '~:by': 'ada'},
+      },
       {seq: 12, at: at(5), type: 'run_completed', output: '~:shipped'},
     ] as JournalEvent[])!
     expect(done).toMatchObject({status: 'completed', output: 'shipped', 'finished-at': at(5)})

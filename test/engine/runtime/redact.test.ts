@@ -23,7 +23,9 @@ describe('Redactor', () => {
   })
 
   it('refuses a value too short to redact, naming the secret and never the value', () => {
-    expect(() => assertRedactable('pin', 'abcde')).toThrow(expect.objectContaining({code: 'invalid_input', message: expect.stringContaining(`shorter than ${MIN_SECRET_LENGTH}`)}))
+    expect(() => assertRedactable('pin', 'abcde')).toThrow(
+      expect.objectContaining({code: 'invalid_input', message: expect.stringContaining(`shorter than ${MIN_SECRET_LENGTH}`)}),
+    )
     expect(() => assertRedactable('pin', 'abcde')).toThrow(expect.not.objectContaining({message: expect.stringContaining('abcde')}))
     expect(assertRedactable('pin', 'abcdef')).toBe('abcdef')
   })
@@ -33,7 +35,7 @@ describe('Redactor', () => {
       headers: emap({authorization: 'Bearer s3cr3t-token'}),
       items: [1, 'x s3cr3t', new Set(['s3cr3t']), new List(['s3cr3t-token']), new Tagged('t', 's3cr3t')],
       kw: kw('ok'),
-      's3cr3t': 5,
+      s3cr3t: 5,
     })
     const out = r.value(v)
     expect(JSON.stringify(out, (_k, x) => (x instanceof Map ? [...x] : x instanceof Set ? [...x] : x))).not.toContain('s3cr3t')

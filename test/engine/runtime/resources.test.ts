@@ -18,7 +18,9 @@ beforeEach(async () => {
   await mkdir(layout.dir)
   run = ulid()
 })
-afterEach(async () => { await rm(root, {recursive: true, force: true}) })
+afterEach(async () => {
+  await rm(root, {recursive: true, force: true})
+})
 
 const LIMIT = 64 * 1024
 

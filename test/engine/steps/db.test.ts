@@ -27,17 +27,29 @@ describe(':db step on a real SQLite file', () => {
 
   beforeAll(() => {
     root = fs.mkdtempSync(path.join(os.tmpdir(), 'breyta-db-'))
-    ctx = testStepContext({workspaceRoot: root, connections: {main: {type: 'sqlite', path: 'data/main.db'}}, templates: {count: 'select count(*) as n from notes'}})
+    ctx = testStepContext({
+      workspaceRoot: root,
+      connections: {main: {type: 'sqlite', path: 'data/main.db'}},
+      templates: {count: 'select count(*) as n from notes'},
+    })
   })
   afterAll(() => fs.rmSync(root, {recursive: true, force: true}))
 
   it('creates, inserts with positional and named params, selects rows as maps', async () => {
-    expect(out(await run({connection: kw('main'), query: 'create table notes (id integer primary key, body text, tag text, n integer)'}, ctx))['row-count']).toBe(0)
+    expect(
+      out(await run({connection: kw('main'), query: 'create table notes (id integer primary key, body text, tag text, n integer)'}, ctx))['row-count'],
+    ).toBe(0)
     const ins = out(await run({connection: kw('main'), query: 'insert into notes (body, tag, n) values (?, ?, ?)', params: ['first', kw('a'), 1]}, ctx))
     expect(ins).toEqual({rows: [], 'row-count': 1})
     await run({connection: kw('main'), query: 'insert into notes (body, tag, n) values (:body, @tag, $n)', params: emap({body: 'second', tag: 'b', n: 2})}, ctx)
     const sel = out(await run({connection: kw('main'), query: 'select id, body, tag, n from notes where n >= ? order by id', params: [1]}, ctx))
-    expect(sel).toEqual({rows: [{id: 1, body: 'first', tag: 'a', n: 1}, {id: 2, body: 'second', tag: 'b', n: 2}], 'row-count': 2})
+    expect(sel).toEqual({
+      rows: [
+        {id: 1, body: 'first', tag: 'a', n: 1},
+        {id: 2, body: 'second', tag: 'b', n: 2},
+      ],
+      'row-count': 2,
+    })
     // Rows are EDN maps with keyword keys inside the flow.
     const o = await run({connection: kw('main'), query: 'select body from notes where id = 1'}, ctx)
     if (o.kind !== 'done') throw new Error('done')
@@ -66,15 +78,20 @@ describe(':db step on a real SQLite file', () => {
   })
 
   it(':transaction true commits all statements and returns per-statement results', async () => {
-    const o = out(await run({
-      connection: kw('main'),
-      transaction: true,
-      statements: [
-        emap({query: 'insert into notes (body) values (?)', params: ['t1']}),
-        emap({query: 'insert into notes (body) values (?)', params: ['t2']}),
-        emap({query: "select body from notes where body like 't%' order by body"}),
-      ],
-    }, ctx))
+    const o = out(
+      await run(
+        {
+          connection: kw('main'),
+          transaction: true,
+          statements: [
+            emap({query: 'insert into notes (body) values (?)', params: ['t1']}),
+            emap({query: 'insert into notes (body) values (?)', params: ['t2']}),
+            emap({query: "select body from notes where body like 't%' order by body"}),
+          ],
+        },
+        ctx,
+      ),
+    )
     expect(o.results!.map((r) => r['row-count'])).toEqual([1, 1, 2])
     expect(o.rows).toEqual([{body: 't1'}, {body: 't2'}])
     expect(o['row-count']).toBe(2)
@@ -82,11 +99,17 @@ describe(':db step on a real SQLite file', () => {
 
   it(':transaction true rolls everything back when one statement fails', async () => {
     const before = out(await run({connection: kw('main'), query: 'select count(*) as n from notes'}, ctx)).rows[0]!.n
-    const err = (await run({
-      connection: kw('main'),
-      transaction: true,
-      statements: [emap({query: 'insert into notes (body) values (?)', params: ['rolled-back']}), emap({query: 'insert into notes (id, body) values (1, ?)', params: ['dup']})],
-    }, ctx).catch((e: unknown) => e)) as StepError
+    const err = (await run(
+      {
+        connection: kw('main'),
+        transaction: true,
+        statements: [
+          emap({query: 'insert into notes (body) values (?)', params: ['rolled-back']}),
+          emap({query: 'insert into notes (id, body) values (1, ?)', params: ['dup']}),
+        ],
+      },
+      ctx,
+    ).catch((e: unknown) => e)) as StepError
     expect(err).toBeInstanceOf(StepError)
     expect(err.message).toMatch(/UNIQUE constraint failed/)
     expect(err.retryable).toBe(false)
@@ -121,9 +144,16 @@ describe(':db step on a real SQLite file', () => {
 })
 
 describe('named → positional placeholders for PostgreSQL', () => {
-  const vals = new Map<string, Value>([['id', 1], ['name', 'x'], ['user-id', 7]])
+  const vals = new Map<string, Value>([
+    ['id', 1],
+    ['name', 'x'],
+    ['user-id', 7],
+  ])
   it('numbers names in first-use order and reuses a repeated name', () => {
-    expect(namedToPositional('select * from t where id = :id or parent = :id and name = @name', vals)).toEqual({text: 'select * from t where id = $1 or parent = $1 and name = $2', values: [1, 'x']})
+    expect(namedToPositional('select * from t where id = :id or parent = :id and name = @name', vals)).toEqual({
+      text: 'select * from t where id = $1 or parent = $1 and name = $2',
+      values: [1, 'x'],
+    })
     expect(namedToPositional('select :user-id', vals)).toEqual({text: 'select $1', values: [7]})
   })
   it('leaves strings, quoted identifiers, comments, casts and dollar quotes alone', () => {
@@ -152,9 +182,18 @@ describe.skipIf(!PG_URL)(':db step on a real PostgreSQL (BREYTA_TEST_PG_URL)', (
   it('creates, inserts with $1 and named params, selects rows as maps', async () => {
     await run({connection: kw('pg'), query: `create table ${table} (id serial primary key, body text not null, meta jsonb, at timestamptz default now())`}, ctx)
     expect(out(await run({connection: kw('pg'), query: `insert into ${table} (body) values ($1), ($2)`, params: ['a', 'b']}, ctx))['row-count']).toBe(2)
-    await run({connection: kw('pg'), query: `insert into ${table} (body, meta) values (:body, :meta::jsonb)`, params: emap({body: 'c', meta: emap({k: kw('v')})})}, ctx)
+    await run(
+      {connection: kw('pg'), query: `insert into ${table} (body, meta) values (:body, :meta::jsonb)`, params: emap({body: 'c', meta: emap({k: kw('v')})})},
+      ctx,
+    )
     const sel = out(await run({connection: kw('pg'), query: `select id, body, meta from ${table} where body = any($1) order by id`, params: [['a', 'c']]}, ctx))
-    expect(sel).toEqual({rows: [{id: 1, body: 'a', meta: null}, {id: 3, body: 'c', meta: {k: 'v'}}], 'row-count': 2})
+    expect(sel).toEqual({
+      rows: [
+        {id: 1, body: 'a', meta: null},
+        {id: 3, body: 'c', meta: {k: 'v'}},
+      ],
+      'row-count': 2,
+    })
     expect(out(await run({connection: kw('pg'), query: `select count(*) as n from ${table}`}, ctx)).rows).toEqual([{n: 3}])
   })
 
@@ -166,15 +205,28 @@ describe.skipIf(!PG_URL)(':db step on a real PostgreSQL (BREYTA_TEST_PG_URL)', (
   })
 
   it(':transaction true commits, and rolls back on failure', async () => {
-    const ok = out(await run({connection: kw('pg'), transaction: true, statements: [
-      emap({query: `insert into ${table} (body) values ($1) returning id`, params: ['tx1']}),
-      emap({query: `update ${table} set body = body || '!' where body = :b`, params: emap({b: 'tx1'})}),
-    ]}, ctx))
+    const ok = out(
+      await run(
+        {
+          connection: kw('pg'),
+          transaction: true,
+          statements: [
+            emap({query: `insert into ${table} (body) values ($1) returning id`, params: ['tx1']}),
+            emap({query: `update ${table} set body = body || '!' where body = :b`, params: emap({b: 'tx1'})}),
+          ],
+        },
+        ctx,
+      ),
+    )
     expect(ok.results!.map((r) => r['row-count'])).toEqual([1, 1])
-    const err = (await run({connection: kw('pg'), transaction: true, statements: [
-      emap({query: `insert into ${table} (body) values ($1)`, params: ['gone']}),
-      emap({query: `insert into ${table} (body) values (null)`}),
-    ]}, ctx).catch((e: unknown) => e)) as StepError
+    const err = (await run(
+      {
+        connection: kw('pg'),
+        transaction: true,
+        statements: [emap({query: `insert into ${table} (body) values ($1)`, params: ['gone']}), emap({query: `insert into ${table} (body) values (null)`})],
+      },
+      ctx,
+    ).catch((e: unknown) => e)) as StepError
     expect(err).toBeInstanceOf(StepError)
     expect(err.message).toMatch(/null value/)
     expect(err.retryable).toBe(false)

@@ -25,10 +25,16 @@ async function anthropic(reply?: (u: string) => string): Promise<FakeServer> {
   return s
 }
 
-function ctxFor(server: FakeServer, provider: 'openai' | 'anthropic', extra: {signal?: AbortSignal; baseSuffix?: string; templates?: Record<string, string>} = {}) {
+function ctxFor(
+  server: FakeServer,
+  provider: 'openai' | 'anthropic',
+  extra: {signal?: AbortSignal; baseSuffix?: string; templates?: Record<string, string>} = {},
+) {
   const base = server.url + (extra.baseSuffix ?? (provider === 'openai' ? '/v1' : ''))
   return testStepContext({
-    connections: {model: {type: 'llm', provider, 'base-url': base, model: 'test-model', auth: {'api-key': provider === 'openai' ? 'openai-key' : 'anthropic-key'}}},
+    connections: {
+      model: {type: 'llm', provider, 'base-url': base, model: 'test-model', auth: {'api-key': provider === 'openai' ? 'openai-key' : 'anthropic-key'}},
+    },
     secrets: {'openai-key': 'sk-test', 'anthropic-key': 'ak-test'},
     signal: extra.signal,
     templates: extra.templates,
@@ -61,7 +67,15 @@ describe(':llm step, OpenAI-compatible', () => {
     const req = s.requests[0]!
     expect(req.headers.authorization).toBe('Bearer sk-test')
     expect(req.headers['idempotency-key']).toBe(ctx.idempotencyKey)
-    expect(req.json).toEqual({model: 'test-model', messages: [{role: 'system', content: 'be brief'}, {role: 'user', content: 'hello'}], temperature: 0.2, max_tokens: 50})
+    expect(req.json).toEqual({
+      model: 'test-model',
+      messages: [
+        {role: 'system', content: 'be brief'},
+        {role: 'user', content: 'hello'},
+      ],
+      temperature: 0.2,
+      max_tokens: 50,
+    })
     expect(ctx.usedSecrets.has('sk-test')).toBe(true)
   })
 

@@ -25,7 +25,10 @@ function out(o: StepOutcome): unknown {
 describe(':notify step', () => {
   it(':http posts JSON to the connection base-url + :path with bearer auth', async () => {
     const s = await receiver()
-    const ctx = testStepContext({connections: {hooks: {type: 'http', 'base-url': s.url + '/api/', auth: {bearer: 'hook-token'}}}, secrets: {'hook-token': 't0k'}})
+    const ctx = testStepContext({
+      connections: {hooks: {type: 'http', 'base-url': s.url + '/api/', auth: {bearer: 'hook-token'}}},
+      secrets: {'hook-token': 't0k'},
+    })
     const result = out(await notifyStep.run(emap({channel: kw('http'), connection: kw('hooks'), path: '/notify', message: 'deployed'}), ctx))
     expect(result).toEqual({delivered: true, channel: 'http', status: 200})
     const req = s.requests[0]!

@@ -28,7 +28,13 @@ afterAll(async () => {
   await rm(dir, {recursive: true, force: true})
 })
 
-const SECRETS = {'vm-pass': 'pw-correct-horse', 'vm-key': userKey.privateKey, 'locked-key': lockedKey.privateKey, 'locked-pass': 'key-pass-123', 'bad-pass': 'nope-nope'}
+const SECRETS = {
+  'vm-pass': 'pw-correct-horse',
+  'vm-key': userKey.privateKey,
+  'locked-key': lockedKey.privateKey,
+  'locked-pass': 'key-pass-123',
+  'bad-pass': 'nope-nope',
+}
 
 function config(extra: Record<string, Value>): EdnMap {
   return emap({host: server.host, port: server.port, user: 'agent', auth: emap({password: kw('vm-pass')}), 'host-key': server.fingerprint, ...extra})
@@ -86,11 +92,13 @@ describe(':ssh step against an in-process ssh2 server', () => {
   })
 
   it('passes stdin, env and vector commands (shell-quoted)', async () => {
-    const {output} = await run(config({
-      command: ['sh', '-c', 'printf "%s|%s|" "$GREETING" "$1"; cat', 'arg0', "it's $HOME"],
-      env: emap({GREETING: "hi 'there'"}),
-      stdin: 'from stdin',
-    }))
+    const {output} = await run(
+      config({
+        command: ['sh', '-c', 'printf "%s|%s|" "$GREETING" "$1"; cat', 'arg0', "it's $HOME"],
+        env: emap({GREETING: "hi 'there'"}),
+        stdin: 'from stdin',
+      }),
+    )
     expect(field(output, 'stdout')).toBe(`hi 'there'|it's $HOME|from stdin`)
     expect(shellQuote("a'b")).toBe(`'a'\\''b'`)
   })
@@ -98,7 +106,9 @@ describe(':ssh step against an in-process ssh2 server', () => {
   it('passes a secret to the remote env on purpose ({:secret :name}), nothing of the local env', async () => {
     const ctx = testStepContext({secrets: {...SECRETS, 'api-key': 'remote-api-key-1'}, workspaceRoot: dir})
     const before = server.commands.length
-    const {output} = await sshStep.run(config({command: 'printf "%s" "$API_KEY"', env: emap({API_KEY: emap({secret: kw('api-key')})})}), ctx) as {output: EdnMap}
+    const {output} = (await sshStep.run(config({command: 'printf "%s" "$API_KEY"', env: emap({API_KEY: emap({secret: kw('api-key')})})}), ctx)) as {
+      output: EdnMap
+    }
     expect(field(output, 'stdout')).toBe('remote-api-key-1')
     expect(ctx.usedSecrets).toContain('remote-api-key-1')
     expect(server.commands[before]).not.toContain('BREYTA_')
@@ -139,7 +149,9 @@ describe(':ssh step against an in-process ssh2 server', () => {
       if (seen.join('').includes('first')) onFirst()
     }
     let ended = false
-    const pending = sshStep.run(config({command: `echo first; while [ ! -e ${shellQuote(release)} ]; do sleep 0.05; done; echo second >&2`}), ctx).finally(() => (ended = true))
+    const pending = sshStep
+      .run(config({command: `echo first; while [ ! -e ${shellQuote(release)} ]; do sleep 0.05; done; echo second >&2`}), ctx)
+      .finally(() => (ended = true))
     await first
     // The command waits for the release file: the line came while it still ran.
     expect(ended).toBe(false)

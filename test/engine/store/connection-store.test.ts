@@ -12,7 +12,9 @@ beforeEach(async () => {
   layout = new WorkspaceLayout(root)
   await mkdir(layout.dir)
 })
-afterEach(async () => { await rm(root, {recursive: true, force: true}) })
+afterEach(async () => {
+  await rm(root, {recursive: true, force: true})
+})
 
 const SPEC_EXAMPLE = `
 {:gh     {:type :http :base-url "https://api.github.com" :auth {:bearer :gh-token}}

@@ -41,7 +41,15 @@ export interface ContractTarget {
   }
 }
 
-export const queueEntry = (run: string, state: QueueEntry['state'] = 'admitted'): QueueEntry => ({run, key: null, limit: 1, state, waiter: null, target: 'draft', version: null})
+export const queueEntry = (run: string, state: QueueEntry['state'] = 'admitted'): QueueEntry => ({
+  run,
+  key: null,
+  limit: 1,
+  state,
+  waiter: null,
+  target: 'draft',
+  version: null,
+})
 
 export const FLOW_TEXT = '{:slug contract-demo :flow (fn [input] input)}'
 
@@ -171,7 +179,9 @@ export function storeContract(target: ContractTarget): void {
         const [a, b] = await two()
         const run = await newRun(a)
         const lease = (await a.leases.tryAcquire(run))!
-        const h = (await a.journals.open(lease, await a.journals.read(run))).redactWith((e) => (e.type === 'log' ? {...e, message: e.message.replaceAll('hunter2', '***')} : e))
+        const h = (await a.journals.open(lease, await a.journals.read(run))).redactWith((e) =>
+          e.type === 'log' ? {...e, message: e.message.replaceAll('hunter2', '***')} : e,
+        )
         const [written] = await h.appendNow(logEvent('password hunter2'))
         expect(written).toMatchObject({message: 'password ***'})
         await h.close()
@@ -185,7 +195,10 @@ export function storeContract(target: ContractTarget): void {
         for (let round = 0; round < 10; round++) {
           const readA = await a.journals.read(run)
           const readB = await b.journals.read(run)
-          const results = await Promise.allSettled([a.journals.appendAfter(run, readA, logEvent(`a${round}`)), b.journals.appendAfter(run, readB, logEvent(`b${round}`))])
+          const results = await Promise.allSettled([
+            a.journals.appendAfter(run, readA, logEvent(`a${round}`)),
+            b.journals.appendAfter(run, readB, logEvent(`b${round}`)),
+          ])
           expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1)
           expect(results.map(codeOf).filter(Boolean)).toEqual(['storage_error'])
         }
@@ -239,7 +252,9 @@ export function storeContract(target: ContractTarget): void {
       it('of N concurrent posts of one key on two instances exactly one wins and is what is read', async () => {
         const [a, b] = await two()
         const run = await newRun(a)
-        const posts = Array.from({length: 12}, (_, i) => (i % 2 === 0 ? a : b).inbox.post(run, {key: 'approve', payload: {n: i}, source: 'callback', at: new Date().toISOString()}))
+        const posts = Array.from({length: 12}, (_, i) =>
+          (i % 2 === 0 ? a : b).inbox.post(run, {key: 'approve', payload: {n: i}, source: 'callback', at: new Date().toISOString()}),
+        )
         const won = await Promise.all(posts)
         expect(won.filter(Boolean)).toHaveLength(1)
         const winner = won.indexOf(true)
@@ -313,7 +328,10 @@ export function storeContract(target: ContractTarget): void {
         const watch = b.signals.watch((id) => heard.push(id))
         try {
           // The watch may take a moment to be listening: keep noting until it hears one.
-          await eventually(() => heard.includes(run), () => a.signals.noteChanged(run))
+          await eventually(
+            () => heard.includes(run),
+            () => a.signals.noteChanged(run),
+          )
           const other = await newRun(a)
           await a.signals.signal(other)
           await eventually(() => heard.includes(other))

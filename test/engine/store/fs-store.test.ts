@@ -30,7 +30,16 @@ afterEach(async () => {
   fs.rmSync(root, {recursive: true, force: true})
 })
 
-const created = (run: string): UnsequencedEvent => ({type: 'run_created', at: new Date().toISOString(), run, flow: 'f', target: 'draft', version: null, sha256: sha('{:slug :f}'), input: {}})
+const created = (run: string): UnsequencedEvent => ({
+  type: 'run_created',
+  at: new Date().toISOString(),
+  run,
+  flow: 'f',
+  target: 'draft',
+  version: null,
+  sha256: sha('{:slug :f}'),
+  input: {},
+})
 const sha = (text: string) => crypto.createHash('sha256').update(text).digest('hex')
 
 /** Start workers; resolves once each has opened the store and waits for "go". */
@@ -71,7 +80,7 @@ describe('FsStore', () => {
     expect(await store.inbox.post(run, {key: 'approve', payload: null, source: 'cli', at: new Date().toISOString()})).toBe(false)
   }, 60_000)
 
-  it('queue.withQueue: two processes read-modify-write one flow\'s queue without losing an update', async () => {
+  it("queue.withQueue: two processes read-modify-write one flow's queue without losing an update", async () => {
     expect(await store.queue.read('solo')).toBeUndefined()
     await together([startWorker('queue', 'solo', '25'), startWorker('queue', 'solo', '25')])
     const entries = (await store.queue.read('solo'))!
@@ -84,9 +93,11 @@ describe('FsStore', () => {
     await store.queue.withQueue('q', () => ({entries: [], result: 1}))
     expect(await store.queue.read('q')).toEqual([])
     expect(await store.queue.withQueue('q', (entries) => ({result: entries}))).toEqual([])
-    await expect(store.queue.withQueue('q', () => {
-      throw new Error('no')
-    })).rejects.toThrow('no')
+    await expect(
+      store.queue.withQueue('q', () => {
+        throw new Error('no')
+      }),
+    ).rejects.toThrow('no')
     expect(await store.queue.read('q')).toEqual([])
     expect(await store.queue.slugs()).toEqual([])
   })

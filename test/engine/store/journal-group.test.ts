@@ -15,16 +15,18 @@ afterEach(() => fs.rmSync(dir, {recursive: true, force: true}))
 describe('grouped appends', () => {
   it('many writers appending and waiting at once: every event lands, numbered in order, in its own file', async () => {
     const writers = Array.from({length: 20}, (_, i) => JournalWriter.open(path.join(dir, `${i}.jsonl`), 0))
-    await Promise.all(writers.map(async (w, i) => {
-      for (let n = 0; n < 50; n++) {
-        const [e] = w.appendGrouped({type: 'log', at: String(n), message: `${i}:${n}`})
-        expect(e!.seq).toBe(n + 1)
-        // A few appends without waiting share the next flush.
-        if (n % 3 === 0) await w.durable()
-      }
-      await w.durable()
-      w.close()
-    }))
+    await Promise.all(
+      writers.map(async (w, i) => {
+        for (let n = 0; n < 50; n++) {
+          const [e] = w.appendGrouped({type: 'log', at: String(n), message: `${i}:${n}`})
+          expect(e!.seq).toBe(n + 1)
+          // A few appends without waiting share the next flush.
+          if (n % 3 === 0) await w.durable()
+        }
+        await w.durable()
+        w.close()
+      }),
+    )
     for (let i = 0; i < writers.length; i++) {
       const {events} = readJournal(path.join(dir, `${i}.jsonl`))
       expect(events.map((e) => (e as {message: string}).message)).toEqual(Array.from({length: 50}, (_, n) => `${i}:${n}`))

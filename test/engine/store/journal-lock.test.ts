@@ -20,7 +20,11 @@ describe('journal', () => {
     w.append({type: 'run_started', at: 'a', pid: 1}, {type: 'run_resumed', at: 'b', pid: 2})
     w.append({type: 'run_cancelled', at: 'c'})
     w.close()
-    expect(readJournal(file).events.map((e) => [e.seq, e.type])).toEqual([[1, 'run_started'], [2, 'run_resumed'], [3, 'run_cancelled']])
+    expect(readJournal(file).events.map((e) => [e.seq, e.type])).toEqual([
+      [1, 'run_started'],
+      [2, 'run_resumed'],
+      [3, 'run_cancelled'],
+    ])
   })
 
   it('skips a torn last line, and the next writer truncates it before appending', () => {
@@ -35,7 +39,13 @@ describe('journal', () => {
     w2.append({type: 'run_cancelled', at: 'b'})
     w2.close()
     expect(readJournal(file).events.map((e) => e.seq)).toEqual([1, 2])
-    expect(fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).every((l) => JSON.parse(l))).toBe(true)
+    expect(
+      fs
+        .readFileSync(file, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .every((l) => JSON.parse(l)),
+    ).toBe(true)
   })
 
   it('a missing journal reads as empty', () => {
@@ -59,7 +69,10 @@ describe('locks', () => {
 
   it('takes over at once a lock whose owner process died (kill -9)', async () => {
     const file = path.join(dir, 'run.lock')
-    const child = spawn(process.execPath, ['-e', `require('fs').writeFileSync(${JSON.stringify(file)}, JSON.stringify({pid: process.pid, host: require('os').hostname(), at: ''}), {flag: 'wx'}); setInterval(() => {}, 1000)`])
+    const child = spawn(process.execPath, [
+      '-e',
+      `require('fs').writeFileSync(${JSON.stringify(file)}, JSON.stringify({pid: process.pid, host: require('os').hostname(), at: ''}), {flag: 'wx'}); setInterval(() => {}, 1000)`,
+    ])
     await new Promise<void>((r) => {
       const t = setInterval(() => {
         if (fs.existsSync(file)) {
@@ -88,15 +101,19 @@ describe('locks', () => {
       while (!fs.existsSync(${JSON.stringify(go + '-done')})) await new Promise((r) => setTimeout(r, 2));
       l?.release()`
     const lines: string[] = []
-    const exits = Array.from({length: 6}, () => new Promise<string>((resolve) => {
-      const c = spawn(process.execPath, ['--input-type=module', '-e', script])
-      let out = ''
-      c.stdout.on('data', (d) => {
-        out += d
-        if (out.includes('\n')) lines.push(out.trim())
-      })
-      c.on('exit', () => resolve(out.trim()))
-    }))
+    const exits = Array.from(
+      {length: 6},
+      () =>
+        new Promise<string>((resolve) => {
+          const c = spawn(process.execPath, ['--input-type=module', '-e', script])
+          let out = ''
+          c.stdout.on('data', (d) => {
+            out += d
+            if (out.includes('\n')) lines.push(out.trim())
+          })
+          c.on('exit', () => resolve(out.trim()))
+        }),
+    )
     while (fs.readdirSync(dir).filter((f) => f.startsWith('ready-')).length < 6) await new Promise((r) => setTimeout(r, 5))
     fs.writeFileSync(go, '')
     while (lines.length < 6) await new Promise((r) => setTimeout(r, 5))

@@ -71,7 +71,13 @@ describe('kv store (SQLite WAL under .breyta/kv/)', () => {
 
   it('round-trips EDN values exactly (keywords, sets, maps, bigints)', async () => {
     const s = open()
-    const value = emap({status: kw('ok'), tags: new Set(['a', kw('b')]), big: 12345678901234567890n, at: new Date('2025-01-01T00:00:00Z'), list: [1, 'two', null]})
+    const value = emap({
+      status: kw('ok'),
+      tags: new Set(['a', kw('b')]),
+      big: 12345678901234567890n,
+      at: new Date('2025-01-01T00:00:00Z'),
+      list: [1, 'two', null],
+    })
     await s.set('ns', 'v', value)
     expect(await open().get('ns', 'v')).toEqual(value)
     const entry = await s.entry('ns', 'v')

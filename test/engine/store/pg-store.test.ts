@@ -153,7 +153,12 @@ if (SKIP) {
       await newRun(a, FLOW_TEXT + '\n')
       const defs = await admin((c) => c.query(`SELECT count(*)::int AS n FROM "${backing!.schema}".definitions`))
       expect(defs.rows[0].n).toBe(2)
-      const cols = await admin((c) => c.query(`SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = $1 AND (column_name ILIKE '%secret%' OR table_name ILIKE '%secret%')`, [backing!.schema]))
+      const cols = await admin((c) =>
+        c.query(
+          `SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = $1 AND (column_name ILIKE '%secret%' OR table_name ILIKE '%secret%')`,
+          [backing!.schema],
+        ),
+      )
       expect(cols.rows).toEqual([])
     })
 
@@ -162,7 +167,12 @@ if (SKIP) {
       const a = await backing.open({leaseMs: 60_000})
       const run = await newRun(a)
       // A lease row as a process that no longer exists left it (pid 2^22 + 1 is above Linux's pid_max default).
-      await admin((c) => c.query(`INSERT INTO "${backing!.schema}".leases (run, holder, owner, expires_at) VALUES ($1, 'gone', $2, now() + interval '1 hour')`, [run, JSON.stringify({pid: 4194305, host: os.hostname(), since: new Date().toISOString()})]))
+      await admin((c) =>
+        c.query(`INSERT INTO "${backing!.schema}".leases (run, holder, owner, expires_at) VALUES ($1, 'gone', $2, now() + interval '1 hour')`, [
+          run,
+          JSON.stringify({pid: 4194305, host: os.hostname(), since: new Date().toISOString()}),
+        ]),
+      )
       expect(await a.leases.holder(run)).toBeUndefined()
       const lease = await a.leases.tryAcquire(run)
       expect(lease).toBeDefined()
@@ -173,7 +183,10 @@ if (SKIP) {
       backing = await pgBacking()
       const a = await backing.open({leaseMs: 60_000})
       const run = await newRun(a)
-      const child = spawn(process.execPath, ['--import', 'tsx', path.join(repo, 'test/helpers/pg-lease-worker.ts'), PG_URL!, backing.schema, run, '60000'], {cwd: repo, stdio: ['ignore', 'pipe', 'inherit']})
+      const child = spawn(process.execPath, ['--import', 'tsx', path.join(repo, 'test/helpers/pg-lease-worker.ts'), PG_URL!, backing.schema, run, '60000'], {
+        cwd: repo,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      })
       const exited = new Promise((r) => child.once('exit', r))
       try {
         await new Promise<void>((resolve, reject) => {
@@ -205,7 +218,12 @@ if (SKIP) {
       const a = await backing.open({leaseMs: 60_000})
       const run = await newRun(a)
       // Another process (pid 1, alive) holds it.
-      await admin((c) => c.query(`INSERT INTO "${backing!.schema}".leases (run, holder, owner, expires_at) VALUES ($1, 'elsewhere:1:x/1', $2, now() + interval '1 hour')`, [run, JSON.stringify({pid: 1, host: 'elsewhere', since: new Date().toISOString()})]))
+      await admin((c) =>
+        c.query(`INSERT INTO "${backing!.schema}".leases (run, holder, owner, expires_at) VALUES ($1, 'elsewhere:1:x/1', $2, now() + interval '1 hour')`, [
+          run,
+          JSON.stringify({pid: 1, host: 'elsewhere', since: new Date().toISOString()}),
+        ]),
+      )
       await a.leases.dropOwn(run)
       expect(await a.leases.holder(run)).toMatchObject({pid: 1, host: 'elsewhere'})
       expect(await a.leases.tryAcquire(run)).toBeUndefined()

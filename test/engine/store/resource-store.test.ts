@@ -17,7 +17,9 @@ beforeEach(async () => {
   await writeFile(layout.secrets, '{:k "secret-value"}\n')
   await writeFile(path.join(root, 'outside.txt'), 'outside')
 })
-afterEach(async () => { await rm(root, {recursive: true, force: true}) })
+afterEach(async () => {
+  await rm(root, {recursive: true, force: true})
+})
 
 describe('resource store', () => {
   it('stores binary data byte-identical with its content type, under resources/<run>/<name>', async () => {

@@ -12,7 +12,9 @@ beforeEach(async () => {
   layout = new WorkspaceLayout(root)
   await mkdir(layout.dir)
 })
-afterEach(async () => { await rm(root, {recursive: true, force: true}) })
+afterEach(async () => {
+  await rm(root, {recursive: true, force: true})
+})
 
 describe('secret store', () => {
   it('maps names to env variables the SPEC way', () => {

@@ -28,7 +28,10 @@ describe('step logs', () => {
     const r = new StepLogReader(layout, RUN, 'build')
     w.write('stdout', ['one'], AT)
     w.write('stderr', ['two'], AT)
-    expect(r.read().lines.map((l) => [l.seq, l.stream, l.line])).toEqual([[1, 'stdout', 'one'], [2, 'stderr', 'two']])
+    expect(r.read().lines.map((l) => [l.seq, l.stream, l.line])).toEqual([
+      [1, 'stdout', 'one'],
+      [2, 'stderr', 'two'],
+    ])
     expect(r.read().lines).toEqual([])
     w.write('stdout', ['three'], AT)
     expect(r.read()).toMatchObject({dropped: 0, lines: [{seq: 3, line: 'three'}]})
@@ -62,7 +65,11 @@ describe('step logs', () => {
   it('a batch larger than the limit rotates within one write and keeps the newest lines', () => {
     const limit = 4000
     const w = new StepLogWriter(layout, RUN, 'batch', 1, limit)
-    w.write('stdout', Array.from({length: 300}, (_, i) => `line ${i + 1} ${'y'.repeat(40)}`), AT)
+    w.write(
+      'stdout',
+      Array.from({length: 300}, (_, i) => `line ${i + 1} ${'y'.repeat(40)}`),
+      AT,
+    )
     w.close()
     const file = stepLogFile(layout, RUN, 'batch')
     expect(fs.statSync(file).size + fs.statSync(`${file}.1`).size).toBeLessThanOrEqual(limit)

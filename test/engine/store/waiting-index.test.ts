@@ -27,7 +27,7 @@ describe('the waiting-runs index', () => {
     const id = await waitingRun(tmp)
     const index = path.join(tmp.root, '.breyta', 'runs', '.waiting')
     expect(fs.readdirSync(index)).toContain(id)
-    expect((await listOpenWaits(tmp.ws))).toMatchObject([{run: id, key: 'ok', approval: {prompt: 'Go?', show: {n: 3}}}])
+    expect(await listOpenWaits(tmp.ws)).toMatchObject([{run: id, key: 'ok', approval: {prompt: 'Go?', show: {n: 3}}}])
     // Run listings skip the index directory; `--status waiting` lists from it.
     expect((await listRuns(tmp.ws)).items.map((r) => r.id)).toEqual([id])
     expect((await listRuns(tmp.ws, {status: 'waiting'})).items.map((r) => r.id)).toEqual([id])
@@ -35,7 +35,7 @@ describe('the waiting-runs index', () => {
     await completeWait(tmp.ws, id, 'ok', {payload: approvalPayload('approved', 'ann', undefined), source: 'cli', by: 'ann', decision: 'approved'})
     expect((await driveRun(tmp.ws, id)).status).toBe('completed')
     expect(fs.readdirSync(index)).not.toContain(id)
-    expect((await listOpenWaits(tmp.ws))).toEqual([])
+    expect(await listOpenWaits(tmp.ws)).toEqual([])
   })
 
   it('backfills once for a workspace written before the index, then reads only the listed runs', async () => {

@@ -31,8 +31,10 @@ function lastUser(messages: Msg[]): string {
 
 export function startFakeAnthropic(options: FakeLlmOptions): Promise<FakeServer> {
   return startServer((req) => {
-    if (req.method !== 'POST' || req.path !== '/v1/messages') return {status: 404, body: {type: 'error', error: {type: 'not_found_error', message: `no route ${req.path}`}}}
-    if (req.headers['x-api-key'] !== options.apiKey) return {status: 401, body: {type: 'error', error: {type: 'authentication_error', message: 'invalid x-api-key'}}}
+    if (req.method !== 'POST' || req.path !== '/v1/messages')
+      return {status: 404, body: {type: 'error', error: {type: 'not_found_error', message: `no route ${req.path}`}}}
+    if (req.headers['x-api-key'] !== options.apiKey)
+      return {status: 401, body: {type: 'error', error: {type: 'authentication_error', message: 'invalid x-api-key'}}}
     if (typeof req.headers['anthropic-version'] !== 'string') return badRequest('anthropic-version header is required')
     const body = req.json as {model?: unknown; messages?: Msg[]; max_tokens?: unknown; system?: unknown} | undefined
     if (typeof body?.model !== 'string') return badRequest('model: Field required')

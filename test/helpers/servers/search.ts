@@ -38,7 +38,8 @@ export function startFakeSearxng(docs: Doc[]): Promise<FakeServer> {
 export function startFakeBrave(docs: Doc[], token: string): Promise<FakeServer> {
   return startServer((req) => {
     if (req.method !== 'GET' || req.path !== '/res/v1/web/search') return {status: 404, body: {type: 'ErrorResponse', error: {code: 'NOT_FOUND'}}}
-    if (req.headers['x-subscription-token'] !== token) return {status: 422, body: {type: 'ErrorResponse', error: {code: 'SUBSCRIPTION_TOKEN_INVALID', status: 422}}}
+    if (req.headers['x-subscription-token'] !== token)
+      return {status: 422, body: {type: 'ErrorResponse', error: {code: 'SUBSCRIPTION_TOKEN_INVALID', status: 422}}}
     const q = req.query.get('q') ?? ''
     const count = Number(req.query.get('count') ?? 20)
     return {
@@ -46,7 +47,12 @@ export function startFakeBrave(docs: Doc[], token: string): Promise<FakeServer> 
       body: {
         type: 'search',
         query: {original: q},
-        web: {type: 'search', results: matching(docs, q).slice(0, count).map((d) => ({type: 'search_result', title: d.title, url: d.url, description: d.text}))},
+        web: {
+          type: 'search',
+          results: matching(docs, q)
+            .slice(0, count)
+            .map((d) => ({type: 'search_result', title: d.title, url: d.url, description: d.text})),
+        },
       },
     }
   })

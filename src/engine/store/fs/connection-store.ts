@@ -5,13 +5,14 @@
  * (`host-key`, `base-url`).
  */
 import {readEdn} from '../../edn/read.js'
-import {Keyword, isMap, type Value} from '../../edn/values.js'
+import {Keyword, isMap, type EdnMap, type Value} from '../../edn/values.js'
 import {BreytaError, isBreytaError} from '../../errors.js'
 import type {Connection} from '../../shared/records.js'
 import {readParsed} from './file-cache.js'
 import type {WorkspaceLayout} from './paths.js'
 
-type Plain = null | boolean | number | string | Plain[] | {[k: string]: Plain}
+type Plain = null | boolean | number | string | Plain[] | PlainMap
+type PlainMap = {[k: string]: Plain}
 
 function keyName(k: Value): string | undefined {
   if (k instanceof Keyword) return k.name
@@ -24,16 +25,22 @@ function toPlain(v: Value, where: string, fail: (message: string) => never): Pla
   if (typeof v === 'bigint') return Number(v)
   if (v instanceof Keyword) return v.name
   if (Array.isArray(v)) return v.map((x, i) => toPlain(x, `${where}[${i}]`, fail))
-  if (isMap(v)) {
-    const out: {[k: string]: Plain} = {}
-    for (const [k, val] of v) {
-      const name = keyName(k)
-      if (name === undefined) fail(`${where}: keys must be keywords`)
-      out[name] = toPlain(val, `${where} :${name}`, fail)
-    }
-    return out
-  }
+  if (isMap(v)) return plainMap(v, where, fail)
   return fail(`${where}: unsupported value (use strings, numbers, keywords, vectors and maps)`)
+}
+
+function plainMap(m: EdnMap, where: string, fail: (message: string) => never): PlainMap {
+  const out: PlainMap = {}
+  for (const [k, val] of m) {
+    const name = keyName(k)
+    if (name === undefined) fail(`${where}: keys must be keywords`)
+    out[name] = toPlain(val, `${where} :${name}`, fail)
+  }
+  return out
+}
+
+function isPlainMap(v: Plain | undefined): v is PlainMap {
+  return typeof v === 'object' && v !== null && !Array.isArray(v)
 }
 
 /** Parse the text of connections.edn; `file` names it in errors. */
@@ -65,23 +72,23 @@ export function parseConnections(text: string, file: string): Record<string, Con
 /** One connection from its EDN map (connections.edn entry, or a flow's `:requires` entry). */
 export function connectionFromValue(name: string, v: Value, fail: (message: string) => never): Connection {
   if (!isMap(v)) fail(`:${name} must be a map with a :type`)
-  const plain = toPlain(v, `:${name}`, fail) as {[k: string]: Plain}
-  if (typeof plain.type !== 'string' || plain.type === '') fail(`:${name} needs :type (e.g. :http, :ssh, :llm)`)
-  checkAuth(name, plain.auth, fail)
-  if (plain.type === 'ssh' && typeof plain.host !== 'string') fail(`:${name} is an :ssh connection and needs :host`)
-  const {slot: _slot, ...rest} = plain
-  return {...rest, name, type: plain.type as string}
+  const {slot: _slot, ...rest} = plainMap(v, `:${name}`, fail)
+  const type = rest.type
+  if (typeof type !== 'string' || type === '') fail(`:${name} needs :type (e.g. :http, :ssh, :llm)`)
+  checkAuth(name, rest.auth, fail)
+  if (type === 'ssh' && typeof rest.host !== 'string') fail(`:${name} is an :ssh connection and needs :host`)
+  return {...rest, name, type}
 }
 
 /** `:auth` slots name secrets; a literal value here would end up committed to git. */
 function checkAuth(name: string, auth: Plain | undefined, fail: (message: string) => never): void {
   if (auth === undefined || auth === null) return
-  if (typeof auth !== 'object' || Array.isArray(auth)) fail(`:${name} :auth must be a map of slot → secret name, e.g. {:password :vm-pass}`)
-  for (const [slot, secret] of Object.entries(auth as {[k: string]: Plain})) {
+  if (!isPlainMap(auth)) return fail(`:${name} :auth must be a map of slot → secret name, e.g. {:password :vm-pass}`)
+  for (const [slot, secret] of Object.entries(auth)) {
     // Basic auth and a custom header are maps: {:user "u" :password :secret}, {:name "X-Key" :value :secret}.
     const nested = slot === 'basic' ? 'password' : slot === 'header' ? 'value' : undefined
-    if (nested !== undefined && secret !== null && typeof secret === 'object' && !Array.isArray(secret)) {
-      const ref = (secret as {[k: string]: Plain})[nested]
+    if (nested !== undefined && isPlainMap(secret)) {
+      const ref = secret[nested]
       if (typeof ref !== 'string' || ref === '') fail(`:${name} :auth :${slot} :${nested} must name a secret (a keyword such as :api-pass)`)
       continue
     }

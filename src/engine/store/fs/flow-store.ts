@@ -25,7 +25,9 @@ export function readDraft(layout: WorkspaceLayout, slug: string): string {
     return fs.readFileSync(layout.flow(slug), 'utf8')
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new BreytaError('flow_not_found', `no flow "${slug}"`, {hint: 'List flows with `breyta flows list`; add one with `breyta flows new SLUG` or `breyta flows push FILE`.'})
+      throw new BreytaError('flow_not_found', `no flow "${slug}"`, {
+        hint: 'List flows with `breyta flows list`; add one with `breyta flows new SLUG` or `breyta flows push FILE`.',
+      })
     }
     throw err
   }

@@ -11,8 +11,25 @@ import {BreytaError, isStorageErrno, storageError} from '../../errors.js'
 import type {JournalEvent, UnsequencedEvent} from '../../journal/events.js'
 import type {RunView} from '../../journal/projection.js'
 import type {
-  InboxStore, JournalHandle, JournalRead, JournalStore, KvStore, LeaseStore, QueueEntry, QueueStore, QueueUpdate,
-  ResourceStore, RunChangeWatch, RunLease, RunOwner, RunStore, ScheduleMarkStore, SeenWebhook, SignalStore, Store, WebhookDeliveryStore,
+  InboxStore,
+  JournalHandle,
+  JournalRead,
+  JournalStore,
+  KvStore,
+  LeaseStore,
+  QueueEntry,
+  QueueStore,
+  QueueUpdate,
+  ResourceStore,
+  RunChangeWatch,
+  RunLease,
+  RunOwner,
+  RunStore,
+  ScheduleMarkStore,
+  SeenWebhook,
+  SignalStore,
+  Store,
+  WebhookDeliveryStore,
 } from '../types.js'
 import {TERMINAL_STATUSES} from '../../journal/events.js'
 import {inboxHas, postToInbox, readInbox} from './inbox.js'
@@ -189,7 +206,8 @@ function runStore(layout: WorkspaceLayout): RunStore {
 function journalStore(layout: WorkspaceLayout): JournalStore {
   return {
     read: async (runId) => readJournal(layout.runJournal(runId)),
-    open: async (held, read: JournalRead) => new FileJournal(JournalWriter.open(layout.runJournal(held.runId), read.events.at(-1)?.seq ?? 0, read.validBytes, held.runId)),
+    open: async (held, read: JournalRead) =>
+      new FileJournal(JournalWriter.open(layout.runJournal(held.runId), read.events.at(-1)?.seq ?? 0, read.validBytes, held.runId)),
     appendAfter: async (runId, read, ...events) => appendAfter(layout.runJournal(runId), {events: read.events, validBytes: read.validBytes ?? 0}, ...events),
   }
 }
@@ -236,11 +254,18 @@ interface QueueIndex {
 function queueStore(layout: WorkspaceLayout): QueueStore {
   const read = (slug: string) => readJsonFile<QueueIndex>(layout.queueIndex(slug))?.entries
   return {
-    withQueue: async <T>(slug: string, fn: (entries: QueueEntry[] | undefined) => QueueUpdate<T> | Promise<QueueUpdate<T>>, options: {timeoutMs?: number} = {}): Promise<T> => {
+    withQueue: async <T>(
+      slug: string,
+      fn: (entries: QueueEntry[] | undefined) => QueueUpdate<T> | Promise<QueueUpdate<T>>,
+      options: {timeoutMs?: number} = {},
+    ): Promise<T> => {
       const timeoutMs = options.timeoutMs ?? QUEUE_LOCK_TIMEOUT_MS
       fs.mkdirSync(layout.queueDir, {recursive: true})
       const l = await lock(layout.queueLock(slug), {timeoutMs, purpose: 'admission'})
-      if (!l) throw new BreytaError('internal', `the queue lock of flow "${slug}" stayed held for ${timeoutMs} ms`, {hint: 'Another breyta process is stuck holding it; it is freed when that process exits.'})
+      if (!l)
+        throw new BreytaError('internal', `the queue lock of flow "${slug}" stayed held for ${timeoutMs} ms`, {
+          hint: 'Another breyta process is stuck holding it; it is freed when that process exits.',
+        })
       try {
         const {entries, result} = await fn(read(slug))
         if (entries) {

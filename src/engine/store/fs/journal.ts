@@ -61,7 +61,12 @@ export class JournalWriter {
   private waiters: DurableWaiter[] = []
   private redact: (e: UnsequencedEvent) => UnsequencedEvent = (e) => e
 
-  private constructor(readonly file: string, fd: number, seq: number, size: number) {
+  private constructor(
+    readonly file: string,
+    fd: number,
+    seq: number,
+    size: number,
+  ) {
     this.fd = fd
     this.seq = seq
     this.size = size
@@ -265,7 +270,7 @@ export function readFirstEvent(file: string): JournalEvent | undefined {
   const fd = fs.openSync(file, 'r')
   try {
     const chunks: Buffer[] = []
-    for (let pos = 0; ; ) {
+    for (let pos = 0; ;) {
       const chunk = Buffer.alloc(64 * 1024)
       const n = fs.readSync(fd, chunk, 0, chunk.length, pos)
       if (n === 0) return undefined

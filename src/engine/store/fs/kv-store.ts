@@ -74,7 +74,8 @@ function checkName(what: string, v: string): void {
 }
 
 function checkTtl(ttlMs: number | undefined): void {
-  if (ttlMs !== undefined && (!Number.isFinite(ttlMs) || ttlMs <= 0)) throw new BreytaError('invalid_input', `kv ttl must be a positive duration, got ${ttlMs} ms`)
+  if (ttlMs !== undefined && (!Number.isFinite(ttlMs) || ttlMs <= 0))
+    throw new BreytaError('invalid_input', `kv ttl must be a positive duration, got ${ttlMs} ms`)
 }
 
 export function kvDatabasePath(layout: WorkspaceLayout): string {
@@ -106,7 +107,9 @@ export function openKvStore(layout: WorkspaceLayout, options: KvStoreOptions = {
 
   function write(ns: string, key: string, value: Value, expiresAt: number | null): void {
     open()
-      .prepare('INSERT INTO kv (namespace, key, value, expires_at, updated_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at, updated_at = excluded.updated_at')
+      .prepare(
+        'INSERT INTO kv (namespace, key, value, expires_at, updated_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at, updated_at = excluded.updated_at',
+      )
       .run(ns, key, JSON.stringify(encode(value)), expiresAt, now())
   }
 
@@ -137,7 +140,9 @@ export function openKvStore(layout: WorkspaceLayout, options: KvStoreOptions = {
       exclusive(() => {
         write(ns, key, value, opts.ttlMs === undefined ? null : now() + opts.ttlMs)
         // Lazy purge keeps the file from growing with dead keys; bounded so a set stays cheap.
-        open().prepare('DELETE FROM kv WHERE (namespace, key) IN (SELECT namespace, key FROM kv WHERE expires_at IS NOT NULL AND expires_at <= ? LIMIT 100)').run(now())
+        open()
+          .prepare('DELETE FROM kv WHERE (namespace, key) IN (SELECT namespace, key FROM kv WHERE expires_at IS NOT NULL AND expires_at <= ? LIMIT 100)')
+          .run(now())
       })
     },
 
@@ -194,11 +199,17 @@ export function openKvStore(layout: WorkspaceLayout, options: KvStoreOptions = {
       }
       sql += ' ORDER BY key LIMIT ?'
       params.push(limit)
-      return (open().prepare(sql).all(...params) as Row[]).map(toEntry)
+      return (
+        open()
+          .prepare(sql)
+          .all(...params) as Row[]
+      ).map(toEntry)
     },
 
     async namespaces() {
-      const rows = open().prepare('SELECT DISTINCT namespace FROM kv WHERE expires_at IS NULL OR expires_at > ? ORDER BY namespace').all(now()) as {namespace: string}[]
+      const rows = open().prepare('SELECT DISTINCT namespace FROM kv WHERE expires_at IS NULL OR expires_at > ? ORDER BY namespace').all(now()) as {
+        namespace: string
+      }[]
       return rows.map((r) => r.namespace)
     },
 

@@ -35,6 +35,20 @@ export class FsLocalFiles implements LocalFiles {
     return this.layout.daemonLog
   }
 
+  openDaemonLog(): {fd: number; close(): void} {
+    fs.mkdirSync(path.dirname(this.layout.daemonLog), {recursive: true})
+    const fd = fs.openSync(this.layout.daemonLog, 'a')
+    return {fd, close: () => fs.closeSync(fd)}
+  }
+
+  daemonLogTail(lines: number): string {
+    try {
+      return fs.readFileSync(this.layout.daemonLog, 'utf8').split('\n').slice(-lines).join('\n').trim()
+    } catch {
+      return ''
+    }
+  }
+
   get daemonSocket(): string {
     return this.layout.daemonSocket
   }
@@ -86,7 +100,10 @@ export class FsLocalFiles implements LocalFiles {
   async withReleaseLock<T>(slug: string, fn: () => T | Promise<T>): Promise<T> {
     fs.mkdirSync(this.layout.queueDir, {recursive: true})
     const l = await lock(this.layout.releaseLock(slug), {timeoutMs: 30_000, purpose: 'release'})
-    if (!l) throw new BreytaError('internal', `another process has held the release lock of "${slug}" for 30s`, {hint: 'Try again; if it persists, look for a stuck breyta process.'})
+    if (!l)
+      throw new BreytaError('internal', `another process has held the release lock of "${slug}" for 30s`, {
+        hint: 'Try again; if it persists, look for a stuck breyta process.',
+      })
     try {
       return await fn()
     } finally {

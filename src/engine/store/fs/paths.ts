@@ -12,7 +12,22 @@ import {assertSlug, isRunId} from '../names.js'
 export const WORKSPACE_DIR = '.breyta'
 
 /** Lines of `.breyta/.gitignore`: runtime state stays out of git, definitions go in. */
-export const GITIGNORE_LINES = ['runs/', 'pinned/', 'resources/', 'kv/', 'queue/', 'logs/', 'signals/', 'schedules/', 'webhooks/', 'secrets.edn', 'daemon.json', 'workspace.key', '*.lock', '*.tmp']
+export const GITIGNORE_LINES = [
+  'runs/',
+  'pinned/',
+  'resources/',
+  'kv/',
+  'queue/',
+  'logs/',
+  'signals/',
+  'schedules/',
+  'webhooks/',
+  'secrets.edn',
+  'daemon.json',
+  'workspace.key',
+  '*.lock',
+  '*.tmp',
+]
 
 export {assertSlug, isRunId} from '../names.js'
 
@@ -49,13 +64,27 @@ export class WorkspaceLayout {
     this.dir = path.join(root, WORKSPACE_DIR)
   }
 
-  get config(): string { return path.join(this.dir, 'config.edn') }
-  get gitignore(): string { return path.join(this.dir, '.gitignore') }
-  get connections(): string { return path.join(this.dir, 'connections.edn') }
-  get secrets(): string { return path.join(this.dir, 'secrets.edn') }
-  get key(): string { return path.join(this.dir, 'workspace.key') }
-  get daemonJson(): string { return path.join(this.dir, 'daemon.json') }
-  get daemonLock(): string { return path.join(this.dir, 'daemon.lock') }
+  get config(): string {
+    return path.join(this.dir, 'config.edn')
+  }
+  get gitignore(): string {
+    return path.join(this.dir, '.gitignore')
+  }
+  get connections(): string {
+    return path.join(this.dir, 'connections.edn')
+  }
+  get secrets(): string {
+    return path.join(this.dir, 'secrets.edn')
+  }
+  get key(): string {
+    return path.join(this.dir, 'workspace.key')
+  }
+  get daemonJson(): string {
+    return path.join(this.dir, 'daemon.json')
+  }
+  get daemonLock(): string {
+    return path.join(this.dir, 'daemon.lock')
+  }
   /**
    * The daemon's control socket, which doubles as its liveness lock: the kernel closes it when
    * the process dies (a zombie holds none). On Linux an abstract socket (no file to go stale);
@@ -65,71 +94,149 @@ export class WorkspaceLayout {
     const id = crypto.createHash('sha256').update(realDir(this.dir)).digest('hex').slice(0, 24)
     return process.platform === 'linux' ? `\0breyta-daemon-${id}` : path.join(os.tmpdir(), `breyta-${id}.sock`)
   }
-  get logsDir(): string { return path.join(this.dir, 'logs') }
-  get daemonLog(): string { return path.join(this.logsDir, 'daemon.log') }
+  get logsDir(): string {
+    return path.join(this.dir, 'logs')
+  }
+  get daemonLog(): string {
+    return path.join(this.logsDir, 'daemon.log')
+  }
 
-  get flowsDir(): string { return path.join(this.dir, 'flows') }
-  flow(slug: string): string { return path.join(this.flowsDir, `${assertSlug(slug)}.edn`) }
+  get flowsDir(): string {
+    return path.join(this.dir, 'flows')
+  }
+  flow(slug: string): string {
+    return path.join(this.flowsDir, `${assertSlug(slug)}.edn`)
+  }
 
-  get releasesDir(): string { return path.join(this.dir, 'releases') }
-  releaseDir(slug: string): string { return path.join(this.releasesDir, assertSlug(slug)) }
-  releaseIndex(slug: string): string { return path.join(this.releaseDir(slug), 'release.edn') }
-  releaseVersion(slug: string, version: number): string { return path.join(this.releaseDir(slug), `v${version}.edn`) }
+  get releasesDir(): string {
+    return path.join(this.dir, 'releases')
+  }
+  releaseDir(slug: string): string {
+    return path.join(this.releasesDir, assertSlug(slug))
+  }
+  releaseIndex(slug: string): string {
+    return path.join(this.releaseDir(slug), 'release.edn')
+  }
+  releaseVersion(slug: string, version: number): string {
+    return path.join(this.releaseDir(slug), `v${version}.edn`)
+  }
 
   /** Run definitions, one file per sha256 of the flow text, shared by every run pinned to it. */
-  get pinnedDir(): string { return path.join(this.dir, 'pinned') }
+  get pinnedDir(): string {
+    return path.join(this.dir, 'pinned')
+  }
   pinnedFlow(sha256: string): string {
     if (!/^[0-9a-f]{64}$/.test(sha256)) throw new Error(`not a sha256: ${JSON.stringify(sha256)}`)
     return path.join(this.pinnedDir, `${sha256}.edn`)
   }
 
-  get runsDir(): string { return path.join(this.dir, 'runs') }
-  runDir(id: string): string { return path.join(this.runsDir, assertRunId(id)) }
-  runSnapshot(id: string): string { return path.join(this.runDir(id), 'run.json') }
+  get runsDir(): string {
+    return path.join(this.dir, 'runs')
+  }
+  runDir(id: string): string {
+    return path.join(this.runsDir, assertRunId(id))
+  }
+  runSnapshot(id: string): string {
+    return path.join(this.runDir(id), 'run.json')
+  }
   /** Index of the runs whose snapshot says `waiting` (see store/fs/waiting-index.ts); not a run id, so run listings skip it. */
-  get waitingIndexDir(): string { return path.join(this.runsDir, '.waiting') }
-  waitingMarker(id: string): string { return path.join(this.waitingIndexDir, assertRunId(id)) }
-  runJournal(id: string): string { return path.join(this.runDir(id), 'events.jsonl') }
+  get waitingIndexDir(): string {
+    return path.join(this.runsDir, '.waiting')
+  }
+  waitingMarker(id: string): string {
+    return path.join(this.waitingIndexDir, assertRunId(id))
+  }
+  runJournal(id: string): string {
+    return path.join(this.runDir(id), 'events.jsonl')
+  }
   /** Live output of `:exec`/`:ssh` steps, one file per step (store/fs/step-log.ts). */
-  runLogsDir(id: string): string { return path.join(this.runDir(id), 'logs') }
+  runLogsDir(id: string): string {
+    return path.join(this.runDir(id), 'logs')
+  }
   /** Step ids may hold `[i]`, `#n` or any character a flow author chose: URI-encoded, one file name per id. */
-  runStepLog(id: string, stepId: string): string { return path.join(this.runLogsDir(id), `${encodeURIComponent(stepId)}.log`) }
-  runLock(id: string): string { return path.join(this.runDir(id), 'run.lock') }
-  runCancelMarker(id: string): string { return path.join(this.runDir(id), 'cancel-requested') }
+  runStepLog(id: string, stepId: string): string {
+    return path.join(this.runLogsDir(id), `${encodeURIComponent(stepId)}.log`)
+  }
+  runLock(id: string): string {
+    return path.join(this.runDir(id), 'run.lock')
+  }
+  runCancelMarker(id: string): string {
+    return path.join(this.runDir(id), 'cancel-requested')
+  }
   /** Wait completions land here first (one O_EXCL file per key), then move into the journal. */
-  runInbox(id: string): string { return path.join(this.runDir(id), 'inbox') }
-  runInboxEntry(id: string, key: string): string { return path.join(this.runInbox(id), inboxFileName(key)) }
+  runInbox(id: string): string {
+    return path.join(this.runDir(id), 'inbox')
+  }
+  runInboxEntry(id: string, key: string): string {
+    return path.join(this.runInbox(id), inboxFileName(key))
+  }
 
-  get resourcesDir(): string { return path.join(this.dir, 'resources') }
-  resourceRunDir(runId: string): string { return path.join(this.resourcesDir, assertRunId(runId)) }
+  get resourcesDir(): string {
+    return path.join(this.dir, 'resources')
+  }
+  resourceRunDir(runId: string): string {
+    return path.join(this.resourcesDir, assertRunId(runId))
+  }
   /** `name` must already be checked by the resource store (one safe path segment). */
-  resourceFile(runId: string, name: string): string { return path.join(this.resourceRunDir(runId), name) }
+  resourceFile(runId: string, name: string): string {
+    return path.join(this.resourceRunDir(runId), name)
+  }
   /** Sidecar with content type, size and time; `.meta` cannot clash since names never start with a dot. */
-  resourceMeta(runId: string, name: string): string { return path.join(this.resourceRunDir(runId), '.meta', `${name}.json`) }
+  resourceMeta(runId: string, name: string): string {
+    return path.join(this.resourceRunDir(runId), '.meta', `${name}.json`)
+  }
 
-  get kvDir(): string { return path.join(this.dir, 'kv') }
+  get kvDir(): string {
+    return path.join(this.dir, 'kv')
+  }
 
   /** Per-flow admission state for concurrency policies (queued runs, slots). */
-  get queueDir(): string { return path.join(this.dir, 'queue') }
-  queueLock(slug: string): string { return path.join(this.queueDir, `${assertSlug(slug)}.lock`) }
+  get queueDir(): string {
+    return path.join(this.dir, 'queue')
+  }
+  queueLock(slug: string): string {
+    return path.join(this.queueDir, `${assertSlug(slug)}.lock`)
+  }
   /** The flow's active runs (queued and admitted), so admission never scans runs/. */
-  queueIndex(slug: string): string { return path.join(this.queueDir, `${assertSlug(slug)}.json`) }
+  queueIndex(slug: string): string {
+    return path.join(this.queueDir, `${assertSlug(slug)}.json`)
+  }
   /** Serializes `flows release`/`promote` of one flow (kept out of releases/, which is committed). */
-  releaseLock(slug: string): string { return path.join(this.queueDir, `${assertSlug(slug)}.release.lock`) }
+  releaseLock(slug: string): string {
+    return path.join(this.queueDir, `${assertSlug(slug)}.release.lock`)
+  }
 
   /** Change notices for the daemon: one empty file per run (see store/fs/signals.ts). */
-  get signalsDir(): string { return path.join(this.dir, 'signals') }
-  runSignal(id: string): string { return path.join(this.signalsDir, assertRunId(id)) }
+  get signalsDir(): string {
+    return path.join(this.dir, 'signals')
+  }
+  runSignal(id: string): string {
+    return path.join(this.signalsDir, assertRunId(id))
+  }
   /** Change notices for observers (TUI, `runs watch`): one empty file per run, rewritten on every change. */
-  get changesDir(): string { return path.join(this.signalsDir, 'changed') }
-  runChange(id: string): string { return path.join(this.changesDir, assertRunId(id)) }
+  get changesDir(): string {
+    return path.join(this.signalsDir, 'changed')
+  }
+  runChange(id: string): string {
+    return path.join(this.changesDir, assertRunId(id))
+  }
 
   /** Schedule watermarks: the last tick fired per flow and trigger (daemon/schedules.ts). */
   /** Webhook deliveries and signatures already accepted (daemon/replays.ts). */
-  get webhooksDir(): string { return path.join(this.dir, 'webhooks') }
-  get webhookSeen(): string { return path.join(this.webhooksDir, 'seen.json') }
+  get webhooksDir(): string {
+    return path.join(this.dir, 'webhooks')
+  }
+  get webhookSeen(): string {
+    return path.join(this.webhooksDir, 'seen.json')
+  }
 
-  get schedulesDir(): string { return path.join(this.dir, 'schedules') }
-  scheduleWatermark(slug: string): string { return path.join(this.schedulesDir, `${assertSlug(slug)}.json`) }
-  scheduleLock(slug: string): string { return path.join(this.schedulesDir, `${assertSlug(slug)}.lock`) }
+  get schedulesDir(): string {
+    return path.join(this.dir, 'schedules')
+  }
+  scheduleWatermark(slug: string): string {
+    return path.join(this.schedulesDir, `${assertSlug(slug)}.json`)
+  }
+  scheduleLock(slug: string): string {
+    return path.join(this.schedulesDir, `${assertSlug(slug)}.lock`)
+  }
 }

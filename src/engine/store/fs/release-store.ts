@@ -18,7 +18,9 @@ export type {ReleaseIndex, ReleaseVersion} from '../types.js'
 
 /** release.edn text: stable key order, one version per line, trailing newline. */
 export function releaseIndexText(index: ReleaseIndex): string {
-  const versions = index.versions.map((v) => writeEdn(emap({version: v.version, sha256: v.sha256, note: v.note, 'created-at': v['created-at']}), {width: 1000}).trimEnd())
+  const versions = index.versions.map((v) =>
+    writeEdn(emap({version: v.version, sha256: v.sha256, note: v.note, 'created-at': v['created-at']}), {width: 1000}).trimEnd(),
+  )
   const body = versions.length === 0 ? '[]' : '[' + versions.join('\n            ') + ']'
   return `{:live     ${index.live === null ? 'nil' : index.live}\n :versions ${body}}\n`
 }
@@ -34,7 +36,9 @@ function parseReleaseIndex(slug: string, text: string): ReleaseIndex {
   const live = field(m, 'live')
   const versions = field(m, 'versions')
   if (!(m instanceof Map) || !Array.isArray(versions) || (live !== null && live !== undefined && typeof live !== 'number')) {
-    throw new BreytaError('internal', `${file} is not a release index`, {hint: 'It should look like {:live 1 :versions [{:version 1 :sha256 "…" :note nil :created-at "…"}]}.'})
+    throw new BreytaError('internal', `${file} is not a release index`, {
+      hint: 'It should look like {:live 1 :versions [{:version 1 :sha256 "…" :note nil :created-at "…"}]}.',
+    })
   }
   return {
     live: typeof live === 'number' ? live : null,
@@ -61,7 +65,6 @@ export function writeReleaseIndex(layout: WorkspaceLayout, slug: string, index: 
   return true
 }
 
-
 /** A released version's text with its sha256, read and hashed once (versions never change). */
 export function readReleasedText(layout: WorkspaceLayout, slug: string, version: number): {text: string; sha256: string} | undefined {
   return readParsed(layout.releaseVersion(slug, version), (text) => ({text, sha256: crypto.createHash('sha256').update(text).digest('hex')}), undefined)
@@ -86,7 +89,9 @@ export function createReleaseVersion(layout: WorkspaceLayout, slug: string, vers
     fs.linkSync(tmp, file)
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
-      throw new BreytaError('internal', `releases/${slug}/v${version}.edn already exists; released versions are immutable`, {hint: 'release.edn and the version files disagree; check `git status .breyta/releases`.'})
+      throw new BreytaError('internal', `releases/${slug}/v${version}.edn already exists; released versions are immutable`, {
+        hint: 'release.edn and the version files disagree; check `git status .breyta/releases`.',
+      })
     }
     throw err
   } finally {

@@ -118,7 +118,10 @@ export async function putResource(
 ): Promise<ResourceRef> {
   if (!isRunId(runId)) throw new BreytaError('invalid_input', `"${runId}" is not a run id`)
   const name = options.name === undefined ? `r-${randomBytes(8).toString('hex')}` : options.name
-  if (!RESOURCE_NAME.test(name)) throw new BreytaError('invalid_input', `"${name}" is not a valid resource name`, {hint: 'Use letters, digits, ".", "_" and "-" (use sanitizeResourceName).'})
+  if (!RESOURCE_NAME.test(name))
+    throw new BreytaError('invalid_input', `"${name}" is not a valid resource name`, {
+      hint: 'Use letters, digits, ".", "_" and "-" (use sanitizeResourceName).',
+    })
   const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data
   const contentType = options.contentType ?? (typeof data === 'string' ? 'text/plain; charset=utf-8' : DEFAULT_CONTENT_TYPE)
   await mkdir(path.dirname(layout.resourceMeta(runId, name)), {recursive: true})

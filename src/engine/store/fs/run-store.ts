@@ -37,7 +37,8 @@ export function assertRunExists(layout: WorkspaceLayout, runId: string): void {
  */
 export function createRunFiles(layout: WorkspaceLayout, runId: string, flowText: string, created: UnsequencedEvent): RunView {
   const sha256 = crypto.createHash('sha256').update(flowText).digest('hex')
-  if (created.type === 'run_created' && created.sha256 !== sha256) throw new Error(`run_created names sha256 ${created.sha256}, the flow text hashes to ${sha256}`)
+  if (created.type === 'run_created' && created.sha256 !== sha256)
+    throw new Error(`run_created names sha256 ${created.sha256}, the flow text hashes to ${sha256}`)
   storeDefinition(layout, sha256, flowText)
   fs.mkdirSync(layout.runDir(runId), {recursive: true})
   fsyncDir(layout.runsDir)
@@ -72,7 +73,10 @@ export function readPinnedFlow(layout: WorkspaceLayout, runId: string): string {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
   }
   const created = readFirstEvent(layout.runJournal(runId))
-  if (created?.type !== 'run_created') throw new BreytaError('run_not_found', `run "${runId}" has no journal`, {hint: 'The run directory is incomplete; it may have been created by a process that died at once.'})
+  if (created?.type !== 'run_created')
+    throw new BreytaError('run_not_found', `run "${runId}" has no journal`, {
+      hint: 'The run directory is incomplete; it may have been created by a process that died at once.',
+    })
   return fs.readFileSync(layout.pinnedFlow(created.sha256), 'utf8')
 }
 
@@ -84,7 +88,10 @@ export function readRunEvents(layout: WorkspaceLayout, runId: string): JournalEv
 /** The exact view, recomputed from the journal. */
 export function readRunView(layout: WorkspaceLayout, runId: string): RunView {
   const view = projectRun(readRunEvents(layout, runId))
-  if (!view) throw new BreytaError('run_not_found', `run "${runId}" has no journal`, {hint: 'The run directory is incomplete; it may have been created by a process that died at once.'})
+  if (!view)
+    throw new BreytaError('run_not_found', `run "${runId}" has no journal`, {
+      hint: 'The run directory is incomplete; it may have been created by a process that died at once.',
+    })
   return view
 }
 

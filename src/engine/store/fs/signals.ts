@@ -186,4 +186,3 @@ export function consumeSignals(layout: WorkspaceLayout, onRun: (runId: string) =
     },
   }
 }
-

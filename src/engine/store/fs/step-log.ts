@@ -45,7 +45,13 @@ export class StepLogWriter {
   private pending: NodeJS.Timeout | undefined
   private readonly file: string
 
-  constructor(private readonly layout: WorkspaceLayout, private readonly runId: string, stepId: string, private readonly attempt: number, private readonly maxBytes: number) {
+  constructor(
+    private readonly layout: WorkspaceLayout,
+    private readonly runId: string,
+    stepId: string,
+    private readonly attempt: number,
+    private readonly maxBytes: number,
+  ) {
     this.file = stepLogFile(layout, runId, stepId)
     // A retry or a recovery continues the step's numbering, so no line is counted twice.
     this.seq = lastSeq(this.file) ?? lastSeq(`${this.file}.1`) ?? 0
@@ -119,11 +125,14 @@ export class StepLogWriter {
       noteRunChanged(this.layout, this.runId)
       return
     }
-    this.pending ??= setTimeout(() => {
-      this.pending = undefined
-      this.lastNote = Date.now()
-      noteRunChanged(this.layout, this.runId)
-    }, NOTE_MS - (now - this.lastNote))
+    this.pending ??= setTimeout(
+      () => {
+        this.pending = undefined
+        this.lastNote = Date.now()
+        noteRunChanged(this.layout, this.runId)
+      },
+      NOTE_MS - (now - this.lastNote),
+    )
     this.pending.unref()
   }
 }
@@ -141,7 +150,10 @@ function lastSeq(file: string): number | undefined {
     const len = Math.min(size, 64 * 1024)
     const buf = Buffer.alloc(len)
     fs.readSync(fd, buf, 0, len, size - len)
-    const lines = buf.toString('utf8').split('\n').filter((l) => l.length > 0)
+    const lines = buf
+      .toString('utf8')
+      .split('\n')
+      .filter((l) => l.length > 0)
     for (let i = lines.length - 1; i >= 0; i--) {
       const parsed = parseLine(lines[i]!)
       if (parsed) return parsed.seq
@@ -161,7 +173,6 @@ function parseLine(text: string): StepLogLine | undefined {
   }
 }
 
-
 interface FileCursor {
   ino: number
   offset: number
@@ -176,7 +187,11 @@ export class StepLogReader {
   private cursor: FileCursor | undefined
   private last = 0
 
-  constructor(layout: WorkspaceLayout, runId: string, readonly stepId: string) {
+  constructor(
+    layout: WorkspaceLayout,
+    runId: string,
+    readonly stepId: string,
+  ) {
     this.file = stepLogFile(layout, runId, stepId)
   }
 

@@ -21,7 +21,7 @@ export type QueryResultRow = PgModule.QueryResultRow
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,47}$/
 
 export const UNIQUE_VIOLATION = '23505'
-/** How long a new connection may take before the query fails (pg's default waits for ever). */
+/** How long a new connection may take before the query fails (pg's default waits for ever): an unreachable server is a storage_error, not a command that hangs. */
 const CONNECT_MS = 10_000
 
 export interface Db {
@@ -48,7 +48,9 @@ export interface Db {
 
 export function checkSchemaName(schema: string): string {
   if (!SCHEMA_NAME.test(schema)) {
-    throw new BreytaError('invalid_input', `"${schema}" is not a usable store schema name`, {hint: 'Use lower-case letters, digits and "_", starting with a letter or "_" (at most 48 characters).'})
+    throw new BreytaError('invalid_input', `"${schema}" is not a usable store schema name`, {
+      hint: 'Use lower-case letters, digits and "_", starting with a letter or "_" (at most 48 characters).',
+    })
   }
   return schema
 }
@@ -63,16 +65,19 @@ export function describeUrl(url: string): string {
   }
 }
 
-export function openDb(url: string, schema: string, options: {max?: number} = {}): Db {
-  checkSchemaName(schema)
-  const where = describeUrl(url)
-  // A bounded connect: an unreachable server is a storage_error, not a command that hangs.
-  const pool = new (pgModule().Pool)({connectionString: url, max: options.max ?? 10, idleTimeoutMillis: 10_000, connectionTimeoutMillis: CONNECT_MS})
+function newPool(url: string, max: number): Pool {
+  const pool = new (pgModule().Pool)({connectionString: url, max, idleTimeoutMillis: 10_000, connectionTimeoutMillis: CONNECT_MS})
   // An idle client that loses its connection emits 'error' on the pool; unhandled, it kills the
   // process. The next query gets a fresh connection (or fails with storage_error).
   pool.on('error', () => {})
-  const lockPool = new (pgModule().Pool)({connectionString: url, max: Math.min(4, options.max ?? 10), idleTimeoutMillis: 10_000, connectionTimeoutMillis: CONNECT_MS})
-  lockPool.on('error', () => {})
+  return pool
+}
+
+export function openDb(url: string, schema: string, options: {max?: number} = {}): Db {
+  checkSchemaName(schema)
+  const where = describeUrl(url)
+  const pool = newPool(url, options.max ?? 10)
+  const lockPool = newPool(url, Math.min(4, options.max ?? 10))
   const t = (table: string) => `"${schema}"."${table}"`
   return {
     pool,
@@ -159,7 +164,10 @@ export function isDbError(err: unknown): boolean {
   if (err instanceof pgModule().DatabaseError) return true
   const e = err as {code?: unknown; message?: unknown}
   if (typeof e?.code === 'string' && /^E[A-Z0-9_]+$/.test(e.code)) return true // ECONNREFUSED, ETIMEDOUT…
-  return typeof e?.message === 'string' && /^Connection terminated|^Client has encountered a connection error|^timeout exceeded when trying to connect/.test(e.message)
+  return (
+    typeof e?.message === 'string' &&
+    /^Connection terminated|^Client has encountered a connection error|^timeout exceeded when trying to connect/.test(e.message)
+  )
 }
 
 export function isUniqueViolation(err: unknown): boolean {

@@ -18,7 +18,13 @@ export class PgInboxStore implements InboxStore {
     let rows: unknown[]
     try {
       await this.db.ready()
-      rows = (await this.db.pool.query(`INSERT INTO ${this.db.t('inbox')} (run, key, entry) VALUES ($1, $2, $3) ON CONFLICT (run, key) DO NOTHING RETURNING key`, [runId, entry.key, JSON.stringify(entry)])).rows
+      rows = (
+        await this.db.pool.query(`INSERT INTO ${this.db.t('inbox')} (run, key, entry) VALUES ($1, $2, $3) ON CONFLICT (run, key) DO NOTHING RETURNING key`, [
+          runId,
+          entry.key,
+          JSON.stringify(entry),
+        ])
+      ).rows
     } catch (err) {
       if ((err as {code?: string}).code === '23503') throw new BreytaError('run_not_found', `no run "${runId}"`, {hint: 'List runs with `breyta runs list`.'})
       throw storeError(err, this.db.where, runId)
@@ -39,7 +45,9 @@ export class PgInboxStore implements InboxStore {
   async keysOf(runIds: string[]): Promise<Map<string, string[]>> {
     const out = new Map<string, string[]>()
     if (runIds.length === 0) return out
-    for (const r of await this.db.query<{run: string; key: string}>(`SELECT run, key FROM ${this.db.t('inbox')} WHERE run = ANY($1::text[]) ORDER BY n`, [runIds])) {
+    for (const r of await this.db.query<{run: string; key: string}>(`SELECT run, key FROM ${this.db.t('inbox')} WHERE run = ANY($1::text[]) ORDER BY n`, [
+      runIds,
+    ])) {
       out.set(r.run, [...(out.get(r.run) ?? []), r.key])
     }
     return out

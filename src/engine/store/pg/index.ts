@@ -110,5 +110,8 @@ export async function openPgStore(options: PgStoreOptions): Promise<PgStore> {
  */
 export function connectPgStore(options: PgStoreOptions): PgStore {
   const raw = openDb(options.url, options.schema ?? DEFAULT_SCHEMA, options.poolMax === undefined ? {} : {max: options.poolMax})
-  return new PgStore(whenReady(raw, () => ensureSchema(raw)), options)
+  return new PgStore(
+    whenReady(raw, () => ensureSchema(raw)),
+    options,
+  )
 }

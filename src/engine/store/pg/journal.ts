@@ -35,7 +35,10 @@ export async function readEvents(db: Db, runId: string): Promise<JournalEvent[]>
 }
 
 export function journalConflict(runId: string, seq: number, why: 'seq' | 'lease'): BreytaError {
-  const what = why === 'seq' ? `event ${seq} of run ${runId} was already written by another process` : `this process no longer holds the lease of run ${runId} (it expired and another process took the run over)`
+  const what =
+    why === 'seq'
+      ? `event ${seq} of run ${runId} was already written by another process`
+      : `this process no longer holds the lease of run ${runId} (it expired and another process took the run over)`
   return new BreytaError('storage_error', `${what}; nothing more is written here`, {
     hint: `Another process advances run ${runId} now; see where it is with \`breyta runs show ${runId}\`.`,
     details: {run: runId, seq, conflict: true, reason: why === 'seq' ? 'seq_taken' : 'lease_lost', store: 'postgres'},
@@ -96,7 +99,8 @@ export class Committer {
         for (const rows of byHandle.values()) await this.flushBatch(rows)
         return
       }
-      for (const [handle, rows] of byHandle) handle.settle(rows, isUniqueViolation(err) ? journalConflict(handle.runId, rows[0]!.seq, 'seq') : storeError(err, this.db.where, handle.runId))
+      for (const [handle, rows] of byHandle)
+        handle.settle(rows, isUniqueViolation(err) ? journalConflict(handle.runId, rows[0]!.seq, 'seq') : storeError(err, this.db.where, handle.runId))
       return
     }
     for (const [handle, rows] of byHandle) {
@@ -243,7 +247,11 @@ export class PgJournalStore implements JournalStore {
     if (stamped.length === 0) return []
     try {
       await this.db.ready()
-      await this.db.pool.query(`INSERT INTO ${this.db.t('events')} (run, seq, event) SELECT $1, s, e FROM unnest($2::integer[], $3::json[]) AS r (s, e)`, [runId, stamped.map((e) => e.seq), stamped.map(toRow)])
+      await this.db.pool.query(`INSERT INTO ${this.db.t('events')} (run, seq, event) SELECT $1, s, e FROM unnest($2::integer[], $3::json[]) AS r (s, e)`, [
+        runId,
+        stamped.map((e) => e.seq),
+        stamped.map(toRow),
+      ])
     } catch (err) {
       if (isUniqueViolation(err)) throw journalConflict(runId, stamped[0]!.seq, 'seq')
       if ((err as {code?: string}).code === '23503') throw new BreytaError('run_not_found', `no run "${runId}"`, {hint: 'List runs with `breyta runs list`.'})

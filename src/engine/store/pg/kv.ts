@@ -32,7 +32,8 @@ function checkName(what: string, v: string): void {
 }
 
 function checkTtl(ttlMs: number | undefined): void {
-  if (ttlMs !== undefined && (!Number.isFinite(ttlMs) || ttlMs <= 0)) throw new BreytaError('invalid_input', `kv ttl must be a positive duration, got ${ttlMs} ms`)
+  if (ttlMs !== undefined && (!Number.isFinite(ttlMs) || ttlMs <= 0))
+    throw new BreytaError('invalid_input', `kv ttl must be a positive duration, got ${ttlMs} ms`)
 }
 
 export class PgKvStore implements KvStore {
@@ -53,12 +54,10 @@ export class PgKvStore implements KvStore {
   }
 
   private async write(c: Pick<PoolClient, 'query'>, ns: string, key: string, value: Value, expiresMs: number | null): Promise<void> {
-    await c.query(`INSERT INTO ${this.db.t('kv')} (namespace, key, value, expires_ms) VALUES ($1, $2, $3, $4) ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value, expires_ms = excluded.expires_ms`, [
-      ns,
-      key,
-      JSON.stringify(encode(value)),
-      expiresMs,
-    ])
+    await c.query(
+      `INSERT INTO ${this.db.t('kv')} (namespace, key, value, expires_ms) VALUES ($1, $2, $3, $4) ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value, expires_ms = excluded.expires_ms`,
+      [ns, key, JSON.stringify(encode(value)), expiresMs],
+    )
   }
 
   /** Run `fn` in a transaction holding this key's advisory lock (kv keys of this store only). */
@@ -89,13 +88,19 @@ export class PgKvStore implements KvStore {
     await this.write(this.db.pool, ns, key, value, options.ttlMs === undefined ? null : now + options.ttlMs)
     // Lazy purge keeps dead keys from piling up; bounded so a set stays cheap.
     const table = this.db.t('kv')
-    await this.db.query(`DELETE FROM ${table} WHERE (namespace, key) IN (SELECT namespace, key FROM ${table} WHERE expires_ms IS NOT NULL AND expires_ms <= $1 LIMIT 100)`, [now])
+    await this.db.query(
+      `DELETE FROM ${table} WHERE (namespace, key) IN (SELECT namespace, key FROM ${table} WHERE expires_ms IS NOT NULL AND expires_ms <= $1 LIMIT 100)`,
+      [now],
+    )
   }
 
   async delete(ns: string, key: string): Promise<boolean> {
     checkName('namespace', ns)
     checkName('key', key)
-    const rows = await this.db.query<{live: boolean}>(`DELETE FROM ${this.db.t('kv')} WHERE namespace = $1 AND key = $2 RETURNING (expires_ms IS NULL OR expires_ms > $3) AS live`, [ns, key, this.now()])
+    const rows = await this.db.query<{live: boolean}>(
+      `DELETE FROM ${this.db.t('kv')} WHERE namespace = $1 AND key = $2 RETURNING (expires_ms IS NULL OR expires_ms > $3) AS live`,
+      [ns, key, this.now()],
+    )
     return rows[0]?.live ?? false
   }
 
@@ -144,7 +149,10 @@ export class PgKvStore implements KvStore {
   }
 
   async namespaces(): Promise<string[]> {
-    const rows = await this.db.query<{namespace: string}>(`SELECT DISTINCT namespace COLLATE "C" AS namespace FROM ${this.db.t('kv')} WHERE expires_ms IS NULL OR expires_ms > $1 ORDER BY 1`, [this.now()])
+    const rows = await this.db.query<{namespace: string}>(
+      `SELECT DISTINCT namespace COLLATE "C" AS namespace FROM ${this.db.t('kv')} WHERE expires_ms IS NULL OR expires_ms > $1 ORDER BY 1`,
+      [this.now()],
+    )
     return rows.map((r) => r.namespace)
   }
 }

@@ -104,7 +104,10 @@ export class PgLeaseStore implements LeaseStore {
     if (rows.length === 0) {
       const dead = await this.deadHolderHere(runId)
       if (dead === undefined) return undefined
-      rows = await this.db.query(`UPDATE ${t('leases')} SET holder = $2, owner = $3, expires_at = now() + $4 * interval '1 millisecond' WHERE run = $1 AND holder = $5 RETURNING holder`, [runId, holder, JSON.stringify(owner), this.leaseMs, dead])
+      rows = await this.db.query(
+        `UPDATE ${t('leases')} SET holder = $2, owner = $3, expires_at = now() + $4 * interval '1 millisecond' WHERE run = $1 AND holder = $5 RETURNING holder`,
+        [runId, holder, JSON.stringify(owner), this.leaseMs, dead],
+      )
       if (rows.length === 0) return undefined
     }
     const lease = new PgLease(this, runId, holder, `pid ${owner.pid} on ${owner.host}`)
@@ -126,7 +129,9 @@ export class PgLeaseStore implements LeaseStore {
   }
 
   async holder(runId: string): Promise<RunOwner | undefined> {
-    const rows = await this.db.query<{owner: OwnerRow; live: boolean}>(`SELECT owner, expires_at > now() AS live FROM ${this.db.t('leases')} WHERE run = $1`, [runId])
+    const rows = await this.db.query<{owner: OwnerRow; live: boolean}>(`SELECT owner, expires_at > now() AS live FROM ${this.db.t('leases')} WHERE run = $1`, [
+      runId,
+    ])
     const row = rows[0]
     if (row === undefined || !row.live || isDeadHere(row.owner)) return undefined
     return {pid: row.owner.pid, host: row.owner.host, ...(row.owner.purpose === undefined ? {} : {purpose: row.owner.purpose}), since: row.owner.since}
@@ -134,13 +139,19 @@ export class PgLeaseStore implements LeaseStore {
 
   async held(runIds: string[]): Promise<Set<string>> {
     if (runIds.length === 0) return new Set()
-    const rows = await this.db.query<{run: string; owner: OwnerRow}>(`SELECT run, owner FROM ${this.db.t('leases')} WHERE run = ANY($1::text[]) AND expires_at > now()`, [runIds])
+    const rows = await this.db.query<{run: string; owner: OwnerRow}>(
+      `SELECT run, owner FROM ${this.db.t('leases')} WHERE run = ANY($1::text[]) AND expires_at > now()`,
+      [runIds],
+    )
     return new Set(rows.filter((r) => !isDeadHere(r.owner)).map((r) => r.run))
   }
 
   /** Extend the lease; false when another holder has it now. */
   async renew(lease: PgLease): Promise<boolean> {
-    const rows = await this.db.query(`UPDATE ${this.db.t('leases')} SET expires_at = now() + $3 * interval '1 millisecond' WHERE run = $1 AND holder = $2 RETURNING run`, [lease.runId, lease.holder, this.leaseMs])
+    const rows = await this.db.query(
+      `UPDATE ${this.db.t('leases')} SET expires_at = now() + $3 * interval '1 millisecond' WHERE run = $1 AND holder = $2 RETURNING run`,
+      [lease.runId, lease.holder, this.leaseMs],
+    )
     return rows.length > 0
   }
 

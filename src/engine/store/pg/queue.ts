@@ -19,7 +19,9 @@ const LOCK_NOT_AVAILABLE = '55P03'
 type QueueFn<T> = (entries: QueueEntry[] | undefined) => QueueUpdate<T> | Promise<QueueUpdate<T>>
 
 function lockTimedOut(slug: string, timeoutMs: number): BreytaError {
-  return new BreytaError('internal', `the queue lock of flow "${slug}" stayed held for ${timeoutMs} ms`, {hint: 'Another breyta process is stuck holding it; it is freed when that process exits or its connection drops.'})
+  return new BreytaError('internal', `the queue lock of flow "${slug}" stayed held for ${timeoutMs} ms`, {
+    hint: 'Another breyta process is stuck holding it; it is freed when that process exits or its connection drops.',
+  })
 }
 
 export class PgQueueStore implements QueueStore {
@@ -55,7 +57,10 @@ export class PgQueueStore implements QueueStore {
           const {entries, result} = await fn(rows[0]?.entries)
           if (entries) {
             const sorted = [...entries].sort((a, b) => (a.run < b.run ? -1 : a.run > b.run ? 1 : 0))
-            await c.query(`INSERT INTO ${table} (slug, entries) VALUES ($1, $2) ON CONFLICT (slug) DO UPDATE SET entries = excluded.entries`, [slug, JSON.stringify(sorted)])
+            await c.query(`INSERT INTO ${table} (slug, entries) VALUES ($1, $2) ON CONFLICT (slug) DO UPDATE SET entries = excluded.entries`, [
+              slug,
+              JSON.stringify(sorted),
+            ])
           }
           return result
         },
@@ -74,7 +79,9 @@ export class PgQueueStore implements QueueStore {
   }
 
   async slugs(): Promise<string[]> {
-    const rows = await this.db.query<{slug: string}>(`SELECT slug FROM ${this.db.t('queues')} WHERE entries::jsonb @> '[{"state": "queued"}]' ORDER BY slug COLLATE "C"`)
+    const rows = await this.db.query<{slug: string}>(
+      `SELECT slug FROM ${this.db.t('queues')} WHERE entries::jsonb @> '[{"state": "queued"}]' ORDER BY slug COLLATE "C"`,
+    )
     return rows.map((r) => r.slug)
   }
 }

@@ -64,14 +64,21 @@ export class PgResourceStore implements ResourceStore {
   async put(runId: string, data: Buffer | string, options: {name?: string; contentType?: string} = {}): Promise<ResourceRef> {
     if (!isRunId(runId)) throw new BreytaError('invalid_input', `"${runId}" is not a run id`)
     const name = options.name ?? `r-${randomBytes(8).toString('hex')}`
-    if (!RESOURCE_NAME.test(name)) throw new BreytaError('invalid_input', `"${name}" is not a valid resource name`, {hint: 'Use letters, digits, ".", "_" and "-" (use sanitizeResourceName).'})
+    if (!RESOURCE_NAME.test(name))
+      throw new BreytaError('invalid_input', `"${name}" is not a valid resource name`, {
+        hint: 'Use letters, digits, ".", "_" and "-" (use sanitizeResourceName).',
+      })
     const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data
     const contentType = options.contentType ?? (typeof data === 'string' ? 'text/plain; charset=utf-8' : DEFAULT_CONTENT_TYPE)
     if (buf.length > MAX_RESOURCE_BYTES) {
-      throw new BreytaError('storage_error', `resource ${resourceUri(runId, name)} is ${buf.length} bytes; the PostgreSQL store keeps resources up to ${MAX_RESOURCE_BYTES} bytes`, {
-        hint: 'Keep large artifacts outside breyta (object storage, a file share) and pass their location instead.',
-        details: {run: runId, size: buf.length, limit: MAX_RESOURCE_BYTES, store: 'postgres'},
-      })
+      throw new BreytaError(
+        'storage_error',
+        `resource ${resourceUri(runId, name)} is ${buf.length} bytes; the PostgreSQL store keeps resources up to ${MAX_RESOURCE_BYTES} bytes`,
+        {
+          hint: 'Keep large artifacts outside breyta (object storage, a file share) and pass their location instead.',
+          details: {run: runId, size: buf.length, limit: MAX_RESOURCE_BYTES, store: 'postgres'},
+        },
+      )
     }
     // A re-put of the same name (a retried attempt) replaces bytes and metadata together.
     await this.db.query(
@@ -84,7 +91,10 @@ export class PgResourceStore implements ResourceStore {
 
   async get(uri: string): Promise<StoredResource> {
     const loc = parseResourceUri(uri)
-    const rows = await this.db.query<{data: Buffer; size: number; content_type: string}>(`SELECT data, size, content_type FROM ${this.db.t('resources')} WHERE run = $1 AND name = $2`, [loc.runId, loc.name])
+    const rows = await this.db.query<{data: Buffer; size: number; content_type: string}>(
+      `SELECT data, size, content_type FROM ${this.db.t('resources')} WHERE run = $1 AND name = $2`,
+      [loc.runId, loc.name],
+    )
     const row = rows[0]
     if (row === undefined) throw notFound(loc.uri)
     return {uri: loc.uri, data: row.data, size: row.size, contentType: row.content_type}
@@ -96,7 +106,10 @@ export class PgResourceStore implements ResourceStore {
       throw new BreytaError('run_not_found', `no run "${options.runId}"`, {hint: 'List runs with `breyta runs list`.'})
     }
     const where = options.runId === undefined ? '' : 'WHERE run = $1'
-    const rows = await this.db.query<Row>(`SELECT run, name, size, content_type, created_at FROM ${this.db.t('resources')} ${where} ORDER BY run COLLATE "C" DESC, created_at, name COLLATE "C"`, options.runId === undefined ? [] : [options.runId])
+    const rows = await this.db.query<Row>(
+      `SELECT run, name, size, content_type, created_at FROM ${this.db.t('resources')} ${where} ORDER BY run COLLATE "C" DESC, created_at, name COLLATE "C"`,
+      options.runId === undefined ? [] : [options.runId],
+    )
     return rows.map(listing)
   }
 }

@@ -35,7 +35,13 @@ export class PgRunStore implements RunStore {
     const {t} = this.db
     await this.db.tx(async (c) => {
       await c.query(`INSERT INTO ${t('definitions')} (sha256, text) VALUES ($1, $2) ON CONFLICT (sha256) DO NOTHING`, [sha256, flowText])
-      await c.query(`INSERT INTO ${t('runs')} (id, flow, sha256, status, snapshot) VALUES ($1, $2, $3, $4, $5)`, [runId, created.flow, sha256, view.status, JSON.stringify(view)])
+      await c.query(`INSERT INTO ${t('runs')} (id, flow, sha256, status, snapshot) VALUES ($1, $2, $3, $4, $5)`, [
+        runId,
+        created.flow,
+        sha256,
+        view.status,
+        JSON.stringify(view),
+      ])
       await c.query(`INSERT INTO ${t('events')} (run, seq, event) VALUES ($1, 1, $2)`, [runId, toRow(first)])
     })
     return view
@@ -73,13 +79,10 @@ export class PgRunStore implements RunStore {
 
   async writeSnapshot(view: RunView): Promise<void> {
     // Never let an older view replace a newer one (two processes may write snapshots of one run).
-    await this.db.query(`UPDATE ${this.db.t('runs')} SET snapshot = $2, status = $3, waiting = $4 WHERE id = $1 AND coalesce((snapshot->>'seq')::integer, 0) <= $5`, [
-      view.id,
-      JSON.stringify(view),
-      view.status,
-      view.status === 'waiting',
-      view.seq,
-    ])
+    await this.db.query(
+      `UPDATE ${this.db.t('runs')} SET snapshot = $2, status = $3, waiting = $4 WHERE id = $1 AND coalesce((snapshot->>'seq')::integer, 0) <= $5`,
+      [view.id, JSON.stringify(view), view.status, view.status === 'waiting', view.seq],
+    )
   }
 
   async readView(runId: string): Promise<RunView> {
@@ -90,12 +93,17 @@ export class PgRunStore implements RunStore {
   }
 
   async unfinished(): Promise<RunView[]> {
-    const rows = await this.db.query<{snapshot: RunView}>(`SELECT snapshot FROM ${this.db.t('runs')} WHERE status NOT IN ('completed', 'failed', 'cancelled') AND snapshot IS NOT NULL ORDER BY id COLLATE "C"`)
+    const rows = await this.db.query<{snapshot: RunView}>(
+      `SELECT snapshot FROM ${this.db.t('runs')} WHERE status NOT IN ('completed', 'failed', 'cancelled') AND snapshot IS NOT NULL ORDER BY id COLLATE "C"`,
+    )
     return rows.map((r) => r.snapshot)
   }
 
   async readPinnedFlow(runId: string): Promise<string> {
-    const rows = await this.db.query<{text: string}>(`SELECT d.text FROM ${this.db.t('runs')} r JOIN ${this.db.t('definitions')} d ON d.sha256 = r.sha256 WHERE r.id = $1`, [runId])
+    const rows = await this.db.query<{text: string}>(
+      `SELECT d.text FROM ${this.db.t('runs')} r JOIN ${this.db.t('definitions')} d ON d.sha256 = r.sha256 WHERE r.id = $1`,
+      [runId],
+    )
     if (rows[0] === undefined) throw runNotFound(runId)
     return rows[0].text
   }
@@ -110,7 +118,10 @@ export class PgRunStore implements RunStore {
   }
 
   async requestCancel(runId: string, reason?: string): Promise<void> {
-    const rows = await this.db.query(`UPDATE ${this.db.t('runs')} SET cancel_requested = true, cancel_reason = coalesce(cancel_reason, $2) WHERE id = $1 RETURNING id`, [runId, reason ?? null])
+    const rows = await this.db.query(
+      `UPDATE ${this.db.t('runs')} SET cancel_requested = true, cancel_reason = coalesce(cancel_reason, $2) WHERE id = $1 RETURNING id`,
+      [runId, reason ?? null],
+    )
     if (rows.length === 0) throw runNotFound(runId)
   }
 
@@ -119,7 +130,10 @@ export class PgRunStore implements RunStore {
   }
 
   async cancelRequested(runId: string): Promise<{reason?: string} | undefined> {
-    const rows = await this.db.query<{cancel_requested: boolean; cancel_reason: string | null}>(`SELECT cancel_requested, cancel_reason FROM ${this.db.t('runs')} WHERE id = $1`, [runId])
+    const rows = await this.db.query<{cancel_requested: boolean; cancel_reason: string | null}>(
+      `SELECT cancel_requested, cancel_reason FROM ${this.db.t('runs')} WHERE id = $1`,
+      [runId],
+    )
     const row = rows[0]
     if (!row?.cancel_requested) return undefined
     return row.cancel_reason === null ? {} : {reason: row.cancel_reason}

@@ -131,10 +131,14 @@ export async function migrate(db: Db): Promise<{from: number; to: number}> {
     const rows = (await c.query<{v: number | null}>(`SELECT max(version) AS v FROM ${s}.schema_version`)).rows
     const from = rows[0]?.v ?? 0
     if (from > MIGRATIONS.length) {
-      throw new BreytaError('storage_error', `the store at ${db.where} (schema ${db.schema}) has schema version ${from}; this breyta knows versions up to ${MIGRATIONS.length}`, {
-        hint: 'Another machine runs a newer breyta against this store: upgrade breyta here before using the store.',
-        details: {store: 'postgres', where: db.where, schema: db.schema, version: from, known: MIGRATIONS.length},
-      })
+      throw new BreytaError(
+        'storage_error',
+        `the store at ${db.where} (schema ${db.schema}) has schema version ${from}; this breyta knows versions up to ${MIGRATIONS.length}`,
+        {
+          hint: 'Another machine runs a newer breyta against this store: upgrade breyta here before using the store.',
+          details: {store: 'postgres', where: db.where, schema: db.schema, version: from, known: MIGRATIONS.length},
+        },
+      )
     }
     for (let v = from + 1; v <= MIGRATIONS.length; v++) {
       await c.query(MIGRATIONS[v - 1]!.replaceAll('{s}', s))

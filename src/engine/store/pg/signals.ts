@@ -44,7 +44,10 @@ export class PgSignalStore implements SignalStore {
   }
 
   async signal(runId: string): Promise<void> {
-    await this.db.query(`WITH s AS (INSERT INTO ${this.db.t('signals')} (run) VALUES ($1) ON CONFLICT (run) DO UPDATE SET at = now()) SELECT pg_notify($2, $1), pg_notify($3, $1)`, [runId, this.channel, this.signalChannel])
+    await this.db.query(
+      `WITH s AS (INSERT INTO ${this.db.t('signals')} (run) VALUES ($1) ON CONFLICT (run) DO UPDATE SET at = now()) SELECT pg_notify($2, $1), pg_notify($3, $1)`,
+      [runId, this.channel, this.signalChannel],
+    )
   }
 
   async noteChanged(runId: string): Promise<void> {
@@ -71,7 +74,9 @@ export class PgSignalStore implements SignalStore {
   /** Take up to 100 pending signals, oldest first, skipping rows another consumer is taking. */
   private async takePending(): Promise<string[]> {
     const table = this.db.t('signals')
-    const rows = await this.db.query<{run: string}>(`DELETE FROM ${table} WHERE run IN (SELECT run FROM ${table} ORDER BY at LIMIT 100 FOR UPDATE SKIP LOCKED) RETURNING run`)
+    const rows = await this.db.query<{run: string}>(
+      `DELETE FROM ${table} WHERE run IN (SELECT run FROM ${table} ORDER BY at LIMIT 100 FOR UPDATE SKIP LOCKED) RETURNING run`,
+    )
     return rows.map((r) => r.run)
   }
 
@@ -81,10 +86,16 @@ export class PgSignalStore implements SignalStore {
       if (!closed) onRun(runId)
     }
     const sweep = () => {
-      this.takePending().then((ids) => ids.forEach(deliver), () => {})
+      this.takePending().then(
+        (ids) => ids.forEach(deliver),
+        () => {},
+      )
     }
     const fn = (runId: string) => {
-      this.take(runId).then((got) => got && deliver(runId), () => {})
+      this.take(runId).then(
+        (got) => got && deliver(runId),
+        () => {},
+      )
     }
     this.subscribe(this.consumers, fn)
     const timer = setInterval(sweep, SWEEP_MS)

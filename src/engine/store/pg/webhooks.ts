@@ -18,7 +18,10 @@ export class PgWebhookDeliveryStore implements WebhookDeliveryStore {
   ) {}
 
   async load(): Promise<Record<string, SeenWebhook>> {
-    const rows = await this.db.query<{id: string; run: string; until_ms: string}>(`SELECT id, run, until_ms FROM ${this.db.t('webhook_deliveries')} WHERE until_ms > $1`, [this.now()])
+    const rows = await this.db.query<{id: string; run: string; until_ms: string}>(
+      `SELECT id, run, until_ms FROM ${this.db.t('webhook_deliveries')} WHERE until_ms > $1`,
+      [this.now()],
+    )
     return Object.fromEntries(rows.map((r) => [r.id, {run: r.run, until: Number(r.until_ms)}]))
   }
 

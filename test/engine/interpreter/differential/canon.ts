@@ -17,7 +17,15 @@ export function canon(v: Value): string {
   }
   if (v instanceof Keyword) return ':' + v.name
   if (v instanceof Sym) return "'" + v.name
-  if (v instanceof Map) return '{' + [...v].map(([k, x]) => `${canon(k)} ${canon(x)}`).sort().join(', ') + '}'
+  if (v instanceof Map)
+    return (
+      '{' +
+      [...v]
+        .map(([k, x]) => `${canon(k)} ${canon(x)}`)
+        .sort()
+        .join(', ') +
+      '}'
+    )
   if (v instanceof Set) return '#{' + [...v].map(canon).sort().join(' ') + '}'
   if (Array.isArray(v)) return '[' + v.map(canon).join(' ') + ']'
   if (v instanceof List) return '[' + v.items.map(canon).join(' ') + ']'

@@ -51,7 +51,9 @@ export async function evalInNbb(exprs: readonly string[]): Promise<string[]> {
     writeFileSync(script, PRELUDE)
     writeFileSync(input, JSON.stringify(exprs.map(forNbb)))
     const stdout = await new Promise<string>((resolve, reject) => {
-      execFile(process.execPath, [NBB, script, input], {maxBuffer: 256 * 1024 * 1024}, (err, out, errOut) => (err ? reject(new Error(`nbb failed: ${err.message}\n${errOut}`)) : resolve(out)))
+      execFile(process.execPath, [NBB, script, input], {maxBuffer: 256 * 1024 * 1024}, (err, out, errOut) =>
+        err ? reject(new Error(`nbb failed: ${err.message}\n${errOut}`)) : resolve(out),
+      )
     })
     const lines = stdout.split('\n').filter((l) => l !== '')
     if (lines.length !== exprs.length) throw new Error(`nbb printed ${lines.length} results for ${exprs.length} expressions`)

@@ -18,7 +18,17 @@ const host: FlowHost = {
 
 /** Wrapped in `do`: a quoted body `'(…)` is otherwise unwrapped as a flow body is. */
 function flowOf(expr: string): FlowDefinition {
-  return {slug: 'diff', name: 'diff', concurrency: {type: 'unlimited', onNewVersion: 'drain'}, triggers: [], requires: [], templates: new Map(), functions: new Map(), flow: readEdn(`(do ${expr})`, {code: true}), raw: new Map()}
+  return {
+    slug: 'diff',
+    name: 'diff',
+    concurrency: {type: 'unlimited', onNewVersion: 'drain'},
+    triggers: [],
+    requires: [],
+    templates: new Map(),
+    functions: new Map(),
+    flow: readEdn(`(do ${expr})`, {code: true}),
+    raw: new Map(),
+  }
 }
 
 export async function evalInBreyta(expr: string): Promise<string> {
