@@ -33,7 +33,11 @@ if (storeAt !== -1) {
     console.error(`--store takes postgres (the file store's figures are printed next to it), not ${which ?? 'nothing'}`)
     process.exit(2)
   }
-  execFileSync(process.execPath, [path.join(root, 'bench', 'store-postgres.mjs'), ...process.argv.slice(2).filter((a, i) => i !== storeAt - 2 && i !== storeAt - 1)], {stdio: 'inherit'})
+  execFileSync(
+    process.execPath,
+    [path.join(root, 'bench', 'store-postgres.mjs'), ...process.argv.slice(2).filter((a, i) => i !== storeAt - 2 && i !== storeAt - 1)],
+    {stdio: 'inherit'},
+  )
   process.exit(0)
 }
 

@@ -53,8 +53,16 @@ function postgres() {
   const helper = path.join(root, 'test', 'helpers', 'postgres.sh')
   const r = spawnSync('bash', [helper], {encoding: 'utf8'})
   const dir = /\(dir (\S+);/.exec(r.stderr ?? '')?.[1]
-  if (r.status === 0 && r.stdout.trim() && dir) return {url: r.stdout.trim(), stop: () => spawnSync('bash', [helper, 'stop', dir], {stdio: 'ignore'}), note: 'started by test/helpers/postgres.sh'}
-  return {url: undefined, stop: () => {}, note: `no PostgreSQL could start: ${String(r.stderr || r.error?.message || '').trim().split('\n').at(-1)}`}
+  if (r.status === 0 && r.stdout.trim() && dir)
+    return {url: r.stdout.trim(), stop: () => spawnSync('bash', [helper, 'stop', dir], {stdio: 'ignore'}), note: 'started by test/helpers/postgres.sh'}
+  return {
+    url: undefined,
+    stop: () => {},
+    note: `no PostgreSQL could start: ${String(r.stderr || r.error?.message || '')
+      .trim()
+      .split('\n')
+      .at(-1)}`,
+  }
 }
 
 /** A checkout (its own .breyta/) on the given store; postgres checkouts share `schema`. */
@@ -71,7 +79,10 @@ async function checkout(store) {
 }
 
 async function startDaemon(dir, env) {
-  const child = spawn(process.execPath, [bin, 'daemon', 'start', '--port', '0', '--workspace', dir], {stdio: ['ignore', 'ignore', 'pipe'], env: {...process.env, ...env}})
+  const child = spawn(process.execPath, [bin, 'daemon', 'start', '--port', '0', '--workspace', dir], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: {...process.env, ...env},
+  })
   let err = ''
   child.stderr.on('data', (d) => (err += d))
   const file = path.join(dir, '.breyta', 'daemon.json')
@@ -122,16 +133,20 @@ async function perStep(ws) {
 async function finished(ws, ids) {
   const views = []
   const left = [...ids]
-  await until(async () => {
-    while (left.length > 0) {
-      const v = await engine.runView(ws, left[0])
-      if (v.status === 'failed' || v.status === 'cancelled') throw new Error(`bench run ${v.id} ended ${v.status}: ${JSON.stringify(v.error)}`)
-      if (v.status !== 'completed') return false
-      views.push(v)
-      left.shift()
-    }
-    return true
-  }, 300_000, 20)
+  await until(
+    async () => {
+      while (left.length > 0) {
+        const v = await engine.runView(ws, left[0])
+        if (v.status === 'failed' || v.status === 'cancelled') throw new Error(`bench run ${v.id} ended ${v.status}: ${JSON.stringify(v.error)}`)
+        if (v.status !== 'completed') return false
+        views.push(v)
+        left.shift()
+      }
+      return true
+    },
+    300_000,
+    20,
+  )
   return views
 }
 
@@ -170,7 +185,11 @@ async function callbackLatency(ws, target) {
     await until(async () => (await status(ws, run.id)) === 'waiting')
     const u = new URL((await ws.callbacks()).callbackUrl(run.id, 'k'))
     const t0 = Date.now()
-    const res = await fetch(`${target.url}${u.pathname}${u.search}`, {method: 'POST', body: JSON.stringify({n: i}), headers: {'content-type': 'application/json'}})
+    const res = await fetch(`${target.url}${u.pathname}${u.search}`, {
+      method: 'POST',
+      body: JSON.stringify({n: i}),
+      headers: {'content-type': 'application/json'},
+    })
     if (res.status !== 202) throw new Error(`callback answered ${res.status}`)
     await until(async () => (await status(ws, run.id)) === 'completed')
     const done = (await engine.runEvents(ws, run.id)).find((e) => e.type === 'step_completed' && e.step === 'next')
@@ -212,8 +231,9 @@ async function describePostgres() {
     await c.connect()
     const fsync = (await c.query('SHOW fsync')).rows[0].fsync
     const version = (await c.query('SHOW server_version')).rows[0].server_version
-    pg.note += `; PostgreSQL ${version}, fsync ${fsync}${fsync === 'off' ? ' (the file store fsyncs every journal write; with fsync on, PostgreSQL\'s figures would be lower)' : ''}`
-  } catch {} finally {
+    pg.note += `; PostgreSQL ${version}, fsync ${fsync}${fsync === 'off' ? " (the file store fsyncs every journal write; with fsync on, PostgreSQL's figures would be lower)" : ''}`
+  } catch {
+  } finally {
     await c.end().catch(() => {})
   }
 }
@@ -229,7 +249,15 @@ if (pg.url) {
     await describePostgres()
   } finally {
     try {
-      execFileSync(process.execPath, ['-e', `const pg=require('pg');const c=new pg.Client({connectionString:process.argv[1]});c.connect().then(()=>c.query('DROP SCHEMA IF EXISTS "${schema}" CASCADE')).finally(()=>c.end())`, pg.url], {cwd: root, stdio: 'ignore'})
+      execFileSync(
+        process.execPath,
+        [
+          '-e',
+          `const pg=require('pg');const c=new pg.Client({connectionString:process.argv[1]});c.connect().then(()=>c.query('DROP SCHEMA IF EXISTS "${schema}" CASCADE')).finally(()=>c.end())`,
+          pg.url,
+        ],
+        {cwd: root, stdio: 'ignore'},
+      )
     } catch {}
     pg.stop()
   }
@@ -248,4 +276,7 @@ row(`runs/s, two daemons, a client creating runs meanwhile`, (r) => (r.liveTwo =
 row(`callback → next step, one daemon (n=${CALLBACKS})`, (r) => lat(r.latencyOne))
 row(`callback → next step, sent to the other daemon`, (r) => lat(r.latencyTwo))
 if (!pg.url) console.log(`\npostgres: skipped, ${pg.note}`)
-else console.log(`\npostgres: ${pg.note}. Runs are created in this process (engine createRun, as \`flows run\` does); times are the journals'. A file workspace has one daemon.`)
+else
+  console.log(
+    `\npostgres: ${pg.note}. Runs are created in this process (engine createRun, as \`flows run\` does); times are the journals'. A file workspace has one daemon.`,
+  )

@@ -42,8 +42,16 @@ function findPostgres() {
   // another process starting one at the same time may have rewritten).
   const r = spawnSync('bash', [PG_HELPER], {encoding: 'utf8'})
   const dir = /\(dir (\S+);/.exec(r.stderr ?? '')?.[1]
-  if (r.status === 0 && r.stdout.trim() && dir) return {url: r.stdout.trim(), how: `started by test/helpers/postgres.sh (${dir})`, stop: () => spawnSync('bash', [PG_HELPER, 'stop', dir], {stdio: 'ignore'})}
-  const lines = String(r.stderr || r.error?.message || '').trim().split('\n').filter(Boolean)
+  if (r.status === 0 && r.stdout.trim() && dir)
+    return {
+      url: r.stdout.trim(),
+      how: `started by test/helpers/postgres.sh (${dir})`,
+      stop: () => spawnSync('bash', [PG_HELPER, 'stop', dir], {stdio: 'ignore'}),
+    }
+  const lines = String(r.stderr || r.error?.message || '')
+    .trim()
+    .split('\n')
+    .filter(Boolean)
   return {url: undefined, reason: lines.at(-1) ?? 'test/helpers/postgres.sh failed'}
 }
 
@@ -85,7 +93,7 @@ export async function runTeamDemo(options = {}) {
     say(c.red(c.bold('No PostgreSQL could start, so there is no team mode to show.')))
     say(c.red(`  ${pg.reason}`))
     say(c.dim('  Point the demo at one you have: BREYTA_STORE_URL=postgres://user:pass@host:5432/db npm run demo -- team'))
-    say(c.dim('  (test/helpers/postgres.sh starts one when Debian\'s postgresql is installed, or can be as root.)'))
+    say(c.dim("  (test/helpers/postgres.sh starts one when Debian's postgresql is installed, or can be as root.)"))
     return {status: 'no-postgres'}
   }
   say(`${c.bold('store')}      PostgreSQL, ${pg.how}`)
@@ -106,12 +114,14 @@ export async function runTeamDemo(options = {}) {
       const {job, callback} = JSON.parse(body)
       const u = new URL(callback)
       const to = `${daemons.server.url}${u.pathname}${u.search}`
-      say(`${c.magenta('worker')}   got ${job}; POST ${daemons.server.url}${u.pathname} ${c.dim('(the server\'s daemon, not the one that ran the step)')}`)
-      callbacks.push(fetch(to, {method: 'POST', headers: {'content-type': 'application/json'}, body: JSON.stringify({artifact: `${job}.tar.gz`})}).then(async (r) => {
-        await r.text()
-        say(`${c.magenta('worker')}   the server's daemon answered ${r.status === 202 ? c.green(String(r.status)) : c.red(String(r.status))}`)
-        return r.status
-      }))
+      say(`${c.magenta('worker')}   got ${job}; POST ${daemons.server.url}${u.pathname} ${c.dim("(the server's daemon, not the one that ran the step)")}`)
+      callbacks.push(
+        fetch(to, {method: 'POST', headers: {'content-type': 'application/json'}, body: JSON.stringify({artifact: `${job}.tar.gz`})}).then(async (r) => {
+          await r.text()
+          say(`${c.magenta('worker')}   the server's daemon answered ${r.status === 202 ? c.green(String(r.status)) : c.red(String(r.status))}`)
+          return r.status
+        }),
+      )
     })
   })
   await new Promise((r) => worker.listen(0, '127.0.0.1', r))
@@ -128,14 +138,15 @@ export async function runTeamDemo(options = {}) {
       fs.writeFileSync(config, `${text.slice(0, -1)}\n :store {:type :postgres :url-secret :team-db :schema "${schema}" :lease "5s"}}\n`)
       say(c.dim(`${''.padEnd(9)}config.edn: {:store {:type :postgres :url-secret :team-db :schema "${schema}" :lease "5s"}}`))
       await must(dir, ['secrets', 'set', 'team-db'], pg.url)
-      cmd(name, 'secrets set team-db   # the URL, from stdin: stays in this machine\'s secrets.edn')
+      cmd(name, "secrets set team-db   # the URL, from stdin: stays in this machine's secrets.edn")
     }
     fs.writeFileSync(path.join(machines.laptop, 'handoff.edn'), FLOW(workerUrl))
     await must(machines.laptop, ['flows', 'push', 'handoff.edn'])
     cmd('laptop', 'flows push handoff.edn')
     const rel = await must(machines.laptop, ['flows', 'release', 'handoff', '--note', 'team demo'])
     cmd('laptop', `flows release handoff   # v${rel.version}`)
-    for (const dir of ['flows', 'releases']) fs.cpSync(path.join(machines.laptop, '.breyta', dir), path.join(machines.server, '.breyta', dir), {recursive: true})
+    for (const dir of ['flows', 'releases'])
+      fs.cpSync(path.join(machines.laptop, '.breyta', dir), path.join(machines.server, '.breyta', dir), {recursive: true})
     say(c.dim(`${''.padEnd(9)}(git push on the laptop, git pull on the server: flows and releases are files in git)`))
 
     for (const [name, dir] of Object.entries(machines)) {

@@ -34,7 +34,8 @@ export function countingServer(onCallbackUrl: (run: string, url: string) => void
   return {
     hits,
     server,
-    listen: () => new Promise<string>((resolve) => server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as {port: number}).port}`))),
+    listen: () =>
+      new Promise<string>((resolve) => server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as {port: number}).port}`))),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   }
 }
@@ -42,7 +43,8 @@ export function countingServer(onCallbackUrl: (run: string, url: string) => void
 export function flows(base: string, log: string): Record<string, string> {
   const hook = `:triggers [{:type :webhook :secret :hook-secret}]`
   // An exec step that appends "<run>/<step> <epoch seconds.micros>" to the side-effect log.
-  const mark = (step: string) => `(flow/step :exec :${step} {:command ["bash" "-c" "echo \\"$1 $EPOCHREALTIME\\" >> \\"$2\\"" "mark" (str (flow/run-id) "/${step}") ${JSON.stringify(log)}]})`
+  const mark = (step: string) =>
+    `(flow/step :exec :${step} {:command ["bash" "-c" "echo \\"$1 $EPOCHREALTIME\\" >> \\"$2\\"" "mark" (str (flow/run-id) "/${step}") ${JSON.stringify(log)}]})`
   const ping = (step: string, p: string, json = '{:n (:n (flow/input))}') => `(flow/step :http :${step} {:url "${base}${p}" :method :post :json ${json}})`
   return {
     build: `{:slug :build :name "build" ${hook}
@@ -87,4 +89,3 @@ export function tickFlow(base: string, start: Date): string {
  :flow (flow/step :http :ping {:url "${base}/tick" :method :post :json {:run (flow/run-id)}})}
 `
 }
-

@@ -69,27 +69,38 @@ describe.each(BACKINGS)('on the %s store', (name, backing) => {
   const expectRunFiles = (id: string) => expect(fs.existsSync(path.join(t.root, '.breyta', 'runs', id))).toBe(backing.runFilesExpected)
 
   it('run → wait → callback to the daemon → complete', async () => {
-    t.writeFlow('approve', `{:slug :approve :name "approve"
+    t.writeFlow(
+      'approve',
+      `{:slug :approve :name "approve"
  :flow (let [r (flow/step :wait :review {:key "review" :timeout "5m"})]
          {:verdict (:verdict r)})}
-`)
+`,
+    )
     const d = await spawnDaemon(t.root, {env})
     const started = await run('flows', 'run', 'approve')
     expect(started.code, started.stderr).toBe(0)
     const id = started.json.data.id as string
-    const wait = await until(async () => {
-      const items = (await run('waits', 'list', '--run', id)).json.data.items as {key: string; 'callback-url': string}[]
-      return items.find((w) => w.key === 'review')
-    }, 30_000, 100)
+    const wait = await until(
+      async () => {
+        const items = (await run('waits', 'list', '--run', id)).json.data.items as {key: string; 'callback-url': string}[]
+        return items.find((w) => w.key === 'review')
+      },
+      30_000,
+      100,
+    )
     const u = new URL(wait['callback-url'])
     const res = await fetch(`${d.url}${u.pathname}${u.search}`, {method: 'POST', headers: {'content-type': 'application/json'}, body: '{"verdict": "ship"}'})
     expect(res.status).toBe(202)
     const again = await fetch(`${d.url}${u.pathname}${u.search}`, {method: 'POST', body: '{}'})
     expect(again.status).toBe(409)
-    const done = await until(async () => {
-      const v = await show(id)
-      return v.status === 'completed' ? v : undefined
-    }, 30_000, 100)
+    const done = await until(
+      async () => {
+        const v = await show(id)
+        return v.status === 'completed' ? v : undefined
+      },
+      30_000,
+      100,
+    )
     expect(done.output).toEqual({verdict: 'ship'})
     expectRunFiles(id)
   }, 90_000)
@@ -103,17 +114,23 @@ describe.each(BACKINGS)('on the %s store', (name, backing) => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
     const url = `http://127.0.0.1:${(server.address() as {port: number}).port}`
     try {
-      t.writeFlow('flaky', `{:slug :flaky :name "flaky"
+      t.writeFlow(
+        'flaky',
+        `{:slug :flaky :name "flaky"
  :flow (flow/step :http :call {:url "${url}/x" :retry {:max-attempts 3 :backoff "100ms"}})}
-`)
+`,
+      )
       const ok = await run('flows', 'run', 'flaky', '--wait')
       expect(ok.code, ok.stderr).toBe(0)
       expect(ok.json.data.status).toBe('completed')
       expect((await show(ok.json.data.id)).steps[0]).toMatchObject({id: 'call', status: 'completed', attempts: 3, output: {body: {hit: 3}}})
 
-      t.writeFlow('once', `{:slug :once :name "once"
+      t.writeFlow(
+        'once',
+        `{:slug :once :name "once"
  :flow (flow/step :http :call {:url "${url}/y"})}
-`)
+`,
+      )
       hits = 0
       const failed = await run('flows', 'run', 'once', '--wait')
       expect(failed.code).toBe(5)
@@ -145,11 +162,14 @@ describe.each(BACKINGS)('on the %s store', (name, backing) => {
 
   it('kv: set from the CLI, incremented by a step, read back from the CLI', async () => {
     expect((await run('kv', 'set', 'hits', '40', '--namespace', 'counter')).code).toBe(0)
-    t.writeFlow('counter', `{:slug :counter :name "counter"
+    t.writeFlow(
+      'counter',
+      `{:slug :counter :name "counter"
  :flow (let [a (flow/step :kv :bump {:op :incr :key "hits"})
              b (flow/step :kv :bump2 {:op :incr :key "hits"})]
          {:a a :b b})}
-`)
+`,
+    )
     const r = await run('flows', 'run', 'counter', '--wait')
     expect(r.code, r.stderr).toBe(0)
     expect(r.json.data.output).toEqual({a: 41, b: 42})
@@ -162,9 +182,12 @@ describe.each(BACKINGS)('on the %s store', (name, backing) => {
   }, 60_000)
 
   it('resources: a persisted step output is listed and read back byte for byte', async () => {
-    t.writeFlow('report', `{:slug :report :name "report"
+    t.writeFlow(
+      'report',
+      `{:slug :report :name "report"
  :flow (flow/step :function :render {:code "(fn [n] {:lines (vec (map (fn [i] (str \\"line \\" i)) (range n)))})" :input 50 :persist true})}
-`)
+`,
+    )
     const r = await run('flows', 'run', 'report', '--wait')
     expect(r.code, r.stderr).toBe(0)
     const id = r.json.data.id as string
@@ -182,10 +205,13 @@ describe.each(BACKINGS)('on the %s store', (name, backing) => {
   }, 60_000)
 
   it('singleton :queue with a daemon: the second run waits for the first, then runs', async () => {
-    t.writeFlow('solo', `{:slug :solo :name "solo"
+    t.writeFlow(
+      'solo',
+      `{:slug :solo :name "solo"
  :concurrency {:type :singleton :on-conflict :queue}
  :flow (flow/step :wait :gate {:key "gate"})}
-`)
+`,
+    )
     await spawnDaemon(t.root, {env})
     const a = (await run('flows', 'run', 'solo')).json.data.id as string
     await until(async () => (await show(a)).status === 'waiting', 30_000, 100)
@@ -197,10 +223,14 @@ describe.each(BACKINGS)('on the %s store', (name, backing) => {
     await until(async () => (await show(b)).status === 'waiting', 30_000, 100)
     expect((await show(a)).status).toBe('completed')
     expect((await run('waits', 'complete', b, 'gate')).code).toBe(0)
-    const done = await until(async () => {
-      const v = await show(b)
-      return v.status === 'completed' ? v : undefined
-    }, 30_000, 100)
+    const done = await until(
+      async () => {
+        const v = await show(b)
+        return v.status === 'completed' ? v : undefined
+      },
+      30_000,
+      100,
+    )
     expect(Date.parse(done['started-at'])).toBeGreaterThanOrEqual(Date.parse((await show(a))['finished-at']))
   }, 90_000)
 })

@@ -90,11 +90,17 @@ describe.skipIf(!PG_URL)('team mode: three daemons on one PostgreSQL (BREYTA_TES
       const d = pick()
       const u = new URL(url)
       callbacks.set(run, {daemon: daemons.indexOf(d), status: 0})
-      callbackSends.push(send(d, async () => {
-        const res = await fetch(`${d.url}${u.pathname}${u.search}`, {method: 'POST', headers: {'content-type': 'application/json'}, body: JSON.stringify({n: run})})
-        callbacks.get(run)!.status = res.status
-        await res.text()
-      }))
+      callbackSends.push(
+        send(d, async () => {
+          const res = await fetch(`${d.url}${u.pathname}${u.search}`, {
+            method: 'POST',
+            headers: {'content-type': 'application/json'},
+            body: JSON.stringify({n: run}),
+          })
+          callbacks.get(run)!.status = res.status
+          await res.text()
+        }),
+      )
     })
     const base = await counting.listen()
 
@@ -112,7 +118,11 @@ describe.skipIf(!PG_URL)('team mode: three daemons on one PostgreSQL (BREYTA_TES
     const env = {...teamEnv(), BREYTA_SECRET_HOOK_SECRET: HOOK_SECRET}
     // Each daemon reports a host name of its own (helpers/as-host.cjs): three machines, as far as
     // the leases can tell, so the killed one's runs move on only after its leases expire.
-    daemons = await Promise.all(checkouts.map((c, i) => spawnDaemon(c.root, {env: {...env, BREYTA_TEST_HOST: `machine-${i}`, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --require ${AS_HOST}`.trim()}})))
+    daemons = await Promise.all(
+      checkouts.map((c, i) =>
+        spawnDaemon(c.root, {env: {...env, BREYTA_TEST_HOST: `machine-${i}`, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --require ${AS_HOST}`.trim()}}),
+      ),
+    )
     for (const d of daemons) {
       alive.add(d)
       inFlight.set(d, new Set())
@@ -127,7 +137,8 @@ describe.skipIf(!PG_URL)('team mode: three daemons on one PostgreSQL (BREYTA_TES
         try {
           return await pool.query(sql)
         } catch (err) {
-          if (['42P01', '3F000'].includes((err as {code?: string}).code ?? '')) return {rows: sql.includes('count(') && !sql.includes('GROUP BY') ? [{n: 0}] : []}
+          if (['42P01', '3F000'].includes((err as {code?: string}).code ?? ''))
+            return {rows: sql.includes('count(') && !sql.includes('GROUP BY') ? [{n: 0}] : []}
           throw err
         }
       },
@@ -138,10 +149,21 @@ describe.skipIf(!PG_URL)('team mode: three daemons on one PostgreSQL (BREYTA_TES
       return Object.fromEntries(rows.map((r) => [r.status, r.n])) as Record<string, number>
     }
     /** Runs whose journal ended (what `runs show` says), whatever the listed status says. */
-    const ended = async () => Number((await db.query(`SELECT count(DISTINCT run)::int AS n FROM "${schema}".events WHERE event->>'type' IN ('run_completed', 'run_failed', 'run_cancelled')`)).rows[0].n)
+    const ended = async () =>
+      Number(
+        (
+          await db.query(
+            `SELECT count(DISTINCT run)::int AS n FROM "${schema}".events WHERE event->>'type' IN ('run_completed', 'run_failed', 'run_cancelled')`,
+          )
+        ).rows[0].n,
+      )
     const ticksFired = async () => Number((await db.query(`SELECT count(*)::int AS n FROM "${schema}".runs WHERE flow = 'tick'`)).rows[0].n)
     const victimLeases = async (active = false) =>
-      (await db.query(`SELECT l.run FROM "${schema}".leases l JOIN "${schema}".runs r ON r.id = l.run WHERE l.owner->>'host' = 'machine-1' AND l.expires_at > now()${active ? ` AND r.status IN ('running', 'waiting', 'sleeping')` : ''}`)).rows.map((r: {run: string}) => r.run)
+      (
+        await db.query(
+          `SELECT l.run FROM "${schema}".leases l JOIN "${schema}".runs r ON r.id = l.run WHERE l.owner->>'host' = 'machine-1' AND l.expires_at > now()${active ? ` AND r.status IN ('running', 'waiting', 'sleeping')` : ''}`,
+        )
+      ).rows.map((r: {run: string}) => r.run)
 
     // 290 webhooks to random daemons, the flows interleaved, paced by the schedule: a tenth of
     // them after each tick (12 requests at a time), so the kill after the fifth tick is half-way
@@ -152,28 +174,45 @@ describe.skipIf(!PG_URL)('team mode: three daemons on one PostgreSQL (BREYTA_TES
     const startedIds = new Map<string, string>()
     const post = async (jobs: {slug: string; n: number}[]) => {
       let next = 0
-      await Promise.all(Array.from({length: 12}, async () => {
-        while (next < jobs.length) {
-          const job = jobs[next++]!
-          const d = pick()
-          await send(d, async () => {
-            const res = await fetch(`${d.url}/webhooks/${job.slug}`, {method: 'POST', headers: {'content-type': 'application/json', authorization: `Bearer ${HOOK_SECRET}`}, body: JSON.stringify({n: job.n})})
-            const body = (await res.json()) as {run?: string}
-            webhookStatus.push(res.status)
-            if (body.run) startedIds.set(body.run, job.slug)
-          })
-        }
-      }))
+      await Promise.all(
+        Array.from({length: 12}, async () => {
+          while (next < jobs.length) {
+            const job = jobs[next++]!
+            const d = pick()
+            await send(d, async () => {
+              const res = await fetch(`${d.url}/webhooks/${job.slug}`, {
+                method: 'POST',
+                headers: {'content-type': 'application/json', authorization: `Bearer ${HOOK_SECRET}`},
+                body: JSON.stringify({n: job.n}),
+              })
+              const body = (await res.json()) as {run?: string}
+              webhookStatus.push(res.status)
+              if (body.run) startedIds.set(body.run, job.slug)
+            })
+          }
+        }),
+      )
     }
     let completedAtKill = 0
     let killedAt = 0
     let deadAt = 0
     /** What is left unfinished, and who holds it, for the message of a timeout. */
     const stuck = async () => {
-      const rows = (await db.query(`SELECT r.id, r.flow, r.status, l.owner->>'host' AS host, l.expires_at > now() AS live,
+      const rows = (
+        await db.query(`SELECT r.id, r.flow, r.status, l.owner->>'host' AS host, l.expires_at > now() AS live,
           (SELECT string_agg(e.event->>'type', ',' ORDER BY e.seq) FROM "${schema}".events e WHERE e.run = r.id AND e.seq > (SELECT max(seq) - 4 FROM "${schema}".events WHERE run = r.id)) AS last
-        FROM "${schema}".runs r LEFT JOIN "${schema}".leases l ON l.run = r.id WHERE r.status NOT IN ('completed', 'failed', 'cancelled') ORDER BY r.id LIMIT 20`)).rows
-      const loaded = daemons.map((d, i) => `daemon ${i}${alive.has(d) ? '' : ' (killed)'}: ${d.stderr().split('\n').filter((l) => l.includes('schedule')).join(' | ')}`).join('; ')
+        FROM "${schema}".runs r LEFT JOIN "${schema}".leases l ON l.run = r.id WHERE r.status NOT IN ('completed', 'failed', 'cancelled') ORDER BY r.id LIMIT 20`)
+      ).rows
+      const loaded = daemons
+        .map(
+          (d, i) =>
+            `daemon ${i}${alive.has(d) ? '' : ' (killed)'}: ${d
+              .stderr()
+              .split('\n')
+              .filter((l) => l.includes('schedule'))
+              .join(' | ')}`,
+        )
+        .join('; ')
       return `${loaded}; counts ${JSON.stringify(await counts())}, ticks ${await ticksFired()}, webhooks posted ${webhookStatus.length}, killed at ${killedAt ? new Date(killedAt).toISOString() : 'never'}; unfinished: ${JSON.stringify(rows)}`
     }
     const perTick = Math.ceil(order.length / TICKS)
@@ -216,17 +255,23 @@ describe.skipIf(!PG_URL)('team mode: three daemons on one PostgreSQL (BREYTA_TES
       heldAtDeath = await victimLeases()
 
       // Every run, the ten ticks included, reaches an end.
-      await until(async () => {
-        loadOk()
-        return (await ended()) >= 300
-      }, 90_000, 200).catch(async (err: Error) => {
+      await until(
+        async () => {
+          loadOk()
+          return (await ended()) >= 300
+        },
+        90_000,
+        200,
+      ).catch(async (err: Error) => {
         throw new Error(`${err.message}: ${await stuck()}`)
       })
       await load
       // The status every listing shows (the run's snapshot) follows its journal to the end.
       await until(async () => ((await counts()).completed ?? 0) >= 300, 10_000, 100).catch(async () => {
-        const lagging = (await db.query(`SELECT r.id, r.flow, r.status, r.snapshot->>'seq' AS "snapshot-seq", (SELECT max(seq) FROM "${schema}".events e WHERE e.run = r.id) AS "journal-seq"
-          FROM "${schema}".runs r WHERE r.status <> 'completed' AND EXISTS (SELECT 1 FROM "${schema}".events e WHERE e.run = r.id AND e.event->>'type' = 'run_completed')`)).rows
+        const lagging = (
+          await db.query(`SELECT r.id, r.flow, r.status, r.snapshot->>'seq' AS "snapshot-seq", (SELECT max(seq) FROM "${schema}".events e WHERE e.run = r.id) AS "journal-seq"
+          FROM "${schema}".runs r WHERE r.status <> 'completed' AND EXISTS (SELECT 1 FROM "${schema}".events e WHERE e.run = r.id AND e.event->>'type' = 'run_completed')`)
+        ).rows
         for (const l of lagging) l['killed-daemon-held-it'] = heldAtDeath.includes(l.id)
         expect(lagging, 'runs whose journal completed but whose listed status (runs list) did not follow within 10 s').toEqual([])
       })
@@ -282,9 +327,22 @@ describe.skipIf(!PG_URL)('team mode: three daemons on one PostgreSQL (BREYTA_TES
           // request it sent may reach the counting server a few ms after the signal was sent).
           const startedBefore = r.events.some((x) => x.type === 'step_started' && x.step === e.step && Date.parse(x.at) <= killedAt)
           if (!(startedBefore && Math.min(...times) <= deadAt && done > killedAt)) {
-            const journal = r.events.map((x) => `${x.seq}:${x.type}${'step' in x ? `(${x.step})` : ''}${'pid' in x ? `[pid ${x.pid}]` : ''}@${Date.parse(x.at) - killedAt}`).join(' ')
-            const fenced = daemons.map((d, i) => `daemon ${i}: ${d.stderr().split('\n').filter((l) => l.includes(id) && /taken over|fenced|conflict/i.test(l)).join(' | ')}`).join('; ')
-            problems.push(`${id}/${e.step} ran ${times.length} times though it was not in flight at the kill: at ${times.map((t) => t - killedAt).join(', ')} ms from the kill, completed at ${done - killedAt}; daemon pids ${daemons.map((d) => d.pid).join('/')}; journal ${journal}; daemon logs on it: ${fenced}`)
+            const journal = r.events
+              .map((x) => `${x.seq}:${x.type}${'step' in x ? `(${x.step})` : ''}${'pid' in x ? `[pid ${x.pid}]` : ''}@${Date.parse(x.at) - killedAt}`)
+              .join(' ')
+            const fenced = daemons
+              .map(
+                (d, i) =>
+                  `daemon ${i}: ${d
+                    .stderr()
+                    .split('\n')
+                    .filter((l) => l.includes(id) && /taken over|fenced|conflict/i.test(l))
+                    .join(' | ')}`,
+              )
+              .join('; ')
+            problems.push(
+              `${id}/${e.step} ran ${times.length} times though it was not in flight at the kill: at ${times.map((t) => t - killedAt).join(', ')} ms from the kill, completed at ${done - killedAt}; daemon pids ${daemons.map((d) => d.pid).join('/')}; journal ${journal}; daemon logs on it: ${fenced}`,
+            )
           }
         }
       }
@@ -295,7 +353,8 @@ describe.skipIf(!PG_URL)('team mode: three daemons on one PostgreSQL (BREYTA_TES
     // The singleton never overlaps: [first enter, last leave] windows are disjoint.
     const windows = byFlow('solo').map(([id]) => ({id, enter: Math.min(...effects.get(`${id}/enter`)!), leave: Math.max(...effects.get(`${id}/leave`)!)}))
     windows.sort((a, b) => a.enter - b.enter)
-    for (let i = 1; i < windows.length; i++) expect(windows[i]!.enter, `${windows[i - 1]!.id} and ${windows[i]!.id} overlap`).toBeGreaterThanOrEqual(windows[i - 1]!.leave)
+    for (let i = 1; i < windows.length; i++)
+      expect(windows[i]!.enter, `${windows[i - 1]!.id} and ${windows[i]!.id} overlap`).toBeGreaterThanOrEqual(windows[i - 1]!.leave)
 
     // Each schedule tick fired once: ten runs, one per tick second.
     const ticks = byFlow('tick')
@@ -303,7 +362,9 @@ describe.skipIf(!PG_URL)('team mode: three daemons on one PostgreSQL (BREYTA_TES
     // Sorted by creation, the i-th tick run was created no earlier than the i-th tick: with ten in
     // all, none fired twice and none was lost.
     const created = ticks.map(([, r]) => Date.parse(r.created)).sort((a, b) => a - b)
-    created.forEach((at, i) => expect(at, `tick run ${i} created ${at - tickStart.getTime()} ms after the first tick`).toBeGreaterThanOrEqual(tickStart.getTime() + i * 1000))
+    created.forEach((at, i) =>
+      expect(at, `tick run ${i} created ${at - tickStart.getTime()} ms after the first tick`).toBeGreaterThanOrEqual(tickStart.getTime() + i * 1000),
+    )
     expect(ticks.every(([, r]) => (r.events[0] as {trigger?: string}).trigger === 'schedule')).toBe(true)
 
     // The killed daemon's runs: each held lease blocked its run until it expired (never taken
@@ -321,12 +382,24 @@ describe.skipIf(!PG_URL)('team mode: three daemons on one PostgreSQL (BREYTA_TES
     const moved = held.filter((h) => !TERMINAL_STATUSES.includes(h.before))
     const advancing = moved.filter((h) => h.before !== 'queued')
     const report = held.map((h) => `${h.id} ${h.flow} (${h.before} at the kill) ${h.ms} ms`).join('; ')
-    console.log(`team mode: 300 runs in ${((Date.now() - started) / 1000).toFixed(1)} s; daemon 1 killed at ${((killedAt - started) / 1000).toFixed(1)} s with ${completedAtKill} runs completed (tick window ${((tickStart.getTime() - started) / 1000).toFixed(1)}–${((tickStart.getTime() + TICKS * 1000 - started) / 1000).toFixed(1)} s), after ${victimStats.advances} advances, holding ${heldAtDeath.length} lease(s): ${report}; ${reran} step(s) ran twice (in flight at the kill); fenced advances on live daemons (lease lapsed under load) ${daemons.filter((d) => d !== victim).map((d) => d.stderr().split('\n').filter((l) => l.includes('run taken over by another daemon')).length).join('/')}; callbacks per daemon ${[0, 1, 2].map((i) => [...callbacks.values()].filter((c) => c.daemon === i).length).join('/')}`)
+    console.log(
+      `team mode: 300 runs in ${((Date.now() - started) / 1000).toFixed(1)} s; daemon 1 killed at ${((killedAt - started) / 1000).toFixed(1)} s with ${completedAtKill} runs completed (tick window ${((tickStart.getTime() - started) / 1000).toFixed(1)}–${((tickStart.getTime() + TICKS * 1000 - started) / 1000).toFixed(1)} s), after ${victimStats.advances} advances, holding ${heldAtDeath.length} lease(s): ${report}; ${reran} step(s) ran twice (in flight at the kill); fenced advances on live daemons (lease lapsed under load) ${daemons
+        .filter((d) => d !== victim)
+        .map(
+          (d) =>
+            d
+              .stderr()
+              .split('\n')
+              .filter((l) => l.includes('run taken over by another daemon')).length,
+        )
+        .join('/')}; callbacks per daemon ${[0, 1, 2].map((i) => [...callbacks.values()].filter((c) => c.daemon === i).length).join('/')}`,
+    )
     expect(moved.length, `the killed daemon held only runs that had ended: ${report}`).toBeGreaterThan(0)
     expect(Math.min(...moved.map((h) => h.ms)), `runs held at death moved on before their lease expired: ${report}`).toBeGreaterThanOrEqual(LEASE_MS / 2)
     // Bounded: the lease, a sweep, and the surviving daemons' backlog of advances (two loaded
     // cores, ~150 unfinished runs: up to ~9 s measured) must not turn into a stall.
-    if (advancing.length > 0) expect(Math.max(...advancing.map((h) => h.ms)), `runs held at death were not taken over within a bounded time: ${report}`).toBeLessThan(LEASE_MS + 12_000)
+    if (advancing.length > 0)
+      expect(Math.max(...advancing.map((h) => h.ms)), `runs held at death were not taken over within a bounded time: ${report}`).toBeLessThan(LEASE_MS + 12_000)
     expect(Date.now() - started).toBeLessThan(110_000)
   }, 120_000)
 })
