@@ -8,6 +8,8 @@
  */
 import crypto from 'node:crypto'
 import fs from 'node:fs'
+import http from 'node:http'
+import type {AddressInfo} from 'node:net'
 import path from 'node:path'
 import pg from 'pg'
 import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest'
@@ -380,5 +382,48 @@ describe.skipIf(!PG_URL)('two daemons on one PostgreSQL store (BREYTA_TEST_PG_UR
     expect(await post('old')).toMatchObject({status: 200, body: {run: old.body.run}})
     expect(await post('new')).toMatchObject({status: 200, body: {run: '01M8MN00000000000000000001'}})
     await d.stop()
+  }, 60_000)
+
+  it('a daemon frozen mid-step stops that step when it wakes to a lost lease (its HTTP request is closed unanswered) and writes nothing', async () => {
+    const [a, b] = await machines({})
+    // Requests are held open; the second one (the daemon that took over) is answered.
+    const requests: {closed: boolean; answered: boolean}[] = []
+    const server = http.createServer((req, res) => {
+      const r = {closed: false, answered: false}
+      requests.push(r)
+      res.on('close', () => (r.closed = true))
+      req.resume()
+      if (requests.length >= 2) {
+        r.answered = true
+        res.writeHead(200, {'content-type': 'application/json'}).end('{"ok":true}')
+      }
+    })
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/charge`
+      a.writeFlow('call', `{:slug :call :name "call" :flow (flow/step :http :charge {:url "${url}" :method :post :json {:n 1}})}`)
+      const da = await spawnDaemon(a.root)
+      const run = (await createRun(a.ws, {slug: 'call'})).id
+      await until(() => requests.length === 1, 15_000, 20)
+      // Everything A wrote is in the store: waking, it has nothing to flush that could fail.
+      await until(async () => (await events(a.ws, run)).some((e) => e.type === 'step_started' && e.step === 'charge'), 15_000, 20)
+      const db = await spawnDaemon(b.root)
+      da.child.kill('SIGSTOP')
+      try {
+        await until(async () => (await status(b.ws, run)) === 'completed', 20_000, 50)
+      } finally {
+        da.child.kill('SIGCONT')
+      }
+      // A's request is still open until A wakes, finds its lease gone and aborts it.
+      expect(requests[0]!.answered).toBe(false)
+      await until(() => requests[0]!.closed, 10_000, 20)
+      await until(() => /run taken over by another daemon/.test(da.stderr()), 10_000, 20)
+      const evs = await events(b.ws, run)
+      expect(evs.filter((e) => e.type === 'step_completed')).toHaveLength(1)
+      expect(advancers(evs)).toEqual([da.pid, db.pid])
+    } finally {
+      server.closeAllConnections()
+      await new Promise((r) => server.close(r))
+    }
   }, 60_000)
 })

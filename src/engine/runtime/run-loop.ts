@@ -65,9 +65,11 @@ export async function advanceRun(ws: Workspace, runId: string, options: AdvanceO
   for (let i = 0; i < 10; i++) {
     const lease = await ws.store.leases.tryAcquire(runId, 'advance')
     if (!lease) break
+    const stop = stopWhenLost(lease, options.signal)
     try {
-      view = await advanceLocked(ws, lease, options)
+      view = await advanceLocked(ws, lease, stop ? {...options, signal: stop.signal} : options)
     } finally {
+      stop?.dispose()
       await lease.release()
       // After the release, so a daemon that looks at once can take the lock.
       await ws.store.signals.signal(runId)
@@ -77,6 +79,20 @@ export async function advanceRun(ws: Workspace, runId: string, options: AdvanceO
   if (view === undefined) return {locked: true}
   await runEnded(ws, view)
   return {locked: false, view}
+}
+
+/**
+ * A lease that can be lost (team mode) interrupts the advance when it is, as a stop would: the
+ * steps in flight are aborted and nothing more is written (the journal refuses it anyway).
+ */
+function stopWhenLost(lease: RunLease, outer: AbortSignal | undefined): {signal: AbortSignal; dispose(): void} | undefined {
+  if (!lease.onLost) return undefined
+  const stop = new AbortController()
+  const onOuter = () => stop.abort(outer?.reason)
+  if (outer?.aborted) onOuter()
+  else outer?.addEventListener('abort', onOuter, {once: true})
+  lease.onLost(() => stop.abort(new Error(`lost the lease of run ${lease.runId}`)))
+  return {signal: stop.signal, dispose: () => outer?.removeEventListener('abort', onOuter)}
 }
 
 /**

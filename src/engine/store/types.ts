@@ -59,6 +59,12 @@ export interface RunLease {
   /** Who holds it, for messages ("held by pid 123"). */
   readonly owner: string
   release(): Promise<void>
+  /**
+   * Leases that can be lost while held (PostgreSQL: not renewed in time, taken over) call `fn`
+   * when a renewal finds another holder, so the holder stops advancing the run at once instead
+   * of at its next (refused) append. Files locks are never lost and have no `onLost`.
+   */
+  onLost?(fn: () => void): void
 }
 
 export interface RunOwner {
