@@ -4,7 +4,8 @@
  * :team-db}}`, the URL in BREYTA_SECRET_TEAM_DB). Everything goes through the built CLI and a real
  * daemon, as an agent would drive it: run → wait → callback → complete; step retry and `runs
  * retry`; cancel; kv from the CLI and from a step; resources; a singleton queue. The postgres row
- * is skipped with a reason when no PostgreSQL is available (BREYTA_TEST_PG_URL).
+ * is skipped with a reason when no PostgreSQL is available (BREYTA_TEST_PG_URL). Last, between
+ * the stores: a run parked on files is exported, imported into PostgreSQL and finished there.
  */
 import fs from 'node:fs'
 import http from 'node:http'
@@ -232,5 +233,61 @@ describe.each(BACKINGS)('on the %s store', (name, backing) => {
       100,
     )
     expect(Date.parse(done['started-at'])).toBeGreaterThanOrEqual(Date.parse((await show(a))['finished-at']))
+  }, 90_000)
+})
+
+describe.skipIf(!PG_URL)('between the stores (BREYTA_TEST_PG_URL)', () => {
+  const pgBacking = PG_URL ? postgres() : undefined
+  let laptop: TempWorkspace
+  let team: TempWorkspace
+  afterEach(async () => {
+    laptop?.cleanup()
+    team?.cleanup()
+    await pgBacking?.teardown()
+  })
+
+  it('a run parked on the files store is exported, imported into PostgreSQL and finished there', async () => {
+    laptop = await tempWorkspace('breyta-matrix-laptop-')
+    team = await tempWorkspace('breyta-matrix-team-')
+    const teamEnvVars = pgBacking!.setup(team.root)
+    const flow = `{:slug :handover :name "handover"
+ :flow (let [a (flow/step :function :prepare {:code "(fn [x] {:doubled (* 2 x)})" :input 21 :persist true})
+             w (flow/step :wait :go {:key "go"})]
+         {:a a :go (:ok w)})}
+`
+    laptop.writeFlow('handover', flow)
+    const onLaptop = (...args: string[]) => cli([...args, '--json'], {cwd: laptop.root, timeoutMs: 60_000})
+    const onTeam = (...args: string[]) => cli([...args, '--json'], {cwd: team.root, env: teamEnvVars, timeoutMs: 60_000})
+    const started = await onLaptop('flows', 'run', 'handover')
+    expect(started.json.data.status).toBe('waiting')
+    const id = started.json.data.id as string
+    const file = path.join(laptop.root, 'run.json')
+    expect((await onLaptop('runs', 'export', id, '--out', file)).code).toBe(0)
+    expect((await onLaptop('runs', 'cancel', id)).code).toBe(0)
+
+    const imported = await onTeam('runs', 'import', file)
+    expect(imported.code, imported.stderr).toBe(0)
+    expect(imported.json.data).toMatchObject({id, status: 'waiting'})
+    expect((await onTeam('runs', 'import', file)).json.error.code).toBe('invalid_input')
+    // The team checkout has no flow file: the store's pinned copy carries the run on.
+    expect((await onTeam('waits', 'complete', id, 'go', '--payload', '{"ok": true}')).code).toBe(0)
+    const done = await until(
+      async () => {
+        const v = (await onTeam('runs', 'show', id)).json.data
+        return v.status === 'completed' ? v : undefined
+      },
+      30_000,
+      100,
+    )
+    expect(done.output).toEqual({a: {ref: `res://${id}/prepare`, size: expect.any(Number), 'content-type': 'application/edn'}, go: true})
+    const res = await onTeam('resources', 'list', '--run', id)
+    expect(res.json.data.items.map((r: {uri: string}) => r.uri)).toEqual([`res://${id}/prepare`])
+    const [fromLaptop, fromTeam] = [path.join(laptop.root, 'a.edn'), path.join(team.root, 'a.edn')]
+    expect((await onLaptop('resources', 'get', `res://${id}/prepare`, '--out', fromLaptop)).code).toBe(0)
+    expect((await onTeam('resources', 'get', `res://${id}/prepare`, '--out', fromTeam)).code).toBe(0)
+    expect(fs.readFileSync(fromTeam, 'utf8')).toBe(fs.readFileSync(fromLaptop, 'utf8'))
+    expect(fs.readFileSync(fromTeam, 'utf8')).toBe('{:doubled 42}')
+    expect(fs.existsSync(path.join(team.root, '.breyta', 'runs', id))).toBe(false)
+    expect((await onLaptop('runs', 'show', id)).json.data.status).toBe('cancelled')
   }, 90_000)
 })
