@@ -108,7 +108,7 @@ describe.skipIf(!PG_URL)('team mode: three daemons on one PostgreSQL (BREYTA_TES
     const [first] = checkouts
     // The schedule: ten ticks, the first a few seconds after the daemons will be up; released
     // with the other flows before they start (each loads it from its own checkout).
-    const tickStart = new Date(Math.ceil((Date.now() + 8000) / 1000) * 1000)
+    const tickStart = new Date(Math.ceil((Date.now() + 10_000) / 1000) * 1000)
     for (const [slug, text] of Object.entries({...flows(base, log), tick: tickFlow(base, tickStart)})) {
       first!.writeFlow(slug, text)
       await releaseFlow(first!.ws, slug)
