@@ -143,7 +143,12 @@ async function advanceLocked(ws: Workspace, lease: RunLease, options: AdvanceOpt
   const {events} = read
   const view = projectRun(events)
   if (!view) throw new BreytaError('run_not_found', `run "${runId}" has no journal`)
-  if (TERMINAL_STATUSES.includes(view.status)) return view
+  if (TERMINAL_STATUSES.includes(view.status)) {
+    // A process that died after journaling the end but before writing the snapshot left the
+    // listed status behind (runs list would say running for good): the journal decides.
+    if ((await ws.store.runs.readSnapshot(runId))?.status !== view.status) await ws.store.runs.writeSnapshot(view)
+    return view
+  }
   if (view.status === 'queued') {
     // Admission first: only a run that got a slot (first in line, FIFO) executes.
     if (!(await admitSelf(ws, runId))) return view
