@@ -25,6 +25,22 @@ const engine = await import(path.join(root, 'dist', 'engine', 'index.js'))
 const store = await import(path.join(root, 'dist', 'engine', 'store', 'fs', 'run-store.js'))
 const runId = await import(path.join(root, 'dist', 'engine', 'store', 'fs', 'run-id.js'))
 
+// `--store postgres`: the file store's and PostgreSQL's figures side by side (bench/store-postgres.mjs).
+const storeAt = process.argv.indexOf('--store')
+if (storeAt !== -1) {
+  const which = process.argv[storeAt + 1]
+  if (which !== 'postgres') {
+    console.error(`--store takes postgres (the file store's figures are printed next to it), not ${which ?? 'nothing'}`)
+    process.exit(2)
+  }
+  execFileSync(
+    process.execPath,
+    [path.join(root, 'bench', 'store-postgres.mjs'), ...process.argv.slice(2).filter((a, i) => i !== storeAt - 2 && i !== storeAt - 1)],
+    {stdio: 'inherit'},
+  )
+  process.exit(0)
+}
+
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 const ms = (n) => `${n.toFixed(n < 10 ? 2 : 0)} ms`
 const line = (label, value, target) => console.log(`${label.padEnd(48)} ${value.padStart(12)}   ${target}`)

@@ -7,8 +7,10 @@ import {runDemo, DEMO_NAMES} from './demo/runner.mjs'
 import {DEFAULT_DEMO} from './demo/scenarios.mjs'
 
 const USAGE = `usage: npm run demo -- [NAME] [--approve | --reject] [--tui]
+       npm run demo -- team
 
   NAME       ${DEMO_NAMES.join(' | ')} (default ${DEFAULT_DEMO})
+  team       two daemons on one local PostgreSQL (BREYTA_STORE_URL, or one it starts)
   --approve  answer approvals with "approve" (default), printed as "approving as demo…"
   --reject   answer approvals with "reject"
   --tui      leave approvals to you: run \`breyta tui --workspace DIR\` and press a or r
@@ -23,6 +25,17 @@ const args = process.argv.slice(2)
 if (args.includes('--help') || args.includes('-h')) {
   console.log(USAGE)
   process.exit(0)
+}
+// Team mode needs PostgreSQL and two daemons: a demo of its own (scripts/demo/team.mjs).
+if (args[0] === 'team' && args.length === 1) {
+  const {runTeamDemo} = await import('./demo/team.mjs')
+  try {
+    const result = await runTeamDemo()
+    process.exit(result.status === 'completed' ? 0 : 1)
+  } catch (err) {
+    console.error(`\ndemo team failed: ${err instanceof Error ? err.message : String(err)}`)
+    process.exit(1)
+  }
 }
 const unknown = args.filter((a) => a.startsWith('-') && !['--approve', '--reject', '--tui', '--all'].includes(a))
 const names = args.filter((a) => !a.startsWith('-'))

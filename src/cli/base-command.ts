@@ -85,9 +85,12 @@ export abstract class BreytaCommand extends Command {
     process.stdout.write(serialize(this.redactor().unknown(json), Boolean(process.stdout.isTTY)))
   }
 
-  /** The store's connections (kv's SQLite file) close with the command, as each kv command closed its own. */
+  /**
+   * The store's connections (kv's SQLite file, a PostgreSQL pool) close with the command, so the
+   * process exits at once; a store the command never opened is not opened here.
+   */
   protected override async finally(err: Error | undefined): Promise<unknown> {
-    await this.workspaceCache?.store.close()
+    await this.workspaceCache?.closeStore().catch(() => {})
     return super.finally(err)
   }
 

@@ -23,8 +23,7 @@ export interface Waited {
   aborted?: boolean
 }
 
-export function runOutcome(view: RunView, waited: Waited | boolean): RunView {
-  const w: Waited = typeof waited === 'boolean' ? {wait: waited} : waited
+export function runOutcome(view: RunView, w: Waited): RunView {
   if (!w.wait) return view
   if (view.status === 'failed') {
     throw new BreytaError('run_failed', `run ${view.id} failed: ${view.error?.message ?? 'unknown error'}`, {

@@ -43,7 +43,12 @@ async function main(args: string[]): Promise<void> {
   try {
     const ws = await openWorkspace({explicit: flags.workspace, env: process.env.BREYTA_WORKSPACE, from: process.cwd()})
     redactor = liveWorkspaceRedactor(ws.local, process.env)
-    await runTuiSession(ws, flags.by ?? osUser(), (text) => process.stderr.write(redactor().string(text.endsWith('\n') ? text : text + '\n')))
+    try {
+      await runTuiSession(ws, flags.by ?? osUser(), (text) => process.stderr.write(redactor().string(text.endsWith('\n') ? text : text + '\n')))
+    } finally {
+      // A PostgreSQL store's pool and listener would keep the process alive after the app quits.
+      await ws.closeStore().catch(() => {})
+    }
   } catch (err) {
     const error = redactor().error(toBreytaError(err))
     process.exitCode = exitCodeFor(error.code)

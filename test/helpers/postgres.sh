@@ -7,7 +7,8 @@
 # Installs Debian's postgresql when no server binaries are present (needs root + network),
 # initdb's a cluster under /tmp, listens on 127.0.0.1 only, on a free port, with a random
 # password (scram-sha-256), and creates database breyta_test. Root cannot run postgres, so as
-# root the server runs as the `postgres` user. Everything else goes to stderr.
+# root the server runs as the `postgres` user. Everything else goes to stderr. max_connections is
+# 300: team-mode tests run several daemons, each with a pool per worker thread.
 set -euo pipefail
 
 LAST=/tmp/breyta-pg.last
@@ -51,7 +52,7 @@ port=$(node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=
 as_pg "$BIN/initdb" -D "$dir/data" -U postgres --auth=scram-sha-256 --pwfile="$dir/pwfile" --no-sync -E UTF8 --locale=C >"$dir/initdb.log" 2>&1 \
   || { cat "$dir/initdb.log" >&2; exit 1; }
 as_pg "$BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
-  -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c full_page_writes=off" start >&2 \
+  -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c full_page_writes=off -c max_connections=300" start >&2 \
   || { cat "$dir/server.log" >&2; exit 1; }
 PGPASSWORD=$password "$BIN/createdb" -h 127.0.0.1 -p "$port" -U postgres breyta_test >&2
 echo "$dir" > "$LAST"

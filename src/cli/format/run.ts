@@ -31,8 +31,20 @@ function stderrTail(error: {details?: Record<string, unknown>} | null, lines = 8
 }
 
 type Shown = RunView & {stale?: boolean; overdue?: boolean; 'blocked-by'?: string[] | null}
+type RunTextOptions = {steps?: boolean; next?: string[]; cancelReason?: string | null}
 
-export function runText(view: Shown, options: {steps?: boolean; next?: string[]; cancelReason?: string | null} = {}): string {
+export function runText(view: Shown, options: RunTextOptions = {}): string {
+  const lines = [...headerLines(view, options), ...failureTailLines(view, options), ...conditionLines(view, options), '']
+  if (view.steps.length > 0) lines.push(stepTable(view))
+  for (const w of view.waits.filter((x) => x.status === 'open')) lines.push(...openWaitLines(view.id, w))
+  if (options.steps) for (const s of view.steps) lines.push(...stepDetailLines(s))
+  const next = (options.next ?? []).filter((c) => !c.startsWith('breyta waits '))
+  if (next.length > 0) lines.push('', paint.dim(`next: ${next.join('   |   ')}`))
+  return lines.join('\n') + '\n'
+}
+
+/** Identity, timing, input, and the output or error the run ended with. */
+function headerLines(view: Shown, options: RunTextOptions): string[] {
   const lines = [
     `${paint.bold(view.id)}  ${view.flow}  ${statusText(view.status)}`,
     `target ${view.target}${view.version === null ? '' : ` v${view.version}`}  sha256 ${view.sha256.slice(0, 12)}  created ${age(view['created-at'])}  took ${duration(view['started-at'], view['finished-at'])}`,
@@ -41,54 +53,62 @@ export function runText(view: Shown, options: {steps?: boolean; next?: string[];
   if (view.status === 'completed') lines.push(`output ${truncate(json(view.output), options.steps ? 10_000 : 400)}`)
   if (view.error)
     lines.push(paint.red(`error  [${view.error.code}] ${view.error.message}`) + (view.error.hint ? paint.dim(`\n       hint: ${view.error.hint}`) : ''))
+  return lines
+}
+
+/** The stderr of the failed exec/ssh step, which usually says why the run failed. */
+function failureTailLines(view: Shown, options: RunTextOptions): string[] {
   const failedStep = view.steps.find((s) => s.status === 'failed' && s.error)
   const tail = stderrTail(view.error) ?? stderrTail(failedStep?.error ?? null)
-  if (tail && !options.steps) lines.push(paint.dim(`stderr (last lines of ${failedStep?.id ?? 'the step'}):`), tail)
+  // With --steps each step shows its own stderr below.
+  return tail && !options.steps ? [paint.dim(`stderr (last lines of ${failedStep?.id ?? 'the step'}):`), tail] : []
+}
+
+/** What else explains where the run stands: why it stopped, what it waits for or on. */
+function conditionLines(view: Shown, options: RunTextOptions): string[] {
+  const lines: string[] = []
   if (view.status === 'cancelled' && options.cancelReason) lines.push(`reason ${options.cancelReason}`)
   if (view['wake-at']) lines.push(`wakes  ${view['wake-at']}${view.overdue ? paint.yellow(' (overdue: no daemon runs to wake it)') : ''}`)
   if (view.stale) lines.push(paint.yellow('stale  marked running, but the process that ran it is gone'))
   if (view.overdue && view.status === 'waiting') lines.push(paint.yellow('overdue a wait timeout fell due and no daemon runs to fire it'))
   if (view['blocked-by'] && view['blocked-by'].length > 0) lines.push(`blocked by ${view['blocked-by'].join(', ')} (concurrency policy)`)
-  lines.push('')
-  if (view.steps.length > 0) {
-    lines.push(
-      table(
-        ['step', 'type', 'status', 'attempts', 'took'],
-        view.steps.map((s) => [
-          s.id,
-          s.type,
-          statusText(s.status === 'retrying' ? 'running' : s.status),
-          String(s.attempts),
-          duration(s['started-at'], s['finished-at']),
-        ]),
-      ).trimEnd(),
-    )
-  }
-  for (const w of view.waits.filter((x) => x.status === 'open')) {
-    lines.push(
-      paint.yellow(`\nwaiting on "${w.key}"`) +
-        (w.approval ? `: ${w.approval.prompt}` : '') +
-        (w['timeout-at'] ? paint.dim(` (times out ${w['timeout-at']})`) : ''),
-    )
-    lines.push(
-      paint.dim(
-        w.approval
-          ? `  breyta waits approve ${view.id} ${w.key}   |   breyta waits reject ${view.id} ${w.key} --comment "…"`
-          : `  breyta waits complete ${view.id} ${w.key} --payload '{…}'`,
-      ),
-    )
-  }
-  if (options.steps) {
-    for (const s of view.steps) {
-      lines.push('', paint.bold(`${s.id} (${s.type})`), `  input  ${json(s.input)}`, `  output ${json(s.output)}`)
-      if (s.error) lines.push(paint.red(`  error  ${s.error.message}`))
-      const stepTail = stderrTail(s.error)
-      if (stepTail) lines.push(paint.dim('  stderr (last lines):'), stepTail)
-    }
-  }
-  const next = (options.next ?? []).filter((c) => !c.startsWith('breyta waits '))
-  if (next.length > 0) lines.push('', paint.dim(`next: ${next.join('   |   ')}`))
-  return lines.join('\n') + '\n'
+  return lines
+}
+
+function stepTable(view: Shown): string {
+  return table(
+    ['step', 'type', 'status', 'attempts', 'took'],
+    view.steps.map((s) => [
+      s.id,
+      s.type,
+      statusText(s.status === 'retrying' ? 'running' : s.status),
+      String(s.attempts),
+      duration(s['started-at'], s['finished-at']),
+    ]),
+  ).trimEnd()
+}
+
+/** An open wait and the commands that complete it. */
+function openWaitLines(run: string, w: Shown['waits'][number]): string[] {
+  return [
+    paint.yellow(`\nwaiting on "${w.key}"`) +
+      (w.approval ? `: ${w.approval.prompt}` : '') +
+      (w['timeout-at'] ? paint.dim(` (times out ${w['timeout-at']})`) : ''),
+    paint.dim(
+      w.approval
+        ? `  breyta waits approve ${run} ${w.key}   |   breyta waits reject ${run} ${w.key} --comment "…"`
+        : `  breyta waits complete ${run} ${w.key} --payload '{…}'`,
+    ),
+  ]
+}
+
+/** One step in full, for --steps. */
+function stepDetailLines(s: Shown['steps'][number]): string[] {
+  const lines = ['', paint.bold(`${s.id} (${s.type})`), `  input  ${json(s.input)}`, `  output ${json(s.output)}`]
+  if (s.error) lines.push(paint.red(`  error  ${s.error.message}`))
+  const stepTail = stderrTail(s.error)
+  if (stepTail) lines.push(paint.dim('  stderr (last lines):'), stepTail)
+  return lines
 }
 
 /** One line per journal event, for `runs logs` and `runs watch`. */
@@ -101,47 +121,35 @@ export function outputLine(o: OutputItem): string {
   return `${t} ${o.stream === 'stderr' ? paint.yellow(prefix) : paint.dim(prefix)} ${o.line}`
 }
 
+type EventOf<K extends JournalEvent['type']> = Extract<JournalEvent, {type: K}>
+
+/** What each event type says after its time stamp. */
+const eventText: {[K in JournalEvent['type']]: (e: EventOf<K>) => string} = {
+  run_created: (e) => `created ${e.flow} (${e.target}${e.version === null ? '' : ' v' + e.version})`,
+  run_started: (e) => `started (pid ${e.pid})`,
+  run_resumed: (e) => `resumed (pid ${e.pid})`,
+  run_admitted: (e) => `admitted from the queue (pid ${e.pid})`,
+  step_started: (e) => `▶ ${e.step} (${e.stepType})${e.attempt > 1 ? ` attempt ${e.attempt}` : ''}`,
+  step_completed: (e) => `${paint.green('✓')} ${e.step}${e.reused ? paint.dim(' (reused)') : ''}`,
+  step_attempt_failed: (e) =>
+    `${paint.yellow('↻')} ${e.step} attempt ${e.attempt} failed: ${e.error.message}${e.retryInMs === undefined ? '' : ` (retry in ${e.retryInMs}ms)`}`,
+  step_failed: (e) => `${paint.red('✗')} ${e.step}: ${e.error.message}`,
+  wait_opened: (e) => `${paint.yellow('⏸')} waiting on "${e.key}"${e.approval ? `: ${e.approval.prompt}` : ''}`,
+  wait_completed: (e) => `wait "${e.key}" completed by ${e.by ?? e.source}${e.decision ? ` (${e.decision})` : ''}`,
+  sleep_started: (e) => `${paint.cyan('☾')} ${e.step} sleeps until ${e.until}`,
+  run_parked: (e) => `parked: ${statusText(e.status)}${e.wakeAt ? ` until ${e.wakeAt}` : ''}`,
+  run_completed: () => statusText('completed'),
+  run_failed: (e) => `${statusText('failed')}: ${e.error.message}`,
+  run_cancelled: (e) => `${statusText('cancelled')}${e.reason ? `: ${e.reason}` : ''}`,
+  callback_rejected: (e) => `${paint.red('✗')} callback for "${e.key}" rejected: ${e.status} ${e.code}${e.message ? ` (${e.message})` : ''}`,
+  log: (e) => `${e.step ? paint.dim(`[${e.step}] `) : ''}${e.message}`,
+  step_process: (e) => paint.dim(`${e.step} attempt ${e.attempt} runs as process group ${e.pgid}`),
+  step_process_stopped: (e) => `${paint.yellow('■')} ${e.step}: stopped attempt ${e.attempt}'s process group ${e.pgid} (${e.signal}): ${e.reason}`,
+}
+
 export function eventLine(e: JournalEvent): string {
   const t = paint.dim(e.at.slice(11, 23))
-  switch (e.type) {
-    case 'run_created':
-      return `${t} created ${e.flow} (${e.target}${e.version === null ? '' : ' v' + e.version})`
-    case 'run_started':
-    case 'run_resumed':
-      return `${t} ${e.type === 'run_started' ? 'started' : 'resumed'} (pid ${e.pid})`
-    case 'run_admitted':
-      return `${t} admitted from the queue (pid ${e.pid})`
-    case 'step_started':
-      return `${t} ▶ ${e.step} (${e.stepType})${e.attempt > 1 ? ` attempt ${e.attempt}` : ''}`
-    case 'step_completed':
-      return `${t} ${paint.green('✓')} ${e.step}${e.reused ? paint.dim(' (reused)') : ''}`
-    case 'step_attempt_failed':
-      return `${t} ${paint.yellow('↻')} ${e.step} attempt ${e.attempt} failed: ${e.error.message}${e.retryInMs === undefined ? '' : ` (retry in ${e.retryInMs}ms)`}`
-    case 'step_failed':
-      return `${t} ${paint.red('✗')} ${e.step}: ${e.error.message}`
-    case 'wait_opened':
-      return `${t} ${paint.yellow('⏸')} waiting on "${e.key}"${e.approval ? `: ${e.approval.prompt}` : ''}`
-    case 'wait_completed':
-      return `${t} wait "${e.key}" completed by ${e.by ?? e.source}${e.decision ? ` (${e.decision})` : ''}`
-    case 'sleep_started':
-      return `${t} ${paint.cyan('☾')} ${e.step} sleeps until ${e.until}`
-    case 'run_parked':
-      return `${t} parked: ${statusText(e.status)}${e.wakeAt ? ` until ${e.wakeAt}` : ''}`
-    case 'run_completed':
-      return `${t} ${statusText('completed')}`
-    case 'run_failed':
-      return `${t} ${statusText('failed')}: ${e.error.message}`
-    case 'run_cancelled':
-      return `${t} ${statusText('cancelled')}${e.reason ? `: ${e.reason}` : ''}`
-    case 'callback_rejected':
-      return `${t} ${paint.red('✗')} callback for "${e.key}" rejected: ${e.status} ${e.code}${e.message ? ` (${e.message})` : ''}`
-    case 'log':
-      return `${t} ${e.step ? paint.dim(`[${e.step}] `) : ''}${e.message}`
-    case 'step_process':
-      return `${t} ${paint.dim(`${e.step} attempt ${e.attempt} runs as process group ${e.pgid}`)}`
-    case 'step_process_stopped':
-      return `${t} ${paint.yellow('■')} ${e.step}: stopped attempt ${e.attempt}'s process group ${e.pgid} (${e.signal}): ${e.reason}`
-    default:
-      return `${t} ${(e as {type: string}).type}`
-  }
+  // A journal written by a newer breyta may hold types this one does not know: it shows their name.
+  const text = Object.hasOwn(eventText, e.type) ? (eventText[e.type] as (e: JournalEvent) => string)(e) : e.type
+  return `${t} ${text}`
 }

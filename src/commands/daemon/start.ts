@@ -6,7 +6,7 @@ import {spawnDetachedDaemon, startDaemon, type DaemonLog, type Workspace} from '
 
 export default class DaemonStart extends BreytaCommand {
   static override summary = 'Start the daemon: callbacks, webhooks, schedules, timers and queued runs'
-  static override description = `Serves HTTP on 127.0.0.1 (port 7420 unless --port; 0 picks a free one) and writes .breyta/daemon.json. In the foreground it runs until SIGINT/SIGTERM and then exits 0 (with --json it prints one document on exit; logs go to stderr). With --detach it starts itself in the background, logging to .breyta/logs/daemon.log, and returns once it answers. One daemon per workspace: a second one gets daemon_already_running (exit 4).`
+  static override description = `Serves HTTP on 127.0.0.1 (port 7420 unless --port; 0 picks a free one) and writes .breyta/daemon.json. In the foreground it runs until SIGINT/SIGTERM and then exits 0 (with --json it prints one document on exit; logs go to stderr). With --detach it starts itself in the background, logging to .breyta/logs/daemon.log, and returns once it answers. One daemon per workspace: a second one gets daemon_already_running (exit 4). In team mode (config.edn :store :postgres) run one daemon in each checkout, on as many machines as you like: they share the runs in the store.`
   static override flags = {
     port: Flags.integer({description: 'TCP port (0 picks a free one); default from config.edn, else 7420', min: 0, max: 65535}),
     host: Flags.string({description: 'Interface to bind; default 127.0.0.1 (config.edn :daemon :host)'}),

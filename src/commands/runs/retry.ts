@@ -41,6 +41,6 @@ export default class RunsRetry extends BreytaCommand {
     }
     const shown = await this.shownRun(ws, view)
     this.say(runText(shown))
-    return runOutcome(shown, Boolean(flags.wait))
+    return runOutcome(shown, {wait: flags.wait})
   }
 }

@@ -14,7 +14,7 @@
  * then interrupted at a safe point (the run stays resumable), then the files go.
  */
 import os from 'node:os'
-import {BreytaError} from '../errors.js'
+import {BreytaError, toBreytaError} from '../errors.js'
 import {admitQueued, hasQueuedRuns} from '../runtime/concurrency.js'
 import {projectRun, type RunView} from '../journal/projection.js'
 import {failRunNow} from '../runtime/run-loop.js'
@@ -32,6 +32,7 @@ import {handleRunView} from './run-view.js'
 import {Scheduler} from './schedules.js'
 import {alreadyRunning, listenControl, type ControlRequest, type ControlServer} from './presence.js'
 import type {DaemonInfo} from './status.js'
+import {startTeamSweep, sweepInterval, sweepOnce, type SweepHandlers} from './team-sweep.js'
 import {TimerIndex} from './timers.js'
 import {watchReleases, watchSignals, type Watchers} from './watcher.js'
 import {handleWebhook} from './webhooks.js'
@@ -50,6 +51,11 @@ export interface DaemonOptions {
   graceMs?: number
   /** Worker threads for advances (0: the main thread); default config.edn :limits :workers. */
   workers?: number
+  /**
+   * Team mode (a store shared by several daemons): how often to sweep the store for runs no
+   * daemon holds; default a third of the lease (team-sweep.ts). Not used with files.
+   */
+  sweepMs?: number
 }
 
 export interface DaemonStats {
@@ -159,6 +165,7 @@ export class Daemon {
     await this.recover()
     await this.scheduler.loadAll()
     this.watchers.push(watchReleases(ws, (slug) => void this.scheduler.load(slug)))
+    if (this.team) this.watchTeam()
     this.ready = info
     this.log('info', 'listening', {url: this.http.url, pid: process.pid})
   }
@@ -206,6 +213,12 @@ export class Daemon {
       onLocked: (id) => this.locked(id),
       onError: (id, err) => {
         if (err instanceof WorkerDied) return void this.workerDied(id, err)
+        // Team mode: this daemon's lease ran out (it stalled) and another daemon took the run
+        // over; the journal's fence refused what came after. Nothing to repair here.
+        const e = toBreytaError(err)
+        if (e.code === 'storage_error' && e.details?.conflict === true) {
+          return void this.log('warn', 'run taken over by another daemon; this daemon wrote nothing more to it', {run: id, reason: e.details.reason})
+        }
         this.log('error', 'advance failed', {run: id, error: String((err as Error)?.stack ?? err)})
       },
     })
@@ -284,13 +297,47 @@ export class Daemon {
     if (a.ended) void this.admitWaiting(view.flow)
   }
 
-  /** Every run left running by a dead process is advanced again; every parked run gets its timer. */
+  /**
+   * Every run left running by a dead process is advanced again; every parked run gets its timer.
+   * A shared store may hold many finished runs and runs other daemons hold: team mode reads
+   * neither (a sweep of the unfinished runs).
+   */
   private async recover(): Promise<void> {
-    this.recovered = await scanRuns(this.ws, (id, a) => {
-      this.timers.set(id, a.wakeAt)
-      if (a.advance) this.executor.schedule(id)
-    })
+    this.recovered = this.team
+      ? await sweepOnce(this.ws, this.sweepHandlers())
+      : await scanRuns(this.ws, (id, a) => {
+          this.timers.set(id, a.wakeAt)
+          if (a.advance) this.executor.schedule(id)
+        })
     this.log('info', 'start-up scan', {...this.recovered})
+  }
+
+  // --- team mode: other daemons share the store ---
+
+  /** Files have one daemon per workspace; a shared store has others (store.kind postgres). */
+  private get team(): boolean {
+    return this.ws.store.kind === 'postgres'
+  }
+
+  private sweepHandlers(): SweepHandlers {
+    return {
+      advance: (id) => this.executor.schedule(id),
+      wakeAt: (id, at) => this.timers.set(id, at),
+      admit: (flow) => this.admitWaiting(flow),
+      log: this.log,
+    }
+  }
+
+  /**
+   * The sweep takes up runs nobody holds (a dead daemon's, changes this daemon was not told
+   * of); long polls hear runs other daemons advance through the change notices every process
+   * hears (a signal goes to one daemon only).
+   */
+  private watchTeam(): void {
+    const {ws} = this
+    this.watchers.push(startTeamSweep(ws, this.options.sweepMs ?? sweepInterval(ws), this.sweepHandlers()))
+    const notices = ws.store.signals.watch((id) => this.runChanges.notify(id))
+    this.watchers.push({close: async () => notices.close()})
   }
 
   // --- stats and shutdown ---

@@ -10,6 +10,8 @@ import type {Workspace} from '../workspace/workspace.js'
 export const DELIVERY_TTL_MS = 24 * 60 * 60 * 1000
 /** Bounds the file; far above any real delivery rate per day of one workspace. */
 const MAX_ENTRIES = 100_000
+/** A shared claim older than this whose run does not exist was left by a daemon that died. */
+const ABANDONED_MS = 30_000
 
 export interface ReplayKey {
   key: string
@@ -36,7 +38,9 @@ export class ReplayGuard {
    * The run an earlier request with any of these keys started, else run `start` (at most once
    * at a time per key) and remember its run under every key.
    */
-  async once(keys: ReplayKey[], start: () => Promise<string | undefined>): Promise<{run: string | undefined; repeat: boolean}> {
+  async once(keys: ReplayKey[], start: (runId?: string) => Promise<string | undefined>): Promise<{run: string | undefined; repeat: boolean}> {
+    const {claim, forget} = this.ws.store.webhooks
+    if (claim && forget && keys.length > 0) return this.onceShared(keys, start, claim.bind(this.ws.store.webhooks), forget.bind(this.ws.store.webhooks))
     const seen = this.seen ?? (await this.load())
     const now = Date.now()
     for (const {key} of keys) {
@@ -57,6 +61,46 @@ export class ReplayGuard {
     } finally {
       for (const {key} of keys) this.starting.delete(key)
     }
+  }
+
+  /**
+   * A store shared by several daemons: each key is claimed in the store under the run id the
+   * delivery will start, before it starts, so a replay sent to any daemon finds it. A delivery
+   * that starts nothing gives its keys back.
+   */
+  private async onceShared(
+    keys: ReplayKey[],
+    start: (runId?: string) => Promise<string | undefined>,
+    claim: (key: string, run: string, ttlMs: number) => Promise<{run: string; first: boolean; until: number}>,
+    forget: (keys: string[], run: string) => Promise<void>,
+  ): Promise<{run: string | undefined; repeat: boolean}> {
+    const runId = this.ws.store.runs.newRunId()
+    const claimed: string[] = []
+    for (const {key, ttlMs} of keys) {
+      let c = await claim(key, runId, ttlMs)
+      if (!c.first && (await this.abandoned(c, ttlMs))) {
+        // Its daemon died between claiming the delivery and starting the run: take it over.
+        await forget([key], c.run)
+        c = await claim(key, runId, ttlMs)
+      }
+      if (!c.first) {
+        await forget(claimed, runId)
+        return {run: c.run, repeat: true}
+      }
+      claimed.push(key)
+    }
+    let run: string | undefined
+    try {
+      run = await start(runId)
+    } finally {
+      if (run === undefined) await forget(claimed, runId)
+    }
+    return {run, repeat: false}
+  }
+
+  /** A claim whose run was never created, made longer ago than any start takes. */
+  private async abandoned(c: {run: string; until: number}, ttlMs: number): Promise<boolean> {
+    return Date.now() - (c.until - ttlMs) > ABANDONED_MS && !(await this.ws.store.runs.exists(c.run))
   }
 
   private async save(seen: Map<string, SeenWebhook>): Promise<void> {

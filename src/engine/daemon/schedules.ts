@@ -1,18 +1,23 @@
 /**
  * Schedule triggers (`{:type :schedule :cron "…" :timezone "…" :input {…}}`) of flows with a
- * live release. croner computes the ticks (cron + timezone); a watermark per flow and trigger,
- * `.breyta/schedules/<slug>.json`, records the last tick fired, and is written *before* the run
- * is created: a crash in between loses that one run rather than firing the tick twice, so a
- * tick starts at most one run, across restarts too. On start, the latest tick missed while the
+ * live release. croner computes the ticks (cron + timezone); a watermark per flow and trigger
+ * in the store (`ws.store.schedules`: `.breyta/schedules/<slug>.json`, or a row in team mode)
+ * records the last tick fired, and is claimed atomically *before* the run is created, so of
+ * several daemons sharing a store exactly one fires each tick. A crash in between loses that
+ * one run rather than firing the tick twice, so a tick starts at most one run, across restarts
+ * too. On start, the latest tick missed while the
  * daemon was down fires once (not every missed tick); a trigger seen for the first time only
  * sets its watermark.
  */
+import crypto from 'node:crypto'
 import {Cron} from 'croner'
+import {encodeTime} from 'ulid'
 import {resolveReleased} from '../flow/releases.js'
 import {parseFlow} from '../flow/load.js'
 import type {Trigger} from '../flow/types.js'
 import {createRun} from '../runtime/runs.js'
 import type {DaemonContext} from './context.js'
+import {leaseMs} from './team-sweep.js'
 
 type ScheduleTrigger = Extract<Trigger, {type: 'schedule'}>
 
@@ -34,6 +39,7 @@ export class Scheduler {
   private readonly jobs = new Map<string, Job[]>()
   private readonly versions = new Map<string, string>()
   private stopped = false
+  private readonly backstops = new Set<NodeJS.Timeout>()
   /** Runs started by schedules since start. */
   fired = 0
 
@@ -81,6 +87,8 @@ export class Scheduler {
 
   stop(): void {
     this.stopped = true
+    for (const t of this.backstops) clearTimeout(t)
+    this.backstops.clear()
     for (const slug of [...this.jobs.keys()]) this.unload(slug)
   }
 
@@ -91,22 +99,16 @@ export class Scheduler {
   }
 
   private async catchUp(slug: string, jobs: Job[]): Promise<void> {
-    const marks = await this.ctx.ws.local.readScheduleMarks(slug)
+    const marks = await this.ctx.ws.store.schedules.read(slug)
     const now = new Date()
-    const fresh: Job[] = []
+    const fresh: Record<string, string> = {}
     for (const job of jobs) {
       const last = job.cron.previousRuns(1, now)[0]
       const mark = marks[job.key]
-      if (mark === undefined) fresh.push(job)
+      if (mark === undefined) fresh[job.key] = (last ?? now).toISOString()
       else if (last && last.toISOString() > mark) await this.fire(slug, job, last)
     }
-    if (fresh.length > 0) {
-      await this.ctx.ws.local.withScheduleLock(slug, async () => {
-        const m = await this.ctx.ws.local.readScheduleMarks(slug)
-        for (const job of fresh) m[job.key] ??= (job.cron.previousRuns(1, now)[0] ?? now).toISOString()
-        await this.ctx.ws.local.writeScheduleMarks(slug, m)
-      })
-    }
+    if (Object.keys(fresh).length > 0) await this.ctx.ws.store.schedules.init(slug, fresh)
   }
 
   private arm(slug: string, job: Job, after: Date): void {
@@ -123,23 +125,37 @@ export class Scheduler {
     )
   }
 
-  /** Start the run for tick `tick` unless the watermark says it was fired already. */
+  /**
+   * Start the run for tick `tick` unless the watermark says it was fired already. In team mode
+   * the run's id is the tick's own (tickRunId), so the daemons that lost the claim can make
+   * sure it happened: after a lease's time, the run exists, or the claimer died between claim
+   * and create and one of them creates it (the id is unique in the store: exactly one can).
+   */
   private async fire(slug: string, job: Job, tick: Date): Promise<void> {
     if (this.stopped) return
     const at = tick.toISOString()
+    const runId = this.ctx.ws.store.kind === 'postgres' ? tickRunId(slug, job.key, tick) : undefined
     let claimed = false
     try {
-      claimed = await this.ctx.ws.local.withScheduleLock(slug, async () => {
-        const marks = await this.ctx.ws.local.readScheduleMarks(slug)
-        if (marks[job.key] !== undefined && marks[job.key]! >= at) return false
-        marks[job.key] = at
-        await this.ctx.ws.local.writeScheduleMarks(slug, marks)
-        return true
-      })
+      claimed = await this.ctx.ws.store.schedules.claim(slug, job.key, at)
     } catch (err) {
       this.ctx.log('warn', 'schedule tick skipped', {flow: slug, tick: at, error: (err as Error).message})
     }
-    if (!claimed) return
+    if (claimed) return this.start(slug, job, at, runId)
+    if (runId === undefined) return
+    const backstop = setTimeout(() => {
+      this.backstops.delete(backstop)
+      if (this.stopped) return
+      void this.ctx.ws.store.runs.exists(runId).then(
+        (exists) => (exists ? undefined : this.start(slug, job, at, runId)),
+        () => {},
+      )
+    }, leaseMs(this.ctx.ws))
+    backstop.unref()
+    this.backstops.add(backstop)
+  }
+
+  private async start(slug: string, job: Job, at: string, runId: string | undefined): Promise<void> {
     try {
       const view = await createRun(this.ctx.ws, {
         slug,
@@ -147,12 +163,30 @@ export class Scheduler {
         trigger: 'schedule',
         env: this.ctx.env,
         ...(job.trigger.input === undefined ? {} : {input: job.trigger.input}),
+        ...(runId === undefined ? {} : {id: runId}),
       })
       this.fired++
       this.ctx.log('info', 'run started by schedule', {flow: slug, run: view.id, tick: at})
       this.ctx.schedule(view.id)
     } catch (err) {
+      // Another daemon created the tick's run meanwhile: it fired, once.
+      if (runId !== undefined && (await this.ctx.ws.store.runs.exists(runId).catch(() => false))) return
       this.ctx.log('warn', 'scheduled run not started', {flow: slug, tick: at, error: (err as Error).message})
     }
   }
+}
+
+const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ'
+
+/**
+ * The run id of one tick of one trigger (team mode): a ULID whose time is the tick's and whose
+ * random part is a hash of flow, trigger and tick, so every daemon names the tick's run alike.
+ */
+export function tickRunId(slug: string, trigger: string, tick: Date): string {
+  const hash = crypto.createHash('sha256').update(`${slug}\u0000${trigger}\u0000${tick.toISOString()}`).digest()
+  let bits = 0n
+  for (const byte of hash.subarray(0, 10)) bits = (bits << 8n) | BigInt(byte)
+  let random = ''
+  for (let i = 0; i < 16; i++) random = CROCKFORD[Number((bits >> BigInt(5 * i)) & 31n)] + random
+  return encodeTime(tick.getTime(), 10) + random
 }

@@ -148,9 +148,16 @@ async function triggerSecret(ctx: DaemonContext, slug: string): Promise<string |
 async function startOnce(ctx: DaemonContext, req: Request, slug: string, replay: ReplayKey[], input: unknown): Promise<Reply> {
   let failure: Reply | undefined
   let view: Awaited<ReturnType<typeof createRun>> | undefined
-  const {run, repeat} = await guardFor(ctx.ws).once([...replay, ...deliveryKeys(req, slug)], async () => {
+  const {run, repeat} = await guardFor(ctx.ws).once([...replay, ...deliveryKeys(req, slug)], async (runId) => {
     try {
-      view = await createRun(ctx.ws, {slug, input: fromJson(input), target: 'live', trigger: 'webhook', env: ctx.env})
+      view = await createRun(ctx.ws, {
+        slug,
+        input: fromJson(input),
+        target: 'live',
+        trigger: 'webhook',
+        env: ctx.env,
+        ...(runId === undefined ? {} : {id: runId}),
+      })
       return view.id
     } catch (err) {
       if (!isBreytaError(err)) throw err

@@ -34,8 +34,12 @@ export function toJson(v: Value | undefined): Json {
     case 'bigint':
       return Number.isSafeInteger(Number(v)) ? Number(v) : v.toString()
     default:
-      break
+      return objectToJson(v)
   }
+}
+
+/** `toJson` of the values that are objects: keywords, collections, dates, tagged values, functions. */
+function objectToJson(v: Value): Json {
   if (v instanceof Keyword || v instanceof Sym) return v.name
   if (Array.isArray(v)) return v.map(toJson)
   if (v instanceof List) return v.items.map(toJson)
@@ -64,10 +68,14 @@ export function fromJson(v: unknown): Value {
     case 'bigint':
       return v
     case 'object':
-      break
+      return objectFromJson(v)
     default:
       return null
   }
+}
+
+/** `fromJson` of an object: an array, a JSON object, bytes, or a value that is already EDN. */
+function objectFromJson(v: object): Value {
   if (Array.isArray(v)) return v.map(fromJson)
   if (v instanceof Map) {
     const out: EdnMap = new Map()
@@ -109,8 +117,12 @@ export function encode(v: Value | undefined): Json {
     case 'bigint':
       return '~n' + v.toString()
     default:
-      break
+      return encodeObject(v)
   }
+}
+
+/** `encode` of the values that are objects: keywords, symbols, collections, dates, tagged values. */
+function encodeObject(v: Value): Json {
   if (v instanceof Keyword) return '~:' + v.name
   if (v instanceof Sym) return '~$' + v.name
   if (Array.isArray(v)) return v.map(encode)
@@ -118,16 +130,19 @@ export function encode(v: Value | undefined): Json {
   if (v instanceof Set) return {'~#set': [...v].map(encode)}
   if (v instanceof Date) return '~t' + v.toISOString()
   if (v instanceof Tagged) return {'~#tag': [v.tag, encode(v.value)]}
-  if (v instanceof Map) {
-    const obj: {[k: string]: Json} = {}
-    for (const [k, val] of v) {
-      const ek = encodeKey(k)
-      if (ek === undefined || ek.startsWith('~#')) return {'~#map': [...v].map(([k2, v2]) => [encode(k2), encode(v2)])}
-      obj[ek] = encode(val)
-    }
-    return obj
-  }
+  if (v instanceof Map) return encodeMap(v)
   return null
+}
+
+/** A map whose keys all encode as strings is a JSON object; any other key makes it a `~#map` of pairs. */
+function encodeMap(v: EdnMap): Json {
+  const obj: {[k: string]: Json} = {}
+  for (const [k, val] of v) {
+    const ek = encodeKey(k)
+    if (ek === undefined || ek.startsWith('~#')) return {'~#map': [...v].map(([k2, v2]) => [encode(k2), encode(v2)])}
+    obj[ek] = encode(val)
+  }
+  return obj
 }
 
 function decodeString(s: string): Value {

@@ -13,16 +13,24 @@ export function printEdn(v: Value | undefined): string {
     case 'boolean':
       return String(v)
     case 'number':
-      if (Number.isNaN(v)) return '##NaN'
-      if (!Number.isFinite(v)) return v > 0 ? '##Inf' : '##-Inf'
-      return String(v)
+      return printNumber(v)
     case 'bigint':
       return `${v}N`
     case 'string':
       return printString(v)
     default:
-      break
+      return printObject(v)
   }
+}
+
+function printNumber(v: number): string {
+  if (Number.isNaN(v)) return '##NaN'
+  if (!Number.isFinite(v)) return v > 0 ? '##Inf' : '##-Inf'
+  return String(v)
+}
+
+/** `printEdn` of the values that are objects: keywords, symbols, collections, dates, tagged values, functions. */
+function printObject(v: Value): string {
   if (v instanceof Keyword) return ':' + v.name
   if (v instanceof Sym) return v.name
   if (Array.isArray(v)) return '[' + v.map(printEdn).join(' ') + ']'

@@ -34,26 +34,36 @@ export function checkInterfaces(problems: Problems, v: Value | undefined): Trigg
   const out: Trigger[] = []
   for (const [k, entries] of v) {
     const kind = k instanceof Keyword ? k.name : String(k)
-    const here: Path = [...at, kind]
-    if (kind === 'manual') {
-      for (const [m, mAt] of vectorOfMaps(problems, here, entries, 'manual interface')) if (enabled(problems, mAt, m)) out.push({type: 'manual'})
-    } else if (kind === 'webhook') {
-      for (const [m, mAt] of vectorOfMaps(problems, here, entries, 'webhook interface')) {
-        // Breyta puts the secret under :auth; :secret at the top is the local trigger's shape.
-        const auth = get(m, 'auth')
-        const secret = get(m, 'secret') ?? (auth instanceof Map ? get(auth, 'secret') : undefined)
-        const shaped: EdnMap = new Map(m)
-        if (secret !== undefined) shaped.set(Keyword.of('secret'), secret)
-        const trigger = checkWebhook(problems, mAt, shaped)
-        if (enabled(problems, mAt, m)) out.push(trigger)
-      }
-    } else if (kind === 'http' || kind === 'mcp') {
-      problems.add(here, `:${kind} interfaces are not supported locally (use :manual or :webhook)`)
-    } else {
-      problems.add(here, `unknown interface :${kind} (use :manual or :webhook)`)
-    }
+    out.push(...interfacesOfKind(problems, [...at, kind], kind, entries))
   }
   return out
+}
+
+/** The triggers of one `:interfaces` entry (`:manual [...]`, `:webhook [...]`). */
+function interfacesOfKind(problems: Problems, here: Path, kind: string, entries: Value): Trigger[] {
+  const out: Trigger[] = []
+  if (kind === 'manual') {
+    for (const [m, mAt] of vectorOfMaps(problems, here, entries, 'manual interface')) if (enabled(problems, mAt, m)) out.push({type: 'manual'})
+  } else if (kind === 'webhook') {
+    for (const [m, mAt] of vectorOfMaps(problems, here, entries, 'webhook interface')) {
+      const trigger = checkWebhook(problems, mAt, webhookShape(m))
+      if (enabled(problems, mAt, m)) out.push(trigger)
+    }
+  } else if (kind === 'http' || kind === 'mcp') {
+    problems.add(here, `:${kind} interfaces are not supported locally (use :manual or :webhook)`)
+  } else {
+    problems.add(here, `unknown interface :${kind} (use :manual or :webhook)`)
+  }
+  return out
+}
+
+/** Breyta puts the secret under :auth; :secret at the top is the local trigger's shape. */
+function webhookShape(m: EdnMap): EdnMap {
+  const auth = get(m, 'auth')
+  const secret = get(m, 'secret') ?? (auth instanceof Map ? get(auth, 'secret') : undefined)
+  const shaped: EdnMap = new Map(m)
+  if (secret !== undefined) shaped.set(Keyword.of('secret'), secret)
+  return shaped
 }
 
 /**

@@ -235,32 +235,35 @@ function mermaid(items: Item[], states?: Map<string, StepState>): string {
   const lines = ['flowchart TD']
   for (const n of nodes) {
     const label = n.step ? stepLabel(n.step) : n.label
-    const shape =
-      n.kind === 'start' || n.kind === 'end'
-        ? ['([', '])']
-        : n.kind === 'branch'
-          ? ['{', '}']
-          : n.kind === 'fan-out'
-            ? ['[/', '/]']
-            : n.kind === 'join'
-              ? ['[\\', '/]']
-              : n.step?.wait
-                ? ['{{', '}}']
-                : ['[', ']']
+    const shape = mermaidShape(n)
     lines.push(`  ${n.id}${shape[0]}${mermaidText(label)}${shape[1]}`)
   }
   for (const e of edges) lines.push(`  ${e.from} -->${e.label === undefined ? '' : `|${mermaidText(e.label)}|`} ${e.to}`)
-  if (states) {
-    const used = new Set<StepState>()
-    for (const n of nodes) {
-      const state = n.step ? (states.get(n.step.id) ?? 'skipped') : undefined
-      if (state === undefined) continue
-      used.add(state)
-      lines.push(`  class ${n.id} ${state}`)
-    }
-    for (const s of used) lines.push(`  classDef ${s} ${MERMAID_CLASSES[s]}`)
-  }
+  if (states) lines.push(...mermaidStateLines(nodes, states))
   return lines.join('\n') + '\n'
+}
+
+/** The brackets around a node's label, which pick its shape. */
+function mermaidShape(n: Node): [string, string] {
+  if (n.kind === 'start' || n.kind === 'end') return ['([', '])']
+  if (n.kind === 'branch') return ['{', '}']
+  if (n.kind === 'fan-out') return ['[/', '/]']
+  if (n.kind === 'join') return ['[\\', '/]']
+  return n.step?.wait ? ['{{', '}}'] : ['[', ']']
+}
+
+/** Each step node's class by its state, and a classDef for each state that occurs. */
+function mermaidStateLines(nodes: Node[], states: Map<string, StepState>): string[] {
+  const lines: string[] = []
+  const used = new Set<StepState>()
+  for (const n of nodes) {
+    const state = n.step ? (states.get(n.step.id) ?? 'skipped') : undefined
+    if (state === undefined) continue
+    used.add(state)
+    lines.push(`  class ${n.id} ${state}`)
+  }
+  for (const s of used) lines.push(`  classDef ${s} ${MERMAID_CLASSES[s]}`)
+  return lines
 }
 
 const DOT_FILL: Record<StepState, string> = {
@@ -277,16 +280,7 @@ function dot(items: Item[], name: string, states?: Map<string, StepState>): stri
   const q = (s: string) => JSON.stringify(s)
   const lines = [`digraph ${q(name)} {`, '  rankdir=TB;', '  node [fontname="Helvetica"];']
   for (const n of nodes) {
-    const shape =
-      n.kind === 'start' || n.kind === 'end'
-        ? 'oval'
-        : n.kind === 'branch'
-          ? 'diamond'
-          : n.kind === 'fan-out' || n.kind === 'join'
-            ? 'parallelogram'
-            : n.step?.wait
-              ? 'hexagon'
-              : 'box'
+    const shape = dotShape(n)
     const state = n.step && states ? (states.get(n.step.id) ?? 'skipped') : undefined
     const fill = state ? ` style=filled fillcolor=${q(DOT_FILL[state])}` : ''
     lines.push(`  ${n.id} [label=${q(n.step ? stepLabel(n.step) : n.label)} shape=${shape}${fill}];`)
@@ -294,6 +288,13 @@ function dot(items: Item[], name: string, states?: Map<string, StepState>): stri
   for (const e of edges) lines.push(`  ${e.from} -> ${e.to}${e.label === undefined ? '' : ` [label=${q(e.label)}]`};`)
   lines.push('}')
   return lines.join('\n') + '\n'
+}
+
+function dotShape(n: Node): string {
+  if (n.kind === 'start' || n.kind === 'end') return 'oval'
+  if (n.kind === 'branch') return 'diamond'
+  if (n.kind === 'fan-out' || n.kind === 'join') return 'parallelogram'
+  return n.step?.wait ? 'hexagon' : 'box'
 }
 
 /** An indented outline, for a terminal or a plain-text review. */

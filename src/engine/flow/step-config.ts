@@ -55,15 +55,19 @@ function checkRetry(retry: Value | undefined, add: (key: string, message: string
     const name = nameOf(k)
     if (name === undefined || !RETRY_KEYS.has(name)) add('retry', `unknown :retry key ${describe(k)} (use :max-attempts, :backoff, :factor)`)
   }
-  const attempts = get(retry, 'max-attempts')
-  if (attempts !== undefined && !computed(attempts) && !isPositiveInteger(attempts))
-    add('retry', `:max-attempts must be a positive integer, not ${describe(attempts)}`)
-  const backoff = get(retry, 'backoff')
-  const backoffProblem = backoff === undefined || computed(backoff) ? undefined : durationProblem(backoff)
+  const attempts = literal(retry, 'max-attempts')
+  if (attempts !== undefined && !isPositiveInteger(attempts)) add('retry', `:max-attempts must be a positive integer, not ${describe(attempts)}`)
+  const backoff = literal(retry, 'backoff')
+  const backoffProblem = backoff === undefined ? undefined : durationProblem(backoff)
   if (backoffProblem !== undefined) add('retry', `:backoff: ${backoffProblem}`)
-  const factor = get(retry, 'factor')
-  if (factor !== undefined && !computed(factor) && !(typeof factor === 'number' && factor >= 1))
-    add('retry', `:factor must be a number of at least 1, not ${describe(factor)}`)
+  const factor = literal(retry, 'factor')
+  if (factor !== undefined && !(typeof factor === 'number' && factor >= 1)) add('retry', `:factor must be a number of at least 1, not ${describe(factor)}`)
+}
+
+/** A key's value when the config writes it out; undefined when absent or computed at run time. */
+function literal(m: EdnMap, key: string): Value | undefined {
+  const v = get(m, key)
+  return v === undefined || computed(v) ? undefined : v
 }
 
 function checkRefs(site: StepSite, refs: StepRefs, add: (key: string, message: string) => void): void {

@@ -56,17 +56,27 @@ function patternNames(pattern: Value, names: Sym[], defaults: [Value, PathSegmen
       if (p !== AS) patternNames(p, names, defaults, [...at, i])
     })
   } else if (pattern instanceof Map) {
-    for (const [k, v] of pattern) {
-      if (k instanceof Keyword && NAME_LISTS.has(k) && Array.isArray(v)) {
-        for (const n of v)
-          if (n instanceof Sym || n instanceof Keyword) names.push(Sym.of(n.name.includes('/') ? n.name.slice(n.name.indexOf('/') + 1) : n.name))
-      } else if (k === AS) {
-        if (v instanceof Sym) names.push(v)
-      } else if (k === OR) {
-        if (v instanceof Map) for (const [name, d] of v) defaults.push([d, [...at, 'or', name instanceof Sym ? name.name : String(name)]])
-      } else patternNames(k, names, defaults, at)
-    }
+    mapPatternNames(pattern, names, defaults, at)
   }
+}
+
+/** `{:keys [a b] :as m :or {a 1} [c] :c}`: each entry of a map pattern. */
+function mapPatternNames(pattern: Map<Value, Value>, names: Sym[], defaults: [Value, PathSegment[]][], at: PathSegment[]): void {
+  for (const [k, v] of pattern) {
+    if (k instanceof Keyword && NAME_LISTS.has(k) && Array.isArray(v)) names.push(...nameListNames(v))
+    else if (k === AS) {
+      if (v instanceof Sym) names.push(v)
+    } else if (k === OR) {
+      if (v instanceof Map) for (const [name, d] of v) defaults.push([d, [...at, 'or', name instanceof Sym ? name.name : String(name)]])
+    } else patternNames(k, names, defaults, at)
+  }
+}
+
+/** The locals of `:keys [a ns/b]` (and :strs, :syms): a namespaced name binds its last part. */
+function nameListNames(list: Value[]): Sym[] {
+  const names: Sym[] = []
+  for (const n of list) if (n instanceof Sym || n instanceof Keyword) names.push(Sym.of(n.name.includes('/') ? n.name.slice(n.name.indexOf('/') + 1) : n.name))
+  return names
 }
 
 class Analyzer {
@@ -129,7 +139,13 @@ class Analyzer {
       else if (head !== undefined) this.expr(head, scope, [...at, 0])
       return this.body(items, 1, scope, at)
     }
-    switch (head.name) {
+    this.special(head.name, form, scope, at)
+  }
+
+  /** A special form: the ones that bind names or hold data are walked by their own shape. */
+  private special(name: string, form: List, scope: Scope, at: PathSegment[]): void {
+    const items = form.items
+    switch (name) {
       case 'quote':
         return
       case 'let':
@@ -139,40 +155,55 @@ class Analyzer {
       case 'when-let':
       case 'if-some':
       case 'when-some':
-      case 'when-first': {
-        const b = items[1]
-        if (!Array.isArray(b)) return this.body(items, 2, scope, at)
-        if (b[1] !== undefined) this.expr(b[1], scope, [...at, 1, 1])
-        const inner = b[0] === undefined ? scope : this.bind(b[0], scope, [...at, 1, 0])
-        this.expr(items[2] ?? null, inner, [...at, 2])
-        if (head.name === 'if-let' || head.name === 'if-some') this.body(items, 3, scope, at)
-        else this.body(items, 3, inner, at)
-        return
-      }
+      case 'when-first':
+        return this.conditionalBinding(name, items, scope, at)
       case 'fn':
         return this.fn(form, scope, at)
-      case 'case': {
-        this.expr(items[1] ?? null, scope, [...at, 1])
-        let i = 2
-        for (; i + 1 < items.length; i += 2) this.expr(items[i + 1]!, scope, [...at, i + 1])
-        if (i < items.length) this.expr(items[i]!, scope, [...at, i])
-        return
-      }
-      case 'as->': {
-        this.expr(items[1] ?? null, scope, [...at, 1])
-        const inner = items[2] instanceof Sym ? new Set([...scope, items[2]]) : scope
-        return this.body(items, 3, inner, at)
-      }
+      case 'case':
+        return this.caseForm(items, scope, at)
+      case 'as->':
+        return this.asThread(items, scope, at)
       case 'for':
       case 'doseq':
         return this.body(items, 2, this.comprehension(items[1], scope, [...at, 1]), at)
       default:
-        if (UNSUPPORTED.has(head.name)) {
-          this.out.push({path: [...at, 0], name: head.name, message: `${head.name}: ${UNSUPPORTED_MESSAGE}`})
-          return
-        }
-        return this.body(items, 1, scope, at)
+        return this.otherSpecial(name, items, scope, at)
     }
+  }
+
+  /** `(if-let [x e] then else)` and kin: the name is bound in `then` only, in the rest too for the `when-` forms. */
+  private conditionalBinding(name: string, items: readonly Value[], scope: Scope, at: PathSegment[]): void {
+    const b = items[1]
+    if (!Array.isArray(b)) return this.body(items, 2, scope, at)
+    if (b[1] !== undefined) this.expr(b[1], scope, [...at, 1, 1])
+    const inner = b[0] === undefined ? scope : this.bind(b[0], scope, [...at, 1, 0])
+    this.expr(items[2] ?? null, inner, [...at, 2])
+    if (name === 'if-let' || name === 'if-some') this.body(items, 3, scope, at)
+    else this.body(items, 3, inner, at)
+  }
+
+  /** `(case e test result … default)`: the tests are constants, not resolved. */
+  private caseForm(items: readonly Value[], scope: Scope, at: PathSegment[]): void {
+    this.expr(items[1] ?? null, scope, [...at, 1])
+    let i = 2
+    for (; i + 1 < items.length; i += 2) this.expr(items[i + 1]!, scope, [...at, i + 1])
+    if (i < items.length) this.expr(items[i]!, scope, [...at, i])
+  }
+
+  /** `(as-> e name form …)`: the forms see `name`. */
+  private asThread(items: readonly Value[], scope: Scope, at: PathSegment[]): void {
+    this.expr(items[1] ?? null, scope, [...at, 1])
+    const inner = items[2] instanceof Sym ? new Set([...scope, items[2]]) : scope
+    this.body(items, 3, inner, at)
+  }
+
+  /** Any other special form: an unsupported one is reported, the rest are walked like calls. */
+  private otherSpecial(name: string, items: readonly Value[], scope: Scope, at: PathSegment[]): void {
+    if (UNSUPPORTED.has(name)) {
+      this.out.push({path: [...at, 0], name, message: `${name}: ${UNSUPPORTED_MESSAGE}`})
+      return
+    }
+    this.body(items, 1, scope, at)
   }
 
   private fn(form: List, scope: Scope, at: PathSegment[]): void {
@@ -234,7 +265,17 @@ export function didYouMean(name: string, scope: Iterable<Sym> = []): string {
   const ns = slash > 0 ? name.slice(0, slash + 1) : ''
   // Same namespace only (str/ with str/, bare with bare), within a distance that grows with length.
   const len = name.length - ns.length
-  let bestDistance = len <= 2 ? 0 : len <= 4 ? 1 : len <= 8 ? 2 : 3
+  const maxDistance = len <= 2 ? 0 : len <= 4 ? 1 : len <= 8 ? 2 : 3
+  const best = closestKnown(name, ns, maxDistance, scope)
+  if (best !== undefined) return ` (did you mean '${best}'?)`
+  // A misspelt name from elsewhere (lenght) still gets the name to use here (count).
+  const near = Object.keys(KNOWN_ALTERNATIVES).find((k) => !k.includes('/') && ns === '' && editDistance(name, k) <= maxDistance && maxDistance > 0)
+  return near === undefined ? '' : didYouMean(near)
+}
+
+/** The first of the nearest built-ins, special forms and locals in namespace `ns`, within `maxDistance` edits. */
+function closestKnown(name: string, ns: string, maxDistance: number, scope: Iterable<Sym>): string | undefined {
+  let bestDistance = maxDistance
   let best: string | undefined
   for (const c of [...GLOBALS.keys(), ...SPECIAL.keys(), ...scope]) {
     const n = c.name
@@ -245,8 +286,5 @@ export function didYouMean(name: string, scope: Iterable<Sym> = []): string {
       bestDistance = d
     }
   }
-  if (best !== undefined) return ` (did you mean '${best}'?)`
-  // A misspelt name from elsewhere (lenght) still gets the name to use here (count).
-  const near = Object.keys(KNOWN_ALTERNATIVES).find((k) => !k.includes('/') && ns === '' && editDistance(name, k) <= bestDistance && bestDistance > 0)
-  return near === undefined ? '' : didYouMean(near)
+  return best
 }

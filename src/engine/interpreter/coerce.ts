@@ -114,6 +114,14 @@ export function setAdd(s: EdnSet, x: Value): void {
   if (setFind(s, x) === undefined) s.add(x)
 }
 
+/** A set of the seq's values (a set is returned as it is: values are immutable). */
+export function toSet(v: Value, name: string): EdnSet {
+  if (v instanceof Set) return v
+  const s: EdnSet = new Set()
+  for (const x of toSeq(v, name)) setAdd(s, x)
+  return s
+}
+
 /** Put into a map being built, replacing an equal composite key. */
 export function mapPut(m: EdnMap, k: Value, v: Value): void {
   if (k !== null && typeof k === 'object' && !(k instanceof Keyword) && !(k instanceof Sym) && !m.has(k)) {

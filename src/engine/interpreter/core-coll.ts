@@ -6,7 +6,7 @@ import {equals, isCallable, Keyword, List, mapAssoc, mapGet, mapHas, type EdnMap
 import {andThen, mapMaybe, type MaybeAsync} from './async.js'
 import {def} from './builtins.js'
 import {invoke} from './evaluate.js'
-import {describe, expectInt, expectMap, isSequential, lookup, mapPut, rejectRefLookup, rejectResourceRef, setAdd, setFind, toSeq} from './coerce.js'
+import {describe, expectInt, expectMap, isSequential, lookup, mapPut, rejectRefLookup, rejectResourceRef, setAdd, setFind, toSeq, toSet} from './coerce.js'
 import type {Ctx} from './env.js'
 import {fnError, formText} from './eval-error.js'
 
@@ -194,11 +194,7 @@ def('empty', 1, 1, (args) => {
 def('vec', 1, 1, (args) => toSeq(args[0]!, 'vec').slice())
 def('vector', 0, Infinity, (args) => args)
 def('list', 0, Infinity, (args) => new List(args))
-def('set', 1, 1, (args) => {
-  const s: EdnSet = new Set()
-  for (const x of toSeq(args[0]!, 'set')) setAdd(s, x)
-  return s
-})
+def('set', 1, 1, (args) => toSet(args[0]!, 'set'))
 def('hash-set', 0, Infinity, (args) => {
   const s: EdnSet = new Set()
   for (const x of args) setAdd(s, x)

@@ -6,16 +6,9 @@ import {equals, type EdnMap, type EdnSet, type Value} from '../edn/values.js'
 import {andThen} from './async.js'
 import {def} from './builtins.js'
 import {invoke} from './evaluate.js'
-import {describe, expectMap, lookup, mapPut, setAdd, setFind, toSeq, truthy} from './coerce.js'
+import {describe, expectMap, lookup, mapPut, setAdd, setFind, toSeq, toSet, truthy} from './coerce.js'
 import {fnError} from './eval-error.js'
 import {mapMaybe} from './async.js'
-
-function setOf(v: Value, name: string): EdnSet {
-  if (v instanceof Set) return v
-  const s: EdnSet = new Set()
-  for (const x of toSeq(v, name)) setAdd(s, x)
-  return s
-}
 
 function defSet(name: string, min: number, max: number, impl: Parameters<typeof def>[3]): void {
   def(`clojure.set/${name}`, min, max, impl)
@@ -23,36 +16,36 @@ function defSet(name: string, min: number, max: number, impl: Parameters<typeof 
 
 defSet('union', 0, Infinity, (args) => {
   const out: EdnSet = new Set()
-  for (const a of args) for (const x of setOf(a, 'clojure.set/union')) setAdd(out, x)
+  for (const a of args) for (const x of toSet(a, 'clojure.set/union')) setAdd(out, x)
   return out
 })
 
 defSet('intersection', 1, Infinity, (args) => {
-  const sets = args.map((a) => setOf(a, 'clojure.set/intersection'))
+  const sets = args.map((a) => toSet(a, 'clojure.set/intersection'))
   const out: EdnSet = new Set()
   for (const x of sets[0]!) if (sets.slice(1).every((s) => setFind(s, x) !== undefined)) out.add(x)
   return out
 })
 
 defSet('difference', 1, Infinity, (args) => {
-  const sets = args.map((a) => setOf(a, 'clojure.set/difference'))
+  const sets = args.map((a) => toSet(a, 'clojure.set/difference'))
   const out: EdnSet = new Set()
   for (const x of sets[0]!) if (!sets.slice(1).some((s) => setFind(s, x) !== undefined)) out.add(x)
   return out
 })
 
 defSet('subset?', 2, 2, (args) => {
-  const b = setOf(args[1]!, 'clojure.set/subset?')
-  return [...setOf(args[0]!, 'clojure.set/subset?')].every((x) => setFind(b, x) !== undefined)
+  const b = toSet(args[1]!, 'clojure.set/subset?')
+  return [...toSet(args[0]!, 'clojure.set/subset?')].every((x) => setFind(b, x) !== undefined)
 })
 
 defSet('superset?', 2, 2, (args) => {
-  const a = setOf(args[0]!, 'clojure.set/superset?')
-  return [...setOf(args[1]!, 'clojure.set/superset?')].every((x) => setFind(a, x) !== undefined)
+  const a = toSet(args[0]!, 'clojure.set/superset?')
+  return [...toSet(args[1]!, 'clojure.set/superset?')].every((x) => setFind(a, x) !== undefined)
 })
 
 defSet('select', 2, 2, (args, ctx) => {
-  const xs = [...setOf(args[1]!, 'clojure.set/select')]
+  const xs = [...toSet(args[1]!, 'clojure.set/select')]
   return andThen(
     mapMaybe(xs, (x) => invoke(args[0]!, [x], ctx)),
     (rs) => new Set(xs.filter((_, i) => truthy(rs[i]!))),

@@ -42,11 +42,7 @@ function destructureSeq(pattern: Value[], value: Value, env: Env, ctx: Ctx): voi
   for (let p = 0; p < pattern.length; p++) {
     const pat = pattern[p]!
     if (pat === AMP) {
-      const restPat = pattern[++p]
-      if (restPat === undefined) throw new EvalError('destructuring: `&` must be followed by a pattern')
-      // A map pattern after & reads the rest as key/value pairs (a seq in Clojure).
-      const rest = i < items.length ? items.slice(i) : null
-      destructure(restPat, rest !== null && restPat instanceof Map ? new List(rest) : rest, env, ctx)
+      bindRest(pattern[++p], i < items.length ? items.slice(i) : null, env, ctx)
     } else if (pat === AS) {
       const name = pattern[++p]
       if (!(name instanceof Sym)) throw new EvalError('destructuring: `:as` must be followed by a symbol')
@@ -56,6 +52,13 @@ function destructureSeq(pattern: Value[], value: Value, env: Env, ctx: Ctx): voi
       i++
     }
   }
+}
+
+/** `& more`: the items left over, nil when there are none. */
+function bindRest(restPat: Value | undefined, rest: Value[] | null, env: Env, ctx: Ctx): void {
+  if (restPat === undefined) throw new EvalError('destructuring: `&` must be followed by a pattern')
+  // A map pattern after & reads the rest as key/value pairs (a seq in Clojure).
+  destructure(restPat, rest !== null && restPat instanceof Map ? new List(rest) : rest, env, ctx)
 }
 
 /**
@@ -84,20 +87,25 @@ function destructureMap(pattern: EdnMap, value: Value, env: Env, ctx: Ctx): void
   }
   for (const [k, v] of pattern) {
     if (k === KEYS || k === STRS || k === SYMS) {
-      if (!Array.isArray(v)) throw new EvalError(`destructuring: ${k.toString()} must be a vector`)
-      for (const name of v) {
-        if (!(name instanceof Sym) && !(name instanceof Keyword)) throw new EvalError(`destructuring: bad name in ${k.toString()}: ${describe(name)}`)
-        const full = name.name
-        const local = Sym.of(full.includes('/') ? full.slice(full.indexOf('/') + 1) : full)
-        const key = k === KEYS ? Keyword.of(full) : k === STRS ? full : Sym.of(full)
-        env.vars.set(local, get(key, local))
-      }
+      bindNameList(k as Keyword, v, env, get)
     } else if (k === AS) {
       if (!(v instanceof Sym)) throw new EvalError('destructuring: `:as` must be followed by a symbol')
       env.vars.set(v, m)
     } else if (k !== OR) {
       destructure(k, get(v, k), env, ctx)
     }
+  }
+}
+
+/** `:keys [a ns/b]`, `:strs [c]`, `:syms [d]`: each name binds its last part to the value under that keyword, string or symbol. */
+function bindNameList(kind: Keyword, names: Value, env: Env, get: (key: Value, local: Value) => Value): void {
+  if (!Array.isArray(names)) throw new EvalError(`destructuring: ${kind.toString()} must be a vector`)
+  for (const name of names) {
+    if (!(name instanceof Sym) && !(name instanceof Keyword)) throw new EvalError(`destructuring: bad name in ${kind.toString()}: ${describe(name)}`)
+    const full = name.name
+    const local = Sym.of(full.includes('/') ? full.slice(full.indexOf('/') + 1) : full)
+    const key = kind === KEYS ? Keyword.of(full) : kind === STRS ? full : Sym.of(full)
+    env.vars.set(local, get(key, local))
   }
 }
 

@@ -275,21 +275,16 @@ function threadStep(x: Value, step: Value, last: boolean): Value {
   return new List([step, x])
 }
 
-/** `->`/`->>` are macros: expand once, then evaluate the expansion. */
-function threading(last: boolean): SpecialForm {
-  return (form, env, ctx) => {
-    let expanded = ARROW_CACHE.get(form)
-    if (expanded === undefined) {
-      if (form.items.length < 2) throw syntax(last ? '->>' : '->', 'expects an initial expression', form)
-      expanded = form.items.slice(2).reduce<Value>((x, step) => threadStep(x, step, last), form.items[1]!)
-      ARROW_CACHE.set(form, expanded)
-    }
-    return evaluate(expanded, env, ctx)
+/** `->`/`->>` are macros (see macro()): the form with each step's call taking the value first or last. */
+function threading(last: boolean): (form: List) => Value {
+  return (form) => {
+    if (form.items.length < 2) throw syntax(last ? '->>' : '->', 'expects an initial expression', form)
+    return form.items.slice(2).reduce<Value>((x, step) => threadStep(x, step, last), form.items[1]!)
   }
 }
 
-define('->', threading(false))
-define('->>', threading(true))
+macro('->', threading(false))
+macro('->>', threading(true))
 
 const QUOTE = Sym.of('quote')
 

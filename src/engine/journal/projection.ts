@@ -108,115 +108,141 @@ function stepFor(steps: Map<string, StepView>, id: string, type: string, positio
   return s
 }
 
+/** The view being folded, with its steps and waits by id until the fold ends. */
+interface Fold {
+  view: RunView
+  steps: Map<string, StepView>
+  waits: Map<string, WaitView>
+}
+
+type EventOf<K extends JournalEvent['type']> = Extract<JournalEvent, {type: K}>
+
 function applyEvent(view: RunView, steps: Map<string, StepView>, waits: Map<string, WaitView>, e: JournalEvent): void {
   view.seq = e.seq
   view['updated-at'] = e.at
-  switch (e.type) {
-    case 'run_started':
-    case 'run_resumed':
-      view.status = 'running'
-      view['started-at'] ??= e.at
-      view['wake-at'] = null
-      break
-    case 'run_admitted':
-      view.status = 'running'
-      break
-    case 'step_started': {
-      const s = stepFor(steps, e.step, e.stepType, e.position, e.at)
-      s.status = 'running'
-      s.attempts = Math.max(s.attempts, e.attempt)
-      s.input = plain(e.input)
-      s.error = null
-      view['current-step'] = e.step
-      break
-    }
-    case 'step_attempt_failed': {
-      const s = steps.get(e.step)
-      if (s) {
-        s.status = 'retrying'
-        s.error = e.error
-      }
-      break
-    }
-    case 'step_completed': {
-      const s = stepFor(steps, e.step, e.stepType, e.position, e.at)
-      s.status = 'completed'
-      s.attempts = Math.max(s.attempts, e.attempt)
-      s.output = plain(e.output)
-      s['finished-at'] = e.at
-      s.error = null
-      break
-    }
-    case 'step_failed': {
-      const s = steps.get(e.step)
-      if (s) {
-        s.status = 'failed'
-        s.error = e.error
-        s['finished-at'] = e.at
-      }
-      break
-    }
-    case 'wait_opened': {
-      const s = steps.get(e.step)
-      if (s) s.status = 'waiting'
-      waits.set(e.key, {
-        key: e.key,
-        step: e.step,
-        status: 'open',
-        approval: e.approval ?? null,
-        'callback-url': null,
-        'timeout-at': e.timeoutAt ?? null,
-        'on-timeout': e.onTimeout,
-        payload: null,
-        'completed-at': null,
-        'completed-by': null,
-      })
-      break
-    }
-    case 'wait_completed': {
-      const w = waits.get(e.key)
-      if (w) {
-        w.status = e.source === 'timeout' ? 'timed-out' : 'completed'
-        w.payload = plain(e.payload)
-        w['completed-at'] = e.at
-        w['completed-by'] = e.by ?? null
-      }
-      break
-    }
-    case 'sleep_started': {
-      const s = steps.get(e.step)
-      if (s) s.status = 'sleeping'
-      break
-    }
-    case 'run_parked':
-      view.status = e.status
-      view['wake-at'] = e.wakeAt ?? null
-      break
-    case 'run_completed':
-      view.status = 'completed'
-      view.output = plain(e.output)
-      view['finished-at'] = e.at
-      view['current-step'] = null
-      view['wake-at'] = null
-      break
-    case 'run_failed':
-      view.status = 'failed'
-      view.error = e.error
-      view['finished-at'] = e.at
-      view['wake-at'] = null
-      closeWaits(waits)
-      break
-    case 'run_cancelled':
-      view.status = 'cancelled'
-      view['finished-at'] = e.at
-      view['wake-at'] = null
-      for (const s of steps.values())
-        if (s.status === 'running' || s.status === 'waiting' || s.status === 'sleeping' || s.status === 'retrying') s.status = 'cancelled'
-      closeWaits(waits)
-      break
-    default:
-      break
+  // Events that do not change the view (run_created, log, step_process, …), or that a newer breyta wrote, have no entry.
+  if (!Object.hasOwn(APPLY, e.type)) return
+  const apply = APPLY[e.type] as (fold: Fold, e: JournalEvent) => void
+  apply({view, steps, waits}, e)
+}
+
+function runRunning({view}: Fold, e: EventOf<'run_started' | 'run_resumed'>): void {
+  view.status = 'running'
+  view['started-at'] ??= e.at
+  view['wake-at'] = null
+}
+
+function stepStarted({view, steps}: Fold, e: EventOf<'step_started'>): void {
+  const s = stepFor(steps, e.step, e.stepType, e.position, e.at)
+  s.status = 'running'
+  s.attempts = Math.max(s.attempts, e.attempt)
+  s.input = plain(e.input)
+  s.error = null
+  view['current-step'] = e.step
+}
+
+function stepAttemptFailed({steps}: Fold, e: EventOf<'step_attempt_failed'>): void {
+  const s = steps.get(e.step)
+  if (s) {
+    s.status = 'retrying'
+    s.error = e.error
   }
+}
+
+function stepCompleted({steps}: Fold, e: EventOf<'step_completed'>): void {
+  const s = stepFor(steps, e.step, e.stepType, e.position, e.at)
+  s.status = 'completed'
+  s.attempts = Math.max(s.attempts, e.attempt)
+  s.output = plain(e.output)
+  s['finished-at'] = e.at
+  s.error = null
+}
+
+function stepFailed({steps}: Fold, e: EventOf<'step_failed'>): void {
+  const s = steps.get(e.step)
+  if (s) {
+    s.status = 'failed'
+    s.error = e.error
+    s['finished-at'] = e.at
+  }
+}
+
+function waitOpened({steps, waits}: Fold, e: EventOf<'wait_opened'>): void {
+  const s = steps.get(e.step)
+  if (s) s.status = 'waiting'
+  waits.set(e.key, {
+    key: e.key,
+    step: e.step,
+    status: 'open',
+    approval: e.approval ?? null,
+    'callback-url': null,
+    'timeout-at': e.timeoutAt ?? null,
+    'on-timeout': e.onTimeout,
+    payload: null,
+    'completed-at': null,
+    'completed-by': null,
+  })
+}
+
+function waitCompleted({waits}: Fold, e: EventOf<'wait_completed'>): void {
+  const w = waits.get(e.key)
+  if (w) {
+    w.status = e.source === 'timeout' ? 'timed-out' : 'completed'
+    w.payload = plain(e.payload)
+    w['completed-at'] = e.at
+    w['completed-by'] = e.by ?? null
+  }
+}
+
+function runCompleted({view}: Fold, e: EventOf<'run_completed'>): void {
+  view.status = 'completed'
+  view.output = plain(e.output)
+  view['finished-at'] = e.at
+  view['current-step'] = null
+  view['wake-at'] = null
+}
+
+function runFailed({view, waits}: Fold, e: EventOf<'run_failed'>): void {
+  view.status = 'failed'
+  view.error = e.error
+  view['finished-at'] = e.at
+  view['wake-at'] = null
+  closeWaits(waits)
+}
+
+function runCancelled({view, steps, waits}: Fold, e: EventOf<'run_cancelled'>): void {
+  view.status = 'cancelled'
+  view['finished-at'] = e.at
+  view['wake-at'] = null
+  for (const s of steps.values())
+    if (s.status === 'running' || s.status === 'waiting' || s.status === 'sleeping' || s.status === 'retrying') s.status = 'cancelled'
+  closeWaits(waits)
+}
+
+/** How each event type changes the view. */
+const APPLY: {[K in JournalEvent['type']]?: (fold: Fold, e: EventOf<K>) => void} = {
+  run_started: runRunning,
+  run_resumed: runRunning,
+  run_admitted: ({view}) => {
+    view.status = 'running'
+  },
+  step_started: stepStarted,
+  step_attempt_failed: stepAttemptFailed,
+  step_completed: stepCompleted,
+  step_failed: stepFailed,
+  wait_opened: waitOpened,
+  wait_completed: waitCompleted,
+  sleep_started: ({steps}, e) => {
+    const s = steps.get(e.step)
+    if (s) s.status = 'sleeping'
+  },
+  run_parked: ({view}, e) => {
+    view.status = e.status
+    view['wake-at'] = e.wakeAt ?? null
+  },
+  run_completed: runCompleted,
+  run_failed: runFailed,
+  run_cancelled: runCancelled,
 }
 
 /** A run that ended leaves no wait open: `waits complete` on it could only fail. */

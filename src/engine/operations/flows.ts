@@ -78,20 +78,28 @@ export async function showFlow(ws: Workspace, slug: string, options: {target?: T
 function stepCalls(flow: FlowDefinition): {id: string; type: string}[] {
   const out: {id: string; type: string}[] = []
   const walk = (v: unknown): void => {
-    const items = Array.isArray(v)
-      ? v
-      : v && typeof v === 'object' && 'items' in v
-        ? (v as {items: unknown[]}).items
-        : v instanceof Map
-          ? [...v.values()]
-          : undefined
+    const items = childForms(v)
     if (!items) return
-    const [head, type, id] = items as {name?: string}[]
-    if (!Array.isArray(v) && head?.name === 'flow/step' && type?.name) out.push({type: type.name, id: typeof id === 'string' ? id : (id?.name ?? '?')})
+    const call = Array.isArray(v) ? undefined : stepCall(items)
+    if (call) out.push(call)
     for (const x of items) walk(x)
   }
   walk(flow.flow)
   return out
+}
+
+/** The forms inside a vector, list or map (its values); undefined for anything else. */
+function childForms(v: unknown): unknown[] | undefined {
+  if (Array.isArray(v)) return v
+  if (v && typeof v === 'object' && 'items' in v) return (v as {items: unknown[]}).items
+  return v instanceof Map ? [...v.values()] : undefined
+}
+
+/** `(flow/step :type :id …)` as a step call; the id may also be a string. */
+function stepCall(items: unknown[]): {id: string; type: string} | undefined {
+  const [head, type, id] = items as {name?: string}[]
+  if (head?.name === 'flow/step' && type?.name) return {type: type.name, id: typeof id === 'string' ? id : (id?.name ?? '?')}
+  return undefined
 }
 
 export function flowTemplate(slug: string): string {

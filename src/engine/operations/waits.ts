@@ -39,35 +39,8 @@ function missingRequired(wait: WaitView | undefined, payload: Value, required: s
 export async function completeWait(ws: Workspace, runId: string, key: string, completion: WaitCompletion): Promise<RunView> {
   const view = await ws.store.runs.readView(runId)
   const wait = view.waits.find((w) => w.key === key)
-  if (wait?.status === 'cancelled') {
-    throw new BreytaError('run_not_active', `run ${runId} is ${view.status}; its wait "${key}" was closed with it`, {
-      hint: `Nothing can complete it now; start the run again with \`breyta runs retry ${runId}\`.`,
-      details: {run: runId, key, status: view.status},
-    })
-  }
-  if (wait && wait.status !== 'open') {
-    throw alreadyCompleted(
-      runId,
-      key,
-      `was already ${wait.status === 'timed-out' ? 'timed out' : 'completed'}${wait['completed-by'] ? ' by ' + wait['completed-by'] : ''}`,
-      wait.payload,
-      wait['completed-by'],
-      wait['completed-at'],
-    )
-  }
-  if (!wait) {
-    if (await ws.store.inbox.has(runId, key)) throw await earlierInInbox(ws, runId, key)
-    if (!completion.allowEarly || TERMINAL_STATUSES.includes(view.status)) {
-      throw new BreytaError('wait_not_found', `run ${runId} has no open wait "${key}"`, {
-        hint: `Open waits: ${
-          view.waits
-            .filter((w) => w.status === 'open')
-            .map((w) => w.key)
-            .join(', ') || 'none'
-        }. List them with \`breyta waits list --run ${runId}\`.`,
-      })
-    }
-  }
+  if (wait) checkWaitOpen(runId, key, wait, view)
+  else await checkEarlyCompletion(ws, runId, key, view, completion)
   if (TERMINAL_STATUSES.includes(view.status)) {
     throw new BreytaError('run_not_active', `run ${runId} is ${view.status}`, {hint: 'Waits of a finished run cannot be completed.'})
   }
@@ -76,14 +49,7 @@ export async function completeWait(ws: Workspace, runId: string, key: string, co
       hint: `Complete it with \`breyta waits complete ${runId} ${key} --payload JSON\`.`,
     })
   }
-  const required = await findValidation(ws, runId, key)
-  const missing = missingRequired(wait, completion.payload, required)
-  if (missing.length > 0) {
-    throw new BreytaError('invalid_input', `payload for wait "${key}" is missing required key${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}`, {
-      hint: 'The wait declares :validation {:required [...]}.',
-      details: {missing},
-    })
-  }
+  await checkRequiredKeys(ws, runId, key, wait, completion.payload)
   const won = await ws.store.inbox.post(runId, {
     key,
     payload: encode(completion.payload),
@@ -94,6 +60,53 @@ export async function completeWait(ws: Workspace, runId: string, key: string, co
   })
   if (!won) throw await earlierInInbox(ws, runId, key)
   return view
+}
+
+/** A wait the run opened can be completed only while it is open. */
+function checkWaitOpen(runId: string, key: string, wait: WaitView, view: RunView): void {
+  if (wait.status === 'cancelled') {
+    throw new BreytaError('run_not_active', `run ${runId} is ${view.status}; its wait "${key}" was closed with it`, {
+      hint: `Nothing can complete it now; start the run again with \`breyta runs retry ${runId}\`.`,
+      details: {run: runId, key, status: view.status},
+    })
+  }
+  if (wait.status !== 'open') {
+    throw alreadyCompleted(
+      runId,
+      key,
+      `was already ${wait.status === 'timed-out' ? 'timed out' : 'completed'}${wait['completed-by'] ? ' by ' + wait['completed-by'] : ''}`,
+      wait.payload,
+      wait['completed-by'],
+      wait['completed-at'],
+    )
+  }
+}
+
+/** A wait the run has not opened: already posted, or accepted early only when the caller allows it and the run goes on. */
+async function checkEarlyCompletion(ws: Workspace, runId: string, key: string, view: RunView, completion: WaitCompletion): Promise<void> {
+  if (await ws.store.inbox.has(runId, key)) throw await earlierInInbox(ws, runId, key)
+  if (!completion.allowEarly || TERMINAL_STATUSES.includes(view.status)) {
+    throw new BreytaError('wait_not_found', `run ${runId} has no open wait "${key}"`, {
+      hint: `Open waits: ${
+        view.waits
+          .filter((w) => w.status === 'open')
+          .map((w) => w.key)
+          .join(', ') || 'none'
+      }. List them with \`breyta waits list --run ${runId}\`.`,
+    })
+  }
+}
+
+/** The wait's `:validation {:required [...]}`, checked against the payload. */
+async function checkRequiredKeys(ws: Workspace, runId: string, key: string, wait: WaitView | undefined, payload: Value): Promise<void> {
+  const required = await findValidation(ws, runId, key)
+  const missing = missingRequired(wait, payload, required)
+  if (missing.length > 0) {
+    throw new BreytaError('invalid_input', `payload for wait "${key}" is missing required key${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}`, {
+      hint: 'The wait declares :validation {:required [...]}.',
+      details: {missing},
+    })
+  }
 }
 
 /** The loser of a race: the decision that won is in the inbox, not yet in the journal. */

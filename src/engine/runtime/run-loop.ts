@@ -66,9 +66,11 @@ export async function advanceRun(ws: Workspace, runId: string, options: AdvanceO
   for (let i = 0; i < 10; i++) {
     const lease = await ws.store.leases.tryAcquire(runId, 'advance')
     if (!lease) break
+    const stop = stopWhenLost(lease, options.signal)
     try {
-      view = await advanceLocked(ws, lease, options)
+      view = await advanceLocked(ws, lease, stop ? {...options, signal: stop.signal} : options)
     } finally {
+      stop?.dispose()
       await lease.release()
       // After the release, so a daemon that looks at once can take the lock.
       await ws.store.signals.signal(runId)
@@ -78,6 +80,20 @@ export async function advanceRun(ws: Workspace, runId: string, options: AdvanceO
   if (view === undefined) return {locked: true}
   await runEnded(ws, view)
   return {locked: false, view}
+}
+
+/**
+ * A lease that can be lost (team mode) interrupts the advance when it is, as a stop would: the
+ * steps in flight are aborted and nothing more is written (the journal refuses it anyway).
+ */
+function stopWhenLost(lease: RunLease, outer: AbortSignal | undefined): {signal: AbortSignal; dispose(): void} | undefined {
+  if (!lease.onLost) return undefined
+  const stop = new AbortController()
+  const onOuter = () => stop.abort(outer?.reason)
+  if (outer?.aborted) onOuter()
+  else outer?.addEventListener('abort', onOuter, {once: true})
+  lease.onLost(() => stop.abort(new Error(`lost the lease of run ${lease.runId}`)))
+  return {signal: stop.signal, dispose: () => outer?.removeEventListener('abort', onOuter)}
 }
 
 /**
@@ -128,7 +144,12 @@ async function advanceLocked(ws: Workspace, lease: RunLease, options: AdvanceOpt
   const {events} = read
   const view = projectRun(events)
   if (!view) throw new BreytaError('run_not_found', `run "${runId}" has no journal`)
-  if (TERMINAL_STATUSES.includes(view.status)) return view
+  if (TERMINAL_STATUSES.includes(view.status)) {
+    // A process that died after journaling the end but before writing the snapshot left the
+    // listed status behind (runs list would say running for good): the journal decides.
+    if ((await ws.store.runs.readSnapshot(runId))?.status !== view.status) await ws.store.runs.writeSnapshot(view)
+    return view
+  }
   if (view.status === 'queued') {
     // Admission first: only a run that got a slot (first in line, FIFO) executes.
     if (!(await admitSelf(ws, runId))) return view

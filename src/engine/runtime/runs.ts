@@ -38,6 +38,8 @@ export interface StartOptions {
   fromStep?: string
   /** Environment for secrets (BREYTA_SECRET_<NAME>) when checking `:requires`. */
   env?: NodeJS.ProcessEnv
+  /** The new run's id, chosen before (a webhook delivery claimed under it); default a fresh one. */
+  id?: string
 }
 
 /** Admission rounds of `:cancel-previous` before giving up (other processes keep starting runs). */
@@ -77,7 +79,7 @@ export async function createRun(ws: Workspace, options: StartOptions): Promise<R
   }
   const [connections, secrets] = await Promise.all([ws.local.readConnections(), ws.local.readSecrets()])
   assertRequirements(flow, missingRequirements(flow, connections, secrets, options.env ?? process.env))
-  const id = ws.store.runs.newRunId()
+  const id = options.id ?? ws.store.runs.newRunId()
   const input = options.input ?? new Map()
   assertRequiredInputs(flow.slug, flow.requiredInputs, input)
   // An input may carry a secret (a webhook payload, a pasted token): the journal gets it redacted.

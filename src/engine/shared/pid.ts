@@ -15,15 +15,30 @@ export function pidAlive(pid: number): boolean {
   return !isZombie(pid)
 }
 
-function isZombie(pid: number): boolean {
+/** The fields of /proc/PID/stat the engine reads: state, process group, start time (clock ticks since boot). */
+export interface ProcStat {
+  state: string
+  pgrp: number
+  start: string
+}
+
+/** /proc/PID/stat, or undefined when the process is gone or there is no /proc (macOS). */
+export function readProcStat(pid: number | string): ProcStat | undefined {
   let stat: string
   try {
     stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8')
-  } catch (err) {
-    // No /proc (macOS): kill(pid, 0) is all there is. Gone between the two checks: dead.
-    return (err as NodeJS.ErrnoException).code === 'ENOENT' && fs.existsSync('/proc/self/stat')
+  } catch {
+    return undefined
   }
-  // "pid (comm) S ...": comm may hold spaces and parentheses, so read after the last ')'.
-  const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3)
-  return state === 'Z' || state === 'X'
+  // "pid (comm) S ...": comm may hold spaces and parentheses, so split after the last ')'.
+  // f[0] is field 3 (state), f[2] field 5 (pgrp), f[19] field 22 (starttime).
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return {state: f[0] ?? '', pgrp: Number(f[2]), start: f[19] ?? ''}
+}
+
+function isZombie(pid: number): boolean {
+  const stat = readProcStat(pid)
+  // No /proc (macOS): kill(pid, 0) is all there is. Gone between the two checks: dead.
+  if (stat === undefined) return fs.existsSync('/proc/self/stat')
+  return stat.state === 'Z' || stat.state === 'X'
 }

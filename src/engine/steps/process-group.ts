@@ -3,7 +3,8 @@
  * the group id); its start time (field 22 of /proc/PID/stat, clock ticks since boot) tells the
  * recorded process apart from a later one that reused the pid, which is never touched.
  */
-import {readdirSync, readFileSync} from 'node:fs'
+import {readdirSync} from 'node:fs'
+import {readProcStat} from '../shared/pid.js'
 
 export interface RecordedProcess {
   pid: number
@@ -12,24 +13,7 @@ export interface RecordedProcess {
   'process-start': string | null
 }
 
-interface Stat {
-  state: string
-  pgrp: number
-  start: string
-}
-
-function readStat(pid: number | string): Stat | undefined {
-  let stat: string
-  try {
-    stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-  } catch {
-    return undefined
-  }
-  // The command name (field 2) is in parentheses and may contain spaces or ')': split after the last one.
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-  // f[0] is field 3 (state), f[2] field 5 (pgrp), f[19] field 22 (starttime).
-  return {state: f[0]!, pgrp: Number(f[2]), start: f[19]!}
-}
+const readStat = readProcStat
 
 /** The start time of a running process (not a zombie), or undefined when it is gone or /proc is unavailable. */
 export function processStartTime(pid: number): string | undefined {

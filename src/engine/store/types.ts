@@ -59,6 +59,12 @@ export interface RunLease {
   /** Who holds it, for messages ("held by pid 123"). */
   readonly owner: string
   release(): Promise<void>
+  /**
+   * Leases that can be lost while held (PostgreSQL: not renewed in time, taken over) call `fn`
+   * when a renewal finds another holder, so the holder stops advancing the run at once instead
+   * of at its next (refused) append. Files locks are never lost and have no `onLost`.
+   */
+  onLost?(fn: () => void): void
 }
 
 export interface RunOwner {
@@ -129,6 +135,11 @@ export interface RunStore {
   /** Runs that are parked on a wait (an index, so `waits list` does not scan every run). */
   waitingIds(backfill: (runIds: string[]) => Promise<string[]>): Promise<string[]>
   noteWaiting(runId: string, waiting: boolean): Promise<void>
+  /**
+   * Snapshots of the runs not ended (queued, running, waiting, sleeping), for a daemon's sweep
+   * of a shared store: what no other daemon holds or will wake is taken up from them.
+   */
+  unfinished(): Promise<RunView[]>
   requestCancel(runId: string, reason?: string): Promise<void>
   cancelRequested(runId: string): Promise<{reason?: string} | undefined>
   /** The run ended (or the cancel was carried out): forget the request. */
@@ -157,6 +168,8 @@ export interface LeaseStore {
   holder(runId: string): Promise<RunOwner | undefined>
   /** Drop a lease this process holds but lost the handle of (a daemon worker died holding it). */
   dropOwn(runId: string): Promise<void>
+  /** Which of these runs have a live holder (one look for many runs: a daemon's sweep). */
+  held(runIds: string[]): Promise<Set<string>>
 }
 
 export interface InboxStore {
@@ -164,6 +177,8 @@ export interface InboxStore {
   post(runId: string, entry: InboxEntry): Promise<boolean>
   read(runId: string): Promise<InboxEntry[]>
   has(runId: string, key: string): Promise<boolean>
+  /** The keys posted for each of these runs (runs with none are left out). */
+  keysOf(runIds: string[]): Promise<Map<string, string[]>>
 }
 
 export interface QueueStore {
@@ -208,6 +223,27 @@ export interface SeenWebhook {
 export interface WebhookDeliveryStore {
   load(): Promise<Record<string, SeenWebhook>>
   save(seen: Record<string, SeenWebhook>): Promise<void>
+  /**
+   * A store several daemons share has these; the guard then checks each delivery here instead
+   * of in memory, so a replay sent to another daemon is caught. `claim` records `key` for `run`
+   * unless it was accepted within its window: `first` is true for exactly one caller, and `run`
+   * is the run that has the key. `forget` drops what `run` claimed (its run was not started).
+   */
+  claim?(key: string, run: string, ttlMs: number): Promise<{run: string; first: boolean; until: number}>
+  forget?(keys: string[], run: string): Promise<void>
+}
+
+/**
+ * Schedule watermarks: the last tick fired per flow and trigger. A tick is claimed by moving its
+ * trigger's mark forward atomically, so it starts one run across every daemon of the store.
+ */
+export interface ScheduleMarkStore {
+  /** trigger key → the last tick fired (ISO-8601). */
+  read(slug: string): Promise<Record<string, string>>
+  /** Give triggers seen for the first time their mark; a mark already there stays. */
+  init(slug: string, marks: Record<string, string>): Promise<void>
+  /** Move the mark of `trigger` to `tick` when it is behind it (or absent): true for exactly one caller per tick. */
+  claim(slug: string, trigger: string, tick: string): Promise<boolean>
 }
 
 export interface KvEntry {
@@ -271,6 +307,7 @@ export interface Store {
   readonly webhooks: WebhookDeliveryStore
   readonly kv: KvStore
   readonly resources: ResourceStore
+  readonly schedules: ScheduleMarkStore
   /** The key that signs callback URLs: shared by every daemon that must accept them. Created on first use. */
   callbackKey(): Promise<Buffer>
   close(): Promise<void>
@@ -401,12 +438,6 @@ export interface LocalFiles {
    * that failed.
    */
   takeDaemonLock(): Promise<{release(): void} | undefined>
-
-  /** The daemon's schedule watermarks of one flow: trigger → the last tick fired. */
-  readScheduleMarks(slug: string): Promise<Record<string, string>>
-  writeScheduleMarks(slug: string, marks: Record<string, string>): Promise<void>
-  /** Serializes claiming a flow's schedule ticks; throws when busy for 5 s. */
-  withScheduleLock<T>(slug: string, fn: () => T | Promise<T>): Promise<T>
 
   readonly stepLogs: StepLogs
 }

@@ -1,13 +1,21 @@
-/** An open workspace: its store, its local files, its configuration and callback key. */
+/** An open workspace: its store (files or PostgreSQL, store-choice.ts), its local files, its configuration and callback key. */
 import fs from 'node:fs'
 import {GITIGNORE_LINES, WorkspaceLayout} from '../store/fs/paths.js'
 import {FsLocalFiles} from '../store/fs/local-files.js'
-import {FsStore, readOrCreateKey} from '../store/fs/fs-store.js'
+import {readOrCreateKey} from '../store/fs/fs-store.js'
 import {writeTextAtomic} from '../store/fs/snapshot.js'
 import type {LocalFiles, Store} from '../store/types.js'
 import {callbackUrl, runStatusUrl} from './callback-url.js'
 import {DEFAULT_CONFIG_TEXT, readConfig, type WorkspaceConfig} from './config.js'
 import {findWorkspace, type FindOptions} from './find.js'
+import {openStore} from './store-choice.js'
+
+export interface WorkspaceOptions {
+  /** Where the store's URL and its secret are read from (default: this process's environment). */
+  env?: NodeJS.ProcessEnv
+  /** Connections of a PostgreSQL store's pool. */
+  poolMax?: number
+}
 
 /** What signs and addresses callback URLs, read once (the key and daemon.json are I/O). */
 export interface CallbackSigner {
@@ -20,24 +28,39 @@ export interface CallbackSigner {
 
 export class Workspace {
   private configCache?: WorkspaceConfig
-  private storeCache?: FsStore
+  private storeCache?: Store
   private localCache?: FsLocalFiles
 
   /**
    * `layout` is the files' map for the store's own implementation (store/fs/) and for tests
    * that look at the files; the engine reaches `.breyta/` only through `store` and `local`.
    */
-  constructor(readonly layout: WorkspaceLayout) {}
+  constructor(
+    readonly layout: WorkspaceLayout,
+    private readonly options: WorkspaceOptions = {},
+  ) {}
 
   /** The directory that contains `.breyta/`. */
   get root(): string {
     return this.layout.root
   }
 
-  /** The run state (runs, journals, leases, inbox, queue, signals, kv, resources, key). */
+  /**
+   * The run state (runs, journals, leases, inbox, queue, signals, kv, resources, key): files, or
+   * the PostgreSQL store config.edn or BREYTA_STORE_URL selects. Made on first use; throws
+   * `invalid_input` when the selection is bad (its secret missing, not a PostgreSQL URL).
+   */
   get store(): Store {
-    this.storeCache ??= new FsStore(this.layout)
+    this.storeCache ??= openStore(this.layout, this.local, this.config.store, {
+      env: this.options.env ?? process.env,
+      ...(this.options.poolMax === undefined ? {} : {poolMax: this.options.poolMax}),
+    })
     return this.storeCache
+  }
+
+  /** Close the store if it was opened (a PostgreSQL pool keeps the process alive until then). */
+  async closeStore(): Promise<void> {
+    await this.storeCache?.close()
   }
 
   /** What stays on this machine: drafts, releases, connections, secrets, the daemon's files. */
@@ -76,8 +99,8 @@ export class Workspace {
 }
 
 /** The workspace whose `.breyta/` is in `root` (a daemon worker is handed its root). */
-export function workspaceAt(root: string): Workspace {
-  return new Workspace(new WorkspaceLayout(root))
+export function workspaceAt(root: string, options: WorkspaceOptions = {}): Workspace {
+  return new Workspace(new WorkspaceLayout(root), options)
 }
 
 export async function openWorkspace(options: FindOptions): Promise<Workspace> {

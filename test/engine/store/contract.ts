@@ -432,6 +432,55 @@ export function storeContract(target: ContractTarget): void {
       })
     })
 
+    describe('schedule watermarks', () => {
+      it('of many instances claiming one tick exactly one wins; a later tick is claimed again; init keeps marks already there', async () => {
+        const [a, b] = await two()
+        expect(await a.schedules.read('nightly')).toEqual({})
+        await a.schedules.init('nightly', {t0: '2026-01-01T00:00:00.000Z'})
+        await b.schedules.init('nightly', {t0: '2030-01-01T00:00:00.000Z', t1: '2026-01-01T00:00:00.000Z'})
+        expect(await b.schedules.read('nightly')).toEqual({t0: '2026-01-01T00:00:00.000Z', t1: '2026-01-01T00:00:00.000Z'})
+        const tick = '2026-01-01T00:01:00.000Z'
+        const wins = await Promise.all(Array.from({length: 8}, (_, i) => (i % 2 ? a : b).schedules.claim('nightly', 't0', tick)))
+        expect(wins.filter(Boolean)).toHaveLength(1)
+        expect(await a.schedules.claim('nightly', 't0', '2026-01-01T00:00:30.000Z')).toBe(false)
+        expect(await b.schedules.claim('nightly', 't0', '2026-01-01T00:02:00.000Z')).toBe(true)
+        // A trigger without a mark is claimed by its first tick.
+        expect(await a.schedules.claim('other', 't0', tick)).toBe(true)
+        expect(await b.schedules.read('nightly')).toEqual({t0: '2026-01-01T00:02:00.000Z', t1: '2026-01-01T00:00:00.000Z'})
+      })
+    })
+
+    describe('unfinished runs', () => {
+      it('lists the snapshots of runs that have not ended, on any instance', async () => {
+        const [a, b] = await two()
+        const open = await newRun(a)
+        const ended = await newRun(a)
+        const view = await b.runs.readView(ended)
+        await b.runs.writeSnapshot({...view, status: 'completed', seq: view.seq + 1})
+        const ids = (await b.runs.unfinished()).map((v) => v.id)
+        expect(ids).toContain(open)
+        expect(ids).not.toContain(ended)
+      })
+
+      it('held names the runs with a live lease holder, keysOf the inbox keys of each run, for many runs in one call', async () => {
+        const [a, b] = await two()
+        const [r1, r2, r3] = [await newRun(a), await newRun(a), await newRun(a)]
+        const lease = await a.leases.tryAcquire(r1)
+        expect(await b.leases.held([r1, r2, r3])).toEqual(new Set([r1]))
+        await lease!.release()
+        expect(await b.leases.held([r1, r2, r3])).toEqual(new Set())
+        const entry = (key: string) => ({key, payload: {ok: true}, source: 'cli' as const, at: new Date().toISOString()})
+        await a.inbox.post(r2, entry('k1'))
+        await a.inbox.post(r2, entry('k2'))
+        await a.inbox.post(r3, entry('k1'))
+        const keys = await b.inbox.keysOf([r1, r2, r3])
+        expect(keys.get(r1)).toBeUndefined()
+        expect([...(keys.get(r2) ?? [])].sort()).toEqual(['k1', 'k2'])
+        expect(keys.get(r3)).toEqual(['k1'])
+        expect(await b.inbox.keysOf([])).toEqual(new Map())
+      })
+    })
+
     describe('callback key', () => {
       it('is created once and the same for every instance, also one opened later', async () => {
         const [a, b] = await two()

@@ -73,9 +73,18 @@ describe('locks', () => {
       '-e',
       `require('fs').writeFileSync(${JSON.stringify(file)}, JSON.stringify({pid: process.pid, host: require('os').hostname(), at: ''}), {flag: 'wx'}); setInterval(() => {}, 1000)`,
     ])
+    // Wait for the owner to be written, not just the file: killed between its O_EXCL create and
+    // the write, the child would leave an ownerless lock, which is rightly held for 5 s.
+    const owned = () => {
+      try {
+        return JSON.parse(fs.readFileSync(file, 'utf8')).pid === child.pid
+      } catch {
+        return false
+      }
+    }
     await new Promise<void>((r) => {
       const t = setInterval(() => {
-        if (fs.existsSync(file)) {
+        if (owned()) {
           clearInterval(t)
           r()
         }

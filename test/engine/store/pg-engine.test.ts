@@ -3,7 +3,7 @@
  * second checkout (another machine, as far as breyta can tell: its own .breyta/, without the
  * flow file) sees the wait, completes it and finishes the run from the definition the store
  * pinned. Nothing of the run is written under either checkout's .breyta/runs/.
- * The workspace's store is swapped for a PgStore here; config selection is not built yet.
+ * The workspace's store is swapped for a PgStore here (selection by config.edn is tested in test/cli/store-selection.test.ts).
  */
 import crypto from 'node:crypto'
 import fs from 'node:fs'

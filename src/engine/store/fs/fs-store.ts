@@ -25,11 +25,13 @@ import type {
   RunLease,
   RunOwner,
   RunStore,
+  ScheduleMarkStore,
   SeenWebhook,
   SignalStore,
   Store,
   WebhookDeliveryStore,
 } from '../types.js'
+import {TERMINAL_STATUSES} from '../../journal/events.js'
 import {inboxHas, postToInbox, readInbox} from './inbox.js'
 import {appendAfter, flushOffThread, JournalWriter, readJournal} from './journal.js'
 import {openKvStore, type KvStore as OpenKvStore} from './kv-store.js'
@@ -38,6 +40,7 @@ import type {WorkspaceLayout} from './paths.js'
 import {getResource, listResources, putResource} from './resource-store.js'
 import {newRunId} from './run-id.js'
 import {assertRunExists, createRunFiles, listRunIds, readPinnedFlow, readRunSnapshot, readRunView, runExists, writeRunSnapshot} from './run-store.js'
+import {scheduleMarkStore} from './schedule-marks.js'
 import {clearSignal, consumeSignals, muteSignals, noteRunChanged, pendingSignals, signalRunOffThread, watchRunChanges} from './signals.js'
 import {readJsonFile, writeSnapshot} from './snapshot.js'
 import {noteWaiting, waitingRunIds} from './waiting-index.js'
@@ -96,6 +99,7 @@ export class FsStore implements Store {
   readonly webhooks: WebhookDeliveryStore
   readonly kv: KvStore
   readonly resources: ResourceStore
+  readonly schedules: ScheduleMarkStore
   private kvDb?: OpenKvStore
   private key?: Buffer
 
@@ -107,8 +111,17 @@ export class FsStore implements Store {
       post: async (runId, entry) => postToInbox(layout, runId, entry),
       read: async (runId) => readInbox(layout, runId),
       has: async (runId, key) => inboxHas(layout, runId, key),
+      keysOf: async (runIds) => {
+        const out = new Map<string, string[]>()
+        for (const id of runIds) {
+          const keys = readInbox(layout, id).map((e) => e.key)
+          if (keys.length > 0) out.set(id, keys)
+        }
+        return out
+      },
     }
     this.queue = queueStore(layout)
+    this.schedules = scheduleMarkStore(layout)
     this.signals = signalStore(layout)
     this.webhooks = {
       load: async () => readSeenWebhooks(layout),
@@ -172,6 +185,14 @@ function runStore(layout: WorkspaceLayout): RunStore {
     readSnapshot: async (runId) => readRunSnapshot(layout, runId),
     writeSnapshot: async (view: RunView) => writeRunSnapshot(layout, view),
     readView: async (runId) => readRunView(layout, runId),
+    unfinished: async () => {
+      const out: RunView[] = []
+      for (const id of listRunIds(layout)) {
+        const v = readRunSnapshot(layout, id)
+        if (v && !TERMINAL_STATUSES.includes(v.status)) out.push(v)
+      }
+      return out
+    },
     readPinnedFlow: async (runId) => readPinnedFlow(layout, runId),
     waitingIds: (backfill) => waitingRunIds(layout, backfill),
     noteWaiting: async (runId, waiting) => noteWaiting(layout, runId, waiting),
@@ -201,18 +222,24 @@ function leaseStore(layout: WorkspaceLayout): LeaseStore {
       throw isStorageErrno(err) ? storageError(err, runId) : err
     }
   }
+  const holder = async (runId: string): Promise<RunOwner | undefined> => {
+    const file = layout.runLock(runId)
+    if (!isLockHeld(file)) return undefined
+    const owner = readLockOwner(file)
+    // A lock file not yet written (or torn) counts as held, as isLockHeld says; its owner is unknown.
+    return owner ? {pid: owner.pid, host: owner.host, purpose: owner.purpose, since: owner.at} : {pid: 0}
+  }
   return {
     tryAcquire: async (runId, purpose) => take(runId, purpose),
     acquire: async (runId, options = {}) => {
       const l = await lock(layout.runLock(runId), {timeoutMs: options.timeoutMs ?? 10_000, purpose: options.purpose})
       return l && lease(runId, l)
     },
-    holder: async (runId): Promise<RunOwner | undefined> => {
-      const file = layout.runLock(runId)
-      if (!isLockHeld(file)) return undefined
-      const owner = readLockOwner(file)
-      // A lock file not yet written (or torn) counts as held, as isLockHeld says; its owner is unknown.
-      return owner ? {pid: owner.pid, host: owner.host, purpose: owner.purpose, since: owner.at} : {pid: 0}
+    holder,
+    held: async (runIds) => {
+      const out = new Set<string>()
+      for (const id of runIds) if (await holder(id)) out.add(id)
+      return out
     },
     dropOwn: async (runId) => {
       if (readLockOwner(layout.runLock(runId))?.pid === process.pid) fs.rmSync(layout.runLock(runId), {force: true})

@@ -83,139 +83,149 @@ export function kvDatabasePath(layout: WorkspaceLayout): string {
 }
 
 export function openKvStore(layout: WorkspaceLayout, options: KvStoreOptions = {}): KvStore {
-  const now = options.now ?? Date.now
-  let db: DatabaseModule.Database | undefined
+  return new SqliteKvStore(layout, options)
+}
+
+class SqliteKvStore implements KvStore {
+  private readonly now: () => number
+  private db: DatabaseModule.Database | undefined
+
+  constructor(
+    private readonly layout: WorkspaceLayout,
+    private readonly options: KvStoreOptions,
+  ) {
+    this.now = options.now ?? Date.now
+  }
+
+  async get(ns: string, key: string): Promise<Value | null> {
+    checkName('namespace', ns)
+    checkName('key', key)
+    const row = this.live(ns, key)
+    return row === undefined ? null : toEntry(row).value
+  }
+
+  async entry(ns: string, key: string): Promise<KvEntry | null> {
+    checkName('namespace', ns)
+    checkName('key', key)
+    const row = this.live(ns, key)
+    return row === undefined ? null : toEntry(row)
+  }
+
+  async set(ns: string, key: string, value: Value, opts: {ttlMs?: number} = {}): Promise<void> {
+    checkName('namespace', ns)
+    checkName('key', key)
+    checkTtl(opts.ttlMs)
+    this.exclusive(() => {
+      this.write(ns, key, value, opts.ttlMs === undefined ? null : this.now() + opts.ttlMs)
+      // Lazy purge keeps the file from growing with dead keys; bounded so a set stays cheap.
+      this.open()
+        .prepare('DELETE FROM kv WHERE (namespace, key) IN (SELECT namespace, key FROM kv WHERE expires_at IS NOT NULL AND expires_at <= ? LIMIT 100)')
+        .run(this.now())
+    })
+  }
+
+  async delete(ns: string, key: string): Promise<boolean> {
+    checkName('namespace', ns)
+    checkName('key', key)
+    return this.exclusive(() => {
+      const existed = this.live(ns, key) !== undefined
+      this.open().prepare('DELETE FROM kv WHERE namespace = ? AND key = ?').run(ns, key)
+      return existed
+    })
+  }
+
+  /**
+   * Add `by` (default 1) to a numeric value; a missing or expired key counts as 0. A ttl
+   * applies when the key is (re)created and is kept by later incrs, so `incr` with a ttl
+   * is a fixed-window counter, as with Redis INCR + EXPIRE NX.
+   */
+  async incr(ns: string, key: string, by = 1, opts: {ttlMs?: number} = {}): Promise<number> {
+    checkName('namespace', ns)
+    checkName('key', key)
+    checkTtl(opts.ttlMs)
+    if (!Number.isFinite(by)) throw new BreytaError('invalid_input', 'kv incr: the increment must be a number')
+    return this.exclusive(() => {
+      const row = this.live(ns, key)
+      const current = row === undefined ? 0 : numberIn(row, ns, key)
+      const expiresAt = row === undefined ? (opts.ttlMs === undefined ? null : this.now() + opts.ttlMs) : row.expires_at
+      const next = current + by
+      this.write(ns, key, next, expiresAt)
+      return next
+    })
+  }
+
+  async list(ns: string, opts: KvListOptions = {}): Promise<KvEntry[]> {
+    checkName('namespace', ns)
+    const limit = opts.limit ?? -1
+    const params: (string | number)[] = [ns, this.now()]
+    let sql = 'SELECT namespace, key, value, expires_at FROM kv WHERE namespace = ? AND (expires_at IS NULL OR expires_at > ?)'
+    if (opts.prefix !== undefined && opts.prefix !== '') {
+      // instr instead of LIKE: a prefix may contain % or _.
+      sql += ' AND instr(key, ?) = 1'
+      params.push(opts.prefix)
+    }
+    if (opts.after !== undefined) {
+      sql += ' AND key > ?'
+      params.push(opts.after)
+    }
+    sql += ' ORDER BY key LIMIT ?'
+    params.push(limit)
+    return (
+      this.open()
+        .prepare(sql)
+        .all(...params) as Row[]
+    ).map(toEntry)
+  }
+
+  async namespaces(): Promise<string[]> {
+    const rows = this.open().prepare('SELECT DISTINCT namespace FROM kv WHERE expires_at IS NULL OR expires_at > ? ORDER BY namespace').all(this.now()) as {
+      namespace: string
+    }[]
+    return rows.map((r) => r.namespace)
+  }
+
+  close(): void {
+    this.db?.close()
+    this.db = undefined
+  }
 
   // Opened on first use so that commands that never touch kv do not create the file.
-  function open(): DatabaseModule.Database {
-    if (db !== undefined) return db
-    fs.mkdirSync(layout.kvDir, {recursive: true})
-    const d = new (Database())(kvDatabasePath(layout), {timeout: options.busyTimeoutMs ?? 10_000})
+  private open(): DatabaseModule.Database {
+    if (this.db !== undefined) return this.db
+    fs.mkdirSync(this.layout.kvDir, {recursive: true})
+    const d = new (Database())(kvDatabasePath(this.layout), {timeout: this.options.busyTimeoutMs ?? 10_000})
     d.pragma('journal_mode = WAL')
     // NORMAL is durable against process crashes in WAL mode (only an OS crash can lose the tail).
     d.pragma('synchronous = NORMAL')
     d.exec(SCHEMA)
-    db = d
+    this.db = d
     return d
   }
 
-  function live(ns: string, key: string): Row | undefined {
-    const row = open().prepare('SELECT namespace, key, value, expires_at FROM kv WHERE namespace = ? AND key = ?').get(ns, key) as Row | undefined
-    if (row === undefined || (row.expires_at !== null && row.expires_at <= now())) return undefined
+  private live(ns: string, key: string): Row | undefined {
+    const row = this.open().prepare('SELECT namespace, key, value, expires_at FROM kv WHERE namespace = ? AND key = ?').get(ns, key) as Row | undefined
+    if (row === undefined || (row.expires_at !== null && row.expires_at <= this.now())) return undefined
     return row
   }
 
-  function write(ns: string, key: string, value: Value, expiresAt: number | null): void {
-    open()
+  private write(ns: string, key: string, value: Value, expiresAt: number | null): void {
+    this.open()
       .prepare(
         'INSERT INTO kv (namespace, key, value, expires_at, updated_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at, updated_at = excluded.updated_at',
       )
-      .run(ns, key, JSON.stringify(encode(value)), expiresAt, now())
+      .run(ns, key, JSON.stringify(encode(value)), expiresAt, this.now())
   }
 
   /** Run fn holding SQLite's write lock from the start, so reads inside see no concurrent writer. */
-  function exclusive<T>(fn: () => T): T {
-    return open().transaction(fn).immediate()
+  private exclusive<T>(fn: () => T): T {
+    return this.open().transaction(fn).immediate()
   }
+}
 
-  return {
-    async get(ns, key) {
-      checkName('namespace', ns)
-      checkName('key', key)
-      const row = live(ns, key)
-      return row === undefined ? null : toEntry(row).value
-    },
-
-    async entry(ns, key) {
-      checkName('namespace', ns)
-      checkName('key', key)
-      const row = live(ns, key)
-      return row === undefined ? null : toEntry(row)
-    },
-
-    async set(ns, key, value, opts = {}) {
-      checkName('namespace', ns)
-      checkName('key', key)
-      checkTtl(opts.ttlMs)
-      exclusive(() => {
-        write(ns, key, value, opts.ttlMs === undefined ? null : now() + opts.ttlMs)
-        // Lazy purge keeps the file from growing with dead keys; bounded so a set stays cheap.
-        open()
-          .prepare('DELETE FROM kv WHERE (namespace, key) IN (SELECT namespace, key FROM kv WHERE expires_at IS NOT NULL AND expires_at <= ? LIMIT 100)')
-          .run(now())
-      })
-    },
-
-    async delete(ns, key) {
-      checkName('namespace', ns)
-      checkName('key', key)
-      return exclusive(() => {
-        const existed = live(ns, key) !== undefined
-        open().prepare('DELETE FROM kv WHERE namespace = ? AND key = ?').run(ns, key)
-        return existed
-      })
-    },
-
-    /**
-     * Add `by` (default 1) to a numeric value; a missing or expired key counts as 0. A ttl
-     * applies when the key is (re)created and is kept by later incrs, so `incr` with a ttl
-     * is a fixed-window counter, as with Redis INCR + EXPIRE NX.
-     */
-    async incr(ns, key, by = 1, opts = {}) {
-      checkName('namespace', ns)
-      checkName('key', key)
-      checkTtl(opts.ttlMs)
-      if (!Number.isFinite(by)) throw new BreytaError('invalid_input', 'kv incr: the increment must be a number')
-      return exclusive(() => {
-        const row = live(ns, key)
-        let current = 0
-        let expiresAt: number | null = opts.ttlMs === undefined ? null : now() + opts.ttlMs
-        if (row !== undefined) {
-          const v = toEntry(row).value
-          if (typeof v === 'bigint') current = Number(v)
-          else if (typeof v === 'number') current = v
-          else throw new BreytaError('invalid_input', `kv incr: ${ns}/${key} holds a non-number`, {hint: 'Set it to a number first, or delete it.'})
-          expiresAt = row.expires_at
-        }
-        const next = current + by
-        write(ns, key, next, expiresAt)
-        return next
-      })
-    },
-
-    async list(ns, opts = {}) {
-      checkName('namespace', ns)
-      const limit = opts.limit ?? -1
-      const params: (string | number)[] = [ns, now()]
-      let sql = 'SELECT namespace, key, value, expires_at FROM kv WHERE namespace = ? AND (expires_at IS NULL OR expires_at > ?)'
-      if (opts.prefix !== undefined && opts.prefix !== '') {
-        // instr instead of LIKE: a prefix may contain % or _.
-        sql += ' AND instr(key, ?) = 1'
-        params.push(opts.prefix)
-      }
-      if (opts.after !== undefined) {
-        sql += ' AND key > ?'
-        params.push(opts.after)
-      }
-      sql += ' ORDER BY key LIMIT ?'
-      params.push(limit)
-      return (
-        open()
-          .prepare(sql)
-          .all(...params) as Row[]
-      ).map(toEntry)
-    },
-
-    async namespaces() {
-      const rows = open().prepare('SELECT DISTINCT namespace FROM kv WHERE expires_at IS NULL OR expires_at > ? ORDER BY namespace').all(now()) as {
-        namespace: string
-      }[]
-      return rows.map((r) => r.namespace)
-    },
-
-    close() {
-      db?.close()
-      db = undefined
-    },
-  }
+/** The number a row holds, for incr. */
+function numberIn(row: Row, ns: string, key: string): number {
+  const v = toEntry(row).value
+  if (typeof v === 'bigint') return Number(v)
+  if (typeof v === 'number') return v
+  throw new BreytaError('invalid_input', `kv incr: ${ns}/${key} holds a non-number`, {hint: 'Set it to a number first, or delete it.'})
 }

@@ -60,26 +60,6 @@ export class FsLocalFiles implements LocalFiles {
     return tryLock(this.layout.daemonLock, 'daemon')
   }
 
-  async readScheduleMarks(slug: string): Promise<Record<string, string>> {
-    return readJsonFile<Record<string, string>>(this.layout.scheduleWatermark(slug)) ?? {}
-  }
-
-  async writeScheduleMarks(slug: string, marks: Record<string, string>): Promise<void> {
-    fs.mkdirSync(this.layout.schedulesDir, {recursive: true})
-    writeSnapshot(this.layout.scheduleWatermark(slug), marks)
-  }
-
-  async withScheduleLock<T>(slug: string, fn: () => T | Promise<T>): Promise<T> {
-    fs.mkdirSync(this.layout.schedulesDir, {recursive: true})
-    const l = await lock(this.layout.scheduleLock(slug), {timeoutMs: 5000, purpose: 'schedule'})
-    if (!l) throw new Error(`schedule lock of "${slug}" is busy`)
-    try {
-      return await fn()
-    } finally {
-      l.release()
-    }
-  }
-
   async draftSlugs(): Promise<string[]> {
     return listDraftSlugs(this.layout)
   }
@@ -202,10 +182,35 @@ function mtime(file: string): number {
   }
 }
 
-/** Calls `onFlow(slug)` when a flow's releases change (a release or promote rewrites release.edn). */
-export function watchReleases(layout: WorkspaceLayout, onFlow: (slug: string) => void): {close(): Promise<void>} {
+/** How often the releases directory is re-read in case the watch missed a change. */
+const RELEASES_SWEEP_MS = 2000
+
+/**
+ * Calls `onFlow(slug)` when a flow's releases change (a release or promote rewrites release.edn).
+ * A release directory copied in whole (what `git pull` does) can outrun inotify: the watch on the
+ * new directory is set after its release.edn was written, and no event comes (about 1 in 10).
+ * So a sweep compares each flow's release.edn mtime every 2 s and reports what the watch missed.
+ */
+export function watchReleases(layout: WorkspaceLayout, onFlow: (slug: string) => void, sweepMs = RELEASES_SWEEP_MS): {close(): Promise<void>} {
   const dir = layout.releasesDir
   fs.mkdirSync(dir, {recursive: true})
+  const seen = new Map<string, number>()
+  const look = (slug: string, report: boolean) => {
+    const at = mtime(path.join(dir, slug, 'release.edn'))
+    if (seen.get(slug) === at) return
+    seen.set(slug, at)
+    if (report) onFlow(slug)
+  }
+  const sweep = (report: boolean) => {
+    let slugs: string[]
+    try {
+      slugs = fs.readdirSync(dir)
+    } catch {
+      return
+    }
+    for (const slug of new Set([...slugs, ...seen.keys()])) look(slug, report)
+  }
+  sweep(false)
   const w: FSWatcher = watch(dir, {
     ignoreInitial: true,
     depth: 1,
@@ -213,8 +218,18 @@ export function watchReleases(layout: WorkspaceLayout, onFlow: (slug: string) =>
   })
   const changed = (p: string) => {
     const rel = path.relative(dir, p).split(path.sep)
-    if (rel[0] && rel[0] !== '..') onFlow(rel[0])
+    if (rel[0] && rel[0] !== '..') {
+      seen.set(rel[0], mtime(path.join(dir, rel[0], 'release.edn')))
+      onFlow(rel[0])
+    }
   }
   w.on('add', changed).on('change', changed).on('unlink', changed).on('unlinkDir', changed)
-  return {close: () => w.close()}
+  const timer = setInterval(() => sweep(true), sweepMs)
+  timer.unref()
+  return {
+    close: () => {
+      clearInterval(timer)
+      return w.close()
+    },
+  }
 }

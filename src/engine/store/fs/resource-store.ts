@@ -12,7 +12,7 @@ import type WriteFileAtomic from 'write-file-atomic'
 import {lazyRequire} from '../../lazy.js'
 import {BreytaError} from '../../errors.js'
 import type {ResourceListing, ResourceRef} from '../types.js'
-import {RES_SCHEME, RESOURCE_NAME} from '../names.js'
+import {invalidResourceUri, parseResourceUri, RES_SCHEME, RESOURCE_NAME, resourceNotFound as notFound, resourceUri} from '../names.js'
 import {isRunId, type WorkspaceLayout} from './paths.js'
 
 const writeFileAtomic = lazyRequire<typeof WriteFileAtomic>('write-file-atomic')
@@ -38,22 +38,10 @@ export interface ResourceLocation {
   file: string
 }
 
-function invalidUri(uri: string, why: string): BreytaError {
-  return new BreytaError('invalid_input', `invalid resource URI "${uri}": ${why}`, {
-    hint: 'A resource URI looks like res://<run-id>/<name>; list them with `breyta resources list`.',
-  })
-}
-
-function notFound(uri: string): BreytaError {
-  return new BreytaError('resource_not_found', `no resource ${uri}`, {hint: 'List resources with `breyta resources list`.'})
-}
-
 /** Make any string a valid resource name (step ids carry `[i]` suffixes, for instance). */
 export {sanitizeResourceName} from '../names.js'
 
-export function resourceUri(runId: string, name: string): string {
-  return `${RES_SCHEME}${runId}/${name}`
-}
+export {resourceUri} from '../names.js'
 
 /**
  * Parse and confine a URI. Percent-encoding is decoded first and the result checked, so
@@ -62,23 +50,11 @@ export function resourceUri(runId: string, name: string): string {
  * URI naming nothing is `resource_not_found` (from `getResource`).
  */
 export function resolveResourceUri(layout: WorkspaceLayout, uri: string): ResourceLocation {
-  if (typeof uri !== 'string' || !uri.startsWith(RES_SCHEME)) throw invalidUri(String(uri), `it must start with ${RES_SCHEME}`)
-  let rest: string
-  try {
-    rest = decodeURIComponent(uri.slice(RES_SCHEME.length))
-  } catch {
-    throw invalidUri(uri, 'bad percent-encoding')
-  }
-  if (/[\\\0]/.test(rest)) throw invalidUri(uri, 'backslashes and NUL are not allowed')
-  const segments = rest.split('/')
-  if (segments.length !== 2) throw invalidUri(uri, 'expected exactly res://<run-id>/<name> (no "..", no absolute paths)')
-  const [runId, name] = segments as [string, string]
-  if (!isRunId(runId)) throw invalidUri(uri, `"${runId}" is not a run id`)
-  if (!RESOURCE_NAME.test(name)) throw invalidUri(uri, `"${name}" is not a plain resource name`)
+  const {runId, name} = parseResourceUri(uri)
   const file = layout.resourceFile(runId, name)
   // Belt and braces: the lexical result must still be inside resources/.
   const rel = path.relative(layout.resourcesDir, file)
-  if (rel.startsWith('..') || path.isAbsolute(rel)) throw invalidUri(uri, 'it points outside resources/')
+  if (rel.startsWith('..') || path.isAbsolute(rel)) throw invalidResourceUri(uri, 'it points outside resources/')
   return {runId, name, uri: resourceUri(runId, name), file}
 }
 

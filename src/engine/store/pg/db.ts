@@ -21,6 +21,8 @@ export type QueryResultRow = PgModule.QueryResultRow
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,47}$/
 
 export const UNIQUE_VIOLATION = '23505'
+/** How long a new connection may take before the query fails (pg's default waits for ever): an unreachable server is a storage_error, not a command that hangs. */
+const CONNECT_MS = 10_000
 
 export interface Db {
   readonly pool: Pool
@@ -37,6 +39,8 @@ export interface Db {
    * `fn` does other store work: their waiters can then never take every connection that work needs.
    */
   tx<T>(fn: (c: PoolClient) => Promise<T>, options?: {pool?: 'locks'}): Promise<T>
+  /** Resolves once the schema is up to date; callers of `pool` directly await it first. */
+  ready(): Promise<void>
   /** A client of its own, outside the pool (LISTEN holds its connection for as long as it listens). */
   dedicatedClient(): Client
   end(): Promise<void>
@@ -61,15 +65,19 @@ export function describeUrl(url: string): string {
   }
 }
 
-export function openDb(url: string, schema: string, options: {max?: number} = {}): Db {
-  checkSchemaName(schema)
-  const where = describeUrl(url)
-  const pool = new (pgModule().Pool)({connectionString: url, max: options.max ?? 10, idleTimeoutMillis: 10_000})
+function newPool(url: string, max: number): Pool {
+  const pool = new (pgModule().Pool)({connectionString: url, max, idleTimeoutMillis: 10_000, connectionTimeoutMillis: CONNECT_MS})
   // An idle client that loses its connection emits 'error' on the pool; unhandled, it kills the
   // process. The next query gets a fresh connection (or fails with storage_error).
   pool.on('error', () => {})
-  const lockPool = new (pgModule().Pool)({connectionString: url, max: 4, idleTimeoutMillis: 10_000})
-  lockPool.on('error', () => {})
+  return pool
+}
+
+export function openDb(url: string, schema: string, options: {max?: number} = {}): Db {
+  checkSchemaName(schema)
+  const where = describeUrl(url)
+  const pool = newPool(url, options.max ?? 10)
+  const lockPool = newPool(url, Math.min(4, options.max ?? 10))
   const t = (table: string) => `"${schema}"."${table}"`
   return {
     pool,
@@ -109,6 +117,7 @@ export function openDb(url: string, schema: string, options: {max?: number} = {}
         c.release(broken)
       }
     },
+    ready: () => Promise.resolve(),
     dedicatedClient() {
       const c = new (pgModule().Client)({connectionString: url})
       c.on('error', () => {})
@@ -116,6 +125,22 @@ export function openDb(url: string, schema: string, options: {max?: number} = {}
     },
     async end() {
       await Promise.all([pool.end(), lockPool.end()])
+    },
+  }
+}
+
+/** `db` whose queries and transactions first wait for `ready` (the schema migration), retried after a failure. */
+export function whenReady(db: Db, ready: () => Promise<void>): Db {
+  return {
+    ...db,
+    ready,
+    async query<R extends QueryResultRow>(sql: string, params?: unknown[]): Promise<R[]> {
+      await ready()
+      return db.query<R>(sql, params)
+    },
+    async tx<T>(fn: (c: PoolClient) => Promise<T>, options?: {pool?: 'locks'}): Promise<T> {
+      await ready()
+      return db.tx(fn, options)
     },
   }
 }

@@ -17,6 +17,7 @@ export class PgInboxStore implements InboxStore {
   async post(runId: string, entry: InboxEntry): Promise<boolean> {
     let rows: unknown[]
     try {
+      await this.db.ready()
       rows = (
         await this.db.pool.query(`INSERT INTO ${this.db.t('inbox')} (run, key, entry) VALUES ($1, $2, $3) ON CONFLICT (run, key) DO NOTHING RETURNING key`, [
           runId,
@@ -39,5 +40,16 @@ export class PgInboxStore implements InboxStore {
 
   async has(runId: string, key: string): Promise<boolean> {
     return (await this.db.query(`SELECT 1 FROM ${this.db.t('inbox')} WHERE run = $1 AND key = $2`, [runId, key])).length > 0
+  }
+
+  async keysOf(runIds: string[]): Promise<Map<string, string[]>> {
+    const out = new Map<string, string[]>()
+    if (runIds.length === 0) return out
+    for (const r of await this.db.query<{run: string; key: string}>(`SELECT run, key FROM ${this.db.t('inbox')} WHERE run = ANY($1::text[]) ORDER BY n`, [
+      runIds,
+    ])) {
+      out.set(r.run, [...(out.get(r.run) ?? []), r.key])
+    }
+    return out
   }
 }

@@ -9,7 +9,7 @@
  */
 import crypto from 'node:crypto'
 import type {Store} from '../types.js'
-import {openDb, type Db} from './db.js'
+import {openDb, whenReady, type Db} from './db.js'
 import {PgInboxStore} from './inbox.js'
 import {PgJournalStore} from './journal.js'
 import {holderBase, PgLeaseStore, type LeaseOptions} from './leases.js'
@@ -18,6 +18,7 @@ import {PgQueueStore} from './queue.js'
 import {PgResourceStore} from './resources.js'
 import {PgRunStore} from './runs.js'
 import {ensureSchema} from './schema.js'
+import {PgScheduleMarkStore} from './schedules.js'
 import {PgSignalStore} from './signals.js'
 import {PgWebhookDeliveryStore} from './webhooks.js'
 
@@ -45,6 +46,7 @@ export class PgStore implements Store {
   readonly webhooks: PgWebhookDeliveryStore
   readonly kv: PgKvStore
   readonly resources: PgResourceStore
+  readonly schedules: PgScheduleMarkStore
   private key: Buffer | undefined
   private closing: Promise<void> | undefined
 
@@ -61,6 +63,7 @@ export class PgStore implements Store {
     this.webhooks = new PgWebhookDeliveryStore(db, options.now)
     this.kv = new PgKvStore(db, options.now === undefined ? {} : {now: options.now})
     this.resources = new PgResourceStore(db)
+    this.schedules = new PgScheduleMarkStore(db)
   }
 
   /** Created by the first process that asks; every later one, on any machine, reads the same key. */
@@ -98,4 +101,17 @@ export async function openPgStore(options: PgStoreOptions): Promise<PgStore> {
     throw err
   }
   return new PgStore(db, options)
+}
+
+/**
+ * The same store without waiting: the schema is brought up to date by its first query, so
+ * opening a workspace costs no round trip and a command that never touches run state never
+ * connects. Errors (server unreachable, newer schema) come from that first use.
+ */
+export function connectPgStore(options: PgStoreOptions): PgStore {
+  const raw = openDb(options.url, options.schema ?? DEFAULT_SCHEMA, options.poolMax === undefined ? {} : {max: options.poolMax})
+  return new PgStore(
+    whenReady(raw, () => ensureSchema(raw)),
+    options,
+  )
 }

@@ -112,6 +112,7 @@ export class Committer {
   /** One statement for the whole batch; returns `run\0seq` of the rows written (rows whose lease is gone are not). */
   private async insert(batch: StagedRow[]): Promise<Set<string>> {
     const {t} = this.db
+    await this.db.ready()
     const rows = await this.db.pool.query<{run: string; seq: number}>(
       `INSERT INTO ${t('events')} (run, seq, event)
        SELECT r.run, r.seq, r.event FROM unnest($1::text[], $2::integer[], $3::json[], $4::text[]) AS r (run, seq, event, holder)
@@ -245,6 +246,7 @@ export class PgJournalStore implements JournalStore {
     const stamped = events.map((e) => ({seq: ++seq, ...e}) as JournalEvent)
     if (stamped.length === 0) return []
     try {
+      await this.db.ready()
       await this.db.pool.query(`INSERT INTO ${this.db.t('events')} (run, seq, event) SELECT $1, s, e FROM unnest($2::integer[], $3::json[]) AS r (s, e)`, [
         runId,
         stamped.map((e) => e.seq),

@@ -84,6 +84,7 @@ export class PgKvStore implements KvStore {
     checkName('key', key)
     checkTtl(options.ttlMs)
     const now = this.now()
+    await this.db.ready()
     await this.write(this.db.pool, ns, key, value, options.ttlMs === undefined ? null : now + options.ttlMs)
     // Lazy purge keeps dead keys from piling up; bounded so a set stays cheap.
     const table = this.db.t('kv')

@@ -38,6 +38,7 @@ export class PgLease implements RunLease {
   private released = false
   /** Set when a renewal found another holder: the journal refuses this lease's writes anyway. */
   lost = false
+  private readonly onLostFns: (() => void)[] = []
 
   constructor(
     private readonly store: PgLeaseStore,
@@ -56,11 +57,17 @@ export class PgLease implements RunLease {
       if (!(await this.store.renew(this))) {
         this.lost = true
         this.stop()
+        for (const fn of this.onLostFns.splice(0)) fn()
       }
     } catch {
       // The database is unreachable: try again at the next tick; if the lease expires meanwhile,
       // fencing keeps this process's writes out and another process continues the run.
     }
+  }
+
+  onLost(fn: () => void): void {
+    if (this.lost) fn()
+    else this.onLostFns.push(fn)
   }
 
   stop(): void {
@@ -71,6 +78,7 @@ export class PgLease implements RunLease {
   async release(): Promise<void> {
     if (this.released) return
     this.released = true
+    this.onLostFns.length = 0
     this.stop()
     await this.store.drop(this)
   }
@@ -135,6 +143,15 @@ export class PgLeaseStore implements LeaseStore {
     const row = rows[0]
     if (row === undefined || !row.live || isDeadHere(row.owner)) return undefined
     return {pid: row.owner.pid, host: row.owner.host, ...(row.owner.purpose === undefined ? {} : {purpose: row.owner.purpose}), since: row.owner.since}
+  }
+
+  async held(runIds: string[]): Promise<Set<string>> {
+    if (runIds.length === 0) return new Set()
+    const rows = await this.db.query<{run: string; owner: OwnerRow}>(
+      `SELECT run, owner FROM ${this.db.t('leases')} WHERE run = ANY($1::text[]) AND expires_at > now()`,
+      [runIds],
+    )
+    return new Set(rows.filter((r) => !isDeadHere(r.owner)).map((r) => r.run))
   }
 
   /** Extend the lease; false when another holder has it now. */

@@ -11,41 +11,12 @@
  */
 import {randomBytes} from 'node:crypto'
 import {BreytaError} from '../../errors.js'
-import {isRunId, RES_SCHEME, RESOURCE_NAME} from '../names.js'
+import {isRunId, parseResourceUri, RESOURCE_NAME, resourceNotFound as notFound, resourceUri} from '../names.js'
 import type {ResourceListing, ResourceRef, ResourceStore, StoredResource} from '../types.js'
 import type {Db} from './db.js'
 
 export const MAX_RESOURCE_BYTES = 256 * 1024 * 1024
 export const DEFAULT_CONTENT_TYPE = 'application/octet-stream'
-
-const resourceUri = (runId: string, name: string) => `${RES_SCHEME}${runId}/${name}`
-
-function invalidUri(uri: string, why: string): BreytaError {
-  return new BreytaError('invalid_input', `invalid resource URI "${uri}": ${why}`, {
-    hint: 'A resource URI looks like res://<run-id>/<name>; list them with `breyta resources list`.',
-  })
-}
-
-function notFound(uri: string): BreytaError {
-  return new BreytaError('resource_not_found', `no resource ${uri}`, {hint: 'List resources with `breyta resources list`.'})
-}
-
-export function parseResourceUri(uri: string): {runId: string; name: string; uri: string} {
-  if (typeof uri !== 'string' || !uri.startsWith(RES_SCHEME)) throw invalidUri(String(uri), `it must start with ${RES_SCHEME}`)
-  let rest: string
-  try {
-    rest = decodeURIComponent(uri.slice(RES_SCHEME.length))
-  } catch {
-    throw invalidUri(uri, 'bad percent-encoding')
-  }
-  if (/[\\\0]/.test(rest)) throw invalidUri(uri, 'backslashes and NUL are not allowed')
-  const segments = rest.split('/')
-  if (segments.length !== 2) throw invalidUri(uri, 'expected exactly res://<run-id>/<name> (no "..", no absolute paths)')
-  const [runId, name] = segments as [string, string]
-  if (!isRunId(runId)) throw invalidUri(uri, `"${runId}" is not a run id`)
-  if (!RESOURCE_NAME.test(name)) throw invalidUri(uri, `"${name}" is not a plain resource name`)
-  return {runId, name, uri: resourceUri(runId, name)}
-}
 
 interface Row {
   run: string

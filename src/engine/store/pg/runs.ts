@@ -92,6 +92,13 @@ export class PgRunStore implements RunStore {
     return view
   }
 
+  async unfinished(): Promise<RunView[]> {
+    const rows = await this.db.query<{snapshot: RunView}>(
+      `SELECT snapshot FROM ${this.db.t('runs')} WHERE status NOT IN ('completed', 'failed', 'cancelled') AND snapshot IS NOT NULL ORDER BY id COLLATE "C"`,
+    )
+    return rows.map((r) => r.snapshot)
+  }
+
   async readPinnedFlow(runId: string): Promise<string> {
     const rows = await this.db.query<{text: string}>(
       `SELECT d.text FROM ${this.db.t('runs')} r JOIN ${this.db.t('definitions')} d ON d.sha256 = r.sha256 WHERE r.id = $1`,

@@ -87,6 +87,17 @@ export const MIGRATIONS: readonly string[] = [
     key bytea NOT NULL
   );
   `,
+  // 2: schedule watermarks (a tick is claimed by moving its mark forward: one daemon fires it);
+  // unfinished runs found without reading every snapshot (a daemon's sweep).
+  `
+  CREATE TABLE {s}.schedule_marks (
+    slug    text NOT NULL,
+    trigger text NOT NULL,
+    tick    text NOT NULL,
+    PRIMARY KEY (slug, trigger)
+  );
+  CREATE INDEX runs_unfinished ON {s}.runs (id) WHERE status NOT IN ('completed', 'failed', 'cancelled');
+  `,
 ]
 
 /** Stores already migrated by this process (per URL and schema). */

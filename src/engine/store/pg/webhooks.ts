@@ -52,4 +52,17 @@ export class PgWebhookDeliveryStore implements WebhookDeliveryStore {
     )
     return rows.length > 0
   }
+
+  /** `remember` now, answering with the run that holds the key (this one when first). */
+  async claim(key: string, run: string, ttlMs: number): Promise<{run: string; first: boolean; until: number}> {
+    const now = this.now()
+    if (await this.remember(key, run, now, ttlMs)) return {run, first: true, until: now + ttlMs}
+    const rows = await this.db.query<{run: string; until_ms: string}>(`SELECT run, until_ms FROM ${this.db.t('webhook_deliveries')} WHERE id = $1`, [key])
+    return {run: rows[0]?.run ?? run, first: false, until: rows[0] ? Number(rows[0].until_ms) : now + ttlMs}
+  }
+
+  async forget(keys: string[], run: string): Promise<void> {
+    if (keys.length === 0) return
+    await this.db.query(`DELETE FROM ${this.db.t('webhook_deliveries')} WHERE id = ANY($1::text[]) AND run = $2`, [keys, run])
+  }
 }
