@@ -27,6 +27,27 @@ export function backoffDelay(policy: RetryPolicy, failedAttempt: number): number
   return Math.round(policy.backoffMs * policy.factor ** (failedAttempt - 1))
 }
 
+export type AttemptError = RecordedError & {retryable: boolean}
+
+/** What follows a failed attempt: another after a backoff, or the step's failure. */
+export type AttemptVerdict = {retry: true; error: AttemptError; retryInMs: number} | {retry: false; error: AttemptError}
+
+export function afterFailedAttempt(policy: RetryPolicy, error: AttemptError, attempt: number): AttemptVerdict {
+  if (error.retryable && attempt < policy.maxAttempts) return {retry: true, error, retryInMs: backoffDelay(policy, attempt)}
+  if (policy.maxAttempts > 1 && attempt >= policy.maxAttempts) return {retry: false, error: exhausted(error, attempt, policy.maxAttempts)}
+  return {retry: false, error}
+}
+
+/** The last of several attempts failed: say how many ran, instead of "add :retry". */
+function exhausted(error: AttemptError, attempts: number, max: number): AttemptError {
+  return {
+    ...error,
+    message: `${error.message} (all ${attempts} attempts failed)`,
+    hint: `All ${attempts} attempts (:retry {:max-attempts ${max}}) failed with this error; fix the cause${error.hint ? ` (${error.hint.replace(/\.$/, '')})` : ''}, then \`breyta runs retry RUN --from-step ${error.step}\` reuses the steps before it.`,
+    details: {...(error.details ?? {}), attempts},
+  }
+}
+
 export function stepTimeoutMs(config: EdnMap): number | undefined {
   const t: Value | undefined = field(config, 'timeout')
   return t === undefined || t === null ? undefined : parseDuration(t)
@@ -76,7 +97,7 @@ export async function withTimeout<T>(work: (signal: AbortSignal) => Promise<T>, 
   }
 }
 
-export function recordError(err: unknown, step: string, attempt: number): RecordedError & {retryable: boolean} {
+export function recordError(err: unknown, step: string, attempt: number): AttemptError {
   const e = toBreytaError(err)
   const retryable = err instanceof StepError ? err.retryable : e.code === 'internal' || e.code === 'step_failed'
   // Something a step family did not foresee: most often its config (inputs built from nil), so

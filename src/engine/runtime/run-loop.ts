@@ -15,9 +15,9 @@ import type {JournalHandle, RunLease} from '../store/types.js'
 import type {Approval, JournalEvent, NewJournalEvent, RecordedError, UnsequencedEvent} from '../journal/events.js'
 import {TERMINAL_STATUSES} from '../journal/events.js'
 import {stepExecutor} from '../steps/registry.js'
-import type {ParkRequest, StepContext} from '../steps/types.js'
+import type {ParkRequest, StepContext, StepExecutor, StepOutcome} from '../steps/types.js'
 import type {CallbackSigner, Workspace} from '../workspace/workspace.js'
-import {backoffDelay, recordError, retryPolicy, RunCancelled, sleep, stepTimeoutMs, withTimeout} from './attempts.js'
+import {afterFailedAttempt, recordError, retryPolicy, RunCancelled, sleep, stepTimeoutMs, withTimeout, type RetryPolicy} from './attempts.js'
 import {projectRun, type RunView} from '../journal/projection.js'
 import {executorDeaths, INTERRUPTED_LOG, openStep} from './crashes.js'
 import {admitSelf, releaseSlot} from './concurrency.js'
@@ -43,6 +43,15 @@ export type AdvanceResult = {locked: true} | {locked: false; view: RunView}
 
 const SNAPSHOT_INTERVAL_MS = 250
 const CANCEL_POLL_MS = 100
+
+/** The parts of one `flow/step` call that each of its attempts needs. */
+interface StepCall {
+  executor: StepExecutor
+  type: string
+  id: string
+  cfg: EdnMap
+  position: string
+}
 
 class Parked {
   waiting = false
@@ -200,7 +209,7 @@ class Runner {
   }
 
   async run(view: RunView): Promise<RunView> {
-    if (await this.cancelRequested()) return this.finish({type: 'run_cancelled', reason: 'cancelled by request'})
+    if (await this.cancelRequested()) return this.cancelledByRequest()
     const deaths = executorDeaths(this.events)
     const maxCrashes = this.ws.config.limits.maxCrashes
     if (deaths >= maxCrashes) return this.finish({type: 'run_failed', error: crashedError(this.events, deaths)})
@@ -210,59 +219,71 @@ class Runner {
     this.watchForCancel()
     let flow: FlowDefinition
     try {
-      const text = await this.ws.store.runs.readPinnedFlow(this.runId)
-      // Parsed once per process for each run: a run advanced again (a callback, a timer) reuses it.
-      flow = parseFlowOnce(text, createHash('sha256').update(text).digest('hex'), {file: `runs/${this.runId}/flow.edn`})
+      flow = await this.pinnedFlow()
     } catch (err) {
       return this.finish({type: 'run_failed', error: recordError(err, '', 0)})
     }
     // Read once per advance: the flow body and the steps sign callback URLs synchronously.
     const callbacks: CallbackSigner = await this.ws.callbacks()
     this.services = await loadStepServices(this.ws, this.runId, flow, this.options.env ?? process.env, this.redactor, callbacks)
-    const created = this.events[0] as Extract<JournalEvent, {type: 'run_created'}>
     try {
-      const output = await evaluateFlow(
-        flow,
-        {
-          input: decode(created.input),
-          runId: this.runId,
-          now: created.at,
-          callbackUrl: (key) => callbacks.callbackUrl(this.runId, key),
-          step: (type, id, config, position) => this.step(flow, type, id, config, position),
-        },
-        {budgetMs: this.ws.config.limits.computeMs},
-      )
+      const output = await this.evaluate(flow, callbacks)
       return this.finish({type: 'run_completed', output: this.encodeOut(output)})
     } catch (err) {
-      if (this.storeFailure) throw this.storeFailure
-      if (isSuspend(err)) {
-        if (await this.cancelRequested()) return this.finish({type: 'run_cancelled', reason: 'cancelled by request'})
-        return this.finish({
-          type: 'run_parked',
-          status: this.parked.waiting ? 'waiting' : 'sleeping',
-          ...(this.parked.wakeAt ? {wakeAt: this.parked.wakeAt} : {}),
-        })
-      }
-      if (err instanceof RunCancelled || this.abort.signal.aborted) {
-        if (await this.cancelRequested()) return this.finish({type: 'run_cancelled', reason: 'cancelled by request'})
-        // The process is stopping: leave the run as it is; `runs resume` or the daemon continues it.
-        // The log says it stopped on purpose, so the next advance does not count a crash.
-        this.append({type: 'log', message: INTERRUPTED_LOG})
-        await this.durable()
-        return this.snapshot(true)
-      }
-      const e = toBreytaError(err)
-      const step = (e.details?.step as string | undefined) ?? undefined
-      const hint = e.hint ?? (e.code === 'run_failed' ? FLOW_CODE_HINT : undefined)
-      const error: RecordedError = {
-        code: e.code,
-        message: e.message,
-        ...(hint ? {hint} : {}),
-        ...(e.details ? {details: e.details} : {}),
-        ...(step ? {step} : {}),
-      }
-      return this.finish({type: 'run_failed', error})
+      return this.endAfterThrow(err)
     }
+  }
+
+  private async pinnedFlow(): Promise<FlowDefinition> {
+    const text = await this.ws.store.runs.readPinnedFlow(this.runId)
+    // Parsed once per process for each run: a run advanced again (a callback, a timer) reuses it.
+    return parseFlowOnce(text, createHash('sha256').update(text).digest('hex'), {file: `runs/${this.runId}/flow.edn`})
+  }
+
+  /** The flow body from the top; every step call goes through `step` (replayed, resumed or run). */
+  private evaluate(flow: FlowDefinition, callbacks: CallbackSigner): Promise<Value> {
+    const created = this.events[0] as Extract<JournalEvent, {type: 'run_created'}>
+    return evaluateFlow(
+      flow,
+      {
+        input: decode(created.input),
+        runId: this.runId,
+        now: created.at,
+        callbackUrl: (key) => callbacks.callbackUrl(this.runId, key),
+        step: (type, id, config, position) => this.step(flow, type, id, config, position),
+      },
+      {budgetMs: this.ws.config.limits.computeMs},
+    )
+  }
+
+  /** The body threw: it parked, the process is stopping, the run was cancelled, or it failed. */
+  private async endAfterThrow(err: unknown): Promise<RunView> {
+    if (this.storeFailure) throw this.storeFailure
+    if (isSuspend(err)) return this.parkRun()
+    if (err instanceof RunCancelled || this.abort.signal.aborted) return this.stopped()
+    return this.finish({type: 'run_failed', error: flowFailure(err)})
+  }
+
+  private cancelledByRequest(): Promise<RunView> {
+    return this.finish({type: 'run_cancelled', reason: 'cancelled by request'})
+  }
+
+  private async parkRun(): Promise<RunView> {
+    if (await this.cancelRequested()) return this.cancelledByRequest()
+    return this.finish({
+      type: 'run_parked',
+      status: this.parked.waiting ? 'waiting' : 'sleeping',
+      ...(this.parked.wakeAt ? {wakeAt: this.parked.wakeAt} : {}),
+    })
+  }
+
+  private async stopped(): Promise<RunView> {
+    if (await this.cancelRequested()) return this.cancelledByRequest()
+    // The process is stopping: leave the run as it is; `runs resume` or the daemon continues it.
+    // The log says it stopped on purpose, so the next advance does not count a crash.
+    this.append({type: 'log', message: INTERRUPTED_LOG})
+    await this.durable()
+    return this.snapshot(true)
   }
 
   async close(): Promise<void> {
@@ -421,74 +442,93 @@ class Runner {
     const record = this.replay.lookup(position, type, id)
     if (record?.completed) return decode(record.completed.output)
     if (record?.failed) throw stepFailure(record.failed.error)
-    const executor = stepExecutor(type)
-    if (!executor) {
-      throw new BreytaError('invalid_flow', `unknown step type :${type} (step "${id}")`, {
-        hint: 'Run `breyta flows validate` to see the known step types.',
-        details: {step: id},
-      })
-    }
+    const executor = knownExecutor(type, id)
     const cfg: EdnMap = config instanceof Map ? config : new Map()
     if (record?.wait) return this.resumeWait(record.wait, position)
     if (record?.sleep) return this.resumeSleep(record.sleep.step, type, record.sleep.until, position, record.lastAttempt)
+    // A new step, or one started and not finished (its process died, or it stopped): a new attempt.
+    // `return await`: the step settles one tick after its attempt, the fewest a separate method allows, so
+    // concurrent branches that raced through the attempt in one method keep their order.
+    return await this.attempts({executor, type, id, cfg, position}, record ? record.lastAttempt + 1 : 1)
+  }
 
+  /** Attempts from `first` until one completes or parks, or the retry policy gives up. */
+  private async attempts(call: StepCall, first: number): Promise<Value> {
+    const {executor, type, id, cfg, position} = call
     const policy = retryPolicy(cfg)
     const timeoutMs = stepTimeoutMs(cfg)
-    for (let attempt = record ? record.lastAttempt + 1 : 1; ; attempt++) {
+    for (let attempt = first; ; attempt++) {
       if (attempt > 1) await this.stopEarlierCopies(position)
       const started: NewJournalEvent = {type: 'step_started', step: id, stepType: type, position, attempt, input: this.encodeOut(cfg)}
       if (executor.pure) this.appendUnsynced(started)
       else this.append(started)
       if (!executor.pure) await this.durable()
       try {
-        const outcome = await withTimeout(
-          async (signal) => {
-            const output = openStepOutput(this.services!, id, attempt, this.now)
-            const ctx: StepContext = buildStepContext(this.services!, {
-              stepId: id,
-              attempt,
-              signal,
-              now: this.now,
-              output,
-              log: (message) => this.append({type: 'log', step: id, message}),
-              processStarted: (p) => this.appendNow({type: 'step_process', step: id, position, attempt, ...p}),
-            })
-            try {
-              return await executor.run(await resolveConfigRefs(this.services!, cfg, ctx), ctx)
-            } finally {
-              // Before the step's end is journaled: a reader sees its last line before it completes.
-              output.close()
-            }
-          },
-          {timeoutMs, outer: this.abort.signal, stepId: id},
-        )
+        const outcome = await this.execute(call, attempt, timeoutMs)
+        // Returned, not awaited: the park's own outcome (a Suspend, a wait's timeout) is not this attempt failing.
         if (outcome.kind === 'park') return this.park(outcome.park, id, type, position, attempt)
         const output = await offloadStepOutput(this.services!, cfg, outcome.output, id)
-        this.append({
-          type: 'step_completed',
-          step: id,
-          stepType: type,
-          position,
-          attempt,
-          output: this.encodeOut(output),
-          ...(outcome.meta ? {meta: encode(outcome.meta as unknown as Value)} : {}),
-        })
+        this.recordCompleted(call, attempt, output, outcome.meta)
         return output
       } catch (err) {
-        if (err instanceof RunCancelled) throw err
-        if (this.storeFailure) throw this.storeFailure
-        let error = redactError(this.services!, recordError(err, id, attempt))
-        if (error.retryable && attempt < policy.maxAttempts) {
-          const delay = backoffDelay(policy, attempt)
-          this.append({type: 'step_attempt_failed', step: id, position, attempt, error, retryInMs: delay})
-          await sleep(delay, this.abort.signal)
-          continue
-        }
-        if (policy.maxAttempts > 1 && attempt >= policy.maxAttempts) error = exhausted(error, attempt, policy.maxAttempts)
-        this.append({type: 'step_failed', step: id, position, attempt, error})
-        throw stepFailure(error)
+        await sleep(this.attemptFailed(err, call, attempt, policy), this.abort.signal)
       }
     }
+  }
+
+  /** The step's own work, under its timeout and the run's abort. */
+  private execute(call: StepCall, attempt: number, timeoutMs: number | undefined): Promise<StepOutcome> {
+    const {executor, id, cfg, position} = call
+    return withTimeout(
+      async (signal) => {
+        const output = openStepOutput(this.services!, id, attempt, this.now)
+        const ctx: StepContext = buildStepContext(this.services!, {
+          stepId: id,
+          attempt,
+          signal,
+          now: this.now,
+          output,
+          log: (message) => this.append({type: 'log', step: id, message}),
+          processStarted: (p) => this.appendNow({type: 'step_process', step: id, position, attempt, ...p}),
+        })
+        try {
+          return await executor.run(await resolveConfigRefs(this.services!, cfg, ctx), ctx)
+        } finally {
+          // Before the step's end is journaled: a reader sees its last line before it completes.
+          output.close()
+        }
+      },
+      {timeoutMs, outer: this.abort.signal, stepId: id},
+    )
+  }
+
+  private recordCompleted(call: StepCall, attempt: number, output: Value, meta: Record<string, unknown> | undefined): void {
+    this.append({
+      type: 'step_completed',
+      step: call.id,
+      stepType: call.type,
+      position: call.position,
+      attempt,
+      output: this.encodeOut(output),
+      ...(meta ? {meta: encode(meta as unknown as Value)} : {}),
+    })
+  }
+
+  /**
+   * Journal a failed attempt: as retried (the backoff is returned), or as the step's failure
+   * (thrown). A cancellation or a refusing store is the run's end, not the step's.
+   */
+  private attemptFailed(err: unknown, call: StepCall, attempt: number, policy: RetryPolicy): number {
+    if (err instanceof RunCancelled) throw err
+    if (this.storeFailure) throw this.storeFailure
+    const {id: step, position} = call
+    const verdict = afterFailedAttempt(policy, redactError(this.services!, recordError(err, step, attempt)), attempt)
+    if (verdict.retry) {
+      this.append({type: 'step_attempt_failed', step, position, attempt, error: verdict.error, retryInMs: verdict.retryInMs})
+      return verdict.retryInMs
+    }
+    this.append({type: 'step_failed', step, position, attempt, error: verdict.error})
+    throw stepFailure(verdict.error)
   }
 
   /** An earlier attempt's process group still running (its process died, or ignored TERM) is stopped first. */
@@ -587,18 +627,32 @@ function crashedError(events: readonly JournalEvent[], deaths: number): Recorded
   }
 }
 
+/** A failure of the flow body itself (not of a step's attempt), as run_failed records it. */
+function flowFailure(err: unknown): RecordedError {
+  const e = toBreytaError(err)
+  const step = (e.details?.step as string | undefined) ?? undefined
+  const hint = e.hint ?? (e.code === 'run_failed' ? FLOW_CODE_HINT : undefined)
+  return {
+    code: e.code,
+    message: e.message,
+    ...(hint ? {hint} : {}),
+    ...(e.details ? {details: e.details} : {}),
+    ...(step ? {step} : {}),
+  }
+}
+
 /** Flow code that failed fails the same way on every run of that definition: retrying cannot help. */
 const FLOW_CODE_HINT =
   "The flow's own code failed (details.form shows where): fix the flow, push it, and start a new run with `breyta flows run SLUG`; `breyta runs retry` reruns the same definition and would fail the same way."
 
-/** The last of several attempts failed: say how many ran, instead of "add :retry". */
-function exhausted(error: RecordedError & {retryable: boolean}, attempts: number, max: number): RecordedError & {retryable: boolean} {
-  return {
-    ...error,
-    message: `${error.message} (all ${attempts} attempts failed)`,
-    hint: `All ${attempts} attempts (:retry {:max-attempts ${max}}) failed with this error; fix the cause${error.hint ? ` (${error.hint.replace(/\.$/, '')})` : ''}, then \`breyta runs retry RUN --from-step ${error.step}\` reuses the steps before it.`,
-    details: {...(error.details ?? {}), attempts},
-  }
+/** The step type must exist even for a recorded wait or sleep: a renamed type is a changed flow. */
+function knownExecutor(type: string, id: string): StepExecutor {
+  const executor = stepExecutor(type)
+  if (executor) return executor
+  throw new BreytaError('invalid_flow', `unknown step type :${type} (step "${id}")`, {
+    hint: 'Run `breyta flows validate` to see the known step types.',
+    details: {step: id},
+  })
 }
 
 function stepFailure(error: RecordedError): BreytaError {

@@ -147,38 +147,99 @@ const sleepMs = (ms: number) => new Promise((r) => setTimeout(r, ms))
  * waits (another process may complete them) until it ends or the timeout passes.
  */
 export async function driveRun(ws: Workspace, runId: string, options: DriveOptions = {}): Promise<RunView> {
-  const deadline = options.timeoutMs === undefined ? Infinity : Date.now() + options.timeoutMs
-  const poll = options.pollMs ?? 100
-  let lastSeq = -1
-  for (;;) {
-    const r = await advanceRun(ws, runId, options)
-    const view = r.locked ? ((await ws.store.runs.readSnapshot(runId)) ?? (await ws.store.runs.readView(runId))) : r.view
-    if (view.status === 'queued' && options.waitForAdmission && !options.wait && !options.signal?.aborted && Date.now() < deadline) {
-      await sleepMs(poll)
-      continue
+  return new Drive(ws, runId, options).toEnd()
+}
+
+/** One driveRun: its deadline, and the last seq seen while a run waited (it outlives each advance). */
+class Drive {
+  private readonly deadline: number
+  private readonly poll: number
+  private lastSeq = -1
+
+  constructor(
+    private readonly ws: Workspace,
+    private readonly runId: string,
+    private readonly options: DriveOptions,
+  ) {
+    this.deadline = options.timeoutMs === undefined ? Infinity : Date.now() + options.timeoutMs
+    this.poll = options.pollMs ?? 100
+  }
+
+  async toEnd(): Promise<RunView> {
+    for (;;) {
+      const r = await advanceRun(this.ws, this.runId, this.options)
+      const view = r.locked ? await this.currentView() : r.view
+      if (this.awaitsAdmission(view)) {
+        await sleepMs(this.poll)
+        continue
+      }
+      if (this.stopsHere(view)) return view
+      if (!r.locked && view.status === 'sleeping' && view['wake-at']) {
+        await this.sleepUntil(view['wake-at'])
+        continue
+      }
+      // Waiting (or held by another process): look for a change, a due timeout, or a completion.
+      const gaveUp = await this.awaitProgress(view)
+      if (gaveUp) return gaveUp
     }
-    if (TERMINAL_STATUSES.includes(view.status) || !options.wait || options.signal?.aborted) return view
-    if (Date.now() >= deadline) return view
-    if (!r.locked && view.status === 'sleeping' && view['wake-at']) {
-      const ms = Math.min(Date.parse(view['wake-at']) - Date.now(), deadline - Date.now())
-      if (ms > 0) await sleepMs(ms)
-      continue
-    }
-    // Waiting (or held by another process): look for a change, a due timeout, or a completion.
+  }
+
+  /** Another process holds the run: what it last published. */
+  private async currentView(): Promise<RunView> {
+    return (await this.ws.store.runs.readSnapshot(this.runId)) ?? (await this.ws.store.runs.readView(this.runId))
+  }
+
+  /** Without `wait`, a queued run is polled until it gets its slot (waitForAdmission), while time is left. */
+  private awaitsAdmission(view: RunView): boolean {
+    const {waitForAdmission, wait, signal} = this.options
+    return view.status === 'queued' && !!waitForAdmission && !wait && !signal?.aborted && !this.pastDeadline()
+  }
+
+  /** Ended, not waited for, stopped, or out of time: the view goes back as it is. */
+  private stopsHere(view: RunView): boolean {
+    return TERMINAL_STATUSES.includes(view.status) || !this.options.wait || !!this.options.signal?.aborted || this.pastDeadline()
+  }
+
+  private pastDeadline(): boolean {
+    return Date.now() >= this.deadline
+  }
+
+  /** Sleep out a parked sleep, never past the deadline. */
+  private async sleepUntil(wakeAt: string): Promise<void> {
+    const ms = Math.min(Date.parse(wakeAt) - Date.now(), this.deadline - Date.now())
+    if (ms > 0) await sleepMs(ms)
+  }
+
+  /**
+   * Watch a run that waits (or that another process holds) until it may advance again; the
+   * run as it is when the deadline passes or the drive is stopped first.
+   */
+  private async awaitProgress(view: RunView): Promise<RunView | undefined> {
     let seen = view.seq
     for (;;) {
-      if (Date.now() >= deadline || options.signal?.aborted) return ws.store.runs.readView(runId)
-      const wakeAt = view['wake-at'] ? Date.parse(view['wake-at']) : Infinity
-      const longPoll = Math.min(LONG_POLL_MS, deadline - Date.now(), wakeAt - Date.now())
-      if (!(options.awaitChange && longPoll > 0 && (await options.awaitChange(runId, seen, longPoll, options.signal)))) await sleepMs(poll)
-      const now = await ws.store.runs.readSnapshot(runId)
-      if (!now || TERMINAL_STATUSES.includes(now.status)) break
-      if (now.seq !== lastSeq && now.status !== 'waiting' && now.status !== 'sleeping') break
-      if (now['wake-at'] && Date.parse(now['wake-at']) <= Date.now()) break
-      if (now.status === 'waiting' && (await hasCompletion(ws, now))) break
-      lastSeq = now.seq
+      if (this.pastDeadline() || this.options.signal?.aborted) return this.ws.store.runs.readView(this.runId)
+      await this.awaitChange(view, seen)
+      const now = await this.ws.store.runs.readSnapshot(this.runId)
+      if (!now || (await this.mayAdvance(now))) return undefined
+      this.lastSeq = now.seq
       seen = now.seq
     }
+  }
+
+  /** The daemon's long poll when there is one (it answers when the run moves on), else one poll interval. */
+  private async awaitChange(view: RunView, seen: number): Promise<void> {
+    const options = this.options
+    const wakeAt = view['wake-at'] ? Date.parse(view['wake-at']) : Infinity
+    const longPoll = Math.min(LONG_POLL_MS, this.deadline - Date.now(), wakeAt - Date.now())
+    if (!(options.awaitChange && longPoll > 0 && (await options.awaitChange(this.runId, seen, longPoll, options.signal)))) await sleepMs(this.poll)
+  }
+
+  /** Ended, moved on and no longer parked, a wake-up due, or a wait's completion in the inbox. */
+  private async mayAdvance(now: RunView): Promise<boolean> {
+    if (TERMINAL_STATUSES.includes(now.status)) return true
+    if (now.seq !== this.lastSeq && now.status !== 'waiting' && now.status !== 'sleeping') return true
+    if (now['wake-at'] && Date.parse(now['wake-at']) <= Date.now()) return true
+    return now.status === 'waiting' && (await hasCompletion(this.ws, now))
   }
 }
 
