@@ -107,6 +107,7 @@ export class Scheduler {
       const mark = marks[job.key]
       if (mark === undefined) fresh[job.key] = (last ?? now).toISOString()
       else if (last && last.toISOString() > mark) await this.fire(slug, job, last)
+      else if (mark <= now.toISOString()) this.ensureStarted(slug, job, mark)
     }
     if (Object.keys(fresh).length > 0) await this.ctx.ws.store.schedules.init(slug, fresh)
   }
@@ -142,7 +143,17 @@ export class Scheduler {
       this.ctx.log('warn', 'schedule tick skipped', {flow: slug, tick: at, error: (err as Error).message})
     }
     if (claimed) return this.start(slug, job, at, runId)
-    if (runId === undefined) return
+    this.ensureStarted(slug, job, at)
+  }
+
+  /**
+   * Team mode: a tick another daemon claimed has its run after a lease's time, or that daemon
+   * died between claim and create and this one creates it (also for the tick a watermark names
+   * when this daemon starts: claimed while no other daemon ran to see it through).
+   */
+  private ensureStarted(slug: string, job: Job, at: string): void {
+    if (this.ctx.ws.store.kind !== 'postgres') return
+    const runId = tickRunId(slug, job.key, new Date(at))
     const backstop = setTimeout(() => {
       this.backstops.delete(backstop)
       if (this.stopped) return
