@@ -17,7 +17,6 @@ import {createRun, releaseFlow, type Workspace} from '../../src/engine/index.js'
 import type {JournalEvent} from '../../src/engine/journal/events.js'
 import {tickRunId} from '../../src/engine/daemon/schedules.js'
 import {callbackUrl} from '../../src/engine/workspace/callback-url.js'
-import {Cron} from 'croner'
 import {decodeTime} from 'ulid'
 import {killDaemons, spawnDaemon, type DaemonProcess} from '../helpers/daemon.js'
 import {teamCheckout, teamStore, type TeamStore} from '../helpers/team.js'
@@ -345,27 +344,6 @@ describe.skipIf(!PG_URL)('two daemons on one PostgreSQL store (BREYTA_TEST_PG_UR
     for (const id of await a.ws.store.runs.listIds()) if ((await a.ws.store.runs.readSnapshot(id))?.flow === 'tock') ticks.push(decodeTime(id))
     expect(new Set(ticks).size).toBe(ticks.length)
     for (const t of lost) expect(ticks).toContain(t.getTime())
-  }, 60_000)
-
-  it('a daemon starting after a tick was claimed and never started (no daemon ran) starts it after the lease, once', async () => {
-    const [a] = await machines({})
-    // Yearly, so the latest tick stays the same while the test runs (unless it straddles New Year).
-    const cron = '0 0 0 1 1 *'
-    a.writeFlow('yearly', `{:slug :yearly :name "yearly" :triggers [{:type :schedule :cron "${cron}"}] :flow (flow/input)}`)
-    await releaseFlow(a.ws, 'yearly')
-    const trigger = `0|${cron}|`
-    const tick = new Cron(cron).previousRuns(1)[0]!
-    // The dead daemon claimed it and created nothing; no other daemon ran meanwhile.
-    expect(await a.ws.store.schedules.claim('yearly', trigger, tick.toISOString())).toBe(true)
-    const started = Date.now()
-    const d = await spawnDaemon(a.root)
-    const id = tickRunId('yearly', trigger, tick)
-    await until(() => a.ws.store.runs.exists(id), 20_000, 50)
-    expect(Date.now() - started, 'not before the lease').toBeGreaterThanOrEqual(2000)
-    await d.stop()
-    const runs = []
-    for (const r of await a.ws.store.runs.listIds()) if ((await a.ws.store.runs.readSnapshot(r))?.flow === 'yearly') runs.push(r)
-    expect(runs).toEqual([id])
   }, 60_000)
 
   it('a webhook delivery claimed by a daemon that died before starting its run is started when it is sent again', async () => {

@@ -107,7 +107,6 @@ export class Scheduler {
       const mark = marks[job.key]
       if (mark === undefined) fresh[job.key] = (last ?? now).toISOString()
       else if (last && last.toISOString() > mark) await this.fire(slug, job, last)
-      else if (mark <= now.toISOString()) this.ensureStarted(slug, job, mark)
     }
     if (Object.keys(fresh).length > 0) await this.ctx.ws.store.schedules.init(slug, fresh)
   }
@@ -148,8 +147,9 @@ export class Scheduler {
 
   /**
    * Team mode: a tick another daemon claimed has its run after a lease's time, or that daemon
-   * died between claim and create and this one creates it (also for the tick a watermark names
-   * when this daemon starts: claimed while no other daemon ran to see it through).
+   * died between claim and create and this one creates it. (A watermark alone cannot tell a
+   * claimed tick from the mark set when the flow was first loaded, so a daemon starting does not
+   * check the tick it names: a claimer that died while no other daemon ran loses that tick.)
    */
   private ensureStarted(slug: string, job: Job, at: string): void {
     if (this.ctx.ws.store.kind !== 'postgres') return
