@@ -2,14 +2,13 @@
 // Daemon figures (issue 4): callback-to-next-step latency, throughput on a 3-step function flow,
 // RSS with 10,000 runs parked on waits. Runs against dist/ (npm run build first). Each part
 // starts a real daemon process (`bin/run.js daemon start --port 0`) on a throwaway workspace.
-import {spawn} from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
+import {startDaemon, stopDaemon} from './workloads.mjs'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
-const bin = path.join(root, 'bin', 'run.js')
 const engine = await import(path.join(root, 'dist', 'engine', 'index.js'))
 const runIds = await import(path.join(root, 'dist', 'engine', 'store', 'fs', 'run-id.js'))
 
@@ -23,28 +22,6 @@ async function workspace(flows) {
   engine.initWorkspace(dir)
   for (const [slug, text] of Object.entries(flows)) fs.writeFileSync(path.join(dir, '.breyta', 'flows', `${slug}.edn`), text)
   return {dir, ws: await engine.openWorkspace({explicit: dir, from: dir})}
-}
-
-async function startDaemon(dir) {
-  const child = spawn(process.execPath, [bin, 'daemon', 'start', '--port', '0', '--workspace', dir], {stdio: ['ignore', 'ignore', 'pipe']})
-  let err = ''
-  child.stderr.on('data', (d) => (err += d))
-  const file = path.join(dir, '.breyta', 'daemon.json')
-  const t0 = Date.now()
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`daemon exited: ${err}`)
-    if (Date.now() - t0 > 120_000) throw new Error('daemon did not come up')
-    try {
-      const info = JSON.parse(fs.readFileSync(file, 'utf8'))
-      if (info.pid === child.pid && (await fetch(info.url + '/healthz')).ok) return {child, url: info.url, readyMs: Date.now() - t0}
-    } catch {}
-    await sleep(20)
-  }
-}
-
-async function stopDaemon(d) {
-  d.child.kill('SIGTERM')
-  await new Promise((r) => d.child.once('exit', r))
 }
 
 const snapshot = (ws, id) => {

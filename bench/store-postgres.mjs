@@ -5,15 +5,15 @@
 // → next step latency (with two daemons, the callback goes to the daemon that did not start the
 // run). Runs against dist/ (npm run build first). PostgreSQL: BREYTA_STORE_URL, else
 // BREYTA_TEST_PG_URL, else one started here by test/helpers/postgres.sh and stopped at the end.
-import {execFileSync, spawn, spawnSync} from 'node:child_process'
+import {execFileSync, spawnSync} from 'node:child_process'
 import crypto from 'node:crypto'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
+import {startDaemon, stopDaemon} from './workloads.mjs'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
-const bin = path.join(root, 'bin', 'run.js')
 const engine = await import(path.join(root, 'dist', 'engine', 'index.js'))
 
 const quick = process.argv.includes('--quick')
@@ -76,32 +76,6 @@ async function checkout(store) {
     fs.writeFileSync(config, `${text.slice(0, -1)}\n :store {:type :postgres :url-secret :team-db :schema "${store.schema}"}}\n`)
   }
   return {dir, ws: await engine.openWorkspace({explicit: dir, from: dir})}
-}
-
-async function startDaemon(dir, env) {
-  const child = spawn(process.execPath, [bin, 'daemon', 'start', '--port', '0', '--workspace', dir], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-    env: {...process.env, ...env},
-  })
-  let err = ''
-  child.stderr.on('data', (d) => (err += d))
-  const file = path.join(dir, '.breyta', 'daemon.json')
-  const t0 = Date.now()
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`daemon exited: ${err}`)
-    if (Date.now() - t0 > 120_000) throw new Error('daemon did not come up')
-    try {
-      const info = JSON.parse(fs.readFileSync(file, 'utf8'))
-      if (info.pid === child.pid && (await fetch(info.url + '/healthz')).ok) return {child, url: info.url}
-    } catch {}
-    await sleep(20)
-  }
-}
-
-async function stopDaemon(d) {
-  if (d.child.exitCode !== null) return
-  d.child.kill('SIGTERM')
-  await new Promise((r) => d.child.once('exit', r))
 }
 
 async function until(check, timeoutMs = 60_000, stepMs = 5) {

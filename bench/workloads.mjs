@@ -61,10 +61,11 @@ export function floors() {
   return {nodeMs: pct(starts, 0.5), appendMs: pct(syncs, 0.5)}
 }
 
-export async function startDaemon(dir) {
+/** `breyta daemon start --port 0` for `dir`, resolved once its daemon.json names it and /healthz answers. */
+export async function startDaemon(dir, env = {}) {
   const child = spawn(process.execPath, [bin, 'daemon', 'start', '--port', '0', '--workspace', dir], {
     stdio: ['ignore', 'ignore', 'pipe'],
-    env: {...process.env, BREYTA_SECRET_BENCH: SECRET},
+    env: {...process.env, BREYTA_SECRET_BENCH: SECRET, ...env},
   })
   let err = ''
   child.stderr.on('data', (d) => (err += d))
@@ -74,12 +75,17 @@ export async function startDaemon(dir) {
     if (Date.now() - t0 > 120_000) throw new Error('daemon did not come up')
     try {
       const info = JSON.parse(fs.readFileSync(file, 'utf8'))
-      if (info.pid === child.pid && (await fetch(info.url + '/healthz')).ok) return {child, url: info.url}
+      if (info.pid === child.pid && (await fetch(info.url + '/healthz')).ok) return {child, url: info.url, readyMs: Date.now() - t0}
     } catch {}
   }
 }
 
-/** Resident and proportional set size of a process, MB. */
+export async function stopDaemon(d) {
+  if (d.child.exitCode !== null) return
+  d.child.kill('SIGTERM')
+  await new Promise((r) => d.child.once('exit', r))
+}
+
 export function memory(pid) {
   const rss = Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024
   let pss = NaN
