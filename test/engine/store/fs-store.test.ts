@@ -138,6 +138,38 @@ describe('FsStore', () => {
     expect((await store.journals.read(run)).events.map((e) => e.seq)).toEqual([1, 2, 3, 4])
   })
 
+  it('a new run has no run.json until it is advanced; its snapshot is read from the journal meanwhile', async () => {
+    const run = store.runs.newRunId()
+    const view = await store.runs.create(run, '{:slug :f}', created(run))
+    expect(fs.existsSync(layout.runSnapshot(run))).toBe(false)
+    expect(await store.runs.readSnapshot(run)).toEqual(view)
+    expect((await store.runs.unfinished()).map((v) => v.id)).toEqual([run])
+    await store.runs.writeSnapshot({...view, status: 'running'})
+    expect((await store.runs.readSnapshot(run))?.status).toBe('running')
+    expect(await store.runs.readSnapshot(store.runs.newRunId())).toBeUndefined()
+  })
+
+  it('change notices and daemon signals are names of one blank file per directory: no inode per run', async () => {
+    fs.writeFileSync(layout.daemonJson, JSON.stringify({pid: process.pid}))
+    const runs = [store.runs.newRunId(), store.runs.newRunId()]
+    for (const run of runs) {
+      await store.runs.create(run, '{:slug :f}', created(run))
+      await store.signals.signal(run)
+      await store.signals.noteChanged(run)
+    }
+    const ino = (file: string) => fs.statSync(file).ino
+    for (const run of runs) {
+      expect(ino(layout.runChange(run))).toBe(ino(path.join(layout.changesDir, '.blank')))
+      expect(ino(layout.runSignal(run))).toBe(ino(path.join(layout.signalsDir, '.blank')))
+    }
+    // A signal consumed is a name removed; the blank stays for the next.
+    expect((await store.signals.pending()).sort()).toEqual([...runs].sort())
+    await store.signals.clear(runs[0]!)
+    expect(await store.signals.pending()).toEqual([runs[1]])
+    await store.signals.signal(runs[0]!)
+    expect(ino(layout.runSignal(runs[0]!))).toBe(ino(path.join(layout.signalsDir, '.blank')))
+  })
+
   it('a cancel request is seen until it is cleared', async () => {
     const run = store.runs.newRunId()
     await store.runs.create(run, '{:slug :f}', created(run))

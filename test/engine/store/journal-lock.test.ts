@@ -4,7 +4,7 @@ import os from 'node:os'
 import path from 'node:path'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 import {JournalWriter, readJournal} from '../../../src/engine/store/fs/journal.js'
-import {isLockHeld, lock, tryLock} from '../../../src/engine/store/fs/lock.js'
+import {isLockHeld, lock, LockOwners, readLockOwner, tryLock} from '../../../src/engine/store/fs/lock.js'
 import {newRunId} from '../../../src/engine/store/fs/run-id.js'
 
 let dir: string
@@ -53,16 +53,22 @@ describe('journal', () => {
   })
 })
 
-describe('locks', () => {
+// Both ways of taking a lock: O_EXCL create, and a hard link of the thread's owner file.
+describe.each([
+  {mode: 'created with O_EXCL', linked: false},
+  {mode: 'linked to an owner file', linked: true},
+])('locks $mode', ({linked}) => {
+  const owners = () => (linked ? LockOwners.in(path.join(dir, 'owners')) : undefined)
+
   it('is exclusive within and across holders, and free after release', () => {
     const file = path.join(dir, 'run.lock')
-    const a = tryLock(file)
+    const a = tryLock(file, undefined, owners())
     expect(a).toBeDefined()
-    expect(tryLock(file)).toBeUndefined()
+    expect(tryLock(file, undefined, owners())).toBeUndefined()
     expect(isLockHeld(file)).toBe(true)
     a!.release()
     expect(isLockHeld(file)).toBe(false)
-    const b = tryLock(file)
+    const b = tryLock(file, undefined, owners())
     expect(b).toBeDefined()
     b!.release()
   })
@@ -90,10 +96,10 @@ describe('locks', () => {
         }
       }, 5)
     })
-    expect(tryLock(file)).toBeUndefined()
+    expect(tryLock(file, undefined, owners())).toBeUndefined()
     child.kill('SIGKILL')
     await new Promise((r) => child.once('exit', r))
-    const l = await lock(file, {timeoutMs: 2000})
+    const l = await lock(file, {timeoutMs: 2000, owners: owners()})
     expect(l).toBeDefined()
     l!.release()
   })
@@ -103,10 +109,12 @@ describe('locks', () => {
     // A start barrier: every contender is up before any tries, and a winner holds the lock until
     // all have tried, so a slow starter cannot win after an early release.
     const go = path.join(dir, 'go')
-    const script = `const fs = await import('node:fs'); const {tryLock} = await import(${JSON.stringify(path.resolve('dist/engine/store/fs/lock.js'))});
+    const ownersDir = linked ? JSON.stringify(path.join(dir, 'owners')) : 'undefined'
+    const script = `const fs = await import('node:fs'); const {tryLock, LockOwners} = await import(${JSON.stringify(path.resolve('dist/engine/store/fs/lock.js'))});
+      const ownersDir = ${ownersDir};
       fs.writeFileSync(${JSON.stringify(dir)} + '/ready-' + process.pid, '');
       while (!fs.existsSync(${JSON.stringify(go)})) await new Promise((r) => setTimeout(r, 2));
-      const l = tryLock(${JSON.stringify(file)}); console.log(l ? 'won' : 'lost');
+      const l = tryLock(${JSON.stringify(file)}, undefined, ownersDir && LockOwners.in(ownersDir)); console.log(l ? 'won' : 'lost');
       while (!fs.existsSync(${JSON.stringify(go + '-done')})) await new Promise((r) => setTimeout(r, 2));
       l?.release()`
     const lines: string[] = []
@@ -129,6 +137,76 @@ describe('locks', () => {
     fs.writeFileSync(go + '-done', '')
     const results = await Promise.all(exits)
     expect(results.filter((r) => r === 'won')).toHaveLength(1)
+  })
+})
+
+describe('locks as links (no new inode per lock)', () => {
+  const ownersDir = () => path.join(dir, 'owners')
+  const lockScript = (file: string, then: string) =>
+    `const {tryLock, LockOwners} = await import(${JSON.stringify(path.resolve('dist/engine/store/fs/lock.js'))});
+     const l = tryLock(${JSON.stringify(file)}, 'advance', LockOwners.in(${JSON.stringify(ownersDir())}));
+     console.log(l ? 'locked' : 'held'); ${then}`
+  const runChild = (script: string) => {
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script])
+    const said = new Promise<string>((resolve) => child.stdout.once('data', (d) => resolve(String(d).trim())))
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve))
+    return {child, said, exited}
+  }
+
+  it('a lock is a second name of the thread’s owner file: the same inode, read as this process; release removes only the name', () => {
+    const file = path.join(dir, 'run.lock')
+    const l = tryLock(file, 'advance', LockOwners.in(ownersDir()))!
+    const [owner] = fs.readdirSync(ownersDir())
+    expect(owner).toMatch(new RegExp(`^${process.pid}-\\d+-[a-z0-9]+@.+\\.lock$`))
+    expect(fs.statSync(file).ino).toBe(fs.statSync(path.join(ownersDir(), owner!)).ino)
+    expect(readLockOwner(file)).toMatchObject({pid: process.pid, host: os.hostname(), purpose: 'advance'})
+    l.release()
+    expect(fs.existsSync(file)).toBe(false)
+    expect(fs.readdirSync(ownersDir())).toEqual([owner])
+    // The next lock of this thread links the same owner file again.
+    const again = tryLock(path.join(dir, 'other.lock'), 'advance', LockOwners.in(ownersDir()))!
+    expect(fs.readdirSync(ownersDir())).toEqual([owner])
+    again.release()
+  })
+
+  it('a process that exits removes its owner file; one killed leaves it, and the next process sweeps it and takes the stale lock', async () => {
+    const file = path.join(dir, 'run.lock')
+    const clean = runChild(lockScript(file, 'l.release()'))
+    expect(await clean.said).toBe('locked')
+    expect(await clean.exited).toBe(0)
+    expect(fs.readdirSync(ownersDir())).toEqual([])
+
+    const killed = runChild(lockScript(file, 'setInterval(() => {}, 1000)'))
+    expect(await killed.said).toBe('locked')
+    expect(readLockOwner(file)?.pid).toBe(killed.child.pid)
+    killed.child.kill('SIGKILL')
+    await killed.exited
+    expect(fs.readdirSync(ownersDir())).toHaveLength(1)
+
+    const taken = tryLock(file, 'advance', LockOwners.in(ownersDir()))
+    expect(taken).toBeDefined()
+    expect(readLockOwner(file)?.pid).toBe(process.pid)
+    expect(fs.readdirSync(ownersDir()).every((n) => n.startsWith(`${process.pid}-`))).toBe(true)
+    taken!.release()
+  })
+
+  it('where links cannot be made (owner files on another file system), locks are created with O_EXCL', (ctx) => {
+    const shm = '/dev/shm'
+    if (!fs.existsSync(shm) || fs.statSync(shm).dev === fs.statSync(dir).dev) return ctx.skip()
+    const other = fs.mkdtempSync(path.join(shm, 'breyta-owners-'))
+    try {
+      const file = path.join(dir, 'run.lock')
+      const owners = LockOwners.in(other)
+      const l = tryLock(file, 'advance', owners)
+      expect(l).toBeDefined()
+      expect(fs.statSync(file).nlink).toBe(1)
+      expect(readLockOwner(file)?.pid).toBe(process.pid)
+      expect(tryLock(file, 'advance', owners)).toBeUndefined()
+      l!.release()
+      expect(fs.existsSync(file)).toBe(false)
+    } finally {
+      fs.rmSync(other, {recursive: true, force: true})
+    }
   })
 })
 

@@ -35,7 +35,7 @@ import {TERMINAL_STATUSES} from '../../journal/events.js'
 import {inboxHas, postToInbox, readInbox} from './inbox.js'
 import {appendAfter, flushOffThread, JournalWriter, readJournal} from './journal.js'
 import {openKvStore, type KvStore as OpenKvStore} from './kv-store.js'
-import {isLockHeld, lock, readLockOwner, tryLock, type Lock} from './lock.js'
+import {isLockHeld, lock, LockOwners, readLockOwner, tryLock, type Lock} from './lock.js'
 import type {WorkspaceLayout} from './paths.js'
 import {getResource, listResources, putResource} from './resource-store.js'
 import {newRunId} from './run-id.js'
@@ -216,7 +216,7 @@ function journalStore(layout: WorkspaceLayout): JournalStore {
 function leaseStore(layout: WorkspaceLayout): LeaseStore {
   const take = (runId: string, purpose?: string): RunLease | undefined => {
     try {
-      const l = tryLock(layout.runLock(runId), purpose)
+      const l = tryLock(layout.runLock(runId), purpose, LockOwners.in(layout.lockOwnersDir))
       return l && lease(runId, l)
     } catch (err) {
       throw isStorageErrno(err) ? storageError(err, runId) : err
@@ -232,7 +232,11 @@ function leaseStore(layout: WorkspaceLayout): LeaseStore {
   return {
     tryAcquire: async (runId, purpose) => take(runId, purpose),
     acquire: async (runId, options = {}) => {
-      const l = await lock(layout.runLock(runId), {timeoutMs: options.timeoutMs ?? 10_000, purpose: options.purpose})
+      const l = await lock(layout.runLock(runId), {
+        timeoutMs: options.timeoutMs ?? 10_000,
+        purpose: options.purpose,
+        owners: LockOwners.in(layout.lockOwnersDir),
+      })
       return l && lease(runId, l)
     },
     holder,
@@ -262,7 +266,7 @@ function queueStore(layout: WorkspaceLayout): QueueStore {
     ): Promise<T> => {
       const timeoutMs = options.timeoutMs ?? QUEUE_LOCK_TIMEOUT_MS
       fs.mkdirSync(layout.queueDir, {recursive: true})
-      const l = await lock(layout.queueLock(slug), {timeoutMs, purpose: 'admission'})
+      const l = await lock(layout.queueLock(slug), {timeoutMs, purpose: 'admission', owners: LockOwners.in(layout.lockOwnersDir)})
       if (!l)
         throw new BreytaError('internal', `the queue lock of flow "${slug}" stayed held for ${timeoutMs} ms`, {
           hint: 'Another breyta process is stuck holding it; it is freed when that process exits.',

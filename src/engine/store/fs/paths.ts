@@ -157,6 +157,10 @@ export class WorkspaceLayout {
   runStepLog(id: string, stepId: string): string {
     return path.join(this.runLogsDir(id), `${encodeURIComponent(stepId)}.log`)
   }
+  /** Each process's lock owner files, hard-linked in as its run and queue locks (store/fs/lock.ts); `*.lock`, so git-ignored. */
+  get lockOwnersDir(): string {
+    return path.join(this.dir, 'locks')
+  }
   runLock(id: string): string {
     return path.join(this.runDir(id), 'run.lock')
   }

@@ -12,7 +12,7 @@ import {projectRun, type RunView} from '../../journal/projection.js'
 import type {JournalEvent, UnsequencedEvent} from '../../journal/events.js'
 import {createJournal, readFirstEvent, readJournal} from './journal.js'
 import {isRunId, type WorkspaceLayout} from './paths.js'
-import {fsyncDir, fsyncDirAsync, fsyncDirGrouped, readJsonFile, writeDerivedSnapshot, writeDerivedSnapshotOffThread, writeTextAtomic} from './snapshot.js'
+import {fsyncDir, fsyncDirAsync, fsyncDirGrouped, readJsonFile, writeDerivedSnapshot, writeTextAtomic} from './snapshot.js'
 import {noteWaiting} from './waiting-index.js'
 
 /** A run's own copy of its flow text: how runs were pinned before `pinned/<sha256>.edn`. */
@@ -39,6 +39,10 @@ export function assertRunExists(layout: WorkspaceLayout, runId: string): void {
  * meanwhile (a daemon creating runs for 50 webhook clients spent half its thread in these
  * flushes, one after another, then most of the rest in mkdir, open and write). The run exists for the caller only once
  * all three are done.
+ *
+ * No run.json yet: its first advance writes it, and until then readRunSnapshot answers from the
+ * journal. A snapshot here cost a new inode per run (with its rename, ~0.8 ms of system CPU on
+ * this machine's ext4, see lock.ts) for a file that the first advance replaced at once.
  */
 export async function createRunFiles(layout: WorkspaceLayout, runId: string, flowText: string, created: UnsequencedEvent): Promise<RunView> {
   const sha256 = crypto.createHash('sha256').update(flowText).digest('hex')
@@ -50,9 +54,7 @@ export async function createRunFiles(layout: WorkspaceLayout, runId: string, flo
     createJournal(layout.runJournal(runId), [created], () => fsyncDirAsync(layout.runDir(runId))),
     fsyncDirGrouped(layout.runsDir),
   ])
-  const view = projectRun(events)!
-  await writeDerivedSnapshotOffThread(layout.runSnapshot(runId), view)
-  return view
+  return projectRun(events)!
 }
 
 /** Definitions known to be on disk, per workspace directory (they are never removed). */
@@ -101,9 +103,19 @@ export function readRunView(layout: WorkspaceLayout, runId: string): RunView {
   return view
 }
 
-/** The last written snapshot (cheap; may lag the journal by a moment while a run executes). */
+/**
+ * The last written snapshot (cheap; may lag the journal by a moment while a run executes), or
+ * for a run not yet advanced (it has none, see createRunFiles) the view of its journal.
+ */
 export function readRunSnapshot(layout: WorkspaceLayout, runId: string): RunView | undefined {
-  return readJsonFile<RunView>(layout.runSnapshot(runId))
+  const snapshot = readJsonFile<RunView>(layout.runSnapshot(runId))
+  if (snapshot !== undefined || !runExists(layout, runId)) return snapshot
+  try {
+    return projectRun(readJournal(layout.runJournal(runId)).events)
+  } catch {
+    // A journal that cannot be read says nothing here; `runs show` reports why.
+    return undefined
+  }
 }
 
 export function writeRunSnapshot(layout: WorkspaceLayout, view: RunView): void {

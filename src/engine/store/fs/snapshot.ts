@@ -1,6 +1,5 @@
 /** Atomic whole-file writes: temp file, fsync, rename (write-file-atomic). */
 import fs from 'node:fs'
-import fsp from 'node:fs/promises'
 import path from 'node:path'
 import type WriteFileAtomic from 'write-file-atomic'
 import {lazyRequire} from '../../lazy.js'
@@ -115,18 +114,6 @@ export function writeDerivedSnapshot(file: string, data: unknown): void {
     fs.renameSync(tmp, file)
   } catch (err) {
     fs.rmSync(tmp, {force: true})
-    throw err
-  }
-}
-
-/** writeDerivedSnapshot with the write and the rename on libuv's pool. */
-export async function writeDerivedSnapshotOffThread(file: string, data: unknown): Promise<void> {
-  const tmp = `${file}.${process.pid}.${++derivedSeq}.tmp`
-  try {
-    await fsp.writeFile(tmp, JSON.stringify(data, null, 2) + '\n')
-    await fsp.rename(tmp, file)
-  } catch (err) {
-    await fsp.rm(tmp, {force: true})
     throw err
   }
 }
