@@ -6,7 +6,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
-import {startDaemon, stopDaemon} from './workloads.mjs'
+import {removeAtExit, startDaemon, stopDaemon} from './workloads.mjs'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const engine = await import(path.join(root, 'dist', 'engine', 'index.js'))
@@ -66,7 +66,7 @@ async function callbackLatency(n) {
     }
   } finally {
     await stopDaemon(d)
-    fs.rmSync(dir, {recursive: true, force: true})
+    removeAtExit(dir)
   }
   return samples
 }
@@ -111,7 +111,7 @@ async function throughput(n, live) {
     return (n / (end - start)) * 1000
   } finally {
     if (d) await stopDaemon(d)
-    fs.rmSync(dir, {recursive: true, force: true})
+    removeAtExit(dir)
   }
 }
 
@@ -143,7 +143,7 @@ async function parkedRss(n) {
       await stopDaemon(d)
     }
   } finally {
-    fs.rmSync(dir, {recursive: true, force: true})
+    removeAtExit(dir)
   }
 }
 

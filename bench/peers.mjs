@@ -24,7 +24,7 @@ import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
-import {FLOWS, cliRunWait, client, floors, memory, startDaemon, workloadA} from './workloads.mjs'
+import {FLOWS, cliRunWait, client, floors, memory, removeAtExit, startDaemon, workloadA} from './workloads.mjs'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const engine = await import(path.join(root, 'dist', 'engine', 'index.js'))
@@ -216,7 +216,7 @@ const breyta = {
       async down() {
         d.child.kill('SIGTERM')
         await new Promise((r) => (d.child.exitCode !== null ? r() : d.child.once('exit', r)))
-        fs.rmSync(dir, {recursive: true, force: true})
+        removeAtExit(dir)
       },
     }
   },
@@ -251,7 +251,7 @@ function restatePeer() {
       const down = async () => {
         await stopChild(app)
         await stopChild(server)
-        fs.rmSync(base, {recursive: true, force: true})
+        removeAtExit(base)
       }
       try {
         const adminUrl = `http://127.0.0.1:${admin}`
@@ -355,7 +355,7 @@ function dbosPeer() {
       const down = async () => {
         await stopChild(app)
         if (pgStarted) spawnSync(...as(path.join(bin, 'pg_ctl'), ['-D', data, '-m', 'fast', '-w', 'stop']), {stdio: 'ignore'})
-        fs.rmSync(tmp, {recursive: true, force: true})
+        removeAtExit(tmp)
       }
       try {
         // Default durability (fsync, synchronous_commit on): the same promise breyta keeps.

@@ -42,6 +42,12 @@ export interface AdvanceOptions {
 export type AdvanceResult = {locked: true} | {locked: false; view: RunView}
 
 const SNAPSHOT_INTERVAL_MS = 250
+/**
+ * Change notices for observers at most this often while a run advances; the end of every
+ * advance gives one anyway (the lease's release signals). A 3-step run used to rewrite its
+ * notice five times in a millisecond; the TUI and `runs watch` see a step at most this late.
+ */
+const NOTICE_INTERVAL_MS = 20
 const CANCEL_POLL_MS = 100
 
 /** The parts of one `flow/step` call that each of its attempts needs. */
@@ -182,6 +188,8 @@ class Runner {
   private readonly parked = new Parked()
   // A run that ends within the interval writes run.json once, at its end (created wrote the first).
   private lastSnapshot = Date.now()
+  private lastNotice = Date.now()
+  private noticeTimer?: NodeJS.Timeout
   /** Events appended but not yet known durable, so not yet reported. */
   private readonly unpublished: JournalEvent[] = []
   private cancelTimer?: NodeJS.Timeout
@@ -236,8 +244,10 @@ class Runner {
 
   private async pinnedFlow(): Promise<FlowDefinition> {
     const text = await this.ws.store.runs.readPinnedFlow(this.runId)
-    // Parsed once per process for each run: a run advanced again (a callback, a timer) reuses it.
-    return parseFlowOnce(text, createHash('sha256').update(text).digest('hex'), {file: `runs/${this.runId}/flow.edn`})
+    const sha256 = createHash('sha256').update(text).digest('hex')
+    // Parsed once per process for each definition, not per run: the name is the definition's
+    // (it is part of the cache key), and a run-specific one made every first advance parse again.
+    return parseFlowOnce(text, sha256, {file: `pinned/${sha256}.edn`})
   }
 
   /** The flow body from the top; every step call goes through `step` (replayed, resumed or run). */
@@ -288,6 +298,8 @@ class Runner {
 
   async close(): Promise<void> {
     if (this.cancelTimer) clearInterval(this.cancelTimer)
+    // The release that follows notices the change.
+    if (this.noticeTimer) clearTimeout(this.noticeTimer)
     if (this.onOuterAbort) this.options.signal?.removeEventListener('abort', this.onOuterAbort)
     this.services?.close()
     await this.writer.close()
@@ -353,7 +365,22 @@ class Runner {
     for (const e of fresh) this.options.onEvent?.(e)
     await this.snapshot(false)
     // Observers (the TUI) follow a run step by step; the daemon hears only when we let go.
-    await this.ws.store.signals.noteChanged(this.runId)
+    this.notice()
+  }
+
+  /** A change notice now, or at the end of the interval if one was given within it. */
+  private notice(): void {
+    const wait = this.lastNotice + NOTICE_INTERVAL_MS - Date.now()
+    if (wait > 0) {
+      this.noticeTimer ??= setTimeout(() => {
+        this.noticeTimer = undefined
+        this.notice()
+      }, wait).unref()
+      return
+    }
+    this.lastNotice = Date.now()
+    // A lost notice shows with the next one, or at the release.
+    this.ws.store.signals.noteChanged(this.runId).catch(() => {})
   }
 
   private appendUnsynced(...events: NewJournalEvent[]): void {
