@@ -9,10 +9,10 @@ import {toBreytaError} from '../errors.js'
 import {advanceRun} from '../runtime/run-loop.js'
 import {workspaceAt} from '../workspace/workspace.js'
 
-const data = workerData as {root: string; env: NodeJS.ProcessEnv}
+const data = workerData as {root: string; env: NodeJS.ProcessEnv; baseUrl: string}
 // A PostgreSQL store gets a small pool per worker: a daemon's threads and the other daemons
 // share the server's connections.
-const ws = workspaceAt(data.root, {env: data.env, poolMax: 4})
+const ws = workspaceAt(data.root, {env: data.env, poolMax: 4, baseUrl: data.baseUrl})
 // The main thread decides what happens next from the result; signals would only echo.
 ws.store.signals.mute(true)
 const aborts = new Map<string, AbortController>()

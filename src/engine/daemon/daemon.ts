@@ -140,10 +140,11 @@ export class Daemon {
     // gathers the BREYTA_SECRET_* values to redact) cost ~85 µs a run. A daemon's own environment
     // does not change while it runs.
     this.env = {...options.env}
+    ws.pinBaseUrl(http.url)
     this.ctx = {ws, env: this.env, log: out.log, schedule: (id) => this.executor.schedule(id), runChanges: this.runChanges}
     this.timers = new TimerIndex((id) => this.executor.schedule(id))
     const workers = options.workers ?? ws.config.limits.workers
-    this.pool = workers > 0 ? new WorkerPool(ws, {size: workers, heapMb: ws.config.limits.heapMb, env: this.env, log: out.log}) : undefined
+    this.pool = workers > 0 ? new WorkerPool(ws, {size: workers, baseUrl: http.url, heapMb: ws.config.limits.heapMb, env: this.env, log: out.log}) : undefined
     this.executor = this.createExecutor()
     this.scheduler = new Scheduler(this.ctx)
     this.info = {
@@ -228,7 +229,7 @@ export class Daemon {
   }
 
   private advanced(view: RunView): void {
-    this.runChanges.notify(view.id)
+    this.runChanges.notify(view.id, view)
     this.lockedRetries.delete(view.id)
     this.timers.set(view.id, TERMINAL_STATUSES.includes(view.status) ? null : view['wake-at'])
     if (TERMINAL_STATUSES.includes(view.status)) {
@@ -387,6 +388,7 @@ export class Daemon {
     await closing
     const final = this.stats()
     await ws.local.removeDaemonInfo(process.pid)
+    ws.pinBaseUrl(undefined)
     claim.lock.release()
     await claim.control.close()
     ws.store.signals.mute(false)

@@ -3,26 +3,31 @@
  * for the next notice about its run instead of the client polling every 50 ms. The daemon
  * notifies after each of its own advances and on every signal from another process. Waiters
  * live only as long as their request; a run nobody waits on costs nothing.
+ *
+ * A notice after an advance carries the view the advance ended with, so a waiter for the end
+ * answers without reading the journal again.
  */
+import type {RunView} from '../journal/projection.js'
+
 export interface ChangeWait {
-  /** Resolves at the next notice for the run, or after `ms`. */
-  changed: Promise<void>
+  /** Resolves at the next notice for the run (with the run's view if the notice had one), or after `ms`. */
+  changed: Promise<RunView | undefined>
   cancel(): void
 }
 
 export class RunChanges {
-  private readonly waiters = new Map<string, Set<() => void>>()
+  private readonly waiters = new Map<string, Set<(view?: RunView) => void>>()
 
   wait(runId: string, ms: number): ChangeWait {
-    let done: () => void = () => {}
-    const changed = new Promise<void>((resolve) => {
+    let done: (view?: RunView) => void = () => {}
+    const changed = new Promise<RunView | undefined>((resolve) => {
       const timer = setTimeout(() => done(), ms)
-      done = () => {
+      done = (view) => {
         clearTimeout(timer)
         const set = this.waiters.get(runId)
         set?.delete(done)
         if (set?.size === 0) this.waiters.delete(runId)
-        resolve()
+        resolve(view)
       }
       let set = this.waiters.get(runId)
       if (!set) this.waiters.set(runId, (set = new Set()))
@@ -31,9 +36,10 @@ export class RunChanges {
     return {changed, cancel: () => done()}
   }
 
-  notify(runId: string): void {
+  /** `view`: the run as an advance in this daemon just left it. */
+  notify(runId: string, view?: RunView): void {
     const set = this.waiters.get(runId)
-    if (set) for (const done of [...set]) done()
+    if (set) for (const done of [...set]) done(view)
   }
 
   /** Requests waiting right now (for /healthz). */

@@ -58,7 +58,9 @@ async function settledView(ctx: DaemonContext, runId: string, after: number, dea
       next.cancel()
       return view
     }
-    await next.changed
+    // An advance that ended or parked the run says how; any other notice means read again.
+    const advanced = await next.changed
+    if (advanced && settled(advanced, after)) return advanced
   }
 }
 

@@ -27,6 +27,8 @@ interface Slot {
 
 export interface PoolOptions {
   size: number
+  /** The daemon's URL (its workers sign callback URLs with it). */
+  baseUrl: string
   heapMb: number
   env: NodeJS.ProcessEnv
   log(level: 'warn' | 'error', message: string, fields: Record<string, unknown>): void
@@ -82,7 +84,7 @@ export class WorkerPool {
 
   private spawn(): Slot {
     const worker = new Worker(new URL('./advance-worker.js', import.meta.url), {
-      workerData: {root: this.ws.root, env: this.options.env},
+      workerData: {root: this.ws.root, env: this.options.env, baseUrl: this.options.baseUrl},
       // A small young generation: V8 otherwise grows each isolate's semi-spaces to 16 MB under
       // load and keeps them, so each worker's RSS grows by ~35 MB once and never gives it back
       // (the soak's RSS after vs idle, issue 18). An advance allocates little that lives long.

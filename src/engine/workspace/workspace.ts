@@ -15,6 +15,8 @@ export interface WorkspaceOptions {
   env?: NodeJS.ProcessEnv
   /** Connections of a PostgreSQL store's pool. */
   poolMax?: number
+  /** The daemon's own URL, for the daemon's threads: see pinBaseUrl. */
+  baseUrl?: string
 }
 
 /** What signs and addresses callback URLs, read once (the key and daemon.json are I/O). */
@@ -74,9 +76,21 @@ export class Workspace {
     return this.configCache
   }
 
+  /**
+   * The daemon serves at `url` for as long as this process lives: its callback and status URLs
+   * need no read of daemon.json (once per advance and per long-poll answer, issue 18).
+   */
+  pinBaseUrl(url: string | undefined): void {
+    this.pinnedBaseUrl = url
+  }
+
+  private pinnedBaseUrl?: string
+
   /** Base URL of the daemon's HTTP server: config, else the running daemon, else the default. */
   async baseUrl(): Promise<string> {
     if (this.config.daemon.baseUrl) return this.config.daemon.baseUrl
+    const pinned = this.pinnedBaseUrl ?? this.options.baseUrl
+    if (pinned) return pinned
     const running = await this.local.readDaemonInfo()
     if (running?.url) return running.url
     return `http://${this.config.daemon.host}:${this.config.daemon.port}`
