@@ -41,7 +41,7 @@ import {getResource, listResources, putResource} from './resource-store.js'
 import {newRunId} from './run-id.js'
 import {assertRunExists, createRunFiles, listRunIds, readPinnedFlow, readRunSnapshot, readRunView, runExists, writeRunSnapshot} from './run-store.js'
 import {scheduleMarkStore} from './schedule-marks.js'
-import {clearSignal, consumeSignals, muteSignals, noteRunChanged, pendingSignals, signalRunOffThread, watchRunChanges} from './signals.js'
+import {clearSignal, consumeSignals, muteSignals, noteRunChanged, pendingSignals, signalRun, watchRunChanges} from './signals.js'
 import {readJsonFile, writeSnapshot} from './snapshot.js'
 import {noteWaiting, waitingRunIds} from './waiting-index.js'
 import {readSeenWebhooks, writeSeenWebhooks} from './webhook-store.js'
@@ -301,7 +301,8 @@ function queueStore(layout: WorkspaceLayout): QueueStore {
 
 function signalStore(layout: WorkspaceLayout): SignalStore {
   return {
-    signal: (runId) => signalRunOffThread(layout, runId),
+    // In this thread: a notice is a truncate or a link (a few µs, see signals.ts), less than a round trip through libuv's pool.
+    signal: async (runId) => signalRun(layout, runId),
     noteChanged: async (runId) => noteRunChanged(layout, runId),
     pending: async () => pendingSignals(layout),
     clear: async (runId) => clearSignal(layout, runId),

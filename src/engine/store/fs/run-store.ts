@@ -5,7 +5,6 @@
  */
 import crypto from 'node:crypto'
 import fs from 'node:fs'
-import fsp from 'node:fs/promises'
 import path from 'node:path'
 import {BreytaError} from '../../errors.js'
 import {projectRun, type RunView} from '../../journal/projection.js'
@@ -34,11 +33,11 @@ export function assertRunExists(layout: WorkspaceLayout, runId: string): void {
  * Create the run directory with its first event, its definition stored (once per sha256)
  * before it. Three flushes: the runs directory, the journal, the run directory (for the
  * journal's entry); run.json is derived from the journal and not flushed (issue 18: a run used
- * to cost two more fsyncs here for its own flow.edn and one for run.json). All file work runs
- * on libuv's pool and the three flushes at once, the one of `runs/` shared by the runs created
- * meanwhile (a daemon creating runs for 50 webhook clients spent half its thread in these
- * flushes, one after another, then most of the rest in mkdir, open and write). The run exists for the caller only once
- * all three are done.
+ * to cost two more fsyncs here for its own flow.edn and one for run.json). The three flushes
+ * run on libuv's pool at once, the one of `runs/` shared by the runs created meanwhile (a
+ * daemon creating runs for 50 webhook clients spent half its thread in these flushes, one
+ * after another); the directory, the file and its first line are made in this thread (see
+ * createJournal). The run exists for the caller only once all three flushes are done.
  *
  * No run.json yet: its first advance writes it, and until then readRunSnapshot answers from the
  * journal. A snapshot here cost a new inode per run (with its rename, ~0.8 ms of system CPU on
@@ -49,7 +48,7 @@ export async function createRunFiles(layout: WorkspaceLayout, runId: string, flo
   if (created.type === 'run_created' && created.sha256 !== sha256)
     throw new Error(`run_created names sha256 ${created.sha256}, the flow text hashes to ${sha256}`)
   storeDefinition(layout, sha256, flowText)
-  await fsp.mkdir(layout.runDir(runId), {recursive: true})
+  fs.mkdirSync(layout.runDir(runId), {recursive: true})
   const [events] = await Promise.all([
     createJournal(layout.runJournal(runId), [created], () => fsyncDirAsync(layout.runDir(runId))),
     fsyncDirGrouped(layout.runsDir),

@@ -22,7 +22,6 @@
  * (one name per run) without slowing the daemon's once-a-second sweep of `signals/`.
  */
 import fs from 'node:fs'
-import fsp from 'node:fs/promises'
 import path from 'node:path'
 import {isRunId, type WorkspaceLayout} from './paths.js'
 
@@ -39,17 +38,6 @@ export function signalRun(layout: WorkspaceLayout, runId: string): void {
   if (muted || !fs.existsSync(layout.daemonJson)) return
   // On failure the daemon's periodic sweep and start-up scan still find the change.
   touch(layout.runSignal(runId), layout.signalsDir)
-}
-
-/**
- * signalRun with its file writes on libuv's pool: for the store's `signal` (a run created, an
- * advance let go), where the daemon's thread would otherwise wait on creating a notice file
- * (14% of its thread under workload C). Resolves once the notices are written. Never rejects.
- */
-export async function signalRunOffThread(layout: WorkspaceLayout, runId: string): Promise<void> {
-  await touchOffThread(layout.runChange(runId), layout.changesDir)
-  if (muted || !fs.existsSync(layout.daemonJson)) return
-  await touchOffThread(layout.runSignal(runId), layout.signalsDir)
 }
 
 /** Tell observers (not the daemon) that run `runId` changed: called after every journal append. Never throws. */
@@ -108,22 +96,6 @@ function fallbackCreate(file: string): void {
     fs.writeFileSync(file, '')
   } catch {
     // the caller says what covers a lost signal
-  }
-}
-
-/** touch, off the thread. */
-async function touchOffThread(file: string, dir: string): Promise<void> {
-  try {
-    await (await fsp.open(file, REWRITE)).close()
-    return
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') return
-  }
-  try {
-    await fsp.link(blankOf(dir), file)
-  } catch {
-    // A missing blank or directory, or no links here: the synchronous path sorts it out (rare).
-    touch(file, dir)
   }
 }
 
