@@ -243,7 +243,8 @@ class Runner {
   }
 
   private async pinnedFlow(): Promise<FlowDefinition> {
-    const text = await this.ws.store.runs.readPinnedFlow(this.runId)
+    const created = this.events[0]
+    const text = await this.ws.store.runs.readPinnedFlow(this.runId, created?.type === 'run_created' ? created.sha256 : undefined)
     const sha256 = createHash('sha256').update(text).digest('hex')
     // Parsed once per process for each definition, not per run: the name is the definition's
     // (it is part of the cache key), and a run-specific one made every first advance parse again.

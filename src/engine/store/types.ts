@@ -131,7 +131,8 @@ export interface RunStore {
   writeSnapshot(view: RunView): Promise<void>
   /** The run as the journal says now (not the snapshot). */
   readView(runId: string): Promise<RunView>
-  readPinnedFlow(runId: string): Promise<string>
+  /** `sha256`: the run_created event's, when the caller has it (a store may use it to skip a lookup). */
+  readPinnedFlow(runId: string, sha256?: string): Promise<string>
   /** Runs that are parked on a wait (an index, so `waits list` does not scan every run). */
   waitingIds(backfill: (runIds: string[]) => Promise<string[]>): Promise<string[]>
   noteWaiting(runId: string, waiting: boolean): Promise<void>

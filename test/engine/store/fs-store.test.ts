@@ -149,6 +149,17 @@ describe('FsStore', () => {
     expect(await store.runs.readSnapshot(store.runs.newRunId())).toBeUndefined()
   })
 
+  it('a pinned definition named by its sha256 is read once per process, without the journal', async () => {
+    const text = '{:slug :f :name "pinned once"}'
+    const run = store.runs.newRunId()
+    await store.runs.create(run, text, {...created(run), sha256: sha(text)})
+    expect(await store.runs.readPinnedFlow(run)).toBe(text)
+    fs.rmSync(layout.runJournal(run))
+    expect(await store.runs.readPinnedFlow(run, sha(text))).toBe(text)
+    fs.rmSync(layout.pinnedFlow(sha(text)))
+    expect(await store.runs.readPinnedFlow(run, sha(text))).toBe(text)
+  })
+
   it('change notices and daemon signals are names of one blank file per directory: no inode per run', async () => {
     fs.writeFileSync(layout.daemonJson, JSON.stringify({pid: process.pid}))
     const runs = [store.runs.newRunId(), store.runs.newRunId()]

@@ -193,7 +193,7 @@ function runStore(layout: WorkspaceLayout): RunStore {
       }
       return out
     },
-    readPinnedFlow: async (runId) => readPinnedFlow(layout, runId),
+    readPinnedFlow: async (runId, sha256) => readPinnedFlow(layout, runId, sha256),
     waitingIds: (backfill) => waitingRunIds(layout, backfill),
     noteWaiting: async (runId, waiting) => noteWaiting(layout, runId, waiting),
     // The marker's text is the time it was asked for; its existence is the request.

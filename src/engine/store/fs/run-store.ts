@@ -72,13 +72,39 @@ function storeDefinition(layout: WorkspaceLayout, sha256: string, text: string):
   storedDefinitions.add(file)
 }
 
-/** The exact flow text a run executes (later edits of the flow never reach it). */
-export function readPinnedFlow(layout: WorkspaceLayout, runId: string): string {
+/** Definition texts by sha256, as read (they never change): every advance of a run needs its text. */
+const definitionTexts = new Map<string, string>()
+const MAX_DEFINITION_TEXTS = 64
+
+function readDefinition(layout: WorkspaceLayout, sha256: string): string | undefined {
+  const known = definitionTexts.get(sha256)
+  if (known !== undefined) return known
+  let text: string
+  try {
+    text = fs.readFileSync(layout.pinnedFlow(sha256), 'utf8')
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    throw err
+  }
+  definitionTexts.set(sha256, text)
+  if (definitionTexts.size > MAX_DEFINITION_TEXTS) definitionTexts.delete(definitionTexts.keys().next().value as string)
+  return text
+}
+
+/**
+ * The exact flow text a run executes (later edits of the flow never reach it): the run's own
+ * flow.edn if it has one (runs made before pinned/), else its definition by sha256. `sha256`,
+ * the run_created event's, when the caller has it: no read of the journal, and none of the
+ * definition after the first.
+ */
+export function readPinnedFlow(layout: WorkspaceLayout, runId: string, sha256?: string): string {
   try {
     return fs.readFileSync(pinnedFlowFile(layout, runId), 'utf8')
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
   }
+  const pinned = sha256 === undefined ? undefined : readDefinition(layout, sha256)
+  if (pinned !== undefined) return pinned
   const created = readFirstEvent(layout.runJournal(runId))
   if (created?.type !== 'run_created')
     throw new BreytaError('run_not_found', `run "${runId}" has no journal`, {
