@@ -46,7 +46,7 @@ describe('the waiting-runs index', () => {
     const index = path.join(tmp.root, '.breyta', 'runs', '.waiting')
     fs.rmSync(index, {recursive: true})
     expect((await listOpenWaits(tmp.ws)).map((w) => w.run)).toEqual([b, a])
-    expect(fs.readdirSync(index).sort()).toEqual(['.complete', a, b].sort())
+    expect(fs.readdirSync(index).sort()).toEqual(['.blank', '.complete', a, b].sort())
     // Complete now: a run missing from the index is not looked at (its snapshot is not read).
     fs.rmSync(path.join(index, a))
     expect((await listOpenWaits(tmp.ws)).map((w) => w.run)).toEqual([b])

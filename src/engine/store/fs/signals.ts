@@ -17,12 +17,13 @@
  * signals (it already knows), never its change notices (observers need those).
  *
  * Cost, measured on this ext4 machine: rewriting an existing notice is ~6 µs (open/truncate/
- * close, no fsync); a new name is a hard link of the directory's one blank file (see touch), a
+ * close, no fsync); a new name is a hard link of the directory's one blank file (blank-links.ts), a
  * few µs where a new inode cost ~0.7 ms. Notices live in their own directory so they can stay
  * (one name per run) without slowing the daemon's once-a-second sweep of `signals/`.
  */
 import fs from 'node:fs'
 import path from 'node:path'
+import {linkMarker} from './blank-links.js'
 import {isRunId, type WorkspaceLayout} from './paths.js'
 
 let muted = false
@@ -46,20 +47,14 @@ export function noteRunChanged(layout: WorkspaceLayout, runId: string): void {
   touch(layout.runChange(runId), layout.changesDir)
 }
 
-/**
- * Every notice in a directory is a name of one empty file, `.blank` (hard links): a notice is
- * rewritten by truncating it, and made by linking a new name to the blank. Either way watchers
- * of `dir` get an inotify event under the notice's name. Why links: a new inode cost ~0.7 ms of
- * system CPU on this machine's ext4 (see lock.ts), one per run for its first notice, and every
- * daemon signal consumed freed one; a link or a truncate costs a few µs.
- */
+/** Rewriting an existing notice: a truncate, an inotify event under its name. */
 const REWRITE = fs.constants.O_WRONLY | fs.constants.O_TRUNC
 
-function blankOf(dir: string): string {
-  return path.join(dir, '.blank')
-}
-
-/** Rewrite or link notice `file` in `dir`. Never throws; the caller says what covers a lost signal. */
+/**
+ * Rewrite notice `file` in `dir`, or make it a name of the directory's blank (blank-links.ts):
+ * either way watchers of `dir` get an inotify event under the notice's name. Never throws; the
+ * caller says what covers a lost signal.
+ */
 function touch(file: string, dir: string): void {
   try {
     fs.closeSync(fs.openSync(file, REWRITE))
@@ -67,33 +62,8 @@ function touch(file: string, dir: string): void {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') return
   }
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      fs.linkSync(blankOf(dir), file)
-      return
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code
-      if (code === 'EEXIST') return
-      if (code !== 'ENOENT' || !makeBlank(dir)) return fallbackCreate(file)
-    }
-  }
-}
-
-/** The directory and its blank, made if missing; false when that failed. */
-function makeBlank(dir: string): boolean {
   try {
-    fs.mkdirSync(dir, {recursive: true})
-    fs.writeFileSync(blankOf(dir), '', {flag: 'a'})
-    return true
-  } catch {
-    return false
-  }
-}
-
-/** Where links do not work (EXDEV, EPERM, EMLINK): a file of its own, as before. */
-function fallbackCreate(file: string): void {
-  try {
-    fs.writeFileSync(file, '')
+    linkMarker(file, dir)
   } catch {
     // the caller says what covers a lost signal
   }

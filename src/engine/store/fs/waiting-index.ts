@@ -7,6 +7,7 @@
  */
 import fs from 'node:fs'
 import path from 'node:path'
+import {linkMarker} from './blank-links.js'
 import {isRunId, type WorkspaceLayout} from './paths.js'
 
 /** Written once the index covers every run (workspaces from before the index are backfilled). */
@@ -18,13 +19,8 @@ export function noteWaiting(layout: WorkspaceLayout, runId: string, waiting: boo
     fs.rmSync(marker, {force: true})
     return
   }
-  try {
-    fs.writeFileSync(marker, '')
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
-    fs.mkdirSync(layout.waitingIndexDir, {recursive: true})
-    fs.writeFileSync(marker, '')
-  }
+  // A name of the index's blank: parking and resuming make and free no inode (blank-links.ts).
+  linkMarker(marker, layout.waitingIndexDir)
 }
 
 /**
