@@ -88,7 +88,7 @@ describe('webhook replays', () => {
         status: r.status,
         body: await r.json(),
       }))
-    const runsOf = () => fs.readdirSync(t.ws.layout.runsDir).length
+    const runsOf = () => fs.readdirSync(t.ws.layout.runsDir).filter((n) => /^[0-9A-Z]{26}$/.test(n)).length
 
     const body = '{"pr": 1}'
     const ts = String(Math.floor(Date.now() / 1000))

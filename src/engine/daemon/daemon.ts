@@ -166,6 +166,8 @@ export class Daemon {
     const {ws, info} = this
     this.watchers.push(watchSignals(ws, (id) => this.consider(id)))
     await ws.local.writeDaemonInfo(info)
+    // Webhooks and schedules create runs here: their directories are made ahead (store/fs/spare-runs.ts).
+    ws.store.runs.prepareAhead?.()
     await this.recover()
     await this.scheduler.loadAll()
     this.watchers.push(watchReleases(ws, (slug) => void this.scheduler.load(slug)))

@@ -121,6 +121,8 @@ export interface RunStore {
   newRunId(now?: number): string
   /** Create the run with its first event; the pinned flow text is stored once per sha256. */
   create(runId: string, flowText: string, created: UnsequencedEvent): Promise<RunView>
+  /** This process creates runs while it serves requests (the daemon): make what a run needs ahead, if the store can. */
+  prepareAhead?(): void
   exists(runId: string): Promise<boolean>
   /** Throws `run_not_found` with a hint. */
   assertExists(runId: string): Promise<void>

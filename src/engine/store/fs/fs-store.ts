@@ -41,6 +41,7 @@ import {getResource, listResources, putResource} from './resource-store.js'
 import {newRunId} from './run-id.js'
 import {assertRunExists, createRunFiles, listRunIds, readPinnedFlow, readRunSnapshot, readRunView, runExists, writeRunSnapshot} from './run-store.js'
 import {scheduleMarkStore} from './schedule-marks.js'
+import {SpareRunDirs} from './spare-runs.js'
 import {clearSignal, consumeSignals, muteSignals, noteRunChanged, pendingSignals, signalRun, watchRunChanges} from './signals.js'
 import {readJsonFile, writeSnapshot} from './snapshot.js'
 import {noteWaiting, waitingRunIds} from './waiting-index.js'
@@ -173,9 +174,15 @@ export function readOrCreateKey(layout: WorkspaceLayout): Buffer {
 }
 
 function runStore(layout: WorkspaceLayout): RunStore {
+  let spares: SpareRunDirs | undefined
   return {
     newRunId: (now) => newRunId(now),
-    create: async (runId, flowText, created) => createRunFiles(layout, runId, flowText, created),
+    create: async (runId, flowText, created) => createRunFiles(layout, runId, flowText, created, spares),
+    prepareAhead: () => {
+      if (spares) return
+      spares = new SpareRunDirs(layout)
+      spares.start()
+    },
     exists: async (runId) => runExists(layout, runId),
     assertExists: async (runId) => assertRunExists(layout, runId),
     listIds: async (options = {}) => {

@@ -139,6 +139,10 @@ export class WorkspaceLayout {
   runSnapshot(id: string): string {
     return path.join(this.runDir(id), 'run.json')
   }
+  /** Run directories made ahead by the daemon (store/fs/spare-runs.ts); not run ids, so run listings skip them. */
+  get spareRunsDir(): string {
+    return path.join(this.runsDir, '.spare')
+  }
   /** Index of the runs whose snapshot says `waiting` (see store/fs/waiting-index.ts); not a run id, so run listings skip it. */
   get waitingIndexDir(): string {
     return path.join(this.runsDir, '.waiting')

@@ -12,6 +12,7 @@ import type {JournalEvent, UnsequencedEvent} from '../../journal/events.js'
 import {createJournal, readFirstEvent, readJournal} from './journal.js'
 import {isRunId, type WorkspaceLayout} from './paths.js'
 import {fsyncDir, fsyncDirAsync, fsyncDirGrouped, readJsonFile, writeDerivedSnapshot, writeTextAtomic} from './snapshot.js'
+import type {SpareRunDirs} from './spare-runs.js'
 import {noteWaiting} from './waiting-index.js'
 
 /** A run's own copy of its flow text: how runs were pinned before `pinned/<sha256>.edn`. */
@@ -43,17 +44,38 @@ export function assertRunExists(layout: WorkspaceLayout, runId: string): void {
  * journal. A snapshot here cost a new inode per run (with its rename, ~0.8 ms of system CPU on
  * this machine's ext4, see lock.ts) for a file that the first advance replaced at once.
  */
-export async function createRunFiles(layout: WorkspaceLayout, runId: string, flowText: string, created: UnsequencedEvent): Promise<RunView> {
+export async function createRunFiles(
+  layout: WorkspaceLayout,
+  runId: string,
+  flowText: string,
+  created: UnsequencedEvent,
+  spares?: SpareRunDirs,
+): Promise<RunView> {
   const sha256 = crypto.createHash('sha256').update(flowText).digest('hex')
   if (created.type === 'run_created' && created.sha256 !== sha256)
     throw new Error(`run_created names sha256 ${created.sha256}, the flow text hashes to ${sha256}`)
   storeDefinition(layout, sha256, flowText)
-  fs.mkdirSync(layout.runDir(runId), {recursive: true})
+  // A spare's directory was flushed with its files in it: only `runs/` is left to flush.
+  const fromSpare = renameSpare(spares, layout.runDir(runId))
+  if (!fromSpare) fs.mkdirSync(layout.runDir(runId), {recursive: true})
   const [events] = await Promise.all([
-    createJournal(layout.runJournal(runId), [created], () => fsyncDirAsync(layout.runDir(runId))),
+    createJournal(layout.runJournal(runId), [created], fromSpare ? async () => {} : () => fsyncDirAsync(layout.runDir(runId))),
     fsyncDirGrouped(layout.runsDir),
   ])
   return projectRun(events)!
+}
+
+/** Rename a spare run directory (spare-runs.ts) to `runDir`; false when none was ready or it failed. */
+function renameSpare(spares: SpareRunDirs | undefined, runDir: string): boolean {
+  const spare = spares?.take()
+  if (spare === undefined) return false
+  try {
+    fs.renameSync(spare, runDir)
+    return true
+  } catch {
+    // Left in .spare/ for the next daemon to take up or clear; this run is made as before.
+    return false
+  }
 }
 
 /** Definitions known to be on disk, per workspace directory (they are never removed). */

@@ -100,6 +100,30 @@ export function writeSnapshot(file: string, data: unknown): void {
 
 let derivedSeq = 0
 
+const REWRITE = fs.constants.O_WRONLY | fs.constants.O_TRUNC
+
+/**
+ * A run made from a spare directory (spare-runs.ts) has an empty `run.json.spare`: its first
+ * snapshot is written into it and renamed into place, with no new inode. False when there is
+ * none (every later snapshot, and runs made without a spare).
+ */
+function writeIntoSpare(file: string, text: string): boolean {
+  const spare = `${file}.spare`
+  let fd: number
+  try {
+    fd = fs.openSync(spare, REWRITE)
+  } catch {
+    return false
+  }
+  try {
+    fs.writeFileSync(fd, text)
+  } finally {
+    fs.closeSync(fd)
+  }
+  fs.renameSync(spare, file)
+  return true
+}
+
 /**
  * Atomic but not fsync'd: for files derived from a journal (run.json), which the journal can
  * always rebuild. A process crash cannot tear it (rename is atomic and the page cache
@@ -108,9 +132,11 @@ let derivedSeq = 0
  * fsync, which was the largest cost of a short run in the daemon.
  */
 export function writeDerivedSnapshot(file: string, data: unknown): void {
+  const text = JSON.stringify(data, null, 2) + '\n'
+  if (writeIntoSpare(file, text)) return
   const tmp = `${file}.${process.pid}.${++derivedSeq}.tmp`
   try {
-    fs.writeFileSync(tmp, JSON.stringify(data, null, 2) + '\n')
+    fs.writeFileSync(tmp, text)
     fs.renameSync(tmp, file)
   } catch (err) {
     fs.rmSync(tmp, {force: true})
