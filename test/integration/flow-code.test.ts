@@ -112,7 +112,7 @@ describe('errors in flow code', () => {
     const error = shown.json.data.error
     expect(error.code).toBe('run_failed')
     expect(error.details).toMatchObject({form: '(inc n)', line: 5, column: 17})
-    expect(error.message).toMatch(/^inc: expected a number, got nil \(nil\) in \(inc n\) \(.*flow\.edn, line 5, column 17\)$/)
+    expect(error.message).toMatch(/^inc: expected a number, got nil \(nil\) in \(inc n\) \(flows\/fails\.edn, line 5, column 17\)$/)
     const human = await cli(['runs', 'show', id], {cwd: t.root})
     expect(human.stdout + human.stderr).toContain('line 5, column 17')
   })

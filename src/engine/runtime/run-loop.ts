@@ -243,12 +243,13 @@ class Runner {
   }
 
   private async pinnedFlow(): Promise<FlowDefinition> {
-    const created = this.events[0]
-    const text = await this.ws.store.runs.readPinnedFlow(this.runId, created?.type === 'run_created' ? created.sha256 : undefined)
+    const created = this.events[0]?.type === 'run_created' ? this.events[0] : undefined
+    const text = await this.ws.store.runs.readPinnedFlow(this.runId, created?.sha256)
     const sha256 = createHash('sha256').update(text).digest('hex')
-    // Parsed once per process for each definition, not per run: the name is the definition's
-    // (it is part of the cache key), and a run-specific one made every first advance parse again.
-    return parseFlowOnce(text, sha256, {file: `pinned/${sha256}.edn`})
+    // Parsed once per process for each definition, not per run (the name is part of the cache
+    // key; a run's own made every first advance parse again). Errors name the file the run was
+    // started from, the same text as it was then.
+    return parseFlowOnce(text, sha256, {file: created ? sourceFile(created) : `pinned/${sha256}.edn`})
   }
 
   /** The flow body from the top; every step call goes through `step` (replayed, resumed or run). */
@@ -674,6 +675,11 @@ const FLOW_CODE_HINT =
   "The flow's own code failed (details.form shows where): fix the flow, push it, and start a new run with `breyta flows run SLUG`; `breyta runs retry` reruns the same definition and would fail the same way."
 
 /** The step type must exist even for a recorded wait or sleep: a renamed type is a changed flow. */
+/** The file a run's definition came from: the draft, or the released version. */
+function sourceFile(created: Extract<JournalEvent, {type: 'run_created'}>): string {
+  return created.target === 'draft' || created.version === null ? `flows/${created.flow}.edn` : `releases/${created.flow}/v${created.version}.edn`
+}
+
 function knownExecutor(type: string, id: string): StepExecutor {
   const executor = stepExecutor(type)
   if (executor) return executor
