@@ -3,7 +3,6 @@
  * guarantees a second implementation must keep too. Cross-process ones run in real processes.
  */
 import {spawn} from 'node:child_process'
-import crypto from 'node:crypto'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -12,6 +11,7 @@ import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 import {FsStore} from '../../../src/engine/store/fs/fs-store.js'
 import {WorkspaceLayout} from '../../../src/engine/store/fs/paths.js'
 import type {UnsequencedEvent} from '../../../src/engine/journal/events.js'
+import {runCreated, sha256} from '../../helpers/run-created.js'
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..')
 const worker = path.join(repo, 'test/helpers/fs-store-worker.ts')
@@ -30,17 +30,8 @@ afterEach(async () => {
   fs.rmSync(root, {recursive: true, force: true})
 })
 
-const created = (run: string): UnsequencedEvent => ({
-  type: 'run_created',
-  at: new Date().toISOString(),
-  run,
-  flow: 'f',
-  target: 'draft',
-  version: null,
-  sha256: sha('{:slug :f}'),
-  input: {},
-})
-const sha = (text: string) => crypto.createHash('sha256').update(text).digest('hex')
+const created = (run: string): UnsequencedEvent => runCreated(run)
+const sha = sha256
 
 /** Start workers; resolves once each has opened the store and waits for "go". */
 function startWorker(...args: string[]) {

@@ -3,14 +3,13 @@
  * a spare, its first snapshot a write into run.json.spare; spares are made again after use and
  * taken up by the next daemon; a CLI makes none.
  */
-import crypto from 'node:crypto'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {afterEach, beforeEach, expect, it} from 'vitest'
-import type {UnsequencedEvent} from '../../../src/engine/journal/events.js'
 import {FsStore} from '../../../src/engine/store/fs/fs-store.js'
 import {WorkspaceLayout} from '../../../src/engine/store/fs/paths.js'
+import {runCreated} from '../../helpers/run-created.js'
 import {until} from '../../helpers/workspace.js'
 
 let root: string
@@ -23,16 +22,7 @@ beforeEach(() => {
 afterEach(() => fs.rmSync(root, {recursive: true, force: true}))
 
 const text = '{:slug :f :name "spares"}'
-const created = (run: string): UnsequencedEvent => ({
-  type: 'run_created',
-  at: new Date().toISOString(),
-  run,
-  flow: 'f',
-  target: 'draft',
-  version: null,
-  sha256: crypto.createHash('sha256').update(text).digest('hex'),
-  input: {},
-})
+const created = (run: string) => runCreated(run, text)
 const spares = () => (fs.existsSync(layout.spareRunsDir) ? fs.readdirSync(layout.spareRunsDir).filter((n) => !n.endsWith('.tmp')) : [])
 const ready = (n: number) => until(() => (spares().length === n ? true : undefined), 10_000)
 
