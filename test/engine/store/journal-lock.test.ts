@@ -1,4 +1,5 @@
 import {spawn} from 'node:child_process'
+import {Worker} from 'node:worker_threads'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -157,7 +158,7 @@ describe('locks as links (no new inode per lock)', () => {
     const file = path.join(dir, 'run.lock')
     const l = tryLock(file, 'advance', LockOwners.in(ownersDir()))!
     const [owner] = fs.readdirSync(ownersDir())
-    expect(owner).toMatch(new RegExp(`^${process.pid}-\\d+-[a-z0-9]+@.+\\.lock$`))
+    expect(owner).toMatch(new RegExp(`^${process.pid}-\\d+-advance-0@.+\\.lock$`))
     expect(fs.statSync(file).ino).toBe(fs.statSync(path.join(ownersDir(), owner!)).ino)
     expect(readLockOwner(file)).toMatchObject({pid: process.pid, host: os.hostname(), purpose: 'advance'})
     l.release()
@@ -188,6 +189,24 @@ describe('locks as links (no new inode per lock)', () => {
     expect(readLockOwner(file)?.pid).toBe(process.pid)
     expect(fs.readdirSync(ownersDir()).every((n) => n.startsWith(`${process.pid}-`))).toBe(true)
     taken!.release()
+  })
+
+  it('the threads of a process share its owner file, so a worker ended with terminate() leaves none behind', async () => {
+    const main = tryLock(path.join(dir, 'a.lock'), 'advance', LockOwners.in(ownersDir()))!
+    const worker = new Worker(
+      `const {parentPort, workerData} = require('node:worker_threads');
+       import(workerData.lockJs).then(({tryLock, LockOwners}) => {
+         const l = tryLock(workerData.file, 'advance', LockOwners.in(workerData.owners));
+         parentPort.postMessage(l ? 'locked' : 'held');
+       })`,
+      {eval: true, workerData: {lockJs: path.resolve('dist/engine/store/fs/lock.js'), file: path.join(dir, 'b.lock'), owners: ownersDir()}},
+    )
+    expect(await new Promise((r) => worker.once('message', r))).toBe('locked')
+    await worker.terminate()
+    const [owner] = fs.readdirSync(ownersDir())
+    expect(fs.readdirSync(ownersDir())).toHaveLength(1)
+    expect(fs.statSync(path.join(dir, 'b.lock')).ino).toBe(fs.statSync(path.join(ownersDir(), owner!)).ino)
+    main.release()
   })
 
   it('where links cannot be made (owner files on another file system), locks are created with O_EXCL', (ctx) => {

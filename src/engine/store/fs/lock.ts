@@ -16,8 +16,8 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import {threadId} from 'node:worker_threads'
-import {pidAlive} from '../../shared/pid.js'
+import {isMainThread, threadId} from 'node:worker_threads'
+import {pidAlive, readProcStat} from '../../shared/pid.js'
 
 export interface LockOwner {
   pid: number
@@ -51,13 +51,29 @@ export function isLockHeld(file: string): boolean {
 const HOST = os.hostname()
 
 /**
- * This thread's owner files in one directory (one per purpose, `PID-THREAD-RANDOM@HOST.lock`),
- * each linked in as the locks this thread takes. Removed when the thread exits; the files of
- * processes that died are removed by the next process that makes one. A stale lock keeps its
- * inode alive after that, so it still names its dead owner.
+ * Who this process is, for as long as it lives: its pid and start time (from /proc; a pid is
+ * reused, a pid with its start time is not). Every thread of the process computes the same, so
+ * they share their owner files, and a worker thread ended with terminate() (which runs no exit
+ * handler) leaves none behind. Without /proc (macOS) each thread has owner files of its own.
+ */
+const START = readProcStat(process.pid)?.start
+const PROCESS_TAG = START ? `${process.pid}-${START}` : `${process.pid}-t${threadId}-${Math.random().toString(36).slice(2, 10)}`
+
+/** `PID-START-PURPOSE-GENERATION@HOST.lock` (or `PID-tTHREAD-RANDOM-…` without /proc). */
+function ownerName(purpose: string, generation: number): string {
+  return `${PROCESS_TAG}-${encodeURIComponent(purpose)}-${generation}@${HOST}.lock`
+}
+
+/**
+ * This process's owner files in one directory (one per purpose), each linked in as the locks
+ * it takes. Removed by the main thread when the process exits; the files of processes that are
+ * gone are removed by the next process that makes one. A stale lock keeps its inode alive after
+ * that, so it still names its dead owner.
  */
 export class LockOwners {
   private readonly files = new Map<string, string>()
+  /** Bumped when an owner file has all the links an inode may have (ext4: 65,000). */
+  private generation = 0
   /** False once a link failed for a reason other than a held lock (no hard links here): O_EXCL from then on. */
   private linkable = true
   private swept = false
@@ -71,7 +87,7 @@ export class LockOwners {
     let owners = LockOwners.byDir.get(dir)
     if (!owners) {
       LockOwners.byDir.set(dir, (owners = new LockOwners(dir)))
-      if (LockOwners.byDir.size === 1) process.once('exit', () => LockOwners.removeAll())
+      if (LockOwners.byDir.size === 1 && isMainThread) process.once('exit', () => LockOwners.removeAll())
     }
     return owners
   }
@@ -83,18 +99,18 @@ export class LockOwners {
   /** Link `file` to the owner file: true when taken, false when held, undefined when links do not work here. */
   tryLink(file: string, purpose: string | undefined): boolean | undefined {
     if (!this.linkable) return undefined
-    for (let attempt = 0; attempt < 2; attempt++) {
-      const owner = this.ownerFile(purpose)
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const owner = this.ownerFile(purpose ?? 'lock')
       try {
         fs.linkSync(owner, file)
         return true
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code
         if (code === 'EEXIST') return false
-        const ownerGone = code === 'ENOENT' && !fs.existsSync(owner)
+        if (code === 'EMLINK') this.generation++
         // Too many links to one inode, or the owner file was removed: a fresh owner file.
-        if (code === 'EMLINK' || ownerGone) {
-          this.files.delete(purpose ?? '')
+        if (code === 'EMLINK' || (code === 'ENOENT' && !fs.existsSync(owner))) {
+          this.files.delete(purpose ?? 'lock')
           continue
         }
         // The lock's directory is missing: the caller hears it as it would from O_EXCL.
@@ -107,20 +123,31 @@ export class LockOwners {
     return undefined
   }
 
-  private ownerFile(purpose: string | undefined): string {
-    const known = this.files.get(purpose ?? '')
+  private ownerFile(purpose: string): string {
+    const known = this.files.get(purpose)
     if (known) return known
     this.sweepDead()
-    const file = path.join(this.dir, `${process.pid}-${threadId}-${Math.random().toString(36).slice(2, 10)}@${HOST}.lock`)
-    const owner: LockOwner = {pid: process.pid, host: HOST, at: new Date().toISOString(), purpose}
-    fs.mkdirSync(this.dir, {recursive: true})
-    // A new inode every time: a dead process's locks may still link its old one.
-    fs.writeFileSync(file, JSON.stringify(owner), {flag: 'wx'})
-    this.files.set(purpose ?? '', file)
+    const file = path.join(this.dir, ownerName(purpose, this.generation))
+    if (!fs.existsSync(file)) {
+      const owner: LockOwner = {pid: process.pid, host: HOST, at: new Date().toISOString(), purpose}
+      fs.mkdirSync(this.dir, {recursive: true})
+      // Written whole under a name of this thread's, then linked: another thread of the process
+      // may make the same file at once (EEXIST: theirs serves as well).
+      const tmp = `${file}.${threadId}.tmp`
+      fs.writeFileSync(tmp, JSON.stringify(owner))
+      try {
+        fs.linkSync(tmp, file)
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
+      } finally {
+        fs.rmSync(tmp, {force: true})
+      }
+    }
+    this.files.set(purpose, file)
     return file
   }
 
-  /** Once per thread: remove the owner files of this host's processes that are gone. */
+  /** Once per thread: remove the owner files of this host's processes that are gone (or whose pid now names another process). */
   private sweepDead(): void {
     if (this.swept) return
     this.swept = true
@@ -130,14 +157,23 @@ export class LockOwners {
     } catch {
       return
     }
-    const dead = new Map<number, boolean>()
+    const gone = new Map<string, boolean>()
     for (const name of names) {
-      const pid = parseInt(name, 10)
-      if (name.slice(name.lastIndexOf('@') + 1) !== `${HOST}.lock` || !Number.isInteger(pid) || pid === process.pid) continue
-      if (!dead.has(pid)) dead.set(pid, !pidAlive(pid))
-      if (dead.get(pid)) fs.rmSync(path.join(this.dir, name), {force: true})
+      const [pid, start] = name.split('-')
+      if (name.slice(name.lastIndexOf('@') + 1) !== `${HOST}.lock` || pid === undefined || name.startsWith(`${PROCESS_TAG}-`)) continue
+      const key = `${pid}-${start}`
+      if (!gone.has(key)) gone.set(key, processGone(Number(pid), start))
+      if (gone.get(key)) fs.rmSync(path.join(this.dir, name), {force: true})
     }
   }
+}
+
+/** Is the process that made an owner file gone: its pid dead, or (with /proc) now another process's. */
+function processGone(pid: number, start: string | undefined): boolean {
+  if (!Number.isInteger(pid) || !pidAlive(pid)) return true
+  if (start === undefined || start.startsWith('t')) return false
+  const now = readProcStat(pid)?.start
+  return now !== undefined && now !== start
 }
 
 function tryCreate(file: string, purpose?: string, owners?: LockOwners): boolean {
