@@ -6,7 +6,7 @@
  * overwrites: a run id that exists is refused, so importing twice cannot fork a run.
  */
 import crypto from 'node:crypto'
-import {z} from 'zod'
+import * as z from 'zod'
 import {BreytaError} from '../errors.js'
 import {codeEvent, kebabEvent} from '../journal/casing.js'
 import type {UnsequencedEvent} from '../journal/events.js'

@@ -1,5 +1,5 @@
 /** Reads of a step's EDN config map, typed by its shape, with messages that name the key. */
-import type {z} from 'zod'
+import type * as z from 'zod'
 import {toJson, type Json} from '../edn/json.js'
 import {field, List, Sym, type EdnMap, type Value} from '../edn/values.js'
 import {configError, exitCodes, fields, type ConfigShape} from './schema.js'

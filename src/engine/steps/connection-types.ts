@@ -4,7 +4,7 @@
  * wrong kind here reads as absent, as it always has, so the step's own message ("has no
  * :base-url", "missing :host") names it.
  */
-import {z} from 'zod'
+import * as z from 'zod'
 import type {Connection} from '../shared/records.js'
 
 /** A named connection from connections.edn, as plain JSON (keywords as strings). */

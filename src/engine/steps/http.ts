@@ -3,7 +3,7 @@
  * says JSON). 5xx and 429 are retryable failures; other 4xx are not. A connection supplies the
  * base URL and auth (bearer / basic / header), naming secrets, never holding them.
  */
-import type {z} from 'zod'
+import type * as z from 'zod'
 import {fromJson} from '../edn/json.js'
 import {emap} from '../edn/values.js'
 import {StepConfig} from './config.js'

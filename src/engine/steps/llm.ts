@@ -9,7 +9,7 @@
  *   - anthropic: POST {base-url}/v1/messages (default base https://api.anthropic.com); a
  *     base-url that already ends in `/v1` gets just `/messages`, so both spellings work.
  */
-import {z} from 'zod'
+import * as z from 'zod'
 import {fromJson} from '../edn/json.js'
 import {emap, isMap, type EdnMap, type Value} from '../edn/values.js'
 import {StepConfig} from './config.js'

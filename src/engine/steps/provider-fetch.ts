@@ -4,7 +4,7 @@
  * `:retry`) because providers tell us *when* to come back (Retry-After), and a rate limit
  * should not burn one of the user's journaled attempts.
  */
-import {z} from 'zod'
+import * as z from 'zod'
 import {StepError} from './types.js'
 
 export interface ProviderRequest {

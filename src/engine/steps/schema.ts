@@ -5,7 +5,7 @@
  * Each step declares its config's shape from these once (a `ConfigShape`); StepConfig reads a
  * field through it when the step needs the field, so a field is checked exactly when it was before.
  */
-import {z} from 'zod'
+import * as z from 'zod'
 import {toJson} from '../edn/json.js'
 import {isMap, Keyword, type EdnMap, type Value} from '../edn/values.js'
 import {parseDuration} from '../flow/duration.js'

@@ -9,7 +9,7 @@
  *     the secret named by `:auth {:api-key :brave-key}` (base-url default
  *     https://api.search.brave.com) → web.results[].{title,url,description}.
  */
-import {z} from 'zod'
+import * as z from 'zod'
 import {emap, type EdnMap} from '../edn/values.js'
 import {StepConfig} from './config.js'
 import {fields, type ConfigShape} from './schema.js'
