@@ -1,0 +1,100 @@
+/**
+ * Run a CommonJS bundle with V8's code cache, Node 20's stand-in for node:module's
+ * enableCompileCache (Node 22). Compiling the CLI's ~1.5 MB of JavaScript was a quarter of a
+ * command's start (issue 18); with the cache V8 reads back the code it compiled last time, for
+ * the top level and for every function that ran. The cache is only a speed-up: when it cannot be
+ * read, written or used (another Node, other flags, a changed bundle), the bundle compiles as usual.
+ * Node 20 gives such a script no loader for import() once it comes from the cache
+ * (ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING), so the bundle has none: see bundleRequire.
+ */
+import fs from 'node:fs'
+import {createRequire} from 'node:module'
+import os from 'node:os'
+import path from 'node:path'
+import {fileURLToPath} from 'node:url'
+import vm from 'node:vm'
+
+const loaded = new Map<string, unknown>()
+
+/** `require(file)` for a CommonJS bundle, compiled through the code cache. */
+export function requireCompiled<T>(file: string): T {
+  if (loaded.has(file)) return loaded.get(file) as T
+  const source = fs.readFileSync(file, 'utf8')
+  const cacheFile = cacheFileFor(file)
+  const cachedData = cacheFile === undefined ? undefined : readCache(cacheFile)
+  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
+    filename: file,
+    cachedData,
+  })
+  // Written at exit, so the cache holds the functions this command compiled as well as the top level.
+  if (cacheFile !== undefined && (cachedData === undefined || script.cachedDataRejected)) process.once('exit', () => writeCache(cacheFile, script))
+  const module = {exports: {}}
+  const run = script.runInThisContext() as (...args: unknown[]) => void
+  run.call(module.exports, module.exports, bundleRequire(file), module, file, path.dirname(file))
+  loaded.set(file, module.exports)
+  return module.exports as T
+}
+
+/**
+ * The bundle's require(), which also stands for its import(): esbuild turned `import(url)` into
+ * `require(url)`, so a file: URL is read as its path. Node (>= 20.19) requires an ES module
+ * without top-level await as its namespace, marked __esModule when it has a default export, which
+ * esbuild's import() interop then reads as import() would have.
+ */
+function bundleRequire(file: string): NodeJS.Require {
+  const base = createRequire(file)
+  const require = (id: string): unknown => base(id.startsWith('file:') ? fileURLToPath(id) : id)
+  return Object.assign(require, {resolve: base.resolve, cache: base.cache, main: base.main, extensions: base.extensions})
+}
+
+/**
+ * The cache of this bundle file as it is now (size and mtime: a rebuilt bundle gets a new one),
+ * for this Node and its flags, in a directory of this user's only; undefined when there is none.
+ */
+function cacheFileFor(file: string): string | undefined {
+  try {
+    const dir = cacheDir()
+    if (dir === undefined) return undefined
+    const stat = fs.statSync(file)
+    const key = [path.basename(file), stat.size, Math.trunc(stat.mtimeMs), process.version, process.arch, ...process.execArgv].join('\0')
+    return path.join(dir, `${hash(key)}.bin`)
+  } catch {
+    return undefined
+  }
+}
+
+/** `<tmpdir>/breyta-compile-cache-<uid>`, made private to this user; undefined if someone else could write it. */
+function cacheDir(): string | undefined {
+  const uid = process.getuid?.()
+  const dir = path.join(os.tmpdir(), `breyta-compile-cache${uid === undefined ? '' : `-${uid}`}`)
+  fs.mkdirSync(dir, {recursive: true, mode: 0o700})
+  const stat = fs.lstatSync(dir)
+  if (!stat.isDirectory() || (uid !== undefined && (stat.uid !== uid || (stat.mode & 0o022) !== 0))) return undefined
+  return dir
+}
+
+/** FNV-1a, 32 bits, as hex: a file name, not a checksum (V8 checks the data it is given). */
+function hash(text: string): string {
+  let h = 0x811c9dc5
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193)
+  return (h >>> 0).toString(16).padStart(8, '0')
+}
+
+function readCache(file: string): Buffer | undefined {
+  try {
+    return fs.readFileSync(file)
+  } catch {
+    return undefined
+  }
+}
+
+/** Whole or not at all: written aside, then renamed over (concurrent CLIs may race; either file is good). */
+function writeCache(file: string, script: vm.Script): void {
+  const tmp = `${file}.${process.pid}.tmp`
+  try {
+    fs.writeFileSync(tmp, script.createCachedData(), {mode: 0o600})
+    fs.renameSync(tmp, file)
+  } catch {
+    fs.rmSync(tmp, {force: true})
+  }
+}
