@@ -1,6 +1,6 @@
 /**
  * Run a CommonJS bundle with V8's code cache, Node 20's stand-in for node:module's
- * enableCompileCache (Node 22). Compiling the CLI's ~1.5 MB of JavaScript was a quarter of a
+ * enableCompileCache (Node 22). Compiling the CLI's ~2 MB of JavaScript was a quarter of a
  * command's start (issue 18); with the cache V8 reads back the code it compiled last time, for
  * the top level and for every function that ran. The cache is only a speed-up: when it cannot be
  * read, written or used (another Node, other flags, a changed bundle), the bundle compiles as usual.
@@ -14,20 +14,30 @@ import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 import vm from 'node:vm'
 
+/** A cache file not written for this long is removed when another is written. */
+const STALE_MS = 30 * 24 * 3600_000
+
 const loaded = new Map<string, unknown>()
 
-/** `require(file)` for a CommonJS bundle, compiled through the code cache. */
-export function requireCompiled<T>(file: string): T {
+/**
+ * `require(file)` for a CommonJS bundle, compiled through the code cache. `variant` names what
+ * this process will run (a command): each variant gets a cache of the functions it ran, starting
+ * from another variant's cache of the same bundle when it has none yet.
+ */
+export function requireCompiled<T>(file: string, variant: string): T {
   if (loaded.has(file)) return loaded.get(file) as T
   const source = fs.readFileSync(file, 'utf8')
-  const cacheFile = cacheFileFor(file)
-  const cachedData = cacheFile === undefined ? undefined : readCache(cacheFile)
-  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
-    filename: file,
-    cachedData,
-  })
-  // Written at exit, so the cache holds the functions this command compiled as well as the top level.
-  if (cacheFile !== undefined && (cachedData === undefined || script.cachedDataRejected)) process.once('exit', () => writeCache(cacheFile, script))
+  const cache = cacheFiles(file, variant)
+  const cachedData = cache === undefined ? undefined : readCache(cache)
+  // Not `(function …)`: V8 compiles a parenthesised function at once, all of it, and caches all of it.
+  const script = new vm.Script(`0, function (exports, require, module, __filename, __dirname) {${source}\n}`, {filename: file, cachedData: cachedData?.data})
+  // Written at exit, so the cache holds the functions this command compiled as well as the top
+  // level; not after a failure, which may have stopped before most of the command's work.
+  if (cache !== undefined && (cachedData?.file !== cache.own || script.cachedDataRejected)) {
+    process.once('exit', (code) => {
+      if (code === 0) writeCache(cache, script)
+    })
+  }
   const module = {exports: {}}
   const run = script.runInThisContext() as (...args: unknown[]) => void
   run.call(module.exports, module.exports, bundleRequire(file), module, file, path.dirname(file))
@@ -47,17 +57,25 @@ function bundleRequire(file: string): NodeJS.Require {
   return Object.assign(require, {resolve: base.resolve, cache: base.cache, main: base.main, extensions: base.extensions})
 }
 
+interface CacheFiles {
+  dir: string
+  /** `<bundle key>-`: every variant's cache of this bundle as it is now. */
+  prefix: string
+  own: string
+}
+
 /**
- * The cache of this bundle file as it is now (size and mtime: a rebuilt bundle gets a new one),
+ * The caches of this bundle file as it is now (size and mtime: a rebuilt bundle gets new ones),
  * for this Node and its flags, in a directory of this user's only; undefined when there is none.
  */
-function cacheFileFor(file: string): string | undefined {
+function cacheFiles(file: string, variant: string): CacheFiles | undefined {
   try {
     const dir = cacheDir()
     if (dir === undefined) return undefined
     const stat = fs.statSync(file)
-    const key = [path.basename(file), stat.size, Math.trunc(stat.mtimeMs), process.version, process.arch, ...process.execArgv].join('\0')
-    return path.join(dir, `${hash(key)}.bin`)
+    const key = [file, stat.size, Math.trunc(stat.mtimeMs), process.version, process.arch, ...process.execArgv].join('\0')
+    const prefix = `${hash(key)}-`
+    return {dir, prefix, own: path.join(dir, `${prefix}${variant.replace(/[^a-z0-9-]/g, '_') || '_'}.bin`)}
   } catch {
     return undefined
   }
@@ -80,21 +98,41 @@ function hash(text: string): string {
   return (h >>> 0).toString(16).padStart(8, '0')
 }
 
-function readCache(file: string): Buffer | undefined {
+/** This variant's cache, else another variant's of the same bundle. */
+function readCache(cache: CacheFiles): {file: string; data: Buffer} | undefined {
   try {
-    return fs.readFileSync(file)
+    return {file: cache.own, data: fs.readFileSync(cache.own)}
   } catch {
-    return undefined
+    try {
+      const other = fs.readdirSync(cache.dir).find((name) => name.startsWith(cache.prefix) && name.endsWith('.bin'))
+      return other === undefined ? undefined : {file: path.join(cache.dir, other), data: fs.readFileSync(path.join(cache.dir, other))}
+    } catch {
+      return undefined
+    }
   }
 }
 
 /** Whole or not at all: written aside, then renamed over (concurrent CLIs may race; either file is good). */
-function writeCache(file: string, script: vm.Script): void {
-  const tmp = `${file}.${process.pid}.tmp`
+function writeCache(cache: CacheFiles, script: vm.Script): void {
+  const tmp = `${cache.own}.${process.pid}.tmp`
   try {
     fs.writeFileSync(tmp, script.createCachedData(), {mode: 0o600})
-    fs.renameSync(tmp, file)
+    fs.renameSync(tmp, cache.own)
+    removeStale(cache.dir)
   } catch {
     fs.rmSync(tmp, {force: true})
+  }
+}
+
+/** Caches of bundles rebuilt or removed since: nothing reads them again. */
+function removeStale(dir: string): void {
+  const now = Date.now()
+  for (const name of fs.readdirSync(dir)) {
+    const file = path.join(dir, name)
+    try {
+      if (now - fs.statSync(file).mtimeMs > STALE_MS) fs.rmSync(file, {force: true})
+    } catch {
+      // Removed by another process meanwhile.
+    }
   }
 }
