@@ -73,7 +73,8 @@ function cacheFiles(file: string, variant: string): CacheFiles | undefined {
     const dir = cacheDir()
     if (dir === undefined) return undefined
     const stat = fs.statSync(file)
-    const key = [file, stat.size, Math.trunc(stat.mtimeMs), process.version, process.arch, ...process.execArgv].join('\0')
+    // V8 refuses a cache made under other flags: NODE_OPTIONS and the command line give them.
+    const key = [file, stat.size, Math.trunc(stat.mtimeMs), process.version, process.arch, process.env.NODE_OPTIONS ?? '', ...process.execArgv].join('\0')
     const prefix = `${hash(key)}-`
     return {dir, prefix, own: path.join(dir, `${prefix}${variant.replace(/[^a-z0-9-]/g, '_') || '_'}.bin`)}
   } catch {
