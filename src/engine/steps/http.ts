@@ -11,7 +11,7 @@ import {connectionAs, httpConnection} from './connection-types.js'
 import {fields, type ConfigShape} from './schema.js'
 import {done, StepError, type StepContext, type StepExecutor} from './types.js'
 
-type HttpConnection = z.output<typeof httpConnection>
+type HttpConnection = z.output<ReturnType<typeof httpConnection>>
 
 /** The step's config; `:json` and `:body` are sent as written (JSON text, or a string body as is). */
 const httpConfig = {

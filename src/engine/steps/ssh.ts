@@ -98,7 +98,7 @@ function buildCommand(c: SshConfig, ctx: StepContext): string {
   return `export ${assigns.join(' ')}; ${command}`
 }
 
-type SshConnection = z.output<typeof sshConnection>
+type SshConnection = z.output<ReturnType<typeof sshConnection>>
 
 const AUTH_SLOTS = ['private-key', 'password', 'passphrase']
 
