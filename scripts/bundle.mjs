@@ -94,10 +94,11 @@ const oclifSort = {
     })
   },
 }
-await build({
+const cliBuild = await build({
   stdin: {contents: cliEntry, resolveDir: dist, sourcefile: 'cli-entry.cjs'},
   plugins: [builtinsOnce, oclifSort],
   outfile: path.join(out, 'chunks', 'cli.cjs'),
+  write: false,
   bundle: true,
   format: 'cjs',
   platform: 'node',
@@ -112,6 +113,15 @@ await build({
   banner: {js: "const __breytaModuleUrl = require('node:url').pathToFileURL(__filename).href;"},
   logLevel: 'warning',
 })
+// ASCII only, so Node reads it as a one-byte string (compile-cache.ts): esbuild escapes strings
+// but leaves comments (→, §, …) and one regex of ansis as written, and with them the 2 MB read
+// as UTF-16, three times slower. \uXXXX means the same in a comment, a string or a regex.
+const [cliFile] = cliBuild.outputFiles
+fs.mkdirSync(path.dirname(cliFile.path), {recursive: true})
+fs.writeFileSync(
+  cliFile.path,
+  cliFile.text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`),
+)
 for (const id of cliCommands) {
   const file = path.join(out, 'commands', `${id}.js`)
   const main = path

@@ -7,6 +7,7 @@
  * Node 20 gives such a script no loader for import() once it comes from the cache
  * (ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING), so the bundle has none: see bundleRequire.
  */
+import {isAscii} from 'node:buffer'
 import fs from 'node:fs'
 import {createRequire} from 'node:module'
 import os from 'node:os'
@@ -26,7 +27,7 @@ const loaded = new Map<string, unknown>()
  */
 export function requireCompiled<T>(file: string, variant: string): T {
   if (loaded.has(file)) return loaded.get(file) as T
-  const source = fs.readFileSync(file, 'utf8')
+  const source = readSource(file)
   const cache = cacheFiles(file, variant)
   const cachedData = cache === undefined ? undefined : readCache(cache)
   // Not `(function …)`: V8 compiles a parenthesised function at once, all of it, and caches all of it.
@@ -43,6 +44,12 @@ export function requireCompiled<T>(file: string, variant: string): T {
   run.call(module.exports, module.exports, bundleRequire(file), module, file, path.dirname(file))
   loaded.set(file, module.exports)
   return module.exports as T
+}
+
+/** ASCII (as scripts/bundle.mjs writes the CLI's) read as latin1: a one-byte string, ~3x faster than UTF-8's decoding. */
+function readSource(file: string): string {
+  const bytes = fs.readFileSync(file)
+  return isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8')
 }
 
 /**
