@@ -66,7 +66,9 @@ function bundleRequire(file: string): NodeJS.Require {
 
 interface CacheFiles {
   dir: string
-  /** `<bundle key>-`: every variant's cache of this bundle as it is now. */
+  /** `<file key>-`: every cache of this bundle file, as it is now or was. */
+  file: string
+  /** `<file key>-<build key>-`: every variant's cache of this bundle as it is now. */
   prefix: string
   own: string
 }
@@ -81,9 +83,9 @@ function cacheFiles(file: string, variant: string): CacheFiles | undefined {
     if (dir === undefined) return undefined
     const stat = fs.statSync(file)
     // V8 refuses a cache made under other flags: NODE_OPTIONS and the command line give them.
-    const key = [file, stat.size, Math.trunc(stat.mtimeMs), process.version, process.arch, process.env.NODE_OPTIONS ?? '', ...process.execArgv].join('\0')
-    const prefix = `${hash(key)}-`
-    return {dir, prefix, own: path.join(dir, `${prefix}${variant.replace(/[^a-z0-9-]/g, '_') || '_'}.bin`)}
+    const build = [stat.size, Math.trunc(stat.mtimeMs), process.version, process.arch, process.env.NODE_OPTIONS ?? '', ...process.execArgv].join('\0')
+    const prefix = `${hash(file)}-${hash(build)}-`
+    return {dir, file: `${hash(file)}-`, prefix, own: path.join(dir, `${prefix}${variant.replace(/[^a-z0-9-]/g, '_') || '_'}.bin`)}
   } catch {
     return undefined
   }
@@ -126,19 +128,19 @@ function writeCache(cache: CacheFiles, script: vm.Script): void {
   try {
     fs.writeFileSync(tmp, script.createCachedData(), {mode: 0o600})
     fs.renameSync(tmp, cache.own)
-    removeStale(cache.dir)
+    removeStale(cache)
   } catch {
     fs.rmSync(tmp, {force: true})
   }
 }
 
-/** Caches of bundles rebuilt or removed since: nothing reads them again. */
-function removeStale(dir: string): void {
+/** Caches nothing reads again: of this bundle file as it was before a rebuild, and any not written for a month. */
+function removeStale(cache: CacheFiles): void {
   const now = Date.now()
-  for (const name of fs.readdirSync(dir)) {
-    const file = path.join(dir, name)
+  for (const name of fs.readdirSync(cache.dir)) {
+    const file = path.join(cache.dir, name)
     try {
-      if (now - fs.statSync(file).mtimeMs > STALE_MS) fs.rmSync(file, {force: true})
+      if ((name.startsWith(cache.file) && !name.startsWith(cache.prefix)) || now - fs.statSync(file).mtimeMs > STALE_MS) fs.rmSync(file, {force: true})
     } catch {
       // Removed by another process meanwhile.
     }

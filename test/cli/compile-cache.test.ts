@@ -57,7 +57,7 @@ describe('code cache', () => {
     const f = fixture()
     expect(await f.drive('flows-run')).toBe('42')
     const [first] = f.caches()
-    expect(f.caches()).toEqual([expect.stringMatching(/^[0-9a-f]{8}-flows-run\.bin$/)])
+    expect(f.caches()).toEqual([expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{8}-flows-run\.bin$/)])
     const written = fs.readFileSync(path.join(f.cacheDir, first!))
     const stat = fs.statSync(path.join(f.cacheDir, first!))
     expect(stat.mode & 0o777).toBe(0o600)
@@ -75,15 +75,17 @@ describe('code cache', () => {
     expect(f.caches()).toEqual([first, first!.replace('flows-run', 'runs-list')].sort())
   })
 
-  it('a changed bundle gets a new cache; a bad cache file is refused and written again', async () => {
+  it('a changed bundle gets a new cache and its old ones go; a bad cache file is refused and written again', async () => {
     const f = fixture()
     await f.drive('a')
-    const [old] = f.caches()
+    await f.drive('b')
+    const old = f.caches()
+    expect(old).toHaveLength(2)
     fs.appendFileSync(f.bundle, '// changed\n')
     expect(await f.drive('a')).toBe('42')
-    const fresh = f.caches().filter((name) => name !== old)
-    expect(fresh).toHaveLength(1)
-    expect(fresh[0]!.slice(0, 8)).not.toBe(old!.slice(0, 8))
+    const fresh = f.caches()
+    expect(fresh).toEqual([expect.stringMatching(/-a\.bin$/)])
+    expect(old).not.toContain(fresh[0])
 
     fs.writeFileSync(path.join(f.cacheDir, fresh[0]!), 'not a code cache')
     expect(await f.drive('a')).toBe('42')
@@ -114,7 +116,7 @@ describe('the CLI through its code cache', () => {
     const env = {TMPDIR: tmp}
     const first = await cli(['flows', 'run', 'one', '--wait', '--json'], {cwd: t.root, env})
     const caches = fs.readdirSync(path.join(tmp, `breyta-compile-cache${process.getuid ? `-${process.getuid()}` : ''}`))
-    expect(caches).toEqual([expect.stringMatching(/^[0-9a-f]{8}-flows-run\.bin$/)])
+    expect(caches).toEqual([expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{8}-flows-run\.bin$/)])
     const second = await cli(['flows', 'run', 'one', '--wait', '--json'], {cwd: t.root, env})
     for (const r of [first, second]) {
       expect(r.code).toBe(0)
