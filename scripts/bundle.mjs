@@ -106,7 +106,7 @@ const cliBuild = await build({
   external,
   // import() becomes require() (compile-cache.ts's bundleRequire: Node 20 has no import() for a
   // script from the code cache). oclif imports commands/<id>.js and the hooks that way, and
-  // Node >= 20.19 requires an ES module without top-level await: Ink, which has it, stays with `tui`.
+  // Node 20.19+ and 22.12+ require an ES module without top-level await: Ink, which has it, stays with `tui`.
   supported: {'dynamic-import': false},
   // The ES modules' import.meta.url (lazy.ts's createRequire, worker-pool.ts's worker URL) is this file's.
   define: {'import.meta.url': '__breytaModuleUrl'},

@@ -54,7 +54,7 @@ function readSource(file: string): string {
 
 /**
  * The bundle's require(), which also stands for its import(): esbuild turned `import(url)` into
- * `require(url)`, so a file: URL is read as its path. Node (>= 20.19) requires an ES module
+ * `require(url)`, so a file: URL is read as its path. Node (20.19+, 22.12+) requires an ES module
  * without top-level await as its namespace, marked __esModule when it has a default export, which
  * esbuild's import() interop then reads as import() would have.
  */
