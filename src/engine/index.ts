@@ -72,10 +72,10 @@ type Operations = typeof import('./operations/index.js')
 type Lazy<F> = F extends (...args: infer A) => infer R ? (...args: A) => Promise<Awaited<R>> : never
 let operations: Promise<Operations> | undefined
 function lazy<K extends keyof Operations>(name: K): Lazy<Operations[K]> {
-  return (async (...args: unknown[]) => {
-    operations ??= import('./operations/index.js')
-    return ((await operations)[name] as (...a: unknown[]) => unknown)(...args)
-  }) as Lazy<Operations[K]>
+  return lazyFrom(() => (operations ??= import('./operations/index.js')), name)
+}
+function lazyFrom<M, K extends keyof M>(load: () => Promise<M>, name: K): Lazy<M[K]> {
+  return (async (...args: unknown[]) => ((await load())[name] as (...a: unknown[]) => unknown)(...args)) as Lazy<M[K]>
 }
 
 /** Create a run pinned to the exact flow text (concurrency admission included); does not execute it. */
@@ -111,7 +111,8 @@ export const completeWaitAndContinue = lazy('completeWaitAndContinue')
 /** Without a daemon, the process that ended a run starts what queued behind it (the CLI and the TUI alike). */
 export const continueQueuedRuns = lazy('continueQueuedRuns')
 export type {CompleteAndContinueOptions, ContinuedRun, ContinueQueuedOptions, HandedTo, StartedRun, StartRunOptions} from './operations/continue.js'
-export const startDaemon = lazy('startDaemon')
+/** The daemon itself (its HTTP server, timers, schedules and watcher) loads only for `daemon start`, not with the operations. */
+export const startDaemon = lazyFrom(() => import('./daemon/daemon.js'), 'startDaemon')
 /** `daemon start --detach`: start a daemon in the background and return once it answers. */
 export const spawnDetachedDaemon = lazy('spawnDetachedDaemon')
 export type {DetachedDaemon, DetachOptions} from './daemon/control.js'

@@ -8,7 +8,6 @@ export {cancelRun, createRun, driveRun, resumeRun, retryRun} from '../runtime/ru
 export {listFlows, newFlow, pushFlow, showFlow, validateFlow} from './flows.js'
 export {diffFlow, listVersions, parseDiffSide, promoteFlow, releaseFlow} from './releasing.js'
 export {activeRuns, admitQueued, flowsWithQueuedRuns} from '../runtime/concurrency.js'
-export {startDaemon} from '../daemon/daemon.js'
 export {completeWaitAndContinue, continueQueuedRuns, startRun} from './continue.js'
 export {spawnDetachedDaemon, stopDaemon, waitForDaemon} from '../daemon/control.js'
 export {followRun} from './follow.js'

@@ -6,9 +6,10 @@
  * overwrites: a run id that exists is refused, so importing twice cannot fork a run.
  */
 import crypto from 'node:crypto'
-import {z} from 'zod'
+import * as z from 'zod'
 import {BreytaError} from '../errors.js'
 import {codeEvent, kebabEvent} from '../journal/casing.js'
+import {lazyValue} from '../lazy.js'
 import type {UnsequencedEvent} from '../journal/events.js'
 import type {RunView} from '../journal/projection.js'
 import {isRunId} from '../store/names.js'
@@ -18,18 +19,21 @@ import type {Workspace} from '../workspace/workspace.js'
 export const EXPORT_FORMAT = 'breyta-run-export'
 export const EXPORT_VERSION = 1
 
-const ExportDocument = z.object({
-  format: z.literal(EXPORT_FORMAT),
-  version: z.literal(EXPORT_VERSION),
-  run: z.string(),
-  flow: z.string(),
-  sha256: z.string().regex(/^[0-9a-f]{64}$/),
-  definition: z.string(),
-  'exported-at': z.string(),
-  events: z.array(z.looseObject({type: z.string(), seq: z.number().int().positive(), at: z.string()})).min(1),
-  resources: z.array(z.object({name: z.string(), 'content-type': z.string(), base64: z.string()})),
-})
-export type RunExport = z.infer<typeof ExportDocument>
+/** Built on first use: the operations load for every run command, an import is rare. */
+const ExportDocument = lazyValue(() =>
+  z.object({
+    format: z.literal(EXPORT_FORMAT),
+    version: z.literal(EXPORT_VERSION),
+    run: z.string(),
+    flow: z.string(),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/),
+    definition: z.string(),
+    'exported-at': z.string(),
+    events: z.array(z.looseObject({type: z.string(), seq: z.number().int().positive(), at: z.string()})).min(1),
+    resources: z.array(z.object({name: z.string(), 'content-type': z.string(), base64: z.string()})),
+  }),
+)
+export type RunExport = z.infer<ReturnType<typeof ExportDocument>>
 
 /** The run as one document (its journal as it stands: what is durable, nothing in flight). */
 export async function exportRun(ws: Workspace, runId: string): Promise<RunExport> {
@@ -66,7 +70,7 @@ export function parseRunExport(text: string, source: string): RunExport {
       hint: 'Pass a file written by `breyta runs export RUN --out FILE`.',
     })
   }
-  const parsed = ExportDocument.safeParse(raw)
+  const parsed = ExportDocument().safeParse(raw)
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!
     const where = issue.path.length ? ` at ${issue.path.join('.')}` : ''

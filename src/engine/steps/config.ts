@@ -1,5 +1,5 @@
 /** Reads of a step's EDN config map, typed by its shape, with messages that name the key. */
-import type {z} from 'zod'
+import type * as z from 'zod'
 import {toJson, type Json} from '../edn/json.js'
 import {field, List, Sym, type EdnMap, type Value} from '../edn/values.js'
 import {configError, exitCodes, fields, type ConfigShape} from './schema.js'
@@ -89,7 +89,7 @@ export class StepConfig<S extends ConfigShape = ConfigShape> {
   okExitCodes(): number[] {
     const v = this.value('ok-exit-codes')
     if (v === undefined) return [0]
-    const parsed = exitCodes.safeParse(v)
+    const parsed = exitCodes().safeParse(v)
     if (!parsed.success)
       throw new StepError(`:${this.type} step: ${OK_EXIT_CODES_PROBLEM}`, {retryable: false, hint: 'Fix :ok-exit-codes in the step config, e.g. [0 3].'})
     return parsed.data
@@ -124,5 +124,5 @@ const OK_EXIT_CODES_PROBLEM = ':ok-exit-codes must be a non-empty vector of exit
 
 /** The problem with an `:ok-exit-codes` value (a vector of integers 0–255), if any. */
 export function okExitCodesProblem(v: Value): string | undefined {
-  return exitCodes.safeParse(v).success ? undefined : OK_EXIT_CODES_PROBLEM
+  return exitCodes().safeParse(v).success ? undefined : OK_EXIT_CODES_PROBLEM
 }

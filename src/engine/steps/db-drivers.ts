@@ -7,8 +7,8 @@ import fs from 'node:fs'
 import path from 'node:path'
 import type DatabaseModule from 'better-sqlite3'
 import type PgModule from 'pg'
-import {z} from 'zod'
-import {lazyRequire} from '../lazy.js'
+import * as z from 'zod'
+import {lazyRequire, lazyValue} from '../lazy.js'
 import type {Value} from '../edn/values.js'
 import {namedToPositional, pgValue, sqliteValue, type Params} from './db-params.js'
 import {StepError} from './types.js'
@@ -35,9 +35,9 @@ export interface DbDriver {
 const SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 /** What a driver's error carries: SQLite's code (SQLITE_BUSY) or PostgreSQL's SQLSTATE. */
-const driverError = z
-  .object({code: z.string().optional().catch(undefined), message: z.string().optional().catch(undefined)})
-  .catch({code: undefined, message: undefined})
+const driverError = lazyValue(() =>
+  z.object({code: z.string().optional().catch(undefined), message: z.string().optional().catch(undefined)}).catch({code: undefined, message: undefined}),
+)
 
 function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err)
@@ -97,7 +97,7 @@ export function sqliteDriver(file: string): DbDriver {
 
 function sqliteError(err: unknown): StepError {
   if (err instanceof StepError) return err
-  const e = driverError.parse(err)
+  const e = driverError().parse(err)
   // Lock contention past the busy timeout may clear up; bad SQL or a constraint will not.
   const retryable = e.code === 'SQLITE_BUSY' || e.code === 'SQLITE_LOCKED'
   return new StepError(`db (sqlite): ${e.message ?? String(err)}`, {retryable, details: e.code === undefined ? undefined : {code: e.code}, cause: err})
@@ -155,7 +155,7 @@ export function postgresDriver(url: string): DbDriver {
       } catch (err) {
         if (err instanceof StepError) throw err
         if (signal.aborted) throw new StepError('db (postgres): cancelled', {retryable: false, cause: err})
-        const e = driverError.parse(err)
+        const e = driverError().parse(err)
         // SQLSTATE classes 08 (connection), 40 (serialization/deadlock), 53/57 (resources,
         // shutdown) may succeed later; syntax, constraint and data errors will not.
         const retryable = e.code === undefined || /^(08|40|53|57)/.test(e.code)

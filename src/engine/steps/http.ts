@@ -3,7 +3,7 @@
  * says JSON). 5xx and 429 are retryable failures; other 4xx are not. A connection supplies the
  * base URL and auth (bearer / basic / header), naming secrets, never holding them.
  */
-import type {z} from 'zod'
+import type * as z from 'zod'
 import {fromJson} from '../edn/json.js'
 import {emap} from '../edn/values.js'
 import {StepConfig} from './config.js'
@@ -11,7 +11,7 @@ import {connectionAs, httpConnection} from './connection-types.js'
 import {fields, type ConfigShape} from './schema.js'
 import {done, StepError, type StepContext, type StepExecutor} from './types.js'
 
-type HttpConnection = z.output<typeof httpConnection>
+type HttpConnection = z.output<ReturnType<typeof httpConnection>>
 
 /** The step's config; `:json` and `:body` are sent as written (JSON text, or a string body as is). */
 const httpConfig = {

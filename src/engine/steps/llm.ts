@@ -9,8 +9,9 @@
  *   - anthropic: POST {base-url}/v1/messages (default base https://api.anthropic.com); a
  *     base-url that already ends in `/v1` gets just `/messages`, so both spellings work.
  */
-import {z} from 'zod'
+import * as z from 'zod'
 import {fromJson} from '../edn/json.js'
+import {lazyValue} from '../lazy.js'
 import {emap, isMap, type EdnMap, type Value} from '../edn/values.js'
 import {StepConfig} from './config.js'
 import {fields, type ConfigShape} from './schema.js'
@@ -18,7 +19,7 @@ import {connectionAs, llmConnection} from './connection-types.js'
 import {bodyAs, excerpt, failForStatus, joinUrl, providerFetch} from './provider-fetch.js'
 import {done, StepError, type StepContext, type StepExecutor, type StepOutcome} from './types.js'
 
-type LlmConnection = z.output<typeof llmConnection>
+type LlmConnection = z.output<ReturnType<typeof llmConnection>>
 
 /** The step's config; `:messages` is read by readMessages, which names the message at fault. */
 const llmConfig = {
@@ -67,26 +68,30 @@ function fail(message: string, hint?: string): never {
   throw new StepError(`:llm step: ${message}`, {retryable: false, hint})
 }
 
-/** What a provider sent that we read; anything odd in a field reads as absent (usage as 0). */
-const model = z.string().optional().catch(undefined)
-const tokens = z.number().optional().catch(undefined)
+/** What a provider sent that we read; anything odd in a field reads as absent (usage as 0). Built on first use. */
+const model = () => z.string().optional().catch(undefined)
+const tokens = () => z.number().optional().catch(undefined)
 /** Some compatibles return content as an array of parts; only the text ones count. */
-const part = z.object({type: z.unknown(), text: z.string().optional().catch(undefined)}).catch({type: undefined, text: undefined})
+const part = () => z.object({type: z.unknown(), text: z.string().optional().catch(undefined)}).catch({type: undefined, text: undefined})
 
-const openAiReply = z.object({
-  model,
-  choices: z.tuple(
-    [z.object({message: z.object({content: z.union([z.string(), z.array(part).transform((ps) => ps.map((p) => p.text ?? '').join(''))])})})],
-    z.unknown(),
-  ),
-  usage: z.object({prompt_tokens: tokens, completion_tokens: tokens}).optional().catch(undefined),
-})
+const openAiReply = lazyValue(() =>
+  z.object({
+    model: model(),
+    choices: z.tuple(
+      [z.object({message: z.object({content: z.union([z.string(), z.array(part()).transform((ps) => ps.map((p) => p.text ?? '').join(''))])})})],
+      z.unknown(),
+    ),
+    usage: z.object({prompt_tokens: tokens(), completion_tokens: tokens()}).optional().catch(undefined),
+  }),
+)
 
-const anthropicReply = z.object({
-  model,
-  content: z.array(part),
-  usage: z.object({input_tokens: tokens, output_tokens: tokens}).optional().catch(undefined),
-})
+const anthropicReply = lazyValue(() =>
+  z.object({
+    model: model(),
+    content: z.array(part()),
+    usage: z.object({input_tokens: tokens(), output_tokens: tokens()}).optional().catch(undefined),
+  }),
+)
 
 function readMessages(cfg: LlmConfig): ChatMessage[] {
   const v = cfg.get('messages')
@@ -131,7 +136,7 @@ async function callOpenAi(conn: LlmConnection, req: ChatRequest, ctx: StepContex
     signal: ctx.signal,
   })
   if (res.status < 200 || res.status >= 300) failForStatus('llm', res)
-  const body = bodyAs(res, openAiReply)
+  const body = bodyAs(res, openAiReply())
   if (body === undefined) throw new StepError(`llm: unexpected chat completion response: ${excerpt(res.text)}`, {retryable: false})
   return {
     text: body.choices[0].message.content,
@@ -165,7 +170,7 @@ async function callAnthropic(conn: LlmConnection, req: ChatRequest, ctx: StepCon
     signal: ctx.signal,
   })
   if (res.status < 200 || res.status >= 300) failForStatus('llm', res)
-  const body = bodyAs(res, anthropicReply)
+  const body = bodyAs(res, anthropicReply())
   if (body === undefined) throw new StepError(`llm: unexpected messages response: ${excerpt(res.text)}`, {retryable: false})
   return {
     text: body.content

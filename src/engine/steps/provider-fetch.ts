@@ -4,7 +4,8 @@
  * `:retry`) because providers tell us *when* to come back (Retry-After), and a rate limit
  * should not burn one of the user's journaled attempts.
  */
-import {z} from 'zod'
+import * as z from 'zod'
+import {lazyValue} from '../lazy.js'
 import {StepError} from './types.js'
 
 export interface ProviderRequest {
@@ -100,7 +101,7 @@ function jsonOrUndefined(text: string): unknown {
 }
 
 function requestFailed(req: ProviderRequest, err: unknown): StepError {
-  const cause = err instanceof Error ? (withCause.safeParse(err).data?.cause.message ?? err.message) : String(err)
+  const cause = err instanceof Error ? (withCause().safeParse(err).data?.cause.message ?? err.message) : String(err)
   return new StepError(`${req.label}: request to ${new URL(req.url).origin} failed: ${cause}`, {cause: err})
 }
 
@@ -136,7 +137,7 @@ export async function providerFetch(req: ProviderRequest): Promise<ProviderRespo
 }
 
 /** fetch's TypeError says only "fetch failed"; the reason (ECONNREFUSED, a DNS miss) is its cause. */
-const withCause = z.object({cause: z.object({message: z.string()})})
+const withCause = lazyValue(() => z.object({cause: z.object({message: z.string()})}))
 
 /** The JSON body read through a provider's schema; undefined when it was not JSON or not that shape. */
 export function bodyAs<T extends z.ZodType>(res: ProviderResponse, schema: T): z.output<T> | undefined {

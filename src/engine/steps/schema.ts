@@ -5,10 +5,11 @@
  * Each step declares its config's shape from these once (a `ConfigShape`); StepConfig reads a
  * field through it when the step needs the field, so a field is checked exactly when it was before.
  */
-import {z} from 'zod'
+import * as z from 'zod'
 import {toJson} from '../edn/json.js'
 import {isMap, Keyword, type EdnMap, type Value} from '../edn/values.js'
 import {parseDuration} from '../flow/duration.js'
+import {lazyValue} from '../lazy.js'
 import {StepError} from './types.js'
 
 /** A step config's fields by keyword name. */
@@ -104,8 +105,8 @@ export const fields = {
   value: z.custom<Value>((v) => v !== undefined && v !== null, MISSING),
 }
 
-/** `:ok-exit-codes`: a non-empty vector of integers 0–255. */
-export const exitCodes = z.array(z.union([z.number(), z.bigint()]).transform(Number).pipe(z.int().min(0).max(255))).min(1)
+/** `:ok-exit-codes`: a non-empty vector of integers 0–255 (built on first use: only exec and ssh read it). */
+export const exitCodes = lazyValue(() => z.array(z.union([z.number(), z.bigint()]).transform(Number).pipe(z.int().min(0).max(255))).min(1))
 
 /** The StepError for a field that did not parse, worded as breyta always has. */
 export function configError(type: string, key: string, error: z.ZodError): StepError {

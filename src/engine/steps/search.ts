@@ -9,15 +9,16 @@
  *     the secret named by `:auth {:api-key :brave-key}` (base-url default
  *     https://api.search.brave.com) → web.results[].{title,url,description}.
  */
-import {z} from 'zod'
+import * as z from 'zod'
 import {emap, type EdnMap} from '../edn/values.js'
+import {lazyValue} from '../lazy.js'
 import {StepConfig} from './config.js'
 import {fields, type ConfigShape} from './schema.js'
 import {connectionAs, searchConnection} from './connection-types.js'
 import {bodyAs, excerpt, failForStatus, joinUrl, providerFetch} from './provider-fetch.js'
 import {done, StepError, type StepContext, type StepExecutor, type StepOutcome} from './types.js'
 
-type SearchConnection = z.output<typeof searchConnection>
+type SearchConnection = z.output<ReturnType<typeof searchConnection>>
 
 interface Hit {
   title: string
@@ -34,12 +35,12 @@ const searchConfig = {
 } satisfies ConfigShape
 
 /** A non-empty string, else empty. */
-const text = z.string().min(1).catch('')
+const text = () => z.string().min(1).catch('')
 
 /** Results as the provider lists them: only those with a URL count; the snippet is under `snippetKey`. */
 function hits(snippetKey: 'content' | 'description') {
   const hit = z
-    .object({url: z.string(), title: text, [snippetKey]: text})
+    .object({url: z.string(), title: text(), [snippetKey]: text()})
     .transform((r): Hit => ({title: r.title ?? '', url: r.url ?? '', snippet: r[snippetKey] ?? ''}))
   return z
     .array(hit.nullable().catch(null))
@@ -48,16 +49,18 @@ function hits(snippetKey: 'content' | 'description') {
     .transform((rs) => (rs ?? []).filter((r) => r !== null))
 }
 
-/** SearXNG with format=json; any JSON answer without results is no results. */
-const searxngReply = z.object({results: hits('content')}).catch({results: []})
-const braveReply = z
-  .object({
-    web: z
-      .object({results: hits('description')})
-      .optional()
-      .catch(undefined),
-  })
-  .catch({web: undefined})
+/** SearXNG with format=json; any JSON answer without results is no results. Built on first use. */
+const searxngReply = lazyValue(() => z.object({results: hits('content')}).catch({results: []}))
+const braveReply = lazyValue(() =>
+  z
+    .object({
+      web: z
+        .object({results: hits('description')})
+        .optional()
+        .catch(undefined),
+    })
+    .catch({web: undefined}),
+)
 
 async function searxng(conn: SearchConnection, query: string, limit: number, ctx: StepContext): Promise<Hit[]> {
   const base = conn['base-url']
@@ -68,7 +71,7 @@ async function searxng(conn: SearchConnection, query: string, limit: number, ctx
   const res = await providerFetch({label: 'search', url: url.toString(), signal: ctx.signal})
   if (res.status < 200 || res.status >= 300) failForStatus('search', res)
   if (res.body === undefined) throw new StepError(`search: SearXNG did not answer JSON (is format=json enabled?): ${excerpt(res.text)}`, {retryable: false})
-  return (bodyAs(res, searxngReply)?.results ?? []).slice(0, limit)
+  return (bodyAs(res, searxngReply())?.results ?? []).slice(0, limit)
 }
 
 async function brave(conn: SearchConnection, query: string, limit: number, ctx: StepContext): Promise<Hit[]> {
@@ -80,7 +83,7 @@ async function brave(conn: SearchConnection, query: string, limit: number, ctx: 
   url.searchParams.set('count', String(Math.min(limit, 20)))
   const res = await providerFetch({label: 'search', url: url.toString(), headers: {'X-Subscription-Token': ctx.secret(secretName)}, signal: ctx.signal})
   if (res.status < 200 || res.status >= 300) failForStatus('search', res)
-  return (bodyAs(res, braveReply)?.web?.results ?? []).slice(0, limit)
+  return (bodyAs(res, braveReply())?.web?.results ?? []).slice(0, limit)
 }
 
 const PROVIDERS: Record<string, (conn: SearchConnection, query: string, limit: number, ctx: StepContext) => Promise<Hit[]>> = {searxng, brave}

@@ -27,7 +27,7 @@ import {homedir} from 'node:os'
 import path from 'node:path'
 import type Ssh2Module from 'ssh2'
 import type {Client, ClientChannel, ConnectConfig} from 'ssh2'
-import type {z} from 'zod'
+import type * as z from 'zod'
 import {lazyRequire} from '../lazy.js'
 import {emap, type EdnMap} from '../edn/values.js'
 import {envProblems, stepEnv} from './child-env.js'
@@ -98,7 +98,7 @@ function buildCommand(c: SshConfig, ctx: StepContext): string {
   return `export ${assigns.join(' ')}; ${command}`
 }
 
-type SshConnection = z.output<typeof sshConnection>
+type SshConnection = z.output<ReturnType<typeof sshConnection>>
 
 const AUTH_SLOTS = ['private-key', 'password', 'passphrase']
 
