@@ -22,6 +22,41 @@ const HOOK = `{:slug :hook :name "hook"
 `
 
 describe('webhooks', () => {
+  it('under load, webhook runs are made by the worker threads; each runs once, to the end, with its own input', async () => {
+    // Each run holds its worker for a moment (an :exec step), so later webhooks find runs advancing.
+    t.writeFlow(
+      'busy',
+      `{:slug :busy :name "busy" :triggers [{:type :webhook :secret :hook-secret}]
+ :flow (let [i (flow/input)
+             w (flow/step :exec :work {:command ["sleep" "1"]})]
+         (flow/step :function :echo {:code "(fn [x] (:n x))" :input i}))}
+`,
+    )
+    await releaseFlow(t.ws, 'busy')
+    const d = await spawnDaemon(t.root, {env: {BREYTA_SECRET_HOOK_SECRET: 'k'}})
+    const post = (n: number) =>
+      fetch(`${d.url}/webhooks/busy`, {
+        method: 'POST',
+        body: JSON.stringify({n}),
+        headers: {'content-type': 'application/json', authorization: 'Bearer k'},
+      }).then(async (r) => ({status: r.status, run: ((await r.json()) as {run: string}).run}))
+    const first = await Promise.all([post(0), post(1)])
+    const health = async () => (await (await fetch(`${d.url}/healthz`)).json()) as {active: number; 'made-in-workers': number}
+    await until(async () => ((await health()).active >= 2 ? true : undefined))
+    const more = await Promise.all(Array.from({length: 10}, (_, i) => post(i + 2)))
+    const all = [...first, ...more]
+    expect(all.every((r) => r.status === 202)).toBe(true)
+    expect((await health())['made-in-workers']).toBeGreaterThan(0)
+    for (const [n, r] of all.entries()) {
+      const v = await until(() => {
+        const v = readRunView(t.ws.layout, r.run)
+        return v.status === 'completed' ? v : undefined
+      }, 20_000)
+      expect(v.output).toBe(n)
+      expect(readRunEvents(t.ws.layout, r.run).filter((e) => e.type === 'step_started' && e.step === 'work')).toHaveLength(1)
+    }
+  }, 60_000)
+
   it('starts a live run with the body as input, given the secret as bearer or as an HMAC signature', async () => {
     t.writeFlow('hook', HOOK)
     t.writeFlow('plain', `{:slug :plain :name "plain" :triggers [{:type :manual}] :flow (flow/input)}`)

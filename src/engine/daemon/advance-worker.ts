@@ -1,12 +1,16 @@
 /**
  * A daemon worker thread (worker-pool.ts): advances the runs the main thread hands it, so flow
  * code that computes or allocates never holds up the daemon's HTTP, timers and schedules.
- * Messages in: {type: 'advance', run, busy} and {type: 'abort', run}; out: {type: 'done', run,
- * result} or {type: 'failed', run, error}.
+ * Messages in: {type: 'advance', run, busy}, {type: 'start', run, request, busy} (create the
+ * run, then advance it) and {type: 'abort', run}; out: {type: 'created', run, view} after a
+ * start's creation, then {type: 'done', run, result} or {type: 'failed', run, error}.
  */
 import {parentPort, workerData} from 'node:worker_threads'
 import {toBreytaError} from '../errors.js'
+import {fromJson} from '../edn/json.js'
 import {advanceRun} from '../runtime/run-loop.js'
+import {createRun} from '../runtime/runs.js'
+import type {StartRequest} from './worker-pool.js'
 import {workspaceAt} from '../workspace/workspace.js'
 
 const data = workerData as {root: string; env: NodeJS.ProcessEnv; baseUrl: string}
@@ -17,14 +21,25 @@ const ws = workspaceAt(data.root, {env: data.env, poolMax: 4, baseUrl: data.base
 ws.store.signals.mute(true)
 const aborts = new Map<string, AbortController>()
 
-parentPort!.on('message', (m: {type: 'advance' | 'abort'; run: string; busy?: boolean}) => {
+/** A webhook's run (worker-pool.ts startIn): created here, reported, then advanced at once. */
+async function create(runId: string, request: StartRequest): Promise<void> {
+  const view = await createRun(ws, {...request, input: fromJson(request.input), env: data.env, id: runId})
+  parentPort!.postMessage({type: 'created', run: runId, view})
+}
+
+type Message =
+  {type: 'advance'; run: string; busy?: boolean} | {type: 'start'; run: string; request: StartRequest; busy?: boolean} | {type: 'abort'; run: string}
+
+parentPort!.on('message', (m: Message) => {
   if (m.type === 'abort') return void aborts.get(m.run)?.abort()
   // A run alone here flushes synchronously (fastest for it); with others waiting, flushes go to
   // the thread pool so the runs' flushes overlap instead of queueing behind each other.
   ws.store.journals.flushOffThread?.(m.busy === true || aborts.size > 0)
   const abort = new AbortController()
   aborts.set(m.run, abort)
-  advanceRun(ws, m.run, {env: data.env, signal: abort.signal})
+  const created = m.type === 'start' ? create(m.run, m.request) : Promise.resolve()
+  created
+    .then(() => advanceRun(ws, m.run, {env: data.env, signal: abort.signal}))
     .then((result) => parentPort!.postMessage({type: 'done', run: m.run, result}))
     .catch((err: unknown) => parentPort!.postMessage({type: 'failed', run: m.run, error: toBreytaError(err).toJSON()}))
     .finally(() => aborts.delete(m.run))

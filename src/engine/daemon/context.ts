@@ -1,5 +1,7 @@
 /** What the daemon's HTTP handlers and sub-services share. */
+import type {RunView} from '../journal/projection.js'
 import type {RunChanges} from './run-changes.js'
+import type {StartRequest} from './worker-pool.js'
 import type {Workspace} from '../workspace/workspace.js'
 
 export type LogLevel = 'info' | 'warn' | 'error' | 'debug'
@@ -12,6 +14,12 @@ export interface DaemonContext {
   log: DaemonLog
   /** Advance this run soon (it was created or a wait of it was completed). */
   schedule(runId: string): void
+  /**
+   * Create a webhook's run in a worker, which advances it at once (worker-pool.ts startIn); the
+   * run once it exists. Undefined (as the method, or as the answer while stopping): create it
+   * here and schedule it.
+   */
+  startInWorker?(runId: string, request: StartRequest): Promise<RunView | undefined>
   /** Change notices per run (long polls of GET /runs/RUN wait on them). */
   runChanges: RunChanges
 }

@@ -37,6 +37,9 @@ import {TimerIndex} from './timers.js'
 import {watchReleases, watchSignals, type Watchers} from './watcher.js'
 import {handleWebhook} from './webhooks.js'
 
+/** Runs advancing at once from which a webhook's run is made in a worker (startInWorker). */
+const BUSY_ADVANCES = 2
+
 export interface DaemonOptions {
   host?: string
   /** 0 picks a free port. */
@@ -67,6 +70,8 @@ export interface DaemonStats {
   queued: number
   timers: number
   advances: number
+  /** Webhook runs made by a worker thread (under load) rather than the main thread. */
+  'made-in-workers': number
   'schedules-fired': number
   recovered: ScanResult | null
   http: {connections: number; 'body-bytes': number}
@@ -146,6 +151,13 @@ export class Daemon {
     const workers = options.workers ?? ws.config.limits.workers
     this.pool = workers > 0 ? new WorkerPool(ws, {size: workers, baseUrl: http.url, heapMb: ws.config.limits.heapMb, env: this.env, log: out.log}) : undefined
     this.executor = this.createExecutor()
+    const pool = this.pool
+    // Under load only: the main thread, which serves every request, was the bottleneck of
+    // workload C while the workers had time to spare; a run made here and handed over answers
+    // sooner when little else runs (B: ~0.4 ms, two thread hops fewer before the 202).
+    if (pool)
+      this.ctx.startInWorker = async (id, request) =>
+        this.executor.active < BUSY_ADVANCES ? undefined : this.executor.startWith(id, (signal) => pool.startIn(id, request, signal))
     this.scheduler = new Scheduler(this.ctx)
     this.info = {
       pid: process.pid,
@@ -359,6 +371,7 @@ export class Daemon {
       queued: executor.queued,
       timers: this.timers.size,
       advances: executor.advances,
+      'made-in-workers': executor.startedElsewhere,
       'schedules-fired': this.scheduler.fired,
       recovered: this.recovered,
       http: http.load(),

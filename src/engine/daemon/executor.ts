@@ -29,6 +29,8 @@ export class Executor {
   private idleWaiters: (() => void)[] = []
   /** Advances done since start (for status and benchmarks). */
   advances = 0
+  /** Runs created and started elsewhere (startWith) since start. */
+  startedElsewhere = 0
 
   constructor(
     private readonly ws: Workspace,
@@ -65,6 +67,27 @@ export class Executor {
     this.pump()
   }
 
+  /**
+   * A run that `begin` creates and starts advancing elsewhere (a worker, for a webhook): in flight
+   * from now, so a schedule of it meanwhile is an advance after, as for any other. Resolves with
+   * the run once created; undefined when stopping (the caller creates it as before).
+   */
+  async startWith(runId: string, begin: (signal: AbortSignal) => Promise<{view: RunView; advanced: Promise<AdvanceResult>}>): Promise<RunView | undefined> {
+    if (!this.accepting || this.inFlight.has(runId)) return undefined
+    this.inFlight.add(runId)
+    let started: {view: RunView; advanced: Promise<AdvanceResult>}
+    try {
+      started = await begin(this.abort.signal)
+    } catch (err) {
+      this.again.delete(runId)
+      this.settled(runId)
+      throw err
+    }
+    this.startedElsewhere++
+    void this.run(runId, started.advanced)
+    return started.view
+  }
+
   /** Stop taking work; in-flight advances may finish until `graceMs`, then they are interrupted. */
   async stop(graceMs: number): Promise<void> {
     this.accepting = false
@@ -89,13 +112,17 @@ export class Executor {
     }
   }
 
-  private async run(runId: string): Promise<void> {
+  /** Advance `runId` until no one asks again; `first`: an advance already under way. */
+  private async run(runId: string, first?: Promise<AdvanceResult>): Promise<void> {
     try {
       for (;;) {
         this.again.delete(runId)
-        const r = this.options.advanceIn
-          ? await this.options.advanceIn(runId, this.abort.signal)
-          : await advanceRun(this.ws, runId, {...this.options.advance, signal: this.abort.signal})
+        const r = first
+          ? await first
+          : this.options.advanceIn
+            ? await this.options.advanceIn(runId, this.abort.signal)
+            : await advanceRun(this.ws, runId, {...this.options.advance, signal: this.abort.signal})
+        first = undefined
         this.advances++
         if (r.locked) this.options.onLocked(runId)
         else this.options.onAdvanced(r.view)
@@ -104,10 +131,14 @@ export class Executor {
     } catch (err) {
       this.options.onError(runId, err)
     } finally {
-      this.inFlight.delete(runId)
-      if (this.inFlight.size === 0) for (const w of this.idleWaiters.splice(0)) w()
-      // setImmediate: let I/O callbacks (HTTP, watch events) in between bursts of sync work.
-      setImmediate(() => this.pump())
+      this.settled(runId)
     }
+  }
+
+  private settled(runId: string): void {
+    this.inFlight.delete(runId)
+    if (this.inFlight.size === 0) for (const w of this.idleWaiters.splice(0)) w()
+    // setImmediate: let I/O callbacks (HTTP, watch events) in between bursts of sync work.
+    setImmediate(() => this.pump())
   }
 }

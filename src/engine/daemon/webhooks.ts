@@ -15,6 +15,7 @@ import {isBreytaError} from '../errors.js'
 import {parseFlowOnce} from '../flow/parse-cache.js'
 import {resolveReleased} from '../flow/releases.js'
 import type {FlowDefinition} from '../flow/types.js'
+import type {RunView} from '../journal/projection.js'
 import {createRun} from '../runtime/runs.js'
 import {assertSlug} from '../store/names.js'
 import {secretEnvName} from '../shared/secret-names.js'
@@ -115,9 +116,9 @@ const STATUS_BY_CODE: Record<string, number> = {
 
 export async function handleWebhook(ctx: DaemonContext, req: Request, slug: string): Promise<Reply> {
   if (req.method !== 'POST') return errorReply(405, 'method_not_allowed', 'use POST')
-  const secret = await triggerSecret(ctx, slug)
-  if (typeof secret !== 'string') return secret
-  const auth = checkWebhookAuth(req, secret)
+  const trigger = await triggerOf(ctx, slug)
+  if ('status' in trigger) return trigger
+  const auth = checkWebhookAuth(req, trigger.secret)
   if (auth.kind === 'none')
     return errorReply(
       401,
@@ -127,11 +128,11 @@ export async function handleWebhook(ctx: DaemonContext, req: Request, slug: stri
   if (auth.kind === 'bad') return errorReply(403, 'forbidden', auth.message)
   const body = parseJsonBody(req.body)
   if (!body.ok) return errorReply(400, 'invalid_json', body.message)
-  return startOnce(ctx, req, slug, auth.replay, body.value)
+  return startOnce(ctx, req, trigger.flow, auth.replay, body.value)
 }
 
-/** The secret that the live flow's webhook trigger names, or the reply refusing the request. */
-async function triggerSecret(ctx: DaemonContext, slug: string): Promise<string | Reply> {
+/** The live flow and the secret its webhook trigger names, or the reply refusing the request. */
+async function triggerOf(ctx: DaemonContext, slug: string): Promise<{flow: FlowDefinition; secret: string} | Reply> {
   const flow = await liveFlow(ctx, slug)
   const trigger = flow?.triggers.find((t) => t.type === 'webhook')
   if (!flow || !trigger || trigger.type !== 'webhook') return errorReply(404, 'flow_not_found', `no live flow "${slug}" with a webhook trigger`)
@@ -141,23 +142,23 @@ async function triggerSecret(ctx: DaemonContext, slug: string): Promise<string |
     ctx.log('warn', 'webhook secret is not set', {flow: slug, secret: trigger.secret})
     return errorReply(403, 'forbidden', `secret "${trigger.secret}" is not set in this workspace`)
   }
-  return secret
+  return {flow, secret}
 }
 
 /** Start the run unless this delivery (or signature) was seen: a replay answers with the first run. */
-async function startOnce(ctx: DaemonContext, req: Request, slug: string, replay: ReplayKey[], input: unknown): Promise<Reply> {
+async function startOnce(ctx: DaemonContext, req: Request, flow: FlowDefinition, replay: ReplayKey[], input: unknown): Promise<Reply> {
+  const slug = flow.slug
   let failure: Reply | undefined
-  let view: Awaited<ReturnType<typeof createRun>> | undefined
+  let view: RunView | undefined
+  let advancing = false
   const {run, repeat} = await guardFor(ctx.ws).once([...replay, ...deliveryKeys(req, slug)], async (runId) => {
     try {
-      view = await createRun(ctx.ws, {
-        slug,
-        input: fromJson(input),
-        target: 'live',
-        trigger: 'webhook',
-        env: ctx.env,
-        ...(runId === undefined ? {} : {id: runId}),
-      })
+      const id = runId ?? ctx.ws.store.runs.newRunId()
+      // Without a concurrency policy nothing is decided against other runs here (queues,
+      // cancellations need the daemon's signals): a worker makes the run and advances it.
+      if (flow.concurrency.type === 'unlimited') view = await ctx.startInWorker?.(id, {slug, input, target: 'live', trigger: 'webhook'})
+      advancing = view !== undefined
+      view ??= await createRun(ctx.ws, {slug, input: fromJson(input), target: 'live', trigger: 'webhook', env: ctx.env, id})
       return view.id
     } catch (err) {
       if (!isBreytaError(err)) throw err
@@ -172,6 +173,6 @@ async function startOnce(ctx: DaemonContext, req: Request, slug: string, replay:
   }
   if (failure || !view) return failure ?? errorReply(500, 'internal', 'no run was started')
   ctx.log('info', 'run started by webhook', {flow: slug, run: view.id})
-  ctx.schedule(view.id)
+  if (!advancing) ctx.schedule(view.id)
   return {status: 202, body: {ok: true, run: view.id, flow: slug, version: view.version, status: view.status}}
 }

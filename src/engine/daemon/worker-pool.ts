@@ -9,6 +9,7 @@
  */
 import {Worker} from 'node:worker_threads'
 import {BreytaError, toBreytaError, type ErrorJson} from '../errors.js'
+import type {RunView} from '../journal/projection.js'
 import type {AdvanceResult} from '../runtime/run-loop.js'
 import type {Workspace} from '../workspace/workspace.js'
 
@@ -16,8 +17,19 @@ import type {Workspace} from '../workspace/workspace.js'
 const YOUNG_GENERATION_MB = 6
 
 interface Pending {
+  /** A run this worker was asked to create (start): it exists now, and its advance follows. */
+  created?(view: RunView): void
   resolve(r: AdvanceResult): void
   reject(err: unknown): void
+}
+
+/** What a worker needs to create a webhook's run (runtime/runs.ts StartOptions, as plain data). */
+export interface StartRequest {
+  slug: string
+  /** The request's JSON body. */
+  input: unknown
+  target: 'live'
+  trigger: string
 }
 
 interface Slot {
@@ -77,6 +89,33 @@ export class WorkerPool {
     })
   }
 
+  /**
+   * Create run `runId` in a worker, which advances it at once: a webhook's run no longer costs
+   * the main thread its creation (it had become the daemon's bottleneck under workload C, issue
+   * 18), nor a hand-over and a second read of its journal. Resolves once the run exists, with its
+   * advance; rejects when it could not be created (nothing was, or the worker died).
+   */
+  startIn(runId: string, request: StartRequest, signal: AbortSignal): Promise<{view: RunView; advanced: Promise<AdvanceResult>}> {
+    const slot = this.slots.reduce((a, b) => (b.pending.size < a.pending.size ? b : a))
+    return new Promise((resolveCreated, rejectCreated) => {
+      let exists = false
+      let settle!: {resolve(r: AdvanceResult): void; reject(err: unknown): void}
+      const advanced = new Promise<AdvanceResult>((resolve, reject) => (settle = {resolve, reject}))
+      const onAbort = () => slot.worker.postMessage({type: 'abort', run: runId})
+      const done = () => signal.removeEventListener('abort', onAbort)
+      slot.pending.set(runId, {
+        created: (view) => {
+          exists = true
+          resolveCreated({view, advanced})
+        },
+        resolve: (r) => (done(), settle.resolve(r)),
+        reject: (e) => (done(), exists ? settle.reject(e) : rejectCreated(e)),
+      })
+      signal.addEventListener('abort', onAbort, {once: true})
+      slot.worker.postMessage({type: 'start', run: runId, request, busy: slot.pending.size > 1})
+    })
+  }
+
   async stop(): Promise<void> {
     this.stopping = true
     await Promise.all(this.slots.map((s) => s.worker.terminate()))
@@ -94,9 +133,10 @@ export class WorkerPool {
       stderr: false,
     })
     const slot: Slot = {worker, pending: new Map()}
-    worker.on('message', (m: {type: 'done' | 'failed'; run: string; result?: AdvanceResult; error?: ErrorJson}) => {
+    worker.on('message', (m: {type: 'created' | 'done' | 'failed'; run: string; view?: RunView; result?: AdvanceResult; error?: ErrorJson}) => {
       const p = slot.pending.get(m.run)
       if (!p) return
+      if (m.type === 'created') return p.created?.(m.view!)
       slot.pending.delete(m.run)
       if (m.type === 'done') p.resolve(m.result!)
       else p.reject(toBreytaError(m.error))
