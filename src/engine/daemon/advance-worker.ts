@@ -1,8 +1,9 @@
 /**
  * A daemon worker thread (worker-pool.ts): advances the runs the main thread hands it, so flow
  * code that computes or allocates never holds up the daemon's HTTP, timers and schedules.
- * Messages in: {type: 'advance', run, busy} and {type: 'abort', run}; out: {type: 'done', run,
- * result} or {type: 'failed', run, error}.
+ * Messages in: {type: 'advance', run, busy}, {type: 'abort', run} and {type: 'retire'} (the pool
+ * took this worker out: it has nothing in flight and ends); out: {type: 'ready'} once loaded,
+ * {type: 'done', run, result} or {type: 'failed', run, error}.
  */
 import {parentPort, workerData} from 'node:worker_threads'
 import {toBreytaError} from '../errors.js'
@@ -17,8 +18,9 @@ const ws = workspaceAt(data.root, {env: data.env, poolMax: 4})
 ws.store.signals.mute(true)
 const aborts = new Map<string, AbortController>()
 
-parentPort!.on('message', (m: {type: 'advance' | 'abort'; run: string; busy?: boolean}) => {
+parentPort!.on('message', (m: {type: 'advance' | 'abort' | 'retire'; run: string; busy?: boolean}) => {
   if (m.type === 'abort') return void aborts.get(m.run)?.abort()
+  if (m.type === 'retire') return void ws.closeStore().finally(() => process.exit(0))
   // A run alone here flushes synchronously (fastest for it); with others waiting, flushes go to
   // the thread pool so the runs' flushes overlap instead of queueing behind each other.
   ws.store.journals.flushOffThread?.(m.busy === true || aborts.size > 0)
@@ -29,3 +31,4 @@ parentPort!.on('message', (m: {type: 'advance' | 'abort'; run: string; busy?: bo
     .catch((err: unknown) => parentPort!.postMessage({type: 'failed', run: m.run, error: toBreytaError(err).toJSON()}))
     .finally(() => aborts.delete(m.run))
 })
+parentPort!.postMessage({type: 'ready'})

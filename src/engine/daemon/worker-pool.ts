@@ -1,11 +1,17 @@
 /**
- * The daemon's worker threads: runs are advanced off the main thread, in a pool sized to the
- * cores (config.edn :limits :workers), each worker with a heap limit (:limits :heap-mb). A
- * worker that runs out of heap dies alone: the run it was advancing fails `resource_exhausted`
- * and the worker is replaced; the daemon and the runs on other workers go on.
+ * The daemon's worker threads: runs are advanced off the main thread, in a pool of up to as
+ * many workers as cores (config.edn :limits :workers), each worker with a heap limit
+ * (:limits :heap-mb). A worker that runs out of heap dies alone: the run it was advancing fails
+ * `resource_exhausted`; the daemon and the runs on other workers go on.
  *
  * A run goes to the worker with the fewest advances in flight, so one run that computes for a
  * long time holds up only what shares its worker.
+ *
+ * Memory (issue 18): each worker costs ~18 MB idle and ~25 MB once warm. The pool keeps one
+ * worker while idle, starts another when a run arrives and every worker is busy (the run goes
+ * to the new worker, which takes ~0.1 s to load the engine), and ends a worker beyond the first
+ * once it has advanced nothing for RETIRE_AFTER_MS. A worker is only ever ended with no advance
+ * in flight: it is taken out of the pool before it is told to close, so no run can reach it.
  */
 import {Worker} from 'node:worker_threads'
 import {BreytaError, toBreytaError, type ErrorJson} from '../errors.js'
@@ -14,6 +20,15 @@ import type {Workspace} from '../workspace/workspace.js'
 
 /** Per worker; 3× a semi-space (V8), so semi-spaces of at most 2 MB. */
 const YOUNG_GENERATION_MB = 6
+/** Workers kept while nothing runs: one run arriving finds a warm worker. */
+const IDLE_WORKERS = 1
+/**
+ * How long a worker beyond IDLE_WORKERS may sit idle before it is ended. Short: starting one
+ * again costs ~0.1 s of one core and no run waits for it unless every other worker is busy.
+ */
+export const RETIRE_AFTER_MS = 500
+/** A retiring worker closes its store and exits; past this it is terminated. */
+const RETIRE_GRACE_MS = 5000
 
 interface Pending {
   resolve(r: AdvanceResult): void
@@ -23,13 +38,20 @@ interface Pending {
 interface Slot {
   worker: Worker
   pending: Map<string, Pending>
+  /** When its last advance ended (or it started). */
+  idleSince: number
+  /** Taken out of the pool and told to close: its exit is not a death. */
+  retiring: boolean
 }
 
 export interface PoolOptions {
+  /** The most workers at once. */
   size: number
   heapMb: number
   env: NodeJS.ProcessEnv
   log(level: 'warn' | 'error', message: string, fields: Record<string, unknown>): void
+  /** Each time a worker has started (the daemon re-applies its process-wide V8 flags, heap.ts). */
+  onWorkerStarted?(): void
 }
 
 /** Thrown for the runs of a worker that died; `exhausted` when it ran out of heap. */
@@ -49,21 +71,33 @@ export class WorkerDied extends BreytaError {
 
 export class WorkerPool {
   private readonly slots: Slot[] = []
+  private readonly retiring = new Set<Slot>()
+  private retireTimer: NodeJS.Timeout | undefined
   private stopping = false
 
   constructor(
     private readonly ws: Workspace,
     private readonly options: PoolOptions,
   ) {
-    for (let i = 0; i < Math.max(1, options.size); i++) this.slots.push(this.spawn())
+    this.topUp()
   }
 
+  /** Workers in the pool right now. */
   get size(): number {
     return this.slots.length
   }
 
+  private get max(): number {
+    return Math.max(1, this.options.size)
+  }
+
+  private get min(): number {
+    return Math.min(this.max, IDLE_WORKERS)
+  }
+
   advance(runId: string, signal: AbortSignal): Promise<AdvanceResult> {
-    const slot = this.slots.reduce((a, b) => (b.pending.size < a.pending.size ? b : a))
+    let slot = this.slots.reduce((a, b) => (b.pending.size < a.pending.size ? b : a))
+    if (slot.pending.size > 0 && this.slots.length < this.max) slot = this.add()
     return new Promise<AdvanceResult>((resolve, reject) => {
       const onAbort = () => slot.worker.postMessage({type: 'abort', run: runId})
       const done = () => signal.removeEventListener('abort', onAbort)
@@ -77,7 +111,48 @@ export class WorkerPool {
 
   async stop(): Promise<void> {
     this.stopping = true
-    await Promise.all(this.slots.map((s) => s.worker.terminate()))
+    clearTimeout(this.retireTimer)
+    await Promise.all([...this.slots, ...this.retiring].map((s) => s.worker.terminate()))
+  }
+
+  private topUp(): void {
+    while (this.slots.length < this.min) this.add()
+  }
+
+  private add(): Slot {
+    const slot = this.spawn()
+    this.slots.push(slot)
+    return slot
+  }
+
+  /** An advance on `slot` ended: once it has nothing in flight, it may retire later. */
+  private settled(slot: Slot): void {
+    if (slot.pending.size > 0) return
+    slot.idleSince = Date.now()
+    this.armRetire()
+  }
+
+  private armRetire(): void {
+    if (this.retireTimer || this.stopping || this.slots.length <= this.min) return
+    this.retireTimer = setTimeout(() => this.retireIdle(), RETIRE_AFTER_MS)
+    this.retireTimer.unref()
+  }
+
+  /** End the workers beyond the idle minimum that advanced nothing for RETIRE_AFTER_MS. */
+  private retireIdle(): void {
+    this.retireTimer = undefined
+    const now = Date.now()
+    // From the newest: runs go to the first of equally idle workers, so the last ones idle first.
+    for (let i = this.slots.length - 1; i >= 0 && this.slots.length > this.min; i--) {
+      const slot = this.slots[i]!
+      if (slot.pending.size > 0 || now - slot.idleSince < RETIRE_AFTER_MS) continue
+      this.slots.splice(i, 1)
+      slot.retiring = true
+      this.retiring.add(slot)
+      slot.worker.postMessage({type: 'retire'})
+      setTimeout(() => void slot.worker.terminate(), RETIRE_GRACE_MS).unref()
+    }
+    if (this.slots.some((s) => s.pending.size === 0)) this.armRetire()
   }
 
   private spawn(): Slot {
@@ -91,29 +166,38 @@ export class WorkerPool {
       stdout: false,
       stderr: false,
     })
-    const slot: Slot = {worker, pending: new Map()}
-    worker.on('message', (m: {type: 'done' | 'failed'; run: string; result?: AdvanceResult; error?: ErrorJson}) => {
+    const slot: Slot = {worker, pending: new Map(), idleSince: Date.now(), retiring: false}
+    worker.on('message', (m: {type: 'ready' | 'done' | 'failed'; run: string; result?: AdvanceResult; error?: ErrorJson}) => {
+      if (m.type === 'ready') return void this.options.onWorkerStarted?.()
       const p = slot.pending.get(m.run)
       if (!p) return
       slot.pending.delete(m.run)
       if (m.type === 'done') p.resolve(m.result!)
       else p.reject(toBreytaError(m.error))
+      this.settled(slot)
     })
+    worker.once('online', () => this.options.onWorkerStarted?.())
     let death: unknown
     worker.on('error', (err) => (death = err))
-    worker.once('exit', (code) => {
-      const runs = [...slot.pending.keys()]
-      const exhausted = (death as {code?: string} | undefined)?.code === 'ERR_WORKER_OUT_OF_MEMORY'
-      if (!this.stopping || runs.length > 0)
-        this.options.log(exhausted ? 'warn' : 'error', 'worker died', {code, runs, error: String((death as Error)?.message ?? death ?? '')})
-      const err = new WorkerDied(runs, exhausted, death ?? new Error(`exit ${code}`))
-      for (const p of slot.pending.values()) p.reject(err)
-      slot.pending.clear()
-      if (this.stopping) return
-      const i = this.slots.indexOf(slot)
-      if (i >= 0) this.slots[i] = this.spawn()
-    })
+    worker.once('exit', (code) => this.exited(slot, code, death))
     worker.unref()
     return slot
+  }
+
+  /** A worker ended: retired, stopped, or died (its runs are rejected and the pool topped up). */
+  private exited(slot: Slot, code: number, death: unknown): void {
+    this.retiring.delete(slot)
+    const runs = [...slot.pending.keys()]
+    if (slot.retiring && runs.length === 0) return
+    const exhausted = (death as {code?: string} | undefined)?.code === 'ERR_WORKER_OUT_OF_MEMORY'
+    if (!this.stopping || runs.length > 0)
+      this.options.log(exhausted ? 'warn' : 'error', 'worker died', {code, runs, error: String((death as Error)?.message ?? death ?? '')})
+    const err = new WorkerDied(runs, exhausted, death ?? new Error(`exit ${code}`))
+    for (const p of slot.pending.values()) p.reject(err)
+    slot.pending.clear()
+    if (this.stopping) return
+    const i = this.slots.indexOf(slot)
+    if (i >= 0) this.slots.splice(i, 1)
+    this.topUp()
   }
 }
