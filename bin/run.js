@@ -14,8 +14,8 @@ if (process.argv[2] === 'tui') {
 } else {
   if (process.argv[2] === 'daemon' && process.argv[3] === 'start') {
     // The daemon holds its main thread's young generation at the size it has here, before the
-    // engine loads (loading would grow it to 4 MB semi-spaces first): see src/engine/daemon/heap.ts,
-    // which sets this again with its other flags once the daemon runs.
+    // engine loads (loading would grow it to 4 MB semi-spaces first); src/engine/daemon/heap.ts
+    // says why, and sets it again whenever a worker thread's start has reset it.
     const v8 = await import('node:v8')
     v8.setFlagsFromString('--semi-space-growth-factor=1')
   }

@@ -24,7 +24,7 @@ import type {Workspace} from '../workspace/workspace.js'
 import {handleCallback} from './callbacks.js'
 import type {DaemonContext, DaemonLog} from './context.js'
 import {Executor} from './executor.js'
-import {holdHeap} from './heap.js'
+import {holdHeap, releaseHeap} from './heap.js'
 import {WorkerDied, WorkerPool} from './worker-pool.js'
 import {errorReply, startHttpServer, type HttpServer, type Reply, type Request} from './http-server.js'
 import {assess, readView, scanRuns, type ScanResult} from './recovery.js'
@@ -149,6 +149,7 @@ export class Daemon {
     // With no workers the main thread advances the runs itself: its heap is left to V8.
     const hold = options.holdHeap === true && workers > 0
     if (hold) holdHeap()
+    else if (options.holdHeap === true) releaseHeap()
     this.pool =
       workers > 0
         ? new WorkerPool(ws, {size: workers, heapMb: ws.config.limits.heapMb, env: this.env, log: out.log, ...(hold ? {onWorkerStarted: holdHeap} : {})})

@@ -1,21 +1,30 @@
 /**
  * The daemon process's V8 heap sizing (issue 18). Under load V8 grows the main thread's young
- * generation to 2 × 16 MB and keeps it, and lets the old generation fill to several times what
- * is live before it collects: ~30 MB of the daemon's growth after a burst of runs. With workers
- * the main thread serves HTTP and hands runs on; it allocates little that lives long, so both
- * are held small: the semi-spaces stay the size they have at start-up (~1–2 MB) and a full
- * collection comes once the old generation has grown 20% past what was live after the last.
+ * generation to 2 × 16 MB semi-spaces and keeps them: ~27 MB of the daemon's growth after a
+ * burst of runs, still there after 30 s idle. With workers the main thread serves HTTP and
+ * hands runs on; it allocates little that lives long, so its semi-spaces stay the size they
+ * have when the daemon process starts (1 MB: bin/run.js sets the flag before the engine loads).
+ * What that young generation promotes would then pile up in the old generation until V8's first
+ * limit (~10 MB more); a full collection at 50% growth past what was live keeps it near its
+ * working size. 1.5 is within V8's own range (1.1–4, chosen from GC and mutator speed), and
+ * small heaps grow by at least 8 MB between collections whatever the factor.
  *
- * These flags are process-wide and V8 reads them at each resize, so setting them at run time
- * works; but a worker thread starting resets them (node 20), so the pool sets them again each
- * time one has started (worker-pool.ts onWorkerStarted). Workers see them too: their young
- * generation is capped lower anyway, and their old generations grow by the same 20% rule.
+ * The flags are process-wide and V8 reads them at each resize, so setting them at run time
+ * works; but a worker thread starting resets V8's flags (node 20), so the pool sets them again
+ * once a worker has loaded (worker-pool.ts onWorkerStarted), by which time that worker's own
+ * young generation has grown to its cap (2 MB semi-spaces, worker-pool.ts). Workers' old
+ * generations follow the same 50% rule.
  */
 import v8 from 'node:v8'
 
-const FLAGS = ['--semi-space-growth-factor=1', '--heap-growing-percent=20']
-
-/** Hold this process's V8 heaps small (again). Only for a process that exists to be the daemon. */
+/** Hold this process's heaps small (again). Only in a process that exists to be the daemon. */
 export function holdHeap(): void {
-  for (const flag of FLAGS) v8.setFlagsFromString(flag)
+  v8.setFlagsFromString('--semi-space-growth-factor=1')
+  v8.setFlagsFromString('--heap-growing-percent=50')
+}
+
+/** V8's own sizing again (the daemon advances runs on its main thread: no workers). */
+export function releaseHeap(): void {
+  v8.setFlagsFromString('--semi-space-growth-factor=2')
+  v8.setFlagsFromString('--heap-growing-percent=0')
 }

@@ -10,8 +10,8 @@
  * Memory (issue 18): each worker costs ~18 MB idle and ~25 MB once warm. The pool keeps one
  * worker while idle, starts another when a run arrives and every worker is busy (the run goes
  * to the new worker, which takes ~0.1 s to load the engine), and ends a worker beyond the first
- * once it has advanced nothing for RETIRE_AFTER_MS. A worker is only ever ended with no advance
- * in flight: it is taken out of the pool before it is told to close, so no run can reach it.
+ * once it has advanced nothing for a while. A worker is only ever ended with no advance in
+ * flight: it is taken out of the pool before it is told to close, so no run can reach it.
  */
 import {Worker} from 'node:worker_threads'
 import {BreytaError, toBreytaError, type ErrorJson} from '../errors.js'
@@ -23,10 +23,15 @@ const YOUNG_GENERATION_MB = 6
 /** Workers kept while nothing runs: one run arriving finds a warm worker. */
 const IDLE_WORKERS = 1
 /**
- * How long a worker beyond IDLE_WORKERS may sit idle before it is ended. Short: starting one
- * again costs ~0.1 s of one core and no run waits for it unless every other worker is busy.
+ * How long a worker beyond IDLE_WORKERS may sit idle before it is ended: at first short, so a
+ * burst's extra memory is given back at once. Starting a worker again costs ~60 ms of CPU to
+ * load and its JIT warm-up, so when one has to be started within RESTART_WINDOW_MS of ending
+ * one, the wait doubles (up to RETIRE_MAX_MS): bursty load settles into keeping its workers.
+ * A start after a quiet spell sets it back.
  */
 export const RETIRE_AFTER_MS = 500
+const RETIRE_MAX_MS = 60_000
+const RESTART_WINDOW_MS = 10_000
 /** A retiring worker closes its store and exits; past this it is terminated. */
 const RETIRE_GRACE_MS = 5000
 
@@ -49,8 +54,8 @@ export interface PoolOptions {
   size: number
   heapMb: number
   env: NodeJS.ProcessEnv
-  log(level: 'warn' | 'error', message: string, fields: Record<string, unknown>): void
-  /** Each time a worker has started (the daemon re-applies its process-wide V8 flags, heap.ts). */
+  log(level: 'debug' | 'warn' | 'error', message: string, fields: Record<string, unknown>): void
+  /** Each time a worker has loaded (the daemon sets its process-wide V8 flags again, heap.ts). */
   onWorkerStarted?(): void
 }
 
@@ -73,6 +78,9 @@ export class WorkerPool {
   private readonly slots: Slot[] = []
   private readonly retiring = new Set<Slot>()
   private retireTimer: NodeJS.Timeout | undefined
+  private retireAfterMs = RETIRE_AFTER_MS
+  /** When a worker was last ended for idling. */
+  private lastRetired = -Infinity
   private stopping = false
 
   constructor(
@@ -97,7 +105,7 @@ export class WorkerPool {
 
   advance(runId: string, signal: AbortSignal): Promise<AdvanceResult> {
     let slot = this.slots.reduce((a, b) => (b.pending.size < a.pending.size ? b : a))
-    if (slot.pending.size > 0 && this.slots.length < this.max) slot = this.add()
+    if (slot.pending.size > 0 && this.slots.length < this.max) slot = this.grow()
     return new Promise<AdvanceResult>((resolve, reject) => {
       const onAbort = () => slot.worker.postMessage({type: 'abort', run: runId})
       const done = () => signal.removeEventListener('abort', onAbort)
@@ -119,9 +127,17 @@ export class WorkerPool {
     while (this.slots.length < this.min) this.add()
   }
 
+  /** One more worker, for a run that found every worker busy. */
+  private grow(): Slot {
+    const soon = Date.now() - this.lastRetired < RESTART_WINDOW_MS
+    this.retireAfterMs = soon ? Math.min(RETIRE_MAX_MS, this.retireAfterMs * 2) : RETIRE_AFTER_MS
+    return this.add()
+  }
+
   private add(): Slot {
     const slot = this.spawn()
     this.slots.push(slot)
+    this.options.log('debug', 'worker started', {workers: this.slots.length})
     return slot
   }
 
@@ -134,22 +150,24 @@ export class WorkerPool {
 
   private armRetire(): void {
     if (this.retireTimer || this.stopping || this.slots.length <= this.min) return
-    this.retireTimer = setTimeout(() => this.retireIdle(), RETIRE_AFTER_MS)
+    this.retireTimer = setTimeout(() => this.retireIdle(), this.retireAfterMs)
     this.retireTimer.unref()
   }
 
-  /** End the workers beyond the idle minimum that advanced nothing for RETIRE_AFTER_MS. */
+  /** End the workers beyond the idle minimum that advanced nothing for retireAfterMs. */
   private retireIdle(): void {
     this.retireTimer = undefined
     const now = Date.now()
     // From the newest: runs go to the first of equally idle workers, so the last ones idle first.
     for (let i = this.slots.length - 1; i >= 0 && this.slots.length > this.min; i--) {
       const slot = this.slots[i]!
-      if (slot.pending.size > 0 || now - slot.idleSince < RETIRE_AFTER_MS) continue
+      if (slot.pending.size > 0 || now - slot.idleSince < this.retireAfterMs) continue
       this.slots.splice(i, 1)
+      this.lastRetired = now
       slot.retiring = true
       this.retiring.add(slot)
       slot.worker.postMessage({type: 'retire'})
+      this.options.log('debug', 'worker retired', {workers: this.slots.length, 'idle-ms': now - slot.idleSince})
       setTimeout(() => void slot.worker.terminate(), RETIRE_GRACE_MS).unref()
     }
     if (this.slots.some((s) => s.pending.size === 0)) this.armRetire()
@@ -176,7 +194,6 @@ export class WorkerPool {
       else p.reject(toBreytaError(m.error))
       this.settled(slot)
     })
-    worker.once('online', () => this.options.onWorkerStarted?.())
     let death: unknown
     worker.on('error', (err) => (death = err))
     worker.once('exit', (code) => this.exited(slot, code, death))
