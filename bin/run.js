@@ -12,13 +12,6 @@ if (process.argv[2] === 'tui') {
   process.on('SIGINT', () => {})
   child.on('exit', (code, signal) => (signal ? process.kill(process.pid, signal) : process.exit(code ?? 1)))
 } else {
-  if (process.argv[2] === 'daemon' && process.argv[3] === 'start') {
-    // The daemon holds its main thread's young generation at the size it has here, before the
-    // engine loads (loading would grow it to 4 MB semi-spaces first); src/engine/daemon/heap.ts
-    // says why, and sets it again whenever a worker thread's start has reset it.
-    const v8 = await import('node:v8')
-    v8.setFlagsFromString('--semi-space-growth-factor=1')
-  }
   // dist/bundle is the production build (scripts/bundle.mjs, part of `npm run build`).
   const {execute, settings} = await import('../dist/bundle/cli/main.js')
   // Always the bundle: under NODE_ENV=test or development oclif would otherwise look for the
