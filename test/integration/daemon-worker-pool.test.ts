@@ -1,8 +1,9 @@
 /**
  * Issue 18, the daemon's memory: its worker pool keeps one worker while nothing runs, starts
  * another when a run finds every worker busy, and ends the extra one once it idles. A worker
- * with an advance in flight is never ended: the run on it completes, and no worker dies. The
- * pool's comings and goings are the daemon's debug log lines (BREYTA_DEBUG).
+ * with an advance in flight is never ended: the run on it completes, and no worker dies. Idle,
+ * the threads collect their garbage and the daemon goes on. The pool's comings and goings are
+ * the daemon's debug log lines (BREYTA_DEBUG).
  */
 import fs from 'node:fs'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
@@ -75,6 +76,10 @@ describe('the daemon worker pool', () => {
     const two = [await createRun(t.ws, {slug: 'short'}), await createRun(t.ws, {slug: 'short'})]
     for (const r of two) await done(r.id)
     expect(debugLines(d, 'worker started')).toHaveLength(3)
+    // Idle, every thread collects its garbage in full (heap.ts), and the daemon goes on.
+    await until(() => debugLines(d, 'collected garbage').length > 0, 20_000)
+    const after = await createRun(t.ws, {slug: 'short'})
+    await done(after.id)
     expect(d.stderr()).not.toContain('worker died')
     expect(d.child.exitCode).toBeNull()
   }, 240_000)

@@ -24,7 +24,7 @@ import type {Workspace} from '../workspace/workspace.js'
 import {handleCallback} from './callbacks.js'
 import type {DaemonContext, DaemonLog} from './context.js'
 import {Executor} from './executor.js'
-import {holdHeap, releaseHeap} from './heap.js'
+import {collectGarbage, holdHeap, releaseHeap} from './heap.js'
 import {WorkerDied, WorkerPool} from './worker-pool.js'
 import {errorReply, startHttpServer, type HttpServer, type Reply, type Request} from './http-server.js'
 import {assess, readView, scanRuns, type ScanResult} from './recovery.js'
@@ -152,7 +152,13 @@ export class Daemon {
     else if (options.holdHeap === true) releaseHeap()
     this.pool =
       workers > 0
-        ? new WorkerPool(ws, {size: workers, heapMb: ws.config.limits.heapMb, env: this.env, log: out.log, ...(hold ? {onWorkerStarted: holdHeap} : {})})
+        ? new WorkerPool(ws, {
+            size: workers,
+            heapMb: ws.config.limits.heapMb,
+            env: this.env,
+            log: out.log,
+            ...(hold ? {onWorkerStarted: holdHeap, collectIdle: collectGarbage} : {}),
+          })
         : undefined
     this.executor = this.createExecutor()
     this.scheduler = new Scheduler(this.ctx)

@@ -10,21 +10,46 @@
  * and mutator speed), and small heaps grow by at least 8 MB between collections whatever it is.
  *
  * The flags are process-wide and V8 reads them at each resize, so setting them at run time
- * works; but a worker thread starting resets V8's flags (node 20), so the pool sets them again
- * once a worker has loaded (worker-pool.ts onWorkerStarted), by which time that worker's own
- * young generation has grown to its cap (2 MB semi-spaces, worker-pool.ts). Workers' old
- * generations follow the same 50% rule.
+ * works; but a worker thread starting resets V8's flags (node 20, between `new Worker` and its
+ * 'online'), so the pool sets them again as soon as a worker is online and once it has loaded
+ * (worker-pool.ts onWorkerStarted). Set only once loaded, each worker start let the main
+ * thread's semi-spaces double once under load (8 MB after one respawn). Workers follow the same
+ * rules: their semi-spaces stay at V8's initial 1 MB (under their 2 MB cap), their old
+ * generations grow by 50%.
+ *
+ * Once idle, the daemon collects garbage in full in every thread (collectGarbage, called from
+ * worker-pool.ts): what warm-up and the last burst left in the old generations and the
+ * fragmented pages are given back (~19 MB after the workload suite), which V8 itself would only
+ * do at its next collection, whenever that comes. A full collection of these heaps takes ~10–25 ms.
  */
 import v8 from 'node:v8'
+import vm from 'node:vm'
 
-/** Hold this process's heaps small (again). Only in a process that exists to be the daemon. */
+/** --expose-gc: contexts made from now on (a worker's) have `gc`; see collectGarbage. */
+const FLAGS = ['--semi-space-growth-factor=1', '--heap-growing-percent=50', '--expose-gc']
+
+/** This (the main) thread's `gc`, taken from a context made once the flag was on. */
+let mainGc: (() => void) | undefined
+
+/**
+ * Hold this process's heaps small (again). Only in a process that exists to be the daemon, and
+ * first before it starts any worker (so that its `gc` is taken with no worker start under way).
+ */
 export function holdHeap(): void {
-  v8.setFlagsFromString('--semi-space-growth-factor=1')
-  v8.setFlagsFromString('--heap-growing-percent=50')
+  for (const flag of FLAGS) v8.setFlagsFromString(flag)
+  mainGc ??= fn(vm.runInNewContext('gc'))
 }
 
 /** V8's own sizing again (the daemon advances runs on its main thread: no workers). */
 export function releaseHeap(): void {
-  v8.setFlagsFromString('--semi-space-growth-factor=2')
-  v8.setFlagsFromString('--heap-growing-percent=0')
+  for (const flag of ['--semi-space-growth-factor=2', '--heap-growing-percent=0', '--no-expose-gc']) v8.setFlagsFromString(flag)
+}
+
+/** A full garbage collection of this thread's heap now, where `gc` is to be had (else nothing). */
+export function collectGarbage(): void {
+  ;(mainGc ?? fn((globalThis as {gc?: unknown}).gc))?.()
+}
+
+function fn(v: unknown): (() => void) | undefined {
+  return typeof v === 'function' ? (v as () => void) : undefined
 }

@@ -32,6 +32,14 @@ const IDLE_WORKERS = 1
 export const RETIRE_AFTER_MS = 500
 const RETIRE_MAX_MS = 60_000
 const RESTART_WINDOW_MS = 10_000
+/**
+ * Idle this long, the workers and the main thread collect garbage in full (options.collectIdle),
+ * and once more later: past V8's 5 s window of allocation rate a collection also shrinks the
+ * young generations. Once each per idle spell...
+ */
+const COLLECT_AFTER_MS = [500, 6000]
+/** ...and at most this often: steady light load does not pay a full collection per run. */
+const COLLECT_EVERY_MS = 5000
 /** A retiring worker closes its store and exits; past this it is terminated. */
 const RETIRE_GRACE_MS = 5000
 
@@ -55,8 +63,13 @@ export interface PoolOptions {
   heapMb: number
   env: NodeJS.ProcessEnv
   log(level: 'debug' | 'warn' | 'error', message: string, fields: Record<string, unknown>): void
-  /** Each time a worker has loaded (the daemon sets its process-wide V8 flags again, heap.ts). */
+  /** Each time a worker is online and again once it has loaded (the daemon sets its process-wide V8 flags again, heap.ts). */
   onWorkerStarted?(): void
+  /**
+   * Once no advance has been in flight for COLLECT_AFTER_MS: each worker collects its garbage
+   * in full, and this is called (the daemon's main thread does the same, heap.ts).
+   */
+  collectIdle?(): void
 }
 
 /** Thrown for the runs of a worker that died; `exhausted` when it ran out of heap. */
@@ -82,6 +95,11 @@ export class WorkerPool {
   /** When a worker was last ended for idling. */
   private lastRetired = -Infinity
   private stopping = false
+  private collectTimer: NodeJS.Timeout | undefined
+  /** When the last advance ended, when the workers last collected garbage, and how often since the one. */
+  private lastSettled = 0
+  private lastCollected = -Infinity
+  private collected = 0
 
   constructor(
     private readonly ws: Workspace,
@@ -120,6 +138,7 @@ export class WorkerPool {
   async stop(): Promise<void> {
     this.stopping = true
     clearTimeout(this.retireTimer)
+    clearTimeout(this.collectTimer)
     await Promise.all([...this.slots, ...this.retiring].map((s) => s.worker.terminate()))
   }
 
@@ -144,8 +163,36 @@ export class WorkerPool {
   /** An advance on `slot` ended: once it has nothing in flight, it may retire later. */
   private settled(slot: Slot): void {
     if (slot.pending.size > 0) return
-    slot.idleSince = Date.now()
+    slot.idleSince = this.lastSettled = Date.now()
+    this.collected = 0
     this.armRetire()
+    if (this.idle) this.armCollect()
+  }
+
+  private get idle(): boolean {
+    return this.slots.every((s) => s.pending.size === 0)
+  }
+
+  private armCollect(): void {
+    const after = COLLECT_AFTER_MS[this.collected]
+    if (!this.options.collectIdle || this.collectTimer || this.stopping || after === undefined) return
+    const due = Math.max(this.lastSettled + after, this.lastCollected + COLLECT_EVERY_MS)
+    this.collectTimer = setTimeout(() => this.collectIfIdle(), Math.max(0, due - Date.now()))
+    this.collectTimer.unref()
+  }
+
+  /** Busy now: the advance that ends next arms it again. Busy meanwhile: wait the rest. */
+  private collectIfIdle(): void {
+    this.collectTimer = undefined
+    if (!this.idle) return
+    if (Date.now() < this.lastSettled + COLLECT_AFTER_MS[this.collected]!) return this.armCollect()
+    this.lastCollected = Date.now()
+    this.collected++
+    for (const slot of this.slots) slot.worker.postMessage({type: 'collect'})
+    const t0 = performance.now()
+    this.options.collectIdle?.()
+    this.options.log('debug', 'collected garbage', {workers: this.slots.length, 'main-ms': Math.round(performance.now() - t0)})
+    this.armCollect()
   }
 
   private armRetire(): void {
@@ -194,6 +241,9 @@ export class WorkerPool {
       else p.reject(toBreytaError(m.error))
       this.settled(slot)
     })
+    // V8's flags were reset by this worker's start (heap.ts): set again before the main thread
+    // has had time to grow its heap.
+    worker.once('online', () => this.options.onWorkerStarted?.())
     let death: unknown
     worker.on('error', (err) => (death = err))
     worker.once('exit', (code) => this.exited(slot, code, death))
