@@ -14,7 +14,7 @@
  * 'online'), so the pool sets them again as soon as a worker is online and once it has loaded
  * (worker-pool.ts onWorkerStarted). Set only once loaded, each worker start let the main
  * thread's semi-spaces double once under load (8 MB after one respawn). Workers follow the same
- * rules: their semi-spaces stay at V8's initial 1 MB (under their 2 MB cap), their old
+ * rules: their semi-spaces stay at the 1–2 MB they have then (their cap is 2 MB), their old
  * generations grow by 50%.
  *
  * Once idle, the daemon collects garbage in full in every thread (collectGarbage, called from
