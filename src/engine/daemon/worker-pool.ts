@@ -29,7 +29,7 @@ const IDLE_WORKERS = 1
  * one, the wait doubles (up to RETIRE_MAX_MS): bursty load settles into keeping its workers.
  * A start after a quiet spell sets it back.
  */
-export const RETIRE_AFTER_MS = 500
+const RETIRE_AFTER_MS = 500
 const RETIRE_MAX_MS = 60_000
 const RESTART_WINDOW_MS = 10_000
 /**
