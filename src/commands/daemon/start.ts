@@ -28,6 +28,7 @@ export default class DaemonStart extends BreytaCommand {
       env: process.env,
       log: stderrLog(),
       logFile: process.env.BREYTA_DAEMON_LOG ?? null,
+      holdHeap: true,
       ...(process.env.BREYTA_DAEMON_CONCURRENCY ? {concurrency: Number(process.env.BREYTA_DAEMON_CONCURRENCY)} : {}),
     })
     this.say(`breyta daemon ${paint.green('listening')} on ${daemon.info.url} (pid ${daemon.info.pid}); Ctrl-C stops it`)

@@ -2,7 +2,9 @@
  * A daemon worker thread (worker-pool.ts): advances the runs the main thread hands it, so flow
  * code that computes or allocates never holds up the daemon's HTTP, timers and schedules.
  * Messages in: {type: 'advance', run, busy}, {type: 'start', run, request, busy} (create the
- * run, then advance it) and {type: 'abort', run}; out: {type: 'created', run, view} after a
+ * run, then advance it), {type: 'abort', run}, {type: 'collect'} (the pool is idle: collect
+ * garbage in full, heap.ts) and {type: 'retire'} (the pool took this worker out: it has nothing
+ * in flight and ends); out: {type: 'ready'} once loaded, {type: 'created', run, view} after a
  * start's creation, then {type: 'done', run, result} or {type: 'failed', run, error}.
  */
 import {parentPort, workerData} from 'node:worker_threads'
@@ -12,6 +14,7 @@ import {advanceRun} from '../runtime/run-loop.js'
 import {createRun} from '../runtime/runs.js'
 import type {StartRequest} from './worker-pool.js'
 import {workspaceAt} from '../workspace/workspace.js'
+import {collectGarbage} from './heap.js'
 
 const data = workerData as {root: string; env: NodeJS.ProcessEnv; baseUrl: string}
 // A PostgreSQL store gets a small pool per worker: a daemon's threads and the other daemons
@@ -28,10 +31,15 @@ async function create(runId: string, request: StartRequest): Promise<void> {
 }
 
 type Message =
-  {type: 'advance'; run: string; busy?: boolean} | {type: 'start'; run: string; request: StartRequest; busy?: boolean} | {type: 'abort'; run: string}
+  | {type: 'advance'; run: string; busy?: boolean}
+  | {type: 'start'; run: string; request: StartRequest; busy?: boolean}
+  | {type: 'abort'; run: string}
+  | {type: 'collect' | 'retire'}
 
 parentPort!.on('message', (m: Message) => {
   if (m.type === 'abort') return void aborts.get(m.run)?.abort()
+  if (m.type === 'collect') return void (aborts.size === 0 && collectGarbage())
+  if (m.type === 'retire') return void ws.closeStore().finally(() => process.exit(0))
   // A run alone here flushes synchronously (fastest for it); with others waiting, flushes go to
   // the thread pool so the runs' flushes overlap instead of queueing behind each other.
   ws.store.journals.flushOffThread?.(m.busy === true || aborts.size > 0)
@@ -44,3 +52,4 @@ parentPort!.on('message', (m: Message) => {
     .catch((err: unknown) => parentPort!.postMessage({type: 'failed', run: m.run, error: toBreytaError(err).toJSON()}))
     .finally(() => aborts.delete(m.run))
 })
+parentPort!.postMessage({type: 'ready'})

@@ -24,6 +24,7 @@ import type {Workspace} from '../workspace/workspace.js'
 import {handleCallback} from './callbacks.js'
 import type {DaemonContext, DaemonLog} from './context.js'
 import {Executor} from './executor.js'
+import {collectGarbage, holdHeap, releaseHeap} from './heap.js'
 import {WorkerDied, WorkerPool} from './worker-pool.js'
 import {errorReply, startHttpServer, type HttpServer, type Reply, type Request} from './http-server.js'
 import {assess, readView, scanRuns, type ScanResult} from './recovery.js'
@@ -59,6 +60,11 @@ export interface DaemonOptions {
    * daemon holds; default a third of the lease (team-sweep.ts). Not used with files.
    */
   sweepMs?: number
+  /**
+   * This process exists to be the daemon (`breyta daemon start`): hold its V8 heap small
+   * (heap.ts). Not for a daemon inside another program, whose heap is not the daemon's to size.
+   */
+  holdHeap?: boolean
 }
 
 export interface DaemonStats {
@@ -149,7 +155,21 @@ export class Daemon {
     this.ctx = {ws, env: this.env, log: out.log, schedule: (id) => this.executor.schedule(id), runChanges: this.runChanges}
     this.timers = new TimerIndex((id) => this.executor.schedule(id))
     const workers = options.workers ?? ws.config.limits.workers
-    this.pool = workers > 0 ? new WorkerPool(ws, {size: workers, baseUrl: http.url, heapMb: ws.config.limits.heapMb, env: this.env, log: out.log}) : undefined
+    // With no workers the main thread advances the runs itself: its heap is left to V8.
+    const hold = options.holdHeap === true && workers > 0
+    if (hold) holdHeap()
+    else if (options.holdHeap === true) releaseHeap()
+    this.pool =
+      workers > 0
+        ? new WorkerPool(ws, {
+            size: workers,
+            baseUrl: http.url,
+            heapMb: ws.config.limits.heapMb,
+            env: this.env,
+            log: out.log,
+            ...(hold ? {onWorkerStarted: holdHeap, collectIdle: collectGarbage} : {}),
+          })
+        : undefined
     this.executor = this.createExecutor()
     const pool = this.pool
     // Under load only: the main thread, which serves every request, was the bottleneck of
