@@ -34,7 +34,8 @@ type Message =
   | {type: 'advance'; run: string; busy?: boolean}
   | {type: 'start'; run: string; request: StartRequest; busy?: boolean}
   | {type: 'abort'; run: string}
-  | {type: 'collect' | 'retire'}
+  | {type: 'collect'}
+  | {type: 'retire'}
 
 parentPort!.on('message', (m: Message) => {
   if (m.type === 'abort') return void aborts.get(m.run)?.abort()
