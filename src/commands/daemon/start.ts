@@ -27,6 +27,7 @@ export default class DaemonStart extends BreytaCommand {
       port: flags.port,
       env: process.env,
       log: stderrLog(),
+      logDebug: Boolean(process.env.BREYTA_DEBUG),
       logFile: process.env.BREYTA_DAEMON_LOG ?? null,
       holdHeap: true,
       ...(process.env.BREYTA_DAEMON_CONCURRENCY ? {concurrency: Number(process.env.BREYTA_DAEMON_CONCURRENCY)} : {}),

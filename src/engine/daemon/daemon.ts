@@ -47,6 +47,8 @@ export interface DaemonOptions {
   port?: number
   env?: NodeJS.ProcessEnv
   log?: DaemonLog
+  /** false: `log` writes no debug lines, so none is made (default: every line goes to `log`). */
+  logDebug?: boolean
   /** How many runs may be advanced at once. */
   concurrency?: number
   /** Where a detached daemon's output goes (recorded in daemon.json). */
@@ -443,6 +445,8 @@ function redactedLog(ws: Workspace, options: DaemonOptions): RedactedLog {
   const redactor = liveWorkspaceRedactor(ws.local, options.env ?? {})
   const rawLog: DaemonLog = options.log ?? (() => {})
   const log: DaemonLog = (level, message, fields) => {
+    // A line nobody writes needs no redaction (a debug line per run looked at the secrets files).
+    if (level === 'debug' && options.logDebug === false) return
     const r = redactor() // one look at the secrets files per line
     rawLog(level, r.string(message), fields === undefined ? undefined : (r.unknown(fields) as Record<string, unknown>))
   }
