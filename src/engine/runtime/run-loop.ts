@@ -466,9 +466,13 @@ class Runner {
   /** One `flow/step` call: replay it, resume a parked one, or run it. */
   private async step(flow: FlowDefinition, type: string, id: string, config: Value, position: string): Promise<Value> {
     if (this.abort.signal.aborted) throw new RunCancelled()
-    // A step proceeds only once what came before it is on disk.
-    await this.durable()
     const record = this.replay.lookup(position, type, id)
+    // A step executes only once what came before it is on disk. One that ran before returns what
+    // it recorded, and a parked one resumes from the journal: neither acts outside the run, so
+    // what they add is flushed with the next step that executes, or the run's end (a resumed
+    // wait flushed its completion and then its result, one after the other).
+    if (record && (record.completed || record.failed || record.wait || record.sleep)) await this.publishing
+    else await this.durable()
     if (record?.completed) return decode(record.completed.output)
     if (record?.failed) throw stepFailure(record.failed.error)
     const executor = knownExecutor(type, id)
