@@ -25,7 +25,7 @@ import {handleCallback} from './callbacks.js'
 import type {DaemonContext, DaemonLog} from './context.js'
 import {Executor} from './executor.js'
 import {collectGarbage, holdHeap, releaseHeap} from './heap.js'
-import {WorkerDied, WorkerPool} from './worker-pool.js'
+import {WorkerDied, WorkerPool, type StartRequest} from './worker-pool.js'
 import {errorReply, startHttpServer, type HttpServer, type Reply, type Request} from './http-server.js'
 import {assess, readView, scanRuns, type ScanResult} from './recovery.js'
 import {RunChanges} from './run-changes.js'
@@ -177,9 +177,7 @@ export class Daemon {
     // Under load only: the main thread, which serves every request, was the bottleneck of
     // workload C while the workers had time to spare; a run made here and handed over answers
     // sooner when little else runs (B: ~0.4 ms, two thread hops fewer before the 202).
-    if (pool)
-      this.ctx.startInWorker = async (id, request) =>
-        this.executor.active < BUSY_ADVANCES ? undefined : this.executor.startWith(id, (signal) => pool.startIn(id, request, signal))
+    if (pool) this.ctx.startInWorker = async (id, request) => (this.executor.active < BUSY_ADVANCES ? undefined : this.startInWorker(pool, id, request))
     this.scheduler = new Scheduler(this.ctx)
     this.info = {
       pid: process.pid,
@@ -262,6 +260,20 @@ export class Daemon {
         this.log('error', 'advance failed', {run: id, error: String((err as Error)?.stack ?? err)})
       },
     })
+  }
+
+  /**
+   * A webhook's run made and advanced by a worker. A worker that died may have made the run
+   * before it could say so: then it is advanced here like any other (the caller answers 500,
+   * and a webhook sender's retry starts another run, as after a crash).
+   */
+  private async startInWorker(pool: WorkerPool, id: string, request: StartRequest): Promise<RunView | undefined> {
+    try {
+      return await this.executor.startWith(id, (signal) => pool.startIn(id, request, signal))
+    } catch (err) {
+      if (err instanceof WorkerDied && (await this.ws.store.runs.exists(id))) this.executor.schedule(id)
+      throw err
+    }
   }
 
   private advanced(view: RunView): void {

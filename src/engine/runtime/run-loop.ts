@@ -21,7 +21,7 @@ import {afterFailedAttempt, recordError, retryPolicy, RunCancelled, sleep, stepT
 import {projectRun, type RunView} from '../journal/projection.js'
 import {executorDeaths, INTERRUPTED_LOG, openStep} from './crashes.js'
 import {admitSelf, releaseSlot} from './concurrency.js'
-import {ReplayState} from './replay.js'
+import {ReplayState, type RecordedStep} from './replay.js'
 import {buildStepContext, loadStepServices, type StepServices} from './step-context.js'
 import {openStepOutput} from './step-output.js'
 import type {Redactor} from './redact.js'
@@ -467,11 +467,11 @@ class Runner {
   private async step(flow: FlowDefinition, type: string, id: string, config: Value, position: string): Promise<Value> {
     if (this.abort.signal.aborted) throw new RunCancelled()
     const record = this.replay.lookup(position, type, id)
-    // A step executes only once what came before it is on disk. One that ran before returns what
-    // it recorded, and a parked one resumes from the journal: neither acts outside the run, so
-    // what they add is flushed with the next step that executes, or the run's end (a resumed
-    // wait flushed its completion and then its result, one after the other).
-    if (record && (record.completed || record.failed || record.wait || record.sleep)) await this.publishing
+    // A step executes only once what came before it is on disk. One taken from the journal acts
+    // outside the run no more than the journal says, so what it adds is flushed with the next
+    // step that executes, or the run's end (a resumed wait flushed its completion and then its
+    // result, one after the other).
+    if (fromJournal(record)) await this.publishing
     else await this.durable()
     if (record?.completed) return decode(record.completed.output)
     if (record?.failed) throw stepFailure(record.failed.error)
@@ -679,6 +679,11 @@ const FLOW_CODE_HINT =
   "The flow's own code failed (details.form shows where): fix the flow, push it, and start a new run with `breyta flows run SLUG`; `breyta runs retry` reruns the same definition and would fail the same way."
 
 /** The step type must exist even for a recorded wait or sleep: a renamed type is a changed flow. */
+/** A step that ran before (it returns what it recorded) or parked (it resumes from the journal). */
+function fromJournal(record: RecordedStep | undefined): boolean {
+  return record !== undefined && (record.completed !== undefined || record.failed !== undefined || record.wait !== undefined || record.sleep !== undefined)
+}
+
 /** The file a run's definition came from: the draft, or the released version. */
 function sourceFile(created: Extract<JournalEvent, {type: 'run_created'}>): string {
   return created.target === 'draft' || created.version === null ? `flows/${created.flow}.edn` : `releases/${created.flow}/v${created.version}.edn`
