@@ -70,10 +70,11 @@ export class Executor {
   /**
    * A run that `begin` creates and starts advancing elsewhere (a worker, for a webhook): in flight
    * from now, so a schedule of it meanwhile is an advance after, as for any other. Resolves with
-   * the run once created; undefined when stopping (the caller creates it as before).
+   * the run once created; undefined when stopping or with `concurrency` runs in flight already
+   * (the caller creates it as before, and its schedule waits in the queue).
    */
   async startWith(runId: string, begin: (signal: AbortSignal) => Promise<{view: RunView; advanced: Promise<AdvanceResult>}>): Promise<RunView | undefined> {
-    if (!this.accepting || this.inFlight.has(runId)) return undefined
+    if (!this.accepting || this.inFlight.has(runId) || this.inFlight.size >= this.options.concurrency) return undefined
     this.inFlight.add(runId)
     let started: {view: RunView; advanced: Promise<AdvanceResult>}
     try {

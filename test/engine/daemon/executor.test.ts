@@ -78,3 +78,12 @@ it('a stopping executor starts nothing: the caller creates the run itself', asyn
   await ex.stop(10)
   expect(await ex.startWith('R', () => Promise.reject(new Error('not called')))).toBeUndefined()
 })
+
+it('at its concurrency, the executor starts nothing more elsewhere: the caller creates the run and its schedule waits in the queue', async () => {
+  const {ex} = executor()
+  const held = Array.from({length: 4}, () => deferred<AdvanceResult>())
+  for (const [i, d] of held.entries()) await ex.startWith(`R${i}`, async () => ({view: view(`R${i}`, 'running'), advanced: d.promise}))
+  expect(ex.active).toBe(4)
+  expect(await ex.startWith('S', () => Promise.reject(new Error('not called')))).toBeUndefined()
+  for (const [i, d] of held.entries()) d.resolve({locked: false, view: view(`R${i}`)})
+})
