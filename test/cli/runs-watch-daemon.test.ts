@@ -1,16 +1,11 @@
 /** `runs watch` with a daemon: it follows the run through the daemon's long poll, not by driving or polling it. */
 import {afterEach, beforeEach, expect, it} from 'vitest'
 import {readRunView} from '../../src/engine/index.js'
-import {killDaemons, spawnDaemon, type DaemonProcess} from '../helpers/daemon.js'
+import {killDaemons, longPolls as longPollsAt, spawnDaemon, WAIT_FLOW, type DaemonProcess} from '../helpers/daemon.js'
 import {cli, spawnCli, tempWorkspace, until, type TempWorkspace} from '../helpers/workspace.js'
 
 let t: TempWorkspace
 let d: DaemonProcess
-
-const WAIT_FLOW = `{:slug :w :name "wait"
- :flow (let [r (flow/step :wait :w {:key "k" :timeout "10m"})]
-         (flow/step :function :f {:code "(fn [x] {:got (:n x)})" :input r}))}
-`
 
 beforeEach(async () => {
   t = await tempWorkspace('breyta-watch-daemon-')
@@ -22,7 +17,7 @@ afterEach(async () => {
   t.cleanup()
 })
 
-const longPolls = async () => ((await (await fetch(`${d.url}/healthz`)).json()) as {'long-polls': number})['long-polls']
+const longPolls = () => longPollsAt(d.url)
 
 it("follows a parked run on the daemon's long poll and ends, with every event, when a callback completes it", async () => {
   const started = await cli(['flows', 'run', 'w', '--json'], {cwd: t.root})

@@ -87,3 +87,14 @@ export async function killDaemons(): Promise<void> {
 export function liveDaemonCount(): number {
   return live.size
 }
+
+/** Flow `w`: parks on wait "k", then answers `{:got n}` for a completion `{"n": n}`. */
+export const WAIT_FLOW = `{:slug :w :name "wait"
+ :flow (let [r (flow/step :wait :w {:key "k" :timeout "10m"})]
+         (flow/step :function :f {:code "(fn [x] {:got (:n x)})" :input r}))}
+`
+
+/** Long polls the daemon at `url` holds open right now (its /healthz). */
+export async function longPolls(url: string): Promise<number> {
+  return ((await (await fetch(`${url}/healthz`)).json()) as {'long-polls': number})['long-polls']
+}

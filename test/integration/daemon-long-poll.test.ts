@@ -3,16 +3,11 @@ import fs from 'node:fs'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 import {readRunView} from '../../src/engine/index.js'
 import {runStatusUrl} from '../../src/engine/workspace/callback-url.js'
-import {killDaemons, spawnDaemon, type DaemonProcess} from '../helpers/daemon.js'
+import {killDaemons, longPolls as longPollsAt, spawnDaemon, WAIT_FLOW, type DaemonProcess} from '../helpers/daemon.js'
 import {cli, spawnCli, tempWorkspace, until, type TempWorkspace} from '../helpers/workspace.js'
 
 let t: TempWorkspace
 let d: DaemonProcess
-
-const WAIT_FLOW = `{:slug :w :name "wait"
- :flow (let [r (flow/step :wait :w {:key "k" :timeout "10m"})]
-         (flow/step :function :f {:code "(fn [x] {:got (:n x)})" :input r}))}
-`
 
 beforeEach(async () => {
   t = await tempWorkspace('breyta-daemon-lp-')
@@ -24,7 +19,7 @@ afterEach(async () => {
   t.cleanup()
 })
 
-const longPolls = async () => ((await (await fetch(`${d.url}/healthz`)).json()) as {'long-polls': number})['long-polls']
+const longPolls = () => longPollsAt(d.url)
 
 async function parked(): Promise<{id: string; seq: number}> {
   const r = await cli(['flows', 'run', 'w', '--json'], {cwd: t.root})

@@ -1,4 +1,5 @@
 /** Fixture runs around a fixed clock, covering every status the list has to draw. */
+import type {Key} from 'ink'
 import type {RunDetail, StepInfo, WaitInfo} from '../../src/tui/types.js'
 
 export const NOW = Date.parse('2026-01-10T12:00:00.000Z')
@@ -71,4 +72,28 @@ export function fixtureRuns(): RunDetail[] {
       waits: [approval('copy-ok', 'Is the copy fine?'), approval('legal-ok', 'Legal sign-off?')],
     }),
   ]
+}
+
+/** An Ink key with nothing pressed: tests spread it and set what they press. */
+export const noKeys: Key = {
+  upArrow: false,
+  downArrow: false,
+  leftArrow: false,
+  rightArrow: false,
+  pageDown: false,
+  pageUp: false,
+  home: false,
+  end: false,
+  return: false,
+  escape: false,
+  ctrl: false,
+  shift: false,
+  tab: false,
+  backspace: false,
+  delete: false,
+  meta: false,
+  super: false,
+  hyper: false,
+  capsLock: false,
+  numLock: false,
 }

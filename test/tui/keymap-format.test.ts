@@ -4,30 +4,8 @@ import {editText, keyToCommand} from '../../src/tui/keymap.js'
 import {formatAge, formatDuration, hardWrap, prettyLines, truncate, windowRange, describeError} from '../../src/tui/format.js'
 import {matchesFilter, orderRuns} from '../../src/tui/types.js'
 import {summarize} from './memory-source.js'
-import {fixtureRuns} from './fixtures.js'
+import {fixtureRuns, noKeys as none} from './fixtures.js'
 
-const none: Key = {
-  upArrow: false,
-  downArrow: false,
-  leftArrow: false,
-  rightArrow: false,
-  pageDown: false,
-  pageUp: false,
-  home: false,
-  end: false,
-  return: false,
-  escape: false,
-  ctrl: false,
-  shift: false,
-  tab: false,
-  backspace: false,
-  delete: false,
-  meta: false,
-  super: false,
-  hyper: false,
-  capsLock: false,
-  numLock: false,
-}
 const k = (over: Partial<Key>): Key => ({...none, ...over})
 
 describe('key map', () => {

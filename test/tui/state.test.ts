@@ -17,31 +17,8 @@ import {
   type TuiState,
 } from '../../src/tui/state.js'
 import type {RunDetail} from '../../src/tui/types.js'
-import {fixtureRuns, run, step} from './fixtures.js'
+import {fixtureRuns, noKeys as none, run, step} from './fixtures.js'
 import {summarize} from './memory-source.js'
-
-const none: Key = {
-  upArrow: false,
-  downArrow: false,
-  leftArrow: false,
-  rightArrow: false,
-  pageDown: false,
-  pageUp: false,
-  home: false,
-  end: false,
-  return: false,
-  escape: false,
-  ctrl: false,
-  shift: false,
-  tab: false,
-  backspace: false,
-  delete: false,
-  meta: false,
-  super: false,
-  hyper: false,
-  capsLock: false,
-  numLock: false,
-}
 
 /** A key press: a printable string, or Ink's flags for a named key. */
 type Press = string | {input?: string; key: Partial<Key>}

@@ -18,6 +18,7 @@ import os from 'node:os'
 import path from 'node:path'
 import {isMainThread, threadId} from 'node:worker_threads'
 import {pidAlive, readProcStat} from '../../shared/pid.js'
+import {readdirOrNone} from './snapshot.js'
 
 export interface LockOwner {
   pid: number
@@ -151,14 +152,8 @@ export class LockOwners {
   private sweepDead(): void {
     if (this.swept) return
     this.swept = true
-    let names: string[]
-    try {
-      names = fs.readdirSync(this.dir)
-    } catch {
-      return
-    }
     const gone = new Map<string, boolean>()
-    for (const name of names) {
+    for (const name of readdirOrNone(this.dir)) {
       const [pid, start] = name.split('-')
       if (name.slice(name.lastIndexOf('@') + 1) !== `${HOST}.lock` || pid === undefined || name.startsWith(`${PROCESS_TAG}-`)) continue
       const key = `${pid}-${start}`

@@ -25,6 +25,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import {linkMarker} from './blank-links.js'
 import {isRunId, type WorkspaceLayout} from './paths.js'
+import {readdirOrNone, REWRITE} from './snapshot.js'
 
 let muted = false
 
@@ -46,9 +47,6 @@ export function noteRunChanged(layout: WorkspaceLayout, runId: string): void {
   // On failure an observer shows the change with the next one.
   touch(layout.runChange(runId), layout.changesDir)
 }
-
-/** Rewriting an existing notice: a truncate, an inotify event under its name. */
-const REWRITE = fs.constants.O_WRONLY | fs.constants.O_TRUNC
 
 /**
  * Rewrite notice `file` in `dir`, or make it a name of the directory's blank (blank-links.ts):
@@ -113,7 +111,7 @@ export function watchRunChanges(layout: WorkspaceLayout, onChange: (runId: strin
     let since = Date.now()
     poll ??= setInterval(() => {
       const scanStart = Date.now()
-      for (const name of readdir(dir)) {
+      for (const name of readdirOrNone(dir)) {
         try {
           // Notices share one inode (see touch), so their mtime says nothing of which run changed.
           if (isRunId(name) && fs.statSync(layout.runJournal(name)).mtimeMs >= since) report(name)
@@ -144,14 +142,6 @@ export function watchRunChanges(layout: WorkspaceLayout, onChange: (runId: strin
       if (poll !== undefined) clearInterval(poll)
       watcher?.close()
     },
-  }
-}
-
-function readdir(dir: string): string[] {
-  try {
-    return fs.readdirSync(dir)
-  } catch {
-    return []
   }
 }
 

@@ -100,7 +100,17 @@ export function writeSnapshot(file: string, data: unknown): void {
 
 let derivedSeq = 0
 
-const REWRITE = fs.constants.O_WRONLY | fs.constants.O_TRUNC
+/** open(2) flags to rewrite a file that must exist already (no create: no new inode). */
+export const REWRITE = fs.constants.O_WRONLY | fs.constants.O_TRUNC
+
+/** The names in `dir`, or none when it cannot be read (missing, gone meanwhile). */
+export function readdirOrNone(dir: string): string[] {
+  try {
+    return fs.readdirSync(dir)
+  } catch {
+    return []
+  }
+}
 
 /**
  * A run made from a spare directory (spare-runs.ts) has an empty `run.json.spare`: its first

@@ -17,7 +17,7 @@ import fs from 'node:fs'
 import fsp from 'node:fs/promises'
 import path from 'node:path'
 import type {WorkspaceLayout} from './paths.js'
-import {fsyncDirAsync} from './snapshot.js'
+import {fsyncDirAsync, readdirOrNone} from './snapshot.js'
 
 /** Kept ready: a burst of webhooks larger than this makes the rest as before. */
 const TARGET = 16
@@ -34,7 +34,7 @@ export class SpareRunDirs {
 
   /** Take up the spares left in the workspace, and make the rest. */
   start(): void {
-    for (const name of readdir(this.layout.spareRunsDir)) {
+    for (const name of readdirOrNone(this.layout.spareRunsDir)) {
       const dir = path.join(this.layout.spareRunsDir, name)
       if (name.endsWith('.tmp') || !isEmptySpare(dir)) fs.rmSync(dir, {recursive: true, force: true})
       else this.ready.push(dir)
@@ -76,14 +76,6 @@ export class SpareRunDirs {
 
 async function touchNew(file: string): Promise<void> {
   await (await fsp.open(file, 'wx')).close()
-}
-
-function readdir(dir: string): string[] {
-  try {
-    return fs.readdirSync(dir)
-  } catch {
-    return []
-  }
 }
 
 /** A spare as made: an empty journal, and nothing but the snapshot's spare beside it. */
