@@ -77,7 +77,7 @@ export interface PoolOptions {
   heapMb: number
   env: NodeJS.ProcessEnv
   log(level: 'debug' | 'warn' | 'error', message: string, fields: Record<string, unknown>): void
-  /** Each time a worker is online and again once it has loaded (the daemon sets its process-wide V8 flags again, heap.ts). */
+  /** While a worker starts, on every turn until it is online, and once it has loaded (the daemon sets its process-wide V8 flags again, heap.ts). */
   onWorkerStarted?(): void
   /**
    * Once no advance has been in flight for COLLECT_AFTER_MS: each worker collects its garbage
@@ -286,14 +286,35 @@ export class WorkerPool {
       else p.reject(toBreytaError(m.error))
       this.settled(slot)
     })
-    // V8's flags were reset by this worker's start (heap.ts): set again before the main thread
-    // has had time to grow its heap.
-    worker.once('online', () => this.options.onWorkerStarted?.())
+    this.holdFlagsWhileStarting(worker)
     let death: unknown
     worker.on('error', (err) => (death = err))
     worker.once('exit', (code) => this.exited(slot, code, death))
     worker.unref()
     return slot
+  }
+
+  /**
+   * V8's flags are reset by a worker's start, on its own thread at some moment before its
+   * 'online' (heap.ts): they are set again on every turn of the event loop until then. Under
+   * load, when the pool grows, the main thread scavenges every few milliseconds, and one
+   * scavenge in that window let its semi-spaces double and stay doubled (4 → 16 MB after a
+   * burst of workload C). Set again every millisecond instead, the toy case still doubled
+   * once; on every turn, never. Setting them costs ~2.5 µs; a start takes ~30–100 ms.
+   */
+  private holdFlagsWhileStarting(worker: Worker): void {
+    const hold = this.options.onWorkerStarted
+    if (!hold) return
+    let started = false
+    const again = (): void => {
+      if (started) return
+      hold()
+      setImmediate(again).unref()
+    }
+    const stop = (): void => void (started = true)
+    worker.once('online', () => (stop(), hold()))
+    worker.once('exit', stop)
+    again()
   }
 
   /** A worker ended: retired, stopped, or died (its runs are rejected and the pool topped up). */
