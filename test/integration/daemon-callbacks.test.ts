@@ -5,7 +5,7 @@ import os from 'node:os'
 import path from 'node:path'
 import {promisify} from 'node:util'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
-import {readRunView} from '../../src/engine/index.js'
+import {completeWait, fromJson, readRunEvents, readRunView, type BreytaError} from '../../src/engine/index.js'
 import {killDaemons, spawnDaemon, type DaemonProcess} from '../helpers/daemon.js'
 import {cli, tempWorkspace, until, type TempWorkspace} from '../helpers/workspace.js'
 
@@ -99,6 +99,44 @@ describe('callbacks through the daemon', () => {
     expect(done.output).toEqual({payload: {n: 1}})
     // A finished run: still 409 for the completed key.
     expect((await post(url, '{"n": 3}')).status).toBe(409)
+  })
+
+  it("a parked run's callback is journaled by the advance that takes the run: on disk before the 202, the inbox holding only the key's claim", async () => {
+    const {id, url} = await startWaiting()
+    const res = await fetch(url, {method: 'POST', body: '{"n": 7}', headers: {'content-type': 'application/json'}})
+    expect(res.status).toBe(202)
+    expect(readRunEvents(t.ws.layout, id).filter((e) => e.type === 'wait_completed')).toMatchObject([{key: 'k', source: 'callback'}])
+    // An entry posted to the inbox holds the completion; a claim is an empty name.
+    expect(fs.statSync(path.join(t.root, '.breyta', 'runs', id, 'inbox', 'k.json')).size).toBe(0)
+    const done = await until(() => {
+      const v = readRunView(t.ws.layout, id)
+      return v.status === 'completed' ? v : undefined
+    })
+    expect(done.output).toEqual({payload: {n: 7}})
+  })
+
+  it('a callback and a completion by another process racing for one parked wait: exactly one wins, and it is the one journaled', async () => {
+    for (let i = 0; i < 8; i++) {
+      const {id, url} = await startWaiting()
+      // This test process is the other process (as `breyta waits complete` would be), posting to
+      // the inbox while the daemon's worker claims the key under the run's lease.
+      const [http, other] = await Promise.all([
+        fetch(url, {method: 'POST', body: '{"by": "callback"}', headers: {'content-type': 'application/json'}}).then((r) => r.status),
+        completeWait(t.ws, id, 'k', {payload: fromJson({by: 'cli'}), source: 'cli'}).then(
+          () => 'won',
+          (err: BreytaError) => err.code,
+        ),
+      ])
+      const winner = http === 202 ? 'callback' : 'cli'
+      expect(winner === 'callback' ? other : http).toBe(winner === 'callback' ? 'wait_already_completed' : 409)
+      if (winner === 'cli') expect(other).toBe('won')
+      const done = await until(() => {
+        const v = readRunView(t.ws.layout, id)
+        return v.status === 'completed' ? v : undefined
+      })
+      expect(done.output).toEqual({payload: {by: winner}})
+      expect(readRunEvents(t.ws.layout, id).filter((e) => e.type === 'wait_completed')).toHaveLength(1)
+    }
   })
 
   it('413 for curl too (Expect: 100-continue and chunked bodies), without reading the body', async () => {

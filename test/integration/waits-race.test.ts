@@ -31,3 +31,16 @@ it('a decision recorded while another advance holds the run lock is picked up, n
   expect(view.output).toEqual(['approved', 'done'])
   expect(view.waits[0]).toMatchObject({status: 'completed', 'completed-by': 'ada'})
 })
+
+it("a parked wait's claim left by a claimer that died before journaling is dropped by the run's next advance", async () => {
+  t.writeFlow('w', `{:slug :w :name "w" :flow (flow/step :wait :w {:key "k"})}`)
+  const run = await createRun(t.ws, {slug: 'w'})
+  expect((await driveRun(t.ws, run.id, {})).status).toBe('waiting')
+  // What a daemon's worker leaves when it dies between its claim and the journal's flush.
+  expect(await t.ws.store.inbox.claim(run.id, {key: 'k', payload: 1, source: 'callback', at: new Date().toISOString()})).toBe(true)
+  expect(await t.ws.store.inbox.has(run.id, 'k')).toBe(true)
+  expect((await driveRun(t.ws, run.id, {})).status).toBe('waiting')
+  expect(await t.ws.store.inbox.has(run.id, 'k')).toBe(false)
+  await completeWait(t.ws, run.id, 'k', {payload: 2, source: 'cli'})
+  expect(await driveRun(t.ws, run.id, {})).toMatchObject({status: 'completed', output: 2})
+})

@@ -7,7 +7,7 @@
  */
 import {MAX_NESTING, tooDeep} from '../edn/depth.js'
 import {fromJson} from '../edn/json.js'
-import {isBreytaError} from '../errors.js'
+import {isBreytaError, toBreytaError} from '../errors.js'
 import {verifyCallbackToken} from '../workspace/callback-url.js'
 import {completeWait} from '../operations/waits.js'
 import type {DaemonContext} from './context.js'
@@ -53,15 +53,27 @@ export async function handleCallback(ctx: DaemonContext, req: Request, runId: st
   const parsed = parseJsonBody(req.body)
   if (!parsed.ok) return await rejected(ctx, runId, key, errorReply(400, 'invalid_json', parsed.message))
   try {
-    await completeWait(ctx.ws, runId, key, {payload: fromJson(parsed.value), source: 'callback', allowEarly: true})
+    await complete(ctx, runId, key, parsed.value)
   } catch (err) {
     if (!isBreytaError(err)) throw err
     const status = STATUS_BY_CODE[err.code] ?? 500
     return await rejected(ctx, runId, key, errorReply(status, err.code, err.message))
   }
   ctx.log('info', 'wait completed by callback', {run: runId, key})
-  ctx.schedule(runId)
   return {status: 202, body: {ok: true, run: runId, key, status: 'accepted'}}
+}
+
+/**
+ * A parked run is completed by a worker's advance that journals the completion (one flush before
+ * the 202, the advance's own); otherwise the completion goes to the inbox, for the advance
+ * scheduled after it (two flushes, then the advance's).
+ */
+async function complete(ctx: DaemonContext, runId: string, key: string, body: unknown): Promise<void> {
+  const outcome = await ctx.completeInWorker?.(runId, {key, payload: body, source: 'callback'})
+  if (outcome === 'accepted') return
+  if (typeof outcome === 'object') throw toBreytaError(outcome.error)
+  await completeWait(ctx.ws, runId, key, {payload: fromJson(body), source: 'callback', allowEarly: true})
+  ctx.schedule(runId)
 }
 
 /**

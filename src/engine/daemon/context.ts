@@ -1,7 +1,7 @@
 /** What the daemon's HTTP handlers and sub-services share. */
 import type {RunView} from '../journal/projection.js'
 import type {RunChanges} from './run-changes.js'
-import type {StartRequest} from './worker-pool.js'
+import type {CompleteOutcome, CompleteRequest, StartRequest} from './worker-pool.js'
 import type {Workspace} from '../workspace/workspace.js'
 
 export type LogLevel = 'info' | 'warn' | 'error' | 'debug'
@@ -20,6 +20,13 @@ export interface DaemonContext {
    * here and schedule it.
    */
   startInWorker?(runId: string, request: StartRequest): Promise<RunView | undefined>
+  /**
+   * Complete a wait in a worker's advance of the run (worker-pool.ts completeIn): accepted once
+   * the completion is on disk, or refused. 'inbox' or undefined: post it to the inbox and
+   * schedule the run (the run is in flight here already, is not parked at that wait, or another
+   * completion came first).
+   */
+  completeInWorker?(runId: string, request: CompleteRequest): Promise<CompleteOutcome | undefined>
   /** Change notices per run (long polls of GET /runs/RUN wait on them). */
   runChanges: RunChanges
 }

@@ -178,6 +178,7 @@ export class Daemon {
     // workload C while the workers had time to spare; a run made here and handed over answers
     // sooner when little else runs (B: ~0.4 ms, two thread hops fewer before the 202).
     if (pool) this.ctx.startInWorker = async (id, request) => (this.executor.active < BUSY_ADVANCES ? undefined : this.startInWorker(pool, id, request))
+    if (pool) this.ctx.completeInWorker = async (id, request) => this.executor.beginWith(id, (signal) => pool.completeIn(id, request, signal))
     this.scheduler = new Scheduler(this.ctx)
     this.info = {
       pid: process.pid,
@@ -269,7 +270,7 @@ export class Daemon {
    */
   private async startInWorker(pool: WorkerPool, id: string, request: StartRequest): Promise<RunView | undefined> {
     try {
-      return await this.executor.startWith(id, (signal) => pool.startIn(id, request, signal))
+      return await this.executor.beginWith(id, (signal) => pool.startIn(id, request, signal))
     } catch (err) {
       if (err instanceof WorkerDied && (await this.ws.store.runs.exists(id))) this.executor.schedule(id)
       throw err

@@ -29,7 +29,7 @@ export class Executor {
   private idleWaiters: (() => void)[] = []
   /** Advances done since start (for status and benchmarks). */
   advances = 0
-  /** Runs created and started elsewhere (startWith) since start. */
+  /** Advances started elsewhere (beginWith) since start. */
   startedElsewhere = 0
 
   constructor(
@@ -68,15 +68,17 @@ export class Executor {
   }
 
   /**
-   * A run that `begin` creates and starts advancing elsewhere (a worker, for a webhook): in flight
-   * from now, so a schedule of it meanwhile is an advance after, as for any other. Resolves with
-   * the run once created; undefined when stopping or with `concurrency` runs in flight already
-   * (the caller creates it as before, and its schedule waits in the queue).
+   * An advance that `begin` starts elsewhere (a worker: a webhook's run made there, a callback's
+   * completion journaled there): in flight from now, so a schedule of the run meanwhile is an
+   * advance after, as for any other. Resolves with what `begin` gives first (the run once created,
+   * the completion's outcome); undefined when stopping, when the run is in flight already, or with
+   * `concurrency` runs in flight (the caller goes the usual way: create and schedule, post to the
+   * inbox and schedule).
    */
-  async startWith(runId: string, begin: (signal: AbortSignal) => Promise<{view: RunView; advanced: Promise<AdvanceResult>}>): Promise<RunView | undefined> {
+  async beginWith<T>(runId: string, begin: (signal: AbortSignal) => Promise<{value: T; advanced: Promise<AdvanceResult>}>): Promise<T | undefined> {
     if (!this.accepting || this.inFlight.has(runId) || this.inFlight.size >= this.options.concurrency) return undefined
     this.inFlight.add(runId)
-    let started: {view: RunView; advanced: Promise<AdvanceResult>}
+    let started: {value: T; advanced: Promise<AdvanceResult>}
     try {
       started = await begin(this.abort.signal)
     } catch (err) {
@@ -86,7 +88,7 @@ export class Executor {
     }
     this.startedElsewhere++
     void this.run(runId, started.advanced)
-    return started.view
+    return started.value
   }
 
   /** Stop taking work; in-flight advances may finish until `graceMs`, then they are interrupted. */

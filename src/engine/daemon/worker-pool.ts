@@ -47,6 +47,8 @@ const RETIRE_GRACE_MS = 5000
 interface Pending {
   /** A run this worker was asked to create (start): it exists now, and its advance follows. */
   created?(view: RunView): void
+  /** What became of the completion an advance carried (completeIn). */
+  answered?(outcome: CompleteOutcome): void
   resolve(r: AdvanceResult): void
   reject(err: unknown): void
 }
@@ -69,6 +71,17 @@ interface Slot {
   retiring: boolean
 }
 
+/** A callback's completion of wait `key`, for the advance that journals it (completeIn). */
+export interface CompleteRequest {
+  key: string
+  /** The request's JSON body. */
+  payload: unknown
+  source: 'callback'
+}
+
+/** Journaled ('accepted', on disk), refused, or to be posted to the inbox after all ('inbox'). */
+export type CompleteOutcome = 'accepted' | 'inbox' | {error: ErrorJson}
+
 export interface PoolOptions {
   /** The most workers at once. */
   size: number
@@ -84,6 +97,15 @@ export interface PoolOptions {
    * in full, and this is called (the daemon's main thread does the same, heap.ts).
    */
   collectIdle?(): void
+}
+
+interface WorkerMessage {
+  type: 'ready' | 'created' | 'answered' | 'done' | 'failed'
+  run: string
+  view?: RunView
+  outcome?: CompleteOutcome
+  result?: AdvanceResult
+  error?: ErrorJson
 }
 
 /** Thrown for the runs of a worker that died; `exhausted` when it ran out of heap. */
@@ -145,7 +167,7 @@ export class WorkerPool {
    * 18), nor a hand-over and a second read of its journal. Resolves once the run exists, with its
    * advance; rejects when it could not be created (nothing was, or the worker died).
    */
-  startIn(runId: string, request: StartRequest, signal: AbortSignal): Promise<{view: RunView; advanced: Promise<AdvanceResult>}> {
+  startIn(runId: string, request: StartRequest, signal: AbortSignal): Promise<{value: RunView; advanced: Promise<AdvanceResult>}> {
     return new Promise((resolveCreated, rejectCreated) => {
       let exists = false
       let settle!: {resolve(r: AdvanceResult): void; reject(err: unknown): void}
@@ -153,12 +175,34 @@ export class WorkerPool {
       const pending: Pending = {
         created: (view) => {
           exists = true
-          resolveCreated({view, advanced})
+          resolveCreated({value: view, advanced})
         },
         resolve: (r) => settle.resolve(r),
         reject: (e) => (exists ? settle.reject(e) : rejectCreated(e)),
       }
       this.send(this.pick(), runId, {type: 'start', request}, pending, signal)
+    })
+  }
+
+  /**
+   * Advance run `runId` in a worker, completing wait `request.key` in that advance (runtime
+   * DirectCompletion): resolves with the outcome once the worker knows it (accepted: the
+   * completion is on disk), and the advance.
+   */
+  completeIn(runId: string, request: CompleteRequest, signal: AbortSignal): Promise<{value: CompleteOutcome; advanced: Promise<AdvanceResult>}> {
+    return new Promise((resolveAnswered, rejectAnswered) => {
+      let known = false
+      let settle!: {resolve(r: AdvanceResult): void; reject(err: unknown): void}
+      const advanced = new Promise<AdvanceResult>((resolve, reject) => (settle = {resolve, reject}))
+      const pending: Pending = {
+        answered: (outcome) => {
+          known = true
+          resolveAnswered({value: outcome, advanced})
+        },
+        resolve: (r) => settle.resolve(r),
+        reject: (e) => (known ? settle.reject(e) : rejectAnswered(e)),
+      }
+      this.send(this.pick(), runId, {type: 'advance', complete: request}, pending, signal)
     })
   }
 
@@ -169,7 +213,13 @@ export class WorkerPool {
   }
 
   /** Post `message` about run `runId` to `slot`'s worker, `pending` to settle when it answers; `signal` aborts it there. */
-  private send(slot: Slot, runId: string, message: {type: 'advance'} | {type: 'start'; request: StartRequest}, pending: Pending, signal: AbortSignal): void {
+  private send(
+    slot: Slot,
+    runId: string,
+    message: {type: 'advance'; complete?: CompleteRequest} | {type: 'start'; request: StartRequest},
+    pending: Pending,
+    signal: AbortSignal,
+  ): void {
     const onAbort = () => slot.worker.postMessage({type: 'abort', run: runId})
     const done = () => signal.removeEventListener('abort', onAbort)
     slot.pending.set(runId, {...pending, resolve: (r) => (done(), pending.resolve(r)), reject: (e) => (done(), pending.reject(e))})
@@ -276,11 +326,12 @@ export class WorkerPool {
       stderr: false,
     })
     const slot: Slot = {worker, pending: new Map(), idleSince: Date.now(), retiring: false}
-    worker.on('message', (m: {type: 'ready' | 'created' | 'done' | 'failed'; run: string; view?: RunView; result?: AdvanceResult; error?: ErrorJson}) => {
+    worker.on('message', (m: WorkerMessage) => {
       if (m.type === 'ready') return void this.options.onWorkerStarted?.()
       const p = slot.pending.get(m.run)
       if (!p) return
       if (m.type === 'created') return p.created?.(m.view!)
+      if (m.type === 'answered') return p.answered?.(m.outcome!)
       slot.pending.delete(m.run)
       if (m.type === 'done') p.resolve(m.result!)
       else p.reject(toBreytaError(m.error))

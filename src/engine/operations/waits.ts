@@ -7,6 +7,8 @@ import type {Workspace} from '../workspace/workspace.js'
 import {waitingIds} from './listing.js'
 import {runEvents} from './run-read.js'
 import type {RunView, WaitView} from '../journal/projection.js'
+import type {JournalEvent} from '../journal/events.js'
+import type {InboxEntry} from '../store/types.js'
 
 export interface WaitCompletion {
   /** The payload (EDN). For approvals, build it with `approvalPayload`. */
@@ -44,22 +46,51 @@ export async function completeWait(ws: Workspace, runId: string, key: string, co
   if (TERMINAL_STATUSES.includes(view.status)) {
     throw new BreytaError('run_not_active', `run ${runId} is ${view.status}`, {hint: 'Waits of a finished run cannot be completed.'})
   }
-  if (wait && completion.decision && !wait.approval) {
-    throw new BreytaError('invalid_input', `wait "${key}" is not an approval`, {
-      hint: `Complete it with \`breyta waits complete ${runId} ${key} --payload JSON\`.`,
-    })
-  }
-  await checkRequiredKeys(ws, runId, key, wait, completion.payload)
-  const won = await ws.store.inbox.post(runId, {
+  checkDecision(runId, key, wait, completion)
+  checkRequired(key, wait, completion.payload, await findValidation(ws, runId, key))
+  const won = await ws.store.inbox.post(runId, inboxEntry(key, completion))
+  if (!won) throw await earlierInInbox(ws, runId, key)
+  return view
+}
+
+/**
+ * Wait KEY's completion claimed (InboxStore.claim) by the caller, who holds the run's lease and
+ * journals it at once (a daemon's callback, runtime DirectCompletion). Undefined when it must
+ * take the inbox's way (completeWait, which gives the answer): the wait is not open in `view`, or
+ * a completion was posted or claimed first. Throws as completeWait does for a refused payload.
+ */
+export async function takeCompletion(
+  ws: Workspace,
+  key: string,
+  completion: WaitCompletion,
+  view: RunView,
+  events: JournalEvent[],
+): Promise<InboxEntry | undefined> {
+  const wait = view.waits.find((w) => w.key === key)
+  if (!wait || wait.status !== 'open' || view.status !== 'waiting') return undefined
+  checkDecision(view.id, key, wait, completion)
+  checkRequired(key, wait, completion.payload, requiredKeys(events, key))
+  const entry = inboxEntry(key, completion)
+  return (await ws.store.inbox.claim(view.id, entry)) ? entry : undefined
+}
+
+function inboxEntry(key: string, completion: WaitCompletion): InboxEntry {
+  return {
     key,
     payload: encode(completion.payload),
     source: completion.source,
     at: new Date().toISOString(),
     ...(completion.by ? {by: completion.by} : {}),
     ...(completion.decision ? {decision: completion.decision} : {}),
-  })
-  if (!won) throw await earlierInInbox(ws, runId, key)
-  return view
+  }
+}
+
+function checkDecision(runId: string, key: string, wait: WaitView | undefined, completion: WaitCompletion): void {
+  if (wait && completion.decision && !wait.approval) {
+    throw new BreytaError('invalid_input', `wait "${key}" is not an approval`, {
+      hint: `Complete it with \`breyta waits complete ${runId} ${key} --payload JSON\`.`,
+    })
+  }
 }
 
 /** A wait the run opened can be completed only while it is open. */
@@ -98,8 +129,7 @@ async function checkEarlyCompletion(ws: Workspace, runId: string, key: string, v
 }
 
 /** The wait's `:validation {:required [...]}`, checked against the payload. */
-async function checkRequiredKeys(ws: Workspace, runId: string, key: string, wait: WaitView | undefined, payload: Value): Promise<void> {
-  const required = await findValidation(ws, runId, key)
+function checkRequired(key: string, wait: WaitView | undefined, payload: Value, required: string[] | undefined): void {
   const missing = missingRequired(wait, payload, required)
   if (missing.length > 0) {
     throw new BreytaError('invalid_input', `payload for wait "${key}" is missing required key${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}`, {
@@ -137,8 +167,12 @@ function alreadyCompleted(runId: string, key: string, what: string, payload: Jso
 }
 
 async function findValidation(ws: Workspace, runId: string, key: string): Promise<string[] | undefined> {
+  return requiredKeys(await runEvents(ws, runId), key)
+}
+
+function requiredKeys(events: JournalEvent[], key: string): string[] | undefined {
   // The projection keeps what people need; validation lives on the journal's wait_opened event.
-  for (const e of await runEvents(ws, runId)) if (e.type === 'wait_opened' && e.key === key) return e.validation?.required
+  for (const e of events) if (e.type === 'wait_opened' && e.key === key) return e.validation?.required
   return undefined
 }
 

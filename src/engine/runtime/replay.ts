@@ -62,6 +62,13 @@ export class ReplayState {
     }
   }
 
+  /** Keys of the waits opened and neither completed nor ended. */
+  openWaits(): string[] {
+    const out: string[] = []
+    for (const r of this.byPosition.values()) if (r.wait && !r.completed && !r.failed && !this.completions.has(r.wait.key)) out.push(r.wait.key)
+    return out
+  }
+
   private entry(position: string, step: string, stepType: string): RecordedStep {
     let r = this.byPosition.get(position)
     if (!r) {

@@ -11,7 +11,7 @@ import {parseFlowOnce} from '../flow/parse-cache.js'
 import type {FlowDefinition} from '../flow/types.js'
 import {evaluateFlow} from '../interpreter/index.js'
 import {isSuspend, Suspend} from '../interpreter/types.js'
-import type {JournalHandle, RunLease} from '../store/types.js'
+import type {InboxEntry, JournalHandle, RunLease} from '../store/types.js'
 import type {Approval, JournalEvent, NewJournalEvent, RecordedError, UnsequencedEvent} from '../journal/events.js'
 import {TERMINAL_STATUSES} from '../journal/events.js'
 import {stepExecutor} from '../steps/registry.js'
@@ -37,6 +37,21 @@ export interface AdvanceOptions {
   now?: () => Date
   /** Environment for secrets (BREYTA_SECRET_<NAME>); the CLI and daemon pass process.env. */
   env?: NodeJS.ProcessEnv
+  /** Complete a wait in this advance (a daemon's callback), in its first lease only. */
+  complete?: DirectCompletion
+}
+
+/**
+ * A wait's completion journaled by the advance that takes the run's lease, rather than posted to
+ * the inbox for it to find: a callback's answer then waits for one flush (the advance's first)
+ * instead of the inbox's two in a row, then the advance's.
+ */
+export interface DirectCompletion {
+  /**
+   * Under the lease, with the run's view: the completion, claimed (InboxStore.claim), or
+   * undefined to advance nothing now (the caller posts it to the inbox after all).
+   */
+  take(view: RunView, events: JournalEvent[]): Promise<InboxEntry | undefined>
 }
 
 export type AdvanceResult = {locked: true} | {locked: false; view: RunView}
@@ -83,7 +98,8 @@ export async function advanceRun(ws: Workspace, runId: string, options: AdvanceO
     if (!lease) break
     const stop = stopWhenLost(lease, options.signal)
     try {
-      view = await advanceLocked(ws, lease, stop ? {...options, signal: stop.signal} : options)
+      const once = i === 0 ? options : {...options, complete: undefined}
+      view = await advanceLocked(ws, lease, stop ? {...once, signal: stop.signal} : once)
     } finally {
       stop?.dispose()
       await lease.release()
@@ -171,14 +187,18 @@ async function advanceLocked(ws: Workspace, lease: RunLease, options: AdvanceOpt
     return advanceLocked(ws, lease, options)
   }
 
+  const taken = await options.complete?.take(view, events)
+  if (options.complete && !taken) return view
   // Before the first event of this advance: every secret the workspace can resolve, used or not.
   const redactor = workspaceRedactor(ws.local, options.env ?? process.env)
   const journal = (await ws.store.journals.open(lease, read)).redactWith((e) => redactor.unknown(e) as UnsequencedEvent)
-  const runner = new Runner(ws, runId, events, journal, redactor, options, now)
+  const runner = new Runner(ws, runId, events, journal, redactor, options, now, taken)
   try {
     return await runner.run(view)
   } finally {
     await runner.close()
+    // Ended before it journaled the completion (a cancel request, a full disk): the claim goes.
+    if (taken && !events.some((e) => e.type === 'wait_completed' && e.key === taken.key)) await ws.store.inbox.unclaim(runId, taken)
   }
 }
 
@@ -212,6 +232,8 @@ class Runner {
     private readonly redactor: Redactor,
     private readonly options: AdvanceOptions,
     private readonly now: () => Date,
+    /** A completion this advance claimed (DirectCompletion), journaled before the inbox's. */
+    private readonly taken?: InboxEntry,
   ) {
     this.replay = new ReplayState(events)
   }
@@ -589,12 +611,15 @@ class Runner {
       ...(req.validation ? {validation: req.validation} : {}),
     }
     this.append(opened)
-    return this.resumeWait(this.events.at(-1) as Extract<JournalEvent, {type: 'wait_opened'}>, position)
+    const wait = this.events.at(-1) as Extract<JournalEvent, {type: 'wait_opened'}>
+    // Best effort: a post without what this makes ahead makes it itself.
+    return (this.ws.store.inbox.prepare?.(this.runId) ?? Promise.resolve()).catch(() => {}).then(() => this.resumeWait(wait, position))
   }
 
   /** Move wait completions from the inbox into the journal (each key once). */
   private async ingestInbox(): Promise<void> {
-    for (const entry of await this.ws.store.inbox.read(this.runId)) {
+    const entries = await this.ws.store.inbox.read(this.runId)
+    for (const entry of this.taken ? [this.taken, ...entries] : entries) {
       if (this.replay.completions.has(entry.key)) continue
       this.append({
         type: 'wait_completed',
@@ -604,6 +629,21 @@ class Runner {
         ...(entry.by ? {by: entry.by} : {}),
         ...(entry.decision ? {decision: entry.decision} : {}),
       })
+    }
+    await this.dropOrphanedClaims(entries)
+  }
+
+  /**
+   * A claim (InboxStore.claim) is made and journaled under the lease, which this advance holds
+   * now: one still there for a wait the journal has open was left by a claimer that died. It
+   * would turn every post for the key away.
+   */
+  private async dropOrphanedClaims(entries: InboxEntry[]): Promise<void> {
+    const inbox = this.ws.store.inbox
+    if (!inbox.dropOrphanedClaim) return
+    for (const w of this.replay.openWaits()) {
+      if (entries.some((e) => e.key === w) || !(await inbox.has(this.runId, w))) continue
+      await inbox.dropOrphanedClaim(this.runId, w)
     }
   }
 

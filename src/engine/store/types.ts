@@ -178,6 +178,24 @@ export interface LeaseStore {
 export interface InboxStore {
   /** Record a completion; false when one was recorded before (exactly one writer wins). */
   post(runId: string, entry: InboxEntry): Promise<boolean>
+  /** A run opened a wait: make ahead what a post or claim for it will need (files: the directory). Optional. */
+  prepare?(runId: string): Promise<void>
+  /**
+   * Claim wait `entry.key` for a completion that the caller, holding the run's lease, journals
+   * itself before it lets go: a post for the key loses to the claim, as to an earlier post. False
+   * when a completion was posted or claimed before. What survives a crash between the claim and
+   * the journal is not a decision: files drop an orphaned claim; PostgreSQL stores the entry,
+   * which the next advance journals.
+   */
+  claim(runId: string, entry: InboxEntry): Promise<boolean>
+  /** Give up this claim, whose completion was not journaled (the advance ended before it could). */
+  unclaim(runId: string, entry: InboxEntry): Promise<void>
+  /**
+   * Files: remove the claim of a claimer that died before journaling (the caller holds the run's
+   * lease and its journal has the key's wait open), which would turn every post away. Left out
+   * where a claim is the entry itself (PostgreSQL: the next advance journals it).
+   */
+  dropOrphanedClaim?(runId: string, key: string): Promise<void>
   read(runId: string): Promise<InboxEntry[]>
   has(runId: string, key: string): Promise<boolean>
   /** The keys posted for each of these runs (runs with none are left out). */

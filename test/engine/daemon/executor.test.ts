@@ -1,6 +1,6 @@
 /**
  * The daemon's executor (daemon/executor.ts): one advance per run at a time, and a run that a
- * worker creates and starts advancing (startWith, for webhooks) counts as in flight from the
+ * worker creates and starts advancing (beginWith: a webhook's run, a callback's completion) counts as in flight from the
  * moment it is asked for.
  */
 import {afterEach, beforeEach, expect, it} from 'vitest'
@@ -47,12 +47,12 @@ function executor() {
 
 it('a run started elsewhere is in flight at once: a schedule meanwhile is one advance after, not a second at the same time', async () => {
   const {ex, advanced, advanceIn, idle} = executor()
-  const created = deferred<{view: RunView; advanced: Promise<AdvanceResult>}>()
+  const created = deferred<{value: RunView; advanced: Promise<AdvanceResult>}>()
   const first = deferred<AdvanceResult>()
-  const started = ex.startWith('R', () => created.promise)
+  const started = ex.beginWith('R', () => created.promise)
   ex.schedule('R')
   expect(advanceIn).toEqual([])
-  created.resolve({view: view('R', 'running'), advanced: first.promise})
+  created.resolve({value: view('R', 'running'), advanced: first.promise})
   expect((await started)?.status).toBe('running')
   ex.schedule('R')
   expect(advanceIn).toEqual([])
@@ -64,7 +64,7 @@ it('a run started elsewhere is in flight at once: a schedule meanwhile is one ad
 
 it('a run that could not be created is not in flight after: the error goes to the caller, a later schedule advances it', async () => {
   const {ex, advanced, errors, advanceIn, idle} = executor()
-  await expect(ex.startWith('R', async () => Promise.reject(new Error('no such flow')))).rejects.toThrow('no such flow')
+  await expect(ex.beginWith('R', async () => Promise.reject(new Error('no such flow')))).rejects.toThrow('no such flow')
   expect(ex.active).toBe(0)
   expect(errors).toEqual([])
   ex.schedule('R')
@@ -76,14 +76,14 @@ it('a run that could not be created is not in flight after: the error goes to th
 it('a stopping executor starts nothing: the caller creates the run itself', async () => {
   const {ex} = executor()
   await ex.stop(10)
-  expect(await ex.startWith('R', () => Promise.reject(new Error('not called')))).toBeUndefined()
+  expect(await ex.beginWith('R', () => Promise.reject(new Error('not called')))).toBeUndefined()
 })
 
 it('at its concurrency, the executor starts nothing more elsewhere: the caller creates the run and its schedule waits in the queue', async () => {
   const {ex} = executor()
   const held = Array.from({length: 4}, () => deferred<AdvanceResult>())
-  for (const [i, d] of held.entries()) await ex.startWith(`R${i}`, async () => ({view: view(`R${i}`, 'running'), advanced: d.promise}))
+  for (const [i, d] of held.entries()) await ex.beginWith(`R${i}`, async () => ({value: view(`R${i}`, 'running'), advanced: d.promise}))
   expect(ex.active).toBe(4)
-  expect(await ex.startWith('S', () => Promise.reject(new Error('not called')))).toBeUndefined()
+  expect(await ex.beginWith('S', () => Promise.reject(new Error('not called')))).toBeUndefined()
   for (const [i, d] of held.entries()) d.resolve({locked: false, view: view(`R${i}`)})
 })

@@ -266,6 +266,27 @@ export function storeContract(target: ContractTarget): void {
         expect(await b.inbox.post(run, {key: 'other', payload: null, source: 'cli', by: 'me', decision: 'approved', at: new Date().toISOString()})).toBe(true)
         expect((await a.inbox.read(run)).map((e) => e.key)).toEqual(['approve', 'other'])
       })
+
+      it("a claim, made under the run's lease, turns a post of its key away on either instance, as an earlier post would; unclaimed, the key is free", async () => {
+        const [a, b] = await two()
+        const run = await newRun(a)
+        const entry = (n: number) => ({key: 'k', payload: {n}, source: 'callback' as const, at: new Date().toISOString()})
+        const lease = (await a.leases.tryAcquire(run, 'advance'))!
+        const claimed = entry(1)
+        expect(await a.inbox.claim(run, claimed)).toBe(true)
+        expect(await a.inbox.claim(run, entry(2))).toBe(false)
+        expect(await b.inbox.post(run, entry(3))).toBe(false)
+        expect(await b.inbox.has(run, 'k')).toBe(true)
+        await a.inbox.unclaim(run, claimed)
+        expect(await b.inbox.has(run, 'k')).toBe(false)
+        const posted = entry(4)
+        expect(await b.inbox.post(run, posted)).toBe(true)
+        expect(await a.inbox.claim(run, entry(5))).toBe(false)
+        // Giving up a claim never takes a posted completion with it.
+        await a.inbox.unclaim(run, claimed)
+        expect((await a.inbox.read(run)).map((e) => e.payload)).toEqual([{n: 4}])
+        await lease.release()
+      })
     })
 
     describe('queue', () => {

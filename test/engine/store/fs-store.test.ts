@@ -109,6 +109,25 @@ describe('FsStore', () => {
     await again.release()
   })
 
+  it('an inbox claim left by a claimer that let go without journaling is no decision; one whose completion is journaled stays one', async () => {
+    const run = store.runs.newRunId()
+    await store.runs.create(run, '{:slug :f}', created(run))
+    const entry = (key: string, n: number) => ({key, payload: {n}, source: 'callback' as const, at: new Date().toISOString()})
+    const lease = (await store.leases.tryAcquire(run, 'advance'))!
+    expect(await store.inbox.claim(run, entry('died', 1))).toBe(true)
+    expect(await store.inbox.claim(run, entry('done', 1))).toBe(true)
+    const journal = await store.journals.open(lease, await store.journals.read(run))
+    await journal.appendNow({type: 'wait_completed', key: 'done', payload: {n: 1}, source: 'callback', at: new Date().toISOString()} as UnsequencedEvent)
+    await journal.close()
+    // While the claimer holds the run, its claims stand.
+    expect(await store.inbox.post(run, entry('died', 2))).toBe(false)
+    await lease.release()
+    expect(fs.statSync(layout.runInboxEntry(run, 'died')).size).toBe(0)
+    expect(await store.inbox.post(run, entry('died', 3))).toBe(true)
+    expect(await store.inbox.post(run, entry('done', 4))).toBe(false)
+    expect((await store.inbox.read(run)).map((e) => [e.key, e.payload])).toEqual([['died', {n: 3}]])
+  })
+
   it('journals: grouped appends count once durable; appendAfter cuts a torn tail first', async () => {
     const run = store.runs.newRunId()
     await store.runs.create(run, '{:slug :f}', created(run))

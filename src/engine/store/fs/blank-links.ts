@@ -15,21 +15,38 @@ export function blankOf(dir: string): string {
 /** Errors that mean "no hard link here": a file of its own instead. */
 const NO_LINKS = new Set(['EXDEV', 'EPERM', 'ENOTSUP', 'EOPNOTSUPP'])
 
-/** Make `file` (in `dir`) exist as a name of the directory's blank. Throws what mkdir or a create would. */
-export function linkMarker(file: string, dir: string): void {
+/**
+ * Make `file` exist as a name of the blank in `blankDir` (by default the file's own directory,
+ * `dir`, made when missing; another directory must exist). Throws what mkdir or a create would. `exclusive`: false
+ * when `file` exists already (a claim that another made first); otherwise an existing name is
+ * taken as made.
+ */
+export function linkMarker(file: string, dir: string, options: {blankDir?: string; exclusive?: boolean} = {}): boolean {
+  const blankDir = options.blankDir ?? dir
   for (let attempt = 0; ; attempt++) {
     try {
-      fs.linkSync(blankOf(dir), file)
-      return
+      fs.linkSync(blankOf(blankDir), file)
+      return true
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code ?? ''
-      if (code === 'EEXIST') return
-      if (NO_LINKS.has(code) || attempt >= 2) return void fs.writeFileSync(file, '')
+      if (code === 'EEXIST') return !options.exclusive
+      if (NO_LINKS.has(code) || attempt >= 2) return ownFile(file, options.exclusive === true)
       // No directory or blank yet; or the blank has all the links one inode may have (ext4:
       // 65,000, one per run's notice): a fresh blank, the old names keep the old one.
-      if (code === 'ENOENT' || code === 'EMLINK') freshBlank(dir, code === 'EMLINK')
+      if (code === 'ENOENT' || code === 'EMLINK') freshBlank(blankDir, code === 'EMLINK')
       else throw err
     }
+  }
+}
+
+/** An empty file of its own where links cannot be made. */
+function ownFile(file: string, exclusive: boolean): boolean {
+  try {
+    fs.writeFileSync(file, '', {flag: exclusive ? 'wx' : 'w'})
+    return true
+  } catch (err) {
+    if (exclusive && (err as NodeJS.ErrnoException).code === 'EEXIST') return false
+    throw err
   }
 }
 

@@ -32,7 +32,7 @@ import type {
   WebhookDeliveryStore,
 } from '../types.js'
 import {TERMINAL_STATUSES} from '../../journal/events.js'
-import {inboxHas, postToInbox, readInbox} from './inbox.js'
+import {claimInbox, inboxHas, isClaim, postToInbox, prepareInbox, readInbox, unclaimInbox} from './inbox.js'
 import {appendAfter, flushOffThread, JournalWriter, readJournal} from './journal.js'
 import {openKvStore, type KvStore as OpenKvStore} from './kv-store.js'
 import {isLockHeld, lock, LockOwners, readLockOwner, tryLock, type Lock} from './lock.js'
@@ -109,7 +109,16 @@ export class FsStore implements Store {
     this.journals = journalStore(layout)
     this.leases = leaseStore(layout)
     this.inbox = {
-      post: async (runId, entry) => postToInbox(layout, runId, entry),
+      post: async (runId, entry) => {
+        if (await postToInbox(layout, runId, entry)) return true
+        if (!(await this.orphanedClaim(runId, entry.key))) return false
+        unclaimInbox(layout, runId, entry.key)
+        return postToInbox(layout, runId, entry)
+      },
+      prepare: async (runId) => prepareInbox(layout, runId),
+      claim: async (runId, entry) => claimInbox(layout, runId, entry.key),
+      unclaim: async (runId, entry) => unclaimInbox(layout, runId, entry.key),
+      dropOrphanedClaim: async (runId, key) => unclaimInbox(layout, runId, key),
       read: async (runId) => readInbox(layout, runId),
       has: async (runId, key) => inboxHas(layout, runId, key),
       keysOf: async (runIds) => {
@@ -149,6 +158,16 @@ export class FsStore implements Store {
   async callbackKey(): Promise<Buffer> {
     this.key ??= readOrCreateKey(this.layout)
     return this.key
+  }
+
+  /**
+   * The key's claim (InboxStore.claim) was given up by a claimer that died: no live process holds
+   * the run, and its journal has no completion for the key. Claims of journaled completions stay:
+   * they turn away posts that read the run before its completion was written.
+   */
+  private async orphanedClaim(runId: string, key: string): Promise<boolean> {
+    if (!isClaim(this.layout, runId, key) || (await this.leases.holder(runId))) return false
+    return !(await this.journals.read(runId)).events.some((e) => e.type === 'wait_completed' && e.key === key)
   }
 
   async close(): Promise<void> {

@@ -147,6 +147,10 @@ export class WorkspaceLayout {
   get waitingIndexDir(): string {
     return path.join(this.runsDir, '.waiting')
   }
+  /** The blank whose names are inbox claims (store/fs/inbox.ts claimInbox): the waiting index's, there once a run has parked. */
+  get claimsBlankDir(): string {
+    return this.waitingIndexDir
+  }
   waitingMarker(id: string): string {
     return path.join(this.waitingIndexDir, assertRunId(id))
   }

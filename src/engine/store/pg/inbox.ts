@@ -15,10 +15,15 @@ export class PgInboxStore implements InboxStore {
   ) {}
 
   async post(runId: string, entry: InboxEntry): Promise<boolean> {
-    let rows: unknown[]
+    if ((await this.insert(runId, entry)).length === 0) return false
+    await this.signals.signal(runId)
+    return true
+  }
+
+  private async insert(runId: string, entry: InboxEntry): Promise<unknown[]> {
     try {
       await this.db.ready()
-      rows = (
+      return (
         await this.db.pool.query(`INSERT INTO ${this.db.t('inbox')} (run, key, entry) VALUES ($1, $2, $3) ON CONFLICT (run, key) DO NOTHING RETURNING key`, [
           runId,
           entry.key,
@@ -29,9 +34,16 @@ export class PgInboxStore implements InboxStore {
       if ((err as {code?: string}).code === '23503') throw new BreytaError('run_not_found', `no run "${runId}"`, {hint: 'List runs with `breyta runs list`.'})
       throw storeError(err, this.db.where, runId)
     }
-    if (rows.length === 0) return false
-    await this.signals.signal(runId)
-    return true
+  }
+
+  /** The entry itself, without a signal: the claimer journals it; if it dies first, the next advance does. */
+  async claim(runId: string, entry: InboxEntry): Promise<boolean> {
+    return (await this.insert(runId, entry)).length > 0
+  }
+
+  /** This claim's row only (its text is what claim wrote): never a completion posted for the key. */
+  async unclaim(runId: string, entry: InboxEntry): Promise<void> {
+    await this.db.query(`DELETE FROM ${this.db.t('inbox')} WHERE run = $1 AND key = $2 AND entry::text = $3`, [runId, entry.key, JSON.stringify(entry)])
   }
 
   async read(runId: string): Promise<InboxEntry[]> {
