@@ -43,7 +43,7 @@ import {assertRunExists, createRunFiles, listRunIds, readPinnedFlow, readRunSnap
 import {scheduleMarkStore} from './schedule-marks.js'
 import {SpareRunDirs} from './spare-runs.js'
 import {clearSignal, consumeSignals, muteSignals, noteRunChanged, pendingSignals, signalRun, watchRunChanges} from './signals.js'
-import {readJsonFile, writeSnapshot} from './snapshot.js'
+import {readJsonFile, removeIfThere, writeSnapshot} from './snapshot.js'
 import {noteWaiting, waitingRunIds} from './waiting-index.js'
 import {readSeenWebhooks, writeSeenWebhooks} from './webhook-store.js'
 
@@ -225,7 +225,7 @@ function runStore(layout: WorkspaceLayout): RunStore {
     // The marker's text is the time it was asked for; its existence is the request.
     requestCancel: async (runId) => fs.writeFileSync(layout.runCancelMarker(runId), new Date().toISOString()),
     cancelRequested: async (runId) => (fs.existsSync(layout.runCancelMarker(runId)) ? {} : undefined),
-    clearCancel: async (runId) => fs.rmSync(layout.runCancelMarker(runId), {force: true}),
+    clearCancel: async (runId) => removeIfThere(layout.runCancelMarker(runId)),
   }
 }
 

@@ -103,6 +103,14 @@ let derivedSeq = 0
 /** open(2) flags to rewrite a file that must exist already (no create: no new inode). */
 export const REWRITE = fs.constants.O_WRONLY | fs.constants.O_TRUNC
 
+/**
+ * Remove `file` if it is there. Looked for first: most callers find nothing, and rmSync's
+ * missing-file path costs ~6 µs (an lstat and an error) where a look costs under 1.
+ */
+export function removeIfThere(file: string): void {
+  if (fs.existsSync(file)) fs.rmSync(file, {force: true})
+}
+
 /** The names in `dir`, or none when it cannot be read (missing, gone meanwhile). */
 export function readdirOrNone(dir: string): string[] {
   try {

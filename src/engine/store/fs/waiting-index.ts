@@ -8,6 +8,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import {linkMarker} from './blank-links.js'
+import {removeIfThere} from './snapshot.js'
 import {isRunId, type WorkspaceLayout} from './paths.js'
 
 /** Written once the index covers every run (workspaces from before the index are backfilled). */
@@ -15,10 +16,7 @@ const COMPLETE = '.complete'
 
 export function noteWaiting(layout: WorkspaceLayout, runId: string, waiting: boolean): void {
   const marker = layout.waitingMarker(runId)
-  if (!waiting) {
-    fs.rmSync(marker, {force: true})
-    return
-  }
+  if (!waiting) return removeIfThere(marker)
   // A name of the index's blank: parking and resuming make and free no inode (blank-links.ts).
   linkMarker(marker, layout.waitingIndexDir)
 }
