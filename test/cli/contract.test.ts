@@ -54,6 +54,27 @@ describe('every answer is one JSON document', () => {
   })
 })
 
+describe('help is data for agents', () => {
+  it('`help --json` lists the commands; `help flows run --json` gives its arguments and flags; an unknown one is unknown_command', async () => {
+    const all = await run('help')
+    expect(all.code).toBe(0)
+    expect(all.json.ok).toBe(true)
+    expect(all.json.data.commands).toContainEqual({id: 'flows run', summary: expect.any(String)})
+    expect(all.json.data.commands.map((c: {id: string}) => c.id)).toContain('waits approve')
+    const one = await run('help', 'flows', 'run')
+    expect(one.code).toBe(0)
+    expect(one.json.data).toMatchObject({id: 'flows run', usage: 'breyta flows run SLUG', args: [{name: 'slug', required: true}]})
+    expect(one.json.data.flags).toContainEqual(expect.objectContaining({name: 'target', type: 'option', options: ['draft', 'live']}))
+    expect(one.json.data.flags).toContainEqual(expect.objectContaining({name: 'wait', type: 'boolean'}))
+    const unknown = await run('help', 'flws')
+    expect(unknown.code).toBe(2)
+    expect(unknown.json.error).toMatchObject({code: 'unknown_command', details: {suggestions: expect.arrayContaining(['breyta flows'])}})
+    const text = await cli(['help', 'flows', 'run'], {cwd: t.root})
+    expect(text.code).toBe(0)
+    expect(text.stdout).toContain('USAGE')
+  })
+})
+
 describe('deadlines are results', () => {
   it('`--wait --timeout 300ms` past its deadline is wait_timed_out (exit 6) with the run, which goes on', async () => {
     t.writeFlow('nap', NAP)
