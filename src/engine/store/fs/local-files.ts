@@ -175,8 +175,9 @@ export class FsLocalFiles implements LocalFiles {
 }
 
 function mtime(file: string): number {
+  // Asked for every HTTP answer (the redactor's freshness): a missing file without an Error.
   try {
-    return fs.statSync(file).mtimeMs
+    return fs.statSync(file, {throwIfNoEntry: false})?.mtimeMs ?? 0
   } catch {
     return 0
   }
