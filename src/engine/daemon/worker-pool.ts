@@ -45,10 +45,11 @@ const COLLECT_EVERY_MS = 5000
 const RETIRE_GRACE_MS = 5000
 
 interface Pending {
-  /** A run this worker was asked to create (start): it exists now, and its advance follows. */
-  created?(view: RunView): void
-  /** What became of the completion an advance carried (completeIn). */
-  answered?(outcome: CompleteOutcome): void
+  /**
+   * The worker's first answer: a run it was asked to create exists now (startIn, the view), or
+   * what became of the completion an advance carried (completeIn, the outcome); the advance follows.
+   */
+  first?(value: RunView | CompleteOutcome): void
   resolve(r: AdvanceResult): void
   reject(err: unknown): void
 }
@@ -81,6 +82,9 @@ export interface CompleteRequest {
 
 /** Journaled ('accepted', on disk), refused, or to be posted to the inbox after all ('inbox'). */
 export type CompleteOutcome = 'accepted' | 'inbox' | {error: ErrorJson}
+
+/** What the pool asks of a worker about one run (advance-worker.ts has the whole protocol). */
+type Message = {type: 'advance'; complete?: CompleteRequest} | {type: 'start'; request: StartRequest}
 
 export interface PoolOptions {
   /** The most workers at once. */
@@ -168,20 +172,7 @@ export class WorkerPool {
    * advance; rejects when it could not be created (nothing was, or the worker died).
    */
   startIn(runId: string, request: StartRequest, signal: AbortSignal): Promise<{value: RunView; advanced: Promise<AdvanceResult>}> {
-    return new Promise((resolveCreated, rejectCreated) => {
-      let exists = false
-      let settle!: {resolve(r: AdvanceResult): void; reject(err: unknown): void}
-      const advanced = new Promise<AdvanceResult>((resolve, reject) => (settle = {resolve, reject}))
-      const pending: Pending = {
-        created: (view) => {
-          exists = true
-          resolveCreated({value: view, advanced})
-        },
-        resolve: (r) => settle.resolve(r),
-        reject: (e) => (exists ? settle.reject(e) : rejectCreated(e)),
-      }
-      this.send(this.pick(), runId, {type: 'start', request}, pending, signal)
-    })
+    return this.begin<RunView>(runId, {type: 'start', request}, signal)
   }
 
   /**
@@ -190,19 +181,24 @@ export class WorkerPool {
    * completion is on disk), and the advance.
    */
   completeIn(runId: string, request: CompleteRequest, signal: AbortSignal): Promise<{value: CompleteOutcome; advanced: Promise<AdvanceResult>}> {
-    return new Promise((resolveAnswered, rejectAnswered) => {
-      let known = false
+    return this.begin<CompleteOutcome>(runId, {type: 'advance', complete: request}, signal)
+  }
+
+  /** Post `message`: resolves with the worker's first answer (Pending.first) and the advance after it; rejects if the worker fails before that answer. */
+  private begin<T>(runId: string, message: Message, signal: AbortSignal): Promise<{value: T; advanced: Promise<AdvanceResult>}> {
+    return new Promise((resolveFirst, rejectFirst) => {
+      let answered = false
       let settle!: {resolve(r: AdvanceResult): void; reject(err: unknown): void}
       const advanced = new Promise<AdvanceResult>((resolve, reject) => (settle = {resolve, reject}))
       const pending: Pending = {
-        answered: (outcome) => {
-          known = true
-          resolveAnswered({value: outcome, advanced})
+        first: (value) => {
+          answered = true
+          resolveFirst({value: value as T, advanced})
         },
         resolve: (r) => settle.resolve(r),
-        reject: (e) => (known ? settle.reject(e) : rejectAnswered(e)),
+        reject: (e) => (answered ? settle.reject(e) : rejectFirst(e)),
       }
-      this.send(this.pick(), runId, {type: 'advance', complete: request}, pending, signal)
+      this.send(this.pick(), runId, message, pending, signal)
     })
   }
 
@@ -213,13 +209,7 @@ export class WorkerPool {
   }
 
   /** Post `message` about run `runId` to `slot`'s worker, `pending` to settle when it answers; `signal` aborts it there. */
-  private send(
-    slot: Slot,
-    runId: string,
-    message: {type: 'advance'; complete?: CompleteRequest} | {type: 'start'; request: StartRequest},
-    pending: Pending,
-    signal: AbortSignal,
-  ): void {
+  private send(slot: Slot, runId: string, message: Message, pending: Pending, signal: AbortSignal): void {
     const onAbort = () => slot.worker.postMessage({type: 'abort', run: runId})
     const done = () => signal.removeEventListener('abort', onAbort)
     slot.pending.set(runId, {...pending, resolve: (r) => (done(), pending.resolve(r)), reject: (e) => (done(), pending.reject(e))})
@@ -330,8 +320,8 @@ export class WorkerPool {
       if (m.type === 'ready') return void this.options.onWorkerStarted?.()
       const p = slot.pending.get(m.run)
       if (!p) return
-      if (m.type === 'created') return p.created?.(m.view!)
-      if (m.type === 'answered') return p.answered?.(m.outcome!)
+      if (m.type === 'created') return p.first?.(m.view!)
+      if (m.type === 'answered') return p.first?.(m.outcome!)
       slot.pending.delete(m.run)
       if (m.type === 'done') p.resolve(m.result!)
       else p.reject(toBreytaError(m.error))
