@@ -115,6 +115,19 @@ describe('callbacks through the daemon', () => {
     expect(done.output).toEqual({payload: {n: 7}})
   })
 
+  it("a claim left by a daemon killed between its claim and its flush does not turn the worker's retry away", async () => {
+    const {id, url} = await startWaiting()
+    // What a daemon's worker leaves on disk when the process dies before the journal has it.
+    expect(await t.ws.store.inbox.claim(id, {key: 'k', payload: 1, source: 'callback', at: new Date().toISOString()})).toBe(true)
+    const res = await fetch(url, {method: 'POST', body: '{"n": 8}', headers: {'content-type': 'application/json'}})
+    expect(res.status).toBe(202)
+    const done = await until(() => {
+      const v = readRunView(t.ws.layout, id)
+      return v.status === 'completed' ? v : undefined
+    })
+    expect(done.output).toEqual({payload: {n: 8}})
+  })
+
   it('a callback and a completion by another process racing for one parked wait: exactly one wins, and it is the one journaled', async () => {
     for (let i = 0; i < 8; i++) {
       const {id, url} = await startWaiting()
