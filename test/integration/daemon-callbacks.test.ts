@@ -108,6 +108,7 @@ describe('callbacks through the daemon', () => {
     expect(readRunEvents(t.ws.layout, id).filter((e) => e.type === 'wait_completed')).toMatchObject([{key: 'k', source: 'callback'}])
     // An entry posted to the inbox holds the completion; a claim is an empty name.
     expect(fs.statSync(path.join(t.root, '.breyta', 'runs', id, 'inbox', 'k.json')).size).toBe(0)
+    expect(((await (await fetch(`${d.url}/healthz`)).json()) as {'completed-in-workers': number})['completed-in-workers']).toBe(1)
     const done = await until(() => {
       const v = readRunView(t.ws.layout, id)
       return v.status === 'completed' ? v : undefined

@@ -25,7 +25,7 @@ import {handleCallback} from './callbacks.js'
 import type {DaemonContext, DaemonLog} from './context.js'
 import {Executor} from './executor.js'
 import {collectGarbage, holdHeap, releaseHeap} from './heap.js'
-import {WorkerDied, WorkerPool, type StartRequest} from './worker-pool.js'
+import {WorkerDied, WorkerPool, type CompleteOutcome, type CompleteRequest, type StartRequest} from './worker-pool.js'
 import {errorReply, startHttpServer, type HttpServer, type Reply, type Request} from './http-server.js'
 import {assess, readView, scanRuns, type ScanResult} from './recovery.js'
 import {RunChanges} from './run-changes.js'
@@ -80,6 +80,8 @@ export interface DaemonStats {
   advances: number
   /** Webhook runs made by a worker thread (under load) rather than the main thread. */
   'made-in-workers': number
+  /** Callbacks whose completion a worker's advance journaled (rather than the inbox). */
+  'completed-in-workers': number
   'schedules-fired': number
   recovered: ScanResult | null
   http: {connections: number; 'body-bytes': number}
@@ -128,6 +130,8 @@ export class Daemon {
   private readonly watchers: Watchers[] = []
   /** How often a run held by another process was looked at again (see locked()). */
   private readonly lockedRetries = new Map<string, number>()
+  private madeInWorkers = 0
+  private completedInWorkers = 0
   private recovered: ScanResult | null = null
   /** Set once the start-up scan is done: the control socket takes runs from then on. */
   private ready: DaemonInfo | undefined
@@ -185,7 +189,7 @@ export class Daemon {
     // workload C while the workers had time to spare; a run made here and handed over answers
     // sooner when little else runs (B: ~0.4 ms, two thread hops fewer before the 202).
     if (pool) this.ctx.startInWorker = async (id, request) => (this.executor.active < BUSY_ADVANCES ? undefined : this.startInWorker(pool, id, request))
-    if (pool) this.ctx.completeInWorker = async (id, request) => this.executor.beginWith(id, (signal) => pool.completeIn(id, request, signal))
+    if (pool) this.ctx.completeInWorker = async (id, request) => this.completeInWorker(pool, id, request)
     this.scheduler = new Scheduler(this.ctx)
     this.info = {
       pid: process.pid,
@@ -277,11 +281,19 @@ export class Daemon {
    */
   private async startInWorker(pool: WorkerPool, id: string, request: StartRequest): Promise<RunView | undefined> {
     try {
-      return await this.executor.beginWith(id, (signal) => pool.startIn(id, request, signal))
+      const view = await this.executor.beginWith(id, (signal) => pool.startIn(id, request, signal))
+      if (view) this.madeInWorkers++
+      return view
     } catch (err) {
       if (err instanceof WorkerDied && (await this.ws.store.runs.exists(id))) this.executor.schedule(id)
       throw err
     }
+  }
+
+  private async completeInWorker(pool: WorkerPool, id: string, request: CompleteRequest): Promise<CompleteOutcome | undefined> {
+    const outcome = await this.executor.beginWith(id, (signal) => pool.completeIn(id, request, signal))
+    if (outcome === 'accepted') this.completedInWorkers++
+    return outcome
   }
 
   private advanced(view: RunView): void {
@@ -413,7 +425,8 @@ export class Daemon {
       queued: executor.queued,
       timers: this.timers.size,
       advances: executor.advances,
-      'made-in-workers': executor.startedElsewhere,
+      'made-in-workers': this.madeInWorkers,
+      'completed-in-workers': this.completedInWorkers,
       'schedules-fired': this.scheduler.fired,
       recovered: this.recovered,
       http: http.load(),

@@ -29,8 +29,8 @@ export class Executor {
   private idleWaiters: (() => void)[] = []
   /** Advances done since start (for status and benchmarks). */
   advances = 0
-  /** Advances started elsewhere (beginWith) since start. */
-  startedElsewhere = 0
+  /** Advances begun elsewhere (beginWith) since start. */
+  begunElsewhere = 0
 
   constructor(
     private readonly ws: Workspace,
@@ -86,7 +86,7 @@ export class Executor {
       this.settled(runId)
       throw err
     }
-    this.startedElsewhere++
+    this.begunElsewhere++
     void this.run(runId, started.advanced)
     return started.value
   }
