@@ -223,6 +223,8 @@ class Runner {
   private storeFailure?: BreytaError
   /** The last publishing of durable events (onEvent, run.json, the change notice). */
   private publishing: Promise<void> = Promise.resolve()
+  /** Orphaned inbox claims were looked for in this advance (dropOrphanedClaims). */
+  private claimsChecked = false
 
   constructor(
     private readonly ws: Workspace,
@@ -640,7 +642,9 @@ class Runner {
    */
   private async dropOrphanedClaims(entries: InboxEntry[]): Promise<void> {
     const inbox = this.ws.store.inbox
-    if (!inbox.dropOrphanedClaim) return
+    // Once an advance: every wait it resumes takes the inbox in again.
+    if (!inbox.dropOrphanedClaim || this.claimsChecked) return
+    this.claimsChecked = true
     for (const w of this.replay.openWaits()) {
       if (entries.some((e) => e.key === w) || !(await inbox.has(this.runId, w))) continue
       await inbox.dropOrphanedClaim(this.runId, w)
