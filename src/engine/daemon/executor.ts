@@ -29,8 +29,6 @@ export class Executor {
   private idleWaiters: (() => void)[] = []
   /** Advances done since start (for status and benchmarks). */
   advances = 0
-  /** Advances begun elsewhere (beginWith) since start. */
-  begunElsewhere = 0
 
   constructor(
     private readonly ws: Workspace,
@@ -86,7 +84,6 @@ export class Executor {
       this.settled(runId)
       throw err
     }
-    this.begunElsewhere++
     void this.run(runId, started.advanced)
     return started.value
   }
