@@ -223,8 +223,6 @@ class Runner {
   private storeFailure?: BreytaError
   /** The last publishing of durable events (onEvent, run.json, the change notice). */
   private publishing: Promise<void> = Promise.resolve()
-  /** Orphaned inbox claims were looked for in this advance (dropOrphanedClaims). */
-  private claimsChecked = false
 
   constructor(
     private readonly ws: Workspace,
@@ -247,7 +245,7 @@ class Runner {
     if (deaths >= maxCrashes) return this.finish({type: 'run_failed', error: crashedError(this.events, deaths)})
     // Unsynced: if it is lost in a crash, the next advance simply writes it again.
     this.appendUnsynced({type: view['started-at'] === null ? 'run_started' : 'run_resumed', pid: process.pid})
-    await this.ingestInbox()
+    await this.dropOrphanedClaims(await this.ingestInbox())
     this.watchForCancel()
     let flow: FlowDefinition
     try {
@@ -596,7 +594,7 @@ class Runner {
     if (stopped.length > 0) this.append(...stopped)
   }
 
-  private park(req: ParkRequest, id: string, type: string, position: string, attempt: number): Promise<Value> {
+  private async park(req: ParkRequest, id: string, type: string, position: string, attempt: number): Promise<Value> {
     if (req.kind === 'sleep') {
       this.append({type: 'sleep_started', step: id, position, until: req.until})
       return this.resumeSleep(id, type, req.until, position, attempt)
@@ -615,11 +613,12 @@ class Runner {
     this.append(opened)
     const wait = this.events.at(-1) as Extract<JournalEvent, {type: 'wait_opened'}>
     // Best effort: a post without what this makes ahead makes it itself.
-    return (this.ws.store.inbox.prepare?.(this.runId) ?? Promise.resolve()).catch(() => {}).then(() => this.resumeWait(wait, position))
+    await this.ws.store.inbox.prepare?.(this.runId).catch(() => {})
+    return this.resumeWait(wait, position)
   }
 
-  /** Move wait completions from the inbox into the journal (each key once). */
-  private async ingestInbox(): Promise<void> {
+  /** Move wait completions from the inbox into the journal (each key once); the entries read. */
+  private async ingestInbox(): Promise<InboxEntry[]> {
     const entries = await this.ws.store.inbox.read(this.runId)
     for (const entry of this.taken ? [this.taken, ...entries] : entries) {
       if (this.replay.completions.has(entry.key)) continue
@@ -632,19 +631,18 @@ class Runner {
         ...(entry.decision ? {decision: entry.decision} : {}),
       })
     }
-    await this.dropOrphanedClaims(entries)
+    return entries
   }
 
   /**
    * A claim (InboxStore.claim) is made and journaled under the lease, which this advance holds
    * now: one still there for a wait the journal has open was left by a claimer that died. It
-   * would turn every post for the key away.
+   * would turn every post for the key away. Looked for once an advance, at its start (every
+   * wait it resumes takes the inbox in again: a flow/map of N waits would look N² times).
    */
   private async dropOrphanedClaims(entries: InboxEntry[]): Promise<void> {
     const inbox = this.ws.store.inbox
-    // Once an advance: every wait it resumes takes the inbox in again.
-    if (!inbox.dropOrphanedClaim || this.claimsChecked) return
-    this.claimsChecked = true
+    if (!inbox.dropOrphanedClaim) return
     for (const w of this.replay.openWaits()) {
       if (entries.some((e) => e.key === w) || !(await inbox.has(this.runId, w))) continue
       await inbox.dropOrphanedClaim(this.runId, w)
