@@ -5,7 +5,8 @@
 import {spawn, type ChildProcess} from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
-import {BIN, sleep, until} from './workspace.js'
+import {createRun, readRunEvents, readRunView} from '../../src/engine/index.js'
+import {BIN, sleep, until, type TempWorkspace} from './workspace.js'
 
 export interface DaemonProcess {
   child: ChildProcess
@@ -97,4 +98,17 @@ export const WAIT_FLOW = `{:slug :w :name "wait"
 /** Long polls the daemon at `url` holds open right now (its /healthz). */
 export async function longPolls(url: string): Promise<number> {
   return ((await (await fetch(`${url}/healthz`)).json()) as {'long-polls': number})['long-polls']
+}
+
+/** A flow that counts to `n` in flow code: a run whose worker computes for as long as that takes. */
+export const spinFlow = (slug: string, n: number) => `{:slug :${slug} :name "${slug}" :flow (loop [i 0] (if (< i ${n}) (recur (inc i)) i))}`
+
+/** Iterations of spinFlow that take about `ms` in the daemon of `t`: a probe run of `probe.n`, timed from its journal. */
+export async function spinIterationsFor(t: TempWorkspace, ms: number, probe: {slug: string; n: number}): Promise<number> {
+  t.writeFlow(probe.slug, spinFlow(probe.slug, probe.n))
+  const run = await createRun(t.ws, {slug: probe.slug})
+  await until(() => readRunView(t.ws.layout, run.id).status === 'completed', 60_000, 20)
+  const events = readRunEvents(t.ws.layout, run.id)
+  const took = Date.parse(events.at(-1)!.at) - Date.parse(events.find((e) => e.type === 'run_started')!.at)
+  return Math.round((probe.n * ms) / Math.max(took, 1))
 }

@@ -6,7 +6,7 @@
 import fs from 'node:fs'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 import {createRun, readRunEvents, readRunView} from '../../src/engine/index.js'
-import {killDaemons, spawnDaemon} from '../helpers/daemon.js'
+import {killDaemons, spawnDaemon, spinFlow, spinIterationsFor} from '../helpers/daemon.js'
 import {cli, tempWorkspace, until, type TempWorkspace} from '../helpers/workspace.js'
 
 let t: TempWorkspace
@@ -18,18 +18,7 @@ afterEach(async () => {
   t.cleanup()
 })
 
-const spinText = (n: number) => `{:slug :spin :name "spin" :flow (loop [i 0] (if (< i ${n}) (recur (inc i)) i))}`
-
-/** Iterations of the spin loop that take about `ms` in this daemon (measured there, from the journal). */
-async function iterationsFor(ms: number): Promise<number> {
-  const n = 10_000_000
-  t.writeFlow('spin', spinText(n))
-  const probe = await createRun(t.ws, {slug: 'spin'})
-  await until(() => readRunView(t.ws.layout, probe.id).status === 'completed', 60_000, 20)
-  const events = readRunEvents(t.ws.layout, probe.id)
-  const took = Date.parse(events.at(-1)!.at) - Date.parse(events.find((e) => e.type === 'run_started')!.at)
-  return Math.round((n * ms) / Math.max(took, 1))
-}
+const iterationsFor = (ms: number) => spinIterationsFor(t, ms, {slug: 'spin', n: 10_000_000})
 
 async function timed(f: () => Promise<Response>): Promise<{ms: number; status: number}> {
   const t0 = performance.now()
@@ -43,7 +32,7 @@ describe('runs in worker threads', () => {
     fs.writeFileSync(t.ws.layout.config, '{:limits {:workers 2 :compute-ms 600000}}\n')
     t.writeFlow('w', '{:slug :w :name "w" :flow (let [r (flow/step :wait :w {:key "go"})] (flow/step :function :f {:code "(fn [x] (:n x))" :input r}))}')
     const d = await spawnDaemon(t.root)
-    t.writeFlow('spin', spinText(await iterationsFor(30_000)))
+    t.writeFlow('spin', spinFlow('spin', await iterationsFor(30_000)))
     const waiting = await createRun(t.ws, {slug: 'w'})
     await until(() => readRunView(t.ws.layout, waiting.id).status === 'waiting', 20_000)
     const spin = await createRun(t.ws, {slug: 'spin'})
@@ -123,7 +112,7 @@ describe('runs in worker threads', () => {
 
   it('daemon stop ends a worker that is busy computing; the run stays resumable and its lock is gone', async () => {
     fs.writeFileSync(t.ws.layout.config, '{:limits {:workers 1 :compute-ms 600000}}\n')
-    t.writeFlow('spin', spinText(1e12))
+    t.writeFlow('spin', spinFlow('spin', 1e12))
     const d = await spawnDaemon(t.root)
     const spin = await createRun(t.ws, {slug: 'spin'})
     await until(() => readRunView(t.ws.layout, spin.id).status === 'running', 20_000)

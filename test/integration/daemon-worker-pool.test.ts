@@ -7,8 +7,8 @@
  */
 import fs from 'node:fs'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
-import {createRun, readRunEvents, readRunView, type RunView} from '../../src/engine/index.js'
-import {killDaemons, spawnDaemon, type DaemonProcess} from '../helpers/daemon.js'
+import {createRun, readRunView, type RunView} from '../../src/engine/index.js'
+import {killDaemons, spawnDaemon, spinFlow, spinIterationsFor, type DaemonProcess} from '../helpers/daemon.js'
 import {tempWorkspace, until, type TempWorkspace} from '../helpers/workspace.js'
 
 let t: TempWorkspace
@@ -20,18 +20,7 @@ afterEach(async () => {
   t.cleanup()
 })
 
-const spinText = (slug: string, n: number) => `{:slug :${slug} :name "${slug}" :flow (loop [i 0] (if (< i ${n}) (recur (inc i)) i))}`
-
-/** Iterations of the spin loop that take about `ms` in this daemon (measured there, from the journal). */
-async function iterationsFor(ms: number): Promise<number> {
-  const n = 5_000_000
-  t.writeFlow('probe', spinText('probe', n))
-  const probe = await createRun(t.ws, {slug: 'probe'})
-  await done(probe.id, 60_000)
-  const events = readRunEvents(t.ws.layout, probe.id)
-  const took = Date.parse(events.at(-1)!.at) - Date.parse(events.find((e) => e.type === 'run_started')!.at)
-  return Math.round((n * ms) / Math.max(took, 1))
-}
+const iterationsFor = (ms: number) => spinIterationsFor(t, ms, {slug: 'probe', n: 5_000_000})
 
 function done(id: string, timeoutMs = 60_000): Promise<RunView> {
   return until(
@@ -58,8 +47,8 @@ describe('the daemon worker pool', () => {
 
     const perMs = (await iterationsFor(1000)) / 1000
     expect(debugLines(d, 'worker started')).toHaveLength(1)
-    t.writeFlow('short', spinText('short', Math.round(perMs * 1000)))
-    t.writeFlow('long', spinText('long', Math.round(perMs * 8000)))
+    t.writeFlow('short', spinFlow('short', Math.round(perMs * 1000)))
+    t.writeFlow('long', spinFlow('long', Math.round(perMs * 8000)))
     const short = await createRun(t.ws, {slug: 'short'})
     await until(() => readRunView(t.ws.layout, short.id).status === 'running', 20_000)
     // The first worker computes `short`: `long` gets a worker of its own.
