@@ -74,9 +74,13 @@ export function floors() {
   return {nodeMs: pct(starts, 0.5), appendMs: pct(syncs, 0.5)}
 }
 
-/** `breyta daemon start --port 0` for `dir`, resolved once its daemon.json names it and /healthz answers. */
+/**
+ * `breyta daemon start --port 0` for `dir`, resolved once its daemon.json names it and /healthz
+ * answers. Started as the `breyta` command is, through bin/run.js's launcher (which caps the
+ * daemon's malloc arenas), not as `node bin/run.js`; the launcher execs, so the pid is node's.
+ */
 export async function startDaemon(dir, env = {}) {
-  const child = spawn(process.execPath, [bin, 'daemon', 'start', '--port', '0', '--workspace', dir], {
+  const child = spawn(bin, ['daemon', 'start', '--port', '0', '--workspace', dir], {
     stdio: ['ignore', 'ignore', 'pipe'],
     env: {...process.env, BREYTA_SECRET_BENCH: SECRET, ...env},
   })

@@ -1,4 +1,18 @@
-#!/usr/bin/env node
+#!/bin/sh
+':' //; [ "$1" = daemon ] && [ "$2" = start ] && [ -z "$MALLOC_ARENA_MAX" ] && export MALLOC_ARENA_MAX=2 BREYTA_MALLOC_ARENAS=launcher; exec node "$0" "$@"
+// Run as a command (`breyta`, `./bin/run.js`), this file is first read by sh, whose line 2 is
+// the line above: it hands the file to node, and before that caps a daemon's glibc malloc at 2
+// arenas (MALLOC_ARENA_MAX, which glibc reads only when a process starts). By default each
+// thread that meets a locked arena makes its own; the daemon's workers and V8's compiler and GC
+// threads filled six, and after the workload suite kept ~15 MB in them that never went back:
+// the daemon's PSS stayed 15-17% over idle 10 s after (bench/peers.mjs), 0% with 2 arenas, and
+// runs/s under load the same (issue 18). To node, line 2 is a string and a comment.
+// The cap is for the daemon's own malloc: what it starts (exec steps, agents) gets the
+// environment it was started with. A detached daemon gets the same (daemon/heap.ts).
+if (process.env.BREYTA_MALLOC_ARENAS === 'launcher') {
+  delete process.env.MALLOC_ARENA_MAX
+  delete process.env.BREYTA_MALLOC_ARENAS
+}
 // `breyta tui` runs for hours in a terminal: it runs in a node with a small young generation
 // (--max-semi-space-size=1; V8 reads it only at start-up), which keeps ~15 MB of semi-space off
 // its resident set, and on its own entry, which does not load oclif (~13 MB; bench/tui-rss.mjs).

@@ -24,8 +24,13 @@ export interface DaemonProcess {
 
 const live = new Set<ChildProcess>()
 
-export async function spawnDaemon(root: string, options: {env?: NodeJS.ProcessEnv; args?: string[]; waitUp?: boolean} = {}): Promise<DaemonProcess> {
-  const child = spawn(process.execPath, [BIN, 'daemon', 'start', '--port', '0', '--json', '--workspace', root, ...(options.args ?? [])], {
+/** `asCommand`: run bin/run.js itself, through its sh launcher, as the `breyta` command does (it execs node: the pid stays). */
+export async function spawnDaemon(
+  root: string,
+  options: {env?: NodeJS.ProcessEnv; args?: string[]; waitUp?: boolean; asCommand?: boolean} = {},
+): Promise<DaemonProcess> {
+  const args = ['daemon', 'start', '--port', '0', '--json', '--workspace', root, ...(options.args ?? [])]
+  const child = spawn(options.asCommand ? BIN : process.execPath, options.asCommand ? args : [BIN, ...args], {
     cwd: root,
     env: {...process.env, NO_COLOR: '1', ...options.env},
     stdio: ['ignore', 'pipe', 'pipe'],

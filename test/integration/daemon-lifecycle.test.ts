@@ -2,6 +2,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
+import {readRunView, releaseFlow} from '../../src/engine/index.js'
 import {killDaemons, spawnDaemon} from '../helpers/daemon.js'
 import {cli, tempWorkspace, until, type TempWorkspace} from '../helpers/workspace.js'
 
@@ -88,6 +89,46 @@ describe('daemon lifecycle', () => {
     await until(() => !alive(pid), 5000)
     expect(fs.existsSync(path.join(t.root, '.breyta', 'daemon.json'))).toBe(false)
   })
+
+  it.runIf(process.platform === 'linux')(
+    "started as a command or --detach, it runs with glibc's malloc at 2 arenas unless the user chose; its steps get the environment it was given",
+    async () => {
+      t.writeFlow('env', `{:slug :env :name "env" :triggers [{:type :webhook :secret :hook-secret}] :flow (flow/step :exec :env {:command ["env"]})}`)
+      await releaseFlow(t.ws, 'env')
+      const env = {BREYTA_SECRET_HOOK_SECRET: 'k'}
+      // What the process started with (glibc reads it then), not what its process.env says now.
+      const startedWith = (pid: number) => fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0')
+      const stepEnv = async (url: string) => {
+        const res = await fetch(`${url}/webhooks/env`, {method: 'POST', body: '{}', headers: {'content-type': 'application/json', authorization: 'Bearer k'}})
+        const {run} = (await res.json()) as {run: string}
+        const view = await until(() => {
+          const v = readRunView(t.ws.layout, run)
+          return v.status === 'completed' ? v : undefined
+        })
+        return (view.output as {stdout: string}).stdout.split('\n')
+      }
+
+      const d = await spawnDaemon(t.root, {asCommand: true, env})
+      expect(startedWith(d.pid)).toContain('MALLOC_ARENA_MAX=2')
+      const seen = await stepEnv(d.url)
+      expect(seen.some((l) => l.startsWith('BREYTA_RUN_ID='))).toBe(true)
+      expect(seen.filter((l) => l.startsWith('MALLOC_ARENA_MAX=') || l.startsWith('BREYTA_MALLOC_ARENAS='))).toEqual([])
+      expect(await d.stop()).toBe(0)
+
+      const r = await cli(['daemon', 'start', '--port', '0', '--detach', '--json'], {cwd: t.root, env})
+      expect(r.code).toBe(0)
+      detached.push(r.json.data.pid)
+      expect(startedWith(r.json.data.pid)).toContain('MALLOC_ARENA_MAX=2')
+      expect((await stepEnv(r.json.data.url)).filter((l) => l.startsWith('MALLOC_ARENA_MAX='))).toEqual([])
+      expect((await cli(['daemon', 'stop', '--json'], {cwd: t.root})).code).toBe(0)
+      await until(() => !alive(r.json.data.pid), 5000)
+
+      const own = await spawnDaemon(t.root, {asCommand: true, env: {...env, MALLOC_ARENA_MAX: '4'}})
+      expect(startedWith(own.pid)).toContain('MALLOC_ARENA_MAX=4')
+      expect(await stepEnv(own.url)).toContain('MALLOC_ARENA_MAX=4')
+    },
+    30_000,
+  )
 
   it('binds 127.0.0.1 unless --host says otherwise', async () => {
     const d = await spawnDaemon(t.root, {args: ['--host', '0.0.0.0']})

@@ -3,6 +3,7 @@ import {spawn} from 'node:child_process'
 import {BreytaError} from '../errors.js'
 import {pidAlive} from '../shared/pid.js'
 import type {Workspace} from '../workspace/workspace.js'
+import {daemonProcessEnv} from './heap.js'
 import {countRuns} from './recovery.js'
 import {probeDaemon} from './presence.js'
 import type {DaemonInfo} from './status.js'
@@ -56,7 +57,7 @@ export async function spawnDetachedDaemon(ws: Workspace, options: DetachOptions)
   const child = spawn(options.command, options.args, {
     detached: true,
     stdio: ['ignore', fd.fd, fd.fd],
-    env: {...(options.env ?? process.env), BREYTA_DAEMON_LOG: log, NO_COLOR: '1'},
+    env: {...daemonProcessEnv(options.env ?? process.env), BREYTA_DAEMON_LOG: log, NO_COLOR: '1'},
   })
   fd.close()
   let exited: number | null = null

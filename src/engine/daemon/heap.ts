@@ -66,6 +66,16 @@ export function collectGarbage(): void {
   }
 }
 
+/**
+ * The environment for a daemon this process starts (`daemon start --detach`): glibc's malloc
+ * capped at 2 arenas unless the user chose a cap, as bin/run.js's launcher does for a daemon
+ * started in the foreground (its comment has the measure); the marker has bin/run.js take the
+ * cap out of what that daemon hands on.
+ */
+export function daemonProcessEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return env.MALLOC_ARENA_MAX ? env : {...env, MALLOC_ARENA_MAX: '2', BREYTA_MALLOC_ARENAS: 'launcher'}
+}
+
 function fn(v: unknown): (() => void) | undefined {
   return typeof v === 'function' ? (v as () => void) : undefined
 }
