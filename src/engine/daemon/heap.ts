@@ -21,7 +21,12 @@
  * Once idle, the daemon collects garbage in full in every thread (collectGarbage, called from
  * worker-pool.ts): what warm-up and the last burst left in the old generations and the
  * fragmented pages are given back (~19 MB after the workload suite), which V8 itself would only
- * do at its next collection, whenever that comes. A full collection of these heaps takes ~10–25 ms.
+ * do at its next collection, whenever that comes. A full collection of these heaps takes ~10–25 ms,
+ * and has a price after it: it deoptimizes what TurboFan compiled against objects dead by then
+ * (`--trace-deopt`: ~110 functions, "weak objects", where a 0.2 s pause without it saw 13), so
+ * the first second of a burst that follows ran at 518–715 runs/s where it ran at 750–954 without
+ * the collection (workload C after 1 s idle, one worker). Kept: a daemon is mostly idle, and V8's
+ * own memory reducer collects in full after a quiet spell anyway.
  * Its young generations V8 shrinks only ~6 s into idle (collected again then): no flag or
  * call of node 20 does it sooner (`gc({flavor: 'last-resort'})` does not).
  */
