@@ -29,4 +29,9 @@ export interface DaemonContext {
   completeInWorker?(runId: string, request: CompleteRequest): Promise<CompleteOutcome | undefined>
   /** Change notices per run (long polls of GET /runs/RUN wait on them). */
   runChanges: RunChanges
+  /**
+   * Whether this daemon is advancing the run now: it exists and is running, and the advance's
+   * end notifies runChanges with the run's view (and once more, without one, however it ended).
+   */
+  advancing(runId: string): boolean
 }

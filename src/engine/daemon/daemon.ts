@@ -165,7 +165,14 @@ export class Daemon {
     // does not change while it runs.
     this.env = {...options.env}
     ws.pinBaseUrl(http.url)
-    this.ctx = {ws, env: this.env, log: out.log, schedule: (id) => this.executor.schedule(id), runChanges: this.runChanges}
+    this.ctx = {
+      ws,
+      env: this.env,
+      log: out.log,
+      schedule: (id) => this.executor.schedule(id),
+      runChanges: this.runChanges,
+      advancing: (id) => this.executor.advancing(id),
+    }
     this.timers = new TimerIndex((id) => this.executor.schedule(id))
     const workers = options.workers ?? ws.config.limits.workers
     // With no workers the main thread advances the runs itself: its heap is left to V8.
@@ -261,6 +268,8 @@ export class Daemon {
       ...(pool ? {advanceIn: (id: string, signal: AbortSignal) => pool.advance(id, signal)} : {}),
       onAdvanced: (view) => this.advanced(view),
       onLocked: (id) => this.locked(id),
+      // A long poll that waited on the advance reads the run again if the advance brought no view.
+      onSettled: (id) => this.runChanges.notify(id),
       onError: (id, err) => {
         if (err instanceof WorkerDied) return void this.workerDied(id, err)
         // Team mode: this daemon's lease ran out (it stalled) and another daemon took the run

@@ -18,6 +18,8 @@ export interface ExecutorOptions {
   /** The run's lock is held by another process (a CLI): it will signal when it lets go. */
   onLocked(runId: string): void
   onError(runId: string, err: unknown): void
+  /** An advance of the run ended, however it ended (after onAdvanced when there was a view). */
+  onSettled?(runId: string): void
 }
 
 export class Executor {
@@ -43,6 +45,11 @@ export class Executor {
 
   get active(): number {
     return this.inFlight.size
+  }
+
+  /** Whether run `runId` is being advanced by this process now. */
+  advancing(runId: string): boolean {
+    return this.inFlight.has(runId)
   }
 
   get queued(): number {
@@ -137,6 +144,7 @@ export class Executor {
 
   private settled(runId: string): void {
     this.inFlight.delete(runId)
+    this.options.onSettled?.(runId)
     if (this.inFlight.size === 0) for (const w of this.idleWaiters.splice(0)) w()
     // setImmediate: let I/O callbacks (HTTP, watch events) in between bursts of sync work.
     setImmediate(() => this.pump())

@@ -42,7 +42,13 @@ export interface Request {
 
 export interface Reply {
   status: number
+  /** Serialized as JSON, or sent as it is when it is JsonText. */
   body: unknown
+}
+
+/** A body its handler serialized already (to work on the text, run-view.ts). */
+export class JsonText {
+  constructor(readonly text: string) {}
 }
 
 export type Handler = (req: Request) => Promise<Reply>
@@ -57,7 +63,7 @@ function declaredTooLarge(req: http.IncomingMessage): boolean {
 }
 
 function send(res: http.ServerResponse, reply: Reply, close = false): void {
-  const text = JSON.stringify(reply.body) + '\n'
+  const text = (reply.body instanceof JsonText ? reply.body.text : JSON.stringify(reply.body)) + '\n'
   res.writeHead(reply.status, {
     'content-type': 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(text),

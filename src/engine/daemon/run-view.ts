@@ -15,11 +15,11 @@ import {verifyRunReadToken} from '../workspace/callback-url.js'
 import {runHealth} from '../operations/health.js'
 import {presentedToken} from './callbacks.js'
 import type {DaemonContext} from './context.js'
-import {errorReply, type Reply, type Request} from './http-server.js'
+import {errorReply, JsonText, type Reply, type Request} from './http-server.js'
 
 export async function handleRunView(ctx: DaemonContext, req: Request, runId: string): Promise<Reply> {
   if (req.method !== 'GET') return errorReply(405, 'method_not_allowed', 'use GET')
-  if (!(await ctx.ws.store.runs.exists(runId))) return errorReply(404, 'run_not_found', `no run "${runId}"`)
+  if (!ctx.advancing(runId) && !(await ctx.ws.store.runs.exists(runId))) return errorReply(404, 'run_not_found', `no run "${runId}"`)
   const token = presentedToken(req)
   if (!token) return errorReply(401, 'unauthorized', 'token required: use the status-url from `breyta runs show RUN --json`')
   if (!verifyRunReadToken(await ctx.ws.key(), runId, token)) return errorReply(403, 'forbidden', 'wrong token for this run')
@@ -40,7 +40,8 @@ export async function handleRunView(ctx: DaemonContext, req: Request, runId: str
   // where flow code put one into a step's input or output.
   const callbacks = await ctx.ws.callbacks()
   const waits = view.waits.map((w) => ({...w, 'callback-url': w.status === 'open' ? withoutToken(callbacks.callbackUrl(view.id, w.key)) : null}))
-  return {status: 200, body: {ok: true, data: stripTokens({...view, waits, ...(await runHealth(ctx.ws, view, {daemonRunning: true}))})}}
+  const text = JSON.stringify({ok: true, data: {...view, waits, ...(await runHealth(ctx.ws, view, {daemonRunning: true}))}})
+  return {status: 200, body: new JsonText(stripTokens(text))}
 }
 
 /** Longest long poll: below the HTTP server's 30 s limit for a connection sending nothing. */
@@ -48,17 +49,24 @@ export const MAX_WAIT_MS = 25_000
 
 const settled = (view: RunView, after: number) => view.seq > after && view.status !== 'running' && view.status !== 'queued'
 
-/** The run once it has ended or parked past journal seq `after`, or as it is at `deadline`. */
+/**
+ * The run once it has ended or parked past journal seq `after`, or as it is at `deadline`. A run
+ * this daemon is advancing is running: its journal is not read until the advance has ended
+ * (its end notifies, with the view it left), however many change notices its appends raise
+ * meanwhile. Under workload C the daemon's thread had read each run's journal on every notice.
+ */
 async function settledView(ctx: DaemonContext, runId: string, after: number, deadline: number): Promise<RunView> {
   for (;;) {
-    // Listen before reading, so a change between the read and the wait is not missed.
+    // Listen before looking, so a change between the look and the wait is not missed.
     const next = ctx.runChanges.wait(runId, Math.max(0, deadline - Date.now()))
-    const view = await ctx.ws.store.runs.readView(runId)
-    if (settled(view, after) || Date.now() >= deadline) {
-      next.cancel()
-      return view
+    if (!ctx.advancing(runId) || Date.now() >= deadline) {
+      const view = await ctx.ws.store.runs.readView(runId)
+      if (settled(view, after) || Date.now() >= deadline) {
+        next.cancel()
+        return view
+      }
     }
-    // An advance that ended or parked the run says how; any other notice means read again.
+    // An advance that ended or parked the run says how; any other notice means look again.
     const advanced = await next.changed
     if (advanced && settled(advanced, after)) return advanced
   }
@@ -70,9 +78,11 @@ function withoutToken(url: string): string {
   return url.replace(/[?&]token=[^&#]*/, '')
 }
 
-function stripTokens(value: unknown): unknown {
-  if (typeof value === 'string') return value.includes('token=') ? value.replace(TOKEN_PARAM, '$1REDACTED') : value
-  if (Array.isArray(value)) return value.map(stripTokens)
-  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, stripTokens(v)]))
-  return value
+/**
+ * Every `?token=…`/`&token=…` in the serialized document: JSON escapes none of `?&=` nor a
+ * token's characters, so a string holds one exactly when its text does. One pass over one string
+ * instead of a copy of the whole view (~19 µs of the daemon's thread per answer under load).
+ */
+function stripTokens(json: string): string {
+  return json.includes('token=') ? json.replace(TOKEN_PARAM, '$1REDACTED') : json
 }
