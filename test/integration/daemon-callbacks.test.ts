@@ -222,6 +222,29 @@ describe('callbacks through the daemon', () => {
     expect((await fetch(`${d.url}/nowhere`)).status).toBe(404)
   })
 
+  it('a secret set after a run wrote it is redacted from its run view over HTTP, also one whose raw form holds quotes', async () => {
+    t.writeFlow('keeps', '{:slug :keeps :name "keeps" :flow (flow/step :function :f {:code "(fn [x] x)" :input (flow/input)})}')
+    const plain = 'later-secret-1234'
+    const quoted = 'q"uote"d-val'
+    const r = await cli(['flows', 'run', 'keeps', '--input', JSON.stringify({a: plain, b: quoted}), '--wait', '--json'], {cwd: t.root})
+    expect(r.json.data.output).toEqual({a: plain, b: quoted})
+    const statusUrl = (await cli(['runs', 'show', r.json.data.id, '--json'], {cwd: t.root})).json.data['status-url'] as string
+    const before = await (await fetch(statusUrl)).json()
+    expect(before.data.output).toEqual({a: plain, b: quoted})
+
+    for (const [name, value] of [
+      ['later', plain],
+      ['quoted', quoted],
+    ]) {
+      expect((await cli(['secrets', 'set', name!, '--json'], {cwd: t.root, input: value})).json.ok).toBe(true)
+    }
+    const res = await fetch(statusUrl)
+    const text = await res.text()
+    expect(text).not.toContain(plain)
+    expect(text).not.toContain(JSON.stringify(quoted).slice(1, -1))
+    expect(JSON.parse(text).data.output).toEqual({a: '***', b: '***'})
+  })
+
   it("the read token's run view holds no write token, not even one flow code put into a step", async () => {
     t.writeFlow(
       'leaky',

@@ -26,7 +26,7 @@ import type {DaemonContext, DaemonLog} from './context.js'
 import {Executor} from './executor.js'
 import {collectGarbage, holdHeap, releaseHeap} from './heap.js'
 import {WorkerDied, WorkerPool, type CompleteOutcome, type CompleteRequest, type StartRequest} from './worker-pool.js'
-import {errorReply, startHttpServer, type HttpServer, type Reply, type Request} from './http-server.js'
+import {errorReply, JsonText, startHttpServer, type HttpServer, type Reply, type Request} from './http-server.js'
 import {assess, readView, scanRuns, type ScanResult} from './recovery.js'
 import {RunChanges} from './run-changes.js'
 import {handleRunView} from './run-view.js'
@@ -242,10 +242,16 @@ export class Daemon {
 
   // --- HTTP ---
 
-  /** Every HTTP answer passes the workspace's secrets redactor. */
+  /**
+   * Every HTTP answer passes the workspace's secrets redactor. One serialized already (JsonText)
+   * is looked through as text, every form of every secret in one pass; only if one is there is
+   * it parsed and redacted as the document it is (a secret's raw form might span JSON's quotes).
+   */
   private async handle(req: Request): Promise<Reply> {
     const reply = await this.route(req)
-    return {...reply, body: this.out.redactor().unknown(reply.body)}
+    const redactor = this.out.redactor()
+    if (!(reply.body instanceof JsonText)) return {...reply, body: redactor.unknown(reply.body)}
+    return redactor.string(reply.body.text) === reply.body.text ? reply : {...reply, body: redactor.unknown(JSON.parse(reply.body.text))}
   }
 
   private async route(req: Request): Promise<Reply> {
