@@ -114,21 +114,24 @@ function readDefinition(layout: WorkspaceLayout, sha256: string): string | undef
 }
 
 /**
- * The exact flow text a run executes (later edits of the flow never reach it): its definition
- * by the sha256 its run_created names, else the run's own flow.edn (runs made before pinned/).
- * `sha256`, the run_created event's, when the caller has it: no read of the journal, and none
- * of the definition after the first.
+ * The exact flow text a run executes (later edits of the flow never reach it): the run's own
+ * flow.edn if it has one (runs made before pinned/), else its definition by sha256. `sha256`,
+ * the run_created event's, when the caller has it: no read of the journal, and none of the
+ * definition after the first.
  */
 export function readPinnedFlow(layout: WorkspaceLayout, runId: string, sha256?: string): string {
-  // The sha256 first: the same text wherever it is kept, and in memory here. Looking for the
-  // run's own flow.edn first was a thrown ENOENT per advance (~15 µs of a worker's thread).
+  const own = pinnedFlowFile(layout, runId)
+  // Looked for, not opened: most runs have none, and a thrown ENOENT per advance cost ~15 µs of
+  // a worker's thread under load.
+  if (fs.existsSync(own)) {
+    try {
+      return fs.readFileSync(own, 'utf8')
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
+    }
+  }
   const pinned = sha256 === undefined ? undefined : readDefinition(layout, sha256)
   if (pinned !== undefined) return pinned
-  try {
-    return fs.readFileSync(pinnedFlowFile(layout, runId), 'utf8')
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
-  }
   const created = readFirstEvent(layout.runJournal(runId))
   if (created?.type !== 'run_created')
     throw new BreytaError('run_not_found', `run "${runId}" has no journal`, {
