@@ -12,7 +12,7 @@ import type {InboxEntry} from '../types.js'
 import {writeFully} from './journal.js'
 import type {WorkspaceLayout} from './paths.js'
 import {signalRun} from './signals.js'
-import {fsyncDirAsync} from './snapshot.js'
+import {fsyncDirAsync, readdirOrNone} from './snapshot.js'
 import {linkMarker} from './blank-links.js'
 
 export type {InboxEntry} from '../types.js'
@@ -103,17 +103,11 @@ export function readInbox(layout: WorkspaceLayout, runId: string): InboxEntry[] 
   // Read at every advance; most runs never get one (it is made when a wait opens or a callback
   // comes early), and a thrown ENOENT cost ~20 µs of a worker's thread per advance under load.
   if (!fs.existsSync(dir)) return []
-  let names: string[]
-  try {
-    names = fs.readdirSync(dir)
-  } catch {
-    return []
-  }
   const out: InboxEntry[] = []
-  for (const name of names) {
+  for (const name of readdirOrNone(dir)) {
     if (!name.endsWith('.json')) continue
     try {
-      out.push(JSON.parse(fs.readFileSync(path.join(layout.runInbox(runId), name), 'utf8')) as InboxEntry)
+      out.push(JSON.parse(fs.readFileSync(path.join(dir, name), 'utf8')) as InboxEntry)
     } catch {
       // unreadable entry: skip; it was written by link() so it is complete unless tampered with
     }

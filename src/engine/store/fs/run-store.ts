@@ -11,7 +11,7 @@ import {projectRun, type RunView} from '../../journal/projection.js'
 import type {JournalEvent, UnsequencedEvent} from '../../journal/events.js'
 import {createJournal, readFirstEvent, readJournal} from './journal.js'
 import {isRunId, type WorkspaceLayout} from './paths.js'
-import {fsyncDir, fsyncDirAsync, fsyncDirGrouped, readJsonFile, writeDerivedSnapshot, writeTextAtomic} from './snapshot.js'
+import {fsyncDir, fsyncDirAsync, fsyncDirGrouped, readJsonFile, readTextIfThere, writeDerivedSnapshot, writeTextAtomic} from './snapshot.js'
 import type {SpareRunDirs} from './spare-runs.js'
 import {noteWaiting} from './waiting-index.js'
 
@@ -120,16 +120,8 @@ function readDefinition(layout: WorkspaceLayout, sha256: string): string | undef
  * definition after the first.
  */
 export function readPinnedFlow(layout: WorkspaceLayout, runId: string, sha256?: string): string {
-  const own = pinnedFlowFile(layout, runId)
-  // Looked for, not opened: most runs have none, and a thrown ENOENT per advance cost ~15 µs of
-  // a worker's thread under load.
-  if (fs.existsSync(own)) {
-    try {
-      return fs.readFileSync(own, 'utf8')
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
-    }
-  }
+  const own = readTextIfThere(pinnedFlowFile(layout, runId))
+  if (own !== undefined) return own
   const pinned = sha256 === undefined ? undefined : readDefinition(layout, sha256)
   if (pinned !== undefined) return pinned
   const created = readFirstEvent(layout.runJournal(runId))
