@@ -20,6 +20,8 @@ import {workspaceAt} from '../workspace/workspace.js'
 import {collectGarbage} from './heap.js'
 
 const data = workerData as {root: string; env: NodeJS.ProcessEnv; baseUrl: string}
+// The daemon's environment, which does not change: frozen, its redactor is built once (workspace-redactor.ts).
+Object.freeze(data.env)
 // A PostgreSQL store gets a small pool per worker: a daemon's threads and the other daemons
 // share the server's connections.
 const ws = workspaceAt(data.root, {env: data.env, poolMax: 4, baseUrl: data.baseUrl})

@@ -162,8 +162,8 @@ export class Daemon {
   ) {
     // A plain copy: process.env reads through to the C environment, and listing it (each run
     // gathers the BREYTA_SECRET_* values to redact) cost ~85 µs a run. A daemon's own environment
-    // does not change while it runs.
-    this.env = {...options.env}
+    // does not change while it runs; frozen, its redactor is built once (workspace-redactor.ts).
+    this.env = Object.freeze({...options.env})
     ws.pinBaseUrl(http.url)
     this.ctx = {
       ws,

@@ -29,8 +29,23 @@ function escapeRegExp(s: string): string {
 }
 
 export class Redactor {
-  private readonly secrets = new Set<string>()
+  private secrets = new Set<string>()
   private pattern: RegExp | null = null
+  /** The set is shared with a fork (or its origin): copied before this one registers a value. */
+  private shared = false
+
+  /**
+   * A redactor that starts with this one's values and takes more of its own without adding
+   * them here: what a run gets from a workspace redactor built once (workspace-redactor.ts).
+   * Both share the set and its compiled pattern until either registers a new value.
+   */
+  fork(): Redactor {
+    const r = new Redactor()
+    r.secrets = this.secrets
+    r.pattern = this.regex()
+    r.shared = this.shared = true
+    return r
+  }
 
   /**
    * Register a secret value with the forms it takes on its way out: URL-encoded (query
@@ -54,6 +69,10 @@ export class Redactor {
 
   private register(v: string): void {
     if (v.length >= MIN_SECRET_LENGTH && !this.secrets.has(v)) {
+      if (this.shared) {
+        this.secrets = new Set(this.secrets)
+        this.shared = false
+      }
       this.secrets.add(v)
       this.pattern = null
     }

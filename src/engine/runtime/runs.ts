@@ -83,7 +83,7 @@ export async function createRun(ws: Workspace, options: StartOptions): Promise<R
   const input = options.input ?? new Map()
   assertRequiredInputs(flow.slug, flow.requiredInputs, input)
   // An input may carry a secret (a webhook payload, a pasted token): the journal gets it redacted.
-  const redactor = workspaceRedactor(ws.local, options.env ?? process.env, connections)
+  const redactor = workspaceRedactor(ws.local, options.env ?? process.env, {connections, secrets})
   const create = (queued: boolean): Promise<RunView> =>
     ws.store.runs.create(id, source.text, {
       type: 'run_created',

@@ -17,12 +17,37 @@ export function envRedactor(env: NodeJS.ProcessEnv): Redactor {
   return r
 }
 
-/** Throws when secrets.edn is unreadable: a caller that cannot know the secrets must not print as if it did. */
-export function workspaceRedactor(local: LocalFiles, env: NodeJS.ProcessEnv, connections?: Record<string, Connection>): Redactor {
+/**
+ * A redactor of its own for the caller (a run adds the values it resolves), from the workspace's
+ * secrets and connections as read now, or as the caller just read them. Throws when secrets.edn
+ * is unreadable: a caller that cannot know the secrets must not print as if it did.
+ */
+export function workspaceRedactor(
+  local: LocalFiles,
+  env: NodeJS.ProcessEnv,
+  read: {connections?: Record<string, Connection>; secrets?: Record<string, string>} = {},
+): Redactor {
+  const file = read.secrets ?? local.secretsNow()
+  return baseRedactor(env, file, read.connections ?? readConnectionsQuietly(local)).fork()
+}
+
+/**
+ * Per environment: the redactor last built for it, with the secrets.edn and connections.edn
+ * values it was built from (file-cache.ts hands out the same object while a file stays the
+ * same). Only a frozen environment is kept, as only it cannot change meanwhile: the daemon's and
+ * its workers'. Why: every run created and every advance built its redactor anew, listing the
+ * environment and encoding each secret four ways, ~10 µs of a worker's ~0.7 ms a run under
+ * issue 18's workload C.
+ */
+const built = new WeakMap<NodeJS.ProcessEnv, {file: Record<string, string>; connections: Record<string, Connection>; redactor: Redactor}>()
+
+function baseRedactor(env: NodeJS.ProcessEnv, file: Record<string, string>, connections: Record<string, Connection>): Redactor {
+  const known = built.get(env)
+  if (known?.file === file && known.connections === connections) return known.redactor
   const r = envRedactor(env)
-  const file = local.secretsNow()
   for (const v of Object.values(file)) r.add(v)
-  addBasicAuth(r, connections ?? readConnectionsQuietly(local), (name) => env[secretEnvName(name)] ?? file[name])
+  addBasicAuth(r, connections, (name) => env[secretEnvName(name)] ?? file[name])
+  if (Object.isFrozen(env)) built.set(env, {file, connections, redactor: r})
   return r
 }
 

@@ -2,6 +2,8 @@ import {describe, expect, it} from 'vitest'
 import {emap, kw, List, Tagged} from '../../../src/engine/edn/values.js'
 import {BreytaError} from '../../../src/engine/errors.js'
 import {assertRedactable, MIN_SECRET_LENGTH, Redactor} from '../../../src/engine/runtime/redact.js'
+import {workspaceRedactor} from '../../../src/engine/runtime/workspace-redactor.js'
+import {tempWorkspace} from '../../helpers/workspace.js'
 import {StepError} from '../../../src/engine/steps/types.js'
 
 describe('Redactor', () => {
@@ -65,5 +67,39 @@ describe('Redactor', () => {
   it('is a no-op without secrets', () => {
     const v = emap({a: 's3cr3t'})
     expect(new Redactor().value(v)).toBe(v)
+  })
+
+  it('forks: a fork starts with the values and adds its own without adding them to its origin or to other forks', () => {
+    const base = new Redactor().add('base-secret')
+    const a = base.fork().add('run-a-secret')
+    const b = base.fork()
+    expect(a.string('base-secret run-a-secret')).toBe('*** ***')
+    expect(b.string('base-secret run-a-secret')).toBe('*** run-a-secret')
+    expect(base.string('base-secret run-a-secret')).toBe('*** run-a-secret')
+    base.add('added-to-origin')
+    expect(b.string('added-to-origin')).toBe('added-to-origin')
+    expect(base.string('added-to-origin')).toBe('***')
+  })
+})
+
+describe('workspaceRedactor', () => {
+  it('keeps what it built for a frozen environment only while secrets.edn and connections.edn stay the same', async () => {
+    const t = await tempWorkspace()
+    try {
+      const env = Object.freeze({BREYTA_SECRET_FROM_ENV: 'env-secret-1234'})
+      const first = workspaceRedactor(t.ws.local, env)
+      first.add('resolved-by-one-run')
+      const second = workspaceRedactor(t.ws.local, env)
+      expect(second.string('env-secret-1234 resolved-by-one-run')).toBe('*** resolved-by-one-run')
+      await t.ws.local.setSecret('in-file', 'file-secret-5678')
+      expect(workspaceRedactor(t.ws.local, env).string('env-secret-1234 file-secret-5678')).toBe('*** ***')
+      // An environment that can change is read each time.
+      const open: NodeJS.ProcessEnv = {BREYTA_SECRET_A: 'first-value-1'}
+      expect(workspaceRedactor(t.ws.local, open).string('first-value-1')).toBe('***')
+      open.BREYTA_SECRET_B = 'second-value-2'
+      expect(workspaceRedactor(t.ws.local, open).string('second-value-2')).toBe('***')
+    } finally {
+      t.cleanup()
+    }
   })
 })

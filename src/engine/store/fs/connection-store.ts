@@ -102,9 +102,12 @@ export async function readConnections(layout: WorkspaceLayout): Promise<Record<s
 }
 
 /** The same, for callers that cannot await (the redactor is built before a run's first event). */
+/** The same object for every read without a connections.edn, so callers can tell nothing changed (workspace-redactor.ts). */
+const NO_CONNECTIONS: Record<string, Connection> = Object.freeze({})
+
 export function readConnectionsSync(layout: WorkspaceLayout): Record<string, Connection> {
   // Parsed once while the file stays the same; callers only read the result.
-  return readParsed(layout.connections, (text) => parseConnections(text, layout.connections), {})
+  return readParsed(layout.connections, (text) => parseConnections(text, layout.connections), NO_CONNECTIONS)
 }
 
 /** Look one up in an already-read set, with the error StepContext.connection promises. */

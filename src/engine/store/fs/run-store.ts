@@ -15,11 +15,6 @@ import {fsyncDir, fsyncDirAsync, fsyncDirGrouped, readJsonFile, readTextIfThere,
 import type {SpareRunDirs} from './spare-runs.js'
 import {noteWaiting} from './waiting-index.js'
 
-/** A run's own copy of its flow text: how runs were pinned before `pinned/<sha256>.edn`. */
-export function pinnedFlowFile(layout: WorkspaceLayout, runId: string): string {
-  return path.join(layout.runDir(runId), 'flow.edn')
-}
-
 export function runExists(layout: WorkspaceLayout, runId: string): boolean {
   return isRunId(runId) && fs.existsSync(layout.runJournal(runId))
 }
@@ -120,7 +115,7 @@ function readDefinition(layout: WorkspaceLayout, sha256: string): string | undef
  * definition after the first.
  */
 export function readPinnedFlow(layout: WorkspaceLayout, runId: string, sha256?: string): string {
-  const own = readTextIfThere(pinnedFlowFile(layout, runId))
+  const own = readTextIfThere(layout.runOwnFlow(runId))
   if (own !== undefined) return own
   const pinned = sha256 === undefined ? undefined : readDefinition(layout, sha256)
   if (pinned !== undefined) return pinned

@@ -44,12 +44,15 @@ export async function readSecrets(layout: WorkspaceLayout): Promise<Record<strin
   return readSecretsSync(layout)
 }
 
+/** The same object for every read without a secrets.edn, so callers can tell nothing changed (workspace-redactor.ts). */
+const NO_SECRETS: Record<string, string> = Object.freeze({})
+
 /**
  * readSecrets for the output boundary, which must redact synchronously (a print, a log line).
  * Parsed once while the file stays the same (file-cache.ts); callers only read the result.
  */
 export function readSecretsSync(layout: WorkspaceLayout): Record<string, string> {
-  return readParsed(layout.secrets, (text) => parseSecrets(layout, text), {})
+  return readParsed(layout.secrets, (text) => parseSecrets(layout, text), NO_SECRETS)
 }
 
 /** Every BREYTA_SECRET_* value of an environment (set and non-empty). */
