@@ -1,0 +1,102 @@
+/**
+ * A chain of pure steps (`:function`) does not wait for one fdatasync per step: their records
+ * are written at once and flushed with the next record that must be on disk, here the start of
+ * an `:exec` step, which acts outside the run and so runs only once the chain is flushed.
+ * Flushes are counted on the real file system, with the size of the journal at each.
+ */
+import fs from 'node:fs'
+import path from 'node:path'
+import {afterEach, beforeEach, expect, it, vi} from 'vitest'
+import {createRun, driveRun} from '../../../src/engine/index.js'
+import {tempWorkspace, type TempWorkspace} from '../../helpers/workspace.js'
+
+const CHAIN = 20
+
+let t: TempWorkspace
+beforeEach(async () => {
+  t = await tempWorkspace('breyta-pure-flush-')
+  t.writeFlow(
+    'chain',
+    `{:slug :chain :name "Chain"
+ :flow (let [n (loop [i 0 acc 0] (if (< i ${CHAIN}) (recur (inc i) (flow/step :function (str "s" i) {:code "(fn [x] (inc x))" :input acc})) acc))
+             out (flow/step :exec :after {:command ["true"]})]
+         n)}\n`,
+  )
+})
+afterEach(() => {
+  vi.restoreAllMocks()
+  t.cleanup()
+})
+
+it('flushes a chain of function steps once, before the step after it that acts outside the run', async () => {
+  const created = await createRun(t.ws, {slug: 'chain', target: 'draft'})
+  const journal = path.join(t.root, '.breyta', 'runs', created.id, 'events.jsonl')
+  const ino = fs.statSync(journal).ino
+  // The journal's size at each of its flushes (other files' flushes, run.json's, are not counted).
+  const flushedSizes: number[] = []
+  const sizeOf = (fd: number) => {
+    const st = fs.fstatSync(fd)
+    if (st.ino === ino) flushedSizes.push(st.size)
+  }
+  const sync = fs.fdatasyncSync
+  const async = fs.fdatasync
+  vi.spyOn(fs, 'fdatasyncSync').mockImplementation((fd) => (sizeOf(fd), sync(fd)))
+  vi.spyOn(fs, 'fdatasync').mockImplementation(((fd: number, cb: fs.NoParamCallback) => (sizeOf(fd), async(fd, cb))) as typeof fs.fdatasync)
+
+  const done = await driveRun(t.ws, created.id)
+  expect(done.status).toBe('completed')
+  expect(done.output).toBe(CHAIN)
+
+  const text = fs.readFileSync(journal, 'utf8')
+  const lines = text.split('\n').filter(Boolean)
+  const endOf = (pred: (e: {type: string; step?: string}) => boolean) => {
+    let offset = 0
+    for (const line of lines) {
+      offset += Buffer.byteLength(line) + 1
+      if (pred(JSON.parse(line) as {type: string; step?: string})) return offset
+    }
+    throw new Error('no such event')
+  }
+  const chainEnd = endOf((e) => e.type === 'step_completed' && e.step === `s${CHAIN - 1}`)
+  const afterStarted = endOf((e) => e.type === 'step_started' && e.step === 'after')
+  // Before: one flush per step of the chain. Now none within it; the first flush is the exec
+  // step's, before it starts, and holds the whole chain; then its start, its process, the end.
+  expect(flushedSizes.length).toBeLessThanOrEqual(4)
+  expect(flushedSizes[0]).toBeGreaterThanOrEqual(chainEnd)
+  expect(flushedSizes[0]).toBeLessThan(afterStarted)
+  expect(flushedSizes.some((size) => size >= afterStarted && size < Buffer.byteLength(text))).toBe(true)
+  expect(flushedSizes.at(-1)).toBe(Buffer.byteLength(text))
+})
+
+it('flushes the result of a step that acted outside the run before a function step after it runs', async () => {
+  t.writeFlow(
+    'exec-first',
+    `{:slug :exec-first :name "Exec first"
+ :flow (let [_ (flow/step :exec :before {:command ["true"]})]
+         (loop [i 0 acc 0] (if (< i 3) (recur (inc i) (flow/step :function (str "s" i) {:code "(fn [x] (inc x))" :input acc})) acc)))}\n`,
+  )
+  const created = await createRun(t.ws, {slug: 'exec-first', target: 'draft'})
+  const journal = path.join(t.root, '.breyta', 'runs', created.id, 'events.jsonl')
+  const ino = fs.statSync(journal).ino
+  const flushedSizes: number[] = []
+  const sizeAt = (fd: number) => {
+    const st = fs.fstatSync(fd)
+    if (st.ino === ino) flushedSizes.push(st.size)
+  }
+  const sync = fs.fdatasyncSync
+  const async = fs.fdatasync
+  vi.spyOn(fs, 'fdatasyncSync').mockImplementation((fd) => (sizeAt(fd), sync(fd)))
+  vi.spyOn(fs, 'fdatasync').mockImplementation(((fd: number, cb: fs.NoParamCallback) => (sizeAt(fd), async(fd, cb))) as typeof fs.fdatasync)
+
+  expect((await driveRun(t.ws, created.id)).output).toBe(3)
+  const lines = fs.readFileSync(journal, 'utf8').split('\n').filter(Boolean)
+  let offset = 0
+  const ends = new Map<string, number>()
+  for (const line of lines) {
+    offset += Buffer.byteLength(line) + 1
+    const e = JSON.parse(line) as {type: string; step?: string}
+    ends.set(`${e.type} ${e.step ?? ''}`, offset)
+  }
+  // A flush ends exactly where the exec step's result does: s0 waited for it.
+  expect(flushedSizes).toContain(ends.get('step_completed before'))
+})
