@@ -81,8 +81,9 @@ export interface StepExecutor {
   /** The step type keyword's name, e.g. `http`. */
   readonly type: string
   /**
-   * No effects outside the run (e.g. `:function`). Its start need not reach the disk before it
-   * runs: after a crash it simply runs again. Its result is still synced before the run moves on.
+   * No effects outside the run (e.g. `:function`). Neither its start nor its result waits for a
+   * flush of its own: both are written at once and flushed with the next record that must be on
+   * disk (run-loop.ts mayRunAheadOfFlush); if the machine dies first, it simply runs again.
    */
   readonly pure?: boolean
   /**
