@@ -227,6 +227,8 @@ class Runner {
   private mustPrecedePure = 0
   /** Every event up to this seq is on disk. */
   private flushedTo = 0
+  /** When the last flush ended (or this advance began): a chain of pure steps still reports this often. */
+  private flushedAt = Date.now()
 
   constructor(
     private readonly ws: Workspace,
@@ -388,6 +390,7 @@ class Runner {
     try {
       await this.writer.durable()
       this.flushedTo = Math.max(this.flushedTo, upTo)
+      this.flushedAt = Date.now()
     } catch (err) {
       this.store(() => {
         throw err
@@ -531,11 +534,13 @@ class Runner {
    * process loses none of them) and flushed with the next record that must be on disk: before a
    * step that acts outside the run starts, when the run parks or ends. Anything else still
    * unflushed (another step's result, a completion taken from the inbox) is flushed first, as
-   * before. Why: a chain of function steps waited for one fdatasync per step; a 3-step run of
-   * workload C (issue 18) cost ~20% more daemon CPU with them.
+   * before. A chain that has computed for NOTICE_INTERVAL_MS since the last flush is flushed
+   * and reported all the same, so observers follow a slow one step by step as before. Why: a
+   * chain of function steps waited for one fdatasync per step; a 3-step run of workload C
+   * (issue 18) cost ~13% more daemon CPU with them.
    */
   private mayRunAheadOfFlush(type: string, id: string): boolean {
-    return this.mustPrecedePure <= this.flushedTo && knownExecutor(type, id).pure === true
+    return this.mustPrecedePure <= this.flushedTo && Date.now() - this.flushedAt < NOTICE_INTERVAL_MS && knownExecutor(type, id).pure === true
   }
 
   /** What a step that may run ahead of the flush waits for instead of durable(): the publishing before it. */

@@ -48,22 +48,29 @@ it('flushes a chain of function steps once, before the step after it that acts o
   expect(done.output).toBe(CHAIN)
 
   const text = fs.readFileSync(journal, 'utf8')
-  const lines = text.split('\n').filter(Boolean)
-  const endOf = (pred: (e: {type: string; step?: string}) => boolean) => {
-    let offset = 0
-    for (const line of lines) {
-      offset += Buffer.byteLength(line) + 1
-      if (pred(JSON.parse(line) as {type: string; step?: string})) return offset
-    }
-    throw new Error('no such event')
+  const events = text
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => ({...(JSON.parse(line) as {type: string; step?: string; at: string}), bytes: Buffer.byteLength(line) + 1}))
+  let offset = 0
+  const endOf = new Map<string, number>()
+  const at = new Map<string, number>()
+  for (const e of events) {
+    offset += e.bytes
+    endOf.set(`${e.type} ${e.step ?? ''}`, offset)
+    at.set(`${e.type} ${e.step ?? ''}`, Date.parse(e.at))
   }
-  const chainEnd = endOf((e) => e.type === 'step_completed' && e.step === `s${CHAIN - 1}`)
-  const afterStarted = endOf((e) => e.type === 'step_started' && e.step === 'after')
-  // Before: one flush per step of the chain. Now none within it; the first flush is the exec
-  // step's, before it starts, and holds the whole chain; then its start, its process, the end.
-  expect(flushedSizes.length).toBeLessThanOrEqual(4)
-  expect(flushedSizes[0]).toBeGreaterThanOrEqual(chainEnd)
-  expect(flushedSizes[0]).toBeLessThan(afterStarted)
+  const chainStart = endOf.get('step_started s0')!
+  const chainEnd = endOf.get(`step_completed s${CHAIN - 1}`)!
+  const afterStarted = endOf.get('step_started after')!
+  // Within the chain, a flush only every NOTICE_INTERVAL_MS (20) of computing, however many
+  // steps: one per step was CHAIN - 1 of them.
+  const chainMs = at.get(`step_completed s${CHAIN - 1}`)! - at.get('step_started s0')!
+  const inChain = flushedSizes.filter((size) => size >= chainStart && size < chainEnd).length
+  expect(inChain).toBeLessThanOrEqual(Math.floor(chainMs / 20) + 1)
+  expect(inChain).toBeLessThan(CHAIN - 1)
+  // The exec step acts outside the run: before it starts, the whole chain is on disk, then its start.
+  expect(flushedSizes.some((size) => size >= chainEnd && size < afterStarted)).toBe(true)
   expect(flushedSizes.some((size) => size >= afterStarted && size < Buffer.byteLength(text))).toBe(true)
   expect(flushedSizes.at(-1)).toBe(Buffer.byteLength(text))
 })
@@ -99,4 +106,25 @@ it('flushes the result of a step that acted outside the run before a function st
   }
   // A flush ends exactly where the exec step's result does: s0 waited for it.
   expect(flushedSizes).toContain(ends.get('step_completed before'))
+})
+
+it('still flushes and reports a chain of function steps step by step when each computes for a while', async () => {
+  // Each step computes for tens of milliseconds (~75 ms here: the interpreter runs ~10^6 loop turns a second).
+  t.writeFlow(
+    'slow-chain',
+    `{:slug :slow-chain :name "Slow chain"
+ :flow (loop [i 0 acc 0] (if (< i 4) (recur (inc i) (flow/step :function (str "s" i) {:code "(fn [x] (loop [j 0] (if (< j 100000) (recur (inc j)) (inc x))))" :input acc})) acc))}\n`,
+  )
+  const created = await createRun(t.ws, {slug: 'slow-chain', target: 'draft'})
+  const journal = path.join(t.root, '.breyta', 'runs', created.id, 'events.jsonl')
+  const ino = fs.statSync(journal).ino
+  let flushes = 0
+  const count = (fd: number) => void (fs.fstatSync(fd).ino === ino && flushes++)
+  const sync = fs.fdatasyncSync
+  const async = fs.fdatasync
+  vi.spyOn(fs, 'fdatasyncSync').mockImplementation((fd) => (count(fd), sync(fd)))
+  vi.spyOn(fs, 'fdatasync').mockImplementation(((fd: number, cb: fs.NoParamCallback) => (count(fd), async(fd, cb))) as typeof fs.fdatasync)
+  expect((await driveRun(t.ws, created.id)).output).toBe(4)
+  // Steps of tens of milliseconds each: a flush before each step after the first, and the run's end.
+  expect(flushes).toBeGreaterThanOrEqual(4)
 })
