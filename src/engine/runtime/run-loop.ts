@@ -227,7 +227,7 @@ class Runner {
   private mustPrecedePure = 0
   /** Every event up to this seq is on disk. */
   private flushedTo = 0
-  /** When the last flush ended (or this advance began): a chain of pure steps still reports this often. */
+  /** When the last flush ended (or the body began): a chain of pure steps still reports this often. */
   private flushedAt = Date.now()
 
   constructor(
@@ -263,6 +263,8 @@ class Runner {
     const callbacks: CallbackSigner = await this.ws.callbacks()
     this.services = await loadStepServices(this.ws, this.runId, flow, this.options.env ?? process.env, this.redactor, callbacks)
     try {
+      // The chain's clock (mayRunAheadOfFlush) starts with the body, not with the advance's reads before it.
+      this.flushedAt = Date.now()
       const output = await this.evaluate(flow, callbacks)
       return this.finish({type: 'run_completed', output: this.encodeOut(output)})
     } catch (err) {
