@@ -509,10 +509,10 @@ class Runner {
   private async step(flow: FlowDefinition, type: string, id: string, config: Value, position: string): Promise<Value> {
     if (this.abort.signal.aborted) throw new RunCancelled()
     const record = this.replay.lookup(position, type, id)
-    // A step executes only once what came before it is on disk. One taken from the journal acts
-    // outside the run no more than the journal says, so what it adds is flushed with the next
-    // step that executes, or the run's end (a resumed wait flushed its completion and then its
-    // result, one after the other).
+    // A step executes only once what came before it is on disk, but for a pure one after pure
+    // ones (mayRunAheadOfFlush). One taken from the journal acts outside the run no more than the
+    // journal says, so what it adds is flushed with the next step that executes, or the run's end
+    // (a resumed wait flushed its completion and then its result, one after the other).
     if (fromJournal(record)) await this.publishing
     else if (this.mayRunAheadOfFlush(type, id)) await this.aheadOfFlush()
     else await this.durable()
@@ -532,8 +532,9 @@ class Runner {
    * A pure step (`:function`) need not wait for the flush of what pure steps and the run's start
    * recorded before it: it acts on nothing outside the run, so if the machine dies before the
    * next flush, the replay computes the same again, and nobody saw the lost records (nothing is
-   * reported before it is flushed, durable()). Their records are written at once (a crash of the
-   * process loses none of them) and flushed with the next record that must be on disk: before a
+   * reported before it is flushed, durable()). Their records are written at once (in the file
+   * store a crash of the process loses none of them; PostgreSQL stages them until the flush) and
+   * flushed with the next record that must be on disk: before a
    * step that acts outside the run starts, when the run parks or ends. Anything else still
    * unflushed (another step's result, a completion taken from the inbox) is flushed first, as
    * before. A chain that has computed for NOTICE_INTERVAL_MS since the last flush is flushed
