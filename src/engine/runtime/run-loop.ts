@@ -362,14 +362,14 @@ class Runner {
 
   /** Write events at once; they are flushed with other runs' (group commit) and count only after `durable()`. */
   private append(...events: NewJournalEvent[]): void {
-    const written = this.store(() => this.writer.append(...this.stamp(events)))
-    this.mustPrecedePure = written.at(-1)!.seq
-    this.record(written)
+    this.mustPrecedePure = this.appendPure(...events).at(-1)!.seq
   }
 
   /** Append a pure step's own record: flushed with the next durable(), which a pure step need not wait for (mayRunAheadOfFlush). */
-  private appendPure(...events: NewJournalEvent[]): void {
-    this.store(() => this.record(this.writer.append(...this.stamp(events))))
+  private appendPure(...events: NewJournalEvent[]): JournalEvent[] {
+    const written = this.store(() => this.writer.append(...this.stamp(events)))
+    this.record(written)
+    return written
   }
 
   /**
@@ -509,16 +509,17 @@ class Runner {
   private async step(flow: FlowDefinition, type: string, id: string, config: Value, position: string): Promise<Value> {
     if (this.abort.signal.aborted) throw new RunCancelled()
     const record = this.replay.lookup(position, type, id)
+    const found = stepExecutor(type)
     // A step executes only once what came before it is on disk, but for a pure one after pure
     // ones (mayRunAheadOfFlush). One taken from the journal acts outside the run no more than the
     // journal says, so what it adds is flushed with the next step that executes, or the run's end
     // (a resumed wait flushed its completion and then its result, one after the other).
     if (fromJournal(record)) await this.publishing
-    else if (this.mayRunAheadOfFlush(type, id)) await this.aheadOfFlush()
+    else if (this.mayRunAheadOfFlush(found)) await this.aheadOfFlush()
     else await this.durable()
     if (record?.completed) return decode(record.completed.output)
     if (record?.failed) throw stepFailure(record.failed.error)
-    const executor = knownExecutor(type, id)
+    const executor = found ?? unknownStepType(type, id)
     const cfg: EdnMap = config instanceof Map ? config : new Map()
     if (record?.wait) return this.resumeWait(record.wait, position)
     if (record?.sleep) return this.resumeSleep(record.sleep.step, type, record.sleep.until, position, record.lastAttempt)
@@ -542,8 +543,8 @@ class Runner {
    * chain of function steps waited for one fdatasync per step; a 3-step run of workload C
    * (issue 18) cost ~13% more daemon CPU with them.
    */
-  private mayRunAheadOfFlush(type: string, id: string): boolean {
-    return this.mustPrecedePure <= this.flushedTo && Date.now() - this.flushedAt < NOTICE_INTERVAL_MS && knownExecutor(type, id).pure === true
+  private mayRunAheadOfFlush(executor: StepExecutor | undefined): boolean {
+    return executor?.pure === true && this.mustPrecedePure <= this.flushedTo && Date.now() - this.flushedAt < NOTICE_INTERVAL_MS
   }
 
   /** What a step that may run ahead of the flush waits for instead of durable(): the publishing before it. */
@@ -603,8 +604,7 @@ class Runner {
   }
 
   private recordCompleted(call: StepCall, attempt: number, output: Value, meta: Record<string, unknown> | undefined): void {
-    const append = call.executor.pure ? this.appendPure : this.append
-    append.call(this, {
+    const completed: NewJournalEvent = {
       type: 'step_completed',
       step: call.id,
       stepType: call.type,
@@ -612,7 +612,9 @@ class Runner {
       attempt,
       output: this.encodeOut(output),
       ...(meta ? {meta: encode(meta as unknown as Value)} : {}),
-    })
+    }
+    if (call.executor.pure) this.appendPure(completed)
+    else this.append(completed)
   }
 
   /**
@@ -777,9 +779,7 @@ function sourceFile(created: Extract<JournalEvent, {type: 'run_created'}>): stri
   return created.target === 'draft' || created.version === null ? `flows/${created.flow}.edn` : `releases/${created.flow}/v${created.version}.edn`
 }
 
-function knownExecutor(type: string, id: string): StepExecutor {
-  const executor = stepExecutor(type)
-  if (executor) return executor
+function unknownStepType(type: string, id: string): never {
   throw new BreytaError('invalid_flow', `unknown step type :${type} (step "${id}")`, {
     hint: 'Run `breyta flows validate` to see the known step types.',
     details: {step: id},
