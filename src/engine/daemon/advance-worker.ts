@@ -2,8 +2,8 @@
  * A daemon worker thread (worker-pool.ts): advances the runs the main thread hands it, so flow
  * code that computes or allocates never holds up the daemon's HTTP, timers and schedules.
  * Messages in: {type: 'advance', run, busy}, {type: 'start', run, request, busy} (create the
- * run, then advance it), {type: 'abort', run}, {type: 'collect'} (the pool is idle: collect
- * garbage in full, heap.ts) and {type: 'retire'} (the pool took this worker out: it has nothing
+ * run, then advance it), {type: 'abort', run}, {type: 'collect'} (the pool is idle: settle
+ * its heap, heap.ts) and {type: 'retire'} (the pool took this worker out: it has nothing
  * in flight and ends). An advance may carry `complete` (a callback's completion, journaled by
  * that advance: runtime DirectCompletion). Out: {type: 'ready'} once loaded, {type: 'created',
  * run, view} after a start's creation, {type: 'answered', run, outcome} for a `complete`, then
@@ -17,7 +17,7 @@ import {createRun} from '../runtime/runs.js'
 import {takeCompletion} from '../operations/waits.js'
 import type {CompleteOutcome, CompleteRequest, StartRequest} from './worker-pool.js'
 import {workspaceAt} from '../workspace/workspace.js'
-import {collectGarbage} from './heap.js'
+import {settleHeap} from './heap.js'
 
 const data = workerData as {root: string; env: NodeJS.ProcessEnv; baseUrl: string}
 // The daemon's environment, which does not change: frozen, its redactor is built once (workspace-redactor.ts).
@@ -81,7 +81,7 @@ type Message =
 
 parentPort!.on('message', (m: Message) => {
   if (m.type === 'abort') return void aborts.get(m.run)?.abort()
-  if (m.type === 'collect') return void (aborts.size === 0 && collectGarbage())
+  if (m.type === 'collect') return void (aborts.size === 0 && settleHeap(() => aborts.size > 0))
   if (m.type === 'retire') return void ws.closeStore().finally(() => process.exit(0))
   // A run alone here flushes synchronously (fastest for it); with others waiting, flushes go to
   // the thread pool so the runs' flushes overlap instead of queueing behind each other.

@@ -24,7 +24,7 @@ import type {Workspace} from '../workspace/workspace.js'
 import {handleCallback} from './callbacks.js'
 import type {DaemonContext, DaemonLog} from './context.js'
 import {Executor} from './executor.js'
-import {collectGarbage, holdHeap, releaseHeap} from './heap.js'
+import {holdHeap, releaseHeap, settleHeap, holdYoungGeneration} from './heap.js'
 import {WorkerDied, WorkerPool, type CompleteOutcome, type CompleteRequest, type StartRequest} from './worker-pool.js'
 import {errorReply, JsonText, startHttpServer, type HttpServer, type Reply, type Request} from './http-server.js'
 import {assess, readView, scanRuns, type ScanResult} from './recovery.js'
@@ -187,7 +187,7 @@ export class Daemon {
             heapMb: ws.config.limits.heapMb,
             env: this.env,
             log: out.log,
-            ...(hold ? {onWorkerStarted: holdHeap, collectIdle: collectGarbage} : {}),
+            ...(hold ? {onWorkerStarted: holdHeap, collectIdle: settleHeap, onAdvanceEnded: holdYoungGeneration} : {}),
           })
         : undefined
     this.executor = this.createExecutor()

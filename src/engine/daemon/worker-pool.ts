@@ -34,11 +34,12 @@ const RETIRE_AFTER_MS = 500
 const RETIRE_MAX_MS = 60_000
 const RESTART_WINDOW_MS = 10_000
 /**
- * Idle this long, the workers and the main thread collect garbage in full (options.collectIdle),
- * and once more later: past V8's 5 s window of allocation rate a collection also shrinks the
- * young generations. Once each per idle spell...
+ * Idle this long, the workers and the main thread settle their heaps (options.collectIdle):
+ * the full collection comes ~0.3 s later, after the quiet samples (heap.ts), where it came at
+ * 0.5 s before the samples were taken. Once more later, past V8's own 5 s window of allocation
+ * rate, for what the first left. Once each per idle spell...
  */
-const COLLECT_AFTER_MS = [500, 6000]
+const COLLECT_AFTER_MS = [300, 6000]
 /** ...and at most this often: steady light load does not pay a full collection per run. */
 const COLLECT_EVERY_MS = 5000
 /** A retiring worker closes its store and exits; past this it is terminated. */
@@ -97,10 +98,13 @@ export interface PoolOptions {
   /** While a worker starts, on every turn until it is online, and once it has loaded (the daemon sets its process-wide V8 flags again, heap.ts). */
   onWorkerStarted?(): void
   /**
-   * Once no advance has been in flight for COLLECT_AFTER_MS: each worker collects its garbage
-   * in full, and this is called (the daemon's main thread does the same, heap.ts).
+   * Once no advance has been in flight for COLLECT_AFTER_MS: each worker settles its heap, and
+   * this is called for the daemon's main thread to do the same (heap.ts settleHeap), to stop
+   * early once `busy()`. Resolves with the main thread's young generation before and after.
    */
-  collectIdle?(): void
+  collectIdle?(busy: () => boolean): Promise<{before: number; after: number} | undefined>
+  /** After each advance ends (heap.ts holdYoungGeneration). */
+  onAdvanceEnded?(): void
 }
 
 interface WorkerMessage {
@@ -246,6 +250,7 @@ export class WorkerPool {
 
   /** An advance on `slot` ended: once it has nothing in flight, it may retire later. */
   private settled(slot: Slot): void {
+    this.options.onAdvanceEnded?.()
     if (slot.pending.size > 0) return
     slot.idleSince = this.lastSettled = Date.now()
     this.collected = 0
@@ -274,8 +279,13 @@ export class WorkerPool {
     this.collected++
     for (const slot of this.slots) slot.worker.postMessage({type: 'collect'})
     const t0 = performance.now()
-    this.options.collectIdle?.()
-    this.options.log('debug', 'collected garbage', {workers: this.slots.length, 'main-ms': Math.round(performance.now() - t0)})
+    void this.options
+      .collectIdle?.(() => this.stopping || !this.idle)
+      .then((young) => {
+        const fields = {workers: this.slots.length, ms: Math.round(performance.now() - t0)}
+        if (young) this.options.log('debug', 'collected garbage', {...fields, 'young-kb': `${young.before >> 10} → ${young.after >> 10}`})
+        else this.options.log('debug', 'collection cut short', fields)
+      })
     this.armCollect()
   }
 
