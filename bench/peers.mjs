@@ -593,7 +593,8 @@ function printTable({f, systems, results, cli, load, loadEnd}) {
   console.log('start over HTTP, then wait to see it done (breyta long poll, Restate attach, DBOS workflow handle). Medians over repetitions;')
   console.log("B, C latency and D pool the samples of all repetitions. E: RSS/PSS summed over the system's processes (breyta: the daemon;")
   console.log("Restate: restate-server + the SDK endpoint; DBOS: the node app + PostgreSQL's processes), idle 1 s after start, then 1 s")
-  console.log('and 10 s after the last workload (V8 gives back its young generations only once 5 s have allocated little).')
+  console.log('and 10 s after the last workload (V8 on its own gives back its young generations only once 5 s have allocated little;')
+  console.log("breyta's daemon shows V8 its idle allocation rate from 0.3 s into idle: src/engine/daemon/heap.ts).")
 }
 
 // ---------------------------------------------------------------------------------------------
