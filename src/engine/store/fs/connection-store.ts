@@ -101,10 +101,10 @@ export async function readConnections(layout: WorkspaceLayout): Promise<Record<s
   return readConnectionsSync(layout)
 }
 
-/** The same, for callers that cannot await (the redactor is built before a run's first event). */
 /** The same object for every read without a connections.edn, so callers can tell nothing changed (workspace-redactor.ts). */
 const NO_CONNECTIONS: Record<string, Connection> = Object.freeze({})
 
+/** readConnections, for callers that cannot await (the redactor is built before a run's first event). */
 export function readConnectionsSync(layout: WorkspaceLayout): Record<string, Connection> {
   // Parsed once while the file stays the same; callers only read the result.
   return readParsed(layout.connections, (text) => parseConnections(text, layout.connections), NO_CONNECTIONS)
